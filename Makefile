@@ -1,0 +1,36 @@
+# clv: PGXS build.  `make && sudo make install`, then `make installcheck`
+# against a running server (scripts/test.sh does all of it on a throwaway
+# cluster).
+
+EXTENSION = clv
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" clv.control)
+
+MODULE_big = clv
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+
+# Install and upgrade scripts are the files named clv--*.sql in sql/; every
+# other file in sql/ is a pg_regress test with its expected output in expected/.
+DATA = $(wildcard sql/clv--*.sql)
+REGRESS = $(sort $(filter-out clv--%,$(notdir $(basename $(wildcard sql/*.sql)))))
+REGRESS_OPTS = --inputdir=. --load-extension=clv
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+ifdef WERROR
+PG_CFLAGS += -Werror
+endif
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: prove bench demo
+# pgTAP suites: test/*.sql, run by pg_prove against the server in PG* env.
+prove:
+	pg_prove --ext .sql --set shared_data=$(abspath ../shared/data) test/
+
+bench:
+	scripts/bench.sh
+
+demo:
+	scripts/demo.sh

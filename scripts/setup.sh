@@ -1,0 +1,39 @@
+#!/bin/bash
+# Installs what clv needs on Debian 12 (PostgreSQL 15, its server headers,
+# pgTAP and pg_prove) when missing, then builds and installs the extension.
+# Idempotent; uses sudo when not run as root.
+#   scripts/setup.sh                   install what is missing, build, install clv
+#   scripts/setup.sh --print-packages  list the Debian packages clv needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGVERSION=${PGVERSION:-15}
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
+          postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
+          postgresql-common make gcc)
+if [ "${1:-}" = "--print-packages" ]; then
+    echo "${packages[*]}"
+    exit 0
+fi
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    # Debian's postgresql package would create and start a default cluster;
+    # clv's scripts only use throwaway clusters, so skip it.
+    if [ ! -e /etc/postgresql-common/createcluster.d/clv-no-main.conf ]; then
+        $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/clv-no-main.conf >/dev/null
+    fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
+make -s PG_CONFIG="$PG_CONFIG" ${WERROR:+WERROR=1}
+$SUDO make -s PG_CONFIG="$PG_CONFIG" install

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Runs every clv test on a throwaway cluster (Debian's pg_virtualenv):
+# pg_regress (sql/ + expected/) then pgTAP (test/*.sql, with pg_prove).
+# Installs what is missing first (scripts/setup.sh).  Exits non-zero on any
+# failure.  The CDNOW tests read ../shared/data when it exists and are
+# skipped otherwise; CLV_SHARED_DATA points them elsewhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGVERSION=${PGVERSION:-15}
+WERROR=1 scripts/setup.sh
+export PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
+export CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
+
+# pg_regress writes results/ and regression.diffs here; the server (run as
+# postgres when we are root) only reads the data files.
+pg_virtualenv -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_workers=8 \
+    bash -c '
+        set -eu
+        rm -rf results regression.diffs regression.out
+        if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
+            cat regression.diffs 2>/dev/null || true
+            exit 1
+        fi
+        pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql
+    '

@@ -1,0 +1,263 @@
+-- clv 0.1.0 install script.
+--
+-- Schema safety: every object is created in @extschema@ and every reference
+-- to another object is schema-qualified (pg_catalog or @extschema@), so the
+-- caller's search_path cannot redirect anything.  No CREATE OR REPLACE.
+
+\echo Use "CREATE EXTENSION clv" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- The CLV a business computes by hand (src/formulas.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_simple(
+    avg_order_value float8,
+    purchases_per_year float8,
+    lifespan_years float8,
+    gross_margin float8 DEFAULT 1)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'clv_simple'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_simple(float8, float8, float8, float8) IS
+'CLV = average order value x purchases per year x lifespan in years x gross margin (a fraction, default 1)';
+
+CREATE FUNCTION @extschema@.clv_one_off_plus_recurring(
+    one_off_value float8,
+    recurring_per_year float8,
+    years float8,
+    gross_margin float8 DEFAULT 1)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'clv_one_off_plus_recurring'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_one_off_plus_recurring(float8, float8, float8, float8) IS
+'CLV of a one-off purchase followed by recurring revenue: (one_off_value + recurring_per_year x years) x gross margin';
+
+CREATE FUNCTION @extschema@.clv_retention(
+    margin_per_period float8,
+    retention_rate float8,
+    discount_rate float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'clv_retention_infinite'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_retention(float8, float8, float8) IS
+'Gupta & Lehmann CLV over an infinite horizon: m x r / (1 + d - r); margin earned at the end of each period survived';
+
+CREATE FUNCTION @extschema@.clv_retention(
+    margin_per_period float8,
+    retention_rate float8,
+    discount_rate float8,
+    periods integer)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'clv_retention_finite'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_retention(float8, float8, float8, integer) IS
+'CLV over a finite horizon: sum for t = 1..periods of m x r^t / (1 + d)^t';
+
+CREATE FUNCTION @extschema@.clv_cac_ratio(clv float8, acquisition_cost float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'clv_cac_ratio'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_cac_ratio(float8, float8) IS
+'CLV divided by customer acquisition cost; 3 or more is the usual rule of thumb';
+
+CREATE FUNCTION @extschema@.clv_cac_ok(
+    clv float8,
+    acquisition_cost float8,
+    min_ratio float8 DEFAULT 3)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'clv_cac_ok'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_cac_ok(float8, float8, float8) IS
+'true when CLV is at least min_ratio (default 3) times the acquisition cost';
+
+------------------------------------------------------------------------------
+-- Per-customer summary from raw orders (src/summary.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.clv_summary AS (
+    first_order      date,
+    last_order       date,
+    observation_end  date,
+    orders           bigint,
+    refunds          bigint,
+    purchase_days    integer,
+    total_amount     float8,
+    refunded_amount  float8,
+    avg_order_value  float8,
+    frequency        integer,
+    recency          float8,
+    age              float8,
+    monetary         float8,
+    mean_gap         float8,
+    gap_stddev       float8,
+    time_unit        interval
+);
+
+COMMENT ON TYPE @extschema@.clv_summary IS
+'one customer''s orders summarised: totals, the Buy-Till-You-Die (frequency, recency, age, monetary) and the rhythm of purchase gaps';
+
+-- The transition state is a bigint[] rather than internal so that Citus can
+-- ship partial states between nodes as text; see src/summary_state.h for its
+-- layout.  The combine and final functions validate any array they are given.
+CREATE FUNCTION @extschema@.clv_summary_transfn(
+    state bigint[], ordered_at timestamptz, amount float8,
+    observation_end timestamptz)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_summary_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_summary_transfn(
+    state bigint[], ordered_at timestamptz, amount float8,
+    observation_end timestamptz, time_unit interval)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_summary_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_summary_transfn(
+    state bigint[], order_date date, amount float8, observation_end date)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_summary_date_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_summary_transfn(
+    state bigint[], order_date date, amount float8, observation_end date,
+    time_unit interval)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_summary_date_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_summary_combine(bigint[], bigint[])
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_summary_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_summary_final(bigint[])
+RETURNS @extschema@.clv_summary
+AS 'MODULE_PATHNAME', 'clv_summary_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_summary(
+    ordered_at timestamptz, amount float8, observation_end timestamptz) (
+    SFUNC = @extschema@.clv_summary_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE @extschema@.clv_summary(
+    ordered_at timestamptz, amount float8, observation_end timestamptz,
+    time_unit interval) (
+    SFUNC = @extschema@.clv_summary_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE @extschema@.clv_summary(
+    order_date date, amount float8, observation_end date) (
+    SFUNC = @extschema@.clv_summary_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE @extschema@.clv_summary(
+    order_date date, amount float8, observation_end date,
+    time_unit interval) (
+    SFUNC = @extschema@.clv_summary_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary(timestamptz, float8, timestamptz) IS
+'per-customer summary of orders up to observation_end; the calendar day of a timestamptz is taken in the session TimeZone; time in days';
+COMMENT ON AGGREGATE @extschema@.clv_summary(timestamptz, float8, timestamptz, interval) IS
+'per-customer summary of orders up to observation_end; the calendar day of a timestamptz is taken in the session TimeZone; time in time_unit';
+COMMENT ON AGGREGATE @extschema@.clv_summary(date, float8, date) IS
+'per-customer summary of orders up to and including the observation_end day; time in days';
+COMMENT ON AGGREGATE @extschema@.clv_summary(date, float8, date, interval) IS
+'per-customer summary of orders up to and including the observation_end day; time in time_unit';
+
+------------------------------------------------------------------------------
+-- Business-level figures over the per-customer summaries (src/business.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.clv_business_kpis AS (
+    customers                   bigint,
+    orders                      bigint,
+    revenue                     float8,
+    avg_order_value             float8,
+    purchase_frequency_per_year float8,
+    observed_years              float8,
+    retention_start             date,
+    retention_end               date,
+    customers_at_start          bigint,
+    customers_retained          bigint,
+    retention_rate              float8,
+    annual_retention_rate       float8,
+    lifespan_years              float8,
+    observed_lifespan_years     float8,
+    gross_margin                float8,
+    clv                         float8
+);
+
+COMMENT ON TYPE @extschema@.clv_business_kpis IS
+'a business''s own CLV inputs (average order value, purchase frequency, retention, lifespan) and the simple CLV computed from them';
+
+CREATE FUNCTION @extschema@.clv_business_transfn(
+    state bigint[], summary @extschema@.clv_summary, retention_start date)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_business_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_business_transfn(
+    state bigint[], summary @extschema@.clv_summary, retention_start date,
+    gross_margin float8)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_business_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_business_combine(bigint[], bigint[])
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_business_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_business_final(bigint[])
+RETURNS @extschema@.clv_business_kpis
+AS 'MODULE_PATHNAME', 'clv_business_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_business_kpis(
+    summary @extschema@.clv_summary, retention_start date) (
+    SFUNC = @extschema@.clv_business_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_business_final,
+    COMBINEFUNC = @extschema@.clv_business_combine,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE @extschema@.clv_business_kpis(
+    summary @extschema@.clv_summary, retention_start date,
+    gross_margin float8) (
+    SFUNC = @extschema@.clv_business_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_business_final,
+    COMBINEFUNC = @extschema@.clv_business_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.clv_business_kpis(@extschema@.clv_summary, date) IS
+'business KPIs over customer summaries that share one observation_end; retention is measured from retention_start to that end';
+COMMENT ON AGGREGATE @extschema@.clv_business_kpis(@extschema@.clv_summary, date, float8) IS
+'business KPIs over customer summaries, with the simple CLV multiplied by gross_margin (a fraction)';

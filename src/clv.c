@@ -1,0 +1,80 @@
+/*
+ * clv.c: module magic and the helpers declared in clv.h.
+ */
+#include "clv.h"
+
+#include "utils/builtins.h"
+#include "utils/date.h"
+
+PG_MODULE_MAGIC;
+
+void
+clv_check_finite(double value, const char *arg)
+{
+	if (isnan(value) || isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number", arg),
+				 errdetail("The value given was %g.", value)));
+}
+
+void
+clv_check_nonnegative(double value, const char *arg)
+{
+	clv_check_finite(value, arg);
+	if (value < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", arg),
+				 errdetail("The value given was %g.", value)));
+}
+
+void
+clv_check_fraction(double value, const char *arg)
+{
+	clv_check_finite(value, arg);
+	if (value < 0 || value > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 0 and 1", arg),
+				 errdetail("The value given was %g.", value),
+				 errhint("Give a rate or margin as a fraction: 40%% is 0.4.")));
+}
+
+/* Finite inputs whose product or sum overflows are an error, as in float.c. */
+double
+clv_check_result(double result, const char *what)
+{
+	if (isinf(result) || isnan(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range", what)));
+	return result;
+}
+
+clv_money
+clv_money_from_float8(double amount, const char *arg)
+{
+	clv_check_finite(amount, arg);
+	if (fabs(amount) > CLV_MONEY_MAX_AMOUNT)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %g is out of range", arg, amount),
+				 errdetail("clv accepts amounts up to %g in absolute value.",
+						   CLV_MONEY_MAX_AMOUNT)));
+	/* ldexp is exact; the cast truncates bits below 2^-64 deterministically */
+	return (clv_money) ldexp(amount, 64);
+}
+
+double
+clv_money_to_float8(clv_money m)
+{
+	/* int128 -> double rounds to nearest once; the scaling is exact */
+	return ldexp((double) m, -64);
+}
+
+char *
+clv_date_str(int32 date)
+{
+	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum((DateADT) date)));
+}

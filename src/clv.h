@@ -1,0 +1,82 @@
+/*
+ * clv.h: helpers shared by every part of the clv extension.
+ *
+ * Argument checks (one wording for every SQL-callable function) and the
+ * fixed-point money type that makes every sum exact, so that an aggregate
+ * gives the same bits whatever the row order and however parallel query
+ * splits the rows.
+ */
+#ifndef CLV_H
+#define CLV_H
+
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+
+#ifndef HAVE_INT128
+#error "clv needs a compiler with a 128-bit integer type (gcc or clang on a 64-bit platform)"
+#endif
+
+/* Argument checks: each raises ERRCODE_INVALID_PARAMETER_VALUE naming arg. */
+extern void clv_check_finite(double value, const char *arg);
+extern void clv_check_nonnegative(double value, const char *arg);
+extern void clv_check_fraction(double value, const char *arg);
+extern double clv_check_result(double result, const char *what);
+
+/* A date as text, for error messages. */
+extern char *clv_date_str(int32 date);
+
+/*
+ * Money: an amount held as a signed 128-bit integer count of 2^-64 units.
+ *
+ * A float8 amount converts to it without loss down to 2^-64 (5.4e-20), far
+ * below any currency's smallest unit, and integer addition is associative:
+ * a sum does not depend on the order of its terms.  Converting back rounds
+ * once, so a single amount comes back bit for bit.  Amounts are limited to
+ * +/- CLV_MONEY_MAX_AMOUNT, sums to the same; beyond that is an error.
+ */
+typedef int128 clv_money;
+
+#define CLV_MONEY_MAX_AMOUNT	4.0e18	/* below 2^62 */
+#define CLV_MONEY_LIMIT			(((clv_money) 1) << 126)
+
+extern clv_money clv_money_from_float8(double amount, const char *arg);
+extern double clv_money_to_float8(clv_money m);
+
+static inline clv_money
+clv_money_add(clv_money a, clv_money b)
+{
+	clv_money	sum = a + b;	/* both below 2^126: cannot overflow int128 */
+
+	if (sum >= CLV_MONEY_LIMIT || sum <= -CLV_MONEY_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sum of amounts out of range"),
+				 errdetail("clv sums amounts exactly up to %g in absolute value.",
+						   CLV_MONEY_MAX_AMOUNT)));
+	return sum;
+}
+
+/* A money value occupies two int64 slots (high, low) of a bigint[] state. */
+static inline void
+clv_money_store(int64 *slot, clv_money m)
+{
+	slot[0] = (int64) (m >> 64);
+	slot[1] = (int64) (uint64) m;
+}
+
+static inline clv_money
+clv_money_load(const int64 *slot)
+{
+	return (clv_money) (((uint128) (uint64) slot[0] << 64) | (uint64) slot[1]);
+}
+
+static inline bool
+clv_money_valid(clv_money m)
+{
+	return m < CLV_MONEY_LIMIT && m > -CLV_MONEY_LIMIT;
+}
+
+#endif							/* CLV_H */

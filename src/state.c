@@ -1,0 +1,58 @@
+/*
+ * state.c: allocation and shape checks of bigint[] aggregate states.
+ */
+#include "state.h"
+
+#include "catalog/pg_type.h"
+#include "utils/memutils.h"
+
+ArrayType *
+clv_state_alloc(int nelems, MemoryContext context)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + (Size) nelems * sizeof(int64);
+	ArrayType  *state;
+
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("clv aggregate state would need more than 1 GB")));
+	state = (ArrayType *) MemoryContextAllocZero(context, nbytes);
+	SET_VARSIZE(state, nbytes);
+	state->ndim = 1;
+	state->dataoffset = 0;
+	state->elemtype = INT8OID;
+	ARR_DIMS(state)[0] = nelems;
+	ARR_LBOUND(state)[0] = 1;
+	return state;
+}
+
+void
+clv_state_corrupt(const char *aggname, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s state", aggname),
+			 errdetail("%s", detail),
+			 errhint("A state must come from the %s aggregate's own transition or combine function.",
+					 aggname)));
+}
+
+/*
+ * Fetch argument argno as a state array and check its shape and magic; the
+ * caller checks the content it depends on.
+ */
+ArrayType *
+clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
+			  int header_len, const char *aggname)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(argno);
+
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
+		ARR_ELEMTYPE(state) != INT8OID || ARR_LBOUND(state)[0] != 1)
+		clv_state_corrupt(aggname, "The array must be a one-dimensional bigint[] without NULLs, starting at index 1.");
+	if (clv_state_length(state) < header_len)
+		clv_state_corrupt(aggname, "The array is shorter than the state header.");
+	if (clv_state_data(state)[0] != magic)
+		clv_state_corrupt(aggname, "The array does not start with the state's layout tag.");
+	return state;
+}

@@ -1,0 +1,36 @@
+/*
+ * state.h: aggregate transition states kept in bigint[] arrays.
+ *
+ * Citus ships partial aggregate states between nodes as text through the
+ * state type's output and input functions and will not do so for
+ * `internal`, so every clv aggregate keeps its state in a one-dimensional
+ * bigint[] with a header whose first element names the layout.  Such an
+ * array can also be passed to a combine or final function by hand, so each
+ * function that receives one checks it first (clv_state_get).
+ */
+#ifndef CLV_STATE_H
+#define CLV_STATE_H
+
+#include "clv.h"
+
+#include "utils/array.h"
+
+extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
+extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
+								int64 magic, int header_len,
+								const char *aggname);
+extern void clv_state_corrupt(const char *aggname, const char *detail);
+
+static inline int64 *
+clv_state_data(ArrayType *state)
+{
+	return (int64 *) ARR_DATA_PTR(state);
+}
+
+static inline int
+clv_state_length(ArrayType *state)
+{
+	return ARR_DIMS(state)[0];
+}
+
+#endif							/* CLV_STATE_H */

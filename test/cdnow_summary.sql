@@ -1,0 +1,53 @@
+-- clv_summary reproduces the published CDNOW calibration summaries
+-- (Fader, Hardie & Lee 2005): 2,357 customers, 39 weeks to 1997-09-30,
+-- purchases counted by day, time in weeks.  The data live in ../shared/data
+-- beside the checkout; without them the tests are skipped.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS clv;
+RESET client_min_messages;
+\if :{?shared_data}
+\else
+\set shared_data ''
+\endif
+SELECT :'shared_data' || '/CDNOW_sample.txt' AS cdnow_sample,
+       :'shared_data' || '/cdnow_customers_summary_with_transactions.csv' AS cdnow_summary,
+       :'shared_data' <> ''
+       AND (pg_stat_file(:'shared_data' || '/CDNOW_sample.txt', true)).size IS NOT NULL
+       AND (pg_stat_file(:'shared_data' || '/cdnow_customers_summary_with_transactions.csv', true)).size IS NOT NULL
+       AS have_cdnow \gset
+BEGIN;
+SELECT plan(8);
+\if :have_cdnow
+CREATE TEMP TABLE cdnow_lines (line text);
+COPY cdnow_lines FROM :'cdnow_sample';
+CREATE TEMP TABLE cdnow AS
+SELECT f[2]::int AS id, to_date(f[3], 'YYYYMMDD') AS day, f[5]::float8 AS dollars
+FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') AS f FROM cdnow_lines) l;
+CREATE TEMP TABLE published (id int, x int, t_x float8, t float8, zbar float8);
+COPY published FROM :'cdnow_summary' WITH (FORMAT csv, HEADER true);
+CREATE TEMP TABLE ours AS
+SELECT id, clv_summary(day, dollars, date '1997-09-30', '7 days') AS s
+FROM cdnow WHERE day <= '1997-09-30' GROUP BY id;
+
+SELECT is((SELECT count(*) FROM cdnow), 6919::bigint, 'CDNOW sample: 6,919 transactions');
+SELECT is((SELECT count(*) FROM ours), 2357::bigint, '2,357 customers in the calibration period');
+SELECT is((SELECT sum((s).orders) FROM ours), 4960::numeric, '4,960 calibration order rows');
+SELECT is((SELECT sum((s).purchase_days) FROM ours), 4814::bigint, '4,814 distinct customer-days');
+SELECT is((SELECT sum((s).frequency) FROM ours), 2457::bigint, '2,457 repeat purchases');
+SELECT is((SELECT count(*) FROM ours WHERE (s).frequency > 0), 946::bigint, '946 repeat buyers');
+SELECT is((SELECT count(*) FROM ours o FULL JOIN published p USING (id)
+           WHERE p.x IS DISTINCT FROM (o.s).frequency
+              OR abs(p.t_x - (o.s).recency) > 0.005 + 1e-9
+              OR abs(p.t - (o.s).age) > 0.005 + 1e-9
+              OR abs(p.zbar - (o.s).monetary) > 0.005 + 1e-9),
+          0::bigint, 'every customer''s x, t_x, T and zbar match the published summary to its 2 decimals');
+SELECT is((SELECT round((s).age::numeric, 3) FROM ours WHERE (s).first_order = '1997-01-01' LIMIT 1),
+          38.857, 'a customer who first bought on 1997-01-01 has T = 272/7 weeks');
+\else
+SELECT skip('CDNOW data not found beside the checkout (../shared/data)', 8);
+\endif
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,50 @@
+-- clv installs into any schema and works with an empty search_path; every
+-- object carries the clv_ prefix and none is SECURITY DEFINER.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+RESET client_min_messages;
+BEGIN;
+SELECT plan(6);
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION IF EXISTS clv;
+CREATE SCHEMA analytics;
+-- a hostile object in the caller's schema that an unqualified reference
+-- inside clv would pick up
+CREATE FUNCTION public.clv_summary_final(bigint[]) RETURNS int LANGUAGE sql AS 'SELECT 1/0';
+SET LOCAL search_path = public, analytics;
+CREATE EXTENSION clv SCHEMA analytics;
+SET LOCAL search_path = '';
+
+CREATE TEMP TABLE observed AS
+SELECT analytics.clv_simple(100, 10, 5) AS simple,
+       (SELECT (analytics.clv_summary(t, 1, '2025-02-01')).frequency
+        FROM (VALUES ('2025-01-01'::timestamptz), ('2025-01-05')) v(t)) AS frequency,
+       (SELECT (analytics.clv_business_kpis(s, '2025-01-03')).customers
+        FROM (SELECT analytics.clv_summary(t, 1, '2025-02-01') AS s
+              FROM (VALUES ('2025-01-01'::timestamptz), ('2025-01-05')) v(t)) q) AS customers;
+-- pgTAP itself needs public on the path
+SET LOCAL search_path = public;
+
+SELECT is((SELECT simple FROM observed), 5000::float8, 'scalar functions work with an empty search_path');
+SELECT is((SELECT frequency FROM observed), 1,
+          'the summary aggregate works with an empty search_path and ignores public.clv_summary_final');
+SELECT is((SELECT customers FROM observed), 1::bigint, 'the business aggregate works with an empty search_path');
+SELECT is((SELECT count(*) FROM pg_depend d
+           JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+           WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
+             AND p.pronamespace <> 'analytics'::regnamespace),
+          0::bigint, 'every function is in the chosen schema');
+SELECT is((SELECT count(*) FROM pg_depend d
+           JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+           WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
+             AND (p.prosecdef OR p.proname NOT LIKE 'clv\_%')),
+          0::bigint, 'no function is SECURITY DEFINER, and every one is named clv_*');
+SELECT is((SELECT count(*) FROM pg_depend d
+           JOIN pg_type t ON d.classid = 'pg_type'::regclass AND d.objid = t.oid
+           WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
+             AND t.typname NOT LIKE 'clv\_%'),
+          0::bigint, 'every type is named clv_*');
+SELECT * FROM finish();
+ROLLBACK;
