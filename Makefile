@@ -24,6 +24,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# every object depends on the shared headers
+$(OBJS): $(wildcard src/*.h)
+
 .PHONY: prove bench demo
 # pgTAP suites: test/*.sql, run by pg_prove against the server in PG* env.
 prove:

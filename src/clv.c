@@ -52,25 +52,16 @@ clv_check_result(double result, const char *what)
 	return result;
 }
 
-clv_money
-clv_money_from_float8(double amount, const char *arg)
+/* NaN, Infinity or beyond CLV_MONEY_MAX_AMOUNT */
+void
+clv_money_range_error(double amount, const char *arg)
 {
 	clv_check_finite(amount, arg);
-	if (fabs(amount) > CLV_MONEY_MAX_AMOUNT)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s %g is out of range", arg, amount),
-				 errdetail("clv accepts amounts up to %g in absolute value.",
-						   CLV_MONEY_MAX_AMOUNT)));
-	/* ldexp is exact; the cast truncates bits below 2^-64 deterministically */
-	return (clv_money) ldexp(amount, 64);
-}
-
-double
-clv_money_to_float8(clv_money m)
-{
-	/* int128 -> double rounds to nearest once; the scaling is exact */
-	return ldexp((double) m, -64);
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s %g is out of range", arg, amount),
+			 errdetail("clv accepts amounts up to %g in absolute value.",
+					   CLV_MONEY_MAX_AMOUNT)));
 }
 
 char *

@@ -42,8 +42,25 @@ typedef int128 clv_money;
 #define CLV_MONEY_MAX_AMOUNT	4.0e18	/* below 2^62 */
 #define CLV_MONEY_LIMIT			(((clv_money) 1) << 126)
 
-extern clv_money clv_money_from_float8(double amount, const char *arg);
-extern double clv_money_to_float8(clv_money m);
+#define CLV_MONEY_ONE 18446744073709551616.0	/* 2^64 */
+
+extern void clv_money_range_error(double amount, const char *arg) pg_attribute_noreturn();
+
+/* Multiplying by 2^64 is exact; the cast truncates below 2^-64, always alike. */
+static inline clv_money
+clv_money_from_float8(double amount, const char *arg)
+{
+	if (unlikely(!(fabs(amount) <= CLV_MONEY_MAX_AMOUNT)))
+		clv_money_range_error(amount, arg);
+	return (clv_money) (amount * CLV_MONEY_ONE);
+}
+
+/* One rounding to nearest, in the int128 to double conversion. */
+static inline double
+clv_money_to_float8(clv_money m)
+{
+	return (double) m / CLV_MONEY_ONE;
+}
 
 static inline clv_money
 clv_money_add(clv_money a, clv_money b)

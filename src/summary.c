@@ -15,6 +15,7 @@
 #include "datatype/timestamp.h"
 #include "funcapi.h"
 #include "pgtime.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -29,45 +30,105 @@ PG_FUNCTION_INFO_V1(clv_summary_final);
 
 /*
  * State layout (bigint[]):
- *   header: layout tag, days used, days allocated, observation_end as given
- *   (timestamptz microseconds or date), its calendar day, time unit in
- *   microseconds, refund rows, refunded money (2 slots);
- *   then `allocated` entries of (day, order rows, net money (2 slots)).
- * Days are PostgreSQL date values (days since 2000-01-01).  A day whose
- * order count is 0 saw only refunds and is not a purchase.
+ *   header (S_*): layout tag; purchase days used and allocated; refund days
+ *   used and allocated; observation_end as given (timestamptz microseconds
+ *   or date) and its calendar day; the time unit in microseconds; order rows
+ *   and refund rows; the money of all orders and of the orders placed on
+ *   the first purchase day (2 slots each);
+ *   then the purchase days, sorted, one slot each;
+ *   then the refund days, sorted, as (day, money (2 slots)).
+ * Days are PostgreSQL date values (days since 2000-01-01).
+ *
+ * Only refunds keep a per-day amount, because only they can change the
+ * value of a purchase day after the fact: a refund on a purchase day
+ * lowers that purchase, a refund on any other day lowers the total alone.
+ * Orders are rows with amount >= 0; same-day orders are one purchase.
  */
-#define SUMMARY_MAGIC	INT64CONST(0x434c565301)	/* "CLVS", layout 1 */
+#define SUMMARY_MAGIC	INT64CONST(0x434c565302)	/* "CLVS", layout 2 */
 enum
 {
 	S_MAGIC,
 	S_NDAYS,
-	S_ALLOCATED,
+	S_DAYS_ALLOCATED,
+	S_NREFUND_DAYS,
+	S_REFUND_DAYS_ALLOCATED,
 	S_END,
 	S_END_DAY,
 	S_UNIT,
+	S_ORDERS,
 	S_REFUNDS,
-	S_REFUNDED,					/* 2 slots */
-	S_HEADER = S_REFUNDED + 2
+	S_ORDER_MONEY,				/* 2 slots */
+	S_FIRST_DAY_MONEY = S_ORDER_MONEY + 2,	/* 2 slots */
+	S_HEADER = S_FIRST_DAY_MONEY + 2
 };
 enum
 {
-	D_DAY,
-	D_ORDERS,
-	D_AMOUNT,					/* 2 slots */
-	D_WIDTH = D_AMOUNT + 2
+	R_DAY,
+	R_MONEY,					/* 2 slots */
+	R_WIDTH = R_MONEY + 2
 };
-#define SUMMARY_INITIAL_DAYS 4
+#define SUMMARY_INITIAL_DAYS 1
+#define SUMMARY_INITIAL_REFUND_DAYS 1
 
-#define summary_entry(s, i) ((s) + S_HEADER + (Size) (i) * D_WIDTH)
-
-static ArrayType *
-summary_alloc(int ndays_allocated, MemoryContext context)
+static inline int64 *
+summary_days(int64 *s)
 {
-	ArrayType  *state = clv_state_alloc(S_HEADER + ndays_allocated * D_WIDTH, context);
+	return s + S_HEADER;
+}
 
-	clv_state_data(state)[S_MAGIC] = SUMMARY_MAGIC;
-	clv_state_data(state)[S_ALLOCATED] = ndays_allocated;
+static inline int64 *
+summary_refund_days(int64 *s)
+{
+	return s + S_HEADER + s[S_DAYS_ALLOCATED];
+}
+
+/*
+ * A state with room for at least the given numbers of days.  palloc rounds
+ * small requests up to a power of two; the days get that slack, so a new
+ * customer's state holds 15 purchase days in 256 bytes before it must grow.
+ */
+static ArrayType *
+summary_alloc(int64 min_days, int64 refund_days_allocated, MemoryContext context)
+{
+	ArrayType  *state;
+	int64	   *s;
+	Size		overhead = ARR_OVERHEAD_NONULLS(1) + S_HEADER * sizeof(int64);
+	Size		nbytes;
+	int64		days_allocated;
+
+	if (min_days > MaxAllocSize / sizeof(int64) ||
+		refund_days_allocated > MaxAllocSize / (R_WIDTH * sizeof(int64)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("clv_summary state would need more than 1 GB")));
+	nbytes = overhead + (min_days + refund_days_allocated * R_WIDTH) * sizeof(int64);
+	if (nbytes <= 8192)
+		nbytes = pg_nextpower2_32((uint32) nbytes);
+	days_allocated = (nbytes - overhead) / sizeof(int64) - refund_days_allocated * R_WIDTH;
+
+	state = clv_state_alloc((int) (S_HEADER + days_allocated + refund_days_allocated * R_WIDTH),
+							context);
+	s = clv_state_data(state);
+	s[S_MAGIC] = SUMMARY_MAGIC;
+	s[S_DAYS_ALLOCATED] = days_allocated;
+	s[S_REFUND_DAYS_ALLOCATED] = refund_days_allocated;
 	return state;
+}
+
+/* A copy of the state with room for more days, in the current context. */
+static ArrayType *
+summary_grow(int64 *s, int64 days_allocated, int64 refund_days_allocated)
+{
+	ArrayType  *grown = summary_alloc(days_allocated, refund_days_allocated, CurrentMemoryContext);
+	int64	   *g = clv_state_data(grown);
+
+	memcpy(g + S_NDAYS, s + S_NDAYS, sizeof(int64));
+	memcpy(g + S_NREFUND_DAYS, s + S_NREFUND_DAYS, sizeof(int64));
+	memcpy(g + S_END, s + S_END, (S_HEADER - S_END) * sizeof(int64));
+	memcpy(summary_days(g), summary_days(s), s[S_NDAYS] * sizeof(int64));
+	memcpy(summary_refund_days(g), summary_refund_days(s),
+		   s[S_NREFUND_DAYS] * R_WIDTH * sizeof(int64));
+	return grown;
 }
 
 static int64
@@ -101,19 +162,34 @@ time_unit_usecs(FunctionCallInfo fcinfo, int argno)
 /*
  * Calendar day of a timestamptz in the session time zone, the same day that
  * ts::date gives.  A zone with a fixed offset (UTC, say) needs no calendar
- * arithmetic.
+ * arithmetic; whether the zone has one is looked up once per zone.
  */
-static int32
-timestamptz_day(TimestampTz ts)
+typedef struct DayZone
 {
+	const pg_tz *zone;
+	bool		fixed;
 	long int	gmtoff;
+} DayZone;
+
+static int32
+timestamptz_day(FunctionCallInfo fcinfo, TimestampTz ts)
+{
+	DayZone    *dz = (DayZone *) fcinfo->flinfo->fn_extra;
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tz;
 
-	if (pg_get_timezone_offset(session_timezone, &gmtoff))
+	if (dz == NULL)
+		fcinfo->flinfo->fn_extra = dz =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(DayZone));
+	if (dz->zone != session_timezone)
 	{
-		int64		local = ts + (int64) gmtoff * USECS_PER_SEC;
+		dz->zone = session_timezone;
+		dz->fixed = pg_get_timezone_offset(session_timezone, &dz->gmtoff);
+	}
+	if (dz->fixed)
+	{
+		int64		local = ts + (int64) dz->gmtoff * USECS_PER_SEC;
 		int64		day = local / USECS_PER_DAY;
 
 		if (local < 0 && day * USECS_PER_DAY != local)
@@ -128,27 +204,23 @@ timestamptz_day(TimestampTz ts)
 }
 
 /*
- * Entry index of `day`, or where it would be inserted.  Orders mostly arrive
- * in date order, so the last entry is tried before a binary search.
+ * Index of `day` in a sorted list of n entries of `width` slots whose first
+ * slot is the day, or where it would be inserted.  Orders mostly arrive in
+ * date order, so the last entry is tried before a binary search.
  */
-static int
-summary_find_day(const int64 *s, int32 day, bool *found)
+static int64
+find_day(const int64 *list, int64 n, int width, int64 day, bool *found)
 {
-	int			lo = 0,
-				hi = (int) s[S_NDAYS];
+	int64		lo = 0,
+				hi = n;
 
 	*found = false;
-	if (hi == 0 || summary_entry(s, hi - 1)[D_DAY] < day)
-		return hi;
-	if (summary_entry(s, hi - 1)[D_DAY] == day)
-	{
-		*found = true;
-		return hi - 1;
-	}
+	if (n == 0 || list[(n - 1) * width] < day)
+		return n;
 	while (lo < hi)
 	{
-		int			mid = lo + (hi - lo) / 2;
-		int64		mid_day = summary_entry(s, mid)[D_DAY];
+		int64		mid = lo + (hi - lo) / 2;
+		int64		mid_day = list[mid * width];
 
 		if (mid_day == day)
 		{
@@ -163,8 +235,16 @@ summary_find_day(const int64 *s, int32 day, bool *found)
 	return lo;
 }
 
+/* Open a zeroed entry at pos in a list of n entries that has room for one more. */
+static void
+open_entry(int64 *list, int64 n, int width, int64 pos)
+{
+	memmove(list + (pos + 1) * width, list + pos * width, (n - pos) * width * sizeof(int64));
+	memset(list + pos * width, 0, width * sizeof(int64));
+}
+
 /*
- * Add one row to the state, in place.  When the state is full a larger one
+ * Add one row to the state, in place.  When a list is full a larger state
  * is returned, allocated in the per-row context: the executor copies a new
  * state into the aggregate context and frees the old one.
  */
@@ -174,42 +254,52 @@ summary_add(ArrayType *state, int32 day, double amount)
 	clv_money	money = clv_money_from_float8(amount, "amount");
 	int64	   *s = clv_state_data(state);
 	bool		found;
-	int			pos = summary_find_day(s, day, &found);
-	int64	   *entry;
-
-	if (!found)
-	{
-		int			ndays = (int) s[S_NDAYS];
-
-		if (ndays == s[S_ALLOCATED])
-		{
-			ArrayType  *grown = summary_alloc(ndays * 2, CurrentMemoryContext);
-			int64	   *g = clv_state_data(grown);
-
-			memcpy(g + S_NDAYS, s + S_NDAYS, (S_ALLOCATED - S_NDAYS) * sizeof(int64));
-			memcpy(g + S_ALLOCATED + 1, s + S_ALLOCATED + 1,
-				   ((S_HEADER - S_ALLOCATED - 1) + (Size) ndays * D_WIDTH) * sizeof(int64));
-			state = grown;
-			s = g;
-		}
-		entry = summary_entry(s, pos);
-		memmove(entry + D_WIDTH, entry, (Size) (ndays - pos) * D_WIDTH * sizeof(int64));
-		memset(entry, 0, D_WIDTH * sizeof(int64));
-		entry[D_DAY] = day;
-		s[S_NDAYS] = ndays + 1;
-	}
-	entry = summary_entry(s, pos);
 
 	if (amount < 0)
 	{
+		int64		n = s[S_NREFUND_DAYS];
+		int64		pos = find_day(summary_refund_days(s), n, R_WIDTH, day, &found);
+		int64	   *entry;
+
+		if (!found)
+		{
+			if (n == s[S_REFUND_DAYS_ALLOCATED])
+			{
+				state = summary_grow(s, s[S_DAYS_ALLOCATED], Max(2 * n, SUMMARY_INITIAL_REFUND_DAYS));
+				s = clv_state_data(state);
+			}
+			open_entry(summary_refund_days(s), n, R_WIDTH, pos);
+			summary_refund_days(s)[pos * R_WIDTH + R_DAY] = day;
+			s[S_NREFUND_DAYS] = n + 1;
+		}
+		entry = summary_refund_days(s) + pos * R_WIDTH;
+		clv_money_store(entry + R_MONEY, clv_money_add(clv_money_load(entry + R_MONEY), money));
 		s[S_REFUNDS]++;
-		clv_money_store(s + S_REFUNDED,
-						clv_money_add(clv_money_load(s + S_REFUNDED), money));
 	}
 	else
-		entry[D_ORDERS]++;
-	clv_money_store(entry + D_AMOUNT,
-					clv_money_add(clv_money_load(entry + D_AMOUNT), money));
+	{
+		int64		n = s[S_NDAYS];
+		int64		pos = find_day(summary_days(s), n, 1, day, &found);
+
+		if (!found)
+		{
+			if (n == s[S_DAYS_ALLOCATED])
+			{
+				state = summary_grow(s, Max(2 * n, SUMMARY_INITIAL_DAYS), s[S_REFUND_DAYS_ALLOCATED]);
+				s = clv_state_data(state);
+			}
+			open_entry(summary_days(s), n, 1, pos);
+			summary_days(s)[pos] = day;
+			s[S_NDAYS] = n + 1;
+			if (pos == 0)
+				clv_money_store(s + S_FIRST_DAY_MONEY, 0);
+		}
+		if (pos == 0)
+			clv_money_store(s + S_FIRST_DAY_MONEY,
+							clv_money_add(clv_money_load(s + S_FIRST_DAY_MONEY), money));
+		clv_money_store(s + S_ORDER_MONEY, clv_money_add(clv_money_load(s + S_ORDER_MONEY), money));
+		s[S_ORDERS]++;
+	}
 	return state;
 }
 
@@ -231,14 +321,18 @@ summary_transition_state(FunctionCallInfo fcinfo, int64 end, int32 end_day)
 
 	if (PG_ARGISNULL(0))
 	{
-		state = summary_alloc(SUMMARY_INITIAL_DAYS, CurrentMemoryContext);
+		state = summary_alloc(SUMMARY_INITIAL_DAYS, 0, CurrentMemoryContext);
 		s = clv_state_data(state);
 		s[S_END] = end;
 		s[S_END_DAY] = end_day;
 		s[S_UNIT] = unit;
 		return state;
 	}
-	state = PG_GETARG_ARRAYTYPE_P(0);
+	/*
+	 * Inside an aggregate the state is always the flat array this function
+	 * returned last time (or the executor's copy of it): no detoasting.
+	 */
+	state = (ArrayType *) PG_GETARG_POINTER(0);
 	s = clv_state_data(state);
 	if (s[S_END] != end)
 		ereport(ERROR,
@@ -301,8 +395,8 @@ clv_summary_transfn(PG_FUNCTION_ARGS)
 	}
 
 	state = summary_transition_state(fcinfo, end,
-									 PG_ARGISNULL(0) ? timestamptz_day(end) : 0);
-	PG_RETURN_ARRAYTYPE_P(summary_add(state, timestamptz_day(ordered_at), amount));
+									 PG_ARGISNULL(0) ? timestamptz_day(fcinfo, end) : 0);
+	PG_RETURN_ARRAYTYPE_P(summary_add(state, timestamptz_day(fcinfo, ordered_at), amount));
 }
 
 /* clv_summary_transfn(state, order_date date, amount, observation_end date [, time_unit]) */
@@ -352,41 +446,100 @@ clv_summary_date_transfn(PG_FUNCTION_ARGS)
  * Everything the combine and final functions rely on, checked on a state
  * that may have been typed in by hand or have crossed a network as text.
  */
+static bool
+sorted_valid_days(const int64 *list, int64 n, int width, int64 end_day)
+{
+	for (int64 i = 0; i < n; i++)
+	{
+		int64		day = list[i * width];
+
+		if (!IS_VALID_DATE(day) || day > end_day || (i > 0 && day <= list[(i - 1) * width]))
+			return false;
+	}
+	return true;
+}
+
 static ArrayType *
 summary_get_checked(FunctionCallInfo fcinfo, int argno)
 {
 	ArrayType  *state = clv_state_get(fcinfo, argno, SUMMARY_MAGIC, S_HEADER, SUMMARY_NAME);
 	int64	   *s = clv_state_data(state);
-	int64		allocated = s[S_ALLOCATED];
 	int64		ndays = s[S_NDAYS];
-	int64		prev_day = PG_INT64_MIN;
+	int64		nrefund_days = s[S_NREFUND_DAYS];
+	clv_money	order_money = clv_money_load(s + S_ORDER_MONEY);
+	clv_money	first_day_money = clv_money_load(s + S_FIRST_DAY_MONEY);
+	int64	   *refund_days;
 
-	if (allocated < 0 || clv_state_length(state) != S_HEADER + allocated * D_WIDTH)
-		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the number of days allocated.");
-	if (ndays < 0 || ndays > allocated)
+	if (s[S_DAYS_ALLOCATED] < 0 || s[S_REFUND_DAYS_ALLOCATED] < 0 ||
+		s[S_DAYS_ALLOCATED] > MaxAllocSize || s[S_REFUND_DAYS_ALLOCATED] > MaxAllocSize ||
+		clv_state_length(state) != S_HEADER + s[S_DAYS_ALLOCATED] + s[S_REFUND_DAYS_ALLOCATED] * R_WIDTH)
+		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the space allocated for days.");
+	if (ndays < 0 || ndays > s[S_DAYS_ALLOCATED] ||
+		nrefund_days < 0 || nrefund_days > s[S_REFUND_DAYS_ALLOCATED])
 		clv_state_corrupt(SUMMARY_NAME, "The number of days is out of range.");
 	if (!IS_VALID_DATE(s[S_END_DAY]) || s[S_UNIT] <= 0)
 		clv_state_corrupt(SUMMARY_NAME, "The observation end or the time unit is out of range.");
-	if (s[S_REFUNDS] < 0 || !clv_money_valid(clv_money_load(s + S_REFUNDED)) ||
-		clv_money_load(s + S_REFUNDED) > 0)
-		clv_state_corrupt(SUMMARY_NAME, "The refund totals are out of range.");
-	for (int i = 0; i < ndays; i++)
+	if (s[S_ORDERS] < ndays || (ndays == 0) != (s[S_ORDERS] == 0) ||
+		s[S_REFUNDS] < nrefund_days || (nrefund_days == 0) != (s[S_REFUNDS] == 0))
+		clv_state_corrupt(SUMMARY_NAME, "The row counts do not match the days.");
+	if (!clv_money_valid(order_money) || first_day_money < 0 || first_day_money > order_money ||
+		(ndays == 0 && order_money != 0))
+		clv_state_corrupt(SUMMARY_NAME, "The order amounts are out of range.");
+	if (!sorted_valid_days(summary_days(s), ndays, 1, s[S_END_DAY]))
+		clv_state_corrupt(SUMMARY_NAME, "The purchase days are not strictly increasing valid dates up to the observation end.");
+	refund_days = summary_refund_days(s);
+	if (!sorted_valid_days(refund_days, nrefund_days, R_WIDTH, s[S_END_DAY]))
+		clv_state_corrupt(SUMMARY_NAME, "The refund days are not strictly increasing valid dates up to the observation end.");
+	for (int64 i = 0; i < nrefund_days; i++)
 	{
-		const int64 *entry = summary_entry(s, i);
-		clv_money	amount = clv_money_load(entry + D_AMOUNT);
+		clv_money	refund = clv_money_load(refund_days + i * R_WIDTH + R_MONEY);
 
-		if (entry[D_DAY] <= prev_day || !IS_VALID_DATE(entry[D_DAY]) ||
-			entry[D_DAY] > s[S_END_DAY])
-			clv_state_corrupt(SUMMARY_NAME, "The days are not strictly increasing valid dates up to the observation end.");
-		if (entry[D_ORDERS] < 0 || !clv_money_valid(amount) ||
-			(entry[D_ORDERS] == 0 && amount > 0))
-			clv_state_corrupt(SUMMARY_NAME, "A day has a negative order count, an amount out of range, or a positive amount without orders.");
-		prev_day = entry[D_DAY];
+		if (!clv_money_valid(refund) || refund > 0)
+			clv_state_corrupt(SUMMARY_NAME, "A refund amount is positive or out of range.");
 	}
 	return state;
 }
 
-/* Merge two sorted day lists; days present in both add up. */
+/*
+ * Merge two sorted lists of `width`-slot entries into out; entries of the
+ * same day appear once, their money (slot 1, 2 slots) added when width > 1.
+ * Returns the number of entries written.
+ */
+static int64
+merge_days(const int64 *a, int64 na, const int64 *b, int64 nb, int width, int64 *out)
+{
+	int64		i = 0,
+				j = 0,
+				k = 0;
+
+	while (i < na || j < nb)
+	{
+		const int64 *ea = i < na ? a + i * width : NULL;
+		const int64 *eb = j < nb ? b + j * width : NULL;
+		int64	   *eo = out + (k++) * width;
+
+		if (eb == NULL || (ea != NULL && ea[0] < eb[0]))
+		{
+			memcpy(eo, ea, width * sizeof(int64));
+			i++;
+		}
+		else if (ea == NULL || eb[0] < ea[0])
+		{
+			memcpy(eo, eb, width * sizeof(int64));
+			j++;
+		}
+		else
+		{
+			eo[0] = ea[0];
+			if (width > 1)
+				clv_money_store(eo + 1, clv_money_add(clv_money_load(ea + 1), clv_money_load(eb + 1)));
+			i++;
+			j++;
+		}
+	}
+	return k;
+}
+
 Datum
 clv_summary_combine(PG_FUNCTION_ARGS)
 {
@@ -397,11 +550,8 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 	int64	   *sa,
 			   *sb,
 			   *sm;
-	int			na,
-				nb,
-				i = 0,
-				j = 0,
-				k = 0;
+	clv_money	first_a,
+				first_b;
 
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -430,43 +580,31 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine clv_summary states with different observation_end or time_unit")));
 
-	na = (int) sa[S_NDAYS];
-	nb = (int) sb[S_NDAYS];
-	merged = summary_alloc(Max(na + nb, SUMMARY_INITIAL_DAYS), CurrentMemoryContext);
+	merged = summary_alloc(Max(sa[S_NDAYS] + sb[S_NDAYS], SUMMARY_INITIAL_DAYS),
+						   sa[S_NREFUND_DAYS] + sb[S_NREFUND_DAYS], CurrentMemoryContext);
 	sm = clv_state_data(merged);
 	sm[S_END] = sa[S_END];
 	sm[S_END_DAY] = sa[S_END_DAY];
 	sm[S_UNIT] = sa[S_UNIT];
+	sm[S_ORDERS] = sa[S_ORDERS] + sb[S_ORDERS];
 	sm[S_REFUNDS] = sa[S_REFUNDS] + sb[S_REFUNDS];
-	clv_money_store(sm + S_REFUNDED, clv_money_add(clv_money_load(sa + S_REFUNDED),
-												   clv_money_load(sb + S_REFUNDED)));
-	while (i < na || j < nb)
-	{
-		const int64 *ea = i < na ? summary_entry(sa, i) : NULL;
-		const int64 *eb = j < nb ? summary_entry(sb, j) : NULL;
-		int64	   *em = summary_entry(sm, k++);
+	clv_money_store(sm + S_ORDER_MONEY, clv_money_add(clv_money_load(sa + S_ORDER_MONEY),
+													  clv_money_load(sb + S_ORDER_MONEY)));
+	/* the first purchase day is the earlier one; on a tie both count */
+	first_a = clv_money_load(sa + S_FIRST_DAY_MONEY);
+	first_b = clv_money_load(sb + S_FIRST_DAY_MONEY);
+	if (sb[S_NDAYS] == 0 || (sa[S_NDAYS] > 0 && summary_days(sa)[0] < summary_days(sb)[0]))
+		clv_money_store(sm + S_FIRST_DAY_MONEY, first_a);
+	else if (sa[S_NDAYS] == 0 || summary_days(sb)[0] < summary_days(sa)[0])
+		clv_money_store(sm + S_FIRST_DAY_MONEY, first_b);
+	else
+		clv_money_store(sm + S_FIRST_DAY_MONEY, clv_money_add(first_a, first_b));
 
-		if (eb == NULL || (ea != NULL && ea[D_DAY] < eb[D_DAY]))
-		{
-			memcpy(em, ea, D_WIDTH * sizeof(int64));
-			i++;
-		}
-		else if (ea == NULL || eb[D_DAY] < ea[D_DAY])
-		{
-			memcpy(em, eb, D_WIDTH * sizeof(int64));
-			j++;
-		}
-		else
-		{
-			em[D_DAY] = ea[D_DAY];
-			em[D_ORDERS] = ea[D_ORDERS] + eb[D_ORDERS];
-			clv_money_store(em + D_AMOUNT, clv_money_add(clv_money_load(ea + D_AMOUNT),
-														 clv_money_load(eb + D_AMOUNT)));
-			i++;
-			j++;
-		}
-	}
-	sm[S_NDAYS] = k;
+	sm[S_NDAYS] = merge_days(summary_days(sa), sa[S_NDAYS], summary_days(sb), sb[S_NDAYS],
+							 1, summary_days(sm));
+	sm[S_NREFUND_DAYS] = merge_days(summary_refund_days(sa), sa[S_NREFUND_DAYS],
+									summary_refund_days(sb), sb[S_NREFUND_DAYS],
+									R_WIDTH, summary_refund_days(sm));
 	PG_RETURN_ARRAYTYPE_P(merged);
 }
 
@@ -485,56 +623,65 @@ enum
 	F_TIME_UNIT, F_NFIELDS
 };
 
+/* The result row's descriptor, looked up once per query. */
+static TupleDesc
+summary_result_desc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "clv_summary_final must return a composite type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		if (tupdesc->natts != F_NFIELDS)
+			elog(ERROR, "clv_summary type has %d attributes, expected %d",
+				 tupdesc->natts, F_NFIELDS);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	return tupdesc;
+}
+
 Datum
 clv_summary_final(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = summary_get_checked(fcinfo, 0);
 	int64	   *s = clv_state_data(state);
-	int			ndays = (int) s[S_NDAYS];
+	int64	   *days = summary_days(s);
+	int64	   *refund_days = summary_refund_days(s);
+	int64		ndays = s[S_NDAYS];
 	int64		unit = s[S_UNIT];
-	TupleDesc	tupdesc;
 	Datum		values[F_NFIELDS];
 	bool		nulls[F_NFIELDS];
-	clv_money	total = 0;
-	clv_money	repeat_total = 0;
-	int64		orders = 0;
-	int			purchase_days = 0;
-	int64		first_day = 0,
-				last_day = 0,
-				prev_day = 0;
+	clv_money	refunded = 0;
+	clv_money	repeat_money;
 	Interval   *time_unit;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "clv_summary_final must return a composite type");
-	tupdesc = BlessTupleDesc(tupdesc);
-	if (tupdesc->natts != F_NFIELDS)
-		elog(ERROR, "clv_summary type has %d attributes, expected %d",
-			 tupdesc->natts, F_NFIELDS);
-
-	for (int i = 0; i < ndays; i++)
+	/* refunds lower the total; those on a repeat purchase day lower it too */
+	repeat_money = clv_money_load(s + S_ORDER_MONEY) - clv_money_load(s + S_FIRST_DAY_MONEY);
+	for (int64 i = 0, d = 0; i < s[S_NREFUND_DAYS]; i++)
 	{
-		const int64 *entry = summary_entry(s, i);
-		clv_money	amount = clv_money_load(entry + D_AMOUNT);
+		int64		day = refund_days[i * R_WIDTH + R_DAY];
+		clv_money	refund = clv_money_load(refund_days + i * R_WIDTH + R_MONEY);
 
-		total = clv_money_add(total, amount);
-		if (entry[D_ORDERS] == 0)
-			continue;
-		orders += entry[D_ORDERS];
-		if (purchase_days == 0)
-			first_day = entry[D_DAY];
-		else
-			repeat_total = clv_money_add(repeat_total, amount);
-		last_day = entry[D_DAY];
-		purchase_days++;
+		refunded = clv_money_add(refunded, refund);
+		while (d < ndays && days[d] < day)
+			d++;
+		if (d > 0 && d < ndays && days[d] == day)
+			repeat_money = clv_money_add(repeat_money, refund);
 	}
 
 	memset(nulls, true, sizeof(nulls));
 	values[F_OBSERVATION_END] = DateADTGetDatum((DateADT) s[S_END_DAY]);
-	values[F_ORDERS] = Int64GetDatum(orders);
+	values[F_ORDERS] = Int64GetDatum(s[S_ORDERS]);
 	values[F_REFUNDS] = Int64GetDatum(s[S_REFUNDS]);
-	values[F_PURCHASE_DAYS] = Int32GetDatum(purchase_days);
-	values[F_TOTAL_AMOUNT] = Float8GetDatum(clv_money_to_float8(total));
-	values[F_REFUNDED_AMOUNT] = Float8GetDatum(clv_money_to_float8(-clv_money_load(s + S_REFUNDED)));
+	values[F_PURCHASE_DAYS] = Int32GetDatum((int32) ndays);
+	values[F_TOTAL_AMOUNT] = Float8GetDatum(clv_money_to_float8(clv_money_add(clv_money_load(s + S_ORDER_MONEY),
+																			  refunded)));
+	values[F_REFUNDED_AMOUNT] = Float8GetDatum(clv_money_to_float8(-refunded));
 	time_unit = palloc0(sizeof(Interval));
 	if (unit % USECS_PER_DAY == 0)
 		time_unit->day = (int32) (unit / USECS_PER_DAY);
@@ -545,19 +692,21 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	nulls[F_PURCHASE_DAYS] = nulls[F_TOTAL_AMOUNT] = nulls[F_REFUNDED_AMOUNT] = false;
 	nulls[F_TIME_UNIT] = false;
 
-	if (purchase_days > 0)
+	if (ndays > 0)
 	{
-		int			frequency = purchase_days - 1;
+		int64		frequency = ndays - 1;
+		int64		first_day = days[0];
+		int64		last_day = days[ndays - 1];
 		double		recency = days_in_units(last_day - first_day, unit);
 
 		values[F_FIRST_ORDER] = DateADTGetDatum((DateADT) first_day);
 		values[F_LAST_ORDER] = DateADTGetDatum((DateADT) last_day);
-		values[F_AVG_ORDER_VALUE] = Float8GetDatum(clv_money_to_float8(total) / orders);
-		values[F_FREQUENCY] = Int32GetDatum(frequency);
+		values[F_AVG_ORDER_VALUE] = Float8GetDatum(DatumGetFloat8(values[F_TOTAL_AMOUNT]) / s[S_ORDERS]);
+		values[F_FREQUENCY] = Int32GetDatum((int32) frequency);
 		values[F_RECENCY] = Float8GetDatum(recency);
 		values[F_AGE] = Float8GetDatum(days_in_units(s[S_END_DAY] - first_day, unit));
 		values[F_MONETARY] = Float8GetDatum(frequency > 0 ?
-											clv_money_to_float8(repeat_total) / frequency : 0.0);
+											clv_money_to_float8(repeat_money) / frequency : 0.0);
 		nulls[F_FIRST_ORDER] = nulls[F_LAST_ORDER] = nulls[F_AVG_ORDER_VALUE] = false;
 		nulls[F_FREQUENCY] = nulls[F_RECENCY] = nulls[F_AGE] = nulls[F_MONETARY] = false;
 
@@ -571,22 +720,12 @@ clv_summary_final(PG_FUNCTION_ARGS)
 			/* two passes over integer gaps: exact mean, no cancellation */
 			double		mean_days = (double) (last_day - first_day) / frequency;
 			double		sum_sq = 0;
-			bool		first = true;
 
-			for (int i = 0; i < ndays; i++)
+			for (int64 i = 1; i < ndays; i++)
 			{
-				const int64 *entry = summary_entry(s, i);
+				double		d = (double) (days[i] - days[i - 1]) - mean_days;
 
-				if (entry[D_ORDERS] == 0)
-					continue;
-				if (!first)
-				{
-					double		d = (double) (entry[D_DAY] - prev_day) - mean_days;
-
-					sum_sq += d * d;
-				}
-				first = false;
-				prev_day = entry[D_DAY];
+				sum_sq += d * d;
 			}
 			values[F_GAP_STDDEV] = Float8GetDatum(days_in_units(1, unit) *
 												  sqrt(sum_sq / (frequency - 1)));
@@ -594,5 +733,5 @@ clv_summary_final(PG_FUNCTION_ARGS)
 		}
 	}
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(summary_result_desc(fcinfo), values, nulls)));
 }
