@@ -141,7 +141,8 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 	{
-		state = clv_state_alloc(B_LENGTH, aggcontext);
+		/* the executor copies a new state into the aggregate context */
+		state = clv_state_alloc(B_LENGTH, CurrentMemoryContext);
 		s = clv_state_data(state);
 		s[B_MAGIC] = BUSINESS_MAGIC;
 		s[B_END_DAY] = end_day;
@@ -223,7 +224,6 @@ business_get_checked(FunctionCallInfo fcinfo, int argno)
 Datum
 clv_business_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
 	ArrayType  *a;
 	ArrayType  *b;
 	ArrayType  *result;
@@ -233,19 +233,10 @@ clv_business_combine(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-	{
-		ArrayType  *only = business_get_checked(fcinfo, PG_ARGISNULL(0) ? 1 : 0);
-
-		if (PG_ARGISNULL(0) && AggCheckCallContext(fcinfo, &aggcontext))
-		{
-			ArrayType  *copy = MemoryContextAlloc(aggcontext, VARSIZE(only));
-
-			memcpy(copy, only, VARSIZE(only));
-			only = copy;
-		}
-		PG_RETURN_ARRAYTYPE_P(only);
-	}
+	if (PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(business_get_checked(fcinfo, 0));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, business_get_checked(fcinfo, 1)));
 	a = business_get_checked(fcinfo, 0);
 	b = business_get_checked(fcinfo, 1);
 	sa = clv_state_data(a);

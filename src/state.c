@@ -56,3 +56,21 @@ clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
 		clv_state_corrupt(aggname, "The array does not start with the state's layout tag.");
 	return state;
 }
+
+/*
+ * A combine function whose first state is NULL returns the second one; the
+ * executor keeps a state only if it lives in the aggregate context, so copy
+ * it there.  Outside an aggregate the state is returned as it is.
+ */
+ArrayType *
+clv_state_adopt(FunctionCallInfo fcinfo, ArrayType *state)
+{
+	MemoryContext aggcontext;
+	ArrayType  *copy;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		return state;
+	copy = MemoryContextAlloc(aggcontext, VARSIZE(state));
+	memcpy(copy, state, VARSIZE(state));
+	return copy;
+}

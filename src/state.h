@@ -20,6 +20,7 @@ extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
 								int64 magic, int header_len,
 								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
+extern ArrayType *clv_state_adopt(FunctionCallInfo fcinfo, ArrayType *state);
 
 static inline int64 *
 clv_state_data(ArrayType *state)

@@ -15,6 +15,7 @@
 #include "datatype/timestamp.h"
 #include "funcapi.h"
 #include "pgtime.h"
+#include "common/int.h"
 #include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -345,14 +346,21 @@ summary_transition_state(FunctionCallInfo fcinfo, int64 end, int32 end_day)
 	return state;
 }
 
-static void
-check_observation_end_not_null(FunctionCallInfo fcinfo)
+/*
+ * A row with a NULL order time or amount is skipped, as sum() skips NULLs;
+ * a NULL observation_end is an error.
+ */
+static bool
+summary_row_skipped(FunctionCallInfo fcinfo)
 {
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return true;
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("observation_end must not be null"),
 				 errhint("clv never assumes now(): give the end of the observation period explicitly.")));
+	return false;
 }
 
 /* clv_summary_transfn(state, ordered_at timestamptz, amount, observation_end [, time_unit]) */
@@ -364,13 +372,12 @@ clv_summary_transfn(PG_FUNCTION_ARGS)
 	double		amount;
 	ArrayType  *state;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (summary_row_skipped(fcinfo))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	check_observation_end_not_null(fcinfo);
 	ordered_at = PG_GETARG_TIMESTAMPTZ(1);
 	amount = PG_GETARG_FLOAT8(2);
 	end = PG_GETARG_TIMESTAMPTZ(3);
@@ -408,13 +415,12 @@ clv_summary_date_transfn(PG_FUNCTION_ARGS)
 	double		amount;
 	ArrayType  *state;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (summary_row_skipped(fcinfo))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	check_observation_end_not_null(fcinfo);
 	order_date = PG_GETARG_DATEADT(1);
 	amount = PG_GETARG_FLOAT8(2);
 	end = PG_GETARG_DATEADT(3);
@@ -543,7 +549,6 @@ merge_days(const int64 *a, int64 na, const int64 *b, int64 nb, int width, int64 
 Datum
 clv_summary_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
 	ArrayType  *a;
 	ArrayType  *b;
 	ArrayType  *merged;
@@ -558,18 +563,7 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(summary_get_checked(fcinfo, 0));
 	if (PG_ARGISNULL(0))
-	{
-		b = summary_get_checked(fcinfo, 1);
-		/* the executor keeps a state only if it lives in the aggregate context */
-		if (AggCheckCallContext(fcinfo, &aggcontext))
-		{
-			ArrayType  *copy = MemoryContextAlloc(aggcontext, VARSIZE(b));
-
-			memcpy(copy, b, VARSIZE(b));
-			b = copy;
-		}
-		PG_RETURN_ARRAYTYPE_P(b);
-	}
+		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, summary_get_checked(fcinfo, 1)));
 
 	a = summary_get_checked(fcinfo, 0);
 	b = summary_get_checked(fcinfo, 1);

@@ -2,12 +2,7 @@
 -- (Fader, Hardie & Lee 2005): 2,357 customers, 39 weeks to 1997-09-30,
 -- purchases counted by day, time in weeks.  The data live in ../shared/data
 -- beside the checkout; without them the tests are skipped.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS clv;
-RESET client_min_messages;
+\ir include/prologue.psql
 \if :{?shared_data}
 \else
 \set shared_data ''

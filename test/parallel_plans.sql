@@ -1,12 +1,7 @@
 -- Parallel query really runs the partial/combine path of every aggregate,
 -- and gives the serial answer.  Plans vary between versions, so they are
 -- asserted here rather than in a pg_regress expected file.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS clv;
-RESET client_min_messages;
+\ir include/prologue.psql
 BEGIN;
 SELECT plan(9);
 SET LOCAL TimeZone = 'UTC';

@@ -1,11 +1,6 @@
 -- Partial states computed on separate "shards", shipped as text (as Citus
 -- ships them) and combined, equal the single-table result exactly.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS clv;
-RESET client_min_messages;
+\ir include/prologue.psql
 BEGIN;
 SELECT plan(8);
 SET LOCAL TimeZone = 'Europe/Paris';

@@ -2,12 +2,7 @@
 -- definitions on random data: same-day orders, refunds before and after the
 -- purchase they belong to, refund-only days, one customer with 10,000 orders
 -- (its state grows far past the first allocation), a time zone with DST.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS clv;
-RESET client_min_messages;
+\ir include/prologue.psql
 BEGIN;
 SELECT plan(7);
 SET LOCAL TimeZone = 'America/New_York';
