@@ -14,7 +14,7 @@ export CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 
 # pg_regress writes results/ and regression.diffs here; the server (run as
 # postgres when we are root) only reads the data files.
-pg_virtualenv -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_workers=8 \
+pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_workers=8 \
     bash -c '
         set -eu
         rm -rf results regression.diffs regression.out
