@@ -161,21 +161,85 @@ time_unit_usecs(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Calendar day of a timestamptz in the session time zone, the same day that
- * ts::date gives.  A zone with a fixed offset (UTC, say) needs no calendar
- * arithmetic; whether the zone has one is looked up once per zone.
+ * Calendar day of a timestamptz in the session time zone: the day that
+ * ts::date gives, without its per-row calendar conversion.
+ *
+ * A zone's UTC offset is constant between two transitions, so the day is
+ * floor((ts + offset) / 1 day) for every ts in such a window.  The windows
+ * met so far are kept per query (a handful covers years of orders); a zone
+ * with one fixed offset, UTC say, is a single window.  Where the time zone
+ * library cannot give a window, timestamp2tm decides, as for ::date.
  */
+#define DAY_ZONE_WINDOWS 16
+
+typedef struct OffsetWindow
+{
+	pg_time_t	from;			/* seconds since 1970, inclusive */
+	pg_time_t	until;			/* exclusive */
+	int64		offset_usecs;
+} OffsetWindow;
+
 typedef struct DayZone
 {
 	const pg_tz *zone;
-	bool		fixed;
-	long int	gmtoff;
+	int			nwindows;
+	int			last_hit;
+	int			next_replaced;
+	OffsetWindow windows[DAY_ZONE_WINDOWS];
 } DayZone;
+
+#define UNIX_EPOCH_OFFSET_SECS \
+	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
+
+static int64
+floor_div(int64 a, int64 b)
+{
+	int64		q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/*
+ * The window of constant offset around t, walking the zone's transitions
+ * forward from a little over a year before t; false if the library has
+ * none to give.
+ */
+static bool
+find_offset_window(const pg_tz *zone, pg_time_t t, OffsetWindow *window)
+{
+	pg_time_t	from = t - 400 * (pg_time_t) SECS_PER_DAY;
+
+	for (int steps = 0; steps < 64; steps++)
+	{
+		long int	before_gmtoff,
+					after_gmtoff;
+		int			before_isdst,
+					after_isdst;
+		pg_time_t	boundary;
+		int			found = pg_next_dst_boundary(&from, &before_gmtoff, &before_isdst,
+												 &boundary, &after_gmtoff, &after_isdst,
+												 zone);
+
+		if (found < 0 || (found == 1 && boundary <= from))
+			return false;
+		if (found == 0 || boundary > t)
+		{
+			window->from = from;
+			window->until = found == 0 ? PG_INT64_MAX : boundary;
+			window->offset_usecs = (int64) before_gmtoff * USECS_PER_SEC;
+			return true;
+		}
+		from = boundary;
+	}
+	return false;
+}
 
 static int32
 timestamptz_day(FunctionCallInfo fcinfo, TimestampTz ts)
 {
 	DayZone    *dz = (DayZone *) fcinfo->flinfo->fn_extra;
+	pg_time_t	t = (pg_time_t) floor_div(ts, USECS_PER_SEC) + UNIX_EPOCH_OFFSET_SECS;
+	OffsetWindow *w;
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tz;
@@ -186,17 +250,38 @@ timestamptz_day(FunctionCallInfo fcinfo, TimestampTz ts)
 	if (dz->zone != session_timezone)
 	{
 		dz->zone = session_timezone;
-		dz->fixed = pg_get_timezone_offset(session_timezone, &dz->gmtoff);
+		dz->nwindows = dz->last_hit = dz->next_replaced = 0;
 	}
-	if (dz->fixed)
-	{
-		int64		local = ts + (int64) dz->gmtoff * USECS_PER_SEC;
-		int64		day = local / USECS_PER_DAY;
 
-		if (local < 0 && day * USECS_PER_DAY != local)
-			day--;
-		return (int32) day;
+	w = &dz->windows[dz->last_hit];
+	if (dz->nwindows > 0 && w->from <= t && t < w->until)
+		return (int32) floor_div(ts + w->offset_usecs, USECS_PER_DAY);
+	for (int i = 0; i < dz->nwindows; i++)
+	{
+		w = &dz->windows[i];
+		if (w->from <= t && t < w->until)
+		{
+			dz->last_hit = i;
+			return (int32) floor_div(ts + w->offset_usecs, USECS_PER_DAY);
+		}
 	}
+
+	/* a window not seen yet: remember it, replacing the oldest when full */
+	{
+		int			slot = dz->nwindows < DAY_ZONE_WINDOWS ? dz->nwindows++ : dz->next_replaced++ % DAY_ZONE_WINDOWS;
+
+		if (find_offset_window(session_timezone, t, &dz->windows[slot]))
+		{
+			dz->last_hit = slot;
+			return (int32) floor_div(ts + dz->windows[slot].offset_usecs, USECS_PER_DAY);
+		}
+		/* not cacheable: forget the slot */
+		if (slot == dz->nwindows - 1)
+			dz->nwindows--;
+		else
+			dz->windows[slot].until = dz->windows[slot].from;
+	}
+
 	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
