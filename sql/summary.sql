@@ -112,29 +112,31 @@ SELECT clv_summary_final('{}');
 SELECT clv_summary_final('{1,2,3}');
 SELECT clv_summary_final('{{1,2},{3,4}}');
 SELECT clv_summary_final(ARRAY[NULL]::bigint[]);
-SELECT clv_summary_final('[0:13]={289043534594,0,0,0,0, 0,0,86400000000, 0,0, 0,0, 0,0}');
--- the layout: tag, purchase days used/allocated, refund days used/allocated,
--- observation_end, its day, time unit, order rows, refund rows, order money,
--- first-day money, then the purchase days, then (day, money) per refund day
-SELECT clv_summary_final('{289043534594,0,0,0,0, 0,0,0, 0,0, 0,0, 0,0}');
-SELECT clv_summary_final('{289043534594,0,0,0,0, 0,0,-1, 0,0, 0,0, 0,0}');
+SELECT clv_summary_final('[0:12]={289043534595,0,0,0, 0,86400000000,0, 0,0, 0,0, 0,0}');
+-- the layout: tag, purchase days held, refund days held, body slots,
+-- observation_end, time unit, its day, order rows, refund rows, order money,
+-- first-day money; then the body: purchase days from the front, (day, money)
+-- per refund day from the back
+SELECT clv_summary_final('{289043534595,0,0,0, 0,0,0, 0,0, 0,0, 0,0}');
+SELECT clv_summary_final('{289043534595,0,0,0, 0,-1,0, 0,0, 0,0, 0,0}');
 -- an empty state, as a parallel worker that saw no rows of a group sends
-SELECT (clv_summary_final('{289043534594,0,0,0,0, 0,0,86400000000, 0,0, 0,0, 0,0}')).*;
-SELECT (clv_summary_final(clv_summary_combine('{289043534594,0,0,0,0, 0,0,86400000000, 0,0, 0,0, 0,0}', '{289043534594,0,0,0,0, 0,0,86400000000, 0,0, 0,0, 0,0}'))).*;
-SELECT clv_summary_final('{289043534594,1,0,0,0, 0,100,86400000000, 1,0, 0,0, 0,0}');
-SELECT clv_summary_final('{289043534594,0,1,0,0, 0,100,86400000000, 0,0, 0,0, 0,0}');
-SELECT clv_summary_final('{289043534594,2,2,0,0, 0,100,86400000000, 2,0, 0,0, 0,0, 10,10}');
-SELECT clv_summary_final('{289043534594,1,1,0,0, 0,100,86400000000, 1,0, 0,0, 0,0, 200}');
-SELECT clv_summary_final('{289043534594,1,1,0,0, 0,100,86400000000, 0,0, 0,0, 0,0, 10}');
-SELECT clv_summary_final('{289043534594,1,1,0,0, 0,100,86400000000, 1,0, 0,5, 0,9, 10}');
-SELECT clv_summary_final('{289043534594,1,1,0,0, 0,100,86400000000, 1,0, 9223372036854775807,0, 0,0, 10}');
-SELECT clv_summary_final('{289043534594,0,0,1,1, 0,100,86400000000, 0,1, 0,0, 0,0, 10,0,5}');
-SELECT clv_summary_final('{289043534594,0,0,1,1, 0,100,86400000000, 0,0, 0,0, 0,0, 10,-1,0}');
-SELECT clv_summary_final('{289043534594,0,0,1,1, 0,100,86400000000, 0,1, 0,0, 0,0, 1000,-1,0}');
+SELECT (clv_summary_final('{289043534595,0,0,0, 0,86400000000,0, 0,0, 0,0, 0,0}')).*;
+SELECT (clv_summary_final(clv_summary_combine('{289043534595,0,0,0, 0,86400000000,0, 0,0, 0,0, 0,0}', '{289043534595,0,0,0, 0,86400000000,0, 0,0, 0,0, 0,0}'))).*;
+SELECT clv_summary_final('{289043534595,1,0,0, 0,86400000000,100, 1,0, 0,0, 0,0}');
+SELECT clv_summary_final('{289043534595,0,0,1, 0,86400000000,100, 0,0, 0,0, 0,0}');
+SELECT clv_summary_final('{289043534595,2,0,2, 0,86400000000,100, 2,0, 0,0, 0,0, 10,10}');
+SELECT clv_summary_final('{289043534595,1,0,1, 0,86400000000,100, 1,0, 0,0, 0,0, 200}');
+SELECT clv_summary_final('{289043534595,1,0,1, 0,86400000000,100, 0,0, 0,0, 0,0, 10}');
+SELECT clv_summary_final('{289043534595,1,0,1, 0,86400000000,100, 1,0, 0,5, 0,9, 10}');
+SELECT clv_summary_final('{289043534595,1,0,1, 0,86400000000,100, 1,0, 9223372036854775807,0, 0,0, 10}');
+SELECT clv_summary_final('{289043534595,0,1,3, 0,86400000000,100, 0,1, 0,0, 0,0, 10,0,5}');
+SELECT clv_summary_final('{289043534595,0,1,3, 0,86400000000,100, 0,0, 0,0, 0,0, 10,-1,0}');
+SELECT clv_summary_final('{289043534595,0,1,3, 0,86400000000,100, 0,1, 0,0, 0,0, 1000,-1,0}');
+SELECT clv_summary_final('{289043534595,1,1,3, 0,86400000000,100, 1,1, 0,0, 0,0, 10,-1,0}');
 -- a hand-made valid state: two purchase days (the 11th and 21st day after
--- 2000-01-01), 3 orders, and a refund on the second purchase day
-SELECT (clv_summary_final('{289043534594,2,2,1,1, 0,100,86400000000, 3,1, 30,0, 10,0, 10,20, 20,-1,0}')).*;
-SELECT clv_summary_combine('{289043534594,0,0,0,0, 0,0,86400000000, 0,0, 0,0, 0,0}', '{289043534594,0,0,0,0, 0,0,604800000000, 0,0, 0,0, 0,0}');
+-- 2000-01-01), 3 orders, one free slot, and a refund on the second purchase day
+SELECT (clv_summary_final('{289043534595,2,1,6, 0,86400000000,100, 3,1, 30,0, 10,0, 10,20, 0, 20,-1,0}')).*;
+SELECT clv_summary_combine('{289043534595,0,0,0, 0,86400000000,0, 0,0, 0,0, 0,0}', '{289043534595,0,0,0, 0,604800000000,0, 0,0, 0,0, 0,0}');
 SELECT clv_summary_combine(NULL, NULL) IS NULL AS both_null;
 SELECT clv_summary_combine(NULL, '{1}');
 

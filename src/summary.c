@@ -30,14 +30,18 @@ PG_FUNCTION_INFO_V1(clv_summary_final);
 #define SUMMARY_NAME "clv_summary"
 
 /*
- * State layout (bigint[]):
- *   header (S_*): layout tag; purchase days used and allocated; refund days
- *   used and allocated; observation_end as given (timestamptz microseconds
- *   or date) and its calendar day; the time unit in microseconds; order rows
- *   and refund rows; the money of all orders and of the orders placed on
- *   the first purchase day (2 slots each);
- *   then the purchase days, sorted, one slot each;
- *   then the refund days, sorted, as (day, money (2 slots)).
+ * State layout (bigint[]): a header, then a body of `slots` slots shared by
+ * two sorted lists that grow towards each other, so that either can use
+ * the free space between them:
+ *   purchase days from the front, one slot each;
+ *   refund days from the back, (day, money (2 slots)) each, the earliest
+ *   nearest the middle.
+ * The header (S_*): layout tag; purchase days and refund days held; body
+ * slots; observation_end as given (timestamptz microseconds or date); the
+ * time unit in microseconds; the calendar day of observation_end; order
+ * rows and refund rows; the money of all orders and of the orders on the
+ * first purchase day (2 slots each).  What a row touches first comes first:
+ * a 64-byte cache line holds the array header and S_MAGIC .. S_UNIT.
  * Days are PostgreSQL date values (days since 2000-01-01).
  *
  * Only refunds keep a per-day amount, because only they can change the
@@ -45,17 +49,16 @@ PG_FUNCTION_INFO_V1(clv_summary_final);
  * lowers that purchase, a refund on any other day lowers the total alone.
  * Orders are rows with amount >= 0; same-day orders are one purchase.
  */
-#define SUMMARY_MAGIC	INT64CONST(0x434c565302)	/* "CLVS", layout 2 */
+#define SUMMARY_MAGIC	INT64CONST(0x434c565303)	/* "CLVS", layout 3 */
 enum
 {
 	S_MAGIC,
 	S_NDAYS,
-	S_DAYS_ALLOCATED,
 	S_NREFUND_DAYS,
-	S_REFUND_DAYS_ALLOCATED,
+	S_SLOTS,
 	S_END,
-	S_END_DAY,
 	S_UNIT,
+	S_END_DAY,
 	S_ORDERS,
 	S_REFUNDS,
 	S_ORDER_MONEY,				/* 2 slots */
@@ -68,8 +71,6 @@ enum
 	R_MONEY,					/* 2 slots */
 	R_WIDTH = R_MONEY + 2
 };
-#define SUMMARY_INITIAL_DAYS 1
-#define SUMMARY_INITIAL_REFUND_DAYS 1
 
 static inline int64 *
 summary_days(int64 *s)
@@ -77,55 +78,57 @@ summary_days(int64 *s)
 	return s + S_HEADER;
 }
 
+/* the refund list starts where its earliest entry is */
 static inline int64 *
 summary_refund_days(int64 *s)
 {
-	return s + S_HEADER + s[S_DAYS_ALLOCATED];
+	return s + S_HEADER + s[S_SLOTS] - s[S_NREFUND_DAYS] * R_WIDTH;
+}
+
+static inline int64
+summary_free_slots(const int64 *s)
+{
+	return s[S_SLOTS] - s[S_NDAYS] - s[S_NREFUND_DAYS] * R_WIDTH;
 }
 
 /*
- * A state with room for at least the given numbers of days.  palloc rounds
- * small requests up to a power of two; the days get that slack, so a new
- * customer's state holds 15 purchase days in 256 bytes before it must grow.
+ * A state with a body of at least min_slots, allocated in `context`.
+ * palloc rounds small requests up to a power of two and the body takes that
+ * slack: a new customer's 256 bytes hold 16 purchase days, or fewer days
+ * and some refund days, before the state must grow.
  */
 static ArrayType *
-summary_alloc(int64 min_days, int64 refund_days_allocated, MemoryContext context)
+summary_alloc(int64 min_slots, MemoryContext context)
 {
-	ArrayType  *state;
-	int64	   *s;
 	Size		overhead = ARR_OVERHEAD_NONULLS(1) + S_HEADER * sizeof(int64);
 	Size		nbytes;
-	int64		days_allocated;
+	ArrayType  *state;
+	int64	   *s;
 
-	if (min_days > MaxAllocSize / sizeof(int64) ||
-		refund_days_allocated > MaxAllocSize / (R_WIDTH * sizeof(int64)))
+	if (min_slots > (int64) ((MaxAllocSize - overhead) / sizeof(int64)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("clv_summary state would need more than 1 GB")));
-	nbytes = overhead + (min_days + refund_days_allocated * R_WIDTH) * sizeof(int64);
+	nbytes = overhead + min_slots * sizeof(int64);
 	if (nbytes <= 8192)
 		nbytes = pg_nextpower2_32((uint32) nbytes);
-	days_allocated = (nbytes - overhead) / sizeof(int64) - refund_days_allocated * R_WIDTH;
-
-	state = clv_state_alloc((int) (S_HEADER + days_allocated + refund_days_allocated * R_WIDTH),
-							context);
+	state = clv_state_alloc((int) ((nbytes - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64)), context);
 	s = clv_state_data(state);
 	s[S_MAGIC] = SUMMARY_MAGIC;
-	s[S_DAYS_ALLOCATED] = days_allocated;
-	s[S_REFUND_DAYS_ALLOCATED] = refund_days_allocated;
+	s[S_SLOTS] = clv_state_length(state) - S_HEADER;
 	return state;
 }
 
-/* A copy of the state with room for more days, in the current context. */
+/* A copy of the state with twice the body, in the current context. */
 static ArrayType *
-summary_grow(int64 *s, int64 days_allocated, int64 refund_days_allocated)
+summary_grow(int64 *s)
 {
-	ArrayType  *grown = summary_alloc(days_allocated, refund_days_allocated, CurrentMemoryContext);
+	ArrayType  *grown = summary_alloc(Max(2 * s[S_SLOTS], S_HEADER), CurrentMemoryContext);
 	int64	   *g = clv_state_data(grown);
+	int64		slots = g[S_SLOTS];
 
-	memcpy(g + S_NDAYS, s + S_NDAYS, sizeof(int64));
-	memcpy(g + S_NREFUND_DAYS, s + S_NREFUND_DAYS, sizeof(int64));
-	memcpy(g + S_END, s + S_END, (S_HEADER - S_END) * sizeof(int64));
+	memcpy(g, s, S_HEADER * sizeof(int64));
+	g[S_SLOTS] = slots;
 	memcpy(summary_days(g), summary_days(s), s[S_NDAYS] * sizeof(int64));
 	memcpy(summary_refund_days(g), summary_refund_days(s),
 		   s[S_NREFUND_DAYS] * R_WIDTH * sizeof(int64));
@@ -321,16 +324,8 @@ find_day(const int64 *list, int64 n, int width, int64 day, bool *found)
 	return lo;
 }
 
-/* Open a zeroed entry at pos in a list of n entries that has room for one more. */
-static void
-open_entry(int64 *list, int64 n, int width, int64 pos)
-{
-	memmove(list + (pos + 1) * width, list + pos * width, (n - pos) * width * sizeof(int64));
-	memset(list + pos * width, 0, width * sizeof(int64));
-}
-
 /*
- * Add one row to the state, in place.  When a list is full a larger state
+ * Add one row to the state, in place.  When the body is full a larger state
  * is returned, allocated in the per-row context: the executor copies a new
  * state into the aggregate context and frees the old one.
  */
@@ -349,14 +344,20 @@ summary_add(ArrayType *state, int32 day, double amount)
 
 		if (!found)
 		{
-			if (n == s[S_REFUND_DAYS_ALLOCATED])
+			int64	   *list;
+
+			if (summary_free_slots(s) < R_WIDTH)
 			{
-				state = summary_grow(s, s[S_DAYS_ALLOCATED], Max(2 * n, SUMMARY_INITIAL_REFUND_DAYS));
+				state = summary_grow(s);
 				s = clv_state_data(state);
 			}
-			open_entry(summary_refund_days(s), n, R_WIDTH, pos);
-			summary_refund_days(s)[pos * R_WIDTH + R_DAY] = day;
+			/* the list grows towards the front: move the earlier entries */
+			list = summary_refund_days(s);
+			memmove(list - R_WIDTH, list, pos * R_WIDTH * sizeof(int64));
 			s[S_NREFUND_DAYS] = n + 1;
+			entry = summary_refund_days(s) + pos * R_WIDTH;
+			entry[R_DAY] = day;
+			clv_money_store(entry + R_MONEY, 0);
 		}
 		entry = summary_refund_days(s) + pos * R_WIDTH;
 		clv_money_store(entry + R_MONEY, clv_money_add(clv_money_load(entry + R_MONEY), money));
@@ -369,13 +370,16 @@ summary_add(ArrayType *state, int32 day, double amount)
 
 		if (!found)
 		{
-			if (n == s[S_DAYS_ALLOCATED])
+			int64	   *days;
+
+			if (summary_free_slots(s) < 1)
 			{
-				state = summary_grow(s, Max(2 * n, SUMMARY_INITIAL_DAYS), s[S_REFUND_DAYS_ALLOCATED]);
+				state = summary_grow(s);
 				s = clv_state_data(state);
 			}
-			open_entry(summary_days(s), n, 1, pos);
-			summary_days(s)[pos] = day;
+			days = summary_days(s);
+			memmove(days + pos + 1, days + pos, (n - pos) * sizeof(int64));
+			days[pos] = day;
 			s[S_NDAYS] = n + 1;
 			if (pos == 0)
 				clv_money_store(s + S_FIRST_DAY_MONEY, 0);
@@ -407,7 +411,7 @@ summary_transition_state(FunctionCallInfo fcinfo, int64 end, int32 end_day)
 
 	if (PG_ARGISNULL(0))
 	{
-		state = summary_alloc(SUMMARY_INITIAL_DAYS, 0, CurrentMemoryContext);
+		state = summary_alloc(1, CurrentMemoryContext);
 		s = clv_state_data(state);
 		s[S_END] = end;
 		s[S_END_DAY] = end_day;
@@ -561,13 +565,11 @@ summary_get_checked(FunctionCallInfo fcinfo, int argno)
 	clv_money	first_day_money = clv_money_load(s + S_FIRST_DAY_MONEY);
 	int64	   *refund_days;
 
-	if (s[S_DAYS_ALLOCATED] < 0 || s[S_REFUND_DAYS_ALLOCATED] < 0 ||
-		s[S_DAYS_ALLOCATED] > MaxAllocSize || s[S_REFUND_DAYS_ALLOCATED] > MaxAllocSize ||
-		clv_state_length(state) != S_HEADER + s[S_DAYS_ALLOCATED] + s[S_REFUND_DAYS_ALLOCATED] * R_WIDTH)
-		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the space allocated for days.");
-	if (ndays < 0 || ndays > s[S_DAYS_ALLOCATED] ||
-		nrefund_days < 0 || nrefund_days > s[S_REFUND_DAYS_ALLOCATED])
-		clv_state_corrupt(SUMMARY_NAME, "The number of days is out of range.");
+	if (clv_state_length(state) != S_HEADER + s[S_SLOTS])
+		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the number of body slots.");
+	if (ndays < 0 || nrefund_days < 0 || ndays > s[S_SLOTS] || nrefund_days > s[S_SLOTS] ||
+		summary_free_slots(s) < 0)
+		clv_state_corrupt(SUMMARY_NAME, "The numbers of days do not fit in the body.");
 	if (!IS_VALID_DATE(s[S_END_DAY]) || s[S_UNIT] <= 0)
 		clv_state_corrupt(SUMMARY_NAME, "The observation end or the time unit is out of range.");
 	if (s[S_ORDERS] < ndays || (ndays == 0) != (s[S_ORDERS] == 0) ||
@@ -642,6 +644,9 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 			   *sm;
 	clv_money	first_a,
 				first_b;
+	int64		nrefund_max,
+				nrefund;
+	int64	   *refunds_out;
 
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -659,8 +664,8 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine clv_summary states with different observation_end or time_unit")));
 
-	merged = summary_alloc(Max(sa[S_NDAYS] + sb[S_NDAYS], SUMMARY_INITIAL_DAYS),
-						   sa[S_NREFUND_DAYS] + sb[S_NREFUND_DAYS], CurrentMemoryContext);
+	nrefund_max = sa[S_NREFUND_DAYS] + sb[S_NREFUND_DAYS];
+	merged = summary_alloc(sa[S_NDAYS] + sb[S_NDAYS] + nrefund_max * R_WIDTH, CurrentMemoryContext);
 	sm = clv_state_data(merged);
 	sm[S_END] = sa[S_END];
 	sm[S_END_DAY] = sa[S_END_DAY];
@@ -681,9 +686,12 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 
 	sm[S_NDAYS] = merge_days(summary_days(sa), sa[S_NDAYS], summary_days(sb), sb[S_NDAYS],
 							 1, summary_days(sm));
-	sm[S_NREFUND_DAYS] = merge_days(summary_refund_days(sa), sa[S_NREFUND_DAYS],
-									summary_refund_days(sb), sb[S_NREFUND_DAYS],
-									R_WIDTH, summary_refund_days(sm));
+	/* merge the refunds as far back as they could reach, then close the gap */
+	refunds_out = summary_days(sm) + sm[S_SLOTS] - nrefund_max * R_WIDTH;
+	nrefund = merge_days(summary_refund_days(sa), sa[S_NREFUND_DAYS],
+						 summary_refund_days(sb), sb[S_NREFUND_DAYS], R_WIDTH, refunds_out);
+	sm[S_NREFUND_DAYS] = nrefund;
+	memmove(summary_refund_days(sm), refunds_out, nrefund * R_WIDTH * sizeof(int64));
 	PG_RETURN_ARRAYTYPE_P(merged);
 }
 
