@@ -15,6 +15,7 @@
  *     x gross_margin.
  */
 #include "state.h"
+#include "summary.h"
 
 #include "access/htup_details.h"
 #include "datatype/timestamp.h"
@@ -46,13 +47,6 @@ enum
 	B_LENGTH
 };
 
-/* attribute numbers in the clv_summary composite */
-#define SUMMARY_ATT_FIRST_ORDER 1
-#define SUMMARY_ATT_LAST_ORDER 2
-#define SUMMARY_ATT_OBSERVATION_END 3
-#define SUMMARY_ATT_ORDERS 4
-#define SUMMARY_ATT_TOTAL_AMOUNT 7
-
 static int64
 float8_bits(double value)
 {
@@ -71,32 +65,6 @@ bits_float8(int64 bits)
 	return value;
 }
 
-/* A field of a clv_summary that must be present; summaries can be typed in. */
-static Datum
-summary_field(HeapTupleHeader summary, int attno, const char *name)
-{
-	bool		isnull;
-	Datum		value = GetAttributeByNum(summary, attno, &isnull);
-
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("summary has no %s", name)));
-	return value;
-}
-
-static DateADT
-summary_date(HeapTupleHeader summary, int attno, const char *name)
-{
-	DateADT		value = DatumGetDateADT(summary_field(summary, attno, name));
-
-	if (DATE_NOT_FINITE(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("summary %s must be finite", name)));
-	return value;
-}
-
 Datum
 clv_business_transfn(PG_FUNCTION_ARGS)
 {
@@ -107,7 +75,6 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	DateADT		retention_start;
 	double		margin = 1.0;
 	DateADT		end_day;
-	bool		first_isnull;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "clv_business_transfn called in non-aggregate context");
@@ -133,7 +100,7 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	}
 
 	summary = PG_GETARG_HEAPTUPLEHEADER(1);
-	end_day = summary_date(summary, SUMMARY_ATT_OBSERVATION_END, "observation_end");
+	end_day = clv_summary_date(summary, CLV_SUMMARY_OBSERVATION_END);
 	if (DATE_NOT_FINITE(retention_start) || retention_start > end_day)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -170,14 +137,13 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	/* a customer with refunds only still moves revenue */
 	clv_money_store(s + B_REVENUE,
 					clv_money_add(clv_money_load(s + B_REVENUE),
-								  clv_money_from_float8(DatumGetFloat8(summary_field(summary, SUMMARY_ATT_TOTAL_AMOUNT, "total_amount")),
+								  clv_money_from_float8(DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_TOTAL_AMOUNT)),
 														"total_amount")));
-	(void) GetAttributeByNum(summary, SUMMARY_ATT_FIRST_ORDER, &first_isnull);
-	if (!first_isnull)
+	if (!clv_summary_field_is_null(summary, CLV_SUMMARY_FIRST_ORDER))
 	{
-		DateADT		first_day = summary_date(summary, SUMMARY_ATT_FIRST_ORDER, "first_order");
-		DateADT		last_day = summary_date(summary, SUMMARY_ATT_LAST_ORDER, "last_order");
-		int64		orders = DatumGetInt64(summary_field(summary, SUMMARY_ATT_ORDERS, "orders"));
+		DateADT		first_day = clv_summary_date(summary, CLV_SUMMARY_FIRST_ORDER);
+		DateADT		last_day = clv_summary_date(summary, CLV_SUMMARY_LAST_ORDER);
+		int64		orders = DatumGetInt64(clv_summary_field(summary, CLV_SUMMARY_ORDERS));
 
 		if (last_day < first_day || last_day > end_day || orders < 1)
 			ereport(ERROR,

@@ -10,6 +10,7 @@
  * the order of the rows or on how parallel workers split them.
  */
 #include "state.h"
+#include "summary.h"
 
 #include "access/htup_details.h"
 #include "datatype/timestamp.h"
@@ -21,6 +22,7 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(clv_summary_transfn);
 PG_FUNCTION_INFO_V1(clv_summary_date_transfn);
@@ -702,14 +704,6 @@ days_in_units(int64 days, int64 unit_usecs)
 	return (double) days * (double) USECS_PER_DAY / (double) unit_usecs;
 }
 
-enum
-{
-	F_FIRST_ORDER, F_LAST_ORDER, F_OBSERVATION_END, F_ORDERS, F_REFUNDS,
-	F_PURCHASE_DAYS, F_TOTAL_AMOUNT, F_REFUNDED_AMOUNT, F_AVG_ORDER_VALUE,
-	F_FREQUENCY, F_RECENCY, F_AGE, F_MONETARY, F_MEAN_GAP, F_GAP_STDDEV,
-	F_TIME_UNIT, F_NFIELDS
-};
-
 /* The result row's descriptor, looked up once per query. */
 static TupleDesc
 summary_result_desc(FunctionCallInfo fcinfo)
@@ -724,9 +718,9 @@ summary_result_desc(FunctionCallInfo fcinfo)
 			elog(ERROR, "clv_summary_final must return a composite type");
 		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
 		MemoryContextSwitchTo(old);
-		if (tupdesc->natts != F_NFIELDS)
+		if (tupdesc->natts != CLV_SUMMARY_NFIELDS)
 			elog(ERROR, "clv_summary type has %d attributes, expected %d",
-				 tupdesc->natts, F_NFIELDS);
+				 tupdesc->natts, CLV_SUMMARY_NFIELDS);
 		fcinfo->flinfo->fn_extra = tupdesc;
 	}
 	return tupdesc;
@@ -741,8 +735,8 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	int64	   *refund_days = summary_refund_days(s);
 	int64		ndays = s[S_NDAYS];
 	int64		unit = s[S_UNIT];
-	Datum		values[F_NFIELDS];
-	bool		nulls[F_NFIELDS];
+	Datum		values[CLV_SUMMARY_NFIELDS];
+	bool		nulls[CLV_SUMMARY_NFIELDS];
 	clv_money	refunded = 0;
 	clv_money	repeat_money;
 	Interval   *time_unit;
@@ -762,22 +756,22 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	}
 
 	memset(nulls, true, sizeof(nulls));
-	values[F_OBSERVATION_END] = DateADTGetDatum((DateADT) s[S_END_DAY]);
-	values[F_ORDERS] = Int64GetDatum(s[S_ORDERS]);
-	values[F_REFUNDS] = Int64GetDatum(s[S_REFUNDS]);
-	values[F_PURCHASE_DAYS] = Int32GetDatum((int32) ndays);
-	values[F_TOTAL_AMOUNT] = Float8GetDatum(clv_money_to_float8(clv_money_add(clv_money_load(s + S_ORDER_MONEY),
+	values[CLV_SUMMARY_OBSERVATION_END] = DateADTGetDatum((DateADT) s[S_END_DAY]);
+	values[CLV_SUMMARY_ORDERS] = Int64GetDatum(s[S_ORDERS]);
+	values[CLV_SUMMARY_REFUNDS] = Int64GetDatum(s[S_REFUNDS]);
+	values[CLV_SUMMARY_PURCHASE_DAYS] = Int32GetDatum((int32) ndays);
+	values[CLV_SUMMARY_TOTAL_AMOUNT] = Float8GetDatum(clv_money_to_float8(clv_money_add(clv_money_load(s + S_ORDER_MONEY),
 																			  refunded)));
-	values[F_REFUNDED_AMOUNT] = Float8GetDatum(clv_money_to_float8(-refunded));
+	values[CLV_SUMMARY_REFUNDED_AMOUNT] = Float8GetDatum(clv_money_to_float8(-refunded));
 	time_unit = palloc0(sizeof(Interval));
 	if (unit % USECS_PER_DAY == 0)
 		time_unit->day = (int32) (unit / USECS_PER_DAY);
 	else
 		time_unit->time = unit;
-	values[F_TIME_UNIT] = IntervalPGetDatum(time_unit);
-	nulls[F_OBSERVATION_END] = nulls[F_ORDERS] = nulls[F_REFUNDS] = false;
-	nulls[F_PURCHASE_DAYS] = nulls[F_TOTAL_AMOUNT] = nulls[F_REFUNDED_AMOUNT] = false;
-	nulls[F_TIME_UNIT] = false;
+	values[CLV_SUMMARY_TIME_UNIT] = IntervalPGetDatum(time_unit);
+	nulls[CLV_SUMMARY_OBSERVATION_END] = nulls[CLV_SUMMARY_ORDERS] = nulls[CLV_SUMMARY_REFUNDS] = false;
+	nulls[CLV_SUMMARY_PURCHASE_DAYS] = nulls[CLV_SUMMARY_TOTAL_AMOUNT] = nulls[CLV_SUMMARY_REFUNDED_AMOUNT] = false;
+	nulls[CLV_SUMMARY_TIME_UNIT] = false;
 
 	if (ndays > 0)
 	{
@@ -786,21 +780,21 @@ clv_summary_final(PG_FUNCTION_ARGS)
 		int64		last_day = days[ndays - 1];
 		double		recency = days_in_units(last_day - first_day, unit);
 
-		values[F_FIRST_ORDER] = DateADTGetDatum((DateADT) first_day);
-		values[F_LAST_ORDER] = DateADTGetDatum((DateADT) last_day);
-		values[F_AVG_ORDER_VALUE] = Float8GetDatum(DatumGetFloat8(values[F_TOTAL_AMOUNT]) / s[S_ORDERS]);
-		values[F_FREQUENCY] = Int32GetDatum((int32) frequency);
-		values[F_RECENCY] = Float8GetDatum(recency);
-		values[F_AGE] = Float8GetDatum(days_in_units(s[S_END_DAY] - first_day, unit));
-		values[F_MONETARY] = Float8GetDatum(frequency > 0 ?
+		values[CLV_SUMMARY_FIRST_ORDER] = DateADTGetDatum((DateADT) first_day);
+		values[CLV_SUMMARY_LAST_ORDER] = DateADTGetDatum((DateADT) last_day);
+		values[CLV_SUMMARY_AVG_ORDER_VALUE] = Float8GetDatum(DatumGetFloat8(values[CLV_SUMMARY_TOTAL_AMOUNT]) / s[S_ORDERS]);
+		values[CLV_SUMMARY_FREQUENCY] = Int32GetDatum((int32) frequency);
+		values[CLV_SUMMARY_RECENCY] = Float8GetDatum(recency);
+		values[CLV_SUMMARY_AGE] = Float8GetDatum(days_in_units(s[S_END_DAY] - first_day, unit));
+		values[CLV_SUMMARY_MONETARY] = Float8GetDatum(frequency > 0 ?
 											clv_money_to_float8(repeat_money) / frequency : 0.0);
-		nulls[F_FIRST_ORDER] = nulls[F_LAST_ORDER] = nulls[F_AVG_ORDER_VALUE] = false;
-		nulls[F_FREQUENCY] = nulls[F_RECENCY] = nulls[F_AGE] = nulls[F_MONETARY] = false;
+		nulls[CLV_SUMMARY_FIRST_ORDER] = nulls[CLV_SUMMARY_LAST_ORDER] = nulls[CLV_SUMMARY_AVG_ORDER_VALUE] = false;
+		nulls[CLV_SUMMARY_FREQUENCY] = nulls[CLV_SUMMARY_RECENCY] = nulls[CLV_SUMMARY_AGE] = nulls[CLV_SUMMARY_MONETARY] = false;
 
 		if (frequency > 0)
 		{
-			values[F_MEAN_GAP] = Float8GetDatum(recency / frequency);
-			nulls[F_MEAN_GAP] = false;
+			values[CLV_SUMMARY_MEAN_GAP] = Float8GetDatum(recency / frequency);
+			nulls[CLV_SUMMARY_MEAN_GAP] = false;
 		}
 		if (frequency > 1)
 		{
@@ -814,11 +808,53 @@ clv_summary_final(PG_FUNCTION_ARGS)
 
 				sum_sq += d * d;
 			}
-			values[F_GAP_STDDEV] = Float8GetDatum(days_in_units(1, unit) *
+			values[CLV_SUMMARY_GAP_STDDEV] = Float8GetDatum(days_in_units(1, unit) *
 												  sqrt(sum_sq / (frequency - 1)));
-			nulls[F_GAP_STDDEV] = false;
+			nulls[CLV_SUMMARY_GAP_STDDEV] = false;
 		}
 	}
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(summary_result_desc(fcinfo), values, nulls)));
+}
+
+/* Reading a summary given as input; a summary can be typed in, so fields are checked. */
+bool
+clv_summary_field_is_null(HeapTupleHeader summary, ClvSummaryField field)
+{
+	bool		isnull;
+
+	(void) GetAttributeByNum(summary, field + 1, &isnull);
+	return isnull;
+}
+
+Datum
+clv_summary_field(HeapTupleHeader summary, ClvSummaryField field)
+{
+	bool		isnull;
+	Datum		value = GetAttributeByNum(summary, field + 1, &isnull);
+
+	if (isnull)
+	{
+		TupleDesc	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(summary),
+													 HeapTupleHeaderGetTypMod(summary));
+		char	   *name = pstrdup(NameStr(TupleDescAttr(tupdesc, field)->attname));
+
+		ReleaseTupleDesc(tupdesc);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("summary has no %s", name)));
+	}
+	return value;
+}
+
+DateADT
+clv_summary_date(HeapTupleHeader summary, ClvSummaryField field)
+{
+	DateADT		value = DatumGetDateADT(clv_summary_field(summary, field));
+
+	if (DATE_NOT_FINITE(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("summary dates must be finite")));
+	return value;
 }

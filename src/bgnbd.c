@@ -1,0 +1,725 @@
+/*
+ * bgnbd.c: the BG/NBD model (Fader, Hardie & Lee 2005, "Counting your
+ * customers the easy way", Marketing Science 24(2)): its fit by maximum
+ * likelihood, as an aggregate over customers, and its per-customer scores.
+ *
+ * Parameters r, alpha (gamma heterogeneity of the purchase rate) and a, b
+ * (beta heterogeneity of the drop-out probability).  For a customer with x
+ * repeat purchases, the last at t_x, observed for T (eq. 6 of the paper):
+ *   L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
+ *     + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
+ * evaluated in log space with lgamma and a log-sum-exp.
+ *
+ * The fit aggregate keeps distinct (x, t_x, T) patterns with their counts
+ * (customers with the same history are one term of the likelihood), so its
+ * cost grows with distinct patterns, not customers.  Its state is a bigint[]
+ * (see state.h) of entries (x, t_x bits, T bits, count).
+ */
+#include "state.h"
+#include "model.h"
+#include "optim.h"
+#include "special.h"
+#include "summary.h"
+
+#include "utils/float.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_bgnbd_summary_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_patterns_combine);
+PG_FUNCTION_INFO_V1(clv_fit_bgnbd_final);
+PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
+PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive_summary);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_summary);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
+
+#define FIT_NAME "clv_fit"
+#define FIT_MAGIC	INT64CONST(0x434c565001)	/* "CLVP", layout 1 */
+enum
+{
+	P_MAGIC,
+	P_NPATTERNS,
+	P_PENALIZER,				/* float8 bits */
+	P_UNIT,						/* time unit of summaries in microseconds, 0 for plain numbers */
+	P_HEADER
+};
+enum
+{
+	E_X,
+	E_TX,						/* float8 bits */
+	E_T,						/* float8 bits */
+	E_COUNT,
+	E_WIDTH
+};
+
+typedef struct Pattern
+{
+	double		x;
+	double		t_x;
+	double		T;
+	double		count;
+} Pattern;
+
+static int64
+bits_of(double v)
+{
+	int64		bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	return bits;
+}
+
+static double
+double_of(int64 bits)
+{
+	double		v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+static int64
+patterns_capacity(ArrayType *state)
+{
+	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
+}
+
+static int
+compare_entries(const void *a, const void *b)
+{
+	const int64 *ea = a;
+	const int64 *eb = b;
+
+	if (ea[E_X] != eb[E_X])
+		return ea[E_X] < eb[E_X] ? -1 : 1;
+	for (int i = E_TX; i <= E_T; i++)
+	{
+		double		da = double_of(ea[i]);
+		double		db = double_of(eb[i]);
+
+		if (da != db)
+			return da < db ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Sort the entries and merge equal patterns, adding their counts. */
+static void
+patterns_compact(int64 *s)
+{
+	int64	   *entries = s + P_HEADER;
+	int64		n = s[P_NPATTERNS];
+	int64		kept = 0;
+
+	if (n < 2)
+		return;
+	qsort(entries, n, E_WIDTH * sizeof(int64), compare_entries);
+	for (int64 i = 1; i < n; i++)
+	{
+		int64	   *last = entries + kept * E_WIDTH;
+		int64	   *e = entries + i * E_WIDTH;
+
+		if (compare_entries(last, e) == 0)
+			last[E_COUNT] += e[E_COUNT];
+		else
+		{
+			kept++;
+			memmove(entries + kept * E_WIDTH, e, E_WIDTH * sizeof(int64));
+		}
+	}
+	s[P_NPATTERNS] = kept + 1;
+}
+
+static ArrayType *
+patterns_alloc(int64 capacity, MemoryContext context)
+{
+	ArrayType  *state;
+
+	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model fit state would need more than 1 GB"),
+				 errdetail("The input has more distinct (frequency, recency, age) patterns than fit in memory."),
+				 errhint("Round recency and age, for example to whole days or weeks.")));
+	state = clv_state_alloc((int) (P_HEADER + capacity * E_WIDTH), context);
+	clv_state_data(state)[P_MAGIC] = FIT_MAGIC;
+	return state;
+}
+
+static void
+check_customer(double x, double t_x, double T)
+{
+	if (!isfinite(x) || !isfinite(t_x) || !isfinite(T) || x < 0 || t_x < 0 || T < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency, recency and age must be finite and not negative"),
+				 errdetail("Found frequency %g, recency %g, age %g.", x, t_x, T)));
+	if (x != floor(x) || x > 1e9)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must be a whole number of repeat purchases"),
+				 errdetail("Found frequency %g.", x)));
+	if (t_x > T)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must not exceed age"),
+				 errdetail("Found recency %g and age %g.", t_x, T)));
+	if ((x > 0) != (t_x > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must be positive exactly when frequency is"),
+				 errdetail("Found frequency %g and recency %g.", x, t_x),
+				 errhint("Repeat purchases on the first purchase day are not repeat purchases: count purchase days.")));
+}
+
+/* Add one customer to the state, which is created on the first one. */
+static Datum
+patterns_add(FunctionCallInfo fcinfo, double x, double t_x, double T,
+			 double penalizer, int64 unit)
+{
+	MemoryContext aggcontext;
+	ArrayType  *state;
+	int64	   *s;
+	int64	   *e;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "model fit transition called in non-aggregate context");
+	check_customer(x, t_x, T);
+	if (PG_ARGISNULL(0))
+	{
+		clv_check_nonnegative(penalizer, "penalizer");
+		state = patterns_alloc(64, CurrentMemoryContext);
+		s = clv_state_data(state);
+		s[P_PENALIZER] = bits_of(penalizer);
+		s[P_UNIT] = unit;
+	}
+	else
+	{
+		state = (ArrayType *) PG_GETARG_POINTER(0);
+		s = clv_state_data(state);
+		if (s[P_PENALIZER] != bits_of(penalizer))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalizer must be the same for every row")));
+		if (s[P_UNIT] != unit)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("all summaries of a fit must use the same time_unit")));
+	}
+
+	if (s[P_NPATTERNS] == patterns_capacity(state))
+	{
+		patterns_compact(s);
+		/* keep room to spare, so that compaction stays rare */
+		if (s[P_NPATTERNS] > patterns_capacity(state) / 2)
+		{
+			ArrayType  *grown = patterns_alloc(2 * patterns_capacity(state), CurrentMemoryContext);
+
+			memcpy(clv_state_data(grown) + P_NPATTERNS, s + P_NPATTERNS,
+				   (P_HEADER - P_NPATTERNS + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
+			state = grown;
+			s = clv_state_data(state);
+		}
+	}
+	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
+	e[E_X] = (int64) x;
+	e[E_TX] = bits_of(t_x + 0.0);	/* + 0.0: -0 and 0 are one pattern */
+	e[E_T] = bits_of(T + 0.0);
+	e[E_COUNT] = 1;
+	s[P_NPATTERNS]++;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* clv_fit_bgnbd(frequency, recency, age [, penalizer]) */
+Datum
+clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS)
+{
+	double		penalizer = 0;
+
+	if (PG_NARGS() > 4)
+	{
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("penalizer must not be null")));
+		penalizer = PG_GETARG_FLOAT8(4);
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	return patterns_add(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
+						PG_GETARG_FLOAT8(3), penalizer, 0);
+}
+
+static int64
+interval_usecs(Interval *unit)
+{
+	return unit->time + (int64) unit->day * USECS_PER_DAY;
+}
+
+/* clv_fit_bgnbd(summary [, penalizer]): customers without purchases are skipped */
+Datum
+clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader summary;
+	double		penalizer = 0;
+
+	if (PG_NARGS() > 2)
+	{
+		if (PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("penalizer must not be null")));
+		penalizer = PG_GETARG_FLOAT8(2);
+	}
+	if (PG_ARGISNULL(1) ||
+		clv_summary_field_is_null(summary = PG_GETARG_HEAPTUPLEHEADER(1), CLV_SUMMARY_FREQUENCY))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	return patterns_add(fcinfo,
+						DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
+						DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
+						DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)),
+						penalizer,
+						interval_usecs(DatumGetIntervalP(clv_summary_field(summary, CLV_SUMMARY_TIME_UNIT))));
+}
+
+static ArrayType *
+patterns_get_checked(FunctionCallInfo fcinfo, int argno)
+{
+	ArrayType  *state = clv_state_get(fcinfo, argno, FIT_MAGIC, P_HEADER, FIT_NAME);
+	int64	   *s = clv_state_data(state);
+	double		penalizer = double_of(s[P_PENALIZER]);
+
+	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
+		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
+		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
+	if (!(isfinite(penalizer) && penalizer >= 0) || s[P_UNIT] < 0)
+		clv_state_corrupt(FIT_NAME, "The penalizer or the time unit is out of range.");
+	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
+	{
+		int64	   *e = s + P_HEADER + i * E_WIDTH;
+
+		if (e[E_COUNT] < 1)
+			clv_state_corrupt(FIT_NAME, "A pattern has no customers.");
+		check_customer((double) e[E_X], double_of(e[E_TX]), double_of(e[E_T]));
+	}
+	return state;
+}
+
+Datum
+clv_fit_patterns_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a;
+	ArrayType  *b;
+	ArrayType  *merged;
+	int64	   *sa,
+			   *sb,
+			   *sm;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 0));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, patterns_get_checked(fcinfo, 1)));
+	a = patterns_get_checked(fcinfo, 0);
+	b = patterns_get_checked(fcinfo, 1);
+	sa = clv_state_data(a);
+	sb = clv_state_data(b);
+	if (sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine model fit states with different penalizers or time units")));
+	merged = patterns_alloc(Max(sa[P_NPATTERNS] + sb[P_NPATTERNS], 64), CurrentMemoryContext);
+	sm = clv_state_data(merged);
+	sm[P_PENALIZER] = sa[P_PENALIZER];
+	sm[P_UNIT] = sa[P_UNIT];
+	memcpy(sm + P_HEADER, sa + P_HEADER, sa[P_NPATTERNS] * E_WIDTH * sizeof(int64));
+	memcpy(sm + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER,
+		   sb[P_NPATTERNS] * E_WIDTH * sizeof(int64));
+	sm[P_NPATTERNS] = sa[P_NPATTERNS] + sb[P_NPATTERNS];
+	patterns_compact(sm);
+	PG_RETURN_ARRAYTYPE_P(merged);
+}
+
+/* ---- the likelihood ---- */
+
+/* parameters beyond e^20 (5e8) or below e^-20 are taken as a fit gone astray */
+#define MAX_ABS_LOG_PARAM 20.0
+
+typedef struct FitData
+{
+	const Pattern *patterns;
+	int64		npatterns;
+	double		customers;
+	double		penalizer;
+} FitData;
+
+/*
+ * Log-likelihood of one pattern and its gradient with respect to
+ * (r, alpha, a, b).  Terms that do not depend on the pattern come in
+ * `common`: lgamma(r), digamma(r), lgamma(a+b), lgamma(b), digamma(a+b),
+ * digamma(b).
+ */
+static double
+bgnbd_pattern_ll(const double *theta, const double *common, const Pattern *p, double *grad)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		x = p->x;
+	double		log_alpha_T = log(alpha + p->T);
+	double		a1 = lgamma(r + x) - common[0] + r * log(alpha);
+	double		a2 = common[2] + lgamma(b + x) - common[3] - lgamma(a + b + x);
+	double		a3 = -(r + x) * log_alpha_T;
+	double		ll,
+				w4 = 0,
+				log_alpha_tx = 0;
+
+	if (x > 0)
+	{
+		double		a4;
+
+		log_alpha_tx = log(alpha + p->t_x);
+		a4 = log(a) - log(b + x - 1) - (r + x) * log_alpha_tx;
+		ll = a1 + a2 + Max(a3, a4) + log1p(exp(-fabs(a3 - a4)));
+		w4 = 1 / (1 + exp(a3 - a4));
+	}
+	else
+		ll = a1 + a2 + a3;
+
+	if (grad != NULL)
+	{
+		double		w3 = 1 - w4;
+		double		psi_abx = clv_digamma(a + b + x);
+
+		grad[0] = clv_digamma(r + x) - common[1] + log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx;
+		grad[1] = r / alpha - w3 * (r + x) / (alpha + p->T) -
+			(x > 0 ? w4 * (r + x) / (alpha + p->t_x) : 0);
+		grad[2] = common[4] - psi_abx + (x > 0 ? w4 / a : 0);
+		grad[3] = common[4] + clv_digamma(b + x) - common[5] - psi_abx -
+			(x > 0 ? w4 / (b + x - 1) : 0);
+	}
+	return ll;
+}
+
+/* Sum of the weighted log-likelihoods, and its gradient in theta. */
+static double
+bgnbd_total_ll(const FitData *data, const double *theta, double *grad)
+{
+	double		common[6];
+	double		total = 0;
+
+	common[0] = lgamma(theta[0]);
+	common[1] = clv_digamma(theta[0]);
+	common[2] = lgamma(theta[2] + theta[3]);
+	common[3] = lgamma(theta[3]);
+	common[4] = clv_digamma(theta[2] + theta[3]);
+	common[5] = clv_digamma(theta[3]);
+	if (grad != NULL)
+		memset(grad, 0, 4 * sizeof(double));
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		const Pattern *p = &data->patterns[i];
+		double		g[4];
+
+		total += p->count * bgnbd_pattern_ll(theta, common, p, grad ? g : NULL);
+		if (grad != NULL)
+			for (int k = 0; k < 4; k++)
+				grad[k] += p->count * g[k];
+	}
+	return total;
+}
+
+/*
+ * What the optimizer minimises, over log-parameters: minus the mean
+ * log-likelihood plus penalizer x sum(theta^2), as lifetimes'
+ * penalizer_coef does.
+ */
+static double
+bgnbd_objective(const double *log_theta, double *grad, void *arg)
+{
+	const FitData *data = arg;
+	double		theta[4];
+	double		value;
+
+	for (int k = 0; k < 4; k++)
+	{
+		theta[k] = exp(log_theta[k]);
+		if (!(theta[k] > 0 && isfinite(theta[k])))
+			return get_float8_infinity();
+	}
+	value = -bgnbd_total_ll(data, theta, grad) / data->customers;
+	for (int k = 0; k < 4; k++)
+	{
+		value += data->penalizer * theta[k] * theta[k];
+		if (grad != NULL)
+			grad[k] = -grad[k] * theta[k] / data->customers + 2 * data->penalizer * theta[k] * theta[k];
+	}
+	return isfinite(value) ? value : get_float8_infinity();
+}
+
+/* Minus the total log-likelihood, for the observed information matrix. */
+static double
+bgnbd_total_objective(const double *log_theta, double *grad, void *arg)
+{
+	const FitData *data = arg;
+	double		value = bgnbd_objective(log_theta, grad, arg);
+
+	if (grad != NULL)
+		for (int k = 0; k < 4; k++)
+			grad[k] *= data->customers;
+	return value * data->customers;
+}
+
+Datum
+clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = patterns_get_checked(fcinfo, 0);
+	int64	   *s;
+	Pattern    *patterns;
+	FitData		data;
+	double		sum_x = 0,
+				sum_T = 0;
+	double		log_theta[4];
+	double		covariance[16];
+	ClvOptimResult fit;
+	ClvModel   *model;
+
+	/* compact a copy: the state may be the executor's, and final functions must not change it */
+	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
+	s = clv_state_data(state);
+	patterns_compact(s);
+
+	patterns = palloc(Max(s[P_NPATTERNS], 1) * sizeof(Pattern));
+	data.customers = 0;
+	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
+	{
+		int64	   *e = s + P_HEADER + i * E_WIDTH;
+
+		patterns[i].x = (double) e[E_X];
+		patterns[i].t_x = double_of(e[E_TX]);
+		patterns[i].T = double_of(e[E_T]);
+		patterns[i].count = (double) e[E_COUNT];
+		data.customers += patterns[i].count;
+		sum_x += patterns[i].count * patterns[i].x;
+		sum_T += patterns[i].count * patterns[i].T;
+	}
+	if (data.customers == 0)
+		PG_RETURN_NULL();
+	if (sum_x == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("BG/NBD cannot be fitted without repeat purchases"),
+				 errdetail("None of the %.0f customers bought more than once.", data.customers)));
+	data.patterns = patterns;
+	data.npatterns = s[P_NPATTERNS];
+	data.penalizer = double_of(s[P_PENALIZER]);
+
+	/* start where a Poisson rate r/alpha would match the mean repeat rate */
+	log_theta[0] = 0;
+	log_theta[1] = log(Max(sum_T, 1e-6) / Max(sum_x, 1e-6));
+	log_theta[2] = 0;
+	log_theta[3] = 0;
+	fit = clv_minimize(bgnbd_objective, &data, log_theta, 4);
+
+	model = clv_model_new(CLV_MODEL_BGNBD);
+	for (int k = 0; k < 4; k++)
+		model->params[k] = exp(log_theta[k]);
+	model->log_likelihood = bgnbd_total_ll(&data, model->params, NULL);
+	model->customers = (int64) data.customers;
+	model->iterations = fit.iterations;
+	model->penalizer = data.penalizer;
+	/* an estimate that ran off towards 0 or infinity is no estimate */
+	for (int k = 0; k < 4; k++)
+		if (!(fabs(log_theta[k]) < MAX_ABS_LOG_PARAM))
+			fit.converged = false;
+	if (!isfinite(model->log_likelihood) || !fit.converged)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("BG/NBD fit did not converge"),
+				 errdetail("After %d iterations: r %g, alpha %g, a %g, b %g, log-likelihood %g, over %.0f customers.",
+						   fit.iterations, model->params[0], model->params[1], model->params[2],
+						   model->params[3], model->log_likelihood, data.customers),
+				 errhint("The data may not identify the model (too few customers or too short a history); a penalizer such as 0.001 keeps the parameters finite.")));
+	model->flags |= CLV_MODEL_CONVERGED;
+	if (clv_inverse_hessian(bgnbd_total_objective, &data, log_theta, 4, covariance))
+	{
+		model->flags |= CLV_MODEL_HAS_COVARIANCE;
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 4; j++)
+				model->covariance[i * CLV_MODEL_MAX_PARAMS + j] =
+					(covariance[i * 4 + j] + covariance[j * 4 + i]) / 2;
+	}
+
+	/*
+	 * A standard error of more than 1 on a log-parameter means the data
+	 * cannot tell the parameter from e times itself: say so.
+	 */
+	if (!(model->flags & CLV_MODEL_HAS_COVARIANCE) ||
+		model->covariance[0] > 1 || model->covariance[5] > 1 ||
+		model->covariance[10] > 1 || model->covariance[15] > 1)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("BG/NBD parameters are poorly determined by these %.0f customers", data.customers),
+				 errdetail("A parameter's standard error exceeds its own size, or the information matrix is singular."),
+				 errhint("Fit on more customers or a longer history, or add a penalizer.")));
+	clv_model_check(model);
+	PG_RETURN_POINTER(model);
+}
+
+/* ---- scoring ---- */
+
+static void
+check_score_args(double x, double t_x, double T)
+{
+	check_customer(x, t_x, T);
+}
+
+/* log of (a / (b+x-1)) ((alpha+T)/(alpha+t_x))^(r+x), for x > 0 */
+static double
+log_dropout_odds(const double *theta, double x, double t_x, double T)
+{
+	return log(theta[2]) - log(theta[3] + x - 1) +
+		(theta[0] + x) * (log(theta[1] + T) - log(theta[1] + t_x));
+}
+
+static double
+bgnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
+{
+	double		odds;
+
+	check_score_args(x, t_x, T);
+	if (x == 0)
+		return 1;
+	odds = log_dropout_odds(model->params, x, t_x, T);
+	return odds > 0 ? exp(-odds) / (1 + exp(-odds)) : 1 / (1 + exp(odds));
+}
+
+/* E[Y(t) | x, t_x, T], eq. 10 of the paper */
+static double
+bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
+{
+	const double *theta = model->params;
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		c = a + b + x - 1;
+	double		z,
+				head,
+				result;
+
+	check_score_args(x, t_x, T);
+	clv_check_nonnegative(t, "t");
+	if (t == 0)
+		return 0;
+	if (a == 1 || c <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected purchases are not defined for a = 1 or a + b + frequency <= 1"),
+				 errdetail("The model has a = %g, b = %g.", a, b)));
+	z = t / (alpha + T + t);
+	head = exp((r + x) * (log(alpha + T) - log(alpha + T + t)));
+	result = (a + b + x - 1) / (a - 1) * (1 - head * clv_hyp2f1(r + x, b + x, c, z));
+	if (x > 0)
+		result *= bgnbd_p_alive(model, x, t_x, T);
+	return clv_check_result(result, "expected purchases");
+}
+
+static const ClvModel *
+bgnbd_arg(FunctionCallInfo fcinfo, int argno)
+{
+	const ClvModel *model = clv_model_arg(fcinfo, argno, CLV_MODEL_BGNBD);
+
+	clv_model_check(model);
+	return model;
+}
+
+Datum
+clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(bgnbd_p_alive(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+								   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
+}
+
+Datum
+clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
+									PG_GETARG_FLOAT8(4)));
+}
+
+/* A summary without purchases (refunds only) has no BTYD history: NULL. */
+static bool
+summary_history(FunctionCallInfo fcinfo, int argno, double *x, double *t_x, double *T)
+{
+	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(argno);
+
+	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+		return false;
+	*x = DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY));
+	*t_x = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY));
+	*T = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE));
+	return true;
+}
+
+Datum
+clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
+{
+	double		x,
+				t_x,
+				T;
+
+	if (!summary_history(fcinfo, 1, &x, &t_x, &T))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(bgnbd_p_alive(bgnbd_arg(fcinfo, 0), x, t_x, T));
+}
+
+Datum
+clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
+{
+	double		x,
+				t_x,
+				T;
+
+	if (!summary_history(fcinfo, 2, &x, &t_x, &T))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
+}
+
+/* E[X(t)] for a customer just acquired, eq. 9 of the paper */
+Datum
+clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
+{
+	const ClvModel *model = bgnbd_arg(fcinfo, 0);
+	double		t = PG_GETARG_FLOAT8(1);
+	double		r = model->params[0],
+				alpha = model->params[1],
+				a = model->params[2],
+				b = model->params[3];
+
+	clv_check_nonnegative(t, "t");
+	if (t == 0)
+		PG_RETURN_FLOAT8(0);
+	if (a == 1 || a + b <= 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected purchases are not defined for a = 1 or a + b <= 1"),
+				 errdetail("The model has a = %g, b = %g.", a, b)));
+	PG_RETURN_FLOAT8(clv_check_result((a + b - 1) / (a - 1) *
+									  (1 - exp(r * (log(alpha) - log(alpha + t))) *
+									   clv_hyp2f1(r, b, a + b - 1, t / (alpha + t))),
+									  "expected purchases"));
+}

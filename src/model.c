@@ -1,0 +1,377 @@
+/*
+ * model.c: input, output, send and receive of clv_model, and its jsonb view.
+ *
+ * Text form, one line of key=value pairs in a fixed order:
+ *   kind=bgnbd r=0.2426 alpha=4.414 a=0.7929 b=2.426 log_likelihood=-9582.43
+ *   customers=2357 iterations=31 converged=true penalizer=0 covariance=c11,c12,...
+ * Floats are written in their shortest exact form, so text and binary both
+ * round-trip bit for bit.  Input checks as much as a fit guarantees: known
+ * kind, every parameter present once, positive and finite, counts not
+ * negative, a covariance (optional) that is finite, symmetric and has a
+ * positive diagonal; anything else, or anything more, is an error.
+ */
+#include "model.h"
+
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+PG_FUNCTION_INFO_V1(clv_model_in);
+PG_FUNCTION_INFO_V1(clv_model_out);
+PG_FUNCTION_INFO_V1(clv_model_recv);
+PG_FUNCTION_INFO_V1(clv_model_send);
+PG_FUNCTION_INFO_V1(clv_model_jsonb);
+
+static const ClvModelKindInfo kinds[] = {
+	{CLV_MODEL_BGNBD, "bgnbd", 4, {"r", "alpha", "a", "b"}},
+};
+
+const ClvModelKindInfo *
+clv_model_kind_info(int kind)
+{
+	for (int i = 0; i < lengthof(kinds); i++)
+		if (kinds[i].kind == kind)
+			return &kinds[i];
+	return NULL;
+}
+
+ClvModel *
+clv_model_new(ClvModelKind kind)
+{
+	ClvModel   *model = palloc0(sizeof(ClvModel));
+
+	SET_VARSIZE(model, sizeof(ClvModel));
+	model->kind = kind;
+	return model;
+}
+
+static void
+model_invalid(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid clv_model"),
+			 errdetail("%s", detail)));
+}
+
+/* Everything a model must satisfy, however it arrived. */
+void
+clv_model_check(const ClvModel *model)
+{
+	const ClvModelKindInfo *info;
+	int			n;
+
+	if (VARSIZE_ANY(model) != sizeof(ClvModel))
+		model_invalid("The value has the wrong size.");
+	info = clv_model_kind_info(model->kind);
+	if (info == NULL)
+		model_invalid("The model kind is unknown.");
+	if ((model->flags & ~CLV_MODEL_ALL_FLAGS) != 0)
+		model_invalid("The flags are unknown.");
+	n = info->nparams;
+	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
+		if (i < n ? !(isfinite(model->params[i]) && model->params[i] > 0) : model->params[i] != 0)
+			model_invalid("A parameter is missing, not positive or not finite.");
+	if (!isfinite(model->log_likelihood) || model->log_likelihood > 0)
+		model_invalid("The log-likelihood is not a finite number at most 0.");
+	if (!isfinite(model->penalizer) || model->penalizer < 0)
+		model_invalid("The penalizer is negative or not finite.");
+	if (model->customers < 0 || model->iterations < 0)
+		model_invalid("A count is negative.");
+	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
+		for (int j = 0; j < CLV_MODEL_MAX_PARAMS; j++)
+		{
+			double		c = model->covariance[i * CLV_MODEL_MAX_PARAMS + j];
+
+			if (!(model->flags & CLV_MODEL_HAS_COVARIANCE) || i >= n || j >= n)
+			{
+				if (c != 0)
+					model_invalid("The covariance has entries it should not have.");
+			}
+			else if (!isfinite(c) || c != model->covariance[j * CLV_MODEL_MAX_PARAMS + i] ||
+					 (i == j && !(c > 0)))
+				model_invalid("The covariance is not finite and symmetric with a positive diagonal.");
+		}
+}
+
+/* A model argument, checked, of the kind the caller needs. */
+const ClvModel *
+clv_model_arg(FunctionCallInfo fcinfo, int argno, ClvModelKind kind)
+{
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
+
+	if (model->kind != kind)
+	{
+		const ClvModelKindInfo *have = clv_model_kind_info(model->kind);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function needs a %s model, not %s",
+						clv_model_kind_info(kind)->name, have ? have->name : "an unknown kind")));
+	}
+	return model;
+}
+
+static void
+append_double(StringInfo buf, double value)
+{
+	char		digits[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(value, digits);
+	appendStringInfoString(buf, digits);
+}
+
+Datum
+clv_model_out(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(0);
+	const ClvModelKindInfo *info;
+	StringInfoData buf;
+	int			n;
+
+	clv_model_check(model);
+	info = clv_model_kind_info(model->kind);
+	n = info->nparams;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "kind=%s", info->name);
+	for (int i = 0; i < n; i++)
+	{
+		appendStringInfo(&buf, " %s=", info->param_names[i]);
+		append_double(&buf, model->params[i]);
+	}
+	appendStringInfoString(&buf, " log_likelihood=");
+	append_double(&buf, model->log_likelihood);
+	appendStringInfo(&buf, " customers=" INT64_FORMAT " iterations=%d converged=%s penalizer=",
+					 model->customers, model->iterations,
+					 (model->flags & CLV_MODEL_CONVERGED) ? "true" : "false");
+	append_double(&buf, model->penalizer);
+	if (model->flags & CLV_MODEL_HAS_COVARIANCE)
+	{
+		appendStringInfoString(&buf, " covariance=");
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+			{
+				if (i + j > 0)
+					appendStringInfoChar(&buf, ',');
+				append_double(&buf, model->covariance[i * CLV_MODEL_MAX_PARAMS + j]);
+			}
+	}
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+syntax_error(const char *input, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type clv_model: \"%s\"", input),
+			 errdetail("%s", detail)));
+}
+
+/* The next "key=" at *p (after blanks); returns the value's start. */
+static char *
+expect_key(const char *input, char **p, const char *key)
+{
+	size_t		len = strlen(key);
+
+	while (**p == ' ')
+		(*p)++;
+	if (strncmp(*p, key, len) != 0 || (*p)[len] != '=')
+		syntax_error(input, psprintf("Expected \"%s=\".", key));
+	*p += len + 1;
+	return *p;
+}
+
+static double
+parse_double(const char *input, char **p, const char *key)
+{
+	char	   *end;
+	double		value;
+
+	expect_key(input, p, key);
+	errno = 0;
+	value = strtod(*p, &end);
+	if (end == *p || errno == ERANGE || !isfinite(value) || (*end != ' ' && *end != '\0'))
+		syntax_error(input, psprintf("The value of \"%s\" is not a finite number.", key));
+	*p = end;
+	return value;
+}
+
+static int64
+parse_int(const char *input, char **p, const char *key)
+{
+	char	   *end;
+	long long	value;
+
+	expect_key(input, p, key);
+	errno = 0;
+	value = strtoll(*p, &end, 10);
+	if (end == *p || errno == ERANGE || (*end != ' ' && *end != '\0'))
+		syntax_error(input, psprintf("The value of \"%s\" is not a whole number.", key));
+	*p = end;
+	return (int64) value;
+}
+
+Datum
+clv_model_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	char	   *p = input;
+	const ClvModelKindInfo *info = NULL;
+	ClvModel   *model;
+	int64		iterations;
+	int			n;
+
+	expect_key(input, &p, "kind");
+	for (int i = 0; i < lengthof(kinds); i++)
+	{
+		size_t		len = strlen(kinds[i].name);
+
+		if (strncmp(p, kinds[i].name, len) == 0 && (p[len] == ' ' || p[len] == '\0'))
+		{
+			info = &kinds[i];
+			p += len;
+		}
+	}
+	if (info == NULL)
+		syntax_error(input, "Unknown model kind; the kinds are: bgnbd.");
+	model = clv_model_new(info->kind);
+	n = info->nparams;
+	for (int i = 0; i < n; i++)
+		model->params[i] = parse_double(input, &p, info->param_names[i]);
+	model->log_likelihood = parse_double(input, &p, "log_likelihood");
+	model->customers = parse_int(input, &p, "customers");
+	iterations = parse_int(input, &p, "iterations");
+	if (iterations < 0 || iterations > PG_INT32_MAX)
+		syntax_error(input, "The iteration count is out of range.");
+	model->iterations = (int32) iterations;
+	expect_key(input, &p, "converged");
+	if (strncmp(p, "true", 4) == 0)
+	{
+		model->flags |= CLV_MODEL_CONVERGED;
+		p += 4;
+	}
+	else if (strncmp(p, "false", 5) == 0)
+		p += 5;
+	else
+		syntax_error(input, "The value of \"converged\" must be true or false.");
+	if (*p != ' ')
+		syntax_error(input, "Expected \"penalizer=\".");
+	model->penalizer = parse_double(input, &p, "penalizer");
+	while (*p == ' ')
+		p++;
+	if (*p != '\0')
+	{
+		expect_key(input, &p, "covariance");
+		for (int k = 0; k < n * n; k++)
+		{
+			char	   *end;
+			double		value;
+
+			if (k > 0)
+			{
+				if (*p != ',')
+					syntax_error(input, psprintf("The covariance needs %d values.", n * n));
+				p++;
+			}
+			errno = 0;
+			value = strtod(p, &end);
+			if (end == p || errno == ERANGE || !isfinite(value))
+				syntax_error(input, "A covariance entry is not a finite number.");
+			model->covariance[(k / n) * CLV_MODEL_MAX_PARAMS + k % n] = value;
+			p = end;
+		}
+		model->flags |= CLV_MODEL_HAS_COVARIANCE;
+		while (*p == ' ')
+			p++;
+		if (*p != '\0')
+			syntax_error(input, "Unexpected text after the covariance.");
+	}
+	clv_model_check(model);
+	PG_RETURN_POINTER(model);
+}
+
+Datum
+clv_model_send(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(0);
+	StringInfoData buf;
+
+	clv_model_check(model);
+	pq_begintypsend(&buf);
+	pq_sendint16(&buf, model->kind);
+	pq_sendint16(&buf, model->flags);
+	pq_sendint32(&buf, model->iterations);
+	pq_sendint64(&buf, model->customers);
+	pq_sendfloat8(&buf, model->log_likelihood);
+	pq_sendfloat8(&buf, model->penalizer);
+	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
+		pq_sendfloat8(&buf, model->params[i]);
+	for (int i = 0; i < CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS; i++)
+		pq_sendfloat8(&buf, model->covariance[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+clv_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	ClvModel   *model = clv_model_new(0);
+
+	model->kind = (int16) pq_getmsgint(buf, 2);
+	model->flags = (uint16) pq_getmsgint(buf, 2);
+	model->iterations = (int32) pq_getmsgint(buf, 4);
+	model->customers = pq_getmsgint64(buf);
+	model->log_likelihood = pq_getmsgfloat8(buf);
+	model->penalizer = pq_getmsgfloat8(buf);
+	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
+		model->params[i] = pq_getmsgfloat8(buf);
+	for (int i = 0; i < CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS; i++)
+		model->covariance[i] = pq_getmsgfloat8(buf);
+	pq_getmsgend(buf);
+	clv_model_check(model);
+	PG_RETURN_POINTER(model);
+}
+
+/* The model as jsonb, for dashboards: parameters, standard errors, diagnostics. */
+Datum
+clv_model_jsonb(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(0);
+	const ClvModelKindInfo *info;
+	StringInfoData buf;
+	int			n;
+
+	clv_model_check(model);
+	info = clv_model_kind_info(model->kind);
+	n = info->nparams;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"kind\": \"%s\"", info->name);
+	for (int i = 0; i < n; i++)
+	{
+		appendStringInfo(&buf, ", \"%s\": ", info->param_names[i]);
+		append_double(&buf, model->params[i]);
+	}
+	if (model->flags & CLV_MODEL_HAS_COVARIANCE)
+	{
+		/* delta method: se(theta) = theta * se(log theta) */
+		appendStringInfoString(&buf, ", \"std_errors\": {");
+		for (int i = 0; i < n; i++)
+		{
+			appendStringInfo(&buf, "%s\"%s\": ", i ? ", " : "", info->param_names[i]);
+			append_double(&buf, model->params[i] *
+						  sqrt(model->covariance[i * CLV_MODEL_MAX_PARAMS + i]));
+		}
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, ", \"log_likelihood\": ");
+	append_double(&buf, model->log_likelihood);
+	appendStringInfo(&buf, ", \"customers\": " INT64_FORMAT ", \"iterations\": %d, \"converged\": %s, \"penalizer\": ",
+					 model->customers, model->iterations,
+					 (model->flags & CLV_MODEL_CONVERGED) ? "true" : "false");
+	append_double(&buf, model->penalizer);
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

@@ -1,0 +1,55 @@
+/*
+ * model.h: the clv_model type, a fitted model with its diagnostics.
+ */
+#ifndef CLV_MODEL_H
+#define CLV_MODEL_H
+
+#include "clv.h"
+
+typedef enum ClvModelKind
+{
+	CLV_MODEL_BGNBD = 1
+} ClvModelKind;
+
+#define CLV_MODEL_MAX_PARAMS 4
+
+/* flags */
+#define CLV_MODEL_CONVERGED		0x0001
+#define CLV_MODEL_HAS_COVARIANCE 0x0002
+#define CLV_MODEL_ALL_FLAGS		0x0003
+
+/*
+ * Stored as a varlena so that later versions can grow it.  covariance is
+ * the covariance of the log-parameters (n x n, row major), meaningful only
+ * with CLV_MODEL_HAS_COVARIANCE.
+ */
+typedef struct ClvModel
+{
+	int32		vl_len_;
+	int16		kind;
+	uint16		flags;
+	int32		iterations;
+	int64		customers;
+	double		log_likelihood;
+	double		penalizer;
+	double		params[CLV_MODEL_MAX_PARAMS];
+	double		covariance[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
+} ClvModel;
+
+typedef struct ClvModelKindInfo
+{
+	ClvModelKind kind;
+	const char *name;
+	int			nparams;
+	const char *param_names[CLV_MODEL_MAX_PARAMS];
+} ClvModelKindInfo;
+
+extern const ClvModelKindInfo *clv_model_kind_info(int kind);
+extern ClvModel *clv_model_new(ClvModelKind kind);
+extern void clv_model_check(const ClvModel *model);
+extern const ClvModel *clv_model_arg(FunctionCallInfo fcinfo, int argno, ClvModelKind kind);
+
+#define DatumGetClvModelP(X) ((ClvModel *) PG_DETOAST_DATUM(X))
+#define PG_GETARG_CLV_MODEL_P(n) DatumGetClvModelP(PG_GETARG_DATUM(n))
+
+#endif							/* CLV_MODEL_H */

@@ -1,0 +1,224 @@
+/*
+ * optim.c: BFGS with a backtracking (Armijo) line search, for the handful of
+ * log-parameters of a model fit, and the observed information matrix at the
+ * optimum for standard errors.
+ *
+ * The parameters are few (at most CLV_OPTIM_MAX_PARAMS), so the dense
+ * inverse-Hessian update of plain BFGS costs nothing next to one pass over
+ * the data; what matters is that every step is checked: a trial point
+ * where the objective is not finite is treated as too far and the step is
+ * shortened, and a fit that stops without meeting the gradient tolerance
+ * says so.
+ */
+#include "clv.h"
+
+#include "miscadmin.h"
+
+#include "optim.h"
+
+#define MAX_ITERATIONS 500
+#define GRADIENT_TOLERANCE 1e-7
+#define MAX_STEP 4.0			/* in log-parameter units: a factor of e^4 */
+
+static double
+dot(const double *a, const double *b, int n)
+{
+	double		sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += a[i] * b[i];
+	return sum;
+}
+
+static double
+max_abs(const double *a, int n)
+{
+	double		m = 0;
+
+	for (int i = 0; i < n; i++)
+		m = Max(m, fabs(a[i]));
+	return m;
+}
+
+ClvOptimResult
+clv_minimize(clv_objective f, void *arg, double *x, int n)
+{
+	double		h[CLV_OPTIM_MAX_PARAMS][CLV_OPTIM_MAX_PARAMS];
+	double		g[CLV_OPTIM_MAX_PARAMS],
+				g_new[CLV_OPTIM_MAX_PARAMS],
+				p[CLV_OPTIM_MAX_PARAMS],
+				x_new[CLV_OPTIM_MAX_PARAMS],
+				s[CLV_OPTIM_MAX_PARAMS],
+				y[CLV_OPTIM_MAX_PARAMS],
+				hy[CLV_OPTIM_MAX_PARAMS];
+	ClvOptimResult result = {0};
+	double		fx;
+
+	Assert(n > 0 && n <= CLV_OPTIM_MAX_PARAMS);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			h[i][j] = (i == j);
+	fx = f(x, g, arg);
+	if (!isfinite(fx))
+	{
+		result.value = fx;
+		return result;
+	}
+
+	for (result.iterations = 0; result.iterations < MAX_ITERATIONS; result.iterations++)
+	{
+		double		slope;
+		double		step = 1;
+		double		length;
+		double		f_new = 0;
+		double		sy;
+		bool		accepted = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (max_abs(g, n) < GRADIENT_TOLERANCE)
+		{
+			result.converged = true;
+			break;
+		}
+
+		for (int i = 0; i < n; i++)
+			p[i] = -dot(h[i], g, n);
+		slope = dot(p, g, n);
+		if (slope >= 0)
+		{
+			/* not a descent direction: restart from steepest descent */
+			for (int i = 0; i < n; i++)
+			{
+				for (int j = 0; j < n; j++)
+					h[i][j] = (i == j);
+				p[i] = -g[i];
+			}
+			slope = -dot(g, g, n);
+		}
+		length = max_abs(p, n);
+		if (length > MAX_STEP)
+			step = MAX_STEP / length;
+
+		for (int tries = 0; tries < 60; tries++)
+		{
+			for (int i = 0; i < n; i++)
+				x_new[i] = x[i] + step * p[i];
+			f_new = f(x_new, g_new, arg);
+			if (isfinite(f_new) && f_new <= fx + 1e-4 * step * slope)
+			{
+				accepted = true;
+				break;
+			}
+			step *= 0.5;
+		}
+		if (!accepted)
+		{
+			/* no decrease along the direction: at the optimum within rounding? */
+			result.converged = max_abs(g, n) < 1e3 * GRADIENT_TOLERANCE;
+			break;
+		}
+
+		for (int i = 0; i < n; i++)
+		{
+			s[i] = x_new[i] - x[i];
+			y[i] = g_new[i] - g[i];
+			x[i] = x_new[i];
+			g[i] = g_new[i];
+		}
+		fx = f_new;
+
+		sy = dot(s, y, n);
+		if (sy > 1e-12 * sqrt(dot(s, s, n) * dot(y, y, n)))
+		{
+			/* H <- (I - rho s y')H(I - rho y s') + rho s s' */
+			double		rho = 1 / sy;
+			double		yhy;
+
+			for (int i = 0; i < n; i++)
+				hy[i] = dot(h[i], y, n);
+			yhy = dot(y, hy, n);
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < n; j++)
+					h[i][j] += rho * ((1 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
+		}
+	}
+	result.value = fx;
+	return result;
+}
+
+/*
+ * Covariance of the estimates: the inverse of the Hessian of f at x, the
+ * Hessian taken by central differences of the analytic gradient.  False
+ * when it is not positive definite (the estimates are then not identified
+ * from the data and no standard errors are given).
+ */
+bool
+clv_inverse_hessian(clv_objective f, void *arg, const double *x, int n, double *covariance)
+{
+	double		a[CLV_OPTIM_MAX_PARAMS][2 * CLV_OPTIM_MAX_PARAMS];
+	double		xp[CLV_OPTIM_MAX_PARAMS],
+				gp[CLV_OPTIM_MAX_PARAMS],
+				gm[CLV_OPTIM_MAX_PARAMS];
+
+	for (int j = 0; j < n; j++)
+	{
+		double		step = 1e-5 * Max(1, fabs(x[j]));
+
+		memcpy(xp, x, n * sizeof(double));
+		xp[j] = x[j] + step;
+		if (!isfinite(f(xp, gp, arg)))
+			return false;
+		xp[j] = x[j] - step;
+		if (!isfinite(f(xp, gm, arg)))
+			return false;
+		for (int i = 0; i < n; i++)
+			a[i][j] = (gp[i] - gm[i]) / (2 * step);
+	}
+	/* symmetrise, then Gauss-Jordan on [A | I] with partial pivoting */
+	for (int i = 0; i < n; i++)
+	{
+		for (int j = 0; j < i; j++)
+			a[i][j] = a[j][i] = (a[i][j] + a[j][i]) / 2;
+		for (int j = 0; j < n; j++)
+			a[i][n + j] = (i == j);
+	}
+	for (int col = 0; col < n; col++)
+	{
+		int			pivot = col;
+
+		for (int i = col + 1; i < n; i++)
+			if (fabs(a[i][col]) > fabs(a[pivot][col]))
+				pivot = i;
+		if (!(fabs(a[pivot][col]) > 1e-300))
+			return false;
+		if (pivot != col)
+			for (int j = 0; j < 2 * n; j++)
+			{
+				double		t = a[col][j];
+
+				a[col][j] = a[pivot][j];
+				a[pivot][j] = t;
+			}
+		for (int i = 0; i < n; i++)
+		{
+			double		factor;
+
+			if (i == col)
+				continue;
+			factor = a[i][col] / a[col][col];
+			for (int j = 0; j < 2 * n; j++)
+				a[i][j] -= factor * a[col][j];
+		}
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+		{
+			covariance[i * n + j] = a[i][n + j] / a[i][i];
+			if (!isfinite(covariance[i * n + j]))
+				return false;
+		}
+	for (int i = 0; i < n; i++)
+		if (!(covariance[i * n + i] > 0))
+			return false;
+	return true;
+}

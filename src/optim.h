@@ -1,0 +1,25 @@
+/*
+ * optim.h: quasi-Newton minimisation for the model fits.
+ */
+#ifndef CLV_OPTIM_H
+#define CLV_OPTIM_H
+
+#include <stdbool.h>
+
+#define CLV_OPTIM_MAX_PARAMS 4
+
+/* f(x) and, when grad is not NULL, its gradient; returns f (may be Inf) */
+typedef double (*clv_objective) (const double *x, double *grad, void *arg);
+
+typedef struct ClvOptimResult
+{
+	double		value;			/* f at the solution */
+	int			iterations;
+	bool		converged;
+} ClvOptimResult;
+
+extern ClvOptimResult clv_minimize(clv_objective f, void *arg, double *x, int n);
+extern bool clv_inverse_hessian(clv_objective f, void *arg, const double *x, int n,
+								double *covariance);
+
+#endif							/* CLV_OPTIM_H */

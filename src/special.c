@@ -1,0 +1,60 @@
+/*
+ * special.c: digamma and the Gauss hypergeometric function.
+ */
+#include "clv.h"
+
+#include "special.h"
+
+/*
+ * psi(x) for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x lifts x to 10
+ * or more, where the asymptotic series
+ *   psi(x) ~ ln x - 1/(2x) - sum_k B_2k / (2k x^2k)
+ * is accurate to double precision with the terms below (Abramowitz &
+ * Stegun 6.3.18).
+ */
+double
+clv_digamma(double x)
+{
+	double		shift = 0;
+	double		inv2;
+
+	Assert(x > 0);
+	while (x < 10)
+	{
+		shift -= 1 / x;
+		x += 1;
+	}
+	inv2 = 1 / (x * x);
+	return shift + log(x) - 0.5 / x -
+		inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132)))));
+}
+
+/*
+ * 2F1(a, b; c; z) for 0 <= z < 1 and c > 0 by its power series, the only
+ * case the BG/NBD expressions need (a, b, c > 0, so every term is
+ * positive and there is no cancellation).  The terms shrink geometrically
+ * once k exceeds the parameters; a sum that has not settled after a
+ * million terms is reported rather than returned.
+ */
+double
+clv_hyp2f1(double a, double b, double c, double z)
+{
+	double		term = 1;
+	double		sum = 1;
+
+	Assert(z >= 0 && z < 1 && c > 0);
+	for (int k = 0; k < 1000000; k++)
+	{
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		sum += term;
+		if (!isfinite(sum))
+			break;
+		if (fabs(term) <= 1e-16 * fabs(sum) && k + 1 > fabs(a) + fabs(b))
+			return sum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", a, b, c, z),
+			 errhint("The prediction horizon is very long compared with the customer's age.")));
+	return 0;					/* keep the compiler quiet */
+}

@@ -1,0 +1,10 @@
+/*
+ * special.h: special functions the probability models need.
+ */
+#ifndef CLV_SPECIAL_H
+#define CLV_SPECIAL_H
+
+extern double clv_digamma(double x);
+extern double clv_hyp2f1(double a, double b, double c, double z);
+
+#endif							/* CLV_SPECIAL_H */

@@ -1,0 +1,39 @@
+/*
+ * summary.h: the fields of the clv_summary composite, for the functions
+ * that take a summary as input.
+ */
+#ifndef CLV_SUMMARY_H
+#define CLV_SUMMARY_H
+
+#include "clv.h"
+
+#include "access/htup_details.h"
+#include "utils/date.h"
+
+/* in the order of CREATE TYPE clv_summary */
+typedef enum ClvSummaryField
+{
+	CLV_SUMMARY_FIRST_ORDER,
+	CLV_SUMMARY_LAST_ORDER,
+	CLV_SUMMARY_OBSERVATION_END,
+	CLV_SUMMARY_ORDERS,
+	CLV_SUMMARY_REFUNDS,
+	CLV_SUMMARY_PURCHASE_DAYS,
+	CLV_SUMMARY_TOTAL_AMOUNT,
+	CLV_SUMMARY_REFUNDED_AMOUNT,
+	CLV_SUMMARY_AVG_ORDER_VALUE,
+	CLV_SUMMARY_FREQUENCY,
+	CLV_SUMMARY_RECENCY,
+	CLV_SUMMARY_AGE,
+	CLV_SUMMARY_MONETARY,
+	CLV_SUMMARY_MEAN_GAP,
+	CLV_SUMMARY_GAP_STDDEV,
+	CLV_SUMMARY_TIME_UNIT,
+	CLV_SUMMARY_NFIELDS
+} ClvSummaryField;
+
+extern bool clv_summary_field_is_null(HeapTupleHeader summary, ClvSummaryField field);
+extern Datum clv_summary_field(HeapTupleHeader summary, ClvSummaryField field);
+extern DateADT clv_summary_date(HeapTupleHeader summary, ClvSummaryField field);
+
+#endif							/* CLV_SUMMARY_H */

@@ -1,0 +1,117 @@
+-- clv_fit_bgnbd: parameter recovery on data simulated from known parameters,
+-- standard errors that cover the truth, identical fits in parallel and from
+-- text-shipped partial states, binary round trip, and bad input.
+\ir include/prologue.psql
+BEGIN;
+SELECT plan(14);
+SELECT setseed(0.31);
+
+-- Marsaglia & Tsang's gamma sampler (shape < 1 boosted by U^(1/shape))
+CREATE FUNCTION pg_temp.rgamma(shape float8, scale float8) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+    boost float8 := 1;
+    d float8; c float8; x float8; v float8; u float8;
+BEGIN
+    IF shape < 1 THEN
+        boost := power(random(), 1 / shape);
+        shape := shape + 1;
+    END IF;
+    d := shape - 1.0 / 3;
+    c := 1 / sqrt(9 * d);
+    LOOP
+        LOOP
+            x := sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random());
+            v := 1 + c * x;
+            EXIT WHEN v > 0;
+        END LOOP;
+        v := v * v * v;
+        u := random();
+        IF u < 1 - 0.0331 * x ^ 4 OR ln(u) < 0.5 * x * x + d * (1 - v + ln(v)) THEN
+            RETURN d * v * scale * boost;
+        END IF;
+    END LOOP;
+END $$;
+
+-- BG/NBD's story: purchases at Poisson rate lambda ~ Gamma(r, 1/alpha); after
+-- each repeat purchase the customer leaves with probability p ~ Beta(a, b)
+CREATE FUNCTION pg_temp.simulate_bgnbd(r float8, alpha float8, a float8, b float8, INOUT age float8,
+                                      OUT frequency float8, OUT recency float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+    lambda float8 := pg_temp.rgamma(r, 1 / alpha);
+    ga float8 := pg_temp.rgamma(a, 1);
+    p float8 := ga / (ga + pg_temp.rgamma(b, 1));
+    t float8 := 0;
+BEGIN
+    frequency := 0;
+    recency := 0;
+    LOOP
+        t := t - ln(1 - random()) / lambda;
+        EXIT WHEN t > age;
+        frequency := frequency + 1;
+        recency := t;
+        EXIT WHEN random() < p;
+    END LOOP;
+END $$;
+
+-- ages between 26 and 52 weeks; "+ 0 * g" makes each row draw its own
+CREATE TABLE sim AS
+SELECT g AS id, s.frequency, s.recency, s.age
+FROM generate_series(1, 20000) g,
+     LATERAL pg_temp.simulate_bgnbd(0.25, 4, 0.8, 2.5, 26 + 26 * random() + 0 * g) s;
+ALTER TABLE sim SET (parallel_workers = 2);
+ANALYZE sim;
+
+CREATE TEMP TABLE fit AS SELECT clv_fit_bgnbd(frequency, recency, age) AS m FROM sim;
+CREATE TEMP TABLE est AS
+SELECT key, (j ->> key)::float8 AS value, (j -> 'std_errors' ->> key)::float8 AS se, truth
+FROM fit, clv_model_params(m) j,
+     (VALUES ('r', 0.25), ('alpha', 4.0), ('a', 0.8), ('b', 2.5)) t(key, truth);
+
+SELECT ok(abs(value - truth) < least(4 * se, 0.3 * truth),
+          format('%s recovered: %s, truth %s, standard error %s', key,
+          round(value::numeric, 3), truth, round(se::numeric, 3)))
+FROM est ORDER BY key;
+
+-- the same fit, bit for bit, with parallel workers and from shipped partial states
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL parallel_leader_participation = off;
+SELECT is((SELECT clv_fit_bgnbd(frequency, recency, age)::text FROM sim),
+          (SELECT m::text FROM fit), 'the parallel fit equals the serial one');
+RESET max_parallel_workers_per_gather;
+CREATE AGGREGATE pg_temp.fit_state(float8, float8, float8) (
+    SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[], COMBINEFUNC = clv_fit_patterns_combine);
+CREATE AGGREGATE pg_temp.fit_merge(bigint[]) (
+    SFUNC = clv_fit_patterns_combine, STYPE = bigint[], FINALFUNC = clv_fit_bgnbd_final);
+SELECT is((SELECT pg_temp.fit_merge(state::bigint[])::text
+           FROM (SELECT pg_temp.fit_state(frequency, recency, age)::text AS state
+                 FROM sim GROUP BY id % 5) shards),
+          (SELECT m::text FROM fit), 'partial states from five shards, shipped as text, give the same fit');
+
+-- binary send/receive round trip
+CREATE TEMP TABLE copied (m clv_model);
+SELECT format('COPY fit TO %L WITH (FORMAT binary)', '/tmp/clv_model_' || pg_backend_pid() || '.bin') AS copy_out,
+       format('COPY copied FROM %L WITH (FORMAT binary)', '/tmp/clv_model_' || pg_backend_pid() || '.bin') AS copy_in \gset
+:copy_out;
+:copy_in;
+SELECT is((SELECT m::text FROM copied), (SELECT m::text FROM fit), 'binary COPY round trip is exact');
+
+-- a penalizer shrinks the parameters
+SELECT ok((SELECT (clv_model_params(clv_fit_bgnbd(frequency, recency, age, 0.01)) ->> 'alpha')::float8 FROM sim)
+          < (SELECT value FROM est WHERE key = 'alpha'), 'a penalizer shrinks alpha');
+
+-- bad input
+SELECT throws_ok($$SELECT clv_fit_bgnbd(1, 11, 10)$$, '22023', 'recency must not exceed age', 'recency > age');
+SELECT throws_ok($$SELECT clv_fit_bgnbd(2, 0, 10)$$, '22023', 'recency must be positive exactly when frequency is',
+                 'frequency > 0 with recency 0');
+SELECT throws_ok($$SELECT clv_fit_bgnbd('NaN', 1, 10)$$, '22023', NULL, 'NaN frequency');
+SELECT throws_ok($$SELECT clv_fit_bgnbd(0, 0, g) FROM generate_series(1, 10) g$$, '22000',
+                 'BG/NBD cannot be fitted without repeat purchases', 'nobody repeating');
+SELECT throws_ok($$SELECT clv_fit_bgnbd(1, 1, 2, -1)$$, '22023', 'penalizer must not be negative', 'negative penalizer');
+SELECT ok((SELECT clv_fit_bgnbd(frequency, recency, age) IS NULL FROM sim WHERE false), 'no customers: NULL');
+
+SELECT * FROM finish();
+ROLLBACK;
