@@ -18,6 +18,7 @@
 #include "state.h"
 #include "model.h"
 #include "optim.h"
+#include "patterns.h"
 #include "special.h"
 #include "summary.h"
 
@@ -27,210 +28,12 @@
 
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_summary_transfn);
-PG_FUNCTION_INFO_V1(clv_fit_patterns_combine);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_final);
 PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
 PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive_summary);
 PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases);
 PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_summary);
 PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
-
-#define FIT_NAME "clv_fit"
-#define FIT_MAGIC	INT64CONST(0x434c565001)	/* "CLVP", layout 1 */
-enum
-{
-	P_MAGIC,
-	P_NPATTERNS,
-	P_PENALIZER,				/* float8 bits */
-	P_UNIT,						/* time unit of summaries in microseconds, 0 for plain numbers */
-	P_HEADER
-};
-enum
-{
-	E_X,
-	E_TX,						/* float8 bits */
-	E_T,						/* float8 bits */
-	E_COUNT,
-	E_WIDTH
-};
-
-typedef struct Pattern
-{
-	double		x;
-	double		t_x;
-	double		T;
-	double		count;
-} Pattern;
-
-static int64
-bits_of(double v)
-{
-	int64		bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	return bits;
-}
-
-static double
-double_of(int64 bits)
-{
-	double		v;
-
-	memcpy(&v, &bits, sizeof(v));
-	return v;
-}
-
-static int64
-patterns_capacity(ArrayType *state)
-{
-	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
-}
-
-static int
-compare_entries(const void *a, const void *b)
-{
-	const int64 *ea = a;
-	const int64 *eb = b;
-
-	if (ea[E_X] != eb[E_X])
-		return ea[E_X] < eb[E_X] ? -1 : 1;
-	for (int i = E_TX; i <= E_T; i++)
-	{
-		double		da = double_of(ea[i]);
-		double		db = double_of(eb[i]);
-
-		if (da != db)
-			return da < db ? -1 : 1;
-	}
-	return 0;
-}
-
-/* Sort the entries and merge equal patterns, adding their counts. */
-static void
-patterns_compact(int64 *s)
-{
-	int64	   *entries = s + P_HEADER;
-	int64		n = s[P_NPATTERNS];
-	int64		kept = 0;
-
-	if (n < 2)
-		return;
-	qsort(entries, n, E_WIDTH * sizeof(int64), compare_entries);
-	for (int64 i = 1; i < n; i++)
-	{
-		int64	   *last = entries + kept * E_WIDTH;
-		int64	   *e = entries + i * E_WIDTH;
-
-		if (compare_entries(last, e) == 0)
-			last[E_COUNT] += e[E_COUNT];
-		else
-		{
-			kept++;
-			memmove(entries + kept * E_WIDTH, e, E_WIDTH * sizeof(int64));
-		}
-	}
-	s[P_NPATTERNS] = kept + 1;
-}
-
-static ArrayType *
-patterns_alloc(int64 capacity, MemoryContext context)
-{
-	ArrayType  *state;
-
-	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("model fit state would need more than 1 GB"),
-				 errdetail("The input has more distinct (frequency, recency, age) patterns than fit in memory."),
-				 errhint("Round recency and age, for example to whole days or weeks.")));
-	state = clv_state_alloc((int) (P_HEADER + capacity * E_WIDTH), context);
-	clv_state_data(state)[P_MAGIC] = FIT_MAGIC;
-	return state;
-}
-
-static void
-check_customer(double x, double t_x, double T)
-{
-	if (!isfinite(x) || !isfinite(t_x) || !isfinite(T) || x < 0 || t_x < 0 || T < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("frequency, recency and age must be finite and not negative"),
-				 errdetail("Found frequency %g, recency %g, age %g.", x, t_x, T)));
-	if (x != floor(x) || x > 1e9)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("frequency must be a whole number of repeat purchases"),
-				 errdetail("Found frequency %g.", x)));
-	if (t_x > T)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("recency must not exceed age"),
-				 errdetail("Found recency %g and age %g.", t_x, T)));
-	if ((x > 0) != (t_x > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("recency must be positive exactly when frequency is"),
-				 errdetail("Found frequency %g and recency %g.", x, t_x),
-				 errhint("Repeat purchases on the first purchase day are not repeat purchases: count purchase days.")));
-}
-
-/* Add one customer to the state, which is created on the first one. */
-static Datum
-patterns_add(FunctionCallInfo fcinfo, double x, double t_x, double T,
-			 double penalizer, int64 unit)
-{
-	MemoryContext aggcontext;
-	ArrayType  *state;
-	int64	   *s;
-	int64	   *e;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "model fit transition called in non-aggregate context");
-	check_customer(x, t_x, T);
-	if (PG_ARGISNULL(0))
-	{
-		clv_check_nonnegative(penalizer, "penalizer");
-		state = patterns_alloc(64, CurrentMemoryContext);
-		s = clv_state_data(state);
-		s[P_PENALIZER] = bits_of(penalizer);
-		s[P_UNIT] = unit;
-	}
-	else
-	{
-		state = (ArrayType *) PG_GETARG_POINTER(0);
-		s = clv_state_data(state);
-		if (s[P_PENALIZER] != bits_of(penalizer))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("penalizer must be the same for every row")));
-		if (s[P_UNIT] != unit)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("all summaries of a fit must use the same time_unit")));
-	}
-
-	if (s[P_NPATTERNS] == patterns_capacity(state))
-	{
-		patterns_compact(s);
-		/* keep room to spare, so that compaction stays rare */
-		if (s[P_NPATTERNS] > patterns_capacity(state) / 2)
-		{
-			ArrayType  *grown = patterns_alloc(2 * patterns_capacity(state), CurrentMemoryContext);
-
-			memcpy(clv_state_data(grown) + P_NPATTERNS, s + P_NPATTERNS,
-				   (P_HEADER - P_NPATTERNS + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
-			state = grown;
-			s = clv_state_data(state);
-		}
-	}
-	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
-	e[E_X] = (int64) x;
-	e[E_TX] = bits_of(t_x + 0.0);	/* + 0.0: -0 and 0 are one pattern */
-	e[E_T] = bits_of(T + 0.0);
-	e[E_COUNT] = 1;
-	s[P_NPATTERNS]++;
-	PG_RETURN_ARRAYTYPE_P(state);
-}
 
 /* clv_fit_bgnbd(frequency, recency, age [, penalizer]) */
 Datum
@@ -252,14 +55,8 @@ clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	return patterns_add(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
-						PG_GETARG_FLOAT8(3), penalizer, 0);
-}
-
-static int64
-interval_usecs(Interval *unit)
-{
-	return unit->time + (int64) unit->day * USECS_PER_DAY;
+	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES, PG_GETARG_FLOAT8(1),
+							PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), penalizer, 0);
 }
 
 /* clv_fit_bgnbd(summary [, penalizer]): customers without purchases are skipped */
@@ -284,85 +81,18 @@ clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	return patterns_add(fcinfo,
+	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES,
 						DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
 						DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
 						DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)),
 						penalizer,
-						interval_usecs(DatumGetIntervalP(clv_summary_field(summary, CLV_SUMMARY_TIME_UNIT))));
-}
-
-static ArrayType *
-patterns_get_checked(FunctionCallInfo fcinfo, int argno)
-{
-	ArrayType  *state = clv_state_get(fcinfo, argno, FIT_MAGIC, P_HEADER, FIT_NAME);
-	int64	   *s = clv_state_data(state);
-	double		penalizer = double_of(s[P_PENALIZER]);
-
-	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
-		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
-		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
-	if (!(isfinite(penalizer) && penalizer >= 0) || s[P_UNIT] < 0)
-		clv_state_corrupt(FIT_NAME, "The penalizer or the time unit is out of range.");
-	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
-	{
-		int64	   *e = s + P_HEADER + i * E_WIDTH;
-
-		if (e[E_COUNT] < 1)
-			clv_state_corrupt(FIT_NAME, "A pattern has no customers.");
-		check_customer((double) e[E_X], double_of(e[E_TX]), double_of(e[E_T]));
-	}
-	return state;
-}
-
-Datum
-clv_fit_patterns_combine(PG_FUNCTION_ARGS)
-{
-	ArrayType  *a;
-	ArrayType  *b;
-	ArrayType  *merged;
-	int64	   *sa,
-			   *sb,
-			   *sm;
-
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	if (PG_ARGISNULL(1))
-		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 0));
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, patterns_get_checked(fcinfo, 1)));
-	a = patterns_get_checked(fcinfo, 0);
-	b = patterns_get_checked(fcinfo, 1);
-	sa = clv_state_data(a);
-	sb = clv_state_data(b);
-	if (sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT])
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine model fit states with different penalizers or time units")));
-	merged = patterns_alloc(Max(sa[P_NPATTERNS] + sb[P_NPATTERNS], 64), CurrentMemoryContext);
-	sm = clv_state_data(merged);
-	sm[P_PENALIZER] = sa[P_PENALIZER];
-	sm[P_UNIT] = sa[P_UNIT];
-	memcpy(sm + P_HEADER, sa + P_HEADER, sa[P_NPATTERNS] * E_WIDTH * sizeof(int64));
-	memcpy(sm + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER,
-		   sb[P_NPATTERNS] * E_WIDTH * sizeof(int64));
-	sm[P_NPATTERNS] = sa[P_NPATTERNS] + sb[P_NPATTERNS];
-	patterns_compact(sm);
-	PG_RETURN_ARRAYTYPE_P(merged);
+						clv_interval_usecs(DatumGetIntervalP(clv_summary_field(summary, CLV_SUMMARY_TIME_UNIT))));
 }
 
 /* ---- the likelihood ---- */
 
 /* parameters beyond e^20 (5e8) or below e^-20 are taken as a fit gone astray */
 #define MAX_ABS_LOG_PARAM 20.0
-
-typedef struct FitData
-{
-	const Pattern *patterns;
-	int64		npatterns;
-	double		customers;
-	double		penalizer;
-} FitData;
 
 /*
  * Log-likelihood of one pattern and its gradient with respect to
@@ -415,7 +145,7 @@ bgnbd_pattern_ll(const double *theta, const double *common, const Pattern *p, do
 
 /* Sum of the weighted log-likelihoods, and its gradient in theta. */
 static double
-bgnbd_total_ll(const FitData *data, const double *theta, double *grad)
+bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
 	double		common[6];
 	double		total = 0;
@@ -449,7 +179,7 @@ bgnbd_total_ll(const FitData *data, const double *theta, double *grad)
 static double
 bgnbd_objective(const double *log_theta, double *grad, void *arg)
 {
-	const FitData *data = arg;
+	const PatternSet *data = arg;
 	double		theta[4];
 	double		value;
 
@@ -473,7 +203,7 @@ bgnbd_objective(const double *log_theta, double *grad, void *arg)
 static double
 bgnbd_total_objective(const double *log_theta, double *grad, void *arg)
 {
-	const FitData *data = arg;
+	const PatternSet *data = arg;
 	double		value = bgnbd_objective(log_theta, grad, arg);
 
 	if (grad != NULL)
@@ -485,10 +215,7 @@ bgnbd_total_objective(const double *log_theta, double *grad, void *arg)
 Datum
 clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = patterns_get_checked(fcinfo, 0);
-	int64	   *s;
-	Pattern    *patterns;
-	FitData		data;
+	PatternSet	data;
 	double		sum_x = 0,
 				sum_T = 0;
 	double		log_theta[4];
@@ -496,35 +223,19 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 	ClvOptimResult fit;
 	ClvModel   *model;
 
-	/* compact a copy: the state may be the executor's, and final functions must not change it */
-	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
-	s = clv_state_data(state);
-	patterns_compact(s);
-
-	patterns = palloc(Max(s[P_NPATTERNS], 1) * sizeof(Pattern));
-	data.customers = 0;
-	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
-	{
-		int64	   *e = s + P_HEADER + i * E_WIDTH;
-
-		patterns[i].x = (double) e[E_X];
-		patterns[i].t_x = double_of(e[E_TX]);
-		patterns[i].T = double_of(e[E_T]);
-		patterns[i].count = (double) e[E_COUNT];
-		data.customers += patterns[i].count;
-		sum_x += patterns[i].count * patterns[i].x;
-		sum_T += patterns[i].count * patterns[i].T;
-	}
+	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_PURCHASES, &data);
 	if (data.customers == 0)
 		PG_RETURN_NULL();
+	for (int64 i = 0; i < data.npatterns; i++)
+	{
+		sum_x += data.patterns[i].count * data.patterns[i].x;
+		sum_T += data.patterns[i].count * data.patterns[i].T;
+	}
 	if (sum_x == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("BG/NBD cannot be fitted without repeat purchases"),
 				 errdetail("None of the %.0f customers bought more than once.", data.customers)));
-	data.patterns = patterns;
-	data.npatterns = s[P_NPATTERNS];
-	data.penalizer = double_of(s[P_PENALIZER]);
 
 	/* start where a Poisson rate r/alpha would match the mean repeat rate */
 	log_theta[0] = 0;
@@ -583,7 +294,7 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 static void
 check_score_args(double x, double t_x, double T)
 {
-	check_customer(x, t_x, T);
+	clv_check_history(x, t_x, T);
 }
 
 /* log of (a / (b+x-1)) ((alpha+T)/(alpha+t_x))^(r+x), for x > 0 */

@@ -1,0 +1,347 @@
+/*
+ * patterns.c: the transition state shared by the model fits (patterns.h).
+ */
+#include "state.h"
+#include "patterns.h"
+
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(clv_fit_patterns_combine);
+
+#define FIT_NAME "model fit"
+#define FIT_MAGIC	INT64CONST(0x434c565002)	/* "CLVP", layout 2 */
+enum
+{
+	P_MAGIC,
+	P_KIND,
+	P_NPATTERNS,
+	P_PENALIZER,				/* float8 bits */
+	P_UNIT,						/* time unit of summaries in microseconds, 0 for plain numbers */
+	P_SKIPPED,
+	P_HEADER
+};
+enum
+{
+	E_X,
+	E_TX,						/* float8 bits */
+	E_T,						/* float8 bits */
+	E_COUNT,
+	E_WIDTH
+};
+
+static int64
+bits_of(double v)
+{
+	int64		bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	return bits;
+}
+
+static double
+double_of(int64 bits)
+{
+	double		v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+static int64
+patterns_capacity(ArrayType *state)
+{
+	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
+}
+
+static int
+compare_entries(const void *a, const void *b)
+{
+	const int64 *ea = a;
+	const int64 *eb = b;
+
+	if (ea[E_X] != eb[E_X])
+		return ea[E_X] < eb[E_X] ? -1 : 1;
+	for (int i = E_TX; i <= E_T; i++)
+	{
+		double		da = double_of(ea[i]);
+		double		db = double_of(eb[i]);
+
+		if (da != db)
+			return da < db ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Sort the entries and merge equal patterns, adding their counts. */
+static void
+patterns_compact(int64 *s)
+{
+	int64	   *entries = s + P_HEADER;
+	int64		n = s[P_NPATTERNS];
+	int64		kept = 0;
+
+	if (n < 2)
+		return;
+	qsort(entries, n, E_WIDTH * sizeof(int64), compare_entries);
+	for (int64 i = 1; i < n; i++)
+	{
+		int64	   *last = entries + kept * E_WIDTH;
+		int64	   *e = entries + i * E_WIDTH;
+
+		if (compare_entries(last, e) == 0)
+			last[E_COUNT] += e[E_COUNT];
+		else
+		{
+			kept++;
+			memmove(entries + kept * E_WIDTH, e, E_WIDTH * sizeof(int64));
+		}
+	}
+	s[P_NPATTERNS] = kept + 1;
+}
+
+static ArrayType *
+patterns_alloc(int64 capacity, MemoryContext context)
+{
+	ArrayType  *state;
+
+	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model fit state would need more than 1 GB"),
+				 errdetail("The input has more distinct (frequency, recency, age) patterns than fit in memory."),
+				 errhint("Round recency and age, for example to whole days or weeks.")));
+	state = clv_state_alloc((int) (P_HEADER + capacity * E_WIDTH), context);
+	clv_state_data(state)[P_MAGIC] = FIT_MAGIC;
+	return state;
+}
+
+/* A purchase history (x, t_x, T) that the BTYD models can take. */
+void
+clv_check_history(double x, double t_x, double T)
+{
+	if (!isfinite(x) || !isfinite(t_x) || !isfinite(T) || x < 0 || t_x < 0 || T < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency, recency and age must be finite and not negative"),
+				 errdetail("Found frequency %g, recency %g, age %g.", x, t_x, T)));
+	if (x != floor(x) || x > 1e9)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must be a whole number of repeat purchases"),
+				 errdetail("Found frequency %g.", x)));
+	if (t_x > T)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must not exceed age"),
+				 errdetail("Found recency %g and age %g.", t_x, T)));
+	if ((x > 0) != (t_x > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must be positive exactly when frequency is"),
+				 errdetail("Found frequency %g and recency %g.", x, t_x),
+				 errhint("Repeat purchases on the first purchase day are not repeat purchases: count purchase days.")));
+}
+
+static void
+check_spend(double x, double m)
+{
+	if (!isfinite(x) || x < 1 || x != floor(x) || x > 1e9 || !isfinite(m) || m <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid spend pattern"),
+				 errdetail("Found frequency %g and mean spend %g.", x, m)));
+}
+
+static void
+check_entry(ClvPatternKind kind, double x, double a, double b)
+{
+	if (kind == CLV_PATTERNS_PURCHASES)
+		clv_check_history(x, a, b);
+	else if (b != 0)
+		clv_state_corrupt(FIT_NAME, "A spend pattern has a third value.");
+	else
+		check_spend(x, a);
+}
+
+/* The state of this row's group, created on its first row. */
+static ArrayType *
+patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, int64 unit)
+{
+	MemoryContext aggcontext;
+	ArrayType  *state;
+	int64	   *s;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "model fit transition called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+	{
+		clv_check_nonnegative(penalizer, "penalizer");
+		state = patterns_alloc(64, CurrentMemoryContext);
+		s = clv_state_data(state);
+		s[P_KIND] = kind;
+		s[P_PENALIZER] = bits_of(penalizer);
+		s[P_UNIT] = unit;
+		return state;
+	}
+	state = (ArrayType *) PG_GETARG_POINTER(0);
+	s = clv_state_data(state);
+	if (s[P_PENALIZER] != bits_of(penalizer))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("penalizer must be the same for every row")));
+	if (s[P_UNIT] != unit && unit >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("all summaries of a fit must use the same time_unit")));
+	return state;
+}
+
+Datum
+clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer)
+{
+	ArrayType  *state = patterns_state(fcinfo, kind, penalizer, -1);
+
+	clv_state_data(state)[P_SKIPPED]++;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Add one customer, checked, to the state. */
+Datum
+clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double a, double b,
+				 double penalizer, int64 unit)
+{
+	ArrayType  *state;
+	int64	   *s;
+	int64	   *e;
+
+	if (kind == CLV_PATTERNS_PURCHASES)
+		clv_check_history(x, a, b);
+	else
+		check_spend(x, a);
+	state = patterns_state(fcinfo, kind, penalizer, unit);
+	s = clv_state_data(state);
+	if (s[P_NPATTERNS] == patterns_capacity(state))
+	{
+		patterns_compact(s);
+		/* keep room to spare, so that compaction stays rare */
+		if (s[P_NPATTERNS] > patterns_capacity(state) / 2)
+		{
+			ArrayType  *grown = patterns_alloc(2 * patterns_capacity(state), CurrentMemoryContext);
+
+			memcpy(clv_state_data(grown) + P_KIND, s + P_KIND,
+				   (P_HEADER - P_KIND + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
+			state = grown;
+			s = clv_state_data(state);
+		}
+	}
+	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
+	e[E_X] = (int64) x;
+	e[E_TX] = bits_of(a + 0.0);	/* + 0.0: -0 and 0 are one pattern */
+	e[E_T] = bits_of(b + 0.0);
+	e[E_COUNT] = 1;
+	s[P_NPATTERNS]++;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+int64
+clv_interval_usecs(Interval *unit)
+{
+	return unit->time + (int64) unit->day * USECS_PER_DAY;
+}
+
+static ArrayType *
+patterns_get_checked(FunctionCallInfo fcinfo, int argno)
+{
+	ArrayType  *state = clv_state_get(fcinfo, argno, FIT_MAGIC, P_HEADER, FIT_NAME);
+	int64	   *s = clv_state_data(state);
+	double		penalizer = double_of(s[P_PENALIZER]);
+
+	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
+		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
+		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
+	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND)
+		clv_state_corrupt(FIT_NAME, "The kind of patterns is unknown.");
+	if (!(isfinite(penalizer) && penalizer >= 0) || s[P_UNIT] < 0 || s[P_SKIPPED] < 0)
+		clv_state_corrupt(FIT_NAME, "The penalizer or the time unit is out of range.");
+	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
+	{
+		int64	   *e = s + P_HEADER + i * E_WIDTH;
+
+		if (e[E_COUNT] < 1)
+			clv_state_corrupt(FIT_NAME, "A pattern has no customers.");
+		check_entry((ClvPatternKind) s[P_KIND], (double) e[E_X], double_of(e[E_TX]), double_of(e[E_T]));
+	}
+	return state;
+}
+
+Datum
+clv_fit_patterns_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a;
+	ArrayType  *b;
+	ArrayType  *merged;
+	int64	   *sa,
+			   *sb,
+			   *sm;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 0));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, patterns_get_checked(fcinfo, 1)));
+	a = patterns_get_checked(fcinfo, 0);
+	b = patterns_get_checked(fcinfo, 1);
+	sa = clv_state_data(a);
+	sb = clv_state_data(b);
+	if (sa[P_KIND] != sb[P_KIND] || sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine model fit states of different kinds, penalizers or time units")));
+	merged = patterns_alloc(Max(sa[P_NPATTERNS] + sb[P_NPATTERNS], 64), CurrentMemoryContext);
+	sm = clv_state_data(merged);
+	sm[P_KIND] = sa[P_KIND];
+	sm[P_PENALIZER] = sa[P_PENALIZER];
+	sm[P_UNIT] = sa[P_UNIT];
+	sm[P_SKIPPED] = sa[P_SKIPPED] + sb[P_SKIPPED];
+	memcpy(sm + P_HEADER, sa + P_HEADER, sa[P_NPATTERNS] * E_WIDTH * sizeof(int64));
+	memcpy(sm + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER,
+		   sb[P_NPATTERNS] * E_WIDTH * sizeof(int64));
+	sm[P_NPATTERNS] = sa[P_NPATTERNS] + sb[P_NPATTERNS];
+	patterns_compact(sm);
+	PG_RETURN_ARRAYTYPE_P(merged);
+}
+
+/*
+ * The patterns of a final state, compacted, for a fit of the given kind.
+ * The state is copied first: a final function must not change it.
+ */
+void
+clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set)
+{
+	ArrayType  *state = patterns_get_checked(fcinfo, argno);
+	int64	   *s;
+
+	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
+	s = clv_state_data(state);
+	if (s[P_KIND] != kind)
+		clv_state_corrupt(FIT_NAME, "The patterns are of another kind of model.");
+	patterns_compact(s);
+	set->npatterns = s[P_NPATTERNS];
+	set->patterns = palloc(Max(set->npatterns, 1) * sizeof(Pattern));
+	set->customers = 0;
+	set->penalizer = double_of(s[P_PENALIZER]);
+	set->unit_usecs = s[P_UNIT];
+	set->skipped = s[P_SKIPPED];
+	for (int64 i = 0; i < set->npatterns; i++)
+	{
+		int64	   *e = s + P_HEADER + i * E_WIDTH;
+		Pattern    *p = &set->patterns[i];
+
+		p->x = (double) e[E_X];
+		p->t_x = double_of(e[E_TX]);
+		p->T = double_of(e[E_T]);
+		p->count = (double) e[E_COUNT];
+		set->customers += p->count;
+	}
+}

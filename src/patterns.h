@@ -1,0 +1,50 @@
+/*
+ * patterns.h: the transition state of the model fits.
+ *
+ * A fit sees one row per customer but its likelihood only needs each
+ * distinct history once, with the number of customers who share it.  The
+ * state keeps those patterns, so a fit's cost grows with distinct histories,
+ * not customers.  It is a bigint[] (see state.h): a header, then entries of
+ * (x, a, b, count) with a and b float8 bits:
+ *   purchase models (BG/NBD): x = frequency, a = recency, b = age;
+ *   spend model (Gamma-Gamma): x = frequency, a = mean repeat spend, b = 0.
+ */
+#ifndef CLV_PATTERNS_H
+#define CLV_PATTERNS_H
+
+#include "clv.h"
+
+#include "datatype/timestamp.h"
+
+typedef enum ClvPatternKind
+{
+	CLV_PATTERNS_PURCHASES = 1,
+	CLV_PATTERNS_SPEND = 2
+} ClvPatternKind;
+
+typedef struct Pattern
+{
+	double		x;
+	double		t_x;			/* or the mean spend */
+	double		T;
+	double		count;
+} Pattern;
+
+typedef struct PatternSet
+{
+	Pattern    *patterns;
+	int64		npatterns;
+	double		customers;
+	double		penalizer;
+	int64		unit_usecs;		/* time unit of the summaries, 0 for plain numbers */
+	int64		skipped;		/* rows left out (spend: no positive mean spend) */
+} PatternSet;
+
+extern void clv_check_history(double x, double t_x, double T);
+extern Datum clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind,
+							  double x, double a, double b, double penalizer, int64 unit_usecs);
+extern Datum clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer);
+extern void clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set);
+extern int64 clv_interval_usecs(Interval *unit);
+
+#endif							/* CLV_PATTERNS_H */
