@@ -17,8 +17,7 @@
  */
 #include "state.h"
 #include "model.h"
-#include "optim.h"
-#include "patterns.h"
+#include "fit.h"
 #include "special.h"
 #include "summary.h"
 
@@ -91,17 +90,14 @@ clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 
 /* ---- the likelihood ---- */
 
-/* parameters beyond e^20 (5e8) or below e^-20 are taken as a fit gone astray */
-#define MAX_ABS_LOG_PARAM 20.0
-
 /*
  * Log-likelihood of one pattern and its gradient with respect to
- * (r, alpha, a, b).  Terms that do not depend on the pattern come in
- * `common`: lgamma(r), digamma(r), lgamma(a+b), lgamma(b), digamma(a+b),
- * digamma(b).
+ * (r, alpha, a, b).  The Gamma and Beta function ratios are rising
+ * factorials in x, taken by clv_lgamma_ratio so that large parameters, as
+ * an optimizer may try, cost no precision.
  */
 static double
-bgnbd_pattern_ll(const double *theta, const double *common, const Pattern *p, double *grad)
+bgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
@@ -109,8 +105,8 @@ bgnbd_pattern_ll(const double *theta, const double *common, const Pattern *p, do
 				b = theta[3];
 	double		x = p->x;
 	double		log_alpha_T = log(alpha + p->T);
-	double		a1 = lgamma(r + x) - common[0] + r * log(alpha);
-	double		a2 = common[2] + lgamma(b + x) - common[3] - lgamma(a + b + x);
+	double		a1 = clv_lgamma_ratio(r, x) + r * log(alpha);
+	double		a2 = clv_lgamma_ratio(b, x) - clv_lgamma_ratio(a + b, x);
 	double		a3 = -(r + x) * log_alpha_T;
 	double		ll,
 				w4 = 0,
@@ -131,14 +127,13 @@ bgnbd_pattern_ll(const double *theta, const double *common, const Pattern *p, do
 	if (grad != NULL)
 	{
 		double		w3 = 1 - w4;
-		double		psi_abx = clv_digamma(a + b + x);
+		double		psi_ab = clv_digamma_ratio(a + b, x);
 
-		grad[0] = clv_digamma(r + x) - common[1] + log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx;
+		grad[0] = clv_digamma_ratio(r, x) + log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx;
 		grad[1] = r / alpha - w3 * (r + x) / (alpha + p->T) -
 			(x > 0 ? w4 * (r + x) / (alpha + p->t_x) : 0);
-		grad[2] = common[4] - psi_abx + (x > 0 ? w4 / a : 0);
-		grad[3] = common[4] + clv_digamma(b + x) - common[5] - psi_abx -
-			(x > 0 ? w4 / (b + x - 1) : 0);
+		grad[2] = -psi_ab + (x > 0 ? w4 / a : 0);
+		grad[3] = clv_digamma_ratio(b, x) - psi_ab - (x > 0 ? w4 / (b + x - 1) : 0);
 	}
 	return ll;
 }
@@ -147,15 +142,8 @@ bgnbd_pattern_ll(const double *theta, const double *common, const Pattern *p, do
 static double
 bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
-	double		common[6];
 	double		total = 0;
 
-	common[0] = lgamma(theta[0]);
-	common[1] = clv_digamma(theta[0]);
-	common[2] = lgamma(theta[2] + theta[3]);
-	common[3] = lgamma(theta[3]);
-	common[4] = clv_digamma(theta[2] + theta[3]);
-	common[5] = clv_digamma(theta[3]);
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
 	for (int64 i = 0; i < data->npatterns; i++)
@@ -163,53 +151,12 @@ bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 		const Pattern *p = &data->patterns[i];
 		double		g[4];
 
-		total += p->count * bgnbd_pattern_ll(theta, common, p, grad ? g : NULL);
+		total += p->count * bgnbd_pattern_ll(theta, p, grad ? g : NULL);
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
 				grad[k] += p->count * g[k];
 	}
 	return total;
-}
-
-/*
- * What the optimizer minimises, over log-parameters: minus the mean
- * log-likelihood plus penalizer x sum(theta^2), as lifetimes'
- * penalizer_coef does.
- */
-static double
-bgnbd_objective(const double *log_theta, double *grad, void *arg)
-{
-	const PatternSet *data = arg;
-	double		theta[4];
-	double		value;
-
-	for (int k = 0; k < 4; k++)
-	{
-		theta[k] = exp(log_theta[k]);
-		if (!(theta[k] > 0 && isfinite(theta[k])))
-			return get_float8_infinity();
-	}
-	value = -bgnbd_total_ll(data, theta, grad) / data->customers;
-	for (int k = 0; k < 4; k++)
-	{
-		value += data->penalizer * theta[k] * theta[k];
-		if (grad != NULL)
-			grad[k] = -grad[k] * theta[k] / data->customers + 2 * data->penalizer * theta[k] * theta[k];
-	}
-	return isfinite(value) ? value : get_float8_infinity();
-}
-
-/* Minus the total log-likelihood, for the observed information matrix. */
-static double
-bgnbd_total_objective(const double *log_theta, double *grad, void *arg)
-{
-	const PatternSet *data = arg;
-	double		value = bgnbd_objective(log_theta, grad, arg);
-
-	if (grad != NULL)
-		for (int k = 0; k < 4; k++)
-			grad[k] *= data->customers;
-	return value * data->customers;
 }
 
 Datum
@@ -219,9 +166,6 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 	double		sum_x = 0,
 				sum_T = 0;
 	double		log_theta[4];
-	double		covariance[16];
-	ClvOptimResult fit;
-	ClvModel   *model;
 
 	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_PURCHASES, &data);
 	if (data.customers == 0)
@@ -242,51 +186,7 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 	log_theta[1] = log(Max(sum_T, 1e-6) / Max(sum_x, 1e-6));
 	log_theta[2] = 0;
 	log_theta[3] = 0;
-	fit = clv_minimize(bgnbd_objective, &data, log_theta, 4);
-
-	model = clv_model_new(CLV_MODEL_BGNBD);
-	for (int k = 0; k < 4; k++)
-		model->params[k] = exp(log_theta[k]);
-	model->log_likelihood = bgnbd_total_ll(&data, model->params, NULL);
-	model->customers = (int64) data.customers;
-	model->iterations = fit.iterations;
-	model->penalizer = data.penalizer;
-	/* an estimate that ran off towards 0 or infinity is no estimate */
-	for (int k = 0; k < 4; k++)
-		if (!(fabs(log_theta[k]) < MAX_ABS_LOG_PARAM))
-			fit.converged = false;
-	if (!isfinite(model->log_likelihood) || !fit.converged)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("BG/NBD fit did not converge"),
-				 errdetail("After %d iterations: r %g, alpha %g, a %g, b %g, log-likelihood %g, over %.0f customers.",
-						   fit.iterations, model->params[0], model->params[1], model->params[2],
-						   model->params[3], model->log_likelihood, data.customers),
-				 errhint("The data may not identify the model (too few customers or too short a history); a penalizer such as 0.001 keeps the parameters finite.")));
-	model->flags |= CLV_MODEL_CONVERGED;
-	if (clv_inverse_hessian(bgnbd_total_objective, &data, log_theta, 4, covariance))
-	{
-		model->flags |= CLV_MODEL_HAS_COVARIANCE;
-		for (int i = 0; i < 4; i++)
-			for (int j = 0; j < 4; j++)
-				model->covariance[i * CLV_MODEL_MAX_PARAMS + j] =
-					(covariance[i * 4 + j] + covariance[j * 4 + i]) / 2;
-	}
-
-	/*
-	 * A standard error of more than 1 on a log-parameter means the data
-	 * cannot tell the parameter from e times itself: say so.
-	 */
-	if (!(model->flags & CLV_MODEL_HAS_COVARIANCE) ||
-		model->covariance[0] > 1 || model->covariance[5] > 1 ||
-		model->covariance[10] > 1 || model->covariance[15] > 1)
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("BG/NBD parameters are poorly determined by these %.0f customers", data.customers),
-				 errdetail("A parameter's standard error exceeds its own size, or the information matrix is singular."),
-				 errhint("Fit on more customers or a longer history, or add a penalizer.")));
-	clv_model_check(model);
-	PG_RETURN_POINTER(model);
+	PG_RETURN_POINTER(clv_fit(CLV_MODEL_BGNBD, bgnbd_total_ll, &data, log_theta));
 }
 
 /* ---- scoring ---- */

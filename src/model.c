@@ -25,7 +25,8 @@ PG_FUNCTION_INFO_V1(clv_model_send);
 PG_FUNCTION_INFO_V1(clv_model_jsonb);
 
 static const ClvModelKindInfo kinds[] = {
-	{CLV_MODEL_BGNBD, "bgnbd", 4, {"r", "alpha", "a", "b"}},
+	{CLV_MODEL_BGNBD, "bgnbd", "BG/NBD", true, 4, {"r", "alpha", "a", "b"}},
+	{CLV_MODEL_GAMMAGAMMA, "gammagamma", "Gamma-Gamma", false, 3, {"p", "q", "gamma"}},
 };
 
 const ClvModelKindInfo *
@@ -74,8 +75,8 @@ clv_model_check(const ClvModel *model)
 	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
 		if (i < n ? !(isfinite(model->params[i]) && model->params[i] > 0) : model->params[i] != 0)
 			model_invalid("A parameter is missing, not positive or not finite.");
-	if (!isfinite(model->log_likelihood) || model->log_likelihood > 0)
-		model_invalid("The log-likelihood is not a finite number at most 0.");
+	if (!isfinite(model->log_likelihood) || (info->probability && model->log_likelihood > 0))
+		model_invalid("The log-likelihood is not finite, or above 0 for a model of probabilities.");
 	if (!isfinite(model->penalizer) || model->penalizer < 0)
 		model_invalid("The penalizer is negative or not finite.");
 	if (model->customers < 0 || model->iterations < 0)
@@ -236,7 +237,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		}
 	}
 	if (info == NULL)
-		syntax_error(input, "Unknown model kind; the kinds are: bgnbd.");
+		syntax_error(input, "Unknown model kind; the kinds are: bgnbd, gammagamma.");
 	model = clv_model_new(info->kind);
 	n = info->nparams;
 	for (int i = 0; i < n; i++)

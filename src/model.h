@@ -8,7 +8,8 @@
 
 typedef enum ClvModelKind
 {
-	CLV_MODEL_BGNBD = 1
+	CLV_MODEL_BGNBD = 1,
+	CLV_MODEL_GAMMAGAMMA = 2
 } ClvModelKind;
 
 #define CLV_MODEL_MAX_PARAMS 4
@@ -39,7 +40,9 @@ typedef struct ClvModel
 typedef struct ClvModelKindInfo
 {
 	ClvModelKind kind;
-	const char *name;
+	const char *name;			/* in the text form */
+	const char *label;			/* in messages */
+	bool		probability;	/* its likelihood is a probability: at most 1 */
 	int			nparams;
 	const char *param_names[CLV_MODEL_MAX_PARAMS];
 } ClvModelKindInfo;

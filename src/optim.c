@@ -17,7 +17,7 @@
 #include "optim.h"
 
 #define MAX_ITERATIONS 500
-#define GRADIENT_TOLERANCE 1e-7
+#define GRADIENT_TOLERANCE 1e-6
 #define MAX_STEP 4.0			/* in log-parameter units: a factor of e^4 */
 
 static double
@@ -53,6 +53,7 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 				hy[CLV_OPTIM_MAX_PARAMS];
 	ClvOptimResult result = {0};
 	double		fx;
+	int			stalled = 0;
 
 	Assert(n > 0 && n <= CLV_OPTIM_MAX_PARAMS);
 	for (int i = 0; i < n; i++)
@@ -115,6 +116,20 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 		{
 			/* no decrease along the direction: at the optimum within rounding? */
 			result.converged = max_abs(g, n) < 1e3 * GRADIENT_TOLERANCE;
+			break;
+		}
+
+		/*
+		 * Steps that no longer move f, at a gradient merely small: the
+		 * gradient's own rounding is in the way of the tolerance.
+		 */
+		stalled = (fx - f_new <= 1e-14 * fabs(fx)) ? stalled + 1 : 0;
+		if (stalled >= 10)
+		{
+			result.converged = max_abs(g_new, n) < 1e2 * GRADIENT_TOLERANCE;
+			for (int i = 0; i < n; i++)
+				x[i] = x_new[i];
+			fx = f_new;
 			break;
 		}
 

@@ -180,7 +180,7 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 		s = clv_state_data(state);
 		s[P_KIND] = kind;
 		s[P_PENALIZER] = bits_of(penalizer);
-		s[P_UNIT] = unit;
+		s[P_UNIT] = Max(unit, 0);
 		return state;
 	}
 	state = (ArrayType *) PG_GETARG_POINTER(0);
@@ -196,6 +196,7 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 	return state;
 }
 
+/* Count a row left out of the fit; -1: no time unit to check */
 Datum
 clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer)
 {

@@ -58,3 +58,57 @@ clv_hyp2f1(double a, double b, double c, double z)
 			 errhint("The prediction horizon is very long compared with the customer's age.")));
 	return 0;					/* keep the compiler quiet */
 }
+
+/*
+ * ln Gamma(b + x) - ln Gamma(b) for b > 0, x >= 0, without the cancellation
+ * of subtracting two large lgamma values when b is large: a sum of logs
+ * for small whole x, Stirling's series of the difference for large b, the
+ * plain difference otherwise (where both terms are moderate).
+ */
+double
+clv_lgamma_ratio(double b, double x)
+{
+	if (x == 0)
+		return 0;
+	if (x <= 64 && x == floor(x))
+	{
+		double		sum = 0;
+
+		for (int i = 0; i < (int) x; i++)
+			sum += log(b + i);
+		return sum;
+	}
+	if (b >= 10)
+	{
+		double		z = b + x;
+
+		return (z - 0.5) * log1p(x / b) + x * log(b) - x +
+			(1 / z - 1 / b) / 12 - (1 / (z * z * z) - 1 / (b * b * b)) / 360 +
+			(1 / pow(z, 5) - 1 / pow(b, 5)) / 1260;
+	}
+	return lgamma(b + x) - lgamma(b);
+}
+
+/* psi(b + x) - psi(b), in the same three ways */
+double
+clv_digamma_ratio(double b, double x)
+{
+	if (x == 0)
+		return 0;
+	if (x <= 64 && x == floor(x))
+	{
+		double		sum = 0;
+
+		for (int i = 0; i < (int) x; i++)
+			sum += 1 / (b + i);
+		return sum;
+	}
+	if (b >= 10)
+	{
+		double		z = b + x;
+
+		return log1p(x / b) - (1 / z - 1 / b) / 2 - (1 / (z * z) - 1 / (b * b)) / 12 +
+			(1 / pow(z, 4) - 1 / pow(b, 4)) / 120 - (1 / pow(z, 6) - 1 / pow(b, 6)) / 252;
+	}
+	return clv_digamma(b + x) - clv_digamma(b);
+}

@@ -1,0 +1,116 @@
+/*
+ * fit.c: one way to fit every model.
+ *
+ * The optimizer works on log-parameters, so every parameter stays positive,
+ * and minimises minus the mean log-likelihood plus penalizer x sum(theta^2)
+ * (lifetimes' penalizer_coef).  The result is a model only if the optimizer
+ * converged and no parameter ran off towards 0 or infinity; otherwise an
+ * error says where it stopped.  Standard errors come from the observed
+ * information (the Hessian of minus the total log-likelihood in the
+ * log-parameters); a fit whose parameters the data barely determine gets a
+ * warning.
+ */
+#include "fit.h"
+
+#include "lib/stringinfo.h"
+#include "utils/float.h"
+
+#include "optim.h"
+
+/* parameters beyond e^20 (5e8) or below e^-20 are taken as a fit gone astray */
+#define MAX_ABS_LOG_PARAM 20.0
+
+typedef struct Objective
+{
+	clv_loglik	loglik;
+	const PatternSet *data;
+	int			nparams;
+	double		scale;			/* 1 / customers for the mean, 1 for the total */
+	double		penalizer;
+} Objective;
+
+static double
+objective(const double *log_theta, double *grad, void *arg)
+{
+	const Objective *o = arg;
+	double		theta[CLV_MODEL_MAX_PARAMS];
+	double		value;
+
+	for (int k = 0; k < o->nparams; k++)
+	{
+		theta[k] = exp(log_theta[k]);
+		if (!(theta[k] > 0 && isfinite(theta[k])))
+			return get_float8_infinity();
+	}
+	value = -o->loglik(o->data, theta, grad) * o->scale;
+	for (int k = 0; k < o->nparams; k++)
+	{
+		value += o->penalizer * theta[k] * theta[k];
+		if (grad != NULL)
+			grad[k] = -grad[k] * theta[k] * o->scale + 2 * o->penalizer * theta[k] * theta[k];
+	}
+	return isfinite(value) ? value : get_float8_infinity();
+}
+
+ClvModel *
+clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, double *log_theta)
+{
+	const ClvModelKindInfo *info = clv_model_kind_info(kind);
+	int			n = info->nparams;
+	Objective	mean = {loglik, data, n, 1 / data->customers, data->penalizer};
+	Objective	total = {loglik, data, n, 1, 0};
+	double		covariance[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
+	ClvOptimResult result = clv_minimize(objective, &mean, log_theta, n);
+	ClvModel   *model = clv_model_new(kind);
+	bool		weak = false;
+
+	for (int k = 0; k < n; k++)
+	{
+		model->params[k] = exp(log_theta[k]);
+		/* an estimate that ran off towards 0 or infinity is no estimate */
+		if (!(fabs(log_theta[k]) < MAX_ABS_LOG_PARAM))
+			result.converged = false;
+	}
+	model->log_likelihood = loglik(data, model->params, NULL);
+	model->customers = (int64) data->customers;
+	model->iterations = result.iterations;
+	model->penalizer = data->penalizer;
+	if (!isfinite(model->log_likelihood) || !result.converged)
+	{
+		StringInfoData params;
+
+		initStringInfo(&params);
+		for (int k = 0; k < n; k++)
+			appendStringInfo(&params, "%s %g, ", info->param_names[k], model->params[k]);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s fit did not converge", info->label),
+				 errdetail("After %d iterations: %slog-likelihood %g, over %.0f customers.",
+						   result.iterations, params.data, model->log_likelihood, data->customers),
+				 errhint("The data may not identify the model (too few customers or too short a history); a penalizer such as 0.001 keeps the parameters finite.")));
+	}
+	model->flags |= CLV_MODEL_CONVERGED;
+
+	if (clv_inverse_hessian(objective, &total, log_theta, n, covariance))
+	{
+		model->flags |= CLV_MODEL_HAS_COVARIANCE;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+				model->covariance[i * CLV_MODEL_MAX_PARAMS + j] =
+					(covariance[i * n + j] + covariance[j * n + i]) / 2;
+		/* a standard error above 1 on a log-parameter: the data cannot tell theta from e theta */
+		for (int k = 0; k < n; k++)
+			weak |= model->covariance[k * CLV_MODEL_MAX_PARAMS + k] > 1;
+	}
+	else
+		weak = true;
+	if (weak)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s parameters are poorly determined by these %.0f customers",
+						info->label, data->customers),
+				 errdetail("A parameter's standard error exceeds its own size, or the information matrix is singular."),
+				 errhint("Fit on more customers or a longer history, or add a penalizer.")));
+	clv_model_check(model);
+	return model;
+}

@@ -1,0 +1,19 @@
+/*
+ * fit.h: maximum-likelihood fitting of a model over a pattern set.
+ */
+#ifndef CLV_FIT_H
+#define CLV_FIT_H
+
+#include "model.h"
+#include "patterns.h"
+
+/*
+ * The total log-likelihood of the patterns at theta (natural parameters),
+ * and when grad is not NULL its gradient in theta.
+ */
+typedef double (*clv_loglik) (const PatternSet *data, const double *theta, double *grad);
+
+extern ClvModel *clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
+						 double *log_theta);
+
+#endif							/* CLV_FIT_H */

@@ -1,0 +1,188 @@
+/*
+ * gammagamma.c: the Gamma-Gamma model of spend per transaction (Fader,
+ * Hardie & Lee 2005, "RFM and CLV: using iso-value curves for customer base
+ * analysis", JMR 42(4); Fader & Hardie, "The Gamma-Gamma model of monetary
+ * value", 2013), fitted on customers with repeat purchases, and the
+ * conditional expected spend.
+ *
+ * A customer's transaction values are Gamma(p, nu) with nu ~ Gamma(q, gamma)
+ * across customers.  For x repeat transactions of mean m, the likelihood of
+ * m (the note's eq. 4, as lifetimes evaluates it) is
+ *   ln L = lnG(px + q) - lnG(px) - lnG(q) + q ln gamma + (px - 1) ln m
+ *          + px ln x - (px + q) ln(gamma + m x),
+ * and E[M | x, m] = (gamma + m x) p / (px + q - 1).
+ */
+#include "fit.h"
+#include "special.h"
+#include "summary.h"
+
+PG_FUNCTION_INFO_V1(clv_fit_gammagamma_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_gammagamma_summary_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_gammagamma_final);
+PG_FUNCTION_INFO_V1(clv_gammagamma_expected_spend);
+PG_FUNCTION_INFO_V1(clv_gammagamma_expected_spend_summary);
+
+static double
+penalizer_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno)
+		return 0;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("penalizer must not be null")));
+	return PG_GETARG_FLOAT8(argno);
+}
+
+/*
+ * Customers without repeat purchases say nothing about repeat spend and are
+ * skipped, as in the papers; those whose mean repeat spend is not positive
+ * (refunds) cannot come from a Gamma and are skipped and counted.
+ */
+static Datum
+spend_add(FunctionCallInfo fcinfo, double x, double m, double penalizer)
+{
+	if (x == 0)
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (isfinite(m) && m <= 0)
+		return clv_patterns_skip(fcinfo, CLV_PATTERNS_SPEND, penalizer);
+	return clv_patterns_add(fcinfo, CLV_PATTERNS_SPEND, x, m, 0, penalizer, 0);
+}
+
+/* clv_fit_gammagamma(frequency, monetary [, penalizer]) */
+Datum
+clv_fit_gammagamma_transfn(PG_FUNCTION_ARGS)
+{
+	double		penalizer = penalizer_arg(fcinfo, 3);
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	return spend_add(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), penalizer);
+}
+
+/* clv_fit_gammagamma(summary [, penalizer]) */
+Datum
+clv_fit_gammagamma_summary_transfn(PG_FUNCTION_ARGS)
+{
+	double		penalizer = penalizer_arg(fcinfo, 2);
+	HeapTupleHeader summary;
+
+	if (PG_ARGISNULL(1) ||
+		clv_summary_field_is_null(summary = PG_GETARG_HEAPTUPLEHEADER(1), CLV_SUMMARY_FREQUENCY))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	return spend_add(fcinfo, DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
+					 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_MONETARY)), penalizer);
+}
+
+/* total log-likelihood and its gradient in (p, q, gamma); t_x holds m */
+static double
+gammagamma_total_ll(const PatternSet *data, const double *theta, double *grad)
+{
+	double		p = theta[0],
+				q = theta[1],
+				gamma = theta[2];
+	double		lgamma_q = lgamma(q);
+	double		psi_q = clv_digamma(q);
+	double		total = 0;
+
+	if (grad != NULL)
+		memset(grad, 0, 3 * sizeof(double));
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		const Pattern *pat = &data->patterns[i];
+		double		x = pat->x;
+		double		m = pat->t_x;
+		double		px = p * x;
+		double		log_gmx = log(gamma + m * x);
+		double		ll = clv_lgamma_ratio(px, q) - lgamma_q + q * log(gamma) +
+			(px - 1) * log(m) + px * log(x) - (px + q) * log_gmx;
+
+		total += pat->count * ll;
+		if (grad != NULL)
+		{
+			double		psi_pxq = clv_digamma(px + q);
+
+			grad[0] += pat->count * x * (psi_pxq - clv_digamma(px) + log(m) + log(x) - log_gmx);
+			grad[1] += pat->count * (psi_pxq - psi_q + log(gamma) - log_gmx);
+			grad[2] += pat->count * (q / gamma - (px + q) / (gamma + m * x));
+		}
+	}
+	return total;
+}
+
+Datum
+clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
+{
+	PatternSet	data;
+	double		sum_m = 0;
+	double		log_theta[3];
+
+	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_SPEND, &data);
+	if (data.skipped > 0)
+		ereport(NOTICE,
+				(errmsg("%lld customers with a mean repeat spend of 0 or less were left out of the Gamma-Gamma fit",
+						(long long) data.skipped)));
+	if (data.customers == 0)
+		PG_RETURN_NULL();
+	for (int64 i = 0; i < data.npatterns; i++)
+		sum_m += data.patterns[i].count * data.patterns[i].t_x;
+
+	/* start from a mean spend gamma p / (q - 1) equal to the observed one */
+	log_theta[0] = 0;
+	log_theta[1] = log(2);
+	log_theta[2] = log(sum_m / data.customers);
+	PG_RETURN_POINTER(clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, log_theta));
+}
+
+static double
+expected_spend(FunctionCallInfo fcinfo, double x, double m)
+{
+	const ClvModel *model = clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA);
+	double		p = model->params[0],
+				q = model->params[1],
+				gamma = model->params[2];
+
+	clv_model_check(model);
+	if (!isfinite(x) || x < 0 || x != floor(x) || !isfinite(m))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must be a whole number of repeat purchases and monetary a finite number"),
+				 errdetail("Found frequency %g and monetary %g.", x, m)));
+	if (p * x + q <= 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected spend is not defined when p x frequency + q <= 1"),
+				 errdetail("The model has p = %g, q = %g.", p, q)));
+	/* with x = 0 this is the population mean gamma p / (q - 1) */
+	return clv_check_result((gamma + Max(m, 0) * x) * p / (p * x + q - 1), "expected spend");
+}
+
+Datum
+clv_gammagamma_expected_spend(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(expected_spend(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
+}
+
+Datum
+clv_gammagamma_expected_spend_summary(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(1);
+
+	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(expected_spend(fcinfo,
+									DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
+									DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_MONETARY))));
+}
