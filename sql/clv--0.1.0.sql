@@ -435,3 +435,27 @@ COMMENT ON FUNCTION @extschema@.clv_expected_spend(@extschema@.clv_model, float8
 'conditional expected spend per transaction, given frequency and mean repeat spend (Gamma-Gamma)';
 COMMENT ON FUNCTION @extschema@.clv_expected_spend(@extschema@.clv_model, @extschema@.clv_summary) IS
 'conditional expected spend per transaction, from a clv_summary (Gamma-Gamma)';
+
+------------------------------------------------------------------------------
+-- Predicted customer lifetime value (src/value.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_predicted_value(
+    purchase_model @extschema@.clv_model, spend_model @extschema@.clv_model,
+    frequency float8, recency float8, age float8, monetary float8,
+    periods integer, discount_rate float8, units_per_period float8,
+    margin float8 DEFAULT 1)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_predicted_value'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_predicted_value(
+    purchase_model @extschema@.clv_model, spend_model @extschema@.clv_model,
+    summary @extschema@.clv_summary, periods integer, discount_rate float8,
+    period interval, margin float8 DEFAULT 1)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_predicted_value_summary'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_predicted_value(@extschema@.clv_model, @extschema@.clv_model, float8, float8, float8, float8, integer, float8, float8, float8) IS
+'discounted CLV over periods of units_per_period time units: BG/NBD purchases x Gamma-Gamma spend x margin, as lifetimes'' customer_lifetime_value';
+COMMENT ON FUNCTION @extschema@.clv_predicted_value(@extschema@.clv_model, @extschema@.clv_model, @extschema@.clv_summary, integer, float8, interval, float8) IS
+'discounted CLV over periods of the given length (an interval, converted with the summary''s time_unit)';

@@ -68,4 +68,52 @@ SELECT clv_expected_purchases('kind=bgnbd r=1 alpha=1 a=1 b=2 log_likelihood=-1 
 SELECT clv_fit_bgnbd(x, tx, t) IS NOT NULL AS fitted
 FROM (VALUES (1::float8, 5::float8, 10::float8), (2, 8, 12), (0, 0, 9), (3, 7, 15), (0, 0, 11), (1, 2, 10)) v(x, tx, t);
 
+-- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
+INSERT INTO models VALUES
+  ('spend', 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-4055.9 customers=946 iterations=0 converged=true penalizer=0');
+SELECT round(clv_expected_spend(m, 2, 22.35)::numeric, 4) AS repeat_buyer,
+       round(clv_expected_spend(m, 0, 0)::numeric, 4) AS population_mean,   -- gamma p / (q - 1)
+       round((15.44 * 6.25 / 2.74)::numeric, 4) AS by_hand
+FROM models WHERE name = 'spend';
+-- predicted value: zero periods is worth nothing; more periods are worth more;
+-- a margin scales it; a higher discount rate lowers it
+SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 0, 0.01, 4) AS nothing,
+       clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 24, 0.01, 4)
+         > clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4) AS longer_is_more,
+       round((clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4, 0.3)
+         / clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4))::numeric, 12) AS margin_ratio,
+       clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.2, 4)
+         < clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4) AS discounting_lowers
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+-- a summary: its own time unit converts the period
+SELECT round(clv_predicted_value(b.m, g.m, s, 12, 0.01, '28 days')::numeric, 9)
+     = round(clv_predicted_value(b.m, g.m, 1, 1, 2, 10, 12, 0.01, 4)::numeric, 9) AS four_weeks_a_period
+FROM models b, models g, (SELECT clv_summary(d, 10, date '2025-01-15', '7 days') AS s
+                          FROM (VALUES (date '2025-01-01'), ('2025-01-08')) v(d)) q
+WHERE b.name = 'published' AND g.name = 'spend';
+-- refunds-only customers are skipped by the spend fit, with a notice
+SELECT clv_fit_gammagamma(x, m) IS NOT NULL AS fitted
+FROM (VALUES (1::float8, 10::float8), (2, 12), (1, -5), (3, 9), (2, 11), (1, 14), (4, 10)) v(x, m);
+
+-- Bad input
+SELECT clv_expected_spend(m, 2, 22.35) FROM models WHERE name = 'published';
+SELECT clv_p_alive(m, 1, 1, 2) FROM models WHERE name = 'spend';
+SELECT clv_expected_spend(m, 1.5, 22.35) FROM models WHERE name = 'spend';
+SELECT clv_expected_spend(m, 1, 'NaN') FROM models WHERE name = 'spend';
+SELECT clv_fit_gammagamma(2, 'Infinity');
+SELECT clv_fit_gammagamma(x, 10, -0.5) FROM generate_series(1, 3) x;
+SELECT clv_predicted_value(g.m, b.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4)
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, -1, 0.01, 4)
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, -1, 4)
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 0)
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4, 35)
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, s, 12, 0.01, '1 month')
+FROM models b, models g, (SELECT clv_summary(date '2025-01-01', 10, date '2025-01-15') AS s) q
+WHERE b.name = 'published' AND g.name = 'spend';
+
 DROP TABLE models;

@@ -18,6 +18,7 @@
 #include "state.h"
 #include "model.h"
 #include "fit.h"
+#include "scores.h"
 #include "special.h"
 #include "summary.h"
 
@@ -218,8 +219,8 @@ bgnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
 }
 
 /* E[Y(t) | x, t_x, T], eq. 10 of the paper */
-static double
-bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
+double
+clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
 {
 	const double *theta = model->params;
 	double		r = theta[0],
@@ -267,7 +268,7 @@ clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
 Datum
 clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+	PG_RETURN_FLOAT8(clv_bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
 									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
 									PG_GETARG_FLOAT8(4)));
 }
@@ -307,7 +308,7 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 
 	if (!summary_history(fcinfo, 2, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
+	PG_RETURN_FLOAT8(clv_bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }
 
 /* E[X(t)] for a customer just acquired, eq. 9 of the paper */

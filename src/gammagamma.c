@@ -13,6 +13,7 @@
  * and E[M | x, m] = (gamma + m x) p / (px + q - 1).
  */
 #include "fit.h"
+#include "scores.h"
 #include "special.h"
 #include "summary.h"
 
@@ -146,10 +147,9 @@ clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, log_theta));
 }
 
-static double
-expected_spend(FunctionCallInfo fcinfo, double x, double m)
+double
+clv_gammagamma_expected(const ClvModel *model, double x, double m)
 {
-	const ClvModel *model = clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA);
 	double		p = model->params[0],
 				q = model->params[1],
 				gamma = model->params[2];
@@ -172,7 +172,8 @@ expected_spend(FunctionCallInfo fcinfo, double x, double m)
 Datum
 clv_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(expected_spend(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
+	PG_RETURN_FLOAT8(clv_gammagamma_expected(clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA),
+											 PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
 }
 
 Datum
@@ -182,7 +183,7 @@ clv_gammagamma_expected_spend_summary(PG_FUNCTION_ARGS)
 
 	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(expected_spend(fcinfo,
-									DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
+	PG_RETURN_FLOAT8(clv_gammagamma_expected(clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA),
+											 DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
 									DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_MONETARY))));
 }

@@ -1,9 +1,10 @@
--- clv_fit_bgnbd: parameter recovery on data simulated from known parameters,
--- standard errors that cover the truth, identical fits in parallel and from
--- text-shipped partial states, binary round trip, and bad input.
+-- Model fits: BG/NBD parameter recovery on data simulated from known
+-- parameters, standard errors that cover the truth, identical fits (BG/NBD
+-- and Gamma-Gamma) in parallel and from text-shipped partial states, binary
+-- round trip, and bad input.
 \ir include/prologue.psql
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 SELECT setseed(0.31);
 
 -- Marsaglia & Tsang's gamma sampler (shape < 1 boosted by U^(1/shape))
@@ -81,6 +82,10 @@ SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL parallel_leader_participation = off;
 SELECT is((SELECT clv_fit_bgnbd(frequency, recency, age)::text FROM sim),
           (SELECT m::text FROM fit), 'the parallel fit equals the serial one');
+CREATE TEMP TABLE spend_fit AS
+SELECT clv_fit_gammagamma(frequency, 10 + (id % 17) + recency / 10)::text AS m FROM sim;
+SELECT is((SELECT clv_fit_gammagamma(frequency, 10 + (id % 17) + recency / 10)::text FROM sim),
+          (SELECT m FROM spend_fit), 'the parallel Gamma-Gamma fit equals the serial one');
 RESET max_parallel_workers_per_gather;
 CREATE AGGREGATE pg_temp.fit_state(float8, float8, float8) (
     SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[], COMBINEFUNC = clv_fit_patterns_combine);
@@ -90,6 +95,15 @@ SELECT is((SELECT pg_temp.fit_merge(state::bigint[])::text
            FROM (SELECT pg_temp.fit_state(frequency, recency, age)::text AS state
                  FROM sim GROUP BY id % 5) shards),
           (SELECT m::text FROM fit), 'partial states from five shards, shipped as text, give the same fit');
+
+CREATE AGGREGATE pg_temp.spend_state(float8, float8) (
+    SFUNC = clv_fit_gammagamma_transfn, STYPE = bigint[], COMBINEFUNC = clv_fit_patterns_combine);
+CREATE AGGREGATE pg_temp.spend_merge(bigint[]) (
+    SFUNC = clv_fit_patterns_combine, STYPE = bigint[], FINALFUNC = clv_fit_gammagamma_final);
+SELECT is((SELECT pg_temp.spend_merge(state::bigint[])::text
+           FROM (SELECT pg_temp.spend_state(frequency, 10 + (id % 17) + recency / 10)::text AS state
+                 FROM sim GROUP BY id % 3) shards),
+          (SELECT m FROM spend_fit), 'Gamma-Gamma partial states from three shards give the same fit');
 
 -- binary send/receive round trip
 CREATE TEMP TABLE copied (m clv_model);

@@ -1,0 +1,16 @@
+/*
+ * scores.h: per-customer predictions of the fitted models, for the
+ * functions that combine them.
+ */
+#ifndef CLV_SCORES_H
+#define CLV_SCORES_H
+
+#include "model.h"
+
+/* BG/NBD: expected purchases in the next t, given x, t_x, T */
+extern double clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
+
+/* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
+extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);
+
+#endif							/* CLV_SCORES_H */
