@@ -5,10 +5,10 @@
  *
  * Parameters r, alpha (gamma heterogeneity of the purchase rate) and a, b
  * (beta heterogeneity of the drop-out probability).  For a customer with x
- * repeat purchases, the last at t_x, observed for T (eq. 6 of the paper):
+ * repeat purchases, the last at t_x, observed for T (the paper's likelihood):
  *   L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
  *     + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
- * evaluated in log space with lgamma and a log-sum-exp.
+ * evaluated in log space with a log-sum-exp.
  *
  * The fit aggregate keeps distinct (x, t_x, T) patterns with their counts
  * (customers with the same history are one term of the likelihood), so its
@@ -218,7 +218,7 @@ bgnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
 	return odds > 0 ? exp(-odds) / (1 + exp(-odds)) : 1 / (1 + exp(odds));
 }
 
-/* E[Y(t) | x, t_x, T], eq. 10 of the paper */
+/* E[Y(t) | x, t_x, T], the conditional expectation of the paper */
 double
 clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
 {
@@ -311,7 +311,7 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(clv_bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }
 
-/* E[X(t)] for a customer just acquired, eq. 9 of the paper */
+/* E[X(t)] for a customer just acquired */
 Datum
 clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
 {

@@ -7,7 +7,7 @@
  *
  * A customer's transaction values are Gamma(p, nu) with nu ~ Gamma(q, gamma)
  * across customers.  For x repeat transactions of mean m, the likelihood of
- * m (the note's eq. 4, as lifetimes evaluates it) is
+ * m (from the note, as lifetimes also evaluates it) is
  *   ln L = lnG(px + q) - lnG(px) - lnG(q) + q ln gamma + (px - 1) ln m
  *          + px ln x - (px + q) ln(gamma + m x),
  * and E[M | x, m] = (gamma + m x) p / (px + q - 1).
