@@ -346,6 +346,36 @@ COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(@extschema@.clv_summary) IS
 COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(@extschema@.clv_summary, float8) IS
 'BG/NBD over customer summaries, with an L2 penalizer';
 
+CREATE FUNCTION @extschema@.clv_fit_mbgnbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_mbgnbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, age float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, age float8, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(summary @extschema@.clv_summary) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(summary @extschema@.clv_summary, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8) IS
+'MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a customer can also drop out right after the first purchase';
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8, float8) IS
+'MBG/NBD with an L2 penalizer';
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary) IS
+'MBG/NBD fitted over customer summaries';
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary, float8) IS
+'MBG/NBD over customer summaries, with an L2 penalizer';
+
 CREATE FUNCTION @extschema@.clv_p_alive(
     model @extschema@.clv_model, frequency float8, recency float8, age float8)
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_p_alive'
@@ -366,7 +396,7 @@ RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, float8, float8, float8) IS
-'probability that the customer is still active, given frequency, recency and age';
+'probability that the customer is still active, given frequency, recency and age (BG/NBD or MBG/NBD)';
 COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, @extschema@.clv_summary) IS
 'probability that the customer is still active, from a clv_summary';
 COMMENT ON FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, float8, float8, float8) IS

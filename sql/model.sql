@@ -68,6 +68,16 @@ SELECT clv_expected_purchases('kind=bgnbd r=1 alpha=1 a=1 b=2 log_likelihood=-1 
 SELECT clv_fit_bgnbd(x, tx, t) IS NOT NULL AS fitted
 FROM (VALUES (1::float8, 5::float8, 10::float8), (2, 8, 12), (0, 0, 9), (3, 7, 15), (0, 0, 11), (1, 2, 10)) v(x, tx, t);
 
+-- MBG/NBD with lifetimes' CDNOW estimates: a customer who never bought again
+-- is not certainly alive, unlike under BG/NBD
+INSERT INTO models VALUES
+  ('modified', 'kind=mbgnbd r=0.525 alpha=6.183 a=0.891 b=1.614 log_likelihood=-9500 customers=2357 iterations=0 converged=true penalizer=0');
+SELECT round(clv_p_alive(m, 0, 0, 38.86)::numeric, 4) AS p_alive_no_repeat,
+       round((1 / (1 + 0.891 / 1.614 * power((6.183 + 38.86) / 6.183, 0.525)))::numeric, 4) AS by_hand,
+       round(clv_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 4) AS expected_39_weeks,
+       round(clv_expected_purchases_new(m, 39)::numeric, 4) AS new_customer_39_weeks
+FROM models WHERE name = 'modified';
+
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES
   ('spend', 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-4055.9 customers=946 iterations=0 converged=true penalizer=0');

@@ -1,14 +1,22 @@
 /*
  * bgnbd.c: the BG/NBD model (Fader, Hardie & Lee 2005, "Counting your
- * customers the easy way", Marketing Science 24(2)): its fit by maximum
- * likelihood, as an aggregate over customers, and its per-customer scores.
+ * customers the easy way", Marketing Science 24(2)) and its modification
+ * MBG/NBD (Batislam, Denizel & Filiztekin 2007, "Empirical validation and
+ * comparison of models for customer base analysis", IJRM 24(3)): their fits
+ * by maximum likelihood, as aggregates over customers, and their
+ * per-customer scores.
  *
  * Parameters r, alpha (gamma heterogeneity of the purchase rate) and a, b
  * (beta heterogeneity of the drop-out probability).  For a customer with x
  * repeat purchases, the last at t_x, observed for T (the paper's likelihood):
  *   L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
  *     + [x > 0] B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
- * evaluated in log space with a log-sum-exp.
+ * evaluated in log space with a log-sum-exp.  MBG/NBD lets a customer drop
+ * out right after the first purchase too, which adds one drop-out chance:
+ *   L = B(a, b+x+1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
+ *     + B(a+1, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
+ * so that a customer who never bought again is not certainly alive.  The
+ * scores below follow lifetimes' ModifiedBetaGeoFitter for MBG/NBD.
  *
  * The fit aggregate keeps distinct (x, t_x, T) patterns with their counts
  * (customers with the same history are one term of the likelihood), so its
@@ -29,6 +37,7 @@
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_summary_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_final);
+PG_FUNCTION_INFO_V1(clv_fit_mbgnbd_final);
 PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
 PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive_summary);
 PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases);
@@ -139,9 +148,43 @@ bgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
 	return ll;
 }
 
+/* The same for MBG/NBD: one more drop-out chance, at the first purchase. */
+static double
+mbgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		x = p->x;
+	double		log_alpha_T = log(alpha + p->T);
+	double		log_alpha_tx = log(alpha + p->t_x);
+	double		a1 = clv_lgamma_ratio(r, x) + r * log(alpha);
+	double		a2 = clv_lgamma_ratio(b, x + 1) - clv_lgamma_ratio(a + b, x + 1);
+	double		a3 = -(r + x) * log_alpha_T;
+	double		a4 = log(a) - log(b + x) + (r + x) * (log_alpha_T - log_alpha_tx);
+	/* log(1 + e^a4), and its derivative, the logistic function of a4 */
+	double		softplus = Max(a4, 0) + log1p(exp(-fabs(a4)));
+	double		w = a4 > 0 ? 1 / (1 + exp(-a4)) : exp(a4) / (1 + exp(a4));
+
+	if (grad != NULL)
+	{
+		double		psi_ab = clv_digamma_ratio(a + b, x + 1);
+
+		grad[0] = clv_digamma_ratio(r, x) + log(alpha) - log_alpha_T + w * (log_alpha_T - log_alpha_tx);
+		grad[1] = r / alpha - (r + x) / (alpha + p->T) +
+			w * (r + x) * (1 / (alpha + p->T) - 1 / (alpha + p->t_x));
+		grad[2] = -psi_ab + w / a;
+		grad[3] = clv_digamma_ratio(b, x + 1) - psi_ab - w / (b + x);
+	}
+	return a1 + a2 + a3 + softplus;
+}
+
+typedef double (*pattern_ll) (const double *theta, const Pattern *p, double *grad);
+
 /* Sum of the weighted log-likelihoods, and its gradient in theta. */
 static double
-bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+total_ll(pattern_ll ll, const PatternSet *data, const double *theta, double *grad)
 {
 	double		total = 0;
 
@@ -152,7 +195,7 @@ bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 		const Pattern *p = &data->patterns[i];
 		double		g[4];
 
-		total += p->count * bgnbd_pattern_ll(theta, p, grad ? g : NULL);
+		total += p->count * ll(theta, p, grad ? g : NULL);
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
 				grad[k] += p->count * g[k];
@@ -160,8 +203,20 @@ bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 	return total;
 }
 
-Datum
-clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
+static double
+bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+{
+	return total_ll(bgnbd_pattern_ll, data, theta, grad);
+}
+
+static double
+mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+{
+	return total_ll(mbgnbd_pattern_ll, data, theta, grad);
+}
+
+static ClvModel *
+fit_purchases(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 {
 	PatternSet	data;
 	double		sum_x = 0,
@@ -170,7 +225,7 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 
 	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_PURCHASES, &data);
 	if (data.customers == 0)
-		PG_RETURN_NULL();
+		return NULL;
 	for (int64 i = 0; i < data.npatterns; i++)
 	{
 		sum_x += data.patterns[i].count * data.patterns[i].x;
@@ -179,7 +234,8 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 	if (sum_x == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("BG/NBD cannot be fitted without repeat purchases"),
+				 errmsg("%s cannot be fitted without repeat purchases",
+						clv_model_kind_info(kind)->label),
 				 errdetail("None of the %.0f customers bought more than once.", data.customers)));
 
 	/* start where a Poisson rate r/alpha would match the mean repeat rate */
@@ -187,38 +243,69 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 	log_theta[1] = log(Max(sum_T, 1e-6) / Max(sum_x, 1e-6));
 	log_theta[2] = 0;
 	log_theta[3] = 0;
-	PG_RETURN_POINTER(clv_fit(CLV_MODEL_BGNBD, bgnbd_total_ll, &data, log_theta));
+	return clv_fit(kind, loglik, &data, log_theta);
+}
+
+Datum
+clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = fit_purchases(fcinfo, CLV_MODEL_BGNBD, bgnbd_total_ll);
+
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(model);
+}
+
+Datum
+clv_fit_mbgnbd_final(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = fit_purchases(fcinfo, CLV_MODEL_MBGNBD, mbgnbd_total_ll);
+
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(model);
 }
 
 /* ---- scoring ---- */
 
-static void
-check_score_args(double x, double t_x, double T)
+static bool
+is_modified(const ClvModel *model)
 {
-	clv_check_history(x, t_x, T);
+	return model->kind == CLV_MODEL_MBGNBD;
 }
 
-/* log of (a / (b+x-1)) ((alpha+T)/(alpha+t_x))^(r+x), for x > 0 */
+/*
+ * log of the odds of having dropped out against being alive:
+ *   BG/NBD  (x > 0): (a / (b+x-1)) ((alpha+T)/(alpha+t_x))^(r+x)
+ *   MBG/NBD (all x): (a / (b+x))   ((alpha+T)/(alpha+t_x))^(r+x)
+ */
 static double
-log_dropout_odds(const double *theta, double x, double t_x, double T)
+log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
 {
-	return log(theta[2]) - log(theta[3] + x - 1) +
+	const double *theta = model->params;
+
+	return log(theta[2]) - log(theta[3] + x - (is_modified(model) ? 0 : 1)) +
 		(theta[0] + x) * (log(theta[1] + T) - log(theta[1] + t_x));
 }
 
 static double
-bgnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
+p_alive(const ClvModel *model, double x, double t_x, double T)
 {
 	double		odds;
 
-	check_score_args(x, t_x, T);
-	if (x == 0)
+	clv_check_history(x, t_x, T);
+	if (x == 0 && !is_modified(model))
 		return 1;
-	odds = log_dropout_odds(model->params, x, t_x, T);
+	odds = log_dropout_odds(model, x, t_x, T);
 	return odds > 0 ? exp(-odds) / (1 + exp(-odds)) : 1 / (1 + exp(odds));
 }
 
-/* E[Y(t) | x, t_x, T], the conditional expectation of the paper */
+/*
+ * E[Y(t) | x, t_x, T], the expected purchases in the next t:
+ *   BG/NBD:  (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] P(alive)
+ *   MBG/NBD: (a+b+x)/(a-1)   [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; z)] P(alive)
+ * with z = t / (alpha+T+t).
+ */
 double
 clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
 {
@@ -227,12 +314,12 @@ clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double
 				alpha = theta[1],
 				a = theta[2],
 				b = theta[3];
-	double		c = a + b + x - 1;
-	double		z,
-				head,
+	double		shift = is_modified(model) ? 1 : 0;
+	double		c = a + b + x - 1 + shift;
+	double		head,
 				result;
 
-	check_score_args(x, t_x, T);
+	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		return 0;
@@ -241,34 +328,37 @@ clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected purchases are not defined for a = 1 or a + b + frequency <= 1"),
 				 errdetail("The model has a = %g, b = %g.", a, b)));
-	z = t / (alpha + T + t);
 	head = exp((r + x) * (log(alpha + T) - log(alpha + T + t)));
-	result = (a + b + x - 1) / (a - 1) * (1 - head * clv_hyp2f1(r + x, b + x, c, z));
-	if (x > 0)
-		result *= bgnbd_p_alive(model, x, t_x, T);
-	return clv_check_result(result, "expected purchases");
+	result = c / (a - 1) * (1 - head * clv_hyp2f1(r + x, b + x + shift, c, t / (alpha + T + t)));
+	return clv_check_result(result * p_alive(model, x, t_x, T), "expected purchases");
 }
 
-static const ClvModel *
-bgnbd_arg(FunctionCallInfo fcinfo, int argno)
+/* a BG/NBD or MBG/NBD model argument, checked */
+const ClvModel *
+clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 {
-	const ClvModel *model = clv_model_arg(fcinfo, argno, CLV_MODEL_BGNBD);
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
 
 	clv_model_check(model);
+	if (model->kind != CLV_MODEL_BGNBD && model->kind != CLV_MODEL_MBGNBD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function needs a bgnbd or mbgnbd model, not %s",
+						clv_model_kind_info(model->kind)->name)));
 	return model;
 }
 
 Datum
 clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(bgnbd_p_alive(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+	PG_RETURN_FLOAT8(p_alive(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
 								   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
 }
 
 Datum
 clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+	PG_RETURN_FLOAT8(clv_bgnbd_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
 									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
 									PG_GETARG_FLOAT8(4)));
 }
@@ -296,7 +386,7 @@ clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
 
 	if (!summary_history(fcinfo, 1, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(bgnbd_p_alive(bgnbd_arg(fcinfo, 0), x, t_x, T));
+	PG_RETURN_FLOAT8(p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
 }
 
 Datum
@@ -308,30 +398,36 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 
 	if (!summary_history(fcinfo, 2, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(bgnbd_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
+	PG_RETURN_FLOAT8(clv_bgnbd_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }
 
-/* E[X(t)] for a customer just acquired */
+/*
+ * E[X(t)] for a customer just acquired:
+ *   BG/NBD:  (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
+ *   MBG/NBD: b/(a-1)       [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]
+ */
 Datum
 clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
 {
-	const ClvModel *model = bgnbd_arg(fcinfo, 0);
+	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 	double		r = model->params[0],
 				alpha = model->params[1],
 				a = model->params[2],
 				b = model->params[3];
+	double		shift = is_modified(model) ? 1 : 0;
+	double		c = a + b - 1 + shift;
 
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		PG_RETURN_FLOAT8(0);
-	if (a == 1 || a + b <= 1)
+	if (a == 1 || c <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected purchases are not defined for a = 1 or a + b <= 1"),
 				 errdetail("The model has a = %g, b = %g.", a, b)));
-	PG_RETURN_FLOAT8(clv_check_result((a + b - 1) / (a - 1) *
+	PG_RETURN_FLOAT8(clv_check_result((shift ? b : c) / (a - 1) *
 									  (1 - exp(r * (log(alpha) - log(alpha + t))) *
-									   clv_hyp2f1(r, b, a + b - 1, t / (alpha + t))),
+									   clv_hyp2f1(r, b + shift, c, t / (alpha + t))),
 									  "expected purchases"));
 }

@@ -27,6 +27,7 @@ PG_FUNCTION_INFO_V1(clv_model_jsonb);
 static const ClvModelKindInfo kinds[] = {
 	{CLV_MODEL_BGNBD, "bgnbd", "BG/NBD", true, 4, {"r", "alpha", "a", "b"}},
 	{CLV_MODEL_GAMMAGAMMA, "gammagamma", "Gamma-Gamma", false, 3, {"p", "q", "gamma"}},
+	{CLV_MODEL_MBGNBD, "mbgnbd", "MBG/NBD", true, 4, {"r", "alpha", "a", "b"}},
 };
 
 const ClvModelKindInfo *
@@ -237,7 +238,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		}
 	}
 	if (info == NULL)
-		syntax_error(input, "Unknown model kind; the kinds are: bgnbd, gammagamma.");
+		syntax_error(input, "Unknown model kind; the kinds are: bgnbd, gammagamma, mbgnbd.");
 	model = clv_model_new(info->kind);
 	n = info->nparams;
 	for (int i = 0; i < n; i++)

@@ -7,8 +7,9 @@
 
 #include "model.h"
 
-/* BG/NBD: expected purchases in the next t, given x, t_x, T */
+/* BG/NBD or MBG/NBD: expected purchases in the next t, given x, t_x, T */
 extern double clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
+extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
 extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);

@@ -26,13 +26,12 @@ static double
 predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double m,
 				int32 periods, double discount, double units_per_period, double margin)
 {
-	const ClvModel *purchases = clv_model_arg(fcinfo, 0, CLV_MODEL_BGNBD);
+	const ClvModel *purchases = clv_purchase_model_arg(fcinfo, 0);
 	const ClvModel *spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
 	double		value_per_purchase;
 	double		previous = 0;
 	double		total = 0;
 
-	clv_model_check(purchases);
 	clv_model_check(spend);
 	if (periods < 0)
 		ereport(ERROR,

@@ -4,7 +4,7 @@
 -- round trip, and bad input.
 \ir include/prologue.psql
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 SELECT setseed(0.31);
 
 -- Marsaglia & Tsang's gamma sampler (shape < 1 boosted by U^(1/shape))
@@ -82,6 +82,9 @@ SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL parallel_leader_participation = off;
 SELECT is((SELECT clv_fit_bgnbd(frequency, recency, age)::text FROM sim),
           (SELECT m::text FROM fit), 'the parallel fit equals the serial one');
+SELECT is((SELECT clv_fit_mbgnbd(frequency, recency, age)::text FROM sim),
+          (SELECT clv_fit_mbgnbd(frequency, recency, age ORDER BY id)::text FROM sim),
+          'the parallel MBG/NBD fit equals a serial one');
 CREATE TEMP TABLE spend_fit AS
 SELECT clv_fit_gammagamma(frequency, 10 + (id % 17) + recency / 10)::text AS m FROM sim;
 SELECT is((SELECT clv_fit_gammagamma(frequency, 10 + (id % 17) + recency / 10)::text FROM sim),
