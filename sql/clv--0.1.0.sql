@@ -376,6 +376,36 @@ COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary) IS
 COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary, float8) IS
 'MBG/NBD over customer summaries, with an L2 penalizer';
 
+CREATE FUNCTION @extschema@.clv_fit_paretonbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_paretonbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(frequency float8, recency float8, age float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(frequency float8, recency float8, age float8, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(summary @extschema@.clv_summary) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(summary @extschema@.clv_summary, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(float8, float8, float8) IS
+'Pareto/NBD (Schmittlein, Morrison & Colombo 1987) fitted by maximum likelihood over customers'' (frequency, recency, age)';
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(float8, float8, float8, float8) IS
+'Pareto/NBD with an L2 penalizer';
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(@extschema@.clv_summary) IS
+'Pareto/NBD fitted over customer summaries';
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(@extschema@.clv_summary, float8) IS
+'Pareto/NBD over customer summaries, with an L2 penalizer';
+
 CREATE FUNCTION @extschema@.clv_p_alive(
     model @extschema@.clv_model, frequency float8, recency float8, age float8)
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_p_alive'

@@ -39,7 +39,7 @@ WHERE name = 'published';
 
 -- Bad input
 SELECT 'kind=bgnbd'::clv_model;
-SELECT 'kind=paretonbd r=1'::clv_model;
+SELECT 'kind=weibull r=1'::clv_model;
 SELECT 'bgnbd r=0.243 alpha=4.414 a=0.793 b=2.426'::clv_model;
 SELECT 'kind=bgnbd r=0 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
 SELECT 'kind=bgnbd r=-1 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
@@ -77,6 +77,19 @@ SELECT round(clv_p_alive(m, 0, 0, 38.86)::numeric, 4) AS p_alive_no_repeat,
        round(clv_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 4) AS expected_39_weeks,
        round(clv_expected_purchases_new(m, 39)::numeric, 4) AS new_customer_39_weeks
 FROM models WHERE name = 'modified';
+
+-- Pareto/NBD with the published CDNOW estimates
+INSERT INTO models VALUES
+  ('pareto', 'kind=paretonbd r=0.55 alpha=10.58 s=0.61 beta=11.67 log_likelihood=-9595 customers=2357 iterations=0 converged=true penalizer=0');
+SELECT round(clv_p_alive(m, 2, 30.43, 38.86)::numeric, 4) AS p_alive,
+       round(clv_p_alive(m, 0, 0, 38.86)::numeric, 4) AS p_alive_no_repeat,
+       round(clv_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 4) AS expected_39_weeks,
+       round(clv_expected_purchases_new(m, 39)::numeric, 4) AS new_customer_39_weeks,
+       round((0.55 * 11.67 / (10.58 * (0.61 - 1)) * (1 - power(11.67 / (11.67 + 39), 0.61 - 1)))::numeric, 4) AS new_by_hand
+FROM models WHERE name = 'pareto';
+-- s = 1 takes the limit of the expected purchases, not a division by zero
+SELECT round(clv_expected_purchases_new('kind=paretonbd r=1 alpha=10 s=1 beta=10 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0', 10)::numeric, 6) AS limit_s_1,
+       round((1.0 * 10 / 10 * ln(20.0 / 10))::numeric, 6) AS by_hand;
 
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES

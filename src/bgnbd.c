@@ -293,6 +293,8 @@ p_alive(const ClvModel *model, double x, double t_x, double T)
 {
 	double		odds;
 
+	if (model->kind == CLV_MODEL_PARETONBD)
+		return clv_paretonbd_p_alive(model, x, t_x, T);
 	clv_check_history(x, t_x, T);
 	if (x == 0 && !is_modified(model))
 		return 1;
@@ -307,7 +309,7 @@ p_alive(const ClvModel *model, double x, double t_x, double T)
  * with z = t / (alpha+T+t).
  */
 double
-clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
+clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T)
 {
 	const double *theta = model->params;
 	double		r = theta[0],
@@ -319,6 +321,8 @@ clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double
 	double		head,
 				result;
 
+	if (model->kind == CLV_MODEL_PARETONBD)
+		return clv_paretonbd_expected(model, t, x, t_x, T);
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
@@ -333,17 +337,18 @@ clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double
 	return clv_check_result(result * p_alive(model, x, t_x, T), "expected purchases");
 }
 
-/* a BG/NBD or MBG/NBD model argument, checked */
+/* a purchase model argument (BG/NBD, MBG/NBD or Pareto/NBD), checked */
 const ClvModel *
 clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 {
 	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
 
 	clv_model_check(model);
-	if (model->kind != CLV_MODEL_BGNBD && model->kind != CLV_MODEL_MBGNBD)
+	if (model->kind != CLV_MODEL_BGNBD && model->kind != CLV_MODEL_MBGNBD &&
+		model->kind != CLV_MODEL_PARETONBD)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("this function needs a bgnbd or mbgnbd model, not %s",
+				 errmsg("this function needs a purchase model (bgnbd, mbgnbd or paretonbd), not %s",
 						clv_model_kind_info(model->kind)->name)));
 	return model;
 }
@@ -358,7 +363,7 @@ clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
 Datum
 clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
 									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
 									PG_GETARG_FLOAT8(4)));
 }
@@ -398,7 +403,7 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 
 	if (!summary_history(fcinfo, 2, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_bgnbd_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
+	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }
 
 /*
@@ -418,6 +423,8 @@ clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
 	double		shift = is_modified(model) ? 1 : 0;
 	double		c = a + b - 1 + shift;
 
+	if (model->kind == CLV_MODEL_PARETONBD)
+		PG_RETURN_FLOAT8(clv_paretonbd_expected_new(model, t));
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		PG_RETURN_FLOAT8(0);

@@ -28,6 +28,7 @@ static const ClvModelKindInfo kinds[] = {
 	{CLV_MODEL_BGNBD, "bgnbd", "BG/NBD", true, 4, {"r", "alpha", "a", "b"}},
 	{CLV_MODEL_GAMMAGAMMA, "gammagamma", "Gamma-Gamma", false, 3, {"p", "q", "gamma"}},
 	{CLV_MODEL_MBGNBD, "mbgnbd", "MBG/NBD", true, 4, {"r", "alpha", "a", "b"}},
+	{CLV_MODEL_PARETONBD, "paretonbd", "Pareto/NBD", false, 4, {"r", "alpha", "s", "beta"}},
 };
 
 const ClvModelKindInfo *
@@ -238,7 +239,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		}
 	}
 	if (info == NULL)
-		syntax_error(input, "Unknown model kind; the kinds are: bgnbd, gammagamma, mbgnbd.");
+		syntax_error(input, "Unknown model kind; the kinds are: bgnbd, gammagamma, mbgnbd, paretonbd.");
 	model = clv_model_new(info->kind);
 	n = info->nparams;
 	for (int i = 0; i < n; i++)

@@ -10,7 +10,8 @@ typedef enum ClvModelKind
 {
 	CLV_MODEL_BGNBD = 1,
 	CLV_MODEL_GAMMAGAMMA = 2,
-	CLV_MODEL_MBGNBD = 3
+	CLV_MODEL_MBGNBD = 3,
+	CLV_MODEL_PARETONBD = 4
 } ClvModelKind;
 
 #define CLV_MODEL_MAX_PARAMS 4

@@ -7,9 +7,14 @@
 
 #include "model.h"
 
-/* BG/NBD or MBG/NBD: expected purchases in the next t, given x, t_x, T */
-extern double clv_bgnbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
+/* any purchase model (BG/NBD, MBG/NBD, Pareto/NBD): expected purchases in the next t, given x, t_x, T */
+extern double clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
+
+/* Pareto/NBD */
+extern double clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T);
+extern double clv_paretonbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
+extern double clv_paretonbd_expected_new(const ClvModel *model, double t);
 
 /* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
 extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);

@@ -55,7 +55,7 @@ predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double 
 	value_per_purchase = margin * clv_gammagamma_expected(spend, x, m);
 	for (int k = 1; k <= periods; k++)
 	{
-		double		cumulative = clv_bgnbd_expected(purchases, k * units_per_period, x, t_x, T);
+		double		cumulative = clv_purchases_expected(purchases, k * units_per_period, x, t_x, T);
 
 		total += value_per_purchase * (cumulative - previous) / pow(1 + discount, k);
 		previous = cumulative;

@@ -1,0 +1,285 @@
+-- The model benchmark for one size (scripts/bench_models.sh): generates the
+-- table `customers` of per-customer summaries, fits BG/NBD and Gamma-Gamma
+-- once (parameters, iterations, distinct patterns), then times the fits and
+-- the scores in this one session and prints the results table.
+--
+-- psql variables: n_customers, seed (a float8 in [-1, 1]), runs (timed
+-- rounds after one warm-up round).  Run from the repository root in a
+-- database with the clv and pg_prewarm extensions; bench_models.sh sets
+-- everything up.
+--
+-- The data: customers(frequency, recency, age, monetary) as clv_summary
+-- gives them for orders at DAY granularity in WEEKS (CDNOW's unit):
+--   * age T: whole days/7, uniform over 1 to 78 weeks (7 to 546 days);
+--   * a BG/NBD process with CDNOW's parameters r = 0.24, alpha = 4.4,
+--     a = 0.79, b = 2.43 (per week): lambda ~ Gamma(r, alpha), p ~ Beta(a, b);
+--     the customer drops out after its d-th repeat purchase, d geometric in
+--     p; n ~ Poisson(lambda T) purchases in (0, T]; frequency x = min(n, d);
+--     recency t_x the last of n uniform times if the customer is alive
+--     (n < d), else the d-th of n, Beta(d, n - d + 1), rounded up to the
+--     next whole day; at most one repeat purchase a day (x <= t_x in days);
+--   * monetary, the mean repeat spend, from Gamma-Gamma with CDNOW's
+--     p = 6.25, q = 3.74, gamma = 15.44, rounded to cents (about 35 on
+--     average); 0 for customers without repeat purchases.
+-- Cheap approximations keep 10 million rows within about 40 seconds:
+-- Gamma draws by Wilson-Hilferty (shape < 1 via Gamma(k + 1) U^(1/k)),
+-- normals by Box-Muller, Poisson by inversion below a mean of 2 and by
+-- Anscombe's square-root normal approximation above.  The fit recovers the
+-- parameters to within a few per cent, and the data have as many distinct
+-- (x, t_x, T) patterns as day-level data over 78 weeks would.
+--
+-- Each timed run is EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) of the bare
+-- query and its "Execution Time": the executor fits the model (or computes
+-- every score and their sum) but nothing is sent to the client.  Rounds are
+-- interleaved (every query once, then again); the median is reported.
+-- The model of the scoring queries is the one fitted here, in a one-row
+-- table `models` joined to `customers`, as a user would write it.
+
+SELECT setseed(:seed);
+DROP TABLE IF EXISTS customers, models;
+CREATE TABLE customers (frequency float8, recency float8, age float8, monetary float8);
+
+SELECT clock_timestamp() AS gen_start \gset
+INSERT INTO customers (frequency, recency, age, monetary)
+SELECT x, tx_days / 7.0, t_days / 7.0,
+       CASE WHEN x = 0 THEN 0
+            -- mean of x spends Gamma(p, nu), nu ~ Gamma(q, gamma):
+            -- Gamma(p x) / (x nu), in cents
+            ELSE greatest(0.01, round((100 * 15.44 / x)
+                 * (6.25 * x) * greatest(1 - 1 / (9 * 6.25 * x) + z7 / (3 * sqrt(6.25 * x)), 0.1) ^ 3
+                 / (3.74 * greatest(1 - 1 / (9 * 3.74) + z8 / (3 * sqrt(3.74)), 0.1) ^ 3)) / 100)
+       END
+FROM (
+    -- at most one repeat purchase a day
+    SELECT least(x, tx_days) AS x, tx_days, t_days, z7, z8
+    FROM (
+        -- recency in whole days, 1 to T for repeat buyers
+        SELECT x, t_days, z7, z8,
+               CASE WHEN x = 0 THEN 0
+                    ELSE least(greatest(ceil(tx_weeks * 7 - 1e-9), 1), t_days) END AS tx_days
+        FROM (
+            SELECT least(n, d) AS x, t_days, z7, z8,
+                   CASE WHEN least(n, d) = 0 THEN 0
+                        -- alive at T: the last of n uniform purchase times
+                        WHEN n < d THEN t_days / 7.0 * u_tx ^ (1.0 / n)
+                        -- dropped out after the d-th repeat purchase: the
+                        -- d-th of n uniform times, Beta(d, n - d + 1)
+                        WHEN n = d THEN t_days / 7.0 * u_tx ^ (1.0 / d)
+                        ELSE t_days / 7.0 * g1 / (g1 + g2)
+                   END AS tx_weeks
+            FROM (
+                SELECT n, d, t_days, u_tx, z7, z8,
+                       d * greatest(1 - 1 / (9 * d) + z5 / (3 * sqrt(d)), 0.05) ^ 3 AS g1,
+                       greatest(n - d + 1, 1)
+                         * greatest(1 - 1 / (9 * greatest(n - d + 1, 1))
+                                    + z6 / (3 * sqrt(greatest(n - d + 1, 1))), 0.05) ^ 3 AS g2
+                FROM (
+                    -- n ~ Poisson(mu): inversion (v = u e^mu against the
+                    -- partial sums of mu^k / k!, k <= 8) below mu = 2
+                    SELECT d, t_days, u_tx, z5, z6, z7, z8,
+                           CASE WHEN mu >= 2 THEN greatest(floor((sqrt(mu) + z4 / 2) ^ 2 + 0.25), 0)
+                                ELSE (v >= 1)::int + (v >= 1 + mu)::int
+                                     + (v >= 1 + mu * (1 + mu / 2))::int
+                                     + (v >= 1 + mu * (1 + mu / 2 * (1 + mu / 3)))::int
+                                     + (v >= 1 + mu * (1 + mu / 2 * (1 + mu / 3 * (1 + mu / 4))))::int
+                                     + (v >= 1 + mu * (1 + mu / 2 * (1 + mu / 3 * (1 + mu / 4 * (1 + mu / 5)))))::int
+                                     + (v >= 1 + mu * (1 + mu / 2 * (1 + mu / 3 * (1 + mu / 4 * (1 + mu / 5 * (1 + mu / 6))))))::int
+                                     + (v >= 1 + mu * (1 + mu / 2 * (1 + mu / 3 * (1 + mu / 4 * (1 + mu / 5 * (1 + mu / 6 * (1 + mu / 7)))))))::int
+                                     + (v >= 1 + mu * (1 + mu / 2 * (1 + mu / 3 * (1 + mu / 4 * (1 + mu / 5 * (1 + mu / 6 * (1 + mu / 7 * (1 + mu / 8))))))))::int
+                           END AS n
+                    FROM (
+                        SELECT t_days, u_tx, z4, z5, z6, z7, z8,
+                               lambda * t_days / 7.0 AS mu,
+                               u_n * exp(lambda * t_days / 7.0) AS v,
+                               -- repeat purchases until dropout: geometric in p
+                               least(1 + floor(ln(1 - u_d) / ln(1 - least(greatest(ga / (ga + gb), 1e-12), 1 - 1e-12))),
+                                     1e9) AS d
+                        FROM (
+                            -- lambda ~ Gamma(0.24, 4.4); p = ga / (ga + gb),
+                            -- ga ~ Gamma(0.79), gb ~ Gamma(2.43)
+                            SELECT t_days, u_n, u_d, u_tx,
+                                   1.24 * greatest(1 - 1 / (9 * 1.24) + r1 * cos(th1) / (3 * sqrt(1.24)), 0) ^ 3
+                                       * u_lam ^ (1 / 0.24) / 4.4 AS lambda,
+                                   1.79 * greatest(1 - 1 / (9 * 1.79) + r1 * sin(th1) / (3 * sqrt(1.79)), 0.01) ^ 3
+                                       * u_pa ^ (1 / 0.79) AS ga,
+                                   2.43 * greatest(1 - 1 / (9 * 2.43) + r2 * cos(th2) / (3 * sqrt(2.43)), 0.01) ^ 3 AS gb,
+                                   r2 * sin(th2) AS z4, r3 * cos(th3) AS z5, r3 * sin(th3) AS z6,
+                                   r4 * cos(th4) AS z7, r4 * sin(th4) AS z8
+                            FROM (
+                                -- uniforms, and four Box-Muller pairs of normals
+                                SELECT 7 + floor(540 * random()) AS t_days,
+                                       random() AS u_lam, random() AS u_pa, random() AS u_d,
+                                       random() AS u_n, random() AS u_tx,
+                                       sqrt(-2 * ln(1 - random())) AS r1, 2 * pi() * random() AS th1,
+                                       sqrt(-2 * ln(1 - random())) AS r2, 2 * pi() * random() AS th2,
+                                       sqrt(-2 * ln(1 - random())) AS r3, 2 * pi() * random() AS th3,
+                                       sqrt(-2 * ln(1 - random())) AS r4, 2 * pi() * random() AS th4
+                                FROM generate_series(1, :n_customers)
+                            ) u
+                        -- OFFSET 0: keep each level a subquery, so that no
+                        -- expression is computed twice
+                        ) l OFFSET 0
+                    ) m OFFSET 0
+                ) nd OFFSET 0
+            ) b OFFSET 0
+        ) t OFFSET 0
+    ) c OFFSET 0
+) f;
+SELECT round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric, 1) AS gen_s \gset
+VACUUM ANALYZE customers;
+ALTER TABLE customers SET (parallel_workers = 2);
+\o /dev/null
+SELECT pg_prewarm('customers');
+\o
+\echo 'generated' :n_customers 'customers in' :gen_s 's'
+
+-- The data must be what the models take.
+SELECT count(*) FILTER (WHERE frequency <> floor(frequency) OR frequency < 0
+                           OR recency > age OR (frequency = 0) <> (recency = 0)
+                           OR age < 1 OR age > 78
+                           OR round(recency * 7) <> recency * 7 OR round(age * 7) <> age * 7
+                           OR (frequency > 0 AND monetary <= 0)
+                           OR (frequency > 0 AND frequency > round(recency * 7))) AS bad_rows
+FROM customers \gset
+SELECT :bad_rows > 0 AS has_bad_rows \gset
+\if :has_bad_rows
+    \echo 'bench: the generator made' :bad_rows 'rows that break its own rules'
+    \quit 3
+\endif
+
+\pset footer off
+SELECT count(*) AS customers,
+       round(100.0 * count(*) FILTER (WHERE frequency > 0) / count(*), 1) AS "repeat buyers %",
+       round(avg(frequency)::numeric, 2) AS "mean x",
+       max(frequency) AS "max x",
+       round(avg(age)::numeric, 1) AS "mean T (weeks)",
+       round((avg(monetary) FILTER (WHERE frequency > 0))::numeric, 2) AS "mean monetary",
+       (SELECT count(*) FROM (SELECT FROM customers GROUP BY frequency, recency, age) p)
+           AS "distinct (x, t_x, T)",
+       (SELECT count(*) FROM (SELECT FROM customers WHERE frequency > 0 GROUP BY frequency, monetary) p)
+           AS "distinct (x, m)",
+       pg_size_pretty(pg_table_size('customers')) AS size
+FROM customers;
+
+-- The models, fitted once (and used by the scoring queries).
+CREATE TABLE models AS
+SELECT (SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers) AS bg,
+       (SELECT clv_fit_gammagamma(frequency, monetary) FROM customers) AS gg;
+ANALYZE models;
+SELECT 'BG/NBD' AS model,
+       format('r=%s alpha=%s a=%s b=%s', round((j ->> 'r')::numeric, 4), round((j ->> 'alpha')::numeric, 4),
+              round((j ->> 'a')::numeric, 4), round((j ->> 'b')::numeric, 4)) AS "parameters (generated: r=0.24 alpha=4.4 a=0.79 b=2.43 / p=6.25 q=3.74 gamma=15.44)",
+       round((j ->> 'log_likelihood')::numeric, 1) AS "log-likelihood",
+       j ->> 'customers' AS customers, j ->> 'iterations' AS iterations, j ->> 'converged' AS converged
+FROM (SELECT clv_model_params(bg) AS j FROM models) q
+UNION ALL
+SELECT 'Gamma-Gamma',
+       format('p=%s q=%s gamma=%s', round((j ->> 'p')::numeric, 4), round((j ->> 'q')::numeric, 4),
+              round((j ->> 'gamma')::numeric, 4)),
+       round((j ->> 'log_likelihood')::numeric, 1),
+       j ->> 'customers', j ->> 'iterations', j ->> 'converged'
+FROM (SELECT clv_model_params(gg) AS j FROM models) q;
+
+-- A parallel fit must give the same model as the serial one.
+BEGIN;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT clv_fit_bgnbd(frequency, recency, age)::text = (SELECT bg::text FROM models) AS parallel_same
+FROM customers \gset
+COMMIT;
+
+-- Diagnostic only: the fit's transition function without its final
+-- function, i.e. collecting the distinct patterns with no optimisation.
+CREATE AGGREGATE bench_bgnbd_patterns(float8, float8, float8) (
+    SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[],
+    COMBINEFUNC = clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE TEMP TABLE bench_runs (label text, round int, ms float8, workers int, jit text, plan text);
+
+CREATE FUNCTION pg_temp.bench(label text, query text, workers int, round int)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    plan text := '';
+BEGIN
+    -- for this transaction only
+    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, SUMMARY ON) ' || query LOOP
+        plan := plan || line || E'\n';
+    END LOOP;
+    INSERT INTO bench_runs
+    VALUES (label, round,
+            substring(plan FROM 'Execution Time: ([0-9.]+) ms')::float8,
+            coalesce(substring(plan FROM 'Workers Launched: ([0-9]+)')::int, 0),
+            CASE WHEN plan !~ 'JIT:' THEN 'off'
+                 WHEN plan ~ 'Optimization true' THEN 'on, optimized'
+                 ELSE 'on' END,
+            plan);
+END $$;
+
+CREATE TEMP TABLE bench_queries (ord int, label text, workers int, scoring bool, query text);
+INSERT INTO bench_queries VALUES
+    (1, '1. baseline: count, 3 sums', 0, false,
+     'SELECT count(*), sum(frequency), sum(recency), sum(age) FROM customers'),
+    (2, '2. clv_fit_bgnbd', 0, false,
+     'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers'),
+    (3, '2a. (patterns only, no fit)', 0, false,
+     'SELECT bench_bgnbd_patterns(frequency, recency, age) FROM customers'),
+    (4, '3. clv_fit_gammagamma', 0, false,
+     'SELECT clv_fit_gammagamma(frequency, monetary) FROM customers'),
+    (5, '4a. clv_p_alive', 0, true,
+     'SELECT sum(clv_p_alive(m.bg, frequency, recency, age)) FROM customers, models m'),
+    (6, '4b. clv_expected_purchases(39)', 0, true,
+     'SELECT sum(clv_expected_purchases(m.bg, 39, frequency, recency, age)) FROM customers, models m'),
+    (7, '4c. clv_expected_spend', 0, true,
+     'SELECT sum(clv_expected_spend(m.gg, frequency, monetary)) FROM customers, models m'),
+    (8, '4d. clv_predicted_value(12)', 0, true,
+     'SELECT sum(clv_predicted_value(m.bg, m.gg, frequency, recency, age, monetary, 12, 0.01, 4.345)) FROM customers, models m'),
+    (9, '5. baseline, 2 workers', 2, false,
+     'SELECT count(*), sum(frequency), sum(recency), sum(age) FROM customers'),
+    (10, '6. clv_fit_bgnbd, 2 workers', 2, false,
+     'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers');
+
+-- Round 0 is the warm-up, not counted.
+\o /dev/null
+SELECT format('SELECT pg_temp.bench(%L, %L, %s, %s)', label, query, workers, r)
+FROM bench_queries, generate_series(0, :runs) AS r
+ORDER BY r, ord
+\gexec
+\o
+
+CREATE TEMP TABLE bench_result AS
+SELECT ord, label, scoring,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE round > 0) AS median_ms,
+       string_agg(round(ms)::text, ' ' ORDER BY round) FILTER (WHERE round > 0) AS runs_ms,
+       round(min(ms) FILTER (WHERE round = 0)) AS warmup_ms,
+       string_agg(DISTINCT workers::text, ',') AS workers,
+       string_agg(DISTINCT jit, ',') AS jit
+FROM bench_runs JOIN bench_queries USING (label)
+GROUP BY ord, label, scoring;
+
+SELECT median_ms AS base_ms FROM bench_result WHERE ord = 1 \gset
+SELECT label AS query,
+       round(median_ms::numeric) AS "median ms",
+       round((median_ms / :base_ms)::numeric, 2) AS "x baseline",
+       CASE WHEN ord NOT IN (1, 9) THEN round((median_ms - :base_ms)::numeric) END AS "minus baseline ms",
+       CASE WHEN ord IN (1, 9) OR scoring
+            THEN to_char(:n_customers / (median_ms / 1000) / 1e6, 'FM9990.00') END AS "M rows/s",
+       CASE WHEN scoring AND median_ms > :base_ms
+            THEN to_char(:n_customers / ((median_ms - :base_ms) / 1000) / 1e6, 'FM9990.00') END
+           AS "M rows/s beyond scan",
+       runs_ms AS "runs (ms)", warmup_ms AS "warm-up", workers AS "workers launched", jit
+FROM bench_result ORDER BY ord;
+
+SELECT round((s.median_ms / p.median_ms)::numeric, 2) AS fit_speedup,
+       round((b.median_ms / bp.median_ms)::numeric, 2) AS scan_speedup,
+       round(s.median_ms::numeric) AS fit_ms,
+       round((s.median_ms - b.median_ms)::numeric) AS fit_over_scan_ms,
+       round((s.median_ms - a.median_ms)::numeric) AS fit_over_patterns_ms,
+       to_char(:n_customers / (pa.median_ms / 1000) / 1e6, 'FM9990.00') AS p_alive_mrows
+FROM bench_result b, bench_result s, bench_result a, bench_result pa,
+     bench_result bp, bench_result p
+WHERE b.ord = 1 AND s.ord = 2 AND a.ord = 3 AND pa.ord = 5 AND bp.ord = 9 AND p.ord = 10 \gset
+\echo
+\echo 'BG/NBD fit:        ' :fit_ms 'ms,' :fit_over_scan_ms 'ms beyond the baseline scan,' :fit_over_patterns_ms 'ms beyond collecting the patterns   (target at 1M customers: under 1000 ms)'
+\echo 'P(alive) scoring:  ' :p_alive_mrows 'M rows/s including the scan   (target: at least 1 M rows/s per core)'
+\echo '2 workers:          fit' :fit_speedup 'x faster, baseline scan' :scan_speedup 'x faster; parallel fit gives the serial model:' :parallel_same
