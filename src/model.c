@@ -371,6 +371,14 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoString(&buf, ", \"log_likelihood\": ");
 	append_double(&buf, model->log_likelihood);
+	/* information criteria, for comparing models fitted on the same customers */
+	appendStringInfoString(&buf, ", \"aic\": ");
+	append_double(&buf, 2 * n - 2 * model->log_likelihood);
+	if (model->customers > 0)
+	{
+		appendStringInfoString(&buf, ", \"bic\": ");
+		append_double(&buf, n * log((double) model->customers) - 2 * model->log_likelihood);
+	}
 	appendStringInfo(&buf, ", \"customers\": " INT64_FORMAT ", \"iterations\": %d, \"converged\": %s, \"penalizer\": ",
 					 model->customers, model->iterations,
 					 (model->flags & CLV_MODEL_CONVERGED) ? "true" : "false");
