@@ -18,7 +18,7 @@ SELECT :'shared_data' || '/CDNOW_sample.txt' AS cdnow_sample,
        AND (pg_stat_file(:'shared_data' || '/cdnow_customers_summary_with_transactions.csv', true)).size IS NOT NULL
        AS have_cdnow \gset
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 \if :have_cdnow
 CREATE TEMP TABLE cdnow_lines (line text);
 COPY cdnow_lines FROM :'cdnow_sample';
@@ -100,8 +100,28 @@ SELECT is((SELECT round((clv_model_params(m) ->> 'log_likelihood')::numeric, 1) 
 SELECT ok((SELECT min(clv_p_alive(m, s)) >= 0.29 AND max(clv_p_alive(m, s)) <= 0.39
            FROM summaries, pareto WHERE (s).frequency = 0),
           'Pareto/NBD P(alive) of customers without repeat purchases lies between 0.29 and 0.39');
+
+-- Calibration and holdout in one query, and the conditional-expectations
+-- table of the papers: holdout repeat purchases (distinct days, 1997-10-01 to
+-- 1998-06-30) per calibration frequency, actual against predicted
+CREATE TEMP TABLE split AS
+SELECT f[2]::int AS id,
+       clv_summary(to_date(f[3], 'YYYYMMDD'), f[5]::float8, date '1997-09-30', '7 days')
+           FILTER (WHERE to_date(f[3], 'YYYYMMDD') <= '1997-09-30') AS calibration,
+       count(DISTINCT to_date(f[3], 'YYYYMMDD'))
+           FILTER (WHERE to_date(f[3], 'YYYYMMDD') > '1997-09-30' AND f[5]::float8 >= 0) AS holdout
+FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') AS f FROM cdnow_lines) l
+GROUP BY 1;
+SELECT is((SELECT sum(holdout) FROM split), 1882::numeric, '1,882 holdout purchase days');
+SELECT is((SELECT array_agg(round(actual, 3) ORDER BY x)
+           FROM (SELECT least((calibration).frequency, 7) AS x, avg(holdout) AS actual FROM split GROUP BY 1) q),
+          ARRAY[0.237, 0.697, 1.393, 1.560, 2.532, 2.947, 3.862, 6.359],
+          'actual mean holdout purchases for x = 0 .. 7+, as in the papers'' conditional-expectations figure');
+SELECT ok((SELECT abs(sum(clv_expected_purchases(bg, 39, calibration)) / sum(holdout) - 1) < 0.15
+           FROM split, (SELECT clv_fit_bgnbd(calibration) AS bg FROM split) m),
+          'BG/NBD predicts the holdout total within 15%');
 \else
-SELECT skip('CDNOW data not found beside the checkout (../shared/data)', 22);
+SELECT skip('CDNOW data not found beside the checkout (../shared/data)', 25);
 \endif
 SELECT * FROM finish();
 ROLLBACK;

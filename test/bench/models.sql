@@ -171,7 +171,7 @@ SELECT (SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers) AS bg,
 ANALYZE models;
 SELECT 'BG/NBD' AS model,
        format('r=%s alpha=%s a=%s b=%s', round((j ->> 'r')::numeric, 4), round((j ->> 'alpha')::numeric, 4),
-              round((j ->> 'a')::numeric, 4), round((j ->> 'b')::numeric, 4)) AS "parameters (generated: r=0.24 alpha=4.4 a=0.79 b=2.43 / p=6.25 q=3.74 gamma=15.44)",
+              round((j ->> 'a')::numeric, 4), round((j ->> 'b')::numeric, 4)) AS parameters,
        round((j ->> 'log_likelihood')::numeric, 1) AS "log-likelihood",
        j ->> 'customers' AS customers, j ->> 'iterations' AS iterations, j ->> 'converged' AS converged
 FROM (SELECT clv_model_params(bg) AS j FROM models) q
@@ -181,7 +181,9 @@ SELECT 'Gamma-Gamma',
               round((j ->> 'gamma')::numeric, 4)),
        round((j ->> 'log_likelihood')::numeric, 1),
        j ->> 'customers', j ->> 'iterations', j ->> 'converged'
-FROM (SELECT clv_model_params(gg) AS j FROM models) q;
+FROM (SELECT clv_model_params(gg) AS j FROM models) q
+UNION ALL
+SELECT '(generated)', 'r=0.24 alpha=4.4 a=0.79 b=2.43; p=6.25 q=3.74 gamma=15.44', NULL, NULL, NULL, NULL;
 
 -- A parallel fit must give the same model as the serial one.
 BEGIN;
@@ -196,7 +198,7 @@ CREATE AGGREGATE bench_bgnbd_patterns(float8, float8, float8) (
     SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[],
     COMBINEFUNC = clv_fit_patterns_combine, PARALLEL = SAFE);
 
-CREATE TEMP TABLE bench_runs (label text, round int, ms float8, workers int, jit text, plan text);
+CREATE TEMP TABLE bench_runs (label text, round int, ms float8, launched int, jit text, plan text);
 
 CREATE FUNCTION pg_temp.bench(label text, query text, workers int, round int)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -255,7 +257,7 @@ SELECT ord, label, scoring,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE round > 0) AS median_ms,
        string_agg(round(ms)::text, ' ' ORDER BY round) FILTER (WHERE round > 0) AS runs_ms,
        round(min(ms) FILTER (WHERE round = 0)) AS warmup_ms,
-       string_agg(DISTINCT workers::text, ',') AS workers,
+       string_agg(DISTINCT launched::text, ',') AS launched,
        string_agg(DISTINCT jit, ',') AS jit
 FROM bench_runs JOIN bench_queries USING (label)
 GROUP BY ord, label, scoring;
@@ -270,7 +272,7 @@ SELECT label AS query,
        CASE WHEN scoring AND median_ms > :base_ms
             THEN to_char(:n_customers / ((median_ms - :base_ms) / 1000) / 1e6, 'FM9990.00') END
            AS "M rows/s beyond scan",
-       runs_ms AS "runs (ms)", warmup_ms AS "warm-up", workers AS "workers launched", jit
+       runs_ms AS "runs (ms)", warmup_ms AS "warm-up", launched AS "workers launched", jit
 FROM bench_result ORDER BY ord;
 
 SELECT round((s.median_ms / p.median_ms)::numeric, 2) AS fit_speedup,
