@@ -48,16 +48,8 @@ PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
 Datum
 clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS)
 {
-	double		penalizer = 0;
+	double		penalizer = clv_penalizer_arg(fcinfo, 4);
 
-	if (PG_NARGS() > 4)
-	{
-		if (PG_ARGISNULL(4))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("penalizer must not be null")));
-		penalizer = PG_GETARG_FLOAT8(4);
-	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 	{
 		if (PG_ARGISNULL(0))
@@ -73,16 +65,8 @@ Datum
 clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 {
 	HeapTupleHeader summary;
-	double		penalizer = 0;
+	double		penalizer = clv_penalizer_arg(fcinfo, 2);
 
-	if (PG_NARGS() > 2)
-	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("penalizer must not be null")));
-		penalizer = PG_GETARG_FLOAT8(2);
-	}
 	if (PG_ARGISNULL(1) ||
 		clv_summary_field_is_null(summary = PG_GETARG_HEAPTUPLEHEADER(1), CLV_SUMMARY_FREQUENCY))
 	{
@@ -219,28 +203,15 @@ static ClvModel *
 fit_purchases(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 {
 	PatternSet	data;
-	double		sum_x = 0,
-				sum_T = 0;
+	double		mean_x,
+				mean_T;
 	double		log_theta[4];
 
-	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_PURCHASES, &data);
-	if (data.customers == 0)
+	if (!clv_purchase_patterns(fcinfo, clv_model_kind_info(kind)->label, &data, &mean_x, &mean_T))
 		return NULL;
-	for (int64 i = 0; i < data.npatterns; i++)
-	{
-		sum_x += data.patterns[i].count * data.patterns[i].x;
-		sum_T += data.patterns[i].count * data.patterns[i].T;
-	}
-	if (sum_x == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s cannot be fitted without repeat purchases",
-						clv_model_kind_info(kind)->label),
-				 errdetail("None of the %.0f customers bought more than once.", data.customers)));
-
 	/* start where a Poisson rate r/alpha would match the mean repeat rate */
 	log_theta[0] = 0;
-	log_theta[1] = log(Max(sum_T, 1e-6) / Max(sum_x, 1e-6));
+	log_theta[1] = log(Max(mean_T, 1e-6) / Max(mean_x, 1e-6));
 	log_theta[2] = 0;
 	log_theta[3] = 0;
 	return clv_fit(kind, loglik, &data, log_theta);

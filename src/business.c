@@ -47,24 +47,6 @@ enum
 	B_LENGTH
 };
 
-static int64
-float8_bits(double value)
-{
-	int64		bits;
-
-	memcpy(&bits, &value, sizeof(bits));
-	return bits;
-}
-
-static double
-bits_float8(int64 bits)
-{
-	double		value;
-
-	memcpy(&value, &bits, sizeof(value));
-	return value;
-}
-
 Datum
 clv_business_transfn(PG_FUNCTION_ARGS)
 {
@@ -114,7 +96,7 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 		s[B_MAGIC] = BUSINESS_MAGIC;
 		s[B_END_DAY] = end_day;
 		s[B_RETENTION_START] = retention_start;
-		s[B_MARGIN] = float8_bits(margin);
+		s[B_MARGIN] = clv_float8_slot(margin);
 		s[B_MIN_FIRST_DAY] = end_day;
 	}
 	else
@@ -128,7 +110,7 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 					 errdetail("Found both %s and %s.",
 							   clv_date_str((int32) s[B_END_DAY]),
 							   clv_date_str(end_day))));
-		if (s[B_RETENTION_START] != retention_start || s[B_MARGIN] != float8_bits(margin))
+		if (s[B_RETENTION_START] != retention_start || s[B_MARGIN] != clv_float8_slot(margin))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("retention_start and gross_margin must be the same for every row")));
@@ -168,7 +150,7 @@ business_get_checked(FunctionCallInfo fcinfo, int argno)
 {
 	ArrayType  *state = clv_state_get(fcinfo, argno, BUSINESS_MAGIC, B_LENGTH, BUSINESS_NAME);
 	int64	   *s = clv_state_data(state);
-	double		margin = bits_float8(s[B_MARGIN]);
+	double		margin = clv_slot_float8(s[B_MARGIN]);
 
 	if (clv_state_length(state) != B_LENGTH)
 		clv_state_corrupt(BUSINESS_NAME, "The array has the wrong length.");
@@ -244,7 +226,7 @@ clv_business_final(PG_FUNCTION_ARGS)
 	Datum		values[K_NFIELDS];
 	bool		nulls[K_NFIELDS];
 	double		revenue = clv_money_to_float8(clv_money_load(s + B_REVENUE));
-	double		margin = bits_float8(s[B_MARGIN]);
+	double		margin = clv_slot_float8(s[B_MARGIN]);
 	double		aov = 0,
 				frequency = 0,
 				lifespan = 0;

@@ -23,18 +23,6 @@ PG_FUNCTION_INFO_V1(clv_fit_gammagamma_final);
 PG_FUNCTION_INFO_V1(clv_gammagamma_expected_spend);
 PG_FUNCTION_INFO_V1(clv_gammagamma_expected_spend_summary);
 
-static double
-penalizer_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (PG_NARGS() <= argno)
-		return 0;
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("penalizer must not be null")));
-	return PG_GETARG_FLOAT8(argno);
-}
-
 /*
  * Customers without repeat purchases say nothing about repeat spend and are
  * skipped, as in the papers; those whose mean repeat spend is not positive
@@ -58,7 +46,7 @@ spend_add(FunctionCallInfo fcinfo, double x, double m, double penalizer)
 Datum
 clv_fit_gammagamma_transfn(PG_FUNCTION_ARGS)
 {
-	double		penalizer = penalizer_arg(fcinfo, 3);
+	double		penalizer = clv_penalizer_arg(fcinfo, 3);
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
@@ -73,7 +61,7 @@ clv_fit_gammagamma_transfn(PG_FUNCTION_ARGS)
 Datum
 clv_fit_gammagamma_summary_transfn(PG_FUNCTION_ARGS)
 {
-	double		penalizer = penalizer_arg(fcinfo, 2);
+	double		penalizer = clv_penalizer_arg(fcinfo, 2);
 	HeapTupleHeader summary;
 
 	if (PG_ARGISNULL(1) ||

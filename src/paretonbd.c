@@ -149,28 +149,17 @@ Datum
 clv_fit_paretonbd_final(PG_FUNCTION_ARGS)
 {
 	PatternSet	data;
-	double		sum_x = 0,
-				sum_T = 0;
+	double		mean_x,
+				mean_T;
 	double		log_theta[4];
 
-	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_PURCHASES, &data);
-	if (data.customers == 0)
+	if (!clv_purchase_patterns(fcinfo, "Pareto/NBD", &data, &mean_x, &mean_T))
 		PG_RETURN_NULL();
-	for (int64 i = 0; i < data.npatterns; i++)
-	{
-		sum_x += data.patterns[i].count * data.patterns[i].x;
-		sum_T += data.patterns[i].count * data.patterns[i].T;
-	}
-	if (sum_x == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("Pareto/NBD cannot be fitted without repeat purchases"),
-				 errdetail("None of the %.0f customers bought more than once.", data.customers)));
 	/* purchase rate r/alpha at the mean repeat rate, lifetimes about the mean age */
 	log_theta[0] = 0;
-	log_theta[1] = log(Max(sum_T, 1e-6) / Max(sum_x, 1e-6));
+	log_theta[1] = log(Max(mean_T, 1e-6) / Max(mean_x, 1e-6));
 	log_theta[2] = 0;
-	log_theta[3] = log(Max(sum_T / data.customers, 1e-6));
+	log_theta[3] = log(Max(mean_T, 1e-6));
 	PG_RETURN_POINTER(clv_fit(CLV_MODEL_PARETONBD, paretonbd_total_ll, &data, log_theta));
 }
 

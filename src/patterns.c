@@ -30,24 +30,6 @@ enum
 };
 
 static int64
-bits_of(double v)
-{
-	int64		bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	return bits;
-}
-
-static double
-double_of(int64 bits)
-{
-	double		v;
-
-	memcpy(&v, &bits, sizeof(v));
-	return v;
-}
-
-static int64
 patterns_capacity(ArrayType *state)
 {
 	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
@@ -63,8 +45,8 @@ compare_entries(const void *a, const void *b)
 		return ea[E_X] < eb[E_X] ? -1 : 1;
 	for (int i = E_TX; i <= E_T; i++)
 	{
-		double		da = double_of(ea[i]);
-		double		db = double_of(eb[i]);
+		double		da = clv_slot_float8(ea[i]);
+		double		db = clv_slot_float8(eb[i]);
 
 		if (da != db)
 			return da < db ? -1 : 1;
@@ -179,13 +161,13 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 		state = patterns_alloc(64, CurrentMemoryContext);
 		s = clv_state_data(state);
 		s[P_KIND] = kind;
-		s[P_PENALIZER] = bits_of(penalizer);
+		s[P_PENALIZER] = clv_float8_slot(penalizer);
 		s[P_UNIT] = Max(unit, 0);
 		return state;
 	}
 	state = (ArrayType *) PG_GETARG_POINTER(0);
 	s = clv_state_data(state);
-	if (s[P_PENALIZER] != bits_of(penalizer))
+	if (s[P_PENALIZER] != clv_float8_slot(penalizer))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same for every row")));
@@ -237,8 +219,8 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	}
 	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
 	e[E_X] = (int64) x;
-	e[E_TX] = bits_of(a + 0.0);	/* + 0.0: -0 and 0 are one pattern */
-	e[E_T] = bits_of(b + 0.0);
+	e[E_TX] = clv_float8_slot(a + 0.0);	/* + 0.0: -0 and 0 are one pattern */
+	e[E_T] = clv_float8_slot(b + 0.0);
 	e[E_COUNT] = 1;
 	s[P_NPATTERNS]++;
 	PG_RETURN_ARRAYTYPE_P(state);
@@ -255,7 +237,7 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 {
 	ArrayType  *state = clv_state_get(fcinfo, argno, FIT_MAGIC, P_HEADER, FIT_NAME);
 	int64	   *s = clv_state_data(state);
-	double		penalizer = double_of(s[P_PENALIZER]);
+	double		penalizer = clv_slot_float8(s[P_PENALIZER]);
 
 	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
 		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
@@ -270,7 +252,7 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 
 		if (e[E_COUNT] < 1)
 			clv_state_corrupt(FIT_NAME, "A pattern has no customers.");
-		check_entry((ClvPatternKind) s[P_KIND], (double) e[E_X], double_of(e[E_TX]), double_of(e[E_T]));
+		check_entry((ClvPatternKind) s[P_KIND], (double) e[E_X], clv_slot_float8(e[E_TX]), clv_slot_float8(e[E_T]));
 	}
 	return state;
 }
@@ -331,7 +313,7 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	set->npatterns = s[P_NPATTERNS];
 	set->patterns = palloc(Max(set->npatterns, 1) * sizeof(Pattern));
 	set->customers = 0;
-	set->penalizer = double_of(s[P_PENALIZER]);
+	set->penalizer = clv_slot_float8(s[P_PENALIZER]);
 	set->unit_usecs = s[P_UNIT];
 	set->skipped = s[P_SKIPPED];
 	for (int64 i = 0; i < set->npatterns; i++)
@@ -340,9 +322,52 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 		Pattern    *p = &set->patterns[i];
 
 		p->x = (double) e[E_X];
-		p->t_x = double_of(e[E_TX]);
-		p->T = double_of(e[E_T]);
+		p->t_x = clv_slot_float8(e[E_TX]);
+		p->T = clv_slot_float8(e[E_T]);
 		p->count = (double) e[E_COUNT];
 		set->customers += p->count;
 	}
+}
+
+/* The optional penalizer argument of a fit's transition function. */
+double
+clv_penalizer_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno)
+		return 0;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("penalizer must not be null")));
+	return PG_GETARG_FLOAT8(argno);
+}
+
+/*
+ * The purchase histories of a final state, for a purchase model: false when
+ * there are none; an error when nobody bought twice, which no purchase
+ * model can be fitted on.  Also the mean frequency and age, to start from.
+ */
+bool
+clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *data,
+					  double *mean_x, double *mean_T)
+{
+	double		sum_x = 0,
+				sum_T = 0;
+
+	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_PURCHASES, data);
+	if (data->customers == 0)
+		return false;
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		sum_x += data->patterns[i].count * data->patterns[i].x;
+		sum_T += data->patterns[i].count * data->patterns[i].T;
+	}
+	if (sum_x == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s cannot be fitted without repeat purchases", label),
+				 errdetail("None of the %.0f customers bought more than once.", data->customers)));
+	*mean_x = sum_x / data->customers;
+	*mean_T = sum_T / data->customers;
+	return true;
 }

@@ -34,4 +34,23 @@ clv_state_length(ArrayType *state)
 	return ARR_DIMS(state)[0];
 }
 
+/* a float8 kept bit for bit in a bigint slot */
+static inline int64
+clv_float8_slot(double value)
+{
+	int64		bits;
+
+	memcpy(&bits, &value, sizeof(bits));
+	return bits;
+}
+
+static inline double
+clv_slot_float8(int64 bits)
+{
+	double		value;
+
+	memcpy(&value, &bits, sizeof(value));
+	return value;
+}
+
 #endif							/* CLV_STATE_H */
