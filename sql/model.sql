@@ -91,6 +91,24 @@ FROM models WHERE name = 'pareto';
 SELECT round(clv_expected_purchases_new('kind=paretonbd r=1 alpha=10 s=1 beta=10 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0', 10)::numeric, 6) AS limit_s_1,
        round((1.0 * 10 / 10 * ln(20.0 / 10))::numeric, 6) AS by_hand;
 
+-- Intervals from the parameters' covariance (delta method): four times the
+-- covariance doubles the standard error; the 95% interval is z = 1.959964
+-- standard errors wide on the log scale; a model without covariance cannot
+-- give one
+WITH i AS (
+  SELECT clv_expected_purchases_interval(m, 39, 2, 30.43, 38.86) AS one,
+         clv_expected_purchases_interval(replace(m::text, 'covariance=0.01,0,0,0,0,0.04,0,0,0,0,0.09,0.001,0,0,0.001,0.16',
+                                                 'covariance=0.04,0,0,0,0,0.16,0,0,0,0,0.36,0.004,0,0,0.004,0.64')::clv_model,
+                                         39, 2, 30.43, 38.86) AS four
+  FROM models WHERE name = 'with covariance')
+SELECT round(((four).std_error / (one).std_error)::numeric, 6) AS se_ratio,
+       round((ln((one).high / (one).estimate) * (one).estimate / (one).std_error)::numeric, 6) AS z_95,
+       (one).low < (one).estimate AND (one).estimate < (one).high AS brackets,
+       round((one).estimate::numeric, 6) = round(clv_expected_purchases(m, 39, 2, 30.43, 38.86)::numeric, 6) AS same_estimate
+FROM i, models WHERE name = 'with covariance';
+SELECT clv_expected_purchases_interval(m, 39, 2, 30.43, 38.86) FROM models WHERE name = 'published';
+SELECT clv_expected_purchases_interval(m, 39, 2, 30.43, 38.86, 1) FROM models WHERE name = 'with covariance';
+
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES
   ('spend', 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-4055.9 customers=946 iterations=0 converged=true penalizer=0');

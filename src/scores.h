@@ -19,4 +19,9 @@ extern double clv_paretonbd_expected_new(const ClvModel *model, double t);
 /* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
 extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);
 
+/* discounted predicted value (value.c), arguments checked */
+extern double clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
+									 double x, double t_x, double T, double m, int32 periods,
+									 double discount, double units_per_period, double margin);
+
 #endif							/* CLV_SCORES_H */

@@ -22,17 +22,15 @@
 PG_FUNCTION_INFO_V1(clv_predicted_value);
 PG_FUNCTION_INFO_V1(clv_predicted_value_summary);
 
-static double
-predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double m,
-				int32 periods, double discount, double units_per_period, double margin)
+double
+clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
+					   double x, double t_x, double T, double m,
+					   int32 periods, double discount, double units_per_period, double margin)
 {
-	const ClvModel *purchases = clv_purchase_model_arg(fcinfo, 0);
-	const ClvModel *spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
 	double		value_per_purchase;
 	double		previous = 0;
 	double		total = 0;
 
-	clv_model_check(spend);
 	if (periods < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -61,6 +59,18 @@ predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double 
 		previous = cumulative;
 	}
 	return clv_check_result(total, "predicted value");
+}
+
+static double
+predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double m,
+				int32 periods, double discount, double units_per_period, double margin)
+{
+	const ClvModel *purchases = clv_purchase_model_arg(fcinfo, 0);
+	const ClvModel *spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
+
+	clv_model_check(spend);
+	return clv_predicted_value_of(purchases, spend, x, t_x, T, m, periods, discount,
+								  units_per_period, margin);
 }
 
 /* (purchase_model, spend_model, frequency, recency, age, monetary, periods, discount_rate, units_per_period, margin) */
