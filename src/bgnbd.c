@@ -85,13 +85,48 @@ clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 /* ---- the likelihood ---- */
 
 /*
- * Log-likelihood of one pattern and its gradient with respect to
- * (r, alpha, a, b).  The Gamma and Beta function ratios are rising
- * factorials in x, taken by clv_lgamma_ratio so that large parameters, as
- * an optimizer may try, cost no precision.
+ * What a pattern's likelihood needs that depends only on its x: ratios of
+ * Gamma functions (rising factorials, by clv_lgamma_ratio, so that large
+ * parameters, as an optimizer may try, cost no precision) and their
+ * digamma counterparts for the gradient.  Patterns come sorted by x, so
+ * these are computed once per distinct x.  MBG/NBD's Beta ratios run to
+ * x + 1 (`shift`).
  */
+typedef struct XTerms
+{
+	double		x;
+	double		lg_r;			/* ln Gamma(r+x) - ln Gamma(r) */
+	double		lg_b;			/* ln Gamma(b+x+shift) - ln Gamma(b) */
+	double		lg_ab;			/* ln Gamma(a+b+x+shift) - ln Gamma(a+b) */
+	double		psi_r,
+				psi_b,
+				psi_ab;			/* the same for digamma */
+	double		log_b_x;		/* ln(b + x - 1 + shift) */
+} XTerms;
+
+static void
+x_terms(const double *theta, double x, int shift, bool with_gradient, XTerms *xt)
+{
+	double		r = theta[0],
+				a = theta[2],
+				b = theta[3];
+
+	xt->x = x;
+	xt->lg_r = clv_lgamma_ratio(r, x);
+	xt->lg_b = clv_lgamma_ratio(b, x + shift);
+	xt->lg_ab = clv_lgamma_ratio(a + b, x + shift);
+	xt->log_b_x = (x + shift > 0) ? log(b + x - 1 + shift) : 0;
+	if (with_gradient)
+	{
+		xt->psi_r = clv_digamma_ratio(r, x);
+		xt->psi_b = clv_digamma_ratio(b, x + shift);
+		xt->psi_ab = clv_digamma_ratio(a + b, x + shift);
+	}
+}
+
+/* Log-likelihood of one BG/NBD pattern and its gradient in (r, alpha, a, b). */
 static double
-bgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
+bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
@@ -99,8 +134,8 @@ bgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
 				b = theta[3];
 	double		x = p->x;
 	double		log_alpha_T = log(alpha + p->T);
-	double		a1 = clv_lgamma_ratio(r, x) + r * log(alpha);
-	double		a2 = clv_lgamma_ratio(b, x) - clv_lgamma_ratio(a + b, x);
+	double		a1 = xt->lg_r + r * log(alpha);
+	double		a2 = xt->lg_b - xt->lg_ab;
 	double		a3 = -(r + x) * log_alpha_T;
 	double		ll,
 				w4 = 0,
@@ -111,7 +146,7 @@ bgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
 		double		a4;
 
 		log_alpha_tx = log(alpha + p->t_x);
-		a4 = log(a) - log(b + x - 1) - (r + x) * log_alpha_tx;
+		a4 = log(a) - xt->log_b_x - (r + x) * log_alpha_tx;
 		ll = a1 + a2 + Max(a3, a4) + log1p(exp(-fabs(a3 - a4)));
 		w4 = 1 / (1 + exp(a3 - a4));
 	}
@@ -121,20 +156,19 @@ bgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
 	if (grad != NULL)
 	{
 		double		w3 = 1 - w4;
-		double		psi_ab = clv_digamma_ratio(a + b, x);
 
-		grad[0] = clv_digamma_ratio(r, x) + log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx;
+		grad[0] = xt->psi_r + log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx;
 		grad[1] = r / alpha - w3 * (r + x) / (alpha + p->T) -
 			(x > 0 ? w4 * (r + x) / (alpha + p->t_x) : 0);
-		grad[2] = -psi_ab + (x > 0 ? w4 / a : 0);
-		grad[3] = clv_digamma_ratio(b, x) - psi_ab - (x > 0 ? w4 / (b + x - 1) : 0);
+		grad[2] = -xt->psi_ab + (x > 0 ? w4 / a : 0);
+		grad[3] = xt->psi_b - xt->psi_ab - (x > 0 ? w4 / (b + x - 1) : 0);
 	}
 	return ll;
 }
 
 /* The same for MBG/NBD: one more drop-out chance, at the first purchase. */
 static double
-mbgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
+mbgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
@@ -143,35 +177,35 @@ mbgnbd_pattern_ll(const double *theta, const Pattern *p, double *grad)
 	double		x = p->x;
 	double		log_alpha_T = log(alpha + p->T);
 	double		log_alpha_tx = log(alpha + p->t_x);
-	double		a1 = clv_lgamma_ratio(r, x) + r * log(alpha);
-	double		a2 = clv_lgamma_ratio(b, x + 1) - clv_lgamma_ratio(a + b, x + 1);
+	double		a1 = xt->lg_r + r * log(alpha);
+	double		a2 = xt->lg_b - xt->lg_ab;
 	double		a3 = -(r + x) * log_alpha_T;
-	double		a4 = log(a) - log(b + x) + (r + x) * (log_alpha_T - log_alpha_tx);
+	double		a4 = log(a) - xt->log_b_x + (r + x) * (log_alpha_T - log_alpha_tx);
 	/* log(1 + e^a4), and its derivative, the logistic function of a4 */
 	double		softplus = Max(a4, 0) + log1p(exp(-fabs(a4)));
 	double		w = a4 > 0 ? 1 / (1 + exp(-a4)) : exp(a4) / (1 + exp(a4));
 
 	if (grad != NULL)
 	{
-		double		psi_ab = clv_digamma_ratio(a + b, x + 1);
-
-		grad[0] = clv_digamma_ratio(r, x) + log(alpha) - log_alpha_T + w * (log_alpha_T - log_alpha_tx);
+		grad[0] = xt->psi_r + log(alpha) - log_alpha_T + w * (log_alpha_T - log_alpha_tx);
 		grad[1] = r / alpha - (r + x) / (alpha + p->T) +
 			w * (r + x) * (1 / (alpha + p->T) - 1 / (alpha + p->t_x));
-		grad[2] = -psi_ab + w / a;
-		grad[3] = clv_digamma_ratio(b, x + 1) - psi_ab - w / (b + x);
+		grad[2] = -xt->psi_ab + w / a;
+		grad[3] = xt->psi_b - xt->psi_ab - w / (b + x);
 	}
 	return a1 + a2 + a3 + softplus;
 }
 
-typedef double (*pattern_ll) (const double *theta, const Pattern *p, double *grad);
+typedef double (*pattern_ll) (const double *theta, const XTerms *xt, const Pattern *p, double *grad);
 
 /* Sum of the weighted log-likelihoods, and its gradient in theta. */
 static double
-total_ll(pattern_ll ll, const PatternSet *data, const double *theta, double *grad)
+total_ll(pattern_ll ll, int shift, const PatternSet *data, const double *theta, double *grad)
 {
 	double		total = 0;
+	XTerms		xt;
 
+	xt.x = -1;
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
 	for (int64 i = 0; i < data->npatterns; i++)
@@ -179,7 +213,9 @@ total_ll(pattern_ll ll, const PatternSet *data, const double *theta, double *gra
 		const Pattern *p = &data->patterns[i];
 		double		g[4];
 
-		total += p->count * ll(theta, p, grad ? g : NULL);
+		if (p->x != xt.x)
+			x_terms(theta, p->x, shift, grad != NULL, &xt);
+		total += p->count * ll(theta, &xt, p, grad ? g : NULL);
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
 				grad[k] += p->count * g[k];
@@ -190,13 +226,13 @@ total_ll(pattern_ll ll, const PatternSet *data, const double *theta, double *gra
 static double
 bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
-	return total_ll(bgnbd_pattern_ll, data, theta, grad);
+	return total_ll(bgnbd_pattern_ll, 0, data, theta, grad);
 }
 
 static double
 mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
-	return total_ll(mbgnbd_pattern_ll, data, theta, grad);
+	return total_ll(mbgnbd_pattern_ll, 1, data, theta, grad);
 }
 
 static ClvModel *

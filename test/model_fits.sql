@@ -108,12 +108,15 @@ SELECT is((SELECT pg_temp.spend_merge(state::bigint[])::text
                  FROM sim GROUP BY id % 3) shards),
           (SELECT m FROM spend_fit), 'Gamma-Gamma partial states from three shards give the same fit');
 
--- binary send/receive round trip
+-- binary send/receive round trip, through a server-side file removed afterwards
 CREATE TEMP TABLE copied (m clv_model);
-SELECT format('COPY fit TO %L WITH (FORMAT binary)', '/tmp/clv_model_' || pg_backend_pid() || '.bin') AS copy_out,
-       format('COPY copied FROM %L WITH (FORMAT binary)', '/tmp/clv_model_' || pg_backend_pid() || '.bin') AS copy_in \gset
+SELECT '/tmp/clv_model_' || pg_backend_pid() || '.bin' AS model_file \gset
+SELECT format('COPY fit TO %L WITH (FORMAT binary)', :'model_file') AS copy_out,
+       format('COPY copied FROM %L WITH (FORMAT binary)', :'model_file') AS copy_in \gset
 :copy_out;
 :copy_in;
+\setenv CLV_MODEL_FILE :model_file
+\! rm -f "$CLV_MODEL_FILE" 2>/dev/null
 SELECT is((SELECT m::text FROM copied), (SELECT m::text FROM fit), 'binary COPY round trip is exact');
 
 -- a penalizer shrinks the parameters

@@ -194,7 +194,7 @@ COMMIT;
 
 -- Diagnostic only: the fit's transition function without its final
 -- function, i.e. collecting the distinct patterns with no optimisation.
-CREATE AGGREGATE bench_bgnbd_patterns(float8, float8, float8) (
+CREATE OR REPLACE AGGREGATE bench_bgnbd_patterns(float8, float8, float8) (
     SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[],
     COMBINEFUNC = clv_fit_patterns_combine, PARALLEL = SAFE);
 
