@@ -109,6 +109,22 @@ FROM i, models WHERE name = 'with covariance';
 SELECT clv_expected_purchases_interval(m, 39, 2, 30.43, 38.86) FROM models WHERE name = 'published';
 SELECT clv_expected_purchases_interval(m, 39, 2, 30.43, 38.86, 1) FROM models WHERE name = 'with covariance';
 
+-- The next purchase: under BG/NBD an alive customer does buy again, so the
+-- probability is P(alive), and the median wait is (alpha+T)(2^(1/(r+x)) - 1);
+-- under Pareto/NBD death can come first, and with almost no deaths
+-- (beta = 10000) it tends to the same
+SELECT round((n).probability::numeric, 6) = round(clv_p_alive(m, 2, 30.43, 38.86)::numeric, 6) AS is_p_alive,
+       round((n).median_wait::numeric, 6) AS median_wait,
+       round(((4.414 + 38.86) * (power(2, 1 / 2.243) - 1))::numeric, 6) AS by_hand
+FROM models, LATERAL (SELECT clv_next_purchase(m, 2, 30.43, 38.86) AS n) q WHERE name = 'published';
+SELECT round((clv_next_purchase(m, 2, 30.43, 38.86)).probability::numeric, 4) AS pareto_probability,
+       round((clv_next_purchase(m, 2, 30.43, 38.86)).median_wait::numeric, 4) AS pareto_median_wait
+FROM models WHERE name = 'pareto';
+SELECT round((n).probability::numeric, 3) AS probability, round((n).median_wait::numeric, 2) AS median_wait,
+       round(((10.58 + 38.86) * (power(2, 1 / 2.55) - 1))::numeric, 2) AS no_death_median
+FROM (SELECT clv_next_purchase('kind=paretonbd r=0.55 alpha=10.58 s=0.61 beta=10000 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0',
+                               2, 30.43, 38.86) AS n) q;
+
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES
   ('spend', 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-4055.9 customers=946 iterations=0 converged=true penalizer=0');

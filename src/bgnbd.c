@@ -295,8 +295,8 @@ log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
 		(theta[0] + x) * (log(theta[1] + T) - log(theta[1] + t_x));
 }
 
-static double
-p_alive(const ClvModel *model, double x, double t_x, double T)
+double
+clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T)
 {
 	double		odds;
 
@@ -341,7 +341,7 @@ clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, do
 				 errdetail("The model has a = %g, b = %g.", a, b)));
 	head = exp((r + x) * (log(alpha + T) - log(alpha + T + t)));
 	result = c / (a - 1) * (1 - head * clv_hyp2f1(r + x, b + x + shift, c, t / (alpha + T + t)));
-	return clv_check_result(result * p_alive(model, x, t_x, T), "expected purchases");
+	return clv_check_result(result * clv_purchases_p_alive(model, x, t_x, T), "expected purchases");
 }
 
 /* a purchase model argument (BG/NBD, MBG/NBD or Pareto/NBD), checked */
@@ -363,7 +363,7 @@ clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 Datum
 clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(p_alive(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
 								   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
 }
 
@@ -398,7 +398,7 @@ clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
 
 	if (!summary_history(fcinfo, 1, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
+	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
 }
 
 Datum

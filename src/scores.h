@@ -9,6 +9,7 @@
 
 /* any purchase model (BG/NBD, MBG/NBD, Pareto/NBD): expected purchases in the next t, given x, t_x, T */
 extern double clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T);
+extern double clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T);
 extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /* Pareto/NBD */

@@ -1,0 +1,149 @@
+/*
+ * nextpurchase.c: when will the customer order next?  The probability that
+ * there is a next purchase at all, and the median wait for it given that
+ * there is one, in the model's time unit.
+ *
+ * Given a history (x, t_x, T) and that the customer is alive at T, the
+ * purchase rate is Gamma(r+x, alpha+T) (the prior updated by x purchases in
+ * T), so the wait W for the next purchase of an alive customer has
+ *   P(W > w) = ((alpha+T) / (alpha+T+w))^(r+x).
+ * BG/NBD and MBG/NBD: a customer only drops out right after a purchase, so
+ * an alive customer does buy again; P(next purchase) = P(alive) and the
+ * median wait is (alpha+T)(2^(1/(r+x)) - 1).
+ * Pareto/NBD: the customer may die first; with the death rate
+ * Gamma(s, beta+T) as well, the density of a next purchase at u, before
+ * death, is
+ *   f(u) = (r+x)/(alpha+T) (1 + u/(alpha+T))^-(r+x+1) (1 + u/(beta+T))^-s,
+ * integrated numerically (Gauss-Legendre on u = (alpha+T) v/(1-v)).
+ */
+#include "model.h"
+#include "scores.h"
+#include "summary.h"
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/float.h"
+
+PG_FUNCTION_INFO_V1(clv_next_purchase);
+PG_FUNCTION_INFO_V1(clv_next_purchase_summary);
+
+/* 20-point Gauss-Legendre nodes and weights on [-1, 1] (half of them) */
+static const double gl_nodes[10] = {
+	0.0765265211334973, 0.2277858511416451, 0.3737060887154195, 0.5108670019508271,
+	0.6360536807265150, 0.7463319064601508, 0.8391169718222188, 0.9122344282513259,
+	0.9639719272779138, 0.9931285991850949
+};
+static const double gl_weights[10] = {
+	0.1527533871307258, 0.1491729864726037, 0.1420961093183820, 0.1316886384491766,
+	0.1181945319615184, 0.1019301198172404, 0.0832767415767048, 0.0626720483341091,
+	0.0406014298003869, 0.0176140071391521
+};
+
+typedef struct Hazards
+{
+	double		k;				/* r + x */
+	double		scale_buy;		/* alpha + T */
+	double		s;
+	double		scale_die;		/* beta + T */
+} Hazards;
+
+/* f(u) above, on v in [0, 1) with u = scale_buy v / (1 - v) and its Jacobian */
+static double
+density_v(const Hazards *h, double v)
+{
+	double		u = h->scale_buy * v / (1 - v);
+	double		du_dv = h->scale_buy / ((1 - v) * (1 - v));
+
+	return h->k / h->scale_buy *
+		exp(-(h->k + 1) * log1p(u / h->scale_buy) - h->s * log1p(u / h->scale_die)) * du_dv;
+}
+
+/* integral of f from 0 to u_end (Infinity for all of it), 64 panels of 20 points */
+static double
+purchase_before_death(const Hazards *h, double u_end)
+{
+	double		v_end = isinf(u_end) ? 1 : u_end / (h->scale_buy + u_end);
+	double		total = 0;
+	int			panels = 64;
+
+	for (int i = 0; i < panels; i++)
+	{
+		double		lo = v_end * i / panels;
+		double		hi = v_end * (i + 1) / panels;
+		double		mid = (lo + hi) / 2,
+					half = (hi - lo) / 2;
+
+		for (int j = 0; j < 10; j++)
+			total += half * gl_weights[j] * (density_v(h, mid - half * gl_nodes[j]) +
+											 density_v(h, mid + half * gl_nodes[j]));
+	}
+	return total;
+}
+
+static Datum
+next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t_x, double T)
+{
+	const double *theta = model->params;
+	double		alive = clv_purchases_p_alive(model, x, t_x, T);
+	double		k = theta[0] + x;
+	double		p_purchase,
+				median;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (model->kind == CLV_MODEL_PARETONBD)
+	{
+		Hazards		h = {k, theta[1] + T, theta[2], theta[3] + T};
+		double		total = purchase_before_death(&h, get_float8_infinity());
+		double		lo = 0,
+					hi = h.scale_buy;
+
+		/* the median of the wait given a purchase: bisection on the cumulative integral */
+		while (purchase_before_death(&h, hi) < total / 2)
+			hi *= 2;
+		for (int i = 0; i < 60; i++)
+		{
+			double		mid = (lo + hi) / 2;
+
+			if (purchase_before_death(&h, mid) < total / 2)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		p_purchase = alive * total;
+		median = (lo + hi) / 2;
+	}
+	else
+	{
+		p_purchase = alive;
+		median = (theta[1] + T) * expm1(M_LN2 / k);
+	}
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "clv_next_purchase must return a composite type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Float8GetDatum(clv_check_result(p_purchase, "next purchase probability"));
+	values[1] = Float8GetDatum(clv_check_result(median, "median wait"));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+Datum
+clv_next_purchase(PG_FUNCTION_ARGS)
+{
+	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+						 PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+}
+
+Datum
+clv_next_purchase_summary(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(1);
+
+	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+		PG_RETURN_NULL();
+	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0),
+						 DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
+						 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
+						 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)));
+}
