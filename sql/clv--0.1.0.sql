@@ -577,3 +577,11 @@ COMMENT ON FUNCTION @extschema@.clv_next_purchase(@extschema@.clv_model, float8,
 'probability of a next purchase and the median wait for it after age, given frequency, recency and age';
 COMMENT ON FUNCTION @extschema@.clv_next_purchase(@extschema@.clv_model, @extschema@.clv_summary) IS
 'probability of a next purchase and the median wait for it, from a clv_summary; add median_wait x time_unit to observation_end for a date';
+
+CREATE FUNCTION @extschema@.clv_p_no_purchase(
+    model @extschema@.clv_model, t float8, frequency float8, recency float8, age float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_p_no_purchase'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_p_no_purchase(@extschema@.clv_model, float8, float8, float8, float8) IS
+'probability that the customer makes no purchase in the next t time units (any purchase model)';

@@ -125,6 +125,16 @@ SELECT round((n).probability::numeric, 3) AS probability, round((n).median_wait:
 FROM (SELECT clv_next_purchase('kind=paretonbd r=0.55 alpha=10.58 s=0.61 beta=10000 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0',
                                2, 30.43, 38.86) AS n) q;
 
+-- No purchase in the next t: 1 for t = 0, falling with t, towards 1 - P(alive)
+-- under BG/NBD; under Pareto/NBD, 1 - (next purchase probability) for t -> infinity
+SELECT name, clv_p_no_purchase(m, 0, 2, 30.43, 38.86) AS at_zero,
+       round(clv_p_no_purchase(m, 39, 2, 30.43, 38.86)::numeric, 4) AS in_39_weeks,
+       clv_p_no_purchase(m, 39, 2, 30.43, 38.86) > clv_p_no_purchase(m, 78, 2, 30.43, 38.86) AS falls,
+       round(clv_p_no_purchase(m, 1e7, 2, 30.43, 38.86)::numeric, 3) AS in_the_long_run,
+       round(CASE name WHEN 'published' THEN 1 - clv_p_alive(m, 2, 30.43, 38.86)
+                       ELSE 1 - (clv_next_purchase(m, 2, 30.43, 38.86)).probability END::numeric, 3) AS expected_long_run
+FROM models WHERE name IN ('published', 'pareto') ORDER BY name;
+
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES
   ('spend', 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-4055.9 customers=946 iterations=0 converged=true penalizer=0');

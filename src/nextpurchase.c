@@ -15,6 +15,11 @@
  * death, is
  *   f(u) = (r+x)/(alpha+T) (1 + u/(alpha+T))^-(r+x+1) (1 + u/(beta+T))^-s,
  * integrated numerically (Gauss-Legendre on u = (alpha+T) v/(1-v)).
+ *
+ * The probability of no purchase in the next t follows from the same: a
+ * customer who is gone buys nothing, an alive one buys nothing in t with
+ * probability ((alpha+T)/(alpha+T+t))^(r+x) (BG/NBD, MBG/NBD) or
+ * 1 - integral of f from 0 to t (Pareto/NBD).
  */
 #include "model.h"
 #include "scores.h"
@@ -26,6 +31,7 @@
 
 PG_FUNCTION_INFO_V1(clv_next_purchase);
 PG_FUNCTION_INFO_V1(clv_next_purchase_summary);
+PG_FUNCTION_INFO_V1(clv_p_no_purchase);
 
 /* 20-point Gauss-Legendre nodes and weights on [-1, 1] (half of them) */
 static const double gl_nodes[10] = {
@@ -146,4 +152,28 @@ clv_next_purchase_summary(PG_FUNCTION_ARGS)
 						 DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
 						 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
 						 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)));
+}
+
+/* clv_p_no_purchase(model, t, frequency, recency, age) */
+Datum
+clv_p_no_purchase(PG_FUNCTION_ARGS)
+{
+	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
+	double		t = PG_GETARG_FLOAT8(1);
+	double		x = PG_GETARG_FLOAT8(2);
+	double		T = PG_GETARG_FLOAT8(4);
+	const double *theta = model->params;
+	double		alive = clv_purchases_p_alive(model, x, PG_GETARG_FLOAT8(3), T);
+	double		quiet_if_alive;
+
+	clv_check_nonnegative(t, "t");
+	if (model->kind == CLV_MODEL_PARETONBD)
+	{
+		Hazards		h = {theta[0] + x, theta[1] + T, theta[2], theta[3] + T};
+
+		quiet_if_alive = 1 - purchase_before_death(&h, t);
+	}
+	else
+		quiet_if_alive = exp((theta[0] + x) * (log(theta[1] + T) - log(theta[1] + T + t)));
+	PG_RETURN_FLOAT8(clv_check_result(1 - alive + alive * quiet_if_alive, "probability"));
 }
