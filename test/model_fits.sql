@@ -1,10 +1,10 @@
--- Model fits: BG/NBD parameter recovery on data simulated from known
+-- Model fits: parameter recovery of every model on data simulated from known
 -- parameters, standard errors that cover the truth, identical fits (BG/NBD
 -- and Gamma-Gamma) in parallel and from text-shipped partial states, binary
 -- round trip, and bad input.
 \ir include/prologue.psql
 BEGIN;
-SELECT plan(17);
+SELECT plan(28);
 SELECT setseed(0.31);
 
 -- Marsaglia & Tsang's gamma sampler (shape < 1 boosted by U^(1/shape))
@@ -56,6 +56,50 @@ BEGIN
 END $$;
 
 -- ages between 26 and 52 weeks; "+ 0 * g" makes each row draw its own
+-- MBG/NBD: the same, but the customer may also leave right after the first purchase
+CREATE FUNCTION pg_temp.simulate_mbgnbd(r float8, alpha float8, a float8, b float8, INOUT age float8,
+                                       OUT frequency float8, OUT recency float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+    lambda float8 := pg_temp.rgamma(r, 1 / alpha);
+    ga float8 := pg_temp.rgamma(a, 1);
+    p float8 := ga / (ga + pg_temp.rgamma(b, 1));
+    t float8 := 0;
+BEGIN
+    frequency := 0;
+    recency := 0;
+    IF random() < p THEN
+        RETURN;
+    END IF;
+    LOOP
+        t := t - ln(1 - random()) / lambda;
+        EXIT WHEN t > age;
+        frequency := frequency + 1;
+        recency := t;
+        EXIT WHEN random() < p;
+    END LOOP;
+END $$;
+
+-- Pareto/NBD: purchases at rate lambda ~ Gamma(r, 1/alpha) until an
+-- exponential death at rate mu ~ Gamma(s, 1/beta)
+CREATE FUNCTION pg_temp.simulate_paretonbd(r float8, alpha float8, s float8, beta float8, INOUT age float8,
+                                          OUT frequency float8, OUT recency float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+    lambda float8 := pg_temp.rgamma(r, 1 / alpha);
+    death float8 := -ln(1 - random()) / pg_temp.rgamma(s, 1 / beta);
+    t float8 := 0;
+BEGIN
+    frequency := 0;
+    recency := 0;
+    LOOP
+        t := t - ln(1 - random()) / lambda;
+        EXIT WHEN t > least(age, death);
+        frequency := frequency + 1;
+        recency := t;
+    END LOOP;
+END $$;
+
 CREATE TABLE sim AS
 SELECT g AS id, s.frequency, s.recency, s.age
 FROM generate_series(1, 20000) g,
@@ -73,6 +117,35 @@ SELECT ok(abs(value - truth) < least(4 * se, 0.3 * truth),
           format('%s recovered: %s, truth %s, standard error %s', key,
           round(value::numeric, 3), truth, round(se::numeric, 3)))
 FROM est ORDER BY key;
+
+-- the other models recover their own parameters, each from 20,000 simulated customers
+CREATE TEMP TABLE sim_mbg AS
+SELECT s.* FROM generate_series(1, 20000) g,
+     LATERAL pg_temp.simulate_mbgnbd(0.25, 4, 0.8, 2.5, 26 + 26 * random() + 0 * g) s;
+CREATE TEMP TABLE sim_pareto AS
+SELECT s.* FROM generate_series(1, 20000) g,
+     LATERAL pg_temp.simulate_paretonbd(0.55, 10.5, 0.6, 12, 26 + 26 * random() + 0 * g) s;
+-- Gamma-Gamma: nu ~ Gamma(q, 1/gamma) per customer; the mean of x
+-- transactions of Gamma(p, 1/nu) is Gamma(p x, 1/(x nu))
+CREATE TEMP TABLE sim_spend AS
+SELECT x, pg_temp.rgamma(6 * x, 1 / (x * nu)) AS m
+FROM (SELECT 1 + floor(-ln(1 - random()) * 3 + 0 * g) AS x, pg_temp.rgamma(4, 1.0 / 15) AS nu
+      FROM generate_series(1, 20000) g) c;
+CREATE TEMP TABLE est_more AS
+SELECT model, key, (j ->> key)::float8 AS value, (j -> 'std_errors' ->> key)::float8 AS se, truth
+FROM (SELECT 'MBG/NBD' AS model, clv_model_params(clv_fit_mbgnbd(frequency, recency, age)) AS j FROM sim_mbg
+      UNION ALL
+      SELECT 'Pareto/NBD', clv_model_params(clv_fit_paretonbd(frequency, recency, age)) FROM sim_pareto
+      UNION ALL
+      SELECT 'Gamma-Gamma', clv_model_params(clv_fit_gammagamma(x, m)) FROM sim_spend) f,
+     (VALUES ('MBG/NBD', 'r', 0.25), ('MBG/NBD', 'alpha', 4.0), ('MBG/NBD', 'a', 0.8), ('MBG/NBD', 'b', 2.5),
+             ('Pareto/NBD', 'r', 0.55), ('Pareto/NBD', 'alpha', 10.5), ('Pareto/NBD', 's', 0.6), ('Pareto/NBD', 'beta', 12.0),
+             ('Gamma-Gamma', 'p', 6.0), ('Gamma-Gamma', 'q', 4.0), ('Gamma-Gamma', 'gamma', 15.0)) t(m, key, truth)
+WHERE t.m = f.model;
+SELECT ok(abs(value - truth) < 4 * se AND se < 0.5 * truth,
+          format('%s %s recovered: %s, truth %s, standard error %s', model, key,
+                 round(value::numeric, 3), truth, round(se::numeric, 3)))
+FROM est_more ORDER BY model, key;
 
 -- the same fit, bit for bit, with parallel workers and from shipped partial states
 SET LOCAL max_parallel_workers_per_gather = 2;
