@@ -65,8 +65,11 @@ SELECT clv_expected_purchases(m, 'Infinity', 1, 1, 10) FROM models WHERE name = 
 SELECT clv_expected_purchases('kind=bgnbd r=1 alpha=1 a=1 b=2 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0', 10, 1, 1, 10);
 
 -- a fit on a handful of customers converges but says how little it knows
-SELECT clv_fit_bgnbd(x, tx, t) IS NOT NULL AS fitted
-FROM (VALUES (1::float8, 5::float8, 10::float8), (2, 8, 12), (0, 0, 9), (3, 7, 15), (0, 0, 11), (1, 2, 10)) v(x, tx, t);
+-- and flags the model (weak=true in its text, "weak" in its jsonb)
+SELECT m::text LIKE '% weak=true%' AS flagged, (clv_model_params(m) ->> 'weak')::boolean AS weak,
+       m::text::clv_model::text = m::text AS round_trip
+FROM (SELECT clv_fit_bgnbd(x, tx, t) AS m
+      FROM (VALUES (1::float8, 5::float8, 10::float8), (2, 8, 12), (0, 0, 9), (3, 7, 15), (0, 0, 11), (1, 2, 10)) v(x, tx, t)) f;
 
 -- MBG/NBD with lifetimes' CDNOW estimates: a customer who never bought again
 -- is not certainly alive, unlike under BG/NBD

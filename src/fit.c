@@ -105,12 +105,15 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, double *lo
 	else
 		weak = true;
 	if (weak)
+	{
+		model->flags |= CLV_MODEL_WEAK;
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("%s parameters are poorly determined by these %.0f customers",
 						info->label, data->customers),
 				 errdetail("A parameter's standard error exceeds its own size, or the information matrix is singular."),
 				 errhint("Fit on more customers or a longer history, or add a penalizer.")));
+	}
 	clv_model_check(model);
 	return model;
 }

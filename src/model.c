@@ -3,7 +3,8 @@
  *
  * Text form, one line of key=value pairs in a fixed order:
  *   kind=bgnbd r=0.2426 alpha=4.414 a=0.7929 b=2.426 log_likelihood=-9582.43
- *   customers=2357 iterations=31 converged=true penalizer=0 covariance=c11,c12,...
+ *   customers=2357 iterations=31 converged=true penalizer=0 [weak=true]
+ *   [covariance=c11,c12,...]
  * Floats are written in their shortest exact form, so text and binary both
  * round-trip bit for bit.  Input checks as much as a fit guarantees: known
  * kind, every parameter present once, positive and finite, counts not
@@ -150,6 +151,8 @@ clv_model_out(PG_FUNCTION_ARGS)
 					 model->customers, model->iterations,
 					 (model->flags & CLV_MODEL_CONVERGED) ? "true" : "false");
 	append_double(&buf, model->penalizer);
+	if (model->flags & CLV_MODEL_WEAK)
+		appendStringInfoString(&buf, " weak=true");
 	if (model->flags & CLV_MODEL_HAS_COVARIANCE)
 	{
 		appendStringInfoString(&buf, " covariance=");
@@ -265,6 +268,13 @@ clv_model_in(PG_FUNCTION_ARGS)
 	model->penalizer = parse_double(input, &p, "penalizer");
 	while (*p == ' ')
 		p++;
+	if (strncmp(p, "weak=true", 9) == 0 && (p[9] == ' ' || p[9] == '\0'))
+	{
+		model->flags |= CLV_MODEL_WEAK;
+		p += 9;
+		while (*p == ' ')
+			p++;
+	}
 	if (*p != '\0')
 	{
 		expect_key(input, &p, "covariance");
@@ -379,9 +389,10 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 		appendStringInfoString(&buf, ", \"bic\": ");
 		append_double(&buf, n * log((double) model->customers) - 2 * model->log_likelihood);
 	}
-	appendStringInfo(&buf, ", \"customers\": " INT64_FORMAT ", \"iterations\": %d, \"converged\": %s, \"penalizer\": ",
+	appendStringInfo(&buf, ", \"customers\": " INT64_FORMAT ", \"iterations\": %d, \"converged\": %s, \"weak\": %s, \"penalizer\": ",
 					 model->customers, model->iterations,
-					 (model->flags & CLV_MODEL_CONVERGED) ? "true" : "false");
+					 (model->flags & CLV_MODEL_CONVERGED) ? "true" : "false",
+					 (model->flags & CLV_MODEL_WEAK) ? "true" : "false");
 	append_double(&buf, model->penalizer);
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));

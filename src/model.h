@@ -19,7 +19,8 @@ typedef enum ClvModelKind
 /* flags */
 #define CLV_MODEL_CONVERGED		0x0001
 #define CLV_MODEL_HAS_COVARIANCE 0x0002
-#define CLV_MODEL_ALL_FLAGS		0x0003
+#define CLV_MODEL_WEAK			0x0004	/* parameters poorly determined by the data */
+#define CLV_MODEL_ALL_FLAGS		0x0007
 
 /*
  * Stored as a varlena so that later versions can grow it.  covariance is
