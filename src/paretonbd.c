@@ -50,6 +50,11 @@ log_hyp2f1_next(double a, double b, double z)
 
 	if (z == 0)
 		return 0;
+	if (!(z < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("Pareto/NBD parameters alpha and beta differ by more than double precision can follow"),
+				 errhint("Rescale the time unit, or add a penalizer.")));
 	for (int k = 0; k < 100000000; k++)
 	{
 		term *= z * (a + 1 - b + k) / (a + 1 + k);

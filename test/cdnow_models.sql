@@ -7,16 +7,7 @@
 -- values of lifetimes' documentation (140.10, 18.94, 38.18 for its first
 -- customers), with lifetimes' own time steps.  Skipped without ../shared/data.
 \ir include/prologue.psql
-\if :{?shared_data}
-\else
-\set shared_data ''
-\endif
-SELECT :'shared_data' || '/CDNOW_sample.txt' AS cdnow_sample,
-       :'shared_data' || '/cdnow_customers_summary_with_transactions.csv' AS cdnow_summary,
-       :'shared_data' <> ''
-       AND (pg_stat_file(:'shared_data' || '/CDNOW_sample.txt', true)).size IS NOT NULL
-       AND (pg_stat_file(:'shared_data' || '/cdnow_customers_summary_with_transactions.csv', true)).size IS NOT NULL
-       AS have_cdnow \gset
+\ir include/cdnow.psql
 BEGIN;
 SELECT plan(25);
 \if :have_cdnow
