@@ -585,3 +585,12 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.clv_p_no_purchase(@extschema@.clv_model, float8, float8, float8, float8) IS
 'probability that the customer makes no purchase in the next t time units (any purchase model)';
+
+CREATE FUNCTION @extschema@.clv_p_purchases(
+    model @extschema@.clv_model, purchases integer, t float8,
+    frequency float8, recency float8, age float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_p_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_p_purchases(@extschema@.clv_model, integer, float8, float8, float8, float8) IS
+'probability of exactly that many purchases in the next t time units (any purchase model)';

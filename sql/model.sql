@@ -138,6 +138,19 @@ SELECT name, clv_p_no_purchase(m, 0, 2, 30.43, 38.86) AS at_zero,
                        ELSE 1 - (clv_next_purchase(m, 2, 30.43, 38.86)).probability END::numeric, 3) AS expected_long_run
 FROM models WHERE name IN ('published', 'pareto') ORDER BY name;
 
+-- Exactly k purchases in the next 39 weeks: the probabilities add up to 1,
+-- their mean is the expected purchases, and k = 0 is clv_p_no_purchase
+-- (computed another way, for Pareto/NBD by another integral)
+SELECT name,
+       round(sum(p)::numeric, 6) AS total,
+       round(sum(k * p)::numeric, 6) = round(max(clv_expected_purchases(m, 39, 2, 30.43, 38.86))::numeric, 6) AS mean_is_expected,
+       round(sum(p) FILTER (WHERE k = 0)::numeric, 6) = round(max(clv_p_no_purchase(m, 39, 2, 30.43, 38.86))::numeric, 6) AS zero_is_no_purchase,
+       round(max(p) FILTER (WHERE k = 1)::numeric, 4) AS p_one
+FROM models, generate_series(0, 200) k, LATERAL (SELECT clv_p_purchases(m, k, 39, 2, 30.43, 38.86) AS p) q
+WHERE name IN ('published', 'modified', 'pareto')
+GROUP BY name ORDER BY name;
+SELECT clv_p_purchases(m, -1, 39, 2, 30.43, 38.86) FROM models WHERE name = 'published';
+
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES
   ('spend', 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-4055.9 customers=946 iterations=0 converged=true penalizer=0');

@@ -23,6 +23,7 @@
  */
 #include "model.h"
 #include "scores.h"
+#include "special.h"
 #include "summary.h"
 
 #include "access/htup_details.h"
@@ -32,6 +33,7 @@
 PG_FUNCTION_INFO_V1(clv_next_purchase);
 PG_FUNCTION_INFO_V1(clv_next_purchase_summary);
 PG_FUNCTION_INFO_V1(clv_p_no_purchase);
+PG_FUNCTION_INFO_V1(clv_p_purchases);
 
 /* 20-point Gauss-Legendre nodes and weights on [-1, 1] (half of them) */
 static const double gl_nodes[10] = {
@@ -176,4 +178,100 @@ clv_p_no_purchase(PG_FUNCTION_ARGS)
 	else
 		quiet_if_alive = exp((theta[0] + x) * (log(theta[1] + T) - log(theta[1] + T + t)));
 	PG_RETURN_FLOAT8(clv_check_result(1 - alive + alive * quiet_if_alive, "probability"));
+}
+
+/*
+ * P(exactly k purchases in the next t | history).
+ *
+ * A customer gone at T buys nothing.  For an alive one, with the purchase
+ * rate lambda ~ Gamma(R, B), R = r+x, B = alpha+T, the count N(u) of
+ * purchases in u is negative binomial:
+ *   NB_k(u) = Gamma(R+k) / (Gamma(R) k!) (B/(B+u))^R (u/(B+u))^k.
+ * BG/NBD and MBG/NBD: after each purchase the customer leaves with
+ * probability p, whose distribution given survival is Beta(a, b+x) (BG/NBD)
+ * or Beta(a, b+x+1) (MBG/NBD, one drop-out chance more); k purchases happen
+ * when the k-th comes in time and the customer then either stays and buys
+ * no more in t, or leaves right after it:
+ *   P(k) = E[(1-p)^k] NB_k(t) + E[p (1-p)^(k-1)] (1 - sum_{j<k} NB_j(t)),  k >= 1,
+ *   P(0) = NB_0(t),
+ * with E[(1-p)^k] = B(a, b'+k)/B(a, b') and E[p (1-p)^(k-1)] = B(a+1, b'+k-1)/B(a, b').
+ * Pareto/NBD: the customer buys until an exponential death, rate
+ * mu ~ Gamma(s, D), D = beta+T:
+ *   P(k) = (D/(D+t))^s NB_k(t) + integral_0^t s/D (D/(D+u))^(s+1) NB_k(u) du.
+ */
+static double
+log_nb(double R, double B, int32 k, double u)
+{
+	if (u == 0)
+		return k == 0 ? 0 : -get_float8_infinity();
+	return clv_lgamma_ratio(R, k) - lgamma(k + 1.0) + R * (log(B) - log(B + u)) +
+		k * (log(u) - log(B + u));
+}
+
+static double
+p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double T)
+{
+	const double *theta = model->params;
+	double		R = theta[0] + x;
+	double		B = theta[1] + T;
+
+	if (model->kind == CLV_MODEL_PARETONBD)
+	{
+		double		s = theta[2],
+					D = theta[3] + T;
+		double		total = exp(s * (log(D) - log(D + t)) + log_nb(R, B, k, t));
+		int			panels = 64;
+
+		for (int i = 0; i < panels; i++)
+		{
+			double		mid = t * (i + 0.5) / panels,
+						half = t / (2 * panels);
+
+			for (int j = 0; j < 10; j++)
+				for (int sign = -1; sign <= 1; sign += 2)
+				{
+					double		u = mid + sign * half * gl_nodes[j];
+
+					total += half * gl_weights[j] *
+						exp(log(s) - log(D) + (s + 1) * (log(D) - log(D + u)) + log_nb(R, B, k, u));
+				}
+		}
+		return total;
+	}
+	else
+	{
+		double		a = theta[2];
+		double		b = theta[3] + x + (model->kind == CLV_MODEL_MBGNBD ? 1 : 0);
+		double		below_k = 0;
+
+		if (k == 0)
+			return exp(log_nb(R, B, 0, t));
+		for (int j = 0; j < k; j++)
+			below_k += exp(log_nb(R, B, j, t));
+		/* B(a, b+k)/B(a, b) = Gamma(b+k) Gamma(a+b) / (Gamma(b) Gamma(a+b+k)) */
+		return exp(clv_lgamma_ratio(b, k) - clv_lgamma_ratio(a + b, k) + log_nb(R, B, k, t)) +
+			exp(log(a) + clv_lgamma_ratio(b, k - 1) - clv_lgamma_ratio(a + b, k)) * Max(1 - below_k, 0);
+	}
+}
+
+/* clv_p_purchases(model, k, t, frequency, recency, age) */
+Datum
+clv_p_purchases(PG_FUNCTION_ARGS)
+{
+	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
+	int32		k = PG_GETARG_INT32(1);
+	double		t = PG_GETARG_FLOAT8(2);
+	double		x = PG_GETARG_FLOAT8(3);
+	double		T = PG_GETARG_FLOAT8(5);
+	double		alive = clv_purchases_p_alive(model, x, PG_GETARG_FLOAT8(4), T);
+
+	clv_check_nonnegative(t, "t");
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the number of purchases must not be negative"),
+				 errdetail("The value given was %d.", k)));
+	PG_RETURN_FLOAT8(clv_check_result((k == 0 ? 1 - alive : 0) +
+									  alive * p_purchases_if_alive(model, k, t, x, T),
+									  "probability"));
 }
