@@ -23,8 +23,8 @@
  * it is summed in log space without overflow; A0 is then a difference of
  * two exponentials, taken as log-diff-exp.
  *
- * The gradient is taken by central differences of this likelihood (the
- * derivatives of 2F1 in its parameters have no cheap closed form).
+ * The gradient is analytic: the derivatives of 2F1 in a, b and z come out
+ * of the same series, term by term (log_hyp2f1_next_grad).
  */
 #include "fit.h"
 #include "scores.h"
@@ -105,49 +105,167 @@ log_a0(const double *theta, double x, double t_x, double T)
 	return first + log(-expm1(second - first));
 }
 
+/*
+ * log 2F1(a, b; a+1; z) as above, and its partial derivatives in a, b and
+ * z, from the same series: with c = a+1-b and S = sum_k t_k,
+ *   d ln S/dz = sum_k k t_k / (z S),
+ *   d ln S/dc = sum_k t_k sum_{j<k} 1/(c+j) / S,
+ *   d ln S/da = -sum_k t_k sum_{j<k} 1/(a+1+j) / S  (a also moves c).
+ */
+typedef struct Hyp
+{
+	double		value;
+	double		d_a;
+	double		d_b;
+	double		d_z;
+} Hyp;
+
+static void
+log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
+{
+	double		c = a + 1 - b;
+	double		term = 1,
+				sum = 1,
+				sum_k = 0,
+				sum_c = 0,
+				sum_a = 0;
+	double		run_c = 0,
+				run_a = 0;
+
+	if (z == 0)
+	{
+		h->value = h->d_a = h->d_b = 0;
+		h->d_z = a * b / (a + 1);	/* the first term's slope */
+		return;
+	}
+	if (!(z < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("Pareto/NBD parameters alpha and beta differ by more than double precision can follow"),
+				 errhint("Rescale the time unit, or add a penalizer.")));
+	for (int k = 1; k < 100000000; k++)
+	{
+		run_c += 1 / (c + k - 1);
+		run_a += 1 / (a + k);
+		term *= z * (c + k - 1) / (a + k);
+		sum += term;
+		sum_k += k * term;
+		sum_c += run_c * term;
+		sum_a += run_a * term;
+		if (term * z / (1 - z) <= 1e-16 * sum && term * k <= 1e-16 * sum_k)
+		{
+			double		dlns_dc = sum_c / sum;
+
+			h->value = (1 - b) * log1p(-z) + log(sum);
+			h->d_a = dlns_dc - sum_a / sum;
+			h->d_b = -log1p(-z) - dlns_dc;
+			h->d_z = (b - 1) / (1 - z) + sum_k / (z * sum);
+			return;
+		}
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", a, b, a + 1, z)));
+}
+
+/*
+ * One pattern's log-likelihood and its gradient in (r, alpha, s, beta):
+ *   LL = ln Gamma(r+x) - ln Gamma(r) + r ln alpha + s ln beta + log(e^A + e^B)
+ *   A = -(r+x) ln(alpha+T) - s ln(beta+T),   B = ln s - ln(r+s+x) + ln A0,
+ *   ln A0 = ln(e^L1 - e^L2),  Li = ln 2F1(a, b; a+1; z_i) - a ln(hi + t_i)
+ * with t_1 = t_x, t_2 = T and (hi, lo, b) as in log_a0.
+ */
 static double
-pattern_ll(const double *theta, const Pattern *p)
+pattern_ll_grad(const double *theta, const Pattern *p, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
 				s = theta[2],
 				beta = theta[3];
 	double		x = p->x;
-	double		alive_to_T = -(r + x) * log(alpha + p->T) - s * log(beta + p->T);
-	double		died = log(s / (r + s + x)) + log_a0(theta, x, p->t_x, p->T);
+	double		a = r + s + x;
+	bool		alpha_high = alpha >= beta;
+	double		hi = alpha_high ? alpha : beta;
+	double		lo = alpha_high ? beta : alpha;
+	double		b = alpha_high ? s + 1 : r + x;
+	double		A = -(r + x) * log(alpha + p->T) - s * log(beta + p->T);
+	double		times[2] = {p->t_x, p->T};
+	double		L[2],
+				dL[2][4];
+	double		B,
+				weight_B,
+				ll;
 
-	return clv_lgamma_ratio(r, x) + r * log(alpha) + s * log(beta) +
-		Max(alive_to_T, died) + log1p(exp(-fabs(alive_to_T - died)));
-}
+	for (int i = 0; i < 2; i++)
+	{
+		double		h = hi + times[i];
+		double		z = (hi - lo) / h;
+		/* dz/d(hi) and dz/d(lo) */
+		double		dz_hi = (lo + times[i]) / (h * h);
+		double		dz_lo = -1 / h;
+		Hyp			g;
 
-static double
-total_ll(const PatternSet *data, const double *theta)
-{
-	double		total = 0;
+		log_hyp2f1_next_grad(a, b, z, &g);
+		L[i] = g.value - a * log(h);
+		/* a = r+s+x moves with r and s; b with s (alpha high) or r (beta high) */
+		dL[i][0] = g.d_a - log(h) + (alpha_high ? 0 : g.d_b);
+		dL[i][2] = g.d_a - log(h) + (alpha_high ? g.d_b : 0);
+		/* hi and lo are alpha and beta, one way or the other */
+		dL[i][alpha_high ? 1 : 3] = g.d_z * dz_hi - a / h;
+		dL[i][alpha_high ? 3 : 1] = g.d_z * dz_lo;
+	}
 
-	for (int64 i = 0; i < data->npatterns; i++)
-		total += data->patterns[i].count * pattern_ll(theta, &data->patterns[i]);
-	return total;
+	ll = clv_lgamma_ratio(r, x) + r * log(alpha) + s * log(beta);
+	if (L[1] < L[0])
+	{
+		double		w = exp(L[1] - L[0]);	/* e^L2 / e^L1 < 1 */
+
+		B = log(s) - log(a) + L[0] + log(-expm1(L[1] - L[0]));
+		weight_B = 1 / (1 + exp(A - B));
+		ll += Max(A, B) + log1p(exp(-fabs(A - B)));
+		if (grad != NULL)
+			for (int k = 0; k < 4; k++)
+				grad[k] = weight_B * (dL[0][k] - w * dL[1][k]) / (1 - w);
+	}
+	else
+	{
+		/* t_x = T: A0 = 0, no death term */
+		weight_B = 0;
+		ll += A;
+		if (grad != NULL)
+			memset(grad, 0, 4 * sizeof(double));
+	}
+	if (grad != NULL)
+	{
+		double		weight_A = 1 - weight_B;
+
+		grad[0] += clv_digamma_ratio(r, x) + log(alpha) - weight_A * log(alpha + p->T) - weight_B / a;
+		grad[1] += r / alpha - weight_A * (r + x) / (alpha + p->T);
+		grad[2] += log(beta) - weight_A * log(beta + p->T) + weight_B * (1 / s - 1 / a);
+		grad[3] += s / beta - weight_A * s / (beta + p->T);
+	}
+	return ll;
 }
 
 static double
 paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
-	if (grad != NULL)
-	{
-		for (int k = 0; k < 4; k++)
-		{
-			double		moved[4];
-			double		h = 1e-6 * theta[k];
+	double		total = 0;
 
-			memcpy(moved, theta, sizeof(moved));
-			moved[k] = theta[k] + h;
-			grad[k] = total_ll(data, moved);
-			moved[k] = theta[k] - h;
-			grad[k] = (grad[k] - total_ll(data, moved)) / (2 * h);
-		}
+	if (grad != NULL)
+		memset(grad, 0, 4 * sizeof(double));
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		double		g[4];
+
+		total += data->patterns[i].count * pattern_ll_grad(theta, &data->patterns[i], grad ? g : NULL);
+		if (grad != NULL)
+			for (int k = 0; k < 4; k++)
+				grad[k] += data->patterns[i].count * g[k];
 	}
-	return total_ll(data, theta);
+	return total;
 }
 
 Datum
