@@ -229,32 +229,34 @@ ORDER BY f.i;
 \echo '== Predicted CLV: BG/NBD and Gamma-Gamma fitted in the database =='
 \echo '   each customer''s next 12 months (periods of 30 days, 1% discount a'
 \echo '   month) x expected spend x gross margin; time in days.  BG/NBD gives'
-\echo '   P(alive) = 1 to every one-time buyer, by construction.'
+\echo '   P(alive) = 1 to every one-time buyer, by construction; MBG/NBD does not.'
 \echo
 CREATE TEMP TABLE models AS
-SELECT clv_fit_bgnbd(s) AS bg, clv_fit_gammagamma(s) AS gg FROM summaries;
+SELECT clv_fit_bgnbd(s) AS bg, clv_fit_mbgnbd(s) AS mbg, clv_fit_gammagamma(s) AS gg FROM summaries;
 
 SELECT j ->> 'kind' AS model,
        CASE j ->> 'kind'
-           WHEN 'bgnbd' THEN format('r %s, alpha %s, a %s, b %s',
+           WHEN 'gammagamma' THEN format('p %s, q %s, gamma %s', round((j ->> 'p')::numeric, 3),
+                       round((j ->> 'q')::numeric, 3), round((j ->> 'gamma')::numeric, 2))
+           ELSE format('r %s, alpha %s, a %s, b %s',
                                     round((j ->> 'r')::numeric, 3), round((j ->> 'alpha')::numeric, 2),
                                     round((j ->> 'a')::numeric, 3), round((j ->> 'b')::numeric, 3))
-           ELSE format('p %s, q %s, gamma %s', round((j ->> 'p')::numeric, 3),
-                       round((j ->> 'q')::numeric, 3), round((j ->> 'gamma')::numeric, 2))
        END AS parameters,
        round((j ->> 'log_likelihood')::numeric, 1) AS "log-likelihood",
        j ->> 'customers' AS customers, j ->> 'iterations' AS iterations
-FROM models, LATERAL (VALUES (clv_model_params(bg)), (clv_model_params(gg))) v(j);
+FROM models, LATERAL (VALUES (clv_model_params(bg)), (clv_model_params(mbg)), (clv_model_params(gg))) v(j);
 
 CREATE TEMP TABLE predicted AS
 SELECT customer_id, segment, s,
        clv_p_alive(bg, s) AS p_alive,
+       clv_p_alive(mbg, s) AS p_alive_mbg,
        clv_expected_purchases(bg, 365, s) AS next_year_purchases,
        clv_predicted_value(bg, gg, s, 12, 0.01, '30 days', :margin) AS clv
 FROM summaries, models;
 
 SELECT segment, count(*) AS customers,
        round(avg(p_alive)::numeric, 2) AS "mean P(alive)",
+       round(avg(p_alive_mbg)::numeric, 2) AS "MBG/NBD's",
        round(sum(next_year_purchases)::numeric) AS "purchases next year",
        round(sum(clv)::numeric) AS "predicted margin (EUR)",
        round(avg(clv)::numeric, 2) AS "per customer"
