@@ -27,6 +27,7 @@
 #include "summary.h"
 
 #include "access/htup_details.h"
+#include "miscadmin.h"
 #include "funcapi.h"
 #include "utils/float.h"
 
@@ -247,7 +248,16 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 		if (k == 0)
 			return exp(log_nb(R, B, 0, t));
 		for (int j = 0; j < k; j++)
-			below_k += exp(log_nb(R, B, j, t));
+		{
+			double		term = exp(log_nb(R, B, j, t));
+
+			below_k += term;
+			/* past the mode, once the terms no longer move the sum, the rest cannot */
+			if (j > R * t / B && term < 1e-17 * below_k)
+				break;
+			if ((j & 0xFFFF) == 0xFFFF)
+				CHECK_FOR_INTERRUPTS();
+		}
 		/* B(a, b+k)/B(a, b) = Gamma(b+k) Gamma(a+b) / (Gamma(b) Gamma(a+b+k)) */
 		return exp(clv_lgamma_ratio(b, k) - clv_lgamma_ratio(a + b, k) + log_nb(R, B, k, t)) +
 			exp(log(a) + clv_lgamma_ratio(b, k - 1) - clv_lgamma_ratio(a + b, k)) * Max(1 - below_k, 0);
