@@ -151,7 +151,7 @@ WHERE name IN ('published', 'modified', 'pareto')
 GROUP BY name ORDER BY name;
 SELECT clv_p_purchases(m, -1, 39, 2, 30.43, 38.86) FROM models WHERE name = 'published';
 -- an absurd count is simply improbable, and answered at once
-SELECT name, clv_p_purchases(m, 2147483647, 39, 2, 30.43, 38.86) AS p
+SELECT name, round(clv_p_purchases(m, 2147483647, 39, 2, 30.43, 38.86)::numeric, 12) AS p
 FROM models WHERE name IN ('published', 'modified', 'pareto') ORDER BY name;
 
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
