@@ -23,15 +23,12 @@
  * cost grows with distinct patterns, not customers.  Its state is a bigint[]
  * (see state.h) of entries (x, t_x bits, T bits, count).
  */
-#include "state.h"
 #include "model.h"
 #include "fit.h"
 #include "scores.h"
 #include "special.h"
 #include "summary.h"
 
-#include "utils/float.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
