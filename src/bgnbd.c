@@ -20,8 +20,8 @@
  *
  * The fit aggregate keeps distinct (x, t_x, T) patterns with their counts
  * (customers with the same history are one term of the likelihood), so its
- * cost grows with distinct patterns, not customers.  Its state is a bigint[]
- * (see state.h) of entries (x, t_x bits, T bits, count).
+ * cost grows with distinct patterns, not customers; the state is the
+ * pattern set of patterns.h, shared with the other models.
  */
 #include "model.h"
 #include "fit.h"
