@@ -372,20 +372,6 @@ clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 									PG_GETARG_FLOAT8(4)));
 }
 
-/* A summary without purchases (refunds only) has no BTYD history: NULL. */
-static bool
-summary_history(FunctionCallInfo fcinfo, int argno, double *x, double *t_x, double *T)
-{
-	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(argno);
-
-	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
-		return false;
-	*x = DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY));
-	*t_x = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY));
-	*T = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE));
-	return true;
-}
-
 Datum
 clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
 {
@@ -393,7 +379,7 @@ clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	if (!summary_history(fcinfo, 1, &x, &t_x, &T))
+	if (!clv_summary_history(PG_GETARG_HEAPTUPLEHEADER(1), &x, &t_x, &T))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
 }
@@ -405,7 +391,7 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	if (!summary_history(fcinfo, 2, &x, &t_x, &T))
+	if (!clv_summary_history(PG_GETARG_HEAPTUPLEHEADER(2), &x, &t_x, &T))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }

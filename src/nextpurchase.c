@@ -147,14 +147,13 @@ clv_next_purchase(PG_FUNCTION_ARGS)
 Datum
 clv_next_purchase_summary(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(1);
+	double		x,
+				t_x,
+				T;
 
-	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+	if (!clv_summary_history(PG_GETARG_HEAPTUPLEHEADER(1), &x, &t_x, &T))
 		PG_RETURN_NULL();
-	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0),
-						 DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
-						 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
-						 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)));
+	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0), x, t_x, T);
 }
 
 /* clv_p_no_purchase(model, t, frequency, recency, age) */

@@ -1,5 +1,6 @@
 /*
- * special.c: digamma and the Gauss hypergeometric function.
+ * special.c: digamma, the Gauss hypergeometric function and the incomplete
+ * gamma function.
  */
 #include "clv.h"
 
@@ -111,4 +112,66 @@ clv_digamma_ratio(double b, double x)
 			(1 / pow(z, 4) - 1 / pow(b, 4)) / 120 - (1 / pow(z, 6) - 1 / pow(b, 6)) / 252;
 	}
 	return clv_digamma(b + x) - clv_digamma(b);
+}
+
+/*
+ * Regularized upper incomplete gamma function Q(a, x) = Gamma(a, x) / Gamma(a):
+ * the probability that a gamma(shape a, scale 1) variable exceeds x.  Below
+ * x = a + 1 the power series of P = 1 - Q converges fast; above, the
+ * continued fraction for Q does (Abramowitz & Stegun 6.5.29 and 6.5.31),
+ * evaluated by the modified Lentz method.  The common factor
+ * x^a e^-x / Gamma(a) is formed in log space so large a and x do not
+ * overflow.
+ */
+double
+clv_gamma_q(double a, double x)
+{
+	double		log_prefix;
+
+	Assert(a > 0 && x >= 0);
+	if (x == 0)
+		return 1.0;
+	log_prefix = a * log(x) - x - lgamma(a);
+	if (x < a + 1)
+	{
+		double		term = 1.0 / a;
+		double		sum = term;
+
+		for (int n = 1; n < 10000; n++)
+		{
+			term *= x / (a + n);
+			sum += term;
+			if (fabs(term) < fabs(sum) * 1e-16)
+				break;
+		}
+		return Max(0.0, 1.0 - exp(log_prefix) * sum);
+	}
+	else
+	{
+		const double tiny = 1e-300;
+		double		b = x + 1 - a;
+		double		c = 1 / tiny;
+		double		d = 1 / b;
+		double		f = d;
+
+		for (int n = 1; n < 10000; n++)
+		{
+			double		an = -n * (n - a);
+			double		delta;
+
+			b += 2;
+			d = an * d + b;
+			if (fabs(d) < tiny)
+				d = tiny;
+			c = b + an / c;
+			if (fabs(c) < tiny)
+				c = tiny;
+			d = 1 / d;
+			delta = d * c;
+			f *= delta;
+			if (fabs(delta - 1) < 1e-16)
+				break;
+		}
+		return exp(log_prefix) * f;
+	}
 }

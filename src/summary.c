@@ -858,3 +858,15 @@ clv_summary_date(HeapTupleHeader summary, ClvSummaryField field)
 				 errmsg("summary dates must be finite")));
 	return value;
 }
+
+/* A summary without purchases (refunds only) has no BTYD history: false. */
+bool
+clv_summary_history(HeapTupleHeader summary, double *x, double *t_x, double *T)
+{
+	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+		return false;
+	*x = DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY));
+	*t_x = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY));
+	*T = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE));
+	return true;
+}

@@ -35,5 +35,6 @@ typedef enum ClvSummaryField
 extern bool clv_summary_field_is_null(HeapTupleHeader summary, ClvSummaryField field);
 extern Datum clv_summary_field(HeapTupleHeader summary, ClvSummaryField field);
 extern DateADT clv_summary_date(HeapTupleHeader summary, ClvSummaryField field);
+extern bool clv_summary_history(HeapTupleHeader summary, double *x, double *t_x, double *T);
 
 #endif							/* CLV_SUMMARY_H */
