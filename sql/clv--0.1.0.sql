@@ -764,3 +764,252 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.clv_decline(@extschema@.clv_summary, @extschema@.clv_model, float8, float8, bigint, bigint, bigint, float8, float8, float8, float8, integer, float8, float8, float8, float8) IS
 'is this customer slipping away? signals gone_quiet, p_alive_low, p_alive_dropped, ordering_less, spending_less; a NULL threshold switches its signal off';
+
+------------------------------------------------------------------------------
+-- Why CLV moved: Shapley decomposition of a product's change (src/decompose.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_shapley_change(before float8[], after float8[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'clv_shapley_change'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_shapley_change(float8[], float8[]) IS
+'each driver''s Shapley share of the change from the product of before to the product of after; the shares add up to the change';
+
+CREATE FUNCTION @extschema@.clv_change_drivers(
+    before @extschema@.clv_business_kpis, after @extschema@.clv_business_kpis)
+RETURNS TABLE (driver text, before_value float8, after_value float8,
+               contribution float8, share_of_change float8)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    b float8[] := ARRAY[before.avg_order_value, before.purchase_frequency_per_year,
+                        before.lifespan_years, before.gross_margin];
+    a float8[] := ARRAY[after.avg_order_value, after.purchase_frequency_per_year,
+                        after.lifespan_years, after.gross_margin];
+BEGIN
+    IF pg_catalog.array_position(b, NULL) IS NOT NULL
+       OR pg_catalog.array_position(a, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'both periods need avg_order_value, purchase_frequency_per_year, lifespan_years and gross_margin',
+            DETAIL = 'lifespan_years is NULL when no customer was lost in the retention window.',
+            HINT = 'Measure retention over a window in which some customers lapsed.';
+    END IF;
+    RETURN QUERY
+    SELECT d.driver, d.before_value, d.after_value, d.contribution,
+           -- + 0 turns a -0 share into 0
+           d.contribution / NULLIF(pg_catalog.sum(d.contribution) OVER (), 0) + 0
+      FROM ROWS FROM (
+               pg_catalog.unnest(ARRAY['average order value', 'orders per customer per year',
+                                       'customer lifespan (retention)', 'gross margin']),
+               pg_catalog.unnest(b), pg_catalog.unnest(a),
+               pg_catalog.unnest(@extschema@.clv_shapley_change(b, a)))
+           AS d(driver, before_value, after_value, contribution);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_change_drivers(@extschema@.clv_business_kpis, @extschema@.clv_business_kpis) IS
+'the change in simple CLV between two periods split into order value, order frequency, lifespan (retention) and margin; the contributions add up to after.clv - before.clv';
+
+------------------------------------------------------------------------------
+-- Seasonality: month-of-year index (src/seasonality.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_seasonality_transfn(state bigint[], day date, value float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_seasonality_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_seasonality_combine(bigint[], bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_seasonality_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_seasonality_final(bigint[])
+RETURNS float8[] AS 'MODULE_PATHNAME', 'clv_seasonality_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_seasonality(day date, value float8) (
+    SFUNC = @extschema@.clv_seasonality_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_seasonality_final,
+    COMBINEFUNC = @extschema@.clv_seasonality_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_seasonality(date, float8) IS
+'month-of-year index (float8[12], January first, averaging 1) of a measure summed per calendar month, by ratio to the centred 12-month moving average; NULL with a warning under 12 months';
+
+------------------------------------------------------------------------------
+-- Value tiers, profile groups and the expected CLV of a new customer
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_value_tier(
+    top_share float8, cutoffs float8[] DEFAULT '{0.01,0.05,0.2}')
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN top_share IS NULL THEN NULL
+                ELSE coalesce((SELECT 'top ' || (c * 100)::text || '%'
+                                 FROM unnest(cutoffs) AS c
+                                WHERE top_share <= c
+                                ORDER BY c LIMIT 1), 'rest') END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_value_tier(float8, float8[]) IS
+'tier label (''top 1%'', ''top 5%'', ''top 20%'', ''rest'') of a customer whose value is in the top top_share of customers, e.g. cume_dist() OVER (ORDER BY clv DESC)';
+
+-- Buhlmann-Straub credibility: state = {groups, customers, sum (n-1) s^2,
+-- sum (n-1), sum n mean, sum n mean^2, sum n^2}
+CREATE FUNCTION @extschema@.clv_credibility_transfn(
+    state float8[], group_size bigint, group_mean float8, group_variance float8)
+RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN group_size IS NULL OR group_mean IS NULL OR group_size < 1 THEN state
+        ELSE ARRAY[coalesce(state[1], 0) + 1,
+                   coalesce(state[2], 0) + group_size,
+                   coalesce(state[3], 0) + CASE WHEN group_size > 1 THEN (group_size - 1) * group_variance ELSE 0 END,
+                   coalesce(state[4], 0) + (group_size - 1),
+                   coalesce(state[5], 0) + group_size * group_mean,
+                   coalesce(state[6], 0) + group_size * group_mean * group_mean,
+                   coalesce(state[7], 0) + group_size::float8 * group_size]
+    END
+$$;
+
+CREATE FUNCTION @extschema@.clv_credibility_combine(a float8[], b float8[])
+RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a
+                ELSE ARRAY(SELECT x + y FROM unnest(a, b) AS u(x, y)) END
+$$;
+
+CREATE TYPE @extschema@.clv_credibility_prior AS (
+    groups           bigint,
+    customers        bigint,
+    grand_mean       float8,
+    within_variance  float8,
+    between_variance float8,
+    k                float8
+);
+
+COMMENT ON TYPE @extschema@.clv_credibility_prior IS
+'Buhlmann-Straub structure of a measure over groups: the customer-weighted grand mean, the variance within groups, the variance of true group means between groups, and k = within / between';
+
+CREATE FUNCTION @extschema@.clv_credibility_final(state float8[])
+RETURNS @extschema@.clv_credibility_prior
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH s AS (
+        SELECT state[1] AS g, state[2] AS n, state[4] AS dof,
+               CASE WHEN state[4] > 0 THEN state[3] / state[4] END AS within,
+               state[5] / state[2] AS grand,
+               state[6] - state[5] * state[5] / state[2] AS between_ss,
+               state[2] - state[7] / state[2] AS spread)
+    SELECT g::bigint, n::bigint, grand, within, b, within / nullif(b, 0)
+      FROM s, LATERAL (SELECT CASE WHEN g > 1 AND within IS NOT NULL
+                                   THEN greatest(0, (between_ss - (g - 1) * within) / spread) END AS b) AS v
+     WHERE state IS NOT NULL
+$$;
+
+CREATE AGGREGATE @extschema@.clv_credibility_prior(
+    group_size bigint, group_mean float8, group_variance float8) (
+    SFUNC = @extschema@.clv_credibility_transfn, STYPE = float8[],
+    FINALFUNC = @extschema@.clv_credibility_final,
+    COMBINEFUNC = @extschema@.clv_credibility_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_credibility_prior(bigint, float8, float8) IS
+'over one row per group (customers, mean and sample variance of their CLV), the structure that clv_credible_mean shrinks each group with';
+
+CREATE TYPE @extschema@.clv_credible_mean AS (
+    estimate  float8,
+    weight    float8,
+    std_error float8,
+    lower_95  float8,
+    upper_95  float8
+);
+
+CREATE FUNCTION @extschema@.clv_credible_mean(
+    group_size bigint, group_mean float8, prior_mean float8,
+    within_variance float8, between_variance float8)
+RETURNS @extschema@.clv_credible_mean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT e, z, se, e - 1.959963984540054 * se, e + 1.959963984540054 * se
+      FROM (SELECT CASE WHEN between_variance > 0
+                        THEN n / (n + within_variance / between_variance) ELSE 0 END AS z,
+                   n
+              FROM (SELECT coalesce(greatest(group_size, 0), 0)::float8 AS n) AS g) AS w,
+           LATERAL (SELECT CASE WHEN z > 0 THEN z * group_mean + (1 - z) * prior_mean
+                                ELSE prior_mean END AS e,
+                           CASE WHEN between_variance > 0
+                                THEN sqrt((1 - z) * between_variance) ELSE 0 END AS se) AS est
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_credible_mean(bigint, float8, float8, float8, float8) IS
+'a group''s mean shrunk toward prior_mean with Buhlmann credibility weight n / (n + within/between), its standard error sqrt((1 - weight) between) and a normal 95% interval; a group with no customers gets the prior';
+
+------------------------------------------------------------------------------
+-- Cohort retention
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_cohort_retention(
+    orders regclass, customer_column name, date_column name,
+    period text DEFAULT 'month')
+RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
+               active_customers bigint, retention float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    months_per integer;
+BEGIN
+    IF orders IS NULL OR customer_column IS NULL OR date_column IS NULL OR period IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_cohort_retention arguments must not be NULL';
+    END IF;
+    IF period NOT IN ('week', 'month', 'quarter', 'year') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('period must be week, month, quarter or year, not %L', period);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = orders AND attname = customer_column
+                      AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('column %I does not exist in %s', customer_column, orders);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = orders AND attname = date_column
+                      AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('column %I does not exist in %s', date_column, orders);
+    END IF;
+    months_per := CASE period WHEN 'quarter' THEN 3 WHEN 'year' THEN 12 ELSE 1 END;
+    RETURN QUERY EXECUTE format($q$
+        WITH active AS (
+            SELECT DISTINCT %1$I AS customer, date_trunc(%4$L, %2$I::date)::date AS period_start
+              FROM %3$s
+             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL),
+        dated AS (
+            SELECT customer, period_start,
+                   min(period_start) OVER (PARTITION BY customer) AS cohort
+              FROM active),
+        numbered AS (
+            SELECT cohort,
+                   CASE WHEN %4$L = 'week' THEN (period_start - cohort) / 7
+                        ELSE ((extract(year FROM period_start) - extract(year FROM cohort)) * 12
+                              + extract(month FROM period_start) - extract(month FROM cohort))::integer / %5$s
+                   END AS period_number
+              FROM dated)
+        SELECT cohort, period_number,
+               (max(count(*)) OVER (PARTITION BY cohort))::bigint AS cohort_customers,
+               count(*)::bigint AS active_customers,
+               count(*)::float8 / max(count(*)) OVER (PARTITION BY cohort) AS retention
+          FROM numbered
+         GROUP BY cohort, period_number
+         ORDER BY cohort, period_number$q$,
+        customer_column, date_column, orders, period, months_per);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_cohort_retention(regclass, name, name, text) IS
+'customers grouped by the period of their first order, with the number and share who ordered in each later period (0 = the first); one row per cohort and period, ready for a heat map';
