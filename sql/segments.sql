@@ -1,0 +1,133 @@
+-- RFM breakpoints, scores and segments; value tiers; credibility-weighted
+-- CLV of a profile; cohort retention.
+\set VERBOSITY default
+SET DateStyle = 'ISO, YMD';
+SET extra_float_digits = 0;
+
+-- breakpoints are quantiles (R's type 7): values 1..10 cut at 2.8, 4.6, 6.4, 8.2
+SELECT clv_rfm_breakpoints(g, g, g) FROM generate_series(1, 10) g;
+SELECT clv_rfm_breakpoints(g, g, g, 2) FROM generate_series(1, 10) g;
+-- a NULL measure skips the row; no rows give NULL
+SELECT clv_rfm_breakpoints(r, f, m) FROM (VALUES (1, 1, 1), (NULL, 5, 5), (3, 3, 3)) v(r, f, m);
+SELECT clv_rfm_breakpoints(r, f, m) FROM (VALUES (NULL::float8, 1::float8, 1::float8)) v(r, f, m);
+-- bad input
+SELECT clv_rfm_breakpoints(1, 1, 1, 1);
+SELECT clv_rfm_breakpoints(1, 1, 1, 10);
+SELECT clv_rfm_breakpoints(-1, 1, 1);
+SELECT clv_rfm_breakpoints(1, 'NaN', 1);
+SELECT clv_rfm_breakpoints(g, g, g, g % 2 + 2) FROM generate_series(1, 4) g;
+
+-- heavy ties: 60% ordered once; customers with the same value share a score
+CREATE TABLE customers AS
+SELECT g AS id, (g * 37 % 400)::float8 AS recency_days,
+       CASE WHEN g <= 60 THEN 1 WHEN g <= 80 THEN 2 ELSE g - 77 END::float8 AS frequency,
+       (g * 13 % 97 + 10)::float8 AS monetary
+FROM generate_series(1, 100) g;
+CREATE TABLE bp AS SELECT clv_rfm_breakpoints(recency_days, frequency, monetary) AS b FROM customers;
+SELECT b FROM bp;
+SELECT (clv_rfm(recency_days, frequency, monetary, b)).frequency_score AS f, count(*)
+FROM customers, bp GROUP BY 1 ORDER BY 1;
+-- every score is 1..5, higher is better: the most recent customer gets recency 5
+SELECT id, (clv_rfm(recency_days, frequency, monetary, b)).*
+FROM customers, bp WHERE id IN (1, 11, 60, 100) ORDER BY id;
+-- a value equal to a breakpoint falls with the smaller values
+SELECT (clv_rfm(30, 2, 100, '{{30,60,90,180},{2,3,4,6},{100,200,300,400}}')).*;
+
+-- the standard map: first matching row wins, every named segment is reachable
+SELECT priority, segment, recency_min, recency_max, frequency_min, frequency_max,
+       monetary_min, monetary_max FROM clv_rfm_standard_segments ORDER BY priority;
+SELECT clv_rfm_segment(r, f, m) AS segment, count(*) AS cells
+FROM generate_series(1, 5) r, generate_series(1, 5) f, generate_series(1, 5) m
+GROUP BY 1 ORDER BY 2 DESC, 1;
+SELECT clv_rfm_segment(5, 5, 5), clv_rfm_segment(1, 5, 5), clv_rfm_segment(1, 1, 1),
+       clv_rfm_segment(4, 1, 1), clv_rfm_segment(1, 1, 4);
+-- a user's own map: their names and ranges; no match gives NULL
+CREATE TABLE my_map (priority int, segment text, recency_min int, recency_max int,
+                     frequency_min int, frequency_max int, monetary_min numeric, monetary_max numeric);
+INSERT INTO my_map VALUES (2, 'Everyone else', NULL, NULL, NULL, NULL, NULL, NULL),
+                          (1, 'VIP', 4, NULL, 4, NULL, 4, NULL);
+SELECT clv_rfm_segment(5, 5, 5, 'my_map'), clv_rfm_segment(3, 5, 5, 'my_map');
+DELETE FROM my_map WHERE priority = 2;
+SELECT clv_rfm_segment(3, 5, 5, 'my_map') IS NULL AS unmatched_is_null;
+-- a map without the needed columns, or with a nameless row
+CREATE TABLE bad_map (priority int, name text);
+SELECT clv_rfm_segment(1, 1, 1, 'bad_map');
+INSERT INTO my_map VALUES (0, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT clv_rfm_segment(1, 1, 1, 'my_map');
+-- breakpoints must be float8[3][n], ascending, finite
+SELECT clv_rfm(1, 1, 1, '{1,2,3}');
+SELECT clv_rfm(1, 1, 1, '{{1,2},{1,2}}');
+SELECT clv_rfm(1, 1, 1, '{{1,2},{1,2},{3,NaN}}');
+SELECT clv_rfm(1, 1, 1, '{{2,1},{1,2},{1,2}}');
+SELECT clv_rfm(1, 1, 1, '{{1,2},{1,2},{1,NULL}}');
+SELECT clv_rfm(-1, 1, 1, '{{1,2},{1,2},{1,2}}');
+SELECT clv_rfm(1, 1, 1, NULL) IS NULL AS null_breakpoints_give_null;
+
+-- from summaries: days since the last order, orders, net revenue
+CREATE TABLE orders (customer_id int, order_date date, amount float8);
+INSERT INTO orders
+SELECT c, '2024-01-01'::date + (c * 17 + k * 41) % 700, 20 + (c * k) % 50
+FROM generate_series(1, 40) c, generate_series(1, 1 + c % 6) k;
+INSERT INTO orders VALUES (41, '2025-06-01', -10);   -- a refund only: no RFM
+CREATE TABLE summaries AS
+SELECT customer_id, clv_summary(order_date, amount, '2025-12-31') AS s
+FROM orders GROUP BY customer_id;
+SELECT clv_rfm_breakpoints(s) FROM summaries;
+SELECT clv_rfm_breakpoints(s) = clv_rfm_breakpoints(
+           (s).observation_end - (s).last_order, (s).orders, (s).total_amount) AS same_as_measures
+FROM summaries;
+SELECT customer_id, (clv_rfm(s, b)).*
+FROM summaries, (SELECT clv_rfm_breakpoints(s) AS b FROM summaries) q
+WHERE customer_id IN (1, 6, 12, 41) ORDER BY customer_id;
+SELECT r.segment, count(*)
+FROM summaries, (SELECT clv_rfm_breakpoints(s) AS b FROM summaries) q,
+     LATERAL clv_rfm(s, b) r
+GROUP BY 1 ORDER BY 2 DESC, 1;
+
+-- value tiers: cume_dist over value descending; ties share a tier
+SELECT clv_value_tier(x) FROM unnest('{0.005,0.01,0.03,0.2,0.5,1}'::float8[]) x;
+SELECT clv_value_tier(0.3, '{0.1,0.5}'), clv_value_tier(NULL);
+WITH v AS (SELECT g, CASE WHEN g <= 3 THEN 1000 ELSE 1000 - g END AS clv FROM generate_series(1, 200) g),
+t AS (SELECT clv, clv_value_tier(cume_dist() OVER (ORDER BY clv DESC)) AS tier FROM v)
+SELECT tier, count(*) AS customers, sum(clv) AS value,
+       round(sum(clv) / sum(sum(clv)) OVER (), 4) AS share_of_value
+FROM t GROUP BY tier ORDER BY min(clv) DESC;
+
+-- credibility: a tiny profile is pulled toward the grand mean, a big one is not
+CREATE TABLE profile_clv AS
+SELECT CASE WHEN g <= 3 THEN 'tiny' WHEN g <= 1003 THEN 'big' ELSE 'other' END AS profile,
+       CASE WHEN g <= 3 THEN 900 + g
+            WHEN g <= 1003 THEN 300 + (g * 7919 % 200)
+            ELSE 100 + (g * 104729 % 300) END::float8 AS clv
+FROM generate_series(1, 3003) g;
+CREATE TABLE groups AS
+SELECT profile, count(*) AS n, avg(clv) AS mean, var_samp(clv) AS variance
+FROM profile_clv GROUP BY profile;
+SELECT groups, customers, round(grand_mean::numeric, 2) AS grand_mean,
+       round(within_variance::numeric, 1) AS within_variance,
+       round(between_variance::numeric, 1) AS between_variance, round(k::numeric, 3) AS k
+FROM (SELECT (clv_credibility_prior(n, mean, variance)).* FROM groups) p;
+SELECT g.profile, g.n, round(g.mean::numeric, 1) AS raw_mean,
+       round(c.estimate::numeric, 1) AS estimate, round(c.weight::numeric, 4) AS weight,
+       round(c.lower_95::numeric, 1) AS lower_95, round(c.upper_95::numeric, 1) AS upper_95
+FROM groups g, (SELECT (clv_credibility_prior(n, mean, variance)).* FROM groups) p,
+     LATERAL clv_credible_mean(g.n, g.mean, p.grand_mean, p.within_variance, p.between_variance) c
+ORDER BY g.n;
+-- shrinkage in numbers: weight = n / (n + within/between)
+SELECT (clv_credible_mean(3, 900, 300, 10000, 100)).weight = 3.0 / (3 + 100) AS weight_formula;
+-- a profile never seen gets the prior, with the between-profile spread
+SELECT (clv_credible_mean(0, NULL, 200, 900, 100)).*;
+-- no spread between groups: everything is the prior
+SELECT (clv_credible_mean(50, 400, 200, 900, 0)).*;
+SELECT (clv_credibility_prior(n, mean, variance)).* FROM groups WHERE false;
+
+-- cohort retention from any orders table, odd identifiers included
+CREATE TABLE "Shop Orders" ("Customer Id" int, "Ordered At" timestamptz);
+INSERT INTO "Shop Orders" VALUES
+  (1, '2024-01-05'), (1, '2024-02-05'), (1, '2024-02-06'), (2, '2024-01-20'), (2, '2024-03-01'),
+  (3, '2024-02-10'), (3, '2025-02-01'), (4, NULL), (NULL, '2024-01-01');
+SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At');
+SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', 'quarter');
+SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', 'day');
+SELECT * FROM clv_cohort_retention('"Shop Orders"', 'customer id', 'Ordered At');
+SELECT * FROM clv_cohort_retention(NULL, 'Customer Id', 'Ordered At');
