@@ -272,33 +272,134 @@ ORDER BY clv DESC NULLS LAST, customer_id
 LIMIT 8;
 
 \echo
-\echo '== Regulars who have gone quiet =='
-\echo '   at least 4 repeat purchase days, and no order for longer than their'
-\echo '   mean gap + 3 standard deviations'
+\echo '== RFM segments =='
+\echo '   clv_rfm_breakpoints: quintiles of days since the last order, orders and'
+\echo '   net revenue; clv_rfm scores each customer 1-5 and names the segment'
+\echo '   from clv_rfm_standard_segments (first matching row wins)'
 \echo
-CREATE TEMP VIEW quiet AS
-SELECT customer_id, segment, s,
-       (s).age - (s).recency AS days_quiet
-FROM summaries
-WHERE (s).frequency >= 4
-  AND (s).age - (s).recency > (s).mean_gap + 3 * (s).gap_stddev;
+CREATE TEMP TABLE rfm_breakpoints AS SELECT clv_rfm_breakpoints(s) AS b FROM summaries;
+SELECT measure, round(b[i][1]::numeric, 2) AS "1|2", round(b[i][2]::numeric, 2) AS "2|3",
+       round(b[i][3]::numeric, 2) AS "3|4", round(b[i][4]::numeric, 2) AS "4|5"
+FROM rfm_breakpoints,
+     (VALUES (1, 'days since last order'), (2, 'orders'), (3, 'net revenue (EUR)')) m(i, measure);
 
-SELECT q.segment,
-       count(*) AS customers,
-       round(100.0 * count(*) / (SELECT count(*) FROM summaries x
-                                 WHERE x.segment = q.segment AND (x.s).frequency >= 4), 1)
-           AS "% of the segment's regulars",
-       round(sum((s).total_amount / greatest((s).age, 1) * 365.25)::numeric)
-           AS "what they spent per year (EUR)"
-FROM quiet q
-GROUP BY q.segment
-ORDER BY customers DESC;
+CREATE TEMP TABLE rfm AS
+SELECT p.customer_id, p.clv, r.*
+FROM predicted p, rfm_breakpoints, LATERAL clv_rfm(p.s, b) r;
 
-SELECT customer_id AS customer, segment, (s).purchase_days AS "purchase days",
-       round((s).total_amount::numeric, 2) AS "net total (EUR)",
-       round((s).mean_gap::numeric, 1) AS "usual gap",
-       (s).last_order AS "last order",
-       days_quiet::int AS "days quiet"
-FROM quiet
-ORDER BY (s).total_amount DESC, customer_id
+SELECT segment, count(*) AS customers,
+       round(avg(recency_days)) AS "days since last order",
+       round(avg(frequency)::numeric, 1) AS orders,
+       round(avg(monetary)::numeric, 2) AS "net revenue (EUR)",
+       round(avg(clv)::numeric, 2) AS "predicted CLV (EUR)",
+       round((100 * sum(clv) / sum(sum(clv)) OVER ())::numeric, 1) AS "% of predicted value"
+FROM rfm
+GROUP BY segment
+ORDER BY sum(clv) DESC;
+
+\echo
+\echo '== Value tiers by predicted CLV (the 80/20 view) =='
+\echo
+SELECT tier, count(*) AS customers,
+       round(min(clv)::numeric, 2) AS "from (EUR)",
+       round(sum(clv)::numeric) AS "predicted value (EUR)",
+       round((100 * sum(clv) / sum(sum(clv)) OVER ())::numeric, 1) AS "% of value"
+FROM (SELECT clv, clv_value_tier(cume_dist() OVER (ORDER BY clv DESC)) AS tier
+      FROM predicted WHERE clv IS NOT NULL) t
+GROUP BY tier
+ORDER BY min(clv) DESC;
+
+\echo
+\echo '== Declining customers, most value at risk first =='
+\echo '   clv_decline: gone quiet for their own rhythm, P(alive) low, fewer'
+\echo '   orders or less spend in the last 90 days than in the 90 days before'
+\echo '   and than in the same 90 days a year earlier'
+\echo
+CREATE TEMP TABLE windows AS
+SELECT customer_id,
+       count(*) FILTER (WHERE ordered_at > t - interval '90 days' AND amount >= 0) AS recent_orders,
+       count(*) FILTER (WHERE ordered_at <= t - interval '90 days' AND ordered_at > t - interval '180 days'
+                          AND amount >= 0) AS previous_orders,
+       count(*) FILTER (WHERE ordered_at <= t - interval '365 days' AND ordered_at > t - interval '455 days'
+                          AND amount >= 0) AS year_ago_orders,
+       coalesce(sum(amount) FILTER (WHERE ordered_at > t - interval '90 days'), 0)::float8 AS recent_spend,
+       coalesce(sum(amount) FILTER (WHERE ordered_at <= t - interval '90 days'
+                                      AND ordered_at > t - interval '180 days'), 0)::float8 AS previous_spend,
+       coalesce(sum(amount) FILTER (WHERE ordered_at <= t - interval '365 days'
+                                      AND ordered_at > t - interval '455 days'), 0)::float8 AS year_ago_spend
+FROM orders, (SELECT :'observation_end'::timestamptz AS t) e
+GROUP BY customer_id;
+
+CREATE TEMP TABLE decline AS
+SELECT p.customer_id, p.segment, p.s, d.*
+FROM predicted p JOIN windows w USING (customer_id), models,
+LATERAL clv_decline(p.s, models.bg, value => p.clv,
+                    recent_orders => w.recent_orders, previous_orders => w.previous_orders,
+                    year_ago_orders => w.year_ago_orders, recent_spend => w.recent_spend,
+                    previous_spend => w.previous_spend, year_ago_spend => w.year_ago_spend) d;
+
+SELECT reason, count(*) AS customers
+FROM decline, unnest(reasons) AS reason
+GROUP BY reason ORDER BY customers DESC;
+
+SELECT customer_id AS customer, segment, severity, round(value_at_risk::numeric) AS "at risk (EUR)",
+       alert
+FROM decline
+WHERE declining
+ORDER BY value_at_risk DESC NULLS LAST, customer_id
 LIMIT 8;
+
+\echo
+\echo '== Why CLV moved: the last 12 months against the 12 before =='
+\echo '   clv_business_kpis per year of orders; clv_change_drivers splits the'
+\echo '   change into order value, order frequency, lifespan and margin (Shapley:'
+\echo '   the parts add up to the change)'
+\echo
+CREATE TEMP TABLE yearly AS
+SELECT y.label, clv_business_kpis(q.s, y.retention_start, :margin) AS k
+FROM (VALUES ('previous year', :'observation_end'::timestamptz - interval '2 years',
+              :'observation_end'::timestamptz - interval '1 year',
+              (:'observation_end'::timestamptz - interval '6 months')::date - 365),
+             ('last year', :'observation_end'::timestamptz - interval '1 year',
+              :'observation_end'::timestamptz,
+              (:'observation_end'::timestamptz - interval '6 months')::date)) y(label, since, till, retention_start),
+LATERAL (SELECT clv_summary(o.ordered_at, o.amount::float8, y.till) AS s
+         FROM orders o WHERE o.ordered_at > y.since AND o.ordered_at <= y.till
+         GROUP BY o.customer_id) q
+GROUP BY y.label, y.retention_start;
+
+SELECT label AS period, (k).customers, round((k).avg_order_value::numeric, 2) AS "avg order",
+       round((k).purchase_frequency_per_year::numeric, 2) AS "orders/year",
+       round((k).lifespan_years::numeric, 2) AS lifespan, round((k).clv::numeric, 2) AS "CLV"
+FROM yearly ORDER BY label DESC;
+
+SELECT d.driver, round(d.before_value::numeric, 3) AS before, round(d.after_value::numeric, 3) AS after,
+       round(d.contribution::numeric, 2) AS "CLV change (EUR)",
+       round((100 * d.share_of_change)::numeric, 1) AS "% of the change"
+FROM (SELECT k FROM yearly WHERE label = 'previous year') a,
+     (SELECT k FROM yearly WHERE label = 'last year') b,
+     LATERAL clv_change_drivers(a.k, b.k) d;
+
+\echo
+\echo '== Seasonality: month-of-year index of net revenue =='
+\echo '   clv_seasonality: ratio to the centred 12-month moving average; 1.20'
+\echo '   means the month brings 20% more than the trend'
+\echo
+SELECT to_char(make_date(2000, m, 1), 'Mon') AS month, round(idx[m]::numeric, 2) AS index,
+       repeat('#', round(idx[m] * 20)::int) AS " "
+FROM (SELECT clv_seasonality(ordered_at::date, amount::float8) AS idx
+      FROM orders WHERE ordered_at <= :'observation_end') q,
+     generate_series(1, 12) m;
+
+\echo
+\echo '== Cohort retention: share of each quarter''s new customers buying N quarters later =='
+\echo
+SELECT to_char(cohort, 'YYYY-"Q"Q') AS cohort, max(cohort_customers) AS customers,
+       round(100 * max(retention) FILTER (WHERE period_number = 1)) AS "+1",
+       round(100 * max(retention) FILTER (WHERE period_number = 2)) AS "+2",
+       round(100 * max(retention) FILTER (WHERE period_number = 3)) AS "+3",
+       round(100 * max(retention) FILTER (WHERE period_number = 4)) AS "+4",
+       round(100 * max(retention) FILTER (WHERE period_number = 6)) AS "+6",
+       round(100 * max(retention) FILTER (WHERE period_number = 8)) AS "+8"
+FROM clv_cohort_retention('orders', 'customer_id', 'ordered_at', 'quarter')
+GROUP BY cohort ORDER BY cohort;
