@@ -310,6 +310,27 @@ GROUP BY tier
 ORDER BY min(clv) DESC;
 
 \echo
+\echo '== The expected CLV of a new customer, by segment and signup channel =='
+\echo '   predicted CLV of past customers with the same profile, shrunk toward the'
+\echo '   overall mean by credibility weight n / (n + k) (Buhlmann-Straub)'
+\echo
+CREATE TEMP TABLE profiles AS
+SELECT p.segment, c.signup_channel, count(*) AS n, avg(p.clv) AS mean, var_samp(p.clv) AS variance
+FROM predicted p JOIN customers c USING (customer_id)
+WHERE p.clv IS NOT NULL
+GROUP BY p.segment, c.signup_channel;
+
+SELECT pr.segment, pr.signup_channel AS "signup channel", pr.n AS customers,
+       round(pr.mean::numeric, 2) AS "raw mean", round(e.estimate::numeric, 2) AS "expected CLV",
+       round(e.weight::numeric, 3) AS weight,
+       format('%s .. %s', round(e.lower_95::numeric, 2), round(e.upper_95::numeric, 2)) AS "95% interval"
+FROM profiles pr,
+     (SELECT (clv_credibility_prior(n, mean, variance)).* FROM profiles) k,
+     LATERAL clv_credible_mean(pr.n, pr.mean, k.grand_mean, k.within_variance, k.between_variance) e
+WHERE pr.segment = 'enterprise'
+ORDER BY e.estimate DESC;
+
+\echo
 \echo '== Declining customers, most value at risk first =='
 \echo '   clv_decline: gone quiet for their own rhythm, P(alive) low, fewer'
 \echo '   orders or less spend in the last 90 days than in the 90 days before'
