@@ -25,6 +25,9 @@ ALTER TABLE serial_summaries SET (parallel_workers = 2);
 ANALYZE serial_summaries;
 CREATE TABLE serial_kpis AS
 SELECT clv_business_kpis(s, '2025-01-01', 0.3) AS k FROM serial_summaries;
+CREATE TABLE serial_segments AS
+SELECT (SELECT clv_rfm_breakpoints(s) FROM serial_summaries) AS breakpoints,
+       (SELECT clv_seasonality(ordered_at::date, amount) FROM par_orders) AS seasonality;
 
 -- parallel, forced
 SET max_parallel_workers_per_gather = 2;
@@ -58,5 +61,10 @@ SELECT (SELECT clv_summary(ordered_at, amount, '2026-01-01') FROM par_orders)
 SELECT (SELECT clv_business_kpis(s, '2025-01-01', 0.3) FROM serial_summaries)
        = (SELECT k FROM serial_kpis) AS business_same;
 
+-- RFM breakpoints and the seasonal index: the same bits
+SELECT (SELECT clv_rfm_breakpoints(s) FROM serial_summaries) = breakpoints AS rfm_same,
+       (SELECT clv_seasonality(ordered_at::date, amount) FROM par_orders) = seasonality AS seasonality_same
+FROM serial_segments;
+
 RESET parallel_leader_participation;
-DROP TABLE par_orders, serial_summaries, serial_date_summaries, serial_kpis;
+DROP TABLE par_orders, serial_summaries, serial_date_summaries, serial_kpis, serial_segments;

@@ -2,7 +2,7 @@
 -- ships them) and combined, equal the single-table result exactly.
 \ir include/prologue.psql
 BEGIN;
-SELECT plan(8);
+SELECT plan(14);
 SET LOCAL TimeZone = 'Europe/Paris';
 
 CREATE SCHEMA tap;
@@ -15,6 +15,18 @@ CREATE AGGREGATE tap.business_state(clv_summary, date) (
     SFUNC = clv_business_transfn, STYPE = bigint[], COMBINEFUNC = clv_business_combine);
 CREATE AGGREGATE tap.business_merge(bigint[]) (
     SFUNC = clv_business_combine, STYPE = bigint[], FINALFUNC = clv_business_final);
+CREATE AGGREGATE tap.rfm_state(clv_summary) (
+    SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[], COMBINEFUNC = clv_rfm_breakpoints_combine);
+CREATE AGGREGATE tap.rfm_merge(bigint[]) (
+    SFUNC = clv_rfm_breakpoints_combine, STYPE = bigint[], FINALFUNC = clv_rfm_breakpoints_final);
+CREATE AGGREGATE tap.season_state(date, float8) (
+    SFUNC = clv_seasonality_transfn, STYPE = bigint[], COMBINEFUNC = clv_seasonality_combine);
+CREATE AGGREGATE tap.season_merge(bigint[]) (
+    SFUNC = clv_seasonality_combine, STYPE = bigint[], FINALFUNC = clv_seasonality_final);
+CREATE AGGREGATE tap.credibility_state(bigint, float8, float8) (
+    SFUNC = clv_credibility_transfn, STYPE = float8[], COMBINEFUNC = clv_credibility_combine);
+CREATE AGGREGATE tap.credibility_merge(float8[]) (
+    SFUNC = clv_credibility_combine, STYPE = float8[], FINALFUNC = clv_credibility_final);
 
 CREATE TABLE tap.orders AS
 SELECT i, (i * 7919) % 3000 AS customer_id,
@@ -72,6 +84,40 @@ SELECT is((SELECT tap.business_merge(state_text::bigint[])
                  FROM tap.whole GROUP BY customer_id % 4) q),
           (SELECT clv_business_kpis(s, '2025-01-01') FROM tap.whole),
           'clv_business_kpis shard states combine to the single-table result');
+
+-- RFM breakpoints: exact quantiles, so shards must give the same breakpoints
+SELECT is((SELECT tap.rfm_merge(state_text::bigint[] ORDER BY shard DESC)
+           FROM (SELECT customer_id % 3 AS shard, (tap.rfm_state(s))::text AS state_text
+                 FROM tap.whole GROUP BY customer_id % 3) q),
+          (SELECT clv_rfm_breakpoints(s) FROM tap.whole),
+          'clv_rfm_breakpoints shard states combine to the single-table breakpoints');
+
+-- seasonality: shards by row cover different month ranges; sums are exact
+SELECT is((SELECT tap.season_merge(state_text::bigint[] ORDER BY shard DESC)
+           FROM (SELECT i % 3 AS shard, (tap.season_state(ordered_at::date, amount))::text AS state_text
+                 FROM tap.orders WHERE i % 3 <> 0 OR ordered_at < '2023-01-01'
+                 GROUP BY i % 3) q),
+          (SELECT clv_seasonality(ordered_at::date, amount) FROM tap.orders
+           WHERE i % 3 <> 0 OR ordered_at < '2023-01-01'),
+          'clv_seasonality shard states with different month spans combine to the single-table index');
+
+-- credibility: float8 sums, so equal to rounding, not bit for bit
+SELECT ok((SELECT abs((tap.credibility_merge(state_text::float8[])).between_variance
+                      - (SELECT (clv_credibility_prior(n, m, v)).between_variance
+                         FROM (SELECT customer_id % 5 AS g, count(*) AS n, avg((s).total_amount) AS m,
+                                      var_samp((s).total_amount) AS v FROM tap.whole GROUP BY 1) x))
+           FROM (SELECT g % 2 AS shard, (tap.credibility_state(n, m, v))::text AS state_text
+                 FROM (SELECT customer_id % 5 AS g, count(*) AS n, avg((s).total_amount) AS m,
+                              var_samp((s).total_amount) AS v FROM tap.whole GROUP BY 1) x
+                 GROUP BY g % 2) q) < 1e-6,
+          'clv_credibility_prior shard states combine to the single-table prior');
+
+SELECT throws_ok($$SELECT clv_rfm_breakpoints_final(ARRAY[289043534337, 5, 2, 1, 1, 1]::bigint[])$$,
+                 '22023', 'invalid clv_rfm_breakpoints state', 'an RFM state claiming more customers than it holds is refused');
+SELECT throws_ok($$SELECT clv_seasonality_final(ARRAY[289043533057, 24000, 3, 0, 0]::bigint[])$$,
+                 '22023', 'invalid clv_seasonality state', 'a seasonality state shorter than its month count is refused');
+SELECT throws_ok($$SELECT clv_rfm_breakpoints_final(ARRAY[289043534337, 5, 1, 0, 9218868437227405312, 0]::bigint[])$$,
+                 '22023', 'invalid clv_rfm_breakpoints state', 'an RFM state holding infinity is refused');
 
 -- a state damaged in transit is refused, not trusted
 SELECT throws_ok($$SELECT clv_summary_final(array_append(state_text::bigint[], 1)) FROM tap.shard_states LIMIT 1$$,
