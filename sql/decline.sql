@@ -154,3 +154,5 @@ SELECT clv_seasonality(d::date, 0) FROM generate_series('2021-01-01'::date, '202
 SELECT clv_seasonality(d, v) FROM (VALUES ('2021-01-01'::date, NULL::float8), (NULL, 1)) x(d, v);
 SELECT clv_seasonality('infinity'::date, 1);
 SELECT clv_seasonality('2021-01-01'::date, 'NaN');
+
+DROP TABLE orders, summaries, m, published, biz, kpis;

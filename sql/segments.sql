@@ -131,3 +131,5 @@ SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At',
 SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', 'day');
 SELECT * FROM clv_cohort_retention('"Shop Orders"', 'customer id', 'Ordered At');
 SELECT * FROM clv_cohort_retention(NULL, 'Customer Id', 'Ordered At');
+
+DROP TABLE customers, bp, my_map, bad_map, orders, summaries, profile_clv, groups, "Shop Orders";
