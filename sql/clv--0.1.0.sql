@@ -781,6 +781,7 @@ CREATE FUNCTION @extschema@.clv_change_drivers(
 RETURNS TABLE (driver text, before_value float8, after_value float8,
                contribution float8, share_of_change float8)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     b float8[] := ARRAY[before.avg_order_value, before.purchase_frequency_per_year,

@@ -302,8 +302,8 @@ clv_decline(PG_FUNCTION_ARGS)
 				dropped(recent, previous, have_year_ago, year_ago, drop))
 			{
 				reasons[nreasons++] = CStringGetTextDatum("ordering_less");
-				appendStringInfo(&alert, "%s%.0f orders against %.0f in the previous window",
-								 sep, recent, previous);
+				appendStringInfo(&alert, "%s%.0f order%s against %.0f in the previous window",
+								 sep, recent, recent == 1 ? "" : "s", previous);
 				if (have_year_ago)
 					appendStringInfo(&alert, " and %.0f a year earlier", year_ago);
 			}

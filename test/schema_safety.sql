@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 RESET client_min_messages;
 BEGIN;
-SELECT plan(6);
+SELECT plan(12);
 SET LOCAL client_min_messages = warning;
 DROP EXTENSION IF EXISTS clv;
 CREATE SCHEMA analytics;
@@ -23,7 +23,20 @@ SELECT analytics.clv_simple(100, 10, 5) AS simple,
         FROM (VALUES ('2025-01-01'::timestamptz), ('2025-01-05')) v(t)) AS frequency,
        (SELECT (analytics.clv_business_kpis(s, '2025-01-03')).customers
         FROM (SELECT analytics.clv_summary(t, 1, '2025-02-01') AS s
-              FROM (VALUES ('2025-01-01'::timestamptz), ('2025-01-05')) v(t)) q) AS customers;
+              FROM (VALUES ('2025-01-01'::timestamptz), ('2025-01-05')) v(t)) q) AS customers,
+       analytics.clv_rfm_segment(5, 5, 5) AS segment,
+       (analytics.clv_rfm(10, 3, 100, '{{5,20},{2,4},{50,200}}')).rfm_cell AS rfm_cell,
+       analytics.clv_value_tier(0.03) AS tier,
+       (SELECT (analytics.clv_credibility_prior(n, m, v)).groups
+        FROM (VALUES (10::bigint, 5::float8, 1::float8), (20, 7, 2)) g(n, m, v)) AS groups,
+       (analytics.clv_credible_mean(10, 5, 6, 1, 1)).weight AS weight,
+       (SELECT sum(contribution) FROM analytics.clv_change_drivers(
+            ROW(1,1,1,50,4,1,NULL,NULL,1,1,1,1,2,2,0.4,160)::analytics.clv_business_kpis,
+            ROW(1,1,1,45,3,1,NULL,NULL,1,1,1,1,2,2,0.4,108)::analytics.clv_business_kpis)) AS change;
+CREATE TEMP TABLE cohort_orders (customer int, day date);
+INSERT INTO cohort_orders VALUES (1, '2025-01-01'), (1, '2025-02-01');
+CREATE TEMP TABLE observed_cohorts AS
+SELECT * FROM analytics.clv_cohort_retention('cohort_orders', 'customer', 'day');
 -- pgTAP itself needs public on the path
 SET LOCAL search_path = public;
 
@@ -31,6 +44,18 @@ SELECT is((SELECT simple FROM observed), 5000::float8, 'scalar functions work wi
 SELECT is((SELECT frequency FROM observed), 1,
           'the summary aggregate works with an empty search_path and ignores public.clv_summary_final');
 SELECT is((SELECT customers FROM observed), 1::bigint, 'the business aggregate works with an empty search_path');
+SELECT is((SELECT segment FROM observed), 'Champions',
+          'the default segment map is found in the extension''s schema');
+SELECT is((SELECT rfm_cell FROM observed), 222, 'clv_rfm works with an empty search_path');
+SELECT is((SELECT tier FROM observed), 'top 5%', 'SQL-language functions work with an empty search_path');
+SELECT is((SELECT groups FROM observed), 2::bigint, 'the SQL-language credibility aggregate works with an empty search_path');
+SELECT is((SELECT change FROM observed), -52::float8, 'the PL/pgSQL drivers function works with an empty search_path');
+SELECT is((SELECT count(*) FROM pg_depend d
+           JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+           WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
+             AND p.prokind <> 'a' AND p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
+             AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)),
+          0::bigint, 'every SQL and PL/pgSQL function pins its search_path');
 SELECT is((SELECT count(*) FROM pg_depend d
            JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
            WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
