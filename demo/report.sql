@@ -311,8 +311,9 @@ ORDER BY min(clv) DESC;
 
 \echo
 \echo '== The expected CLV of a new customer, by segment and signup channel =='
-\echo '   predicted CLV of past customers with the same profile, shrunk toward the'
-\echo '   overall mean by credibility weight n / (n + k) (Buhlmann-Straub)'
+\echo '   predicted CLV of past customers with the same profile: each segment shrunk'
+\echo '   toward the whole base, each channel toward its segment, by credibility'
+\echo '   weight n / (n + k) (Buhlmann-Straub)'
 \echo
 CREATE TEMP TABLE profiles AS
 SELECT p.segment, c.signup_channel, count(*) AS n, avg(p.clv) AS mean, var_samp(p.clv) AS variance
@@ -320,13 +321,33 @@ FROM predicted p JOIN customers c USING (customer_id)
 WHERE p.clv IS NOT NULL
 GROUP BY p.segment, c.signup_channel;
 
+-- level 1: each segment shrunk toward the whole base
+CREATE TEMP TABLE segment_estimates AS
+SELECT s.segment, e.estimate
+FROM (SELECT segment, sum(n) AS n, sum(n * mean) / sum(n) AS mean,
+             -- pooled variance of the segment's customers
+             (sum((n - 1) * coalesce(variance, 0)) + sum(n * mean * mean)
+              - sum(n * mean) ^ 2 / sum(n)) / (sum(n) - 1) AS variance
+      FROM profiles GROUP BY segment) s,
+     (SELECT (clv_credibility_prior(n::bigint, mean, variance)).*
+      FROM (SELECT segment, sum(n) AS n, sum(n * mean) / sum(n) AS mean,
+                   (sum((n - 1) * coalesce(variance, 0)) + sum(n * mean * mean)
+                    - sum(n * mean) ^ 2 / sum(n)) / (sum(n) - 1) AS variance
+            FROM profiles GROUP BY segment) q) k,
+     LATERAL clv_credible_mean(s.n::bigint, s.mean, k.grand_mean, k.within_variance, k.between_variance) e;
+
+-- level 2: each signup channel within a segment shrunk toward its segment
 SELECT pr.segment, pr.signup_channel AS "signup channel", pr.n AS customers,
-       round(pr.mean::numeric, 2) AS "raw mean", round(e.estimate::numeric, 2) AS "expected CLV",
+       round(pr.mean::numeric, 2) AS "raw mean",
+       round(se.estimate::numeric, 2) AS "segment estimate",
+       round(e.estimate::numeric, 2) AS "expected CLV",
        round(e.weight::numeric, 3) AS weight,
        format('%s .. %s', round(e.lower_95::numeric, 2), round(e.upper_95::numeric, 2)) AS "95% interval"
-FROM profiles pr,
-     (SELECT (clv_credibility_prior(n, mean, variance)).* FROM profiles) k,
-     LATERAL clv_credible_mean(pr.n, pr.mean, k.grand_mean, k.within_variance, k.between_variance) e
+FROM profiles pr
+JOIN segment_estimates se USING (segment)
+JOIN (SELECT segment, (clv_credibility_prior(n, mean, variance)).* FROM profiles GROUP BY segment) k
+     USING (segment),
+LATERAL clv_credible_mean(pr.n, pr.mean, se.estimate, k.within_variance, k.between_variance) e
 WHERE pr.segment = 'enterprise'
 ORDER BY e.estimate DESC;
 
@@ -371,6 +392,23 @@ ORDER BY value_at_risk DESC NULLS LAST, customer_id
 LIMIT 8;
 
 \echo
+\echo '== CLV over time: the trailing 12 months at each quarter end =='
+\echo
+SELECT q.quarter_end AS "12 months to", (k).customers, round((k).avg_order_value::numeric, 2) AS "avg order",
+       round((k).purchase_frequency_per_year::numeric, 2) AS "orders/year",
+       round(100 * (k).annual_retention_rate::numeric, 1) AS "retention %",
+       round((k).lifespan_years::numeric, 2) AS lifespan, round((k).clv::numeric, 2) AS "CLV"
+FROM (SELECT (q_start + interval '3 months' - interval '1 day')::date AS quarter_end
+      FROM generate_series(date_trunc('quarter', :'observation_end'::timestamptz) - interval '21 months',
+                           date_trunc('quarter', :'observation_end'::timestamptz), interval '3 months') q_start) q,
+LATERAL (SELECT clv_business_kpis(s, q.quarter_end - 182, :margin) AS k
+         FROM (SELECT clv_summary(o.ordered_at::date, o.amount::float8, q.quarter_end) AS s
+               FROM orders o
+               WHERE o.ordered_at::date > q.quarter_end - 365 AND o.ordered_at::date <= q.quarter_end
+               GROUP BY o.customer_id) c) kp
+ORDER BY q.quarter_end;
+
+\echo
 \echo '== Why CLV moved: the last 12 months against the 12 before =='
 \echo '   clv_business_kpis per year of orders; clv_change_drivers splits the'
 \echo '   change into order value, order frequency, lifespan and margin (Shapley:'
@@ -411,6 +449,21 @@ SELECT to_char(make_date(2000, m, 1), 'Mon') AS month, round(idx[m]::numeric, 2)
 FROM (SELECT clv_seasonality(ordered_at::date, amount::float8) AS idx
       FROM orders WHERE ordered_at <= :'observation_end') q,
      generate_series(1, 12) m;
+
+\echo '   the last 12 months: revenue as booked, divided by the month''s index,'
+\echo '   and against the same month a year earlier'
+\echo
+SELECT to_char(m.month, 'YYYY-MM') AS month, round(m.revenue) AS "revenue (EUR)",
+       round(m.revenue / idx[extract(month FROM m.month)::int]) AS "seasonally adjusted",
+       round((100 * (m.revenue / y.revenue - 1))::numeric, 1) AS "vs a year earlier %"
+FROM (SELECT clv_seasonality(ordered_at::date, amount::float8) AS idx
+      FROM orders WHERE ordered_at <= :'observation_end') si,
+     (SELECT date_trunc('month', ordered_at)::date AS month, sum(amount)::float8 AS revenue
+      FROM orders GROUP BY 1) m
+     JOIN (SELECT date_trunc('month', ordered_at)::date AS month, sum(amount)::float8 AS revenue
+           FROM orders GROUP BY 1) y ON y.month = (m.month - interval '1 year')::date
+WHERE m.month > (:'observation_end'::timestamptz - interval '1 year')::date
+ORDER BY m.month;
 
 \echo
 \echo '== Cohort retention: share of each quarter''s new customers buying N quarters later =='
