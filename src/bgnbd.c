@@ -61,22 +61,22 @@ clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS)
 Datum
 clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader summary;
+	ClvSummaryRow summary;
 	double		penalizer = clv_penalizer_arg(fcinfo, 2);
+	double		x,
+				t_x,
+				T;
 
-	if (PG_ARGISNULL(1) ||
-		clv_summary_field_is_null(summary = PG_GETARG_HEAPTUPLEHEADER(1), CLV_SUMMARY_FREQUENCY))
+	if (!PG_ARGISNULL(1))
+		clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	if (PG_ARGISNULL(1) || !clv_summary_history(&summary, &x, &t_x, &T))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES,
-						DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
-						DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
-						DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)),
-						penalizer,
-						clv_interval_usecs(DatumGetIntervalP(clv_summary_field(summary, CLV_SUMMARY_TIME_UNIT))));
+	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES, x, t_x, T, penalizer,
+							clv_interval_usecs(DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT))));
 }
 
 /* ---- the likelihood ---- */
@@ -379,7 +379,10 @@ clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	if (!clv_summary_history(PG_GETARG_HEAPTUPLEHEADER(1), &x, &t_x, &T))
+	ClvSummaryRow summary;
+
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
 }
@@ -391,7 +394,10 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	if (!clv_summary_history(PG_GETARG_HEAPTUPLEHEADER(2), &x, &t_x, &T))
+	ClvSummaryRow summary;
+
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(2), &summary);
+	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }

@@ -53,7 +53,7 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext;
 	ArrayType  *state;
 	int64	   *s;
-	HeapTupleHeader summary;
+	ClvSummaryRow summary;
 	DateADT		retention_start;
 	double		margin = 1.0;
 	DateADT		end_day;
@@ -81,8 +81,8 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 		clv_check_fraction(margin, "gross_margin");
 	}
 
-	summary = PG_GETARG_HEAPTUPLEHEADER(1);
-	end_day = clv_summary_date(summary, CLV_SUMMARY_OBSERVATION_END);
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	end_day = clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END);
 	if (DATE_NOT_FINITE(retention_start) || retention_start > end_day)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -119,13 +119,13 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	/* a customer with refunds only still moves revenue */
 	clv_money_store(s + B_REVENUE,
 					clv_money_add(clv_money_load(s + B_REVENUE),
-								  clv_money_from_float8(DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_TOTAL_AMOUNT)),
+								  clv_money_from_float8(DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_TOTAL_AMOUNT)),
 														"total_amount")));
-	if (!clv_summary_field_is_null(summary, CLV_SUMMARY_FIRST_ORDER))
+	if (!summary.nulls[CLV_SUMMARY_FIRST_ORDER])
 	{
-		DateADT		first_day = clv_summary_date(summary, CLV_SUMMARY_FIRST_ORDER);
-		DateADT		last_day = clv_summary_date(summary, CLV_SUMMARY_LAST_ORDER);
-		int64		orders = DatumGetInt64(clv_summary_field(summary, CLV_SUMMARY_ORDERS));
+		DateADT		first_day = clv_summary_get_date(&summary, CLV_SUMMARY_FIRST_ORDER);
+		DateADT		last_day = clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
+		int64		orders = DatumGetInt64(clv_summary_get(&summary, CLV_SUMMARY_ORDERS));
 
 		if (last_day < first_day || last_day > end_day || orders < 1)
 			ereport(ERROR,

@@ -174,7 +174,7 @@ append_span(StringInfo out, double days)
 Datum
 clv_decline(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader summary;
+	ClvSummaryRow summary;
 	TupleDesc	desc;
 	Datum		values[F_NFIELDS];
 	bool		nulls[F_NFIELDS];
@@ -200,17 +200,17 @@ clv_decline(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(A_SUMMARY))
 		PG_RETURN_NULL();
-	summary = PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY);
-	if (!clv_summary_history(summary, &x, &t_x, &T))
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
+	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "clv_decline must return a composite type");
 
 	memset(nulls, true, sizeof(nulls));
 	initStringInfo(&alert);
-	first = clv_summary_date(summary, CLV_SUMMARY_FIRST_ORDER);
-	last = clv_summary_date(summary, CLV_SUMMARY_LAST_ORDER);
-	end = clv_summary_date(summary, CLV_SUMMARY_OBSERVATION_END);
+	first = clv_summary_get_date(&summary, CLV_SUMMARY_FIRST_ORDER);
+	last = clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
+	end = clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END);
 	silent = (double) end - last;
 	values[F_DAYS_SILENT] = Int32GetDatum((int32) silent);
 	nulls[F_DAYS_SILENT] = false;
@@ -235,9 +235,9 @@ clv_decline(PG_FUNCTION_ARGS)
 		mean_gap = ((double) last - first) / x;
 		if (x >= 2)
 		{
-			Interval   *unit = DatumGetIntervalP(clv_summary_field(summary, CLV_SUMMARY_TIME_UNIT));
+			Interval   *unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
 			double		unit_days = (double) clv_interval_usecs(unit) / USECS_PER_DAY;
-			double		sd = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_GAP_STDDEV)) * unit_days;
+			double		sd = DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_GAP_STDDEV)) * unit_days;
 
 			cv2 = ((x - 1) * (sd * sd) / (mean_gap * mean_gap) + 2) / (x + 1);
 		}

@@ -62,17 +62,18 @@ Datum
 clv_fit_gammagamma_summary_transfn(PG_FUNCTION_ARGS)
 {
 	double		penalizer = clv_penalizer_arg(fcinfo, 2);
-	HeapTupleHeader summary;
+	ClvSummaryRow summary;
 
-	if (PG_ARGISNULL(1) ||
-		clv_summary_field_is_null(summary = PG_GETARG_HEAPTUPLEHEADER(1), CLV_SUMMARY_FREQUENCY))
+	if (!PG_ARGISNULL(1))
+		clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	if (PG_ARGISNULL(1) || summary.nulls[CLV_SUMMARY_FREQUENCY])
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	return spend_add(fcinfo, DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
-					 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_MONETARY)), penalizer);
+	return spend_add(fcinfo, DatumGetInt32(clv_summary_get(&summary, CLV_SUMMARY_FREQUENCY)),
+					 DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)), penalizer);
 }
 
 /* total log-likelihood and its gradient in (p, q, gamma); t_x holds m */
@@ -167,11 +168,12 @@ clv_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 Datum
 clv_gammagamma_expected_spend_summary(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(1);
+	ClvSummaryRow summary;
 
-	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	if (summary.nulls[CLV_SUMMARY_FREQUENCY])
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_gammagamma_expected(clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA),
-											 DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
-									DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_MONETARY))));
+											 DatumGetInt32(clv_summary_get(&summary, CLV_SUMMARY_FREQUENCY)),
+											 DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY))));
 }

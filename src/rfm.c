@@ -184,14 +184,17 @@ clv_rfm_breakpoints_transfn(PG_FUNCTION_ARGS)
  * purchases.
  */
 static bool
-summary_measures(HeapTupleHeader summary, double *v)
+summary_measures(HeapTupleHeader header, double *v)
 {
-	if (clv_summary_field_is_null(summary, CLV_SUMMARY_LAST_ORDER))
+	ClvSummaryRow summary;
+
+	clv_summary_read(header, &summary);
+	if (summary.nulls[CLV_SUMMARY_LAST_ORDER])
 		return false;
-	v[0] = (double) clv_summary_date(summary, CLV_SUMMARY_OBSERVATION_END) -
-		clv_summary_date(summary, CLV_SUMMARY_LAST_ORDER);
-	v[1] = (double) DatumGetInt64(clv_summary_field(summary, CLV_SUMMARY_ORDERS));
-	v[2] = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_TOTAL_AMOUNT));
+	v[0] = (double) clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END) -
+		clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
+	v[1] = (double) DatumGetInt64(clv_summary_get(&summary, CLV_SUMMARY_ORDERS));
+	v[2] = DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_TOTAL_AMOUNT));
 	return true;
 }
 

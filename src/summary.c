@@ -817,40 +817,49 @@ clv_summary_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(summary_result_desc(fcinfo), values, nulls)));
 }
 
-/* Reading a summary given as input; a summary can be typed in, so fields are checked. */
-bool
-clv_summary_field_is_null(HeapTupleHeader summary, ClvSummaryField field)
+/*
+ * Reading a summary given as input.  The composite is deformed once (looking
+ * its fields up one by one costs a type-cache lookup each); a summary can be
+ * typed in, so the getters check what they return.
+ */
+void
+clv_summary_read(HeapTupleHeader summary, ClvSummaryRow *row)
 {
-	bool		isnull;
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(summary),
+												 HeapTupleHeaderGetTypMod(summary));
+	HeapTupleData tuple;
 
-	(void) GetAttributeByNum(summary, field + 1, &isnull);
-	return isnull;
+	if (tupdesc->natts != CLV_SUMMARY_NFIELDS)
+		elog(ERROR, "clv_summary has %d fields, expected %d", tupdesc->natts, CLV_SUMMARY_NFIELDS);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(summary);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = summary;
+	heap_deform_tuple(&tuple, tupdesc, row->values, row->nulls);
+	ReleaseTupleDesc(tupdesc);
 }
 
+/* in the order of ClvSummaryField, for messages */
+static const char *const summary_field_names[CLV_SUMMARY_NFIELDS] = {
+	"first_order", "last_order", "observation_end", "orders", "refunds", "purchase_days",
+	"total_amount", "refunded_amount", "avg_order_value", "frequency", "recency", "age",
+	"monetary", "mean_gap", "gap_stddev", "time_unit"
+};
+
 Datum
-clv_summary_field(HeapTupleHeader summary, ClvSummaryField field)
+clv_summary_get(const ClvSummaryRow *row, ClvSummaryField field)
 {
-	bool		isnull;
-	Datum		value = GetAttributeByNum(summary, field + 1, &isnull);
-
-	if (isnull)
-	{
-		TupleDesc	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(summary),
-													 HeapTupleHeaderGetTypMod(summary));
-		char	   *name = pstrdup(NameStr(TupleDescAttr(tupdesc, field)->attname));
-
-		ReleaseTupleDesc(tupdesc);
+	if (row->nulls[field])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("summary has no %s", name)));
-	}
-	return value;
+				 errmsg("summary has no %s", summary_field_names[field])));
+	return row->values[field];
 }
 
 DateADT
-clv_summary_date(HeapTupleHeader summary, ClvSummaryField field)
+clv_summary_get_date(const ClvSummaryRow *row, ClvSummaryField field)
 {
-	DateADT		value = DatumGetDateADT(clv_summary_field(summary, field));
+	DateADT		value = DatumGetDateADT(clv_summary_get(row, field));
 
 	if (DATE_NOT_FINITE(value))
 		ereport(ERROR,
@@ -861,12 +870,12 @@ clv_summary_date(HeapTupleHeader summary, ClvSummaryField field)
 
 /* A summary without purchases (refunds only) has no BTYD history: false. */
 bool
-clv_summary_history(HeapTupleHeader summary, double *x, double *t_x, double *T)
+clv_summary_history(const ClvSummaryRow *row, double *x, double *t_x, double *T)
 {
-	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+	if (row->nulls[CLV_SUMMARY_FREQUENCY])
 		return false;
-	*x = DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY));
-	*t_x = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY));
-	*T = DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE));
+	*x = DatumGetInt32(clv_summary_get(row, CLV_SUMMARY_FREQUENCY));
+	*t_x = DatumGetFloat8(clv_summary_get(row, CLV_SUMMARY_RECENCY));
+	*T = DatumGetFloat8(clv_summary_get(row, CLV_SUMMARY_AGE));
 	return true;
 }

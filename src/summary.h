@@ -32,9 +32,16 @@ typedef enum ClvSummaryField
 	CLV_SUMMARY_NFIELDS
 } ClvSummaryField;
 
-extern bool clv_summary_field_is_null(HeapTupleHeader summary, ClvSummaryField field);
-extern Datum clv_summary_field(HeapTupleHeader summary, ClvSummaryField field);
-extern DateADT clv_summary_date(HeapTupleHeader summary, ClvSummaryField field);
-extern bool clv_summary_history(HeapTupleHeader summary, double *x, double *t_x, double *T);
+/* a summary's fields, deformed once by clv_summary_read */
+typedef struct ClvSummaryRow
+{
+	Datum		values[CLV_SUMMARY_NFIELDS];
+	bool		nulls[CLV_SUMMARY_NFIELDS];
+} ClvSummaryRow;
+
+extern void clv_summary_read(HeapTupleHeader summary, ClvSummaryRow *row);
+extern Datum clv_summary_get(const ClvSummaryRow *row, ClvSummaryField field);
+extern DateADT clv_summary_get_date(const ClvSummaryRow *row, ClvSummaryField field);
+extern bool clv_summary_history(const ClvSummaryRow *row, double *x, double *t_x, double *T);
 
 #endif							/* CLV_SUMMARY_H */

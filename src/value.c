@@ -87,13 +87,17 @@ clv_predicted_value(PG_FUNCTION_ARGS)
 Datum
 clv_predicted_value_summary(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader summary = PG_GETARG_HEAPTUPLEHEADER(2);
+	ClvSummaryRow summary;
+	double		x,
+				t_x,
+				T;
 	Interval   *period = PG_GETARG_INTERVAL_P(5);
 	Interval   *unit;
 	double		period_usecs;
 	double		unit_usecs;
 
-	if (clv_summary_field_is_null(summary, CLV_SUMMARY_FREQUENCY))
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(2), &summary);
+	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	if (period->month != 0)
 		ereport(ERROR,
@@ -101,7 +105,7 @@ clv_predicted_value_summary(PG_FUNCTION_ARGS)
 				 errmsg("period must not contain months or years"),
 				 errdetail("Months and years have no fixed length in days."),
 				 errhint("Use a fixed length such as '30 days' or '365 days'.")));
-	unit = DatumGetIntervalP(clv_summary_field(summary, CLV_SUMMARY_TIME_UNIT));
+	unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
 	period_usecs = (double) period->day * USECS_PER_DAY + period->time;
 	unit_usecs = (double) unit->day * USECS_PER_DAY + unit->time;
 	if (!(period_usecs > 0) || !(unit_usecs > 0))
@@ -109,10 +113,8 @@ clv_predicted_value_summary(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("period and the summary's time_unit must be positive")));
 	PG_RETURN_FLOAT8(predicted_value(fcinfo,
-									 DatumGetInt32(clv_summary_field(summary, CLV_SUMMARY_FREQUENCY)),
-									 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_RECENCY)),
-									 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_AGE)),
-									 DatumGetFloat8(clv_summary_field(summary, CLV_SUMMARY_MONETARY)),
+									 x, t_x, T,
+									 DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)),
 									 PG_GETARG_INT32(3), PG_GETARG_FLOAT8(4),
 									 period_usecs / unit_usecs, PG_GETARG_FLOAT8(6)));
 }
