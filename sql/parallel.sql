@@ -66,5 +66,10 @@ SELECT (SELECT clv_rfm_breakpoints(s) FROM serial_summaries) = breakpoints AS rf
        (SELECT clv_seasonality(ordered_at::date, amount) FROM par_orders) = seasonality AS seasonality_same
 FROM serial_segments;
 
+-- a temporary segment map cannot be read by a parallel query: a clear error
+CREATE TEMP TABLE temp_segments AS SELECT * FROM clv_rfm_standard_segments;
+SELECT count(clv_rfm_segment((1 + customer_id % 5)::int, (1 + customer_id % 3)::int, (1 + customer_id % 4)::int, 'temp_segments'))
+FROM par_orders;
+
 RESET parallel_leader_participation;
 DROP TABLE par_orders, serial_summaries, serial_date_summaries, serial_kpis, serial_segments;

@@ -47,6 +47,17 @@ enum
 	B_LENGTH
 };
 
+/* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
+static ArrayType *
+business_header_checked(Datum datum)
+{
+	ArrayType  *state = clv_state_checked(datum, BUSINESS_MAGIC, B_LENGTH, BUSINESS_NAME);
+
+	if (clv_state_length(state) != B_LENGTH)
+		clv_state_corrupt(BUSINESS_NAME, "The array has the wrong length.");
+	return state;
+}
+
 Datum
 clv_business_transfn(PG_FUNCTION_ARGS)
 {
@@ -101,7 +112,7 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		state = PG_GETARG_ARRAYTYPE_P(0);
+		state = business_header_checked(PG_GETARG_DATUM(0));
 		s = clv_state_data(state);
 		if (s[B_END_DAY] != end_day)
 			ereport(ERROR,
@@ -148,12 +159,10 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 static ArrayType *
 business_get_checked(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = clv_state_get(fcinfo, argno, BUSINESS_MAGIC, B_LENGTH, BUSINESS_NAME);
+	ArrayType  *state = business_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 	double		margin = clv_slot_float8(s[B_MARGIN]);
 
-	if (clv_state_length(state) != B_LENGTH)
-		clv_state_corrupt(BUSINESS_NAME, "The array has the wrong length.");
 	if (!IS_VALID_DATE(s[B_END_DAY]) || !IS_VALID_DATE(s[B_RETENTION_START]) ||
 		s[B_RETENTION_START] > s[B_END_DAY] ||
 		!IS_VALID_DATE(s[B_MIN_FIRST_DAY]) || s[B_MIN_FIRST_DAY] > s[B_END_DAY])
@@ -184,7 +193,7 @@ clv_business_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(business_get_checked(fcinfo, 0));
 	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, business_get_checked(fcinfo, 1)));
+		PG_RETURN_ARRAYTYPE_P(business_get_checked(fcinfo, 1));
 	a = business_get_checked(fcinfo, 0);
 	b = business_get_checked(fcinfo, 1);
 	sa = clv_state_data(a);

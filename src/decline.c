@@ -144,11 +144,10 @@ dropped(double recent, double previous, bool have_year_ago, double year_ago, dou
 static void
 append_amount(StringInfo out, double amount)
 {
-	char		digits[64];
+	char	   *digits = psprintf("%.0f", fabs(amount));
 	int			len;
 	int			start = 0;
 
-	snprintf(digits, sizeof(digits), "%.0f", fabs(amount));
 	len = strlen(digits);
 	if (amount < 0 && digits[0] != '0')
 		appendStringInfoChar(out, '-');
@@ -211,6 +210,11 @@ clv_decline(PG_FUNCTION_ARGS)
 	first = clv_summary_get_date(&summary, CLV_SUMMARY_FIRST_ORDER);
 	last = clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
 	end = clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END);
+	/* a summary can be typed in: the dates must tell a possible story */
+	if (first > last || last > end || (x >= 1) != (last > first))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("summary has inconsistent first_order, last_order, observation_end and frequency")));
 	silent = (double) end - last;
 	values[F_DAYS_SILENT] = Int32GetDatum((int32) silent);
 	nulls[F_DAYS_SILENT] = false;
@@ -238,6 +242,11 @@ clv_decline(PG_FUNCTION_ARGS)
 			Interval   *unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
 			double		unit_days = (double) clv_interval_usecs(unit) / USECS_PER_DAY;
 			double		sd = DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_GAP_STDDEV)) * unit_days;
+
+			if (!(sd >= 0) || !isfinite(sd))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("summary has an invalid gap_stddev")));
 
 			cv2 = ((x - 1) * (sd * sd) / (mean_gap * mean_gap) + 2) / (x + 1);
 		}

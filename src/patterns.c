@@ -145,6 +145,21 @@ check_entry(ClvPatternKind kind, double x, double a, double b)
 		check_spend(x, a);
 }
 
+/* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
+static ArrayType *
+patterns_header_checked(Datum datum)
+{
+	ArrayType  *state = clv_state_checked(datum, FIT_MAGIC, P_HEADER, FIT_NAME);
+	int64	   *s = clv_state_data(state);
+
+	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
+		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
+		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
+	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND)
+		clv_state_corrupt(FIT_NAME, "The kind of patterns is unknown.");
+	return state;
+}
+
 /* The state of this row's group, created on its first row. */
 static ArrayType *
 patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, int64 unit)
@@ -165,8 +180,10 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 		s[P_UNIT] = Max(unit, 0);
 		return state;
 	}
-	state = (ArrayType *) PG_GETARG_POINTER(0);
+	state = patterns_header_checked(PG_GETARG_DATUM(0));
 	s = clv_state_data(state);
+	if (s[P_KIND] != kind)
+		clv_state_corrupt(FIT_NAME, "The state holds another kind of patterns.");
 	if (s[P_PENALIZER] != clv_float8_slot(penalizer))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -207,9 +224,9 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	{
 		patterns_compact(s);
 		/* keep room to spare, so that compaction stays rare */
-		if (s[P_NPATTERNS] > patterns_capacity(state) / 2)
+		if (s[P_NPATTERNS] > patterns_capacity(state) / 2 || patterns_capacity(state) == 0)
 		{
-			ArrayType  *grown = patterns_alloc(2 * patterns_capacity(state), CurrentMemoryContext);
+			ArrayType  *grown = patterns_alloc(Max(2 * patterns_capacity(state), 64), CurrentMemoryContext);
 
 			memcpy(clv_state_data(grown) + P_KIND, s + P_KIND,
 				   (P_HEADER - P_KIND + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
@@ -235,15 +252,10 @@ clv_interval_usecs(Interval *unit)
 static ArrayType *
 patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = clv_state_get(fcinfo, argno, FIT_MAGIC, P_HEADER, FIT_NAME);
+	ArrayType  *state = patterns_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 	double		penalizer = clv_slot_float8(s[P_PENALIZER]);
 
-	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
-		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
-		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
-	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND)
-		clv_state_corrupt(FIT_NAME, "The kind of patterns is unknown.");
 	if (!(isfinite(penalizer) && penalizer >= 0) || s[P_UNIT] < 0 || s[P_SKIPPED] < 0)
 		clv_state_corrupt(FIT_NAME, "The penalizer or the time unit is out of range.");
 	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
@@ -272,7 +284,7 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 0));
 	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, patterns_get_checked(fcinfo, 1)));
+		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 1));
 	a = patterns_get_checked(fcinfo, 0);
 	b = patterns_get_checked(fcinfo, 1);
 	sa = clv_state_data(a);

@@ -22,6 +22,9 @@
 #include "summary.h"
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -29,6 +32,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "storage/proc.h"
 
 PG_FUNCTION_INFO_V1(clv_rfm_breakpoints_transfn);
 PG_FUNCTION_INFO_V1(clv_rfm_breakpoints_summary_transfn);
@@ -43,6 +47,7 @@ PG_FUNCTION_INFO_V1(clv_rfm_segment);
 #define RFM_MIN_BINS 2
 #define RFM_MAX_BINS 9			/* the rfm_cell 100 r + 10 f + m needs one digit each */
 #define RFM_MEASURES 3
+#define RFM_MAX_CUSTOMERS ((int64) (MaxAllocSize / sizeof(int64) - 64) / RFM_MEASURES)
 
 /* state: header, then one (recency, frequency, monetary) triple per customer */
 enum
@@ -67,7 +72,7 @@ rfm_alloc(int64 capacity, int32 bins)
 	ArrayType  *state;
 	int64	   *s;
 
-	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - R_HEADER - 64) / RFM_MEASURES)
+	if (capacity > RFM_MAX_CUSTOMERS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("clv_rfm_breakpoints state would need more than 1 GB"),
@@ -107,6 +112,20 @@ check_measures(const double *v)
 				 errdetail("Found %g.", v[1])));
 }
 
+/* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
+static ArrayType *
+rfm_header_checked(Datum datum)
+{
+	ArrayType  *state = clv_state_checked(datum, RFM_MAGIC, R_HEADER, RFM_NAME);
+	int64	   *s = clv_state_data(state);
+
+	if (s[R_BINS] < RFM_MIN_BINS || s[R_BINS] > RFM_MAX_BINS)
+		clv_state_corrupt(RFM_NAME, "The number of bins is out of range.");
+	if (s[R_COUNT] < 0 || s[R_COUNT] > rfm_capacity(state))
+		clv_state_corrupt(RFM_NAME, "The customer count does not fit the array.");
+	return state;
+}
+
 /* Append one customer's measures; the state is created on the first row. */
 static Datum
 rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
@@ -124,7 +143,7 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	}
 	else
 	{
-		state = (ArrayType *) PG_GETARG_POINTER(0);
+		state = rfm_header_checked(PG_GETARG_DATUM(0));
 		if (clv_state_data(state)[R_BINS] != bins)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -132,10 +151,14 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 		if (clv_state_data(state)[R_COUNT] == rfm_capacity(state))
 		{
 			/* the executor copies a new state into its own context and frees the old */
-			ArrayType  *bigger = rfm_alloc(2 * rfm_capacity(state), bins);
+			int64		capacity = rfm_capacity(state);
+			ArrayType  *bigger;
 
+			/* past the limit rfm_alloc says so */
+			bigger = rfm_alloc(capacity >= RFM_MAX_CUSTOMERS ? capacity + 1 :
+							   Min(Max(2 * capacity, 64), RFM_MAX_CUSTOMERS), bins);
 			memcpy(clv_state_data(bigger), clv_state_data(state),
-				   clv_state_length(state) * sizeof(int64));
+				   (R_HEADER + capacity * RFM_MEASURES) * sizeof(int64));
 			state = bigger;
 		}
 	}
@@ -217,13 +240,9 @@ clv_rfm_breakpoints_summary_transfn(PG_FUNCTION_ARGS)
 static ArrayType *
 rfm_state_arg(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = clv_state_get(fcinfo, argno, RFM_MAGIC, R_HEADER, RFM_NAME);
+	ArrayType  *state = rfm_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 
-	if (s[R_BINS] < RFM_MIN_BINS || s[R_BINS] > RFM_MAX_BINS)
-		clv_state_corrupt(RFM_NAME, "The number of bins is out of range.");
-	if (s[R_COUNT] < 0 || s[R_COUNT] > rfm_capacity(state))
-		clv_state_corrupt(RFM_NAME, "The customer count does not fit the array.");
 	for (int64 i = 0; i < s[R_COUNT] * RFM_MEASURES; i++)
 	{
 		double		v = clv_slot_float8(s[R_HEADER + i]);
@@ -252,7 +271,7 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	}
 	right = rfm_state_arg(fcinfo, 1);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, right));
+		PG_RETURN_ARRAYTYPE_P(right);
 	left = rfm_state_arg(fcinfo, 0);
 	l = clv_state_data(left);
 	r = clv_state_data(right);
@@ -383,17 +402,28 @@ typedef struct SegmentRule
 
 typedef struct SegmentMap
 {
+	MemoryContext context;		/* holds this map and nothing else */
 	Oid			relid;
+	LocalTransactionId lxid;	/* the map as seen by this transaction */
+	CommandId	cid;			/* and command */
 	int			nrules;
 	SegmentRule *rules;
 } SegmentMap;
 
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID (MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID (MyProc->lxid)
+#endif
+
 #define MAX_SEGMENT_RULES 1000
 
 /*
- * Read the map with the caller's privileges, once per query and call site:
- * the result is kept in fn_extra.  Columns are cast to int so that any
- * numeric type works; a missing column is reported by name.
+ * Read the map with the caller's privileges, once per call site and
+ * command: the result is kept in fn_extra, which PL/pgSQL keeps across
+ * statements, so the transaction and command it was read in are part of
+ * the key and a map updated by an earlier statement is read again.
+ * Columns are cast to int so that any numeric type works.
  */
 static SegmentMap *
 segment_map(FunctionCallInfo fcinfo, Oid relid)
@@ -401,16 +431,27 @@ segment_map(FunctionCallInfo fcinfo, Oid relid)
 	SegmentMap *map = (SegmentMap *) fcinfo->flinfo->fn_extra;
 	StringInfoData query;
 	char	   *relname;
-	MemoryContext cache = fcinfo->flinfo->fn_mcxt;
+	MemoryContext cache;
+	CommandId	cid = GetCurrentCommandId(false);
 	int			ret;
 
-	if (map != NULL && map->relid == relid)
+	if (map != NULL && map->relid == relid && map->lxid == CURRENT_LXID && map->cid == cid)
 		return map;
+	if (map != NULL)
+	{
+		fcinfo->flinfo->fn_extra = NULL;
+		MemoryContextDelete(map->context);
+	}
 	relname = get_rel_name(relid);
 	if (relname == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("segment map with OID %u does not exist", relid)));
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP && IsInParallelMode())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("segment map \"%s\" is a temporary table, which a parallel query cannot read", relname),
+				 errhint("Use a permanent or unlogged table, or SET max_parallel_workers_per_gather = 0.")));
 	initStringInfo(&query);
 	appendStringInfo(&query,
 					 "SELECT segment::text, recency_min::int4, recency_max::int4, "
@@ -429,8 +470,12 @@ segment_map(FunctionCallInfo fcinfo, Oid relid)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("segment map \"%s\" has more than %d rows", relname, MAX_SEGMENT_RULES)));
 
+	cache = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "clv segment map", ALLOCSET_SMALL_SIZES);
 	map = MemoryContextAllocZero(cache, sizeof(SegmentMap));
+	map->context = cache;
 	map->relid = relid;
+	map->lxid = CURRENT_LXID;
+	map->cid = cid;
 	map->nrules = (int) SPI_processed;
 	map->rules = MemoryContextAllocZero(cache, Max(map->nrules, 1) * sizeof(SegmentRule));
 	for (int i = 0; i < map->nrules; i++)

@@ -101,7 +101,24 @@ season_add(int64 *s, int64 month, clv_money amount)
 {
 	int64	   *slot = s + M_HEADER + (month - s[M_FIRST_MONTH]) * MONEY_WIDTH;
 
+	if (!clv_money_valid(clv_money_load(slot)))
+		clv_state_corrupt(SEASON_NAME, "A monthly sum is out of range.");
 	clv_money_store(slot, clv_money_add(clv_money_load(slot), amount));
+}
+
+/* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
+static ArrayType *
+season_header_checked(Datum datum)
+{
+	ArrayType  *state = clv_state_checked(datum, SEASON_MAGIC, M_HEADER, SEASON_NAME);
+	int64	   *s = clv_state_data(state);
+
+	if (s[M_NMONTHS] < 1 || s[M_NMONTHS] > MAX_MONTHS ||
+		clv_state_length(state) != M_HEADER + s[M_NMONTHS] * MONEY_WIDTH)
+		clv_state_corrupt(SEASON_NAME, "The month count does not fit the array.");
+	if (s[M_FIRST_MONTH] < -12 * INT64CONST(6000000) || s[M_FIRST_MONTH] > 12 * INT64CONST(6000000))
+		clv_state_corrupt(SEASON_NAME, "The first month is out of range.");
+	return state;
 }
 
 /* (state, day date, value float8): rows with a NULL day or value are skipped */
@@ -131,7 +148,7 @@ clv_seasonality_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		state = season_alloc(month, 1, NULL);
 	else
-		state = season_cover((ArrayType *) PG_GETARG_POINTER(0), month, month);
+		state = season_cover(season_header_checked(PG_GETARG_DATUM(0)), month, month);
 	season_add(clv_state_data(state), month, amount);
 	PG_RETURN_ARRAYTYPE_P(state);
 }
@@ -139,14 +156,9 @@ clv_seasonality_transfn(PG_FUNCTION_ARGS)
 static ArrayType *
 season_state_arg(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = clv_state_get(fcinfo, argno, SEASON_MAGIC, M_HEADER, SEASON_NAME);
+	ArrayType  *state = season_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 
-	if (s[M_NMONTHS] < 1 || s[M_NMONTHS] > MAX_MONTHS ||
-		clv_state_length(state) != M_HEADER + s[M_NMONTHS] * MONEY_WIDTH)
-		clv_state_corrupt(SEASON_NAME, "The month count does not fit the array.");
-	if (s[M_FIRST_MONTH] < -12 * INT64CONST(6000000) || s[M_FIRST_MONTH] > 12 * INT64CONST(6000000))
-		clv_state_corrupt(SEASON_NAME, "The first month is out of range.");
 	for (int64 i = 0; i < s[M_NMONTHS]; i++)
 		if (!clv_money_valid(clv_money_load(s + M_HEADER + i * MONEY_WIDTH)))
 			clv_state_corrupt(SEASON_NAME, "A monthly sum is out of range.");
@@ -170,7 +182,7 @@ clv_seasonality_combine(PG_FUNCTION_ARGS)
 	}
 	right = season_state_arg(fcinfo, 1);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, right));
+		PG_RETURN_ARRAYTYPE_P(right);
 	r = clv_state_data(right);
 	left = season_cover(season_state_arg(fcinfo, 0), r[M_FIRST_MONTH],
 						r[M_FIRST_MONTH] + r[M_NMONTHS] - 1);
@@ -239,6 +251,11 @@ clv_seasonality_final(PG_FUNCTION_ARGS)
 		ratio_sum[m] /= ratio_count[m];
 		mean += ratio_sum[m] / 12;
 	}
+	if (!(mean > 0) || !isfinite(mean))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("clv_seasonality found no positive average seasonal ratio"),
+				 errdetail("Months with large negative values (refunds) outweigh the rest.")));
 	for (int m = 0; m < 12; m++)
 		elems[m] = Float8GetDatum(ratio_sum[m] / mean);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, 12, FLOAT8OID, sizeof(float8),

@@ -128,9 +128,12 @@ clv_gamma_q(double a, double x)
 {
 	double		log_prefix;
 
-	Assert(a > 0 && x >= 0);
+	if (!(a > 0) || !(x >= 0))
+		return NAN;				/* NaN in, or outside the domain */
 	if (x == 0)
 		return 1.0;
+	if (isinf(x))
+		return 0.0;
 	log_prefix = a * log(x) - x - lgamma(a);
 	if (x < a + 1)
 	{

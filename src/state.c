@@ -38,14 +38,13 @@ clv_state_corrupt(const char *aggname, const char *detail)
 }
 
 /*
- * Fetch argument argno as a state array and check its shape and magic; the
- * caller checks the content it depends on.
+ * A state datum, detoasted, with its shape and magic checked; the caller
+ * checks the content it depends on.
  */
 ArrayType *
-clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
-			  int header_len, const char *aggname)
+clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
 {
-	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(argno);
+	ArrayType  *state = DatumGetArrayTypeP(datum);
 
 	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
 		ARR_ELEMTYPE(state) != INT8OID || ARR_LBOUND(state)[0] != 1)
@@ -57,20 +56,9 @@ clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
 	return state;
 }
 
-/*
- * A combine function whose first state is NULL returns the second one; the
- * executor keeps a state only if it lives in the aggregate context, so copy
- * it there.  Outside an aggregate the state is returned as it is.
- */
 ArrayType *
-clv_state_adopt(FunctionCallInfo fcinfo, ArrayType *state)
+clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
+			  int header_len, const char *aggname)
 {
-	MemoryContext aggcontext;
-	ArrayType  *copy;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		return state;
-	copy = MemoryContextAlloc(aggcontext, VARSIZE(state));
-	memcpy(copy, state, VARSIZE(state));
-	return copy;
+	return clv_state_checked(PG_GETARG_DATUM(argno), magic, header_len, aggname);
 }

@@ -6,7 +6,14 @@
  * `internal`, so every clv aggregate keeps its state in a one-dimensional
  * bigint[] with a header whose first element names the layout.  Such an
  * array can also be passed to a combine or final function by hand, so each
- * function that receives one checks it first (clv_state_get).
+ * function that receives one checks it first (clv_state_get).  That includes
+ * the transition functions: CREATE AGGREGATE ... INITCOND can hand them any
+ * array as the first state, so each checks in O(1) at least what keeps its
+ * writes inside the array, and the final function checks the rest.
+ *
+ * A combine function may return its second argument as it is when the first
+ * is NULL: the executor copies a new pass-by-reference state into the
+ * aggregate context itself (ExecAggTransReparent).
  */
 #ifndef CLV_STATE_H
 #define CLV_STATE_H
@@ -16,11 +23,12 @@
 #include "utils/array.h"
 
 extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
+extern ArrayType *clv_state_checked(Datum datum, int64 magic, int header_len,
+									const char *aggname);
 extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
 								int64 magic, int header_len,
 								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
-extern ArrayType *clv_state_adopt(FunctionCallInfo fcinfo, ArrayType *state);
 
 static inline int64 *
 clv_state_data(ArrayType *state)

@@ -396,6 +396,25 @@ summary_add(ArrayType *state, int32 day, double amount)
 }
 
 /*
+ * The O(1) part of a state's checks: what keeps every read and write of a
+ * transition inside the array.  The transition functions run it on every
+ * row, since INITCOND can make the first state anything.
+ */
+static ArrayType *
+summary_header_checked(Datum datum)
+{
+	ArrayType  *state = clv_state_checked(datum, SUMMARY_MAGIC, S_HEADER, SUMMARY_NAME);
+	int64	   *s = clv_state_data(state);
+
+	if (clv_state_length(state) != S_HEADER + s[S_SLOTS])
+		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the number of body slots.");
+	if (s[S_NDAYS] < 0 || s[S_NREFUND_DAYS] < 0 || s[S_NDAYS] > s[S_SLOTS] ||
+		s[S_NREFUND_DAYS] > s[S_SLOTS] || summary_free_slots(s) < 0)
+		clv_state_corrupt(SUMMARY_NAME, "The numbers of days do not fit in the body.");
+	return state;
+}
+
+/*
  * The part of a transition common to both input types: fetch the state,
  * start it on the first row, check that observation_end and time_unit stay
  * the same within the group.
@@ -420,11 +439,7 @@ summary_transition_state(FunctionCallInfo fcinfo, int64 end, int32 end_day)
 		s[S_UNIT] = unit;
 		return state;
 	}
-	/*
-	 * Inside an aggregate the state is always the flat array this function
-	 * returned last time (or the executor's copy of it): no detoasting.
-	 */
-	state = (ArrayType *) PG_GETARG_POINTER(0);
+	state = summary_header_checked(PG_GETARG_DATUM(0));
 	s = clv_state_data(state);
 	if (s[S_END] != end)
 		ereport(ERROR,
@@ -559,7 +574,7 @@ sorted_valid_days(const int64 *list, int64 n, int width, int64 end_day)
 static ArrayType *
 summary_get_checked(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = clv_state_get(fcinfo, argno, SUMMARY_MAGIC, S_HEADER, SUMMARY_NAME);
+	ArrayType  *state = summary_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 	int64		ndays = s[S_NDAYS];
 	int64		nrefund_days = s[S_NREFUND_DAYS];
@@ -567,11 +582,6 @@ summary_get_checked(FunctionCallInfo fcinfo, int argno)
 	clv_money	first_day_money = clv_money_load(s + S_FIRST_DAY_MONEY);
 	int64	   *refund_days;
 
-	if (clv_state_length(state) != S_HEADER + s[S_SLOTS])
-		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the number of body slots.");
-	if (ndays < 0 || nrefund_days < 0 || ndays > s[S_SLOTS] || nrefund_days > s[S_SLOTS] ||
-		summary_free_slots(s) < 0)
-		clv_state_corrupt(SUMMARY_NAME, "The numbers of days do not fit in the body.");
 	if (!IS_VALID_DATE(s[S_END_DAY]) || s[S_UNIT] <= 0)
 		clv_state_corrupt(SUMMARY_NAME, "The observation end or the time unit is out of range.");
 	if (s[S_ORDERS] < ndays || (ndays == 0) != (s[S_ORDERS] == 0) ||
@@ -655,7 +665,7 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_ARRAYTYPE_P(summary_get_checked(fcinfo, 0));
 	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(clv_state_adopt(fcinfo, summary_get_checked(fcinfo, 1)));
+		PG_RETURN_ARRAYTYPE_P(summary_get_checked(fcinfo, 1));
 
 	a = summary_get_checked(fcinfo, 0);
 	b = summary_get_checked(fcinfo, 1);
