@@ -1014,3 +1014,99 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.clv_cohort_retention(regclass, name, name, text) IS
 'customers grouped by the period of their first order, with the number and share who ordered in each later period (0 = the first); one row per cohort and period, ready for a heat map';
+
+------------------------------------------------------------------------------
+-- Identity resolution (src/identity.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_normalize_email(
+    email text, drop_plus_tag boolean DEFAULT false, gmail_dots boolean DEFAULT false)
+RETURNS text AS 'MODULE_PATHNAME', 'clv_normalize_email'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_normalize_email(text, boolean, boolean) IS
+'an e-mail address trimmed and lower-cased, optionally without a +tag and without Gmail''s ignored dots; NULL when it cannot be an address';
+
+CREATE FUNCTION @extschema@.clv_normalize_phone(phone text, default_country_code text DEFAULT NULL)
+RETURNS text AS 'MODULE_PATHNAME', 'clv_normalize_phone'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_normalize_phone(text, text) IS
+'a phone number as + country code and digits (national numbers take default_country_code, trunk 0 dropped); NULL unless 7 to 15 digits';
+
+CREATE FUNCTION @extschema@.clv_link_identities(
+    pairs text, max_records_per_identifier integer DEFAULT 20)
+RETURNS TABLE (record_id bigint, profile_id bigint, profile_records bigint)
+AS 'MODULE_PATHNAME', 'clv_link_identities'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_link_identities(text, integer) IS
+'runs pairs, a query returning (record_id, identifier), and links records sharing an identifier, transitively; profile_id is the smallest record id of the profile; identifiers on more than max_records_per_identifier records are not used';
+
+CREATE FUNCTION @extschema@.clv_identity_glue(
+    pairs text, max_records_per_identifier integer DEFAULT 20)
+RETURNS TABLE (identifier text, records bigint)
+AS 'MODULE_PATHNAME', 'clv_identity_glue'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_identity_glue(text, integer) IS
+'the identifiers that clv_link_identities leaves out because more than max_records_per_identifier records share them, with their record counts';
+
+------------------------------------------------------------------------------
+-- Channel attribution (src/attribution.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.clv_channel_credit AS (
+    channel text,
+    touches integer,
+    weight  float8,
+    credit  numeric
+);
+
+COMMENT ON TYPE @extschema@.clv_channel_credit IS
+'one channel''s share of a value: its touches, its weight (the shares add up to 1) and its credit (the credits add up to the value exactly)';
+
+CREATE FUNCTION @extschema@.clv_attribution_transfn(
+    state internal, channel text, touched_at timestamptz, value numeric, model text)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_attribution_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_attribution_transfn(
+    state internal, channel text, touched_at timestamptz, value numeric, model text,
+    conversion_at timestamptz, half_life interval)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_attribution_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_attribution_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_attribution_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_attribution_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'clv_attribution_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_attribution_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_attribution_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_attribution_final(internal)
+RETURNS @extschema@.clv_channel_credit[] AS 'MODULE_PATHNAME', 'clv_attribution_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_attribution(
+    channel text, touched_at timestamptz, value numeric, model text) (
+    SFUNC = @extschema@.clv_attribution_transfn, STYPE = internal,
+    FINALFUNC = @extschema@.clv_attribution_final,
+    COMBINEFUNC = @extschema@.clv_attribution_combine,
+    SERIALFUNC = @extschema@.clv_attribution_serialize,
+    DESERIALFUNC = @extschema@.clv_attribution_deserialize,
+    PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.clv_attribution(
+    channel text, touched_at timestamptz, value numeric, model text,
+    conversion_at timestamptz, half_life interval) (
+    SFUNC = @extschema@.clv_attribution_transfn, STYPE = internal,
+    FINALFUNC = @extschema@.clv_attribution_final,
+    COMBINEFUNC = @extschema@.clv_attribution_combine,
+    SERIALFUNC = @extschema@.clv_attribution_serialize,
+    DESERIALFUNC = @extschema@.clv_attribution_deserialize,
+    PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_attribution(text, timestamptz, numeric, text) IS
+'each channel''s credit for value over the touchpoints of a group: model first_touch, last_touch, linear or position_based (40/20/40); credits add up to value exactly';
+COMMENT ON AGGREGATE @extschema@.clv_attribution(text, timestamptz, numeric, text, timestamptz, interval) IS
+'the same with the conversion time (later touches do not count; NULL: the last touch) and the half_life of time_decay';

@@ -1,0 +1,625 @@
+/*
+ * attribution.c: clv_attribution, the credit each channel earns for a
+ * conversion (or a customer's value) under the standard attribution models.
+ *
+ * The rows of a group are its touchpoints (channel, time); the value is
+ * the same on every row.  Touches after the conversion time are not
+ * counted.  In time order (ties by channel name, so the result does not
+ * depend on row order), each touch gets a weight:
+ *   first_touch      1 for the first touch;
+ *   last_touch       1 for the last touch;
+ *   linear           1/n each;
+ *   time_decay       2^(-(conversion - time) / half_life), scaled to sum to 1;
+ *   position_based   0.4 for the first and the last touch and 0.2 shared by
+ *                    the ones between (0.5 each for two touches, 1 for one).
+ * A channel's weight is the sum of its touches' weights.  The value is then
+ * split in whole units of its last decimal place (cents for 10.00) by the
+ * largest-remainder method, so the credits are numeric and add up to the
+ * value exactly.
+ *
+ * The state is internal (touches and channel names) with serialize,
+ * deserialize and combine functions for parallel query.  Attribution
+ * groups by conversion or customer, which Citus pushes down whole when the
+ * table is distributed by customer.
+ */
+#include "clv.h"
+
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+PG_FUNCTION_INFO_V1(clv_attribution_transfn);
+PG_FUNCTION_INFO_V1(clv_attribution_combine);
+PG_FUNCTION_INFO_V1(clv_attribution_serialize);
+PG_FUNCTION_INFO_V1(clv_attribution_deserialize);
+PG_FUNCTION_INFO_V1(clv_attribution_final);
+
+typedef enum AttributionModel
+{
+	FIRST_TOUCH,
+	LAST_TOUCH,
+	LINEAR,
+	TIME_DECAY,
+	POSITION_BASED,
+	NMODELS
+} AttributionModel;
+
+static const char *const model_names[NMODELS] = {
+	"first_touch", "last_touch", "linear", "time_decay", "position_based"
+};
+
+#define MAX_CHANNELS 10000
+#define MAX_CHANNEL_BYTES 1000
+
+typedef struct Touch
+{
+	TimestampTz at;
+	int32		channel;		/* index into channels */
+} Touch;
+
+typedef struct AttributionState
+{
+	int32		model;
+	bool		has_conversion;
+	TimestampTz conversion;
+	int64		half_life;		/* microseconds; 0 when not given */
+	char	   *value;			/* the value as numeric text */
+	int32		nchannels;
+	char	  **channels;
+	int64		ntouches;
+	int64		capacity;
+	Touch	   *touches;
+} AttributionState;
+
+static AttributionModel
+model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("attribution model must not be NULL")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	for (int m = 0; m < NMODELS; m++)
+		if (strcmp(name, model_names[m]) == 0)
+			return (AttributionModel) m;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown attribution model \"%s\"", name),
+			 errhint("Use first_touch, last_touch, linear, time_decay or position_based.")));
+	pg_unreachable();
+}
+
+static int32
+channel_index(AttributionState *st, const char *name, MemoryContext context)
+{
+	for (int32 i = 0; i < st->nchannels; i++)
+		if (strcmp(st->channels[i], name) == 0)
+			return i;
+	if (st->nchannels == MAX_CHANNELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("clv_attribution handles at most %d channels in one group", MAX_CHANNELS)));
+	if (strlen(name) > MAX_CHANNEL_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("channel names are limited to %d bytes", MAX_CHANNEL_BYTES)));
+	if (st->channels == NULL)
+		st->channels = MemoryContextAlloc(context, MAX_CHANNELS * sizeof(char *));
+	st->channels[st->nchannels] = MemoryContextStrdup(context, name);
+	return st->nchannels++;
+}
+
+static void
+add_touch(AttributionState *st, int32 channel, TimestampTz at, MemoryContext context)
+{
+	if (st->ntouches == st->capacity)
+	{
+		st->capacity = Max(16, 2 * st->capacity);
+		if ((Size) st->capacity * sizeof(Touch) > MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many touches in one clv_attribution group")));
+		st->touches = st->touches == NULL ?
+			MemoryContextAllocHuge(context, st->capacity * sizeof(Touch)) :
+			repalloc_huge(st->touches, st->capacity * sizeof(Touch));
+	}
+	st->touches[st->ntouches].at = at;
+	st->touches[st->ntouches].channel = channel;
+	st->ntouches++;
+}
+
+static int64
+half_life_usecs(Interval *half_life)
+{
+	int64		usecs;
+
+	if (half_life->month != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("half_life must not contain months or years"),
+				 errhint("Use a fixed length such as '7 days'.")));
+	usecs = half_life->time + (int64) half_life->day * USECS_PER_DAY;
+	if (usecs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("half_life must be positive")));
+	return usecs;
+}
+
+/*
+ * (state, channel, touched_at, value numeric, model [, conversion_at,
+ * half_life]): a row with a NULL channel or time is skipped.
+ */
+Datum
+clv_attribution_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	AttributionState *st;
+	AttributionModel model = model_arg(fcinfo, 4);
+	bool		has_conversion = PG_NARGS() > 5 && !PG_ARGISNULL(5);
+	TimestampTz conversion = has_conversion ? PG_GETARG_TIMESTAMPTZ(5) : 0;
+	int64		half_life = 0;
+	char	   *value;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "clv_attribution_transfn called in non-aggregate context");
+	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
+		half_life = half_life_usecs(PG_GETARG_INTERVAL_P(6));
+	if (model == TIME_DECAY && half_life == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time_decay needs a half_life"),
+				 errhint("Use clv_attribution(channel, touched_at, value, 'time_decay', conversion_at, '7 days').")));
+	if (has_conversion && TIMESTAMP_NOT_FINITE(conversion))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("conversion_at must be finite")));
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("value must not be NULL")));
+	value = DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(3)));
+	if (strcmp(value, "NaN") == 0 || strstr(value, "Infinity") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value must be a finite number")));
+
+	if (PG_ARGISNULL(0))
+	{
+		st = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
+		st->model = model;
+		st->has_conversion = has_conversion;
+		st->conversion = conversion;
+		st->half_life = half_life;
+		st->value = MemoryContextStrdup(aggcontext, value);
+	}
+	else
+	{
+		st = (AttributionState *) PG_GETARG_POINTER(0);
+		if (st->model != (int32) model || st->has_conversion != has_conversion ||
+			st->conversion != conversion || st->half_life != half_life)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model, conversion_at and half_life must be the same for every row of a group")));
+		if (strcmp(st->value, value) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("value must be the same for every row of a group"),
+					 errdetail("Found %s and %s.", st->value, value)));
+	}
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		TimestampTz at = PG_GETARG_TIMESTAMPTZ(2);
+		char	   *channel = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		if (TIMESTAMP_NOT_FINITE(at))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("touched_at must be finite")));
+		add_touch(st, channel_index(st, channel, aggcontext), at, aggcontext);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+clv_attribution_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	AttributionState *left;
+	AttributionState *right;
+	int32	   *remap;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "clv_attribution_combine called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	right = (AttributionState *) PG_GETARG_POINTER(1);
+	if (PG_ARGISNULL(0))
+	{
+		/* a copy in the aggregate context: internal states are not copied for us */
+		left = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
+		left->model = right->model;
+		left->has_conversion = right->has_conversion;
+		left->conversion = right->conversion;
+		left->half_life = right->half_life;
+		left->value = MemoryContextStrdup(aggcontext, right->value);
+	}
+	else
+	{
+		left = (AttributionState *) PG_GETARG_POINTER(0);
+		if (left->model != right->model || left->has_conversion != right->has_conversion ||
+			left->conversion != right->conversion || left->half_life != right->half_life ||
+			strcmp(left->value, right->value) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot combine clv_attribution states with different models, values, conversion times or half-lives")));
+	}
+	remap = palloc(Max(right->nchannels, 1) * sizeof(int32));
+	for (int32 i = 0; i < right->nchannels; i++)
+		remap[i] = channel_index(left, right->channels[i], aggcontext);
+	for (int64 i = 0; i < right->ntouches; i++)
+		add_touch(left, remap[right->touches[i].channel], right->touches[i].at, aggcontext);
+	PG_RETURN_POINTER(left);
+}
+
+Datum
+clv_attribution_serialize(PG_FUNCTION_ARGS)
+{
+	AttributionState *st = (AttributionState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "clv_attribution_serialize called in non-aggregate context");
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, st->model);
+	pq_sendbyte(&buf, st->has_conversion);
+	pq_sendint64(&buf, st->conversion);
+	pq_sendint64(&buf, st->half_life);
+	pq_sendstring(&buf, st->value);
+	pq_sendint32(&buf, st->nchannels);
+	for (int32 i = 0; i < st->nchannels; i++)
+		pq_sendstring(&buf, st->channels[i]);
+	pq_sendint64(&buf, st->ntouches);
+	for (int64 i = 0; i < st->ntouches; i++)
+	{
+		pq_sendint64(&buf, st->touches[i].at);
+		pq_sendint32(&buf, st->touches[i].channel);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* the bytes come from serialize, but are checked like any input */
+Datum
+clv_attribution_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	AttributionState *st;
+	int32		nchannels;
+	int64		ntouches;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "clv_attribution_deserialize called in non-aggregate context");
+	buf.data = VARDATA_ANY(bytes);
+	buf.len = VARSIZE_ANY_EXHDR(bytes);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+
+	st = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
+	st->model = pq_getmsgint(&buf, 4);
+	st->has_conversion = pq_getmsgbyte(&buf) != 0;
+	st->conversion = pq_getmsgint64(&buf);
+	st->half_life = pq_getmsgint64(&buf);
+	st->value = MemoryContextStrdup(aggcontext, pq_getmsgstring(&buf));
+	nchannels = pq_getmsgint(&buf, 4);
+	if (st->model < 0 || st->model >= NMODELS || st->half_life < 0 ||
+		nchannels < 0 || nchannels > MAX_CHANNELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid clv_attribution state")));
+	for (int32 i = 0; i < nchannels; i++)
+		(void) channel_index(st, pq_getmsgstring(&buf), aggcontext);
+	if (st->nchannels != nchannels)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid clv_attribution state"),
+				 errdetail("A channel name appears twice.")));
+	ntouches = pq_getmsgint64(&buf);
+	if (ntouches < 0 || ntouches > (buf.len - buf.cursor) / 12)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid clv_attribution state")));
+	for (int64 i = 0; i < ntouches; i++)
+	{
+		TimestampTz at = pq_getmsgint64(&buf);
+		int32		channel = pq_getmsgint(&buf, 4);
+
+		if (channel < 0 || channel >= nchannels)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid clv_attribution state")));
+		add_touch(st, channel, at, aggcontext);
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+static int
+compare_touches(const void *a, const void *b, void *arg)
+{
+	const Touch *x = a;
+	const Touch *y = b;
+	char	  **channels = arg;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(channels[x->channel], channels[y->channel]);
+}
+
+/* the value's digits as a count of units of its last decimal place */
+static int128
+value_units(const char *value, int *scale)
+{
+	int128		units = 0;
+	bool		negative = false;
+	bool		point = false;
+	int			digits = 0;
+
+	*scale = 0;
+	for (const char *c = value; *c; c++)
+	{
+		if (*c == '-')
+			negative = true;
+		else if (*c == '.')
+			point = true;
+		else if (*c >= '0' && *c <= '9')
+		{
+			if (++digits > 30)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("value %s has too many digits to split exactly", value),
+						 errdetail("clv_attribution splits values of up to 15 significant digits, counting the decimals.")));
+			units = units * 10 + (*c - '0');
+			if (point)
+				(*scale)++;
+		}
+	}
+	return negative ? -units : units;
+}
+
+/* units / 10^scale as numeric */
+static Datum
+units_numeric(int128 units, int scale)
+{
+	char		digits[64];
+	char		text[72];
+	int			n = 0;
+	char	   *out = text;
+	bool		negative = units < 0;
+	uint128		u = negative ? -(uint128) units : (uint128) units;
+
+	do
+	{
+		digits[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0);
+	while (n <= scale)
+		digits[n++] = '0';
+	if (negative)
+		*out++ = '-';
+	for (int i = n - 1; i >= 0; i--)
+	{
+		*out++ = digits[i];
+		if (i == scale && scale > 0)
+			*out++ = '.';
+	}
+	*out = '\0';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
+}
+
+typedef struct Credit
+{
+	int32		channel;
+	int32		touches;
+	double		weight;
+	int128		units;
+	double		remainder;
+} Credit;
+
+static int
+compare_remainders(const void *a, const void *b)
+{
+	const Credit *x = *(const Credit *const *) a;
+	const Credit *y = *(const Credit *const *) b;
+
+	if (x->remainder != y->remainder)
+		return x->remainder > y->remainder ? -1 : 1;
+	return x->channel - y->channel;
+}
+
+static int
+compare_credits(const void *a, const void *b, void *arg)
+{
+	const Credit *x = a;
+	const Credit *y = b;
+	char	  **channels = arg;
+
+	if (x->units != y->units)
+		return x->units > y->units ? -1 : 1;
+	return strcmp(channels[x->channel], channels[y->channel]);
+}
+
+/* clv_channel_credit[]: (channel, touches, weight, credit), most credit first */
+Datum
+clv_attribution_final(PG_FUNCTION_ARGS)
+{
+	AttributionState *st;
+	Touch	   *touches;
+	int64		n = 0;
+	Credit	   *credits;
+	Credit	  **order;
+	double	   *w;
+	int			scale;
+	int128		units;
+	int128		magnitude;
+	int128		given = 0;
+	Oid			array_type;
+	Oid			credit_type;
+	TupleDesc	desc;
+	Datum	   *elems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (AttributionState *) PG_GETARG_POINTER(0);
+
+	touches = palloc(Max(st->ntouches, 1) * sizeof(Touch));
+	for (int64 i = 0; i < st->ntouches; i++)
+		if (!st->has_conversion || st->touches[i].at <= st->conversion)
+			touches[n++] = st->touches[i];
+	if (n == 0)
+		PG_RETURN_NULL();
+	qsort_arg(touches, n, sizeof(Touch), compare_touches, st->channels);
+
+	w = palloc0(n * sizeof(double));
+	switch ((AttributionModel) st->model)
+	{
+		case FIRST_TOUCH:
+			w[0] = 1;
+			break;
+		case LAST_TOUCH:
+			w[n - 1] = 1;
+			break;
+		case LINEAR:
+			for (int64 i = 0; i < n; i++)
+				w[i] = 1.0 / n;
+			break;
+		case TIME_DECAY:
+			{
+				double		sum = 0;
+
+				/*
+				 * 2^(-(conversion - t) / half_life) is 2^(-(last - t) /
+				 * half_life) times a factor common to every touch, which the
+				 * scaling cancels; measured from the last touch, the latest
+				 * weight is 1 and the sum cannot underflow to 0.
+				 */
+				for (int64 i = 0; i < n; i++)
+				{
+					w[i] = exp2(-(double) (touches[n - 1].at - touches[i].at) / st->half_life);
+					sum += w[i];
+				}
+				for (int64 i = 0; i < n; i++)
+					w[i] /= sum;
+			}
+			break;
+		case POSITION_BASED:
+			if (n == 1)
+				w[0] = 1;
+			else if (n == 2)
+				w[0] = w[1] = 0.5;
+			else
+			{
+				w[0] = w[n - 1] = 0.4;
+				for (int64 i = 1; i < n - 1; i++)
+					w[i] = 0.2 / (n - 2);
+			}
+			break;
+		default:
+			elog(ERROR, "unknown attribution model %d", st->model);
+	}
+
+	credits = palloc0(st->nchannels * sizeof(Credit));
+	for (int32 c = 0; c < st->nchannels; c++)
+		credits[c].channel = c;
+	for (int64 i = 0; i < n; i++)
+	{
+		credits[touches[i].channel].weight += w[i];
+		credits[touches[i].channel].touches++;
+	}
+
+	/* largest remainder: whole units first, then one more to the largest rests */
+	units = value_units(st->value, &scale);
+	magnitude = units < 0 ? -units : units;
+	/* the split goes through float8: exact up to 2^53 units */
+	if (magnitude > ((int128) 1 << 53))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value %s has too many digits to split exactly", st->value),
+				 errdetail("clv_attribution splits values of up to 15 significant digits, counting the decimals.")));
+	order = palloc(st->nchannels * sizeof(Credit *));
+	for (int32 c = 0; c < st->nchannels; c++)
+	{
+		double		raw = credits[c].weight * (double) magnitude;
+		double		whole = floor(raw);
+
+		credits[c].units = (int128) whole;
+		credits[c].remainder = raw - whole;
+		given += credits[c].units;
+		order[c] = &credits[c];
+	}
+	qsort(order, st->nchannels, sizeof(Credit *), compare_remainders);
+	for (int32 c = 0; given < magnitude; c = (c + 1) % st->nchannels)
+	{
+		if (order[c]->touches == 0)
+			continue;
+		order[c]->units++;
+		given++;
+	}
+	/* rounding of huge values could overshoot: take back from the largest rests' end */
+	for (int32 c = st->nchannels - 1; given > magnitude; c = (c + st->nchannels - 1) % st->nchannels)
+	{
+		if (order[c]->units == 0)
+			continue;
+		order[c]->units--;
+		given--;
+	}
+	if (units < 0)
+		for (int32 c = 0; c < st->nchannels; c++)
+			credits[c].units = -credits[c].units;
+	qsort_arg(credits, st->nchannels, sizeof(Credit), compare_credits, st->channels);
+
+	array_type = get_fn_expr_rettype(fcinfo->flinfo);
+	credit_type = OidIsValid(array_type) ? get_element_type(array_type) : InvalidOid;
+	if (!OidIsValid(credit_type))
+		elog(ERROR, "clv_attribution_final must return an array of clv_channel_credit");
+	desc = lookup_rowtype_tupdesc_copy(credit_type, -1);
+	desc = BlessTupleDesc(desc);
+	elems = palloc(st->nchannels * sizeof(Datum));
+	{
+		int			k = 0;
+
+		for (int32 c = 0; c < st->nchannels; c++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+
+			if (credits[c].touches == 0)
+				continue;
+			values[0] = CStringGetTextDatum(st->channels[credits[c].channel]);
+			values[1] = Int32GetDatum(credits[c].touches);
+			values[2] = Float8GetDatum(credits[c].weight);
+			values[3] = units_numeric(credits[c].units, scale);
+			elems[k++] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+		}
+		get_typlenbyvalalign(credit_type, &typlen, &typbyval, &typalign);
+		PG_RETURN_ARRAYTYPE_P(construct_array(elems, k, credit_type, typlen, typbyval, typalign));
+	}
+}
