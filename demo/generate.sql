@@ -2,9 +2,10 @@
 --
 --   psql -v ON_ERROR_STOP=1 [-v customers=50000] -f demo/generate.sql
 --
--- (Re)creates two tables in the current schema:
+-- (Re)creates three tables in the current schema:
 --   customers(customer_id, signup_channel, segment, country, acquisition_cost, created_at)
 --   orders(order_id, customer_id, channel, ordered_at, amount)   -- amount < 0: a refund
+--   contacts(record_id, source, customer_id, email, phone, loyalty_card, created_at)
 -- with three years of history, 2023-07-01 to 2026-06-30.  The default 50,000
 -- customers make about 240,000 orders and 9,000 refunds; it takes some ten
 -- seconds.
@@ -43,7 +44,7 @@ SET max_parallel_workers_per_gather = 0;
 SET synchronize_seqscans = off;
 SELECT setseed(0.42) \gset
 
-DROP TABLE IF EXISTS orders, customers;
+DROP TABLE IF EXISTS contacts, orders, customers;
 
 ------------------------------------------------------------------------------
 -- Random draws (PostgreSQL 15 has only the uniform random())
@@ -395,3 +396,90 @@ ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers;
 CREATE INDEX ON orders (customer_id);
 
 ANALYZE customers, orders;
+
+------------------------------------------------------------------------------
+-- Contacts: the same people as seen by three systems
+------------------------------------------------------------------------------
+
+-- The web shop (web and marketplace buyers) keeps an account, the store a
+-- loyalty card, the service desk a ticket contact; each system types e-mail
+-- addresses and phone numbers its own way, and people give other details
+-- in different places.  customer_id is the truth, for checking the linking
+-- only: a real CRM does not have it.  Drawn after the orders, so the
+-- orders above do not change.  Glue: some store records carry the till's
+-- own address, and the service desk writes 0000000000 when nobody gave a
+-- number.
+CREATE TEMP TABLE people AS
+SELECT c.customer_id,
+       (ARRAY['anna', 'ben', 'clara', 'david', 'emma', 'felix', 'greta', 'hugo', 'ida', 'jonas',
+              'karla', 'leon', 'mia', 'noah', 'olga', 'paul'])[1 + floor(random() * 16)::int] AS first_name,
+       (ARRAY['mueller', 'schmidt', 'schneider', 'fischer', 'weber', 'meyer', 'wagner', 'becker',
+              'schulz', 'hoffmann', 'koch', 'richter'])[1 + floor(random() * 12)::int] AS last_name,
+       (ARRAY['mail.example', 'post.example', 'gmail.com', 'web.example'])[1 + floor(random() * 4)::int] AS provider,
+       lpad((1000000 + floor(random() * 8999999))::text, 7, '0') AS phone_local,
+       (ARRAY['30', '40', '89', '221', '69'])[1 + floor(random() * 5)::int] AS area,
+       random() AS u_service, random() AS u_second_address,
+       bool_or(o.channel IN ('web', 'marketplace')) AS uses_web,
+       bool_or(o.channel = 'store') AS uses_store,
+       bool_or(o.channel = 'phone') AS uses_phone,
+       min(o.ordered_at) AS first_order_at
+FROM customers c JOIN orders o USING (customer_id)
+GROUP BY c.customer_id
+ORDER BY c.customer_id;
+
+CREATE TEMP TABLE contact_draws AS
+SELECT p.*, s.source,
+       random() AS u_email, random() AS u_phone, random() AS u_format, random() AS u_case,
+       random() AS u_glue, random() AS u_days
+FROM people p
+CROSS JOIN (VALUES (1, 'web shop'), (2, 'store'), (3, 'service desk')) s(k, source)
+WHERE (s.source = 'web shop' AND (p.uses_web OR p.uses_phone))
+   OR (s.source = 'store' AND p.uses_store)
+   OR (s.source = 'service desk' AND p.u_service < 0.3)
+ORDER BY p.customer_id, s.k;
+
+CREATE TABLE contacts (
+    record_id    bigint PRIMARY KEY,
+    source       text NOT NULL,
+    customer_id  bigint NOT NULL,   -- the truth, for checking the linking only
+    email        text,
+    phone        text,
+    loyalty_card text,
+    created_at   timestamptz NOT NULL
+);
+
+INSERT INTO contacts
+SELECT row_number() OVER (ORDER BY created_at, customer_id, source) AS record_id,
+       source, customer_id, email, phone, loyalty_card, created_at
+FROM (
+    SELECT d.customer_id, d.source,
+           d.first_order_at + d.u_days * interval '400 days' AS created_at,
+           CASE
+               WHEN d.source = 'store' AND d.u_glue < 0.03 THEN 'kasse@demo-shop.example'
+               WHEN d.source = 'store' AND d.u_email > 0.5 THEN NULL
+               WHEN d.source = 'service desk' AND d.u_email > 0.7 THEN NULL
+               ELSE
+                   -- the same address, typed differently; some give a second one
+                   (CASE WHEN d.u_case < 0.2 THEN ' ' || initcap(d.first_name) || '.' || initcap(d.last_name)
+                         ELSE d.first_name || '.' || d.last_name END)
+                   || CASE WHEN d.source = 'service desk' AND d.u_second_address < 0.15 THEN '.work' ELSE '' END
+                   || d.customer_id
+                   || CASE WHEN d.source = 'web shop' AND d.u_case > 0.9 THEN '+shop' ELSE '' END
+                   || '@' || CASE WHEN d.u_case < 0.1 THEN upper(d.provider) ELSE d.provider END
+           END AS email,
+           CASE
+               WHEN d.source = 'service desk' AND d.u_glue < 0.02 THEN '0000000000'
+               WHEN d.source = 'web shop' AND d.u_phone > 0.4 THEN NULL
+               WHEN d.source = 'store' AND d.u_phone > 0.6 THEN NULL
+               WHEN d.source = 'service desk' AND d.u_phone > 0.5 THEN NULL
+               WHEN d.u_format < 0.4 THEN '0' || d.area || ' ' || d.phone_local
+               WHEN d.u_format < 0.7 THEN '+49 ' || d.area || ' ' || d.phone_local
+               WHEN d.u_format < 0.85 THEN '0049' || d.area || d.phone_local
+               ELSE '(0' || d.area || ') ' || substr(d.phone_local, 1, 3) || '-' || substr(d.phone_local, 4)
+           END AS phone,
+           CASE WHEN d.source = 'store' THEN 'L-' || (700000 + d.customer_id) END AS loyalty_card
+    FROM contact_draws d
+) c;
+
+CREATE INDEX ON contacts (customer_id);
+ANALYZE contacts;

@@ -477,3 +477,113 @@ SELECT to_char(cohort, 'YYYY-"Q"Q') AS cohort, max(cohort_customers) AS customer
        round(100 * max(retention) FILTER (WHERE period_number = 8)) AS "+8"
 FROM clv_cohort_retention('orders', 'customer_id', 'ordered_at', 'quarter')
 GROUP BY cohort ORDER BY cohort;
+
+\echo
+\echo '== One customer across the web shop, the store and the service desk =='
+\echo '   clv_link_identities over normalised e-mails, phone numbers and loyalty'
+\echo '   cards; an identifier on more than 20 records is not used'
+\echo
+CREATE TEMP VIEW contact_pairs AS
+    SELECT record_id, 'email:' || clv_normalize_email(email, drop_plus_tag => true) AS identifier FROM contacts
+    UNION ALL
+    SELECT record_id, 'phone:' || clv_normalize_phone(phone, '49') FROM contacts
+    UNION ALL
+    SELECT record_id, 'card:' || loyalty_card FROM contacts;
+
+SET client_min_messages = notice;
+CREATE TEMP TABLE profiles_linked AS
+SELECT * FROM clv_link_identities('SELECT record_id, identifier FROM contact_pairs');
+SET client_min_messages = warning;
+
+SELECT identifier AS "left out (glue)", records
+FROM clv_identity_glue('SELECT record_id, identifier FROM contact_pairs')
+ORDER BY records DESC;
+
+-- the generator knows who is who: how well did the linking do?
+WITH p AS (
+    SELECT l.profile_id, c.customer_id, c.source
+    FROM profiles_linked l JOIN contacts c ON c.record_id = l.record_id
+)
+SELECT (SELECT count(*) FROM contacts) AS records,
+       (SELECT count(DISTINCT customer_id) FROM contacts) AS "true customers",
+       (SELECT count(DISTINCT profile_id) FROM p) AS profiles,
+       (SELECT count(*) FROM (SELECT profile_id FROM p GROUP BY profile_id
+                              HAVING count(DISTINCT customer_id) > 1) x) AS "profiles mixing customers",
+       (SELECT count(*) FROM (SELECT customer_id FROM p GROUP BY customer_id
+                              HAVING count(DISTINCT profile_id) > 1) x) AS "customers split",
+       -- a split is a miss only if two of the customer's records in different
+       -- profiles share a usable identifier
+       (SELECT count(DISTINCT c1.customer_id)
+        FROM contact_pairs a JOIN contact_pairs b ON a.identifier = b.identifier AND a.record_id < b.record_id
+        JOIN profiles_linked l1 ON l1.record_id = a.record_id
+        JOIN profiles_linked l2 ON l2.record_id = b.record_id
+        JOIN contacts c1 ON c1.record_id = a.record_id
+        JOIN contacts c2 ON c2.record_id = b.record_id
+        WHERE c1.customer_id = c2.customer_id AND l1.profile_id <> l2.profile_id
+          AND a.identifier NOT IN (SELECT identifier FROM clv_identity_glue('SELECT record_id, identifier FROM contact_pairs')))
+           AS "... though sharing an identifier";
+
+SELECT systems AS "systems a profile is seen in", count(*) AS profiles,
+       round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "%"
+FROM (SELECT l.profile_id, count(DISTINCT c.source) AS systems
+      FROM profiles_linked l JOIN contacts c USING (record_id)
+      GROUP BY l.profile_id) x
+GROUP BY systems ORDER BY systems;
+
+\echo
+\echo '== Predicted CLV by order channel, under five attribution models =='
+\echo '   clv_attribution over each customer''s orders (the touchpoints), with the'
+\echo '   customer''s predicted CLV as the value; credits add up exactly'
+\echo
+CREATE TEMP TABLE channel_credit AS
+SELECT m.model, c.channel, sum(c.credit) AS credit
+FROM (VALUES ('first_touch'), ('last_touch'), ('linear'), ('position_based'), ('time_decay')) m(model),
+LATERAL (SELECT o.customer_id,
+                clv_attribution(o.channel, o.ordered_at, round(p.clv::numeric, 2), m.model,
+                                NULL, interval '90 days') AS credits
+         FROM orders o JOIN predicted p USING (customer_id)
+         WHERE o.amount > 0 AND p.clv IS NOT NULL
+         GROUP BY o.customer_id, p.clv) a,
+LATERAL unnest(a.credits) c
+GROUP BY m.model, c.channel;
+
+SELECT channel,
+       round(max(credit) FILTER (WHERE model = 'first_touch')) AS "first touch",
+       round(max(credit) FILTER (WHERE model = 'last_touch')) AS "last touch",
+       round(max(credit) FILTER (WHERE model = 'linear')) AS linear,
+       round(max(credit) FILTER (WHERE model = 'position_based')) AS "40/20/40",
+       round(max(credit) FILTER (WHERE model = 'time_decay')) AS "time decay (90 d)"
+FROM channel_credit GROUP BY channel ORDER BY max(credit) FILTER (WHERE model = 'linear') DESC;
+
+SELECT model, sum(credit) AS "all credits (EUR)",
+       (SELECT sum(round(clv::numeric, 2)) FROM predicted WHERE clv IS NOT NULL
+          AND customer_id IN (SELECT customer_id FROM orders WHERE amount > 0)) AS "all predicted CLV (EUR)"
+FROM channel_credit GROUP BY model ORDER BY model;
+
+\echo
+\echo '== Single-channel and omnichannel customers =='
+\echo
+SELECT CASE WHEN n = 1 THEN 'single: ' || first_channel ELSE n || ' channels' END AS customers_who_order,
+       count(*) AS customers,
+       round(avg(revenue)::numeric, 2) AS "net revenue so far (EUR)",
+       round(avg(clv)::numeric, 2) AS "predicted CLV (EUR)",
+       round(avg(p_alive)::numeric, 2) AS "mean P(alive)"
+FROM (SELECT o.customer_id, count(DISTINCT o.channel) AS n, min(o.channel) AS first_channel,
+             max(p.clv) AS clv, max(p.p_alive) AS p_alive, max((p.s).total_amount) AS revenue
+      FROM orders o JOIN predicted p USING (customer_id)
+      WHERE o.amount > 0
+      GROUP BY o.customer_id) x
+GROUP BY 1 ORDER BY min(n), 2 DESC;
+
+\echo
+\echo '== Predicted CLV against acquisition cost, by acquisition channel (first touch) =='
+\echo
+SELECT c.signup_channel AS "acquisition channel", count(*) AS customers,
+       round(avg(p.clv)::numeric, 2) AS "predicted CLV (EUR)",
+       round(avg(c.acquisition_cost), 2) AS "CAC (EUR)",
+       round(clv_cac_ratio(avg(p.clv), avg(c.acquisition_cost)::float8)::numeric, 2) AS "CLV:CAC",
+       CASE WHEN clv_cac_ok(avg(p.clv), avg(c.acquisition_cost)::float8) THEN 'ok' ELSE 'too low' END AS verdict
+FROM predicted p JOIN customers c USING (customer_id)
+WHERE p.clv IS NOT NULL
+GROUP BY c.signup_channel
+ORDER BY 5 DESC;
