@@ -19,8 +19,9 @@
  * no existing profile id unless two profiles really merge (or a new record
  * has a smaller id than all of a profile's records).
  *
- * Memory, all in one call: 24 bytes a pair, the identifiers' bytes, and 20
- * bytes a distinct record (see the README for 10 million pairs).
+ * Memory, all in one call: 32 bytes a pair (the pair, and its record id
+ * before duplicates are removed) plus the identifier's bytes, and 12 bytes a
+ * distinct record (see the README for 10 million pairs).
  */
 #include "clv.h"
 
