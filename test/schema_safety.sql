@@ -6,7 +6,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 RESET client_min_messages;
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 SET LOCAL client_min_messages = warning;
 DROP EXTENSION IF EXISTS clv;
 CREATE SCHEMA analytics;
@@ -33,6 +33,13 @@ SELECT analytics.clv_simple(100, 10, 5) AS simple,
        (SELECT sum(contribution) FROM analytics.clv_change_drivers(
             ROW(1,1,1,50,4,1,NULL,NULL,1,1,1,1,2,2,0.4,160)::analytics.clv_business_kpis,
             ROW(1,1,1,45,3,1,NULL,NULL,1,1,1,1,2,2,0.4,108)::analytics.clv_business_kpis)) AS change;
+CREATE TEMP TABLE observed_channels AS
+SELECT analytics.clv_normalize_email(' A@B.example ') AS email,
+       (SELECT (c).credit FROM (SELECT pg_catalog.unnest(analytics.clv_attribution(ch, t, 10.00, 'linear')) AS c
+                                FROM (VALUES ('web', '2025-01-01'::timestamptz), ('store', '2025-01-02')) v(ch, t)) q
+        WHERE (c).channel = 'web') AS web_credit,
+       (SELECT pg_catalog.count(*) FROM analytics.clv_link_identities(
+            'SELECT r, i FROM (VALUES (1::bigint, ''x''), (2, ''x'')) v(r, i)')) AS linked;
 CREATE TEMP TABLE cohort_orders (customer int, day date);
 INSERT INTO cohort_orders VALUES (1, '2025-01-01'), (1, '2025-02-01');
 CREATE TEMP TABLE observed_cohorts AS
@@ -44,6 +51,9 @@ SELECT is((SELECT simple FROM observed), 5000::float8, 'scalar functions work wi
 SELECT is((SELECT frequency FROM observed), 1,
           'the summary aggregate works with an empty search_path and ignores public.clv_summary_final');
 SELECT is((SELECT customers FROM observed), 1::bigint, 'the business aggregate works with an empty search_path');
+SELECT is((SELECT email || ' ' || web_credit || ' ' || linked FROM observed_channels), 'a@b.example 5.00 2',
+          'normalisation, attribution and linking work with an empty search_path');
+SELECT is((SELECT count(*) FROM observed_cohorts), 2::bigint, 'cohort retention works with an empty search_path');
 SELECT is((SELECT segment FROM observed), 'Champions',
           'the default segment map is found in the extension''s schema');
 SELECT is((SELECT rfm_cell FROM observed), 222, 'clv_rfm works with an empty search_path');
