@@ -55,6 +55,11 @@ SELECT c.* FROM unnest((SELECT clv_attribution(ch, t, 10, 'linear')
                         FROM (VALUES ('a', '2025-01-01'::timestamptz), (NULL, '2025-01-02'), ('b', NULL)) v(ch, t))) c;
 SELECT clv_attribution(channel, touched_at, value, 'linear') IS NULL AS no_rows FROM touches WHERE false;
 
+-- many channels in one group
+SELECT count(*) AS channels, sum(c.credit) AS total, min(c.credit), max(c.credit)
+FROM unnest((SELECT clv_attribution('channel ' || g, '2025-01-01'::timestamptz + g * interval '1 hour', 1000.00, 'linear')
+             FROM generate_series(1, 300) g)) c;
+
 -- one row per conversion, as a BI tool reads it
 INSERT INTO touches SELECT 2, ch, '2025-02-01'::timestamptz + k * interval '1 day', 55.55
 FROM unnest(ARRAY['email', 'email', 'store']) WITH ORDINALITY AS x(ch, k);

@@ -72,6 +72,7 @@ typedef struct AttributionState
 	int64		half_life;		/* microseconds; 0 when not given */
 	char	   *value;			/* the value as numeric text */
 	int32		nchannels;
+	int32		channels_capacity;
 	char	  **channels;
 	int64		ntouches;
 	int64		capacity;
@@ -112,8 +113,15 @@ channel_index(AttributionState *st, const char *name, MemoryContext context)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("channel names are limited to %d bytes", MAX_CHANNEL_BYTES)));
-	if (st->channels == NULL)
-		st->channels = MemoryContextAlloc(context, MAX_CHANNELS * sizeof(char *));
+	if (st->nchannels == st->channels_capacity)
+	{
+		/* most groups see a handful of channels: start small */
+		st->channels_capacity = st->channels_capacity == 0 ? 8 :
+			Min(2 * st->channels_capacity, MAX_CHANNELS);
+		st->channels = st->channels == NULL ?
+			MemoryContextAlloc(context, st->channels_capacity * sizeof(char *)) :
+			repalloc(st->channels, st->channels_capacity * sizeof(char *));
+	}
 	st->channels[st->nchannels] = MemoryContextStrdup(context, name);
 	return st->nchannels++;
 }
