@@ -50,6 +50,17 @@ FROM touches;
 SELECT (SELECT array_agg(c.channel || '=' || c.credit ORDER BY c.channel)
         FROM unnest(clv_attribution(ch, '2025-01-01', 9, 'first_touch' ORDER BY ch DESC)) c) AS tie
 FROM (VALUES ('b'), ('a'), ('c')) v(ch);
+-- an equal split: the extra cent goes by channel name, not by row order
+SELECT (SELECT array_agg(c.channel || '=' || c.credit ORDER BY c.channel)
+        FROM unnest(clv_attribution(ch, t, 1.00, 'linear' ORDER BY ch)) c) AS ascending,
+       (SELECT array_agg(c.channel || '=' || c.credit ORDER BY c.channel)
+        FROM unnest(clv_attribution(ch, t, 1.00, 'linear' ORDER BY ch DESC)) c) AS descending
+FROM (VALUES ('b', '2025-01-02'::timestamptz), ('a', '2025-01-01'), ('c', '2025-01-03')) v(ch, t);
+-- touches further apart than 64-bit microseconds can subtract: the old one weighs nothing
+SELECT c.channel, c.credit
+FROM unnest((SELECT clv_attribution(ch, t, 100.00, 'time_decay', NULL, '1 day')
+             FROM (VALUES ('a', '4713-01-01 BC'::timestamptz), ('b', '294276-12-31'), ('c', '2000-01-01')) v(ch, t))) c
+ORDER BY c.credit DESC, c.channel;
 -- NULL channel or time: the row is skipped; no rows: NULL
 SELECT c.* FROM unnest((SELECT clv_attribution(ch, t, 10, 'linear')
                         FROM (VALUES ('a', '2025-01-01'::timestamptz), (NULL, '2025-01-02'), ('b', NULL)) v(ch, t))) c;
@@ -88,6 +99,12 @@ SELECT count(*) AS conversions,
 FROM (SELECT conversion, clv_attribution(channel, touched_at, value, 'time_decay', NULL, '3 days')::text AS c
       FROM many GROUP BY conversion) p
 FULL JOIN serial_credits s USING (conversion);
+-- channel names travel between workers as bytes
+INSERT INTO many SELECT 7, (ARRAY['émail', 'Ω-shop'])[1 + g % 2], '2025-03-01'::timestamptz + g * interval '1 minute', 70.99
+FROM generate_series(1, 2000) g;
+SELECT c.channel, c.touches, c.credit
+FROM unnest((SELECT clv_attribution(channel, touched_at, value, 'linear') FROM many WHERE conversion = 7)) c
+ORDER BY c.channel COLLATE "C";
 -- the plan really splits the aggregate over workers
 EXPLAIN (COSTS OFF) SELECT clv_attribution(channel, touched_at, 1000.00, 'linear') FROM many;
 SELECT (SELECT clv_attribution(channel, touched_at, 1000.00, 'linear') FROM many)::text
@@ -108,6 +125,7 @@ SELECT clv_attribution(channel, touched_at, 'NaN', 'linear') FROM touches;
 SELECT clv_attribution(channel, touched_at, conversion * 10, 'linear') FROM touches;
 SELECT clv_attribution(channel, touched_at, value, 'time_decay', NULL, '0 days') FROM touches;
 SELECT clv_attribution(channel, touched_at, value, 'time_decay', NULL, '1 month') FROM touches;
+SELECT clv_attribution(channel, touched_at, value, 'time_decay', NULL, '213503983 days') FROM touches;
 SELECT clv_attribution(channel, touched_at, value, 'linear', 'infinity', NULL) FROM touches;
 SELECT clv_attribution(channel, 'infinity', value, 'linear') FROM touches;
 SELECT clv_attribution(channel, touched_at, 12345678901234567.8, 'linear') FROM touches;

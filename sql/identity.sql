@@ -21,6 +21,9 @@ FROM unnest(ARRAY[
     '12345', '+123456789012345', '+1234567890123456', '06 1234 5678', '']) p;
 SELECT clv_normalize_phone('030 1234567', 'DE');
 SELECT clv_normalize_phone('030 1234567', '1234');
+SELECT clv_normalize_phone('030 1234567', '039');
+-- letters before the number are not an extension marker
+SELECT clv_normalize_phone('Fax +49 30 1234567'), clv_normalize_phone('Tel. 030 1234567 ext 5', '49');
 SELECT clv_normalize_phone(NULL, '49') IS NULL AS null_in_null_out;
 
 -- linking: A shares an e-mail with B, B a phone with C: one profile
@@ -87,6 +90,9 @@ SELECT * FROM clv_link_identities('SELECT NULL::bigint, email FROM contacts');
 SELECT * FROM clv_link_identities('DELETE FROM contacts RETURNING id, email');
 SELECT * FROM clv_link_identities('SELECT id, email FROM contacts; SELECT 1, ''x''');
 SELECT * FROM clv_link_identities('SELECT id, email FROM no_such_table');
+SELECT * FROM clv_link_identities('SELECT id, email FROM contacts FOR UPDATE');
+SELECT * FROM clv_link_identities('WITH d AS (DELETE FROM contacts RETURNING id, email) SELECT * FROM d');
+SELECT * FROM clv_link_identities('SELECT 1.5::numeric, ''x'' WHERE false');
 SELECT * FROM clv_link_identities('SELECT id, email FROM contacts', 1);
 SELECT * FROM clv_link_identities('SELECT id, email FROM contacts', NULL);
 SELECT count(*) FROM contacts;  -- nothing was deleted

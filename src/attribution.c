@@ -25,6 +25,7 @@
 #include "clv.h"
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -155,7 +156,11 @@ half_life_usecs(Interval *half_life)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("half_life must not contain months or years"),
 				 errhint("Use a fixed length such as '7 days'.")));
-	usecs = half_life->time + (int64) half_life->day * USECS_PER_DAY;
+	if (pg_mul_s64_overflow(half_life->day, USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, half_life->time, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("half_life out of range")));
 	if (usecs <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -283,6 +288,31 @@ clv_attribution_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(left);
 }
 
+/*
+ * Names travel as length and bytes: pq_sendstring would convert them to the
+ * client encoding, which a parallel worker and its leader need not share.
+ */
+static void
+send_name(StringInfo buf, const char *name)
+{
+	int			len = strlen(name);
+
+	pq_sendint32(buf, len);
+	pq_sendbytes(buf, name, len);
+}
+
+static char *
+get_name(StringInfo buf)
+{
+	int			len = pq_getmsgint(buf, 4);
+
+	if (len < 0 || len > buf->len - buf->cursor)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid clv_attribution state")));
+	return pnstrdup(pq_getmsgbytes(buf, len), len);
+}
+
 Datum
 clv_attribution_serialize(PG_FUNCTION_ARGS)
 {
@@ -296,10 +326,10 @@ clv_attribution_serialize(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, st->has_conversion);
 	pq_sendint64(&buf, st->conversion);
 	pq_sendint64(&buf, st->half_life);
-	pq_sendstring(&buf, st->value);
+	send_name(&buf, st->value);
 	pq_sendint32(&buf, st->nchannels);
 	for (int32 i = 0; i < st->nchannels; i++)
-		pq_sendstring(&buf, st->channels[i]);
+		send_name(&buf, st->channels[i]);
 	pq_sendint64(&buf, st->ntouches);
 	for (int64 i = 0; i < st->ntouches; i++)
 	{
@@ -322,25 +352,28 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "clv_attribution_deserialize called in non-aggregate context");
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
 
 	st = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
 	st->model = pq_getmsgint(&buf, 4);
 	st->has_conversion = pq_getmsgbyte(&buf) != 0;
 	st->conversion = pq_getmsgint64(&buf);
 	st->half_life = pq_getmsgint64(&buf);
-	st->value = MemoryContextStrdup(aggcontext, pq_getmsgstring(&buf));
+	st->value = MemoryContextStrdup(aggcontext, get_name(&buf));
+	/* a value that numeric_in refuses errors here */
+	(void) DirectFunctionCall3(numeric_in, CStringGetDatum(st->value), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
 	nchannels = pq_getmsgint(&buf, 4);
 	if (st->model < 0 || st->model >= NMODELS || st->half_life < 0 ||
+		(st->model == TIME_DECAY && st->half_life == 0) ||
+		(st->has_conversion && TIMESTAMP_NOT_FINITE(st->conversion)) ||
 		nchannels < 0 || nchannels > MAX_CHANNELS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid clv_attribution state")));
 	for (int32 i = 0; i < nchannels; i++)
-		(void) channel_index(st, pq_getmsgstring(&buf), aggcontext);
+		(void) channel_index(st, get_name(&buf), aggcontext);
 	if (st->nchannels != nchannels)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -356,7 +389,7 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 		TimestampTz at = pq_getmsgint64(&buf);
 		int32		channel = pq_getmsgint(&buf, 4);
 
-		if (channel < 0 || channel >= nchannels)
+		if (channel < 0 || channel >= nchannels || TIMESTAMP_NOT_FINITE(at))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid clv_attribution state")));
@@ -449,15 +482,17 @@ typedef struct Credit
 	double		remainder;
 } Credit;
 
+/* largest remainder first; ties by channel name, so no row order shows through */
 static int
-compare_remainders(const void *a, const void *b)
+compare_remainders(const void *a, const void *b, void *arg)
 {
 	const Credit *x = *(const Credit *const *) a;
 	const Credit *y = *(const Credit *const *) b;
+	char	  **channels = arg;
 
 	if (x->remainder != y->remainder)
 		return x->remainder > y->remainder ? -1 : 1;
-	return x->channel - y->channel;
+	return strcmp(channels[x->channel], channels[y->channel]);
 }
 
 static int
@@ -531,7 +566,8 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 				 */
 				for (int64 i = 0; i < n; i++)
 				{
-					w[i] = exp2(-(double) (touches[n - 1].at - touches[i].at) / st->half_life);
+					/* in double: two finite timestamps can be further apart than int64 holds */
+					w[i] = exp2(-((double) touches[n - 1].at - (double) touches[i].at) / st->half_life);
 					sum += w[i];
 				}
 				for (int64 i = 0; i < n; i++)
@@ -554,6 +590,9 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 			elog(ERROR, "unknown attribution model %d", st->model);
 	}
 
+	for (int64 i = 0; i < n; i++)
+		if (!isfinite(w[i]) || w[i] < 0 || w[i] > 1)
+			elog(ERROR, "clv_attribution: a touch's weight is %g", w[i]);
 	credits = palloc0(st->nchannels * sizeof(Credit));
 	for (int32 c = 0; c < st->nchannels; c++)
 		credits[c].channel = c;
@@ -583,21 +622,30 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 		given += credits[c].units;
 		order[c] = &credits[c];
 	}
-	qsort(order, st->nchannels, sizeof(Credit *), compare_remainders);
-	for (int32 c = 0; given < magnitude; c = (c + 1) % st->nchannels)
+	qsort_arg(order, st->nchannels, sizeof(Credit *), compare_remainders, st->channels);
 	{
-		if (order[c]->touches == 0)
-			continue;
-		order[c]->units++;
-		given++;
-	}
-	/* rounding of huge values could overshoot: take back from the largest rests' end */
-	for (int32 c = st->nchannels - 1; given > magnitude; c = (c + st->nchannels - 1) % st->nchannels)
-	{
-		if (order[c]->units == 0)
-			continue;
-		order[c]->units--;
-		given--;
+		/*
+		 * The whole units fall short of the value by less than one a channel
+		 * (float8 rounding can add a unit or two either way): hand out the
+		 * rest one unit each, largest remainders first, or take back from
+		 * the smallest.  A larger gap means a weight went wrong.
+		 */
+		int128		rest = magnitude - given;
+		int32		with_touches = 0;
+
+		for (int32 c = 0; c < st->nchannels; c++)
+			if (order[c]->touches > 0)
+				order[with_touches++] = order[c];
+		if (rest > with_touches + 2 || rest < -2 || with_touches == 0)
+			elog(ERROR, "clv_attribution: the credits do not add up (%g units apart)", (double) rest);
+		for (int32 c = 0; rest > 0; c = (c + 1) % with_touches, rest--)
+			order[c]->units++;
+		for (int32 c = with_touches - 1; rest < 0; c = (c + with_touches - 1) % with_touches)
+			if (order[c]->units > 0)
+			{
+				order[c]->units--;
+				rest++;
+			}
 	}
 	if (units < 0)
 		for (int32 c = 0; c < st->nchannels; c++)

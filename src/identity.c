@@ -34,6 +34,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "nodes/parsenodes.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/tuplestore.h"
@@ -165,9 +166,10 @@ clv_normalize_phone(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("default_country_code must be 1 to 3 digits, such as '49' or '+1'")));
+		/* the same message covers a leading 0: no country code has one */
 		for (int i = 0; i < len; i++)
 		{
-			if (c[i] < '0' || c[i] > '9')
+			if (c[i] < '0' || c[i] > '9' || (i == 0 && c[i] == '0'))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("default_country_code must be 1 to 3 digits, such as '49' or '+1'")));
@@ -184,8 +186,9 @@ clv_normalize_phone(PG_FUNCTION_ARGS)
 	{
 		char		c = s[i];
 
-		if (c == 'x' || c == 'X' || c == '#' ||
-			(i + 2 < n && pg_strncasecmp(s + i, "ext", 3) == 0))
+		/* an extension marker only counts after some digits ("Fax +49 ...") */
+		if (ndigits > 0 && (c == 'x' || c == 'X' || c == '#' ||
+							(i + 2 < n && pg_strncasecmp(s + i, "ext", 3) == 0)))
 			break;
 		if (c == '+' && ndigits == 0)
 			international = true;
@@ -328,14 +331,41 @@ record_value(Datum d, Oid type)
 	return DatumGetInt16(d);
 }
 
+/* one plain SELECT: no second statement, no row locks, no data-modifying WITH */
 static bool
 pairs_query_is_select(SPIPlanPtr plan)
 {
 	List	   *sources = SPI_plan_get_plan_sources(plan);
+	CachedPlanSource *source;
+	ListCell   *lc;
 
 	if (list_length(sources) != 1)
 		return false;
-	return ((CachedPlanSource *) linitial(sources))->commandTag == CMDTAG_SELECT;
+	source = (CachedPlanSource *) linitial(sources);
+	if (source->commandTag != CMDTAG_SELECT)
+		return false;
+	foreach(lc, source->query_list)
+	{
+		Query	   *query = lfirst_node(Query, lc);
+
+		if (query->commandType != CMD_SELECT || query->utilityStmt != NULL ||
+			query->rowMarks != NIL || query->hasModifyingCTE)
+			return false;
+	}
+	return true;
+}
+
+static void
+check_pairs_shape(TupleDesc desc)
+{
+	Oid			ident_type = desc->natts >= 2 ? TupleDescAttr(desc, 1)->atttypid : InvalidOid;
+
+	if (desc->natts != 2 || !record_type_ok(TupleDescAttr(desc, 0)->atttypid) ||
+		(ident_type != TEXTOID && ident_type != VARCHAROID && ident_type != BPCHAROID))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("the pairs query must return two columns: record_id (smallint, integer or bigint) and identifier (text)"),
+				 errhint("Cast the identifier to text, for example SELECT id, email::text FROM ...")));
 }
 
 /* Run the pairs query with the caller's privileges and collect its rows. */
@@ -356,6 +386,7 @@ load_pairs(Linking *lk, const char *query)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the pairs query must be a single SELECT returning (record_id, identifier)")));
 	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	check_pairs_shape(portal->tupDesc);
 	for (;;)
 	{
 		TupleDesc	desc;
@@ -368,13 +399,7 @@ load_pairs(Linking *lk, const char *query)
 			break;
 		desc = SPI_tuptable->tupdesc;
 		record_type = SPI_gettypeid(desc, 1);
-		ident_type = desc->natts >= 2 ? SPI_gettypeid(desc, 2) : InvalidOid;
-		if (desc->natts != 2 || !record_type_ok(record_type) ||
-			(ident_type != TEXTOID && ident_type != VARCHAROID && ident_type != BPCHAROID))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("the pairs query must return two columns: record_id (smallint, integer or bigint) and identifier (text)"),
-					 errhint("Cast the identifier to text, for example SELECT id, email::text FROM ...")));
+		ident_type = SPI_gettypeid(desc, 2);
 		spi = MemoryContextSwitchTo(work);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
@@ -638,8 +663,9 @@ clv_link_identities(PG_FUNCTION_ARGS)
 			if (lk.glue_records[g] > lk.glue_records[largest])
 				largest = g;
 		ereport(NOTICE,
-				(errmsg("%lld identifiers shared by more than %d records were not used to link records",
-						(long long) lk.nglue, cap),
+				(errmsg_plural("%lld identifier shared by more than %d records was not used to link records",
+							   "%lld identifiers shared by more than %d records were not used to link records",
+							   lk.nglue, (long long) lk.nglue, cap),
 				 errdetail("The most shared is \"%s\", on %lld records.",
 						   glue_identifier(&lk, largest), (long long) lk.glue_records[largest]),
 				 errhint("List them with clv_identity_glue() and the same arguments.")));
