@@ -250,26 +250,7 @@ SELECT count(*) AS n_split FROM (SELECT person_id FROM link_truth GROUP BY perso
                                  HAVING count(DISTINCT profile_id) > 1) q \gset
 DROP TABLE link_truth, link_clv;
 
-CREATE TEMP TABLE bench_runs (label text, round int, ms float8, jit text, plan text);
-
-CREATE FUNCTION pg_temp.bench(label text, query text, round int)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    plan text := '';
-BEGIN
-    -- COSTS ON (the default): EXPLAIN reports JIT only with costs
-    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) ' || query LOOP
-        plan := plan || line || E'\n';
-    END LOOP;
-    INSERT INTO bench_runs
-    VALUES (label, round,
-            substring(plan FROM 'Execution Time: ([0-9.]+) ms')::float8,
-            CASE WHEN plan !~ 'JIT:' THEN 'off'
-                 WHEN plan ~ 'Optimization true' THEN 'on, optimized'
-                 ELSE 'on' END,
-            plan);
-END $$;
+\ir bench_runs.psql
 
 CREATE TEMP TABLE bench_queries (ord int PRIMARY KEY, label text UNIQUE, query text);
 INSERT INTO bench_queries VALUES
