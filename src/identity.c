@@ -638,23 +638,36 @@ pairs_query_arg(FunctionCallInfo fcinfo)
 }
 
 /*
+ * The pairs of the query argument linked, in a memory context of their own
+ * (returned: the caller deletes it when done).
+ */
+static MemoryContext
+linked(FunctionCallInfo fcinfo, Linking *lk, int32 cap)
+{
+	char	   *query = pairs_query_arg(fcinfo);
+	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clv identity linking",
+											   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(work);
+
+	link_records(lk, query, cap);
+	MemoryContextSwitchTo(old);
+	return work;
+}
+
+/*
  * clv_link_identities(pairs text, max_records_per_identifier int)
  *   RETURNS TABLE (record_id bigint, profile_id bigint, profile_records bigint)
  */
 Datum
 clv_link_identities(PG_FUNCTION_ARGS)
 {
-	char	   *query = pairs_query_arg(fcinfo);
 	int32		cap = check_cap(fcinfo, 1);
-	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clv identity linking",
-											   ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(work);
 	Linking		lk = {0};
+	MemoryContext work = linked(fcinfo, &lk, cap);
 	TupleDesc	desc;
 	Tuplestorestate *store;
 	int64	   *size;
 
-	link_records(&lk, query, cap);
 	if (lk.nglue > 0)
 	{
 		int64		largest = 0;
@@ -683,7 +696,6 @@ clv_link_identities(PG_FUNCTION_ARGS)
 	for (int64 i = 0; i < lk.nids; i++)
 		size[find_root(lk.parent, (int32) i)]++;
 
-	MemoryContextSwitchTo(old);
 	store = materialized_result(fcinfo, &desc);
 	for (int64 i = 0; i < lk.nids; i++)
 	{
@@ -705,18 +717,10 @@ clv_link_identities(PG_FUNCTION_ARGS)
 Datum
 clv_identity_glue(PG_FUNCTION_ARGS)
 {
-	char	   *query = pairs_query_arg(fcinfo);
-	int32		cap = check_cap(fcinfo, 1);
-	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "clv identity linking",
-											   ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(work);
 	Linking		lk = {0};
+	MemoryContext work = linked(fcinfo, &lk, check_cap(fcinfo, 1));
 	TupleDesc	desc;
-	Tuplestorestate *store;
-
-	link_records(&lk, query, cap);
-	MemoryContextSwitchTo(old);
-	store = materialized_result(fcinfo, &desc);
+	Tuplestorestate *store = materialized_result(fcinfo, &desc);
 	for (int64 g = 0; g < lk.nglue; g++)
 	{
 		Datum		values[2];
