@@ -1110,3 +1110,262 @@ COMMENT ON AGGREGATE @extschema@.clv_attribution(text, timestamptz, numeric, tex
 'each channel''s credit for value over the touchpoints of a group: model first_touch, last_touch, linear or position_based (40/20/40); credits add up to value exactly';
 COMMENT ON AGGREGATE @extschema@.clv_attribution(text, timestamptz, numeric, text, timestamptz, interval) IS
 'the same with the conversion time (later touches do not count; NULL: the last touch) and the half_life of time_decay';
+
+------------------------------------------------------------------------------
+-- The refreshable pipeline: materialized views over the user's orders
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_create_pipeline(
+    orders          regclass,
+    customer        name,
+    ordered_at      name,
+    amount          name,
+    target_schema   name    DEFAULT 'clv_report',
+    gross_margin    float8  DEFAULT 1.0,
+    period          interval DEFAULT '30 days',
+    periods         integer DEFAULT 12,
+    discount_rate   float8  DEFAULT 0.01,
+    penalizer       float8  DEFAULT 0.001)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ext name := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                 WHERE e.extname = 'clv');
+    col name;
+    col_type regtype;
+    created_schema boolean := false;
+    objects text[] := '{}';
+    src text := orders::text;
+    q text;
+BEGIN
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR amount IS NULL
+       OR target_schema IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_create_pipeline: orders, customer, ordered_at, amount and target_schema must not be NULL';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount] LOOP
+        SELECT a.atttypid::regtype INTO col_type FROM pg_attribute a
+        WHERE a.attrelid = orders AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+        IF col_type IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = format('column %I does not exist in %s', col, orders);
+        END IF;
+        IF col = ordered_at AND col_type NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+            RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                MESSAGE = format('column %I of %s must be a date or timestamp, not %s', col, orders, col_type);
+        END IF;
+        IF col = amount AND col_type NOT IN ('numeric'::regtype, 'float8'::regtype, 'float4'::regtype,
+                                             'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype,
+                                             'money'::regtype) THEN
+            RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                MESSAGE = format('column %I of %s must be a number, not %s', col, orders, col_type);
+        END IF;
+    END LOOP;
+    PERFORM @extschema@.clv_check_pipeline_arguments(gross_margin, period, periods, discount_rate, penalizer);
+    IF to_regclass(format('%I.clv_pipeline', target_schema)) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = format('schema %I already holds a clv pipeline', target_schema),
+            HINT = format('Drop it first with SELECT clv_drop_pipeline(%L).', target_schema);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = target_schema) THEN
+        EXECUTE format('CREATE SCHEMA %I', target_schema);
+        created_schema := true;
+    END IF;
+
+    -- one row per customer: the summary, flat for BI tools, and whole for scoring
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.customer_summary AS
+        SELECT customer_id, (s).first_order, (s).last_order, (s).observation_end, (s).orders,
+               (s).refunds, (s).purchase_days, (s).total_amount AS net_revenue,
+               (s).refunded_amount, (s).avg_order_value, (s).frequency AS repeat_purchase_days,
+               (s).recency AS recency_days, (s).age AS age_days, (s).monetary AS repeat_order_value,
+               (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days, s AS summary
+        FROM (SELECT %2$I AS customer_id,
+                     %3$I.clv_summary(%4$I::timestamptz, %5$I::float8, pg_catalog.now()) AS s
+              FROM %6$s
+              WHERE %2$I IS NOT NULL AND %4$I::timestamptz <= pg_catalog.now()
+              GROUP BY %2$I) q$v$,
+        target_schema, customer, ext, ordered_at, amount, src);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.customer_summary (customer_id)', target_schema);
+    objects := array_append(objects, 'customer_summary');
+
+    -- the fitted models, one row
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.models AS
+        SELECT 1 AS id, %2$I.clv_fit_bgnbd(summary, %3$s) AS purchases,
+               %2$I.clv_fit_gammagamma(summary, %3$s) AS spend,
+               %2$I.clv_rfm_breakpoints(summary) AS rfm_breakpoints,
+               pg_catalog.now() AS fitted_at
+        FROM %1$I.customer_summary$v$,
+        target_schema, ext, penalizer);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.models (id)', target_schema);
+    objects := array_append(objects, 'models');
+
+    -- per customer: P(alive), predicted CLV, RFM segment, decline verdict
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.customer_scores AS
+        SELECT c.customer_id, c.net_revenue, c.orders, c.last_order,
+               %2$I.clv_p_alive(m.purchases, c.summary) AS p_alive,
+               %2$I.clv_expected_purchases(m.purchases, %6$s, c.summary) AS expected_purchases_next_period,
+               %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s, %5$L::interval, %3$s)
+                   AS predicted_clv,
+               (r).recency_score, (r).frequency_score, (r).monetary_score, (r).rfm_cell, (r).segment AS rfm_segment,
+               (d).declining, (d).severity AS decline_severity,
+               pg_catalog.array_to_string((d).reasons, ', ') AS decline_reasons,
+               (d).alert AS decline_alert, (d).value_at_risk
+        FROM %1$I.customer_summary c CROSS JOIN %1$I.models m,
+             LATERAL %2$I.clv_rfm(c.summary, m.rfm_breakpoints) r,
+             LATERAL %2$I.clv_decline(c.summary, m.purchases,
+                                      %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s,
+                                                               %5$L::interval, %3$s)) d$v$,
+        target_schema, ext, gross_margin, discount_rate, period,
+        extract(epoch FROM period) / 86400, periods);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.customer_scores (customer_id)', target_schema);
+    objects := array_append(objects, 'customer_scores');
+
+    -- per RFM segment, and per value tier
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.segments AS
+        SELECT coalesce(rfm_segment, 'no purchases') AS rfm_segment, pg_catalog.count(*) AS customers,
+               pg_catalog.sum(net_revenue) AS net_revenue,
+               pg_catalog.sum(predicted_clv) AS predicted_clv,
+               pg_catalog.avg(predicted_clv) AS predicted_clv_per_customer,
+               pg_catalog.sum(predicted_clv) / nullif(pg_catalog.sum(pg_catalog.sum(predicted_clv)) OVER (), 0)
+                   AS share_of_predicted_clv,
+               pg_catalog.count(*) FILTER (WHERE declining) AS declining_customers,
+               pg_catalog.sum(value_at_risk) AS value_at_risk
+        FROM %1$I.customer_scores GROUP BY 1$v$, target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.segments (rfm_segment)', target_schema);
+    objects := array_append(objects, 'segments');
+
+    -- cohort retention by month of the first order
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.cohorts AS
+        SELECT * FROM %2$I.clv_cohort_retention(%3$L::regclass, %4$L, %5$L, 'month')$v$,
+        target_schema, ext, src, customer, ordered_at);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.cohorts (cohort, period_number)', target_schema);
+    objects := array_append(objects, 'cohorts');
+
+    EXECUTE format($v$
+        CREATE TABLE %1$I.clv_pipeline AS
+        SELECT %2$L::regclass AS source, %3$L::name AS customer, %4$L::name AS ordered_at,
+               %5$L::name AS amount, %6$L::text[] AS objects, %7$L::boolean AS created_schema,
+               pg_catalog.now() AS created_at$v$,
+        target_schema, src, customer, ordered_at, amount, objects, created_schema);
+    EXECUTE format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
+                   'what clv_create_pipeline made here; clv_refresh_pipeline and clv_drop_pipeline read it');
+
+    RETURN QUERY SELECT format('%I.%I', target_schema, o) FROM unnest(objects) o;
+END
+$$;
+
+CREATE FUNCTION @extschema@.clv_check_pipeline_arguments(
+    gross_margin float8, period interval, periods integer, discount_rate float8, penalizer float8)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF gross_margin IS NULL OR NOT (gross_margin > 0 AND gross_margin <= 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'gross_margin must be a fraction above 0 and at most 1';
+    END IF;
+    IF period IS NULL OR extract(month FROM period) <> 0 OR extract(year FROM period) <> 0
+       OR period <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'period must be a positive number of days, such as ''30 days''';
+    END IF;
+    IF periods IS NULL OR periods < 1 OR periods > 1200 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'periods must be between 1 and 1200';
+    END IF;
+    IF discount_rate IS NULL OR NOT (discount_rate >= 0 AND discount_rate < 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'discount_rate must be a fraction from 0 to below 1';
+    END IF;
+    IF penalizer IS NULL OR NOT (penalizer >= 0) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'penalizer must not be negative';
+    END IF;
+END
+$$;
+
+-- The pipeline's registry row, checked.
+CREATE FUNCTION @extschema@.clv_pipeline_objects(target_schema name)
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    objects text[];
+BEGIN
+    IF to_regclass(format('%I.clv_pipeline', target_schema)) IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = format('schema %I holds no clv pipeline', target_schema),
+            HINT = 'Create one with clv_create_pipeline().';
+    END IF;
+    EXECUTE format('SELECT objects FROM %I.clv_pipeline', target_schema) INTO objects;
+    RETURN objects;
+END
+$$;
+
+CREATE FUNCTION @extschema@.clv_refresh_pipeline(
+    target_schema name DEFAULT 'clv_report', concurrent boolean DEFAULT true)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o text;
+    started timestamptz;
+BEGIN
+    -- the registry lists the views in dependency order
+    FOREACH o IN ARRAY @extschema@.clv_pipeline_objects(target_schema) LOOP
+        started := clock_timestamp();
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s %I.%I',
+                       CASE WHEN concurrent THEN 'CONCURRENTLY' ELSE '' END, target_schema, o);
+        RETURN NEXT format('%I.%I refreshed in %s ms', target_schema, o,
+                           round(extract(epoch FROM clock_timestamp() - started) * 1000));
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION @extschema@.clv_drop_pipeline(target_schema name DEFAULT 'clv_report')
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    objects text[] := @extschema@.clv_pipeline_objects(target_schema);
+    created_schema boolean;
+    o text;
+BEGIN
+    EXECUTE format('SELECT created_schema FROM %I.clv_pipeline', target_schema) INTO created_schema;
+    -- in reverse dependency order, and without CASCADE: a view of the
+    -- user's on top of ours stops the drop rather than vanishing with it
+    FOR i IN REVERSE array_length(objects, 1) .. 1 LOOP
+        EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, objects[i]);
+        RETURN NEXT format('%I.%I', target_schema, objects[i]);
+    END LOOP;
+    EXECUTE format('DROP TABLE %I.clv_pipeline', target_schema);
+    RETURN NEXT format('%I.clv_pipeline', target_schema);
+    IF created_schema AND NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                      WHERE n.nspname = target_schema)
+                      AND NOT EXISTS (SELECT FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                                      WHERE n.nspname = target_schema)
+                      AND NOT EXISTS (SELECT FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                                      WHERE n.nspname = target_schema) THEN
+        EXECUTE format('DROP SCHEMA %I', target_schema);
+        RETURN NEXT format('schema %I', target_schema);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8) IS
+'creates in target_schema the materialized views customer_summary, models, customer_scores, segments and cohorts over the orders table, each with the unique index that REFRESH ... CONCURRENTLY needs';
+COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean) IS
+'refreshes a pipeline''s materialized views in dependency order, concurrently by default so that readers are never blocked';
+COMMENT ON FUNCTION @extschema@.clv_drop_pipeline(name) IS
+'drops exactly what clv_create_pipeline created (and the schema, if it made it and it is empty)';

@@ -1,0 +1,94 @@
+-- The refreshable pipeline: created on a table with odd identifiers,
+-- queried as a BI tool would, refreshed while another session reads,
+-- re-created, dropped; bad arguments.
+\set VERBOSITY terse
+SET client_min_messages = error;   -- fit warnings on small data are not the point here
+
+CREATE TABLE "Order Lines" ("Customer Id" int, "Created At" timestamptz, "Total €" numeric(10,2), note text);
+INSERT INTO "Order Lines"
+SELECT c, '2023-01-01'::timestamptz + ((c * 7919 + k * 104729) % 900) * interval '1 day',
+       10 + (c * k) % 90, 'x'
+FROM generate_series(1, 400) c, generate_series(1, 1 + c % 9) k;
+INSERT INTO "Order Lines" VALUES (NULL, '2024-01-01', 10, 'no customer'),
+                                 (999, now() + interval '1 day', 10, 'in the future');
+
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €',
+                                  'BI Report', gross_margin => 0.3);
+-- what a dashboard reads: plain columns of plain types
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind = 'm' AND c.relname <> 'models'
+  AND format_type(a.atttypid, a.atttypmod) NOT IN
+      ('integer', 'bigint', 'double precision', 'numeric', 'text', 'date', 'boolean',
+       'timestamp with time zone')
+ORDER BY 1, 2;
+-- every view has the unique index a concurrent refresh needs
+SELECT c.relname, count(i.indexrelid) FILTER (WHERE i.indisunique) AS unique_indexes
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indrelid = c.oid
+WHERE n.nspname = 'BI Report' AND c.relkind = 'm'
+GROUP BY c.relname ORDER BY c.relname;
+-- one row per customer; NULL customers and future orders left out
+SELECT count(*), count(*) FILTER (WHERE customer_id = 999) AS future_only,
+       sum(orders) AS orders FROM "BI Report".customer_summary;
+SELECT count(*) = 400 AS scored, count(p_alive) = 400 AS with_p_alive,
+       count(rfm_segment) = 400 AS with_segment FROM "BI Report".customer_scores;
+SELECT sum(customers) AS customers FROM "BI Report".segments;
+-- cohorts count every order, the one dated tomorrow included
+SELECT sum(cohort_customers) FILTER (WHERE period_number = 0) AS first_buyers FROM "BI Report".cohorts;
+
+-- refresh: new orders show up, in dependency order
+INSERT INTO "Order Lines" VALUES (401, now() - interval '1 day', 50, 'new customer');
+SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Report') r;
+SELECT count(*) FROM "BI Report".customer_scores WHERE customer_id = 401;
+SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Report', concurrent => false) r;
+
+-- a concurrent refresh does not wait for readers; a plain one would
+CREATE EXTENSION dblink;
+SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
+                      split_part(current_setting('unix_socket_directories'), ',', 1),
+                      current_setting('port'), current_database()));
+SELECT dblink_exec('other', 'SET lock_timeout = ''3s''');
+BEGIN;
+SELECT count(*) FROM "BI Report".customer_scores;   -- this reader holds its lock until COMMIT
+SELECT count(*) AS refreshed_views
+FROM dblink('other', 'SELECT * FROM clv_refresh_pipeline(''BI Report'')') AS t(line text);
+SET LOCAL client_min_messages = notice;
+SELECT dblink_exec('other', 'SELECT clv_refresh_pipeline(''BI Report'', concurrent => false)', false);
+COMMIT;
+SELECT dblink_disconnect('other');
+DROP EXTENSION dblink;
+
+-- one pipeline per schema; missing columns and wrong types are named
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'BI Report');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'customer id', 'Created At', 'Total €', 'x');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'note', 'Total €', 'x');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'note', 'x');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', gross_margin => 0);
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', period => '1 month');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', NULL);
+SELECT * FROM clv_create_pipeline('no_such_table', 'a', 'b', 'c');
+SELECT count(*) AS leftovers FROM pg_namespace WHERE nspname = 'x';
+
+-- drop: exactly what was created; a view of the user's on top stops it
+CREATE VIEW "BI Report".my_dashboard AS SELECT * FROM "BI Report".segments;
+SELECT * FROM clv_drop_pipeline('BI Report');
+DROP VIEW "BI Report".my_dashboard;
+SELECT * FROM clv_drop_pipeline('BI Report');
+SELECT count(*) AS schema_left FROM pg_namespace WHERE nspname = 'BI Report';
+SELECT * FROM clv_drop_pipeline('BI Report');
+SELECT * FROM clv_refresh_pipeline('BI Report');
+
+-- in a schema of the user's: their objects stay, and so does the schema
+CREATE SCHEMA reports;
+CREATE TABLE reports.notes (t text);
+SELECT count(*) FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'reports');
+SELECT * FROM clv_drop_pipeline('reports');
+SELECT relname FROM pg_class WHERE relnamespace = 'reports'::regnamespace ORDER BY 1;
+-- re-created after a drop, it works again
+SELECT count(*) FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'reports');
+SELECT count(*) > 0 AS has_rows FROM reports.customer_scores;
+SELECT count(*) FROM clv_drop_pipeline('reports');
+DROP SCHEMA reports CASCADE;
+DROP TABLE "Order Lines";
