@@ -11,9 +11,10 @@ PGVERSION=${PGVERSION:-15}
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
+# pg_cron: the scheduling test runs a refresh through it
 packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
           postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
-          postgresql-common make gcc)
+          postgresql-$PGVERSION-cron postgresql-common make gcc)
 if [ "${1:-}" = "--print-packages" ]; then
     echo "${packages[*]}"
     exit 0

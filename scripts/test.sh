@@ -14,7 +14,11 @@ export CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 
 # pg_regress writes results/ and regression.diffs here; the server (run as
 # postgres when we are root) only reads the data files.
+# pg_cron runs its jobs in background workers of the regression database,
+# where sql/schedule.sql schedules a pipeline refresh and waits for it.
 pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_workers=8 \
+    -o shared_preload_libraries=pg_cron -o cron.database_name=contrib_regression \
+    -o cron.use_background_workers=on \
     bash -c '
         set -eu
         rm -rf results regression.diffs regression.out
