@@ -8,6 +8,9 @@
 #   scripts/demo.sh                   # 50,000 customers, about 250,000 orders
 #   CUSTOMERS=5000 scripts/demo.sh    # a smaller data set
 #
+# Also writes the pipeline's HTML report, and a screenshot of it when
+# chromium is installed, to demo-output/ (or $CLV_DEMO_OUT).
+#
 # Runs as root or as a user with sudo; exits non-zero on any error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +23,11 @@ if ! [[ $CUSTOMERS =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 scripts/setup.sh
+
+# where the HTML report goes (the cluster is gone after the demo, the report stays)
+export CLV_DEMO_OUT=${CLV_DEMO_OUT:-$PWD/demo-output}
+mkdir -p "$CLV_DEMO_OUT"
+CLV_DEMO_OUT=$(cd "$CLV_DEMO_OUT" && pwd)
 
 # A port for the throwaway cluster, away from the 5432 and up that
 # pg_createcluster hands out, so that a test or benchmark cluster starting at
@@ -55,5 +63,15 @@ PGPORT=$port pg_virtualenv -t -v "$PGVERSION" \
         echo "demo: generating $CUSTOMERS customers and their orders (demo/generate.sql) ..." >&2
         psql -v customers="$CUSTOMERS" -f demo/generate.sql
         psql -f demo/report.sql
+        echo "demo: the refreshable pipeline and its HTML report (clv_create_pipeline, clv_report_html) ..." >&2
+        psql -c "SET client_min_messages = error" \
+             -c "SELECT clv_create_pipeline('"'"'orders'"'"', '"'"'customer_id'"'"', '"'"'ordered_at'"'"', '"'"'amount'"'"', gross_margin => 0.35, as_of => '"'"'2026-06-30 23:59:59+00'"'"')" >/dev/null
+        psql -At -c "SELECT clv_report_html()" > "$CLV_DEMO_OUT/report.html"
     '
+if command -v chromium >/dev/null; then
+    timeout 120 chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
+        --window-size=1150,1500 --screenshot="$CLV_DEMO_OUT/report.png" \
+        "file://$CLV_DEMO_OUT/report.html" >/dev/null 2>&1 || echo "demo: chromium could not take the screenshot" >&2
+fi
+echo "demo: the HTML report is $CLV_DEMO_OUT/report.html$([ -e "$CLV_DEMO_OUT/report.png" ] && echo ", a screenshot of it $CLV_DEMO_OUT/report.png")" >&2
 echo "demo: done in $((SECONDS - start)) s" >&2

@@ -11,10 +11,11 @@ PGVERSION=${PGVERSION:-15}
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
-# pg_cron: the scheduling test runs a refresh through it
+# pg_cron: the scheduling test runs a refresh through it; chromium: the
+# report test opens the HTML report in it
 packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
           postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
-          postgresql-$PGVERSION-cron postgresql-common make gcc)
+          postgresql-$PGVERSION-cron chromium postgresql-common make gcc)
 if [ "${1:-}" = "--print-packages" ]; then
     echo "${packages[*]}"
     exit 0

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs every clv test on a throwaway cluster (Debian's pg_virtualenv):
-# pg_regress (sql/ + expected/) then pgTAP (test/*.sql, with pg_prove).
+# pg_regress (sql/ + expected/), pgTAP (test/*.sql, with pg_prove), then the
+# HTML report in headless chromium (test/browser/report_check.sh).
 # Installs what is missing first (scripts/setup.sh).  Exits non-zero on any
 # failure.  The CDNOW tests read ../shared/data when it exists and are
 # skipped otherwise; CLV_SHARED_DATA points them elsewhere.
@@ -27,4 +28,5 @@ pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_work
             exit 1
         fi
         pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql
+        test/browser/report_check.sh
     '

@@ -1125,7 +1125,8 @@ CREATE FUNCTION @extschema@.clv_create_pipeline(
     period          interval DEFAULT '30 days',
     periods         integer DEFAULT 12,
     discount_rate   float8  DEFAULT 0.01,
-    penalizer       float8  DEFAULT 0.001)
+    penalizer       float8  DEFAULT 0.001,
+    as_of           timestamptz DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1183,11 +1184,13 @@ BEGIN
                (s).recency AS recency_days, (s).age AS age_days, (s).monetary AS repeat_order_value,
                (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days, s AS summary
         FROM (SELECT %2$I AS customer_id,
-                     %3$I.clv_summary(%4$I::timestamptz, %5$I::float8, pg_catalog.now()) AS s
+                     %3$I.clv_summary(%4$I::timestamptz, %5$I::float8, %7$s) AS s
               FROM %6$s
-              WHERE %2$I IS NOT NULL AND %4$I::timestamptz <= pg_catalog.now()
+              WHERE %2$I IS NOT NULL AND %4$I::timestamptz <= %7$s
               GROUP BY %2$I) q$v$,
-        target_schema, customer, ext, ordered_at, amount, src);
+        target_schema, customer, ext, ordered_at, amount, src,
+        -- the observation end: fixed, or the moment of each refresh
+        CASE WHEN as_of IS NULL THEN 'pg_catalog.now()' ELSE format('%L::timestamptz', as_of) END);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.customer_summary (customer_id)', target_schema);
     objects := array_append(objects, 'customer_summary');
 
@@ -1363,9 +1366,174 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8) IS
-'creates in target_schema the materialized views customer_summary, models, customer_scores, segments and cohorts over the orders table, each with the unique index that REFRESH ... CONCURRENTLY needs';
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz) IS
+'creates in target_schema the materialized views customer_summary, models, customer_scores, segments and cohorts over the orders table, each with the unique index that REFRESH ... CONCURRENTLY needs; as_of NULL: the observation ends at each refresh''s now()';
 COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean) IS
 'refreshes a pipeline''s materialized views in dependency order, concurrently by default so that readers are never blocked';
 COMMENT ON FUNCTION @extschema@.clv_drop_pipeline(name) IS
 'drops exactly what clv_create_pipeline created (and the schema, if it made it and it is empty)';
+
+------------------------------------------------------------------------------
+-- An HTML report of a pipeline, with SVG charts
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_html_escape(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT replace(replace(replace(replace(replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                           '"', '&quot;'), '''', '&#39;')
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_html_escape(text) IS
+'text made safe to put inside HTML elements and attribute values';
+
+CREATE FUNCTION @extschema@.clv_report_html(
+    target_schema name DEFAULT 'clv_report', title text DEFAULT 'Customer lifetime value')
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    objects text[] := @extschema@.clv_pipeline_objects(target_schema);
+    kpis record;
+    histogram text;
+    segments text;
+    nsegments integer;
+    heatmap text;
+    declining text;
+    top_bin float8;
+BEGIN
+    EXECUTE format($q$
+        SELECT count(*) AS customers, sum(net_revenue) AS revenue, sum(predicted_clv) AS predicted,
+               avg(p_alive) AS p_alive, count(*) FILTER (WHERE declining) AS declining,
+               sum(value_at_risk) AS at_risk,
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY predicted_clv) AS p99
+        FROM %I.customer_scores$q$, target_schema) INTO kpis;
+
+    -- 1. predicted CLV distribution: 20 bins up to the 99th percentile, the rest in the last
+    top_bin := greatest(coalesce(kpis.p99, 0), 1e-9);
+    EXECUTE format($q$
+        WITH bins AS (
+            SELECT b, count(c.customer_id) AS n
+            FROM generate_series(0, 19) b
+            LEFT JOIN %I.customer_scores c
+                   ON least(floor(greatest(c.predicted_clv, 0) / %s * 20), 19) = b
+            GROUP BY b),
+        scaled AS (SELECT b, n, n::float8 / greatest(max(n) OVER (), 1) AS h FROM bins)
+        SELECT string_agg(format('<rect class="bar" x="%%s" y="%%s" width="26" height="%%s"><title>%%s to %%s: %%s customers</title></rect>',
+                                 40 + b * 30, 20 + round(200 * (1 - h)), greatest(round(200 * h), 1),
+                                 round((b * %s / 20)::numeric, 2), round(((b + 1) * %s / 20)::numeric, 2), n),
+                          '' ORDER BY b)
+        FROM scaled$q$, target_schema, top_bin, top_bin, top_bin) INTO histogram;
+
+    -- 2. predicted CLV by RFM segment
+    EXECUTE format($q$
+        WITH s AS (SELECT rfm_segment, customers, coalesce(predicted_clv, 0) AS v,
+                          row_number() OVER (ORDER BY predicted_clv DESC NULLS LAST, rfm_segment) - 1 AS i,
+                          coalesce(predicted_clv, 0) / greatest(max(coalesce(predicted_clv, 0)) OVER (), 1e-9) AS w
+                   FROM %I.segments)
+        SELECT string_agg(format('<text x="0" y="%%s" class="label">%%s</text><rect class="bar" x="170" y="%%s" width="%%s" height="18"><title>%%s customers, predicted CLV %%s</title></rect><text x="%%s" y="%%s" class="value">%%s</text>',
+                                 34 + i * 24, @extschema@.clv_html_escape(rfm_segment), 20 + i * 24,
+                                 greatest(round(400 * w), 1), customers, round(v::numeric),
+                                 176 + round(400 * w), 34 + i * 24, round(v::numeric)),
+                          '' ORDER BY i),
+               max(i) + 1
+        FROM s$q$, target_schema) INTO segments, nsegments;
+
+    -- 3. cohort retention heat map: the last 12 monthly cohorts, 12 months on
+    EXECUTE format($q$
+        WITH c AS (SELECT cohort, period_number, retention, cohort_customers,
+                          dense_rank() OVER (ORDER BY cohort DESC) AS newest
+                   FROM %I.cohorts),
+             r AS (SELECT *, dense_rank() OVER (ORDER BY cohort) - 1 AS row,
+                          -- shade against the best month-1+ retention, so the pattern shows
+                          max(retention) FILTER (WHERE period_number >= 1) OVER () AS best
+                   FROM c WHERE newest <= 12)
+        SELECT coalesce(string_agg(format('<rect class="cell" x="%%s" y="%%s" width="34" height="20" style="fill-opacity:%%s"><title>%%s, month %%s: %%s%%%%</title></rect>',
+                                          90 + period_number * 36, 20 + row * 22,
+                                          round(greatest(retention / nullif(best, 0), 0.05)::numeric, 3),
+                                          to_char(cohort, 'YYYY-MM'), period_number,
+                                          round((100 * retention)::numeric, 1)),
+                                   '' ORDER BY row, period_number) FILTER (WHERE period_number BETWEEN 1 AND 12), '')
+               || coalesce(string_agg(DISTINCT format('<text x="0" y="%%s" class="label">%%s</text>',
+                                                      34 + row * 22, to_char(cohort, 'YYYY-MM')), ''), '')
+               || (SELECT string_agg(format('<text x="%%s" y="14" class="axis">%%s</text>', 100 + m * 36, m), '')
+                   FROM generate_series(1, 12) m)
+        FROM r$q$, target_schema) INTO heatmap;
+
+    -- 4. the declining customers with the most value at risk
+    EXECUTE format($q$
+        SELECT coalesce(string_agg(format('<tr><td>%%s</td><td>%%s</td><td class="num">%%s</td><td>%%s</td></tr>',
+                                          @extschema@.clv_html_escape(customer_id::text),
+                                          @extschema@.clv_html_escape(coalesce(rfm_segment, '')),
+                                          round(value_at_risk::numeric),
+                                          @extschema@.clv_html_escape(decline_alert)), '' ORDER BY value_at_risk DESC), '')
+        FROM (SELECT * FROM %I.customer_scores WHERE declining AND value_at_risk IS NOT NULL
+              ORDER BY value_at_risk DESC, customer_id LIMIT 10) d$q$, target_schema) INTO declining;
+
+    RETURN format($html$<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>%1$s</title>
+<style>
+body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1100px; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
+.kpis { display: flex; gap: 28px; } .kpi b { display: block; font-size: 20px; }
+svg { background: #fafafa; border: 1px solid #ddd; }
+.bar { fill: #2f6f9f; } .cell { fill: #1a7f4b; } .label, .value, .axis { font-size: 12px; fill: #333; }
+table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+.num { text-align: right; }
+</style></head>
+<body>
+<h1>%1$s</h1>
+<p>Pipeline <code>%2$s</code>, refreshed %3$s.</p>
+<div class="kpis">
+<div class="kpi"><b>%4$s</b>customers</div>
+<div class="kpi"><b>%5$s</b>net revenue so far</div>
+<div class="kpi"><b>%6$s</b>predicted CLV, all customers</div>
+<div class="kpi"><b>%7$s</b>mean P(alive)</div>
+<div class="kpi"><b>%8$s</b>declining, with %9$s at risk</div>
+</div>
+<h2>Predicted CLV per customer</h2>
+<svg id="chart-distribution" class="chart" width="660" height="250" role="img" aria-label="histogram of predicted CLV">
+%10$s
+<text x="40" y="242" class="axis">0</text><text x="560" y="242" class="axis">%11$s and more</text>
+</svg>
+<h2>Predicted CLV by RFM segment</h2>
+<svg id="chart-segments" class="chart" width="660" height="%12$s" role="img" aria-label="predicted CLV by segment">
+%13$s
+</svg>
+<h2>Cohort retention: share of each month's new customers buying 1 to 12 months later</h2>
+<svg id="chart-cohorts" class="chart" width="580" height="300" role="img" aria-label="cohort retention heat map, darker is higher">
+%14$s
+</svg>
+<h2>Declining customers with the most value at risk</h2>
+<table><tr><th>customer</th><th>segment</th><th>at risk</th><th>why</th></tr>
+%15$s
+</table>
+<script>
+// The test suite opens this page in headless Chromium: count the charts that drew something.
+var ok = 0;
+document.querySelectorAll("svg.chart").forEach(function (svg) {
+  var drawn = Array.prototype.filter.call(svg.querySelectorAll("rect"), function (r) {
+    var b = r.getBBox(); return b.width > 0 && b.height > 0;
+  });
+  if (drawn.length > 0) ok++;
+});
+document.body.setAttribute("data-charts-drawn", ok);
+</script>
+</body></html>
+$html$,
+        @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema),
+        to_char(now(), 'YYYY-MM-DD HH24:MI'),
+        to_char(kpis.customers, 'FM999,999,999,990'), to_char(kpis.revenue, 'FM999,999,999,990'),
+        to_char(kpis.predicted, 'FM999,999,999,990'), to_char(kpis.p_alive, 'FM0.00'),
+        to_char(kpis.declining, 'FM999,999,990'), to_char(kpis.at_risk, 'FM999,999,999,990'),
+        coalesce(histogram, ''), round(top_bin::numeric, 2),
+        30 + 24 * coalesce(nsegments, 1),
+        coalesce(segments, ''), coalesce(heatmap, ''), coalesce(declining, ''));
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_report_html(name, text) IS
+'a self-contained HTML page with SVG charts of a pipeline: KPIs, the predicted CLV distribution, value by RFM segment, a cohort retention heat map and the top declining customers';

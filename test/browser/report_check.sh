@@ -1,0 +1,42 @@
+#!/bin/bash
+# Opens the pipeline's HTML report in a real headless browser (Debian's
+# chromium) and checks that every chart drew something: the page's own
+# script counts the SVG charts whose shapes have a size and writes the count
+# into <body data-charts-drawn>, which --dump-dom shows after the page ran.
+# Runs inside scripts/test.sh's throwaway cluster (PG* variables set), in a
+# database of its own, on a small generated data set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! command -v chromium >/dev/null; then
+    echo "report_check: chromium is not installed (scripts/setup.sh installs it)" >&2
+    exit 1
+fi
+out=$(mktemp -d)
+chmod 755 "$out"
+trap 'rm -rf "$out"; dropdb --if-exists clv_report_check' EXIT
+
+psql() { command psql -X -q -v ON_ERROR_STOP=1 -d clv_report_check "$@"; }
+createdb clv_report_check
+psql -c "CREATE EXTENSION clv"
+psql -v customers=2000 -f demo/generate.sql >/dev/null
+psql -c "SET client_min_messages = error" \
+     -c "SELECT count(*) FROM clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount', gross_margin => 0.35)" >/dev/null
+psql -At -c "SELECT clv_report_html('clv_report', 'Report <check> & \"quotes\"')" > "$out/report.html"
+
+# the page as the browser left it, after its script ran
+dom=$(timeout 120 chromium --headless=new --no-sandbox --disable-gpu --dump-dom "file://$out/report.html" 2>/dev/null)
+fail=0
+check() {
+    if grep -q -- "$2" <<<"$dom"; then
+        echo "ok - $1"
+    else
+        echo "not ok - $1"
+        fail=1
+    fi
+}
+check "chromium ran the page's script and all three charts drew shapes" 'data-charts-drawn="3"'
+check "the title is escaped, not markup" '<h1>Report &lt;check&gt; &amp; "quotes"</h1>'
+check "the distribution has its 20 bars" "$(printf 'class="bar" x="%s"' 610)"
+check "the declining customers table has rows" '<tr><td>[0-9]'
+exit $fail
