@@ -1112,6 +1112,30 @@ COMMENT ON AGGREGATE @extschema@.clv_attribution(text, timestamptz, numeric, tex
 'the same with the conversion time (later touches do not count; NULL: the last touch) and the half_life of time_decay';
 
 ------------------------------------------------------------------------------
+-- Summary states kept in a table, for incremental refreshes (src/summary.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_summary_state_final(bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_summary_state_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_summary_state(
+    ordered_at timestamptz, amount float8, observation_end timestamptz) (
+    SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_state_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary_state(timestamptz, float8, timestamptz) IS
+'the state of clv_summary, compacted, to store in a table: clv_summary_final turns it into the summary, clv_summary_combine adds the state of more orders, clv_summary_advance moves its observation end';
+
+CREATE FUNCTION @extschema@.clv_summary_advance(state bigint[], observation_end timestamptz)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_summary_advance'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], timestamptz) IS
+'a clv_summary_state observed up to a later observation_end (the calendar day in the session TimeZone)';
+
+------------------------------------------------------------------------------
 -- The refreshable pipeline: materialized views over the user's orders
 ------------------------------------------------------------------------------
 
@@ -1175,6 +1199,24 @@ BEGIN
         created_schema := true;
     END IF;
 
+    -- the registry first: the views read the observation end from it
+    EXECUTE format($v$
+        CREATE TABLE %1$I.clv_pipeline AS
+        SELECT %2$L::regclass AS source, %3$L::name AS customer, %4$L::name AS ordered_at,
+               %5$L::name AS amount, NULL::text[] AS objects, %6$L::boolean AS created_schema,
+               %7$L::timestamptz AS as_of, coalesce(%7$L::timestamptz, pg_catalog.now()) AS observed_until,
+               pg_catalog.now() AS created_at, NULL::timestamptz AS refreshed_at$v$,
+        target_schema, src, customer, ordered_at, amount, created_schema, as_of);
+    EXECUTE format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
+                   'what clv_create_pipeline made here; clv_refresh_pipeline and clv_drop_pipeline read it');
+
+    -- each customer's summary state: an incremental refresh adds new orders to it
+    EXECUTE format($v$
+        CREATE TABLE %1$I.summary_state (customer_id %2$s PRIMARY KEY, state bigint[] NOT NULL)$v$,
+        target_schema, (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                        WHERE a.attrelid = orders AND a.attname = customer));
+    PERFORM @extschema@.clv_pipeline_summarise(target_schema, false);
+
     -- one row per customer: the summary, flat for BI tools, and whole for scoring
     EXECUTE format($v$
         CREATE MATERIALIZED VIEW %1$I.customer_summary AS
@@ -1183,14 +1225,10 @@ BEGIN
                (s).refunded_amount, (s).avg_order_value, (s).frequency AS repeat_purchase_days,
                (s).recency AS recency_days, (s).age AS age_days, (s).monetary AS repeat_order_value,
                (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days, s AS summary
-        FROM (SELECT %2$I AS customer_id,
-                     %3$I.clv_summary(%4$I::timestamptz, %5$I::float8, %7$s) AS s
-              FROM %6$s
-              WHERE %2$I IS NOT NULL AND %4$I::timestamptz <= %7$s
-              GROUP BY %2$I) q$v$,
-        target_schema, customer, ext, ordered_at, amount, src,
-        -- the observation end: fixed, or the moment of each refresh
-        CASE WHEN as_of IS NULL THEN 'pg_catalog.now()' ELSE format('%L::timestamptz', as_of) END);
+        FROM (SELECT st.customer_id,
+                     %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS s
+              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) q$v$,
+        target_schema, ext);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.customer_summary (customer_id)', target_schema);
     objects := array_append(objects, 'customer_summary');
 
@@ -1251,14 +1289,8 @@ BEGIN
     EXECUTE format('CREATE UNIQUE INDEX ON %I.cohorts (cohort, period_number)', target_schema);
     objects := array_append(objects, 'cohorts');
 
-    EXECUTE format($v$
-        CREATE TABLE %1$I.clv_pipeline AS
-        SELECT %2$L::regclass AS source, %3$L::name AS customer, %4$L::name AS ordered_at,
-               %5$L::name AS amount, %6$L::text[] AS objects, %7$L::boolean AS created_schema,
-               pg_catalog.now() AS created_at$v$,
-        target_schema, src, customer, ordered_at, amount, objects, created_schema);
-    EXECUTE format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
-                   'what clv_create_pipeline made here; clv_refresh_pipeline and clv_drop_pipeline read it');
+    EXECUTE format('UPDATE %I.clv_pipeline SET objects = %L, refreshed_at = pg_catalog.now()',
+                   target_schema, objects);
 
     RETURN QUERY SELECT format('%I.%I', target_schema, o) FROM unnest(objects) o;
 END
@@ -1295,6 +1327,56 @@ BEGIN
 END
 $$;
 
+-- Fill the pipeline's summary_state from the orders: all of them, or (incremental)
+-- only those dated after the last observation end, added to the stored states.
+CREATE FUNCTION @extschema@.clv_pipeline_summarise(target_schema name, incremental boolean)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    ext name := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                 WHERE e.extname = 'clv');
+    p record;
+    new_end timestamptz;
+    customers bigint;
+BEGIN
+    EXECUTE format('SELECT * FROM %I.clv_pipeline', target_schema) INTO p;
+    new_end := coalesce(p.as_of, now());
+    IF NOT incremental THEN
+        EXECUTE format('TRUNCATE %I.summary_state', target_schema);
+        EXECUTE format($q$
+            INSERT INTO %1$I.summary_state
+            SELECT %2$I, %3$I.clv_summary_state(%4$I::timestamptz, %5$I::float8, %6$L::timestamptz)
+            FROM %7$s WHERE %2$I IS NOT NULL AND %4$I::timestamptz <= %6$L::timestamptz
+            GROUP BY %2$I$q$,
+            target_schema, p.customer, ext, p.ordered_at, p.amount, new_end, p.source::text);
+    ELSE
+        IF new_end < p.observed_until THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'the clock went back since the last refresh: refresh in full';
+        END IF;
+        -- the customers with orders since the last refresh: their stored state,
+        -- moved to the new end, combined with the state of the new orders
+        EXECUTE format($q$
+            INSERT INTO %1$I.summary_state AS old
+            SELECT %2$I, %3$I.clv_summary_state(%4$I::timestamptz, %5$I::float8, %6$L::timestamptz)
+            FROM %7$s
+            WHERE %2$I IS NOT NULL AND %4$I::timestamptz > %8$L::timestamptz
+              AND %4$I::timestamptz <= %6$L::timestamptz
+            GROUP BY %2$I
+            ON CONFLICT (customer_id) DO UPDATE
+            SET state = %3$I.clv_summary_combine(%3$I.clv_summary_advance(old.state, %6$L::timestamptz),
+                                                  excluded.state)$q$,
+            target_schema, p.customer, ext, p.ordered_at, p.amount, new_end, p.source::text,
+            p.observed_until);
+    END IF;
+    GET DIAGNOSTICS customers = ROW_COUNT;
+    EXECUTE format('UPDATE %I.clv_pipeline SET observed_until = %L', target_schema, new_end);
+    RETURN customers;
+END
+$$;
+
 -- The pipeline's registry row, checked.
 CREATE FUNCTION @extschema@.clv_pipeline_objects(target_schema name)
 RETURNS text[]
@@ -1315,23 +1397,35 @@ END
 $$;
 
 CREATE FUNCTION @extschema@.clv_refresh_pipeline(
-    target_schema name DEFAULT 'clv_report', concurrent boolean DEFAULT true)
+    target_schema name DEFAULT 'clv_report', concurrent boolean DEFAULT true,
+    incremental boolean DEFAULT false)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    objects text[] := @extschema@.clv_pipeline_objects(target_schema);
     o text;
-    started timestamptz;
+    started timestamptz := clock_timestamp();
+    customers bigint;
 BEGIN
+    IF concurrent IS NULL OR incremental IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'concurrent and incremental must not be NULL';
+    END IF;
+    customers := @extschema@.clv_pipeline_summarise(target_schema, incremental);
+    RETURN NEXT format('%I.summary_state: %s customers %s in %s ms', target_schema, customers,
+                       CASE WHEN incremental THEN 'with new orders updated' ELSE 'summarised' END,
+                       round(extract(epoch FROM clock_timestamp() - started) * 1000));
     -- the registry lists the views in dependency order
-    FOREACH o IN ARRAY @extschema@.clv_pipeline_objects(target_schema) LOOP
+    FOREACH o IN ARRAY objects LOOP
         started := clock_timestamp();
         EXECUTE format('REFRESH MATERIALIZED VIEW %s %I.%I',
                        CASE WHEN concurrent THEN 'CONCURRENTLY' ELSE '' END, target_schema, o);
         RETURN NEXT format('%I.%I refreshed in %s ms', target_schema, o,
                            round(extract(epoch FROM clock_timestamp() - started) * 1000));
     END LOOP;
+    EXECUTE format('UPDATE %I.clv_pipeline SET refreshed_at = pg_catalog.now()', target_schema);
 END
 $$;
 
@@ -1352,6 +1446,8 @@ BEGIN
         EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, objects[i]);
         RETURN NEXT format('%I.%I', target_schema, objects[i]);
     END LOOP;
+    EXECUTE format('DROP TABLE %I.summary_state', target_schema);
+    RETURN NEXT format('%I.summary_state', target_schema);
     EXECUTE format('DROP TABLE %I.clv_pipeline', target_schema);
     RETURN NEXT format('%I.clv_pipeline', target_schema);
     IF created_schema AND NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -1368,8 +1464,8 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz) IS
 'creates in target_schema the materialized views customer_summary, models, customer_scores, segments and cohorts over the orders table, each with the unique index that REFRESH ... CONCURRENTLY needs; as_of NULL: the observation ends at each refresh''s now()';
-COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean) IS
-'refreshes a pipeline''s materialized views in dependency order, concurrently by default so that readers are never blocked';
+COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean, boolean) IS
+'summarises the orders again (in full, or incremental: only the orders dated after the last refresh, added to the stored states) and refreshes the materialized views in dependency order, concurrently by default so that readers are never blocked';
 COMMENT ON FUNCTION @extschema@.clv_drop_pipeline(name) IS
 'drops exactly what clv_create_pipeline created (and the schema, if it made it and it is empty)';
 

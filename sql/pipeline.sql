@@ -44,6 +44,28 @@ SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Repo
 SELECT count(*) FROM "BI Report".customer_scores WHERE customer_id = 401;
 SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Report', concurrent => false) r;
 
+-- incremental: only customers with orders dated after the last refresh are
+-- summarised again, and the result is what a full refresh gives
+INSERT INTO "Order Lines" VALUES (5, clock_timestamp(), 33.33, 'returning'), (402, clock_timestamp(), 12, 'new');
+SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Report', incremental => true) r;
+CREATE TEMP TABLE after_incremental AS
+SELECT customer_id, clv_summary_final(clv_summary_advance(state, now() + interval '1 day')) AS s
+FROM "BI Report".summary_state;
+SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Report') r;
+SELECT count(*) AS customers, count(*) FILTER (WHERE i.s IS DISTINCT FROM f.s) AS differences
+FROM after_incremental i FULL JOIN
+     (SELECT customer_id, clv_summary_final(clv_summary_advance(state, now() + interval '1 day')) AS s
+      FROM "BI Report".summary_state) f USING (customer_id);
+SELECT orders FROM "BI Report".customer_summary WHERE customer_id IN (5, 402) ORDER BY customer_id;
+-- an order dated before the last refresh but entered after it: only a full refresh sees it
+INSERT INTO "Order Lines" VALUES (403, now() - interval '2 days', 15, 'late entry');
+SELECT count(*) AS lines FROM clv_refresh_pipeline('BI Report', incremental => true);
+SELECT count(*) AS incremental_sees_it FROM "BI Report".customer_summary WHERE customer_id = 403;
+SELECT count(*) AS lines FROM clv_refresh_pipeline('BI Report');
+SELECT count(*) AS full_sees_it FROM "BI Report".customer_summary WHERE customer_id = 403;
+-- a summary state moves forward only
+SELECT clv_summary_advance(state, '2000-01-01') FROM "BI Report".summary_state LIMIT 1;
+
 -- a concurrent refresh does not wait for readers; a plain one would
 CREATE EXTENSION dblink;
 SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',

@@ -889,3 +889,61 @@ clv_summary_history(const ClvSummaryRow *row, double *x, double *t_x, double *T)
 	*T = DatumGetFloat8(clv_summary_get(row, CLV_SUMMARY_AGE));
 	return true;
 }
+
+/*
+ * clv_summary_advance(state, observation_end timestamptz): the state of the
+ * same orders observed up to a later moment.  The orders do not change,
+ * only the end of observation (and with it every customer's age), so an
+ * incremental refresh can keep each customer's state and combine it with
+ * the state of the new orders alone.  For states of the timestamptz
+ * clv_summary_state aggregate.
+ */
+PG_FUNCTION_INFO_V1(clv_summary_advance);
+
+Datum
+clv_summary_advance(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = summary_get_checked(fcinfo, 0);
+	TimestampTz end = PG_GETARG_TIMESTAMPTZ(1);
+	ArrayType  *result;
+	int64	   *s;
+
+	if (TIMESTAMP_NOT_FINITE(end))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("observation_end must be finite")));
+	if (end < clv_state_data(state)[S_END])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a summary state can only be advanced to a later observation_end"),
+				 errdetail("The state is observed up to %s.",
+						   timestamptz_to_str(clv_state_data(state)[S_END]))));
+	result = (ArrayType *) palloc(VARSIZE(state));
+	memcpy(result, state, VARSIZE(state));
+	s = clv_state_data(result);
+	s[S_END] = end;
+	s[S_END_DAY] = timestamptz_day(fcinfo, end);
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/*
+ * The final function of clv_summary_state: the state without the free room
+ * between the purchase days and the refund days, for storing in a table.
+ */
+PG_FUNCTION_INFO_V1(clv_summary_state_final);
+
+Datum
+clv_summary_state_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = summary_get_checked(fcinfo, 0);
+	int64	   *s = clv_state_data(state);
+	int64		used = s[S_NDAYS] + s[S_NREFUND_DAYS] * R_WIDTH;
+	ArrayType  *result = clv_state_alloc((int) (S_HEADER + used), CurrentMemoryContext);
+	int64	   *r = clv_state_data(result);
+
+	memcpy(r, s, S_HEADER * sizeof(int64));
+	r[S_SLOTS] = used;
+	memcpy(summary_days(r), summary_days(s), s[S_NDAYS] * sizeof(int64));
+	memcpy(summary_refund_days(r), summary_refund_days(s), s[S_NREFUND_DAYS] * R_WIDTH * sizeof(int64));
+	PG_RETURN_ARRAYTYPE_P(result);
+}
