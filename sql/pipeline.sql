@@ -12,6 +12,24 @@ FROM generate_series(1, 400) c, generate_series(1, 1 + c % 9) k;
 INSERT INTO "Order Lines" VALUES (NULL, '2024-01-01', 10, 'no customer'),
                                  (999, now() + interval '1 day', 10, 'in the future');
 
+-- the stored state gives the summary itself; moved to a later end, the
+-- summary of the same orders at that end
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE clv_summary_final(st) IS DISTINCT FROM direct) AS differences,
+       count(*) FILTER (WHERE clv_summary_final(clv_summary_advance(st, '2026-01-01 12:00+00')) IS DISTINCT FROM later)
+           AS differences_later,
+       -- no free room is stored: 13 header slots, one a purchase day, 3 a refund day
+       bool_and(array_length(st, 1) = 13 + (clv_summary_final(st)).purchase_days
+                                        + 3 * (SELECT count(DISTINCT "Created At"::date) FROM "Order Lines" o
+                                               WHERE o."Customer Id" = q."Customer Id" AND o."Total €" < 0
+                                                 AND o."Created At" <= '2025-07-01')) AS compact
+FROM (SELECT "Customer Id",
+             clv_summary_state("Created At", "Total €"::float8, '2025-07-01') AS st,
+             clv_summary("Created At", "Total €"::float8, '2025-07-01') AS direct,
+             clv_summary("Created At", "Total €"::float8, '2026-01-01 12:00+00') AS later
+      FROM "Order Lines" WHERE "Created At" <= '2025-07-01' AND "Customer Id" IS NOT NULL
+      GROUP BY 1) q;
+
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €',
                                   'BI Report', gross_margin => 0.3);
 -- what a dashboard reads: plain columns of plain types
