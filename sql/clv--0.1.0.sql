@@ -1224,7 +1224,7 @@ BEGIN
                (s).refunds, (s).purchase_days, (s).total_amount AS net_revenue,
                (s).refunded_amount, (s).avg_order_value, (s).frequency AS repeat_purchase_days,
                (s).recency AS recency_days, (s).age AS age_days, (s).monetary AS repeat_order_value,
-               (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days, s AS summary
+               (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days
         FROM (SELECT st.customer_id,
                      %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS s
               FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) q$v$,
@@ -1239,7 +1239,8 @@ BEGIN
                %2$I.clv_fit_gammagamma(summary, %3$s) AS spend,
                %2$I.clv_rfm_breakpoints(summary) AS rfm_breakpoints,
                pg_catalog.now() AS fitted_at
-        FROM %1$I.customer_summary$v$,
+        FROM (SELECT %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS summary
+              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) q$v$,
         target_schema, ext, penalizer);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.models (id)', target_schema);
     objects := array_append(objects, 'models');
@@ -1247,7 +1248,11 @@ BEGIN
     -- per customer: P(alive), predicted CLV, RFM segment, decline verdict
     EXECUTE format($v$
         CREATE MATERIALIZED VIEW %1$I.customer_scores AS
-        SELECT c.customer_id, c.net_revenue, c.orders, c.last_order,
+        SELECT *, %2$I.clv_value_tier(pg_catalog.cume_dist() OVER (ORDER BY predicted_clv DESC NULLS LAST))
+                      AS value_tier
+        FROM (
+        SELECT c.customer_id, (c.summary).total_amount AS net_revenue, (c.summary).orders,
+               (c.summary).last_order,
                %2$I.clv_p_alive(m.purchases, c.summary) AS p_alive,
                %2$I.clv_expected_purchases(m.purchases, %6$s, c.summary) AS expected_purchases_next_period,
                %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s, %5$L::interval, %3$s)
@@ -1256,11 +1261,15 @@ BEGIN
                (d).declining, (d).severity AS decline_severity,
                pg_catalog.array_to_string((d).reasons, ', ') AS decline_reasons,
                (d).alert AS decline_alert, (d).value_at_risk
-        FROM %1$I.customer_summary c CROSS JOIN %1$I.models m,
+        FROM (SELECT st.customer_id,
+                     %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS summary
+              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) c
+             CROSS JOIN %1$I.models m,
              LATERAL %2$I.clv_rfm(c.summary, m.rfm_breakpoints) r,
              LATERAL %2$I.clv_decline(c.summary, m.purchases,
                                       %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s,
-                                                               %5$L::interval, %3$s)) d$v$,
+                                                               %5$L::interval, %3$s)) d
+        ) scored$v$,
         target_schema, ext, gross_margin, discount_rate, period,
         extract(epoch FROM period) / 86400, periods);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.customer_scores (customer_id)', target_schema);
@@ -1280,6 +1289,56 @@ BEGIN
         FROM %1$I.customer_scores GROUP BY 1$v$, target_schema);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.segments (rfm_segment)', target_schema);
     objects := array_append(objects, 'segments');
+
+    -- per value tier: the 80/20 view
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.value_tiers AS
+        SELECT value_tier, pg_catalog.count(*) AS customers, pg_catalog.min(predicted_clv) AS min_predicted_clv,
+               pg_catalog.sum(predicted_clv) AS predicted_clv,
+               pg_catalog.sum(predicted_clv) / nullif(pg_catalog.sum(pg_catalog.sum(predicted_clv)) OVER (), 0)
+                   AS share_of_predicted_clv
+        FROM %1$I.customer_scores GROUP BY value_tier$v$, target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.value_tiers (value_tier)', target_schema);
+    objects := array_append(objects, 'value_tiers');
+
+    -- the declining customers, most value at risk first
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.declining_customers AS
+        SELECT pg_catalog.row_number() OVER (ORDER BY value_at_risk DESC NULLS LAST, customer_id) AS rank,
+               customer_id, rfm_segment, value_tier, predicted_clv, p_alive, value_at_risk,
+               decline_severity, decline_reasons, decline_alert, last_order
+        FROM %1$I.customer_scores WHERE declining$v$, target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.declining_customers (customer_id)', target_schema);
+    objects := array_append(objects, 'declining_customers');
+
+    -- per calendar month: activity, the seasonal index, and the customers
+    -- acquired that month with their revenue so far and predicted CLV
+    EXECUTE format($v$
+        CREATE MATERIALIZED VIEW %1$I.monthly AS
+        WITH activity AS (
+            SELECT pg_catalog.date_trunc('month', o.%4$I::timestamptz)::date AS month,
+                   pg_catalog.count(DISTINCT o.%3$I) AS active_customers, pg_catalog.count(*) AS orders,
+                   pg_catalog.sum(o.%5$I::float8) AS revenue
+            FROM %2$s o CROSS JOIN %1$I.clv_pipeline p
+            WHERE o.%3$I IS NOT NULL AND o.%4$I::timestamptz <= p.observed_until
+            GROUP BY 1),
+        acquired AS (
+            SELECT pg_catalog.date_trunc('month', s.first_order)::date AS month, pg_catalog.count(*) AS new_customers,
+                   pg_catalog.avg(s.net_revenue) AS new_customers_revenue_so_far,
+                   pg_catalog.avg(c.predicted_clv) AS new_customers_predicted_clv
+            FROM %1$I.customer_summary s JOIN %1$I.customer_scores c USING (customer_id)
+            WHERE s.first_order IS NOT NULL GROUP BY 1),
+        season AS (
+            SELECT %6$I.clv_seasonality(month, revenue) AS idx FROM activity)
+        SELECT a.month, a.active_customers, coalesce(n.new_customers, 0) AS new_customers, a.orders,
+               a.revenue, a.revenue / nullif(a.orders, 0) AS avg_order_value,
+               season.idx[pg_catalog.date_part('month', a.month)::int] AS seasonal_index,
+               a.revenue / season.idx[pg_catalog.date_part('month', a.month)::int] AS revenue_seasonally_adjusted,
+               n.new_customers_revenue_so_far, n.new_customers_predicted_clv
+        FROM activity a LEFT JOIN acquired n USING (month) CROSS JOIN season$v$,
+        target_schema, src, customer, ordered_at, amount, ext);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.monthly (month)', target_schema);
+    objects := array_append(objects, 'monthly');
 
     -- cohort retention by month of the first order
     EXECUTE format($v$

@@ -53,6 +53,15 @@ SELECT count(*), count(*) FILTER (WHERE customer_id = 999) AS future_only,
 SELECT count(*) = 400 AS scored, count(p_alive) = 400 AS with_p_alive,
        count(rfm_segment) = 400 AS with_segment FROM "BI Report".customer_scores;
 SELECT sum(customers) AS customers FROM "BI Report".segments;
+SELECT value_tier, customers FROM "BI Report".value_tiers ORDER BY min_predicted_clv DESC;
+SELECT (SELECT count(*) FROM "BI Report".declining_customers)
+     = (SELECT count(*) FROM "BI Report".customer_scores WHERE declining) AS declining_list_complete,
+       (SELECT bool_and(rank = r) FROM (SELECT rank, row_number() OVER (ORDER BY value_at_risk DESC NULLS LAST, customer_id) AS r
+                                        FROM "BI Report".declining_customers) q) AS ranked;
+-- per month: every order counted once, the seasonal index over 30 months
+SELECT count(*) AS months, sum(orders) AS orders, sum(new_customers) AS new_customers,
+       count(seasonal_index) AS with_index
+FROM "BI Report".monthly;
 -- cohorts count every order, the one dated tomorrow included
 SELECT sum(cohort_customers) FILTER (WHERE period_number = 0) AS first_buyers FROM "BI Report".cohorts;
 

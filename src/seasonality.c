@@ -10,8 +10,8 @@
  * each calendar month are averaged and scaled to average 1.  Near the ends
  * of the span, where the centred average would run past the data, the
  * nearest full 12-month windows stand in for it, so one year of history is
- * enough to give every calendar month an index; with less the index is NULL
- * and a warning says why.  The first and last months should be whole: a
+ * enough to give every calendar month an index; with less, or without a
+ * positive trend to compare with, the index is NULL and a warning says why.  The first and last months should be whole: a
  * half month reads as a seasonal low.
  *
  * An index of 1.3 for December means December usually brings 30% more than
@@ -243,19 +243,26 @@ clv_seasonality_final(PG_FUNCTION_ARGS)
 	}
 	for (int m = 0; m < 12; m++)
 	{
+		/* a NULL index with a warning, like too short a history: a refresh goes on */
 		if (ratio_count[m] == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		{
+			ereport(WARNING,
+					(errcode(ERRCODE_WARNING),
 					 errmsg("clv_seasonality found no positive trend around month %d", m + 1),
 					 errdetail("The values must have a positive 12-month total around every calendar month.")));
+			PG_RETURN_NULL();
+		}
 		ratio_sum[m] /= ratio_count[m];
 		mean += ratio_sum[m] / 12;
 	}
 	if (!(mean > 0) || !isfinite(mean))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
 				 errmsg("clv_seasonality found no positive average seasonal ratio"),
 				 errdetail("Months with large negative values (refunds) outweigh the rest.")));
+		PG_RETURN_NULL();
+	}
 	for (int m = 0; m < 12; m++)
 		elems[m] = Float8GetDatum(ratio_sum[m] / mean);
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, 12, FLOAT8OID, sizeof(float8),
