@@ -1150,7 +1150,8 @@ CREATE FUNCTION @extschema@.clv_create_pipeline(
     periods         integer DEFAULT 12,
     discount_rate   float8  DEFAULT 0.01,
     penalizer       float8  DEFAULT 0.001,
-    as_of           timestamptz DEFAULT NULL)
+    as_of           timestamptz DEFAULT NULL,
+    channel         name    DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1170,7 +1171,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_create_pipeline: orders, customer, ordered_at, amount and target_schema must not be NULL';
     END IF;
-    FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount] LOOP
+    FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount] || CASE WHEN channel IS NULL THEN '{}'::name[] ELSE ARRAY[channel] END LOOP
         SELECT a.atttypid::regtype INTO col_type FROM pg_attribute a
         WHERE a.attrelid = orders AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
         IF col_type IS NULL THEN
@@ -1339,6 +1340,44 @@ BEGIN
         target_schema, src, customer, ordered_at, amount, ext);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.monthly (month)', target_schema);
     objects := array_append(objects, 'monthly');
+
+    -- per channel, when the orders name one: activity, and each customer's
+    -- predicted CLV split over the channels of their orders
+    IF channel IS NOT NULL THEN
+        EXECUTE format($v$
+            CREATE MATERIALIZED VIEW %1$I.channels AS
+            WITH per_customer AS (
+                SELECT o.%3$I AS customer_id,
+                       %7$I.clv_attribution(o.%6$I::text, o.%4$I::timestamptz, pg_catalog.round(s.predicted_clv::numeric, 2), 'first_touch') AS first_touch,
+                       %7$I.clv_attribution(o.%6$I::text, o.%4$I::timestamptz, pg_catalog.round(s.predicted_clv::numeric, 2), 'last_touch') AS last_touch,
+                       %7$I.clv_attribution(o.%6$I::text, o.%4$I::timestamptz, pg_catalog.round(s.predicted_clv::numeric, 2), 'linear') AS linear,
+                       %7$I.clv_attribution(o.%6$I::text, o.%4$I::timestamptz, pg_catalog.round(s.predicted_clv::numeric, 2), 'position_based') AS position_based
+                FROM %2$s o CROSS JOIN %1$I.clv_pipeline p
+                JOIN %1$I.customer_scores s ON s.customer_id = o.%3$I
+                WHERE o.%4$I::timestamptz <= p.observed_until AND o.%6$I IS NOT NULL AND s.predicted_clv IS NOT NULL
+                GROUP BY o.%3$I, s.predicted_clv),
+            credits AS (
+                SELECT c.channel, 'first_touch' AS model, c.credit FROM per_customer, pg_catalog.unnest(first_touch) c
+                UNION ALL SELECT c.channel, 'last_touch', c.credit FROM per_customer, pg_catalog.unnest(last_touch) c
+                UNION ALL SELECT c.channel, 'linear', c.credit FROM per_customer, pg_catalog.unnest(linear) c
+                UNION ALL SELECT c.channel, 'position_based', c.credit FROM per_customer, pg_catalog.unnest(position_based) c),
+            activity AS (
+                SELECT o.%6$I::text AS channel, pg_catalog.count(DISTINCT o.%3$I) AS customers,
+                       pg_catalog.count(*) AS orders, pg_catalog.sum(o.%5$I::float8) AS revenue
+                FROM %2$s o CROSS JOIN %1$I.clv_pipeline p
+                WHERE o.%3$I IS NOT NULL AND o.%6$I IS NOT NULL AND o.%4$I::timestamptz <= p.observed_until
+                GROUP BY 1)
+            SELECT a.channel, a.customers, a.orders, a.revenue,
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model = 'first_touch') AS predicted_clv_first_touch,
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model = 'last_touch') AS predicted_clv_last_touch,
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model = 'linear') AS predicted_clv_linear,
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model = 'position_based') AS predicted_clv_position_based
+            FROM activity a LEFT JOIN credits c USING (channel)
+            GROUP BY a.channel, a.customers, a.orders, a.revenue$v$,
+            target_schema, src, customer, ordered_at, amount, channel, ext);
+        EXECUTE format('CREATE UNIQUE INDEX ON %I.channels (channel)', target_schema);
+        objects := array_append(objects, 'channels');
+    END IF;
 
     -- cohort retention by month of the first order
     EXECUTE format($v$
@@ -1521,7 +1560,7 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz) IS
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name) IS
 'creates in target_schema the materialized views customer_summary, models, customer_scores, segments and cohorts over the orders table, each with the unique index that REFRESH ... CONCURRENTLY needs; as_of NULL: the observation ends at each refresh''s now()';
 COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean, boolean) IS
 'summarises the orders again (in full, or incremental: only the orders dated after the last refresh, added to the stored states) and refreshes the materialized views in dependency order, concurrently by default so that readers are never blocked';

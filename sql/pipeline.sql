@@ -129,6 +129,21 @@ SELECT count(*) AS schema_left FROM pg_namespace WHERE nspname = 'BI Report';
 SELECT * FROM clv_drop_pipeline('BI Report');
 SELECT * FROM clv_refresh_pipeline('BI Report');
 
+-- with a channel column: predicted CLV split over the channels of each customer's orders
+ALTER TABLE "Order Lines" ADD COLUMN "Sales Channel" text;
+UPDATE "Order Lines" SET "Sales Channel" = (ARRAY['web', 'store', 'phone'])[1 + ("Customer Id" + extract(day FROM "Created At")::int) % 3];
+SELECT count(*) FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'by channel',
+                                         channel => 'Sales Channel');
+SELECT channel, customers, orders FROM "by channel".channels ORDER BY channel;
+-- every model's credits add up to the predicted CLV of the customers, rounded to cents
+SELECT sum(predicted_clv_first_touch) = t AS first_touch, sum(predicted_clv_last_touch) = t AS last_touch,
+       sum(predicted_clv_linear) = t AS linear, sum(predicted_clv_position_based) = t AS position_based
+FROM "by channel".channels,
+     (SELECT sum(round(predicted_clv::numeric, 2)) AS t FROM "by channel".customer_scores) total
+GROUP BY t;
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', channel => 'channel');
+SELECT count(*) FROM clv_drop_pipeline('by channel');
+
 -- in a schema of the user's: their objects stay, and so does the schema
 CREATE SCHEMA reports;
 CREATE TABLE reports.notes (t text);
