@@ -65,7 +65,7 @@ PGPORT=$port pg_virtualenv -t -v "$PGVERSION" \
         psql -f demo/report.sql
         echo "demo: the refreshable pipeline and its HTML report (clv_create_pipeline, clv_report_html) ..." >&2
         psql -c "SET client_min_messages = error" \
-             -c "SELECT clv_create_pipeline('"'"'orders'"'"', '"'"'customer_id'"'"', '"'"'ordered_at'"'"', '"'"'amount'"'"', gross_margin => 0.35, as_of => '"'"'2026-06-30 23:59:59+00'"'"')" >/dev/null
+             -c "SELECT clv_create_pipeline('"'"'orders'"'"', '"'"'customer_id'"'"', '"'"'ordered_at'"'"', '"'"'amount'"'"', gross_margin => 0.35, as_of => '"'"'2026-06-30 23:59:59+00'"'"', channel => '"'"'channel'"'"')" >/dev/null
         psql -At -c "SELECT clv_report_html()" > "$CLV_DEMO_OUT/report.html"
     '
 if command -v chromium >/dev/null; then
