@@ -1228,7 +1228,8 @@ BEGIN
                (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days
         FROM (SELECT st.customer_id,
                      %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS s
-              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) q$v$,
+              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p
+              OFFSET 0) q$v$,  -- OFFSET 0: one summary a customer, not one a field
         target_schema, ext);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.customer_summary (customer_id)', target_schema);
     objects := array_append(objects, 'customer_summary');
@@ -1241,7 +1242,8 @@ BEGIN
                %2$I.clv_rfm_breakpoints(summary) AS rfm_breakpoints,
                pg_catalog.now() AS fitted_at
         FROM (SELECT %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS summary
-              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) q$v$,
+              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p
+              OFFSET 0) q$v$,  -- OFFSET 0: one summary a customer, not one a field
         target_schema, ext, penalizer);
     EXECUTE format('CREATE UNIQUE INDEX ON %I.models (id)', target_schema);
     objects := array_append(objects, 'models');
@@ -1256,20 +1258,22 @@ BEGIN
                (c.summary).last_order,
                %2$I.clv_p_alive(m.purchases, c.summary) AS p_alive,
                %2$I.clv_expected_purchases(m.purchases, %6$s, c.summary) AS expected_purchases_next_period,
-               %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s, %5$L::interval, %3$s)
-                   AS predicted_clv,
+               v.predicted_clv,
                (r).recency_score, (r).frequency_score, (r).monetary_score, (r).rfm_cell, (r).segment AS rfm_segment,
                (d).declining, (d).severity AS decline_severity,
                pg_catalog.array_to_string((d).reasons, ', ') AS decline_reasons,
                (d).alert AS decline_alert, (d).value_at_risk
         FROM (SELECT st.customer_id,
                      %2$I.clv_summary_final(%2$I.clv_summary_advance(st.state, p.observed_until)) AS summary
-              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p) c
+              FROM %1$I.summary_state st CROSS JOIN %1$I.clv_pipeline p
+              OFFSET 0) c  -- one summary a customer, not one a use
              CROSS JOIN %1$I.models m,
+             -- once: the score itself, and the value at risk of the decline verdict
+             LATERAL (SELECT %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s,
+                                                       %5$L::interval, %3$s) AS predicted_clv
+                      OFFSET 0) v,  -- OFFSET 0: not pulled up into two copies of the call
              LATERAL %2$I.clv_rfm(c.summary, m.rfm_breakpoints) r,
-             LATERAL %2$I.clv_decline(c.summary, m.purchases,
-                                      %2$I.clv_predicted_value(m.purchases, m.spend, c.summary, %7$s, %4$s,
-                                                               %5$L::interval, %3$s)) d
+             LATERAL %2$I.clv_decline(c.summary, m.purchases, v.predicted_clv) d
         ) scored$v$,
         target_schema, ext, gross_margin, discount_rate, period,
         extract(epoch FROM period) / 86400, periods);
