@@ -379,10 +379,7 @@ clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	ClvSummaryRow summary;
-
-	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
-	if (!clv_summary_history(&summary, &x, &t_x, &T))
+	if (!clv_summary_history_arg(fcinfo, 1, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
 }
@@ -394,10 +391,7 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	ClvSummaryRow summary;
-
-	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(2), &summary);
-	if (!clv_summary_history(&summary, &x, &t_x, &T))
+	if (!clv_summary_history_arg(fcinfo, 2, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
 }

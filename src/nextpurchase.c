@@ -151,10 +151,7 @@ clv_next_purchase_summary(PG_FUNCTION_ARGS)
 				t_x,
 				T;
 
-	ClvSummaryRow summary;
-
-	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
-	if (!clv_summary_history(&summary, &x, &t_x, &T))
+	if (!clv_summary_history_arg(fcinfo, 1, &x, &t_x, &T))
 		PG_RETURN_NULL();
 	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0), x, t_x, T);
 }

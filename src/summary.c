@@ -947,3 +947,13 @@ clv_summary_state_final(PG_FUNCTION_ARGS)
 	memcpy(summary_refund_days(r), summary_refund_days(s), s[S_NREFUND_DAYS] * R_WIDTH * sizeof(int64));
 	PG_RETURN_ARRAYTYPE_P(result);
 }
+
+/* The history of the summary in argument argno, for the scores that need no other field. */
+bool
+clv_summary_history_arg(FunctionCallInfo fcinfo, int argno, double *x, double *t_x, double *T)
+{
+	ClvSummaryRow summary;
+
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(argno), &summary);
+	return clv_summary_history(&summary, x, t_x, T);
+}

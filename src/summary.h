@@ -43,5 +43,6 @@ extern void clv_summary_read(HeapTupleHeader summary, ClvSummaryRow *row);
 extern Datum clv_summary_get(const ClvSummaryRow *row, ClvSummaryField field);
 extern DateADT clv_summary_get_date(const ClvSummaryRow *row, ClvSummaryField field);
 extern bool clv_summary_history(const ClvSummaryRow *row, double *x, double *t_x, double *T);
+extern bool clv_summary_history_arg(FunctionCallInfo fcinfo, int argno, double *x, double *t_x, double *T);
 
 #endif							/* CLV_SUMMARY_H */
