@@ -1,0 +1,721 @@
+/*
+ * fuzz_states: the bigint[] aggregate states a user can forge, through
+ * every transition, combine and final function that takes one.
+ *
+ * A state can come from INITCOND, from a table (clv_summary_state), or be
+ * typed in and handed to a combine or final function directly, so each of
+ * those functions must check it.  One harness covers all six aggregates
+ * (the first input byte picks one) because they share the state helpers
+ * and the same program drives them all.  The rest of the input is a
+ * program over two state registers A and B, run as one query would run:
+ *   rows through the real transition function (into A or B), combine,
+ *   final, and forging: overwrite one slot of A, or replace A by an array
+ *   read from the input (any length, with or without the right layout tag,
+ *   or a shape array_in allows but clv does not: empty, 2-D, lower bound
+ *   0, a NULL).
+ * Building states with the real transitions and then corrupting them
+ * reaches the deep checks far sooner than random arrays would.  The first
+ * ERROR ends the program, as it ends a query.
+ *
+ * Oracles, beyond "no crash, no hang, no internal error":
+ *   a final function leaves its state as it was, a combine function its
+ *   second state;
+ *   what a final function returns for a state it accepted is sane: a
+ *   fitted model passes clv_model_out and reads back; a summary's dates and
+ *   spans are ordered; breakpoints ascend; no NaN anywhere;
+ *   clv_summary_state_final and clv_summary_advance give states that
+ *   clv_summary_final accepts.
+ */
+#include "fuzz.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
+
+/* the functions under test, from the src directory */
+extern Datum clv_summary_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_summary_date_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_summary_combine(PG_FUNCTION_ARGS);
+extern Datum clv_summary_final(PG_FUNCTION_ARGS);
+extern Datum clv_summary_state_final(PG_FUNCTION_ARGS);
+extern Datum clv_summary_advance(PG_FUNCTION_ARGS);
+extern Datum clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_bgnbd_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_mbgnbd_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_paretonbd_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_gammagamma_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_gammagamma_summary_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_gammagamma_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_patterns_combine(PG_FUNCTION_ARGS);
+extern Datum clv_rfm_breakpoints_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_rfm_breakpoints_summary_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS);
+extern Datum clv_rfm_breakpoints_final(PG_FUNCTION_ARGS);
+extern Datum clv_seasonality_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_seasonality_combine(PG_FUNCTION_ARGS);
+extern Datum clv_seasonality_final(PG_FUNCTION_ARGS);
+extern Datum clv_business_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_business_combine(PG_FUNCTION_ARGS);
+extern Datum clv_business_final(PG_FUNCTION_ARGS);
+extern Datum clv_model_out(PG_FUNCTION_ARGS);
+extern Datum clv_model_in(PG_FUNCTION_ARGS);
+
+/* layout tags, as the sources define them: a forged array may carry the right one */
+static const int64 magics[] = {
+	INT64CONST(0x434c565303),	/* summary */
+	INT64CONST(0x434c565002),	/* model fit, purchases */
+	INT64CONST(0x434c565002),	/* model fit, spend */
+	INT64CONST(0x434c565201),	/* rfm breakpoints */
+	INT64CONST(0x434c564d01),	/* seasonality */
+	INT64CONST(0x434c564201),	/* business kpis */
+};
+
+enum
+{
+	AGG_SUMMARY, AGG_FIT_PURCHASES, AGG_FIT_SPEND, AGG_RFM, AGG_SEASONALITY,
+	AGG_BUSINESS, NAGGS
+};
+
+#define SUMMARY_NATTS 16
+#define BUSINESS_NATTS 16
+#define MAX_STEPS 48
+#define MAX_FORGED 600
+
+/* the group's parameters: the same on every row, as in one GROUP BY group */
+typedef struct Group
+{
+	int			agg;
+	uint8_t		flags;
+	bool		in_agg;			/* false: functions called directly from SQL */
+	bool		variant;		/* timestamptz summary / summary-composite input */
+	bool		optional_arg;	/* time_unit, penalizer, bins or gross_margin given */
+	Datum		end;
+	Datum		unit;
+	double		penalizer;
+	int32		bins;
+	double		margin;
+	DateADT		retention_start;
+	FmgrInfo   *trans_flinfo;
+	FmgrInfo   *final_flinfo;
+} Group;
+
+/* ---- values as SQL can give them ---- */
+
+/* a date a user can write: near 2024 mostly, anywhere valid, or infinite */
+static DateADT
+fz_date(FuzzInput *in)
+{
+	uint8_t		kind = fz_u8(in);
+
+	if (kind == 255)
+		return DATEVAL_NOEND;
+	if (kind == 254)
+		return DATEVAL_NOBEGIN;
+	if (kind >= 240)
+	{
+		/* date_in's range: 4713 BC to 5874897 AD */
+		uint64		r = fz_u64(in, 4);
+
+		return (DateADT) ((int64) (r % (uint64) (DATE_END_JULIAN - DATETIME_MIN_JULIAN)) +
+						  DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE);
+	}
+	return (DateADT) (8766 + (int16) fz_u64(in, 2));	/* 2024-01-01 +- 90 years */
+}
+
+static TimestampTz
+fz_timestamp(FuzzInput *in)
+{
+	uint8_t		kind = fz_u8(in);
+
+	if (kind == 255)
+		return DT_NOEND;
+	if (kind == 254)
+		return DT_NOBEGIN;
+	if (kind >= 240)
+	{
+		uint64		r = fz_u64(in, 8);
+
+		/* in uint64: the span is wider than int64 */
+		return (TimestampTz) ((uint64) MIN_TIMESTAMP +
+							  r % ((uint64) END_TIMESTAMP - (uint64) MIN_TIMESTAMP));
+	}
+	{
+		int64		day = 8766 + (int16) fz_u64(in, 2);
+		int64		usecs = (int64) fz_u64(in, 4) * 100;
+
+		return (TimestampTz) (day * USECS_PER_DAY + usecs);
+	}
+}
+
+/* an amount: cents mostly, any float8 (NaN, infinities, -0) sometimes */
+static double
+fz_amount(FuzzInput *in)
+{
+	uint8_t		kind = fz_u8(in);
+
+	if (kind >= 224)
+		return fz_f64(in);
+	return (double) (int16) fz_u64(in, 2) / (kind & 1 ? 1 : 100);
+}
+
+/* a count: small mostly, any int64 sometimes */
+static int64
+fz_count(FuzzInput *in)
+{
+	uint8_t		kind = fz_u8(in);
+
+	if (kind >= 224)
+		return fz_i64(in);
+	return kind % 32;
+}
+
+static Interval *
+fz_interval(FuzzInput *in)
+{
+	Interval   *unit = palloc0(sizeof(Interval));
+	uint8_t		kind = fz_u8(in);
+
+	if (kind >= 224)
+	{
+		unit->month = (int32) fz_u64(in, 4);
+		unit->day = (int32) fz_u64(in, 4);
+		unit->time = fz_i64(in);
+	}
+	else if (kind >= 192)
+		unit->time = (int64) fz_u64(in, 4);
+	else
+		unit->day = 1 + kind % 30;
+	return unit;
+}
+
+/* a clv_summary typed in by hand: any field values, any NULLs */
+static Datum
+fz_summary(FuzzInput *in)
+{
+	Datum		values[SUMMARY_NATTS];
+	bool		nulls[SUMMARY_NATTS];
+	uint16_t	null_mask;
+	uint8_t		kind = fz_u8(in);
+
+	null_mask = (kind & 4) ? (uint16_t) fz_u64(in, 2) : 0;
+	values[0] = DateADTGetDatum(fz_date(in));	/* first_order */
+	values[1] = DateADTGetDatum(fz_date(in));	/* last_order */
+	values[2] = DateADTGetDatum(fz_date(in));	/* observation_end */
+	values[3] = Int64GetDatum(fz_count(in));	/* orders */
+	values[4] = Int64GetDatum(fz_count(in));	/* refunds */
+	values[5] = Int32GetDatum((int32) fz_count(in));	/* purchase_days */
+	values[6] = Float8GetDatum(fz_amount(in));	/* total_amount */
+	values[7] = Float8GetDatum(fz_amount(in));	/* refunded_amount */
+	values[8] = Float8GetDatum(fz_amount(in));	/* avg_order_value */
+	values[9] = Int32GetDatum((int32) fz_count(in));	/* frequency */
+	values[10] = Float8GetDatum(fz_amount(in));	/* recency */
+	values[11] = Float8GetDatum(fz_amount(in));	/* age */
+	values[12] = Float8GetDatum(fz_amount(in));	/* monetary */
+	values[13] = Float8GetDatum(fz_amount(in));	/* mean_gap */
+	values[14] = Float8GetDatum(fz_amount(in));	/* gap_stddev */
+	values[15] = IntervalPGetDatum(fz_interval(in));	/* time_unit */
+	for (int i = 0; i < SUMMARY_NATTS; i++)
+		nulls[i] = (null_mask >> i) & 1;
+	return fuzz_make_summary(values, nulls, SUMMARY_NATTS);
+}
+
+/* ---- calling ---- */
+
+static Datum
+copy_varlena(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	struct varlena *copy = palloc(VARSIZE(v));
+
+	memcpy(copy, v, VARSIZE(v));
+	return PointerGetDatum(copy);
+}
+
+static bool
+same_varlena(Datum a, Datum b)
+{
+	struct varlena *x = (struct varlena *) DatumGetPointer(a);
+	struct varlena *y = (struct varlena *) DatumGetPointer(b);
+
+	return VARSIZE(x) == VARSIZE(y) && memcmp(x, y, VARSIZE(x)) == 0;
+}
+
+/*
+ * A new state value replaces the old one as the executor does it
+ * (ExecAggTransReparent): the new value is copied, the old one freed unless
+ * it is the same pointer.
+ */
+static void
+replace_state(Datum *state, bool *isnull, Datum result, bool result_null)
+{
+	Datum		old = *state;
+	bool		old_null = *isnull;
+
+	if (!result_null && !old_null && DatumGetPointer(result) == DatumGetPointer(old))
+		return;
+	*state = result_null ? (Datum) 0 : copy_varlena(result);
+	*isnull = result_null;
+	if (!old_null)
+		pfree(DatumGetPointer(old));
+}
+
+/* one row into *state through the aggregate's transition function */
+static bool
+transition(Group *g, FuzzInput *in, Datum *state, bool *state_null)
+{
+	Datum		args[6];
+	bool		nulls[6] = {*state_null, false, false, false, false, false};
+	int			nargs;
+	PGFunction	fn;
+	uint8_t		row_nulls = fz_u8(in);
+	Datum		result;
+	bool		result_null;
+
+	/* a NULL in an input column now and then: rows with them are skipped */
+	if (row_nulls >= 240)
+		for (int i = 1; i < 6; i++)
+			nulls[i] = (row_nulls >> (i - 1)) & 1;
+	args[0] = *state;
+	switch (g->agg)
+	{
+		case AGG_SUMMARY:
+			fn = g->variant ? clv_summary_transfn : clv_summary_date_transfn;
+			if (g->variant)
+				args[1] = TimestampTzGetDatum(fz_timestamp(in));
+			else
+				args[1] = DateADTGetDatum(fz_date(in));
+			args[2] = Float8GetDatum(fz_amount(in));
+			args[3] = g->end;
+			args[4] = g->unit;
+			nargs = g->optional_arg ? 5 : 4;
+			break;
+		case AGG_FIT_PURCHASES:
+		case AGG_FIT_SPEND:
+			if (g->variant)
+			{
+				fn = g->agg == AGG_FIT_SPEND ? clv_fit_gammagamma_summary_transfn :
+					clv_fit_bgnbd_summary_transfn;
+				args[1] = fz_summary(in);
+				args[2] = Float8GetDatum(g->penalizer);
+				nargs = g->optional_arg ? 3 : 2;
+			}
+			else if (g->agg == AGG_FIT_SPEND)
+			{
+				fn = clv_fit_gammagamma_transfn;
+				args[1] = Float8GetDatum((double) fz_count(in));
+				args[2] = Float8GetDatum(fz_amount(in));
+				args[3] = Float8GetDatum(g->penalizer);
+				nargs = g->optional_arg ? 4 : 3;
+			}
+			else
+			{
+				/* (frequency, recency, age): whole x, t_x <= T mostly */
+				uint8_t		kind = fz_u8(in);
+				double		x = (double) (kind % 16);
+				double		T = (double) fz_u64(in, 2) / 8;
+				double		t_x = (double) fz_u64(in, 2) / 8;
+
+				/* (Min evaluates its arguments twice: no reads inside it) */
+				t_x = x > 0 ? Min(T, t_x) : 0;
+
+				if (kind >= 224)
+				{
+					x = fz_f64(in);
+					t_x = fz_f64(in);
+					T = fz_f64(in);
+				}
+				fn = clv_fit_bgnbd_transfn;
+				args[1] = Float8GetDatum(x);
+				args[2] = Float8GetDatum(t_x);
+				args[3] = Float8GetDatum(T);
+				args[4] = Float8GetDatum(g->penalizer);
+				nargs = g->optional_arg ? 5 : 4;
+			}
+			break;
+		case AGG_RFM:
+			if (g->variant)
+			{
+				fn = clv_rfm_breakpoints_summary_transfn;
+				args[1] = fz_summary(in);
+				args[2] = Int32GetDatum(g->bins);
+				nargs = g->optional_arg ? 3 : 2;
+			}
+			else
+			{
+				fn = clv_rfm_breakpoints_transfn;
+				args[1] = Float8GetDatum(fz_amount(in));
+				args[2] = Float8GetDatum(fz_amount(in));
+				args[3] = Float8GetDatum(fz_amount(in));
+				args[4] = Int32GetDatum(g->bins);
+				nargs = g->optional_arg ? 5 : 4;
+			}
+			break;
+		case AGG_SEASONALITY:
+			fn = clv_seasonality_transfn;
+			args[1] = DateADTGetDatum(fz_date(in));
+			args[2] = Float8GetDatum(fz_amount(in));
+			nargs = 3;
+			break;
+		default:
+			fn = clv_business_transfn;
+			args[1] = fz_summary(in);
+			args[2] = DateADTGetDatum(g->retention_start);
+			args[3] = Float8GetDatum(g->margin);
+			nargs = g->optional_arg ? 4 : 3;
+			break;
+	}
+	if (!fuzz_call(fn, g->trans_flinfo, g->in_agg, nargs, args, nulls, &result, &result_null))
+		return false;
+	replace_state(state, state_null, result, result_null);
+	return true;
+}
+
+static PGFunction
+combine_fn(int agg)
+{
+	switch (agg)
+	{
+		case AGG_SUMMARY:
+			return clv_summary_combine;
+		case AGG_FIT_PURCHASES:
+		case AGG_FIT_SPEND:
+			return clv_fit_patterns_combine;
+		case AGG_RFM:
+			return clv_rfm_breakpoints_combine;
+		case AGG_SEASONALITY:
+			return clv_seasonality_combine;
+		default:
+			return clv_business_combine;
+	}
+}
+
+/* A := combine(A, B); B must come out as it went in */
+static bool
+combine(Group *g, Datum *a, bool *a_null, Datum b, bool b_null)
+{
+	Datum		args[2] = {*a, b};
+	bool		nulls[2] = {*a_null, b_null};
+	Datum		before = b_null ? (Datum) 0 : copy_varlena(b);
+	Datum		result;
+	bool		result_null;
+
+	if (!fuzz_call(combine_fn(g->agg), NULL, g->in_agg, 2, args, nulls, &result, &result_null))
+		return false;
+	if (!b_null && !same_varlena(before, b))
+		fuzz_fail("a combine function changed its second state");
+	replace_state(a, a_null, result, result_null);
+	return true;
+}
+
+/* ---- final functions and what their results must satisfy ---- */
+
+static void
+check_not_nan(double v, const char *what)
+{
+	if (isnan(v))
+		fuzz_fail("%s is NaN for a state its final function accepted", what);
+}
+
+
+static void
+check_summary_row(void)
+{
+	Datum	   *v = fuzz_row_values;
+	bool	   *n = fuzz_row_nulls;
+	Interval   *unit = DatumGetIntervalP(v[15]);
+
+	if (n[2] || n[3] || n[4] || n[5] || n[6] || n[7] || n[15])
+		fuzz_fail("clv_summary_final left an always-present field NULL");
+	if (DatumGetInt32(v[5]) < 0 || DatumGetInt64(v[3]) < DatumGetInt32(v[5]) || DatumGetInt64(v[4]) < 0)
+		fuzz_fail("clv_summary_final: orders, refunds and purchase days do not add up");
+	if (unit->month != 0 || (unit->day <= 0 && unit->time <= 0))
+		fuzz_fail("clv_summary_final: time_unit not positive");
+	for (int i = 6; i <= 14; i++)
+		if (!n[i] && i != 9)
+			check_not_nan(DatumGetFloat8(v[i]), "a float8 field of clv_summary");
+	if (!n[0])
+	{
+		if (n[1] || n[9] || n[10] || n[11])
+			fuzz_fail("clv_summary_final: a summary with purchases lacks a field");
+		if (DatumGetDateADT(v[0]) > DatumGetDateADT(v[1]) || DatumGetDateADT(v[1]) > DatumGetDateADT(v[2]))
+			fuzz_fail("clv_summary_final: first_order <= last_order <= observation_end fails");
+		if (DatumGetInt32(v[9]) != DatumGetInt32(v[5]) - 1 ||
+			!(DatumGetFloat8(v[10]) >= 0 && DatumGetFloat8(v[10]) <= DatumGetFloat8(v[11])))
+			fuzz_fail("clv_summary_final: frequency, recency and age are inconsistent");
+	}
+}
+
+static void
+check_model(Datum model, const char *what)
+{
+	char	   *text = DatumGetCString(fuzz_must_call(clv_model_out, what, model));
+	Datum		again = fuzz_must_call(clv_model_in, "clv_model_in of a fitted model", CStringGetDatum(text));
+
+	if (!same_varlena(model, again))
+		fuzz_fail("a fitted model changed in a text round trip: %s", text);
+}
+
+static void
+check_float_array(Datum d, int ndim, int rows, int cols, bool ascending, const char *what)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	const double *v = (const double *) ARR_DATA_PTR(a);
+
+	if (ARR_NDIM(a) != ndim || ARR_ELEMTYPE(a) != FLOAT8OID || ARR_HASNULL(a) ||
+		ARR_DIMS(a)[0] != (ndim == 1 ? cols : rows) || (ndim == 2 && ARR_DIMS(a)[1] != cols))
+		fuzz_fail("%s: result array has the wrong shape", what);
+	for (int r = 0; r < rows; r++)
+		for (int c = 0; c < cols; c++)
+		{
+			if (!isfinite(v[r * cols + c]))
+				fuzz_fail("%s: a result is not finite", what);
+			if (ascending && c > 0 && v[r * cols + c] < v[r * cols + c - 1])
+				fuzz_fail("%s: breakpoints do not ascend", what);
+		}
+}
+
+/* the final function of the group's aggregate on a state; which: for the fits */
+static bool
+final(Group *g, Datum state, uint8_t which)
+{
+	static const PGFunction purchase_finals[] = {
+		clv_fit_bgnbd_final, clv_fit_mbgnbd_final, clv_fit_paretonbd_final
+	};
+	PGFunction	fn;
+	Datum		before = copy_varlena(state);
+	Datum		result;
+	bool		isnull;
+	bool		ok;
+
+	switch (g->agg)
+	{
+		case AGG_SUMMARY:
+			fn = clv_summary_final;
+			fuzz_result_natts = SUMMARY_NATTS;
+			break;
+		case AGG_FIT_PURCHASES:
+			fn = purchase_finals[which % 3];
+			break;
+		case AGG_FIT_SPEND:
+			fn = clv_fit_gammagamma_final;
+			break;
+		case AGG_RFM:
+			fn = clv_rfm_breakpoints_final;
+			break;
+		case AGG_SEASONALITY:
+			fn = clv_seasonality_final;
+			break;
+		default:
+			fn = clv_business_final;
+			fuzz_result_natts = BUSINESS_NATTS;
+			break;
+	}
+	memset(fuzz_row_nulls, true, sizeof(fuzz_row_nulls));
+	ok = fuzz_call(fn, g->final_flinfo, g->in_agg, 1, &state, NULL, &result, &isnull);
+	if (!same_varlena(before, state))
+		fuzz_fail("a final function changed its state");
+	if (!ok || isnull)
+		return ok;
+	switch (g->agg)
+	{
+		case AGG_SUMMARY:
+			check_summary_row();
+			break;
+		case AGG_FIT_PURCHASES:
+		case AGG_FIT_SPEND:
+			check_model(result, "clv_model_out of a fitted model");
+			break;
+		case AGG_RFM:
+			{
+				ArrayType  *a = DatumGetArrayTypeP(result);
+
+				check_float_array(result, 2, 3, ARR_NDIM(a) == 2 ? ARR_DIMS(a)[1] : 0, true,
+								  "clv_rfm_breakpoints_final");
+			}
+			break;
+		case AGG_SEASONALITY:
+			check_float_array(result, 1, 1, 12, false, "clv_seasonality_final");
+			break;
+		default:
+			for (int i = 0; i < BUSINESS_NATTS; i++)
+				if (!fuzz_row_nulls[i] && ((i >= 2 && i <= 5) || i >= 10))
+					check_not_nan(DatumGetFloat8(fuzz_row_values[i]), "a float8 field of clv_business_kpis");
+			break;
+	}
+	return true;
+}
+
+/* a state that clv_summary_final must accept */
+static void
+check_summary_state(Group *g, Datum state, const char *what)
+{
+	Datum		result;
+	bool		isnull;
+
+	fuzz_result_natts = SUMMARY_NATTS;
+	if (!fuzz_call(clv_summary_final, NULL, true, 1, &state, NULL, &result, &isnull))
+		fuzz_fail("clv_summary_final refuses the state of %s: %s (%s)", what,
+				  fuzz_error.message, fuzz_error.detail);
+	check_summary_row();
+}
+
+/* ---- forging ---- */
+
+static Datum
+forged_array(FuzzInput *in, int agg)
+{
+	uint8_t		kind = fz_u8(in);
+	int			n = (int) fz_u64(in, 2);
+	int64	   *values;
+
+	n = Min(n, MAX_FORGED);
+	values = palloc0(Max(n, 1) * sizeof(int64));
+
+	for (int i = 0; i < n && !fz_done(in); i++)
+		values[i] = (kind & 0x80) ? (int64) (int8) fz_u8(in) : fz_i64(in);
+	if ((kind & 0x40) && n > 0)
+		values[0] = magics[agg];
+	/* mostly the shape clv writes; the others array_in also allows */
+	return fuzz_int8_array(values, n, (kind & 0x38) == 0x38 ? kind % 5 : 0);
+}
+
+/* overwrite slot i of a state: small deltas find off-by-one checks */
+static void
+corrupt(FuzzInput *in, Datum state)
+{
+	ArrayType  *a = DatumGetArrayTypeP(state);
+	int			n = ARR_NDIM(a) == 1 && !ARR_HASNULL(a) ? ARR_DIMS(a)[0] : 0;
+	int64	   *s = (int64 *) ARR_DATA_PTR(a);
+	uint8_t		kind = fz_u8(in);
+	int			i;
+
+	if (n == 0)
+		return;
+	i = (int) (fz_u64(in, 2) % n);
+	if (kind < 128)
+		s[i] = (int64) ((uint64) s[i] + (uint64) (int64) (int8) fz_u8(in));	/* wraps: no UB in the harness */
+	else if (kind < 192)
+		s[i] = fz_i64(in);
+	else if (kind < 224)
+		s[i] ^= (int64) ((uint64) 1 << (fz_u8(in) % 64));
+	else
+		s[i] = (kind & 1) ? PG_INT64_MAX - (kind & 6) : PG_INT64_MIN + (kind & 6);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	FuzzInput	in = {data, size, 0};
+	Group		g;
+	Datum		a = 0,
+				b = 0;
+	bool		a_null = true,
+				b_null = true;
+
+	fuzz_begin();
+	memset(&g, 0, sizeof(g));
+	g.agg = fz_u8(&in) % NAGGS;
+	g.flags = fz_u8(&in);
+	g.variant = g.flags & 1;
+	g.optional_arg = (g.flags & 2) != 0;
+	g.in_agg = (g.flags & 0xF0) != 0xF0;
+	g.trans_flinfo = fuzz_flinfo();
+	g.final_flinfo = fuzz_flinfo();
+	if (g.agg == AGG_SUMMARY)
+		g.end = g.variant ? TimestampTzGetDatum(fz_timestamp(&in)) : DateADTGetDatum(fz_date(&in));
+	g.unit = IntervalPGetDatum(fz_interval(&in));
+	g.penalizer = (g.flags & 4) ? fz_f64(&in) : (double) fz_u8(&in) / 16;
+	g.bins = (g.flags & 4) ? (int32) fz_u64(&in, 4) : 2 + fz_u8(&in) % 8;
+	g.margin = (g.flags & 4) ? fz_f64(&in) : (double) fz_u8(&in) / 255;
+	g.retention_start = fz_date(&in);
+
+	for (int step = 0; step < MAX_STEPS && !fz_done(&in); step++)
+	{
+		uint8_t		op = fz_u8(&in);
+		bool		ok = true;
+
+		if (getenv("CLV_FUZZ_VERBOSE"))
+			fprintf(stderr, "clv fuzz: step %d op %d at byte %zu\n", step, op % 10, in.pos - 1);
+
+		switch (op % 10)
+		{
+			case 0:
+			case 1:
+				ok = transition(&g, &in, &a, &a_null);
+				break;
+			case 2:
+				ok = transition(&g, &in, &b, &b_null);
+				break;
+			case 3:
+				ok = combine(&g, &a, &a_null, b, b_null);
+				break;
+			case 4:
+				if (!a_null)
+					corrupt(&in, a);
+				break;
+			case 5:
+				if (!a_null)
+					pfree(DatumGetPointer(a));
+				a = forged_array(&in, g.agg);
+				a_null = false;
+				break;
+			case 6:
+				if (!a_null)
+					ok = final(&g, a, op / 10);
+				break;
+			case 7:
+				/* the summary state's own functions, for storing and refreshing */
+				if (g.agg == AGG_SUMMARY && !a_null)
+				{
+					Datum		result;
+					bool		isnull;
+
+					if (op & 0x80)
+					{
+						Datum		args[2] = {a, TimestampTzGetDatum(fz_timestamp(&in))};
+
+						ok = fuzz_call(clv_summary_advance, NULL, false, 2, args, NULL, &result, &isnull);
+						if (ok)
+							check_summary_state(&g, result, "clv_summary_advance");
+					}
+					else
+					{
+						ok = fuzz_call(clv_summary_state_final, NULL, true, 1, &a, NULL, &result, &isnull);
+						if (ok)
+							check_summary_state(&g, result, "clv_summary_state_final");
+					}
+					if (ok)
+						replace_state(&a, &a_null, result, isnull);
+				}
+				break;
+			case 8:
+				{
+					Datum		t = a;
+					bool		t_null = a_null;
+
+					a = b;
+					a_null = b_null;
+					b = t;
+					b_null = t_null;
+				}
+				break;
+			default:
+				if (!a_null)
+					pfree(DatumGetPointer(a));
+				a = b_null ? (Datum) 0 : copy_varlena(b);
+				a_null = b_null;
+				break;
+		}
+		/* an ERROR ends the query, and with it the states */
+		if (!ok)
+			break;
+	}
+	fuzz_end();
+	return 0;
+}
