@@ -47,6 +47,7 @@ enum
 	B_LENGTH
 };
 
+
 /* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
 static ArrayType *
 business_header_checked(Datum datum)
@@ -70,7 +71,9 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 	DateADT		end_day;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "clv_business_transfn called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_business_transfn called in non-aggregate context")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -142,15 +145,15 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("summary has inconsistent first_order, last_order, observation_end and orders")));
-		s[B_CUSTOMERS]++;
-		s[B_ORDERS] += orders;
+		s[B_CUSTOMERS] = clv_count_add(s[B_CUSTOMERS], 1, "clv_business_kpis counts");
+		s[B_ORDERS] = clv_count_add(s[B_ORDERS], orders, "clv_business_kpis counts");
 		s[B_MIN_FIRST_DAY] = Min(s[B_MIN_FIRST_DAY], first_day);
-		s[B_LIFESPAN_DAYS] += last_day - first_day;
+		s[B_LIFESPAN_DAYS] = clv_count_add(s[B_LIFESPAN_DAYS], last_day - first_day, "clv_business_kpis counts");
 		if (first_day < retention_start)
 		{
-			s[B_AT_START]++;
+			s[B_AT_START] = clv_count_add(s[B_AT_START], 1, "clv_business_kpis counts");
 			if (last_day >= retention_start)
-				s[B_RETAINED]++;
+				s[B_RETAINED] = clv_count_add(s[B_RETAINED], 1, "clv_business_kpis counts");
 		}
 	}
 	PG_RETURN_ARRAYTYPE_P(state);
@@ -207,14 +210,14 @@ clv_business_combine(PG_FUNCTION_ARGS)
 	result = clv_state_alloc(B_LENGTH, CurrentMemoryContext);
 	sr = clv_state_data(result);
 	memcpy(sr, sa, B_LENGTH * sizeof(int64));
-	sr[B_CUSTOMERS] += sb[B_CUSTOMERS];
-	sr[B_ORDERS] += sb[B_ORDERS];
+	sr[B_CUSTOMERS] = clv_count_add(sa[B_CUSTOMERS], sb[B_CUSTOMERS], "clv_business_kpis counts");
+	sr[B_ORDERS] = clv_count_add(sa[B_ORDERS], sb[B_ORDERS], "clv_business_kpis counts");
 	clv_money_store(sr + B_REVENUE, clv_money_add(clv_money_load(sa + B_REVENUE),
 												  clv_money_load(sb + B_REVENUE)));
 	sr[B_MIN_FIRST_DAY] = Min(sa[B_MIN_FIRST_DAY], sb[B_MIN_FIRST_DAY]);
-	sr[B_LIFESPAN_DAYS] += sb[B_LIFESPAN_DAYS];
-	sr[B_AT_START] += sb[B_AT_START];
-	sr[B_RETAINED] += sb[B_RETAINED];
+	sr[B_LIFESPAN_DAYS] = clv_count_add(sa[B_LIFESPAN_DAYS], sb[B_LIFESPAN_DAYS], "clv_business_kpis counts");
+	sr[B_AT_START] = clv_count_add(sa[B_AT_START], sb[B_AT_START], "clv_business_kpis counts");
+	sr[B_RETAINED] = clv_count_add(sa[B_RETAINED], sb[B_RETAINED], "clv_business_kpis counts");
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 

@@ -130,7 +130,7 @@ gap_survival(double silent, double mean, double cv2)
 static double
 relative_change(double recent, double before)
 {
-	return recent / before - 1;
+	return clv_check_result(recent / before - 1, "relative change");
 }
 
 static bool

@@ -17,7 +17,13 @@
 
 #include "optim.h"
 
-/* parameters beyond e^20 (5e8) or below e^-20 are taken as a fit gone astray */
+/*
+ * A parameter that ends more than a factor e^20 (5e8) away from its start is
+ * taken as a fit gone astray.  Measured from the start, not from 1: scale
+ * parameters start at the data's own scale (gamma at the mean spend, alpha
+ * at the mean gap), so spend in cents or time in seconds fits as well as
+ * spend in euros or time in days.
+ */
 #define MAX_ABS_LOG_PARAM 20.0
 
 typedef struct Objective
@@ -60,15 +66,18 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, double *lo
 	Objective	mean = {loglik, data, n, 1 / data->customers, data->penalizer};
 	Objective	total = {loglik, data, n, 1, 0};
 	double		covariance[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
-	ClvOptimResult result = clv_minimize(objective, &mean, log_theta, n);
+	double		start[CLV_MODEL_MAX_PARAMS];
+	ClvOptimResult result;
 	ClvModel   *model = clv_model_new(kind);
 	bool		weak = false;
 
+	memcpy(start, log_theta, n * sizeof(double));
+	result = clv_minimize(objective, &mean, log_theta, n);
 	for (int k = 0; k < n; k++)
 	{
 		model->params[k] = exp(log_theta[k]);
 		/* an estimate that ran off towards 0 or infinity is no estimate */
-		if (!(fabs(log_theta[k]) < MAX_ABS_LOG_PARAM))
+		if (!(fabs(log_theta[k] - start[k]) < MAX_ABS_LOG_PARAM))
 			result.converged = false;
 	}
 	model->log_likelihood = loglik(data, model->params, NULL);

@@ -118,6 +118,7 @@ clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 	PatternSet	data;
 	double		sum_m = 0;
 	double		log_theta[3];
+	ClvModel   *model;
 
 	clv_patterns_load(fcinfo, 0, CLV_PATTERNS_SPEND, &data);
 	if (data.skipped > 0)
@@ -133,7 +134,15 @@ clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 	log_theta[0] = 0;
 	log_theta[1] = log(2);
 	log_theta[2] = log(sum_m / data.customers);
-	PG_RETURN_POINTER(clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, log_theta));
+	model = clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, log_theta);
+	if (!clv_gammagamma_defined(model, 0))
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("the Gamma-Gamma fit has q = %g, so mean spend is infinite", model->params[1]),
+				 errdetail("Expected spend and predicted value are NULL for customers with p x frequency + q <= 1 (p = %g).",
+						   model->params[0]),
+				 errhint("Spend this heavy-tailed is better capped (winsorised) before the fit.")));
+	PG_RETURN_POINTER(model);
 }
 
 double
@@ -158,22 +167,44 @@ clv_gammagamma_expected(const ClvModel *model, double x, double m)
 	return clv_check_result((gamma + Max(m, 0) * x) * p / (p * x + q - 1), "expected spend");
 }
 
+/*
+ * With p x + q <= 1 the customer's expected spend is infinite: the fit put
+ * so much weight on big spenders (q <= 1: no finite population mean) that a
+ * customer with few purchases may be any of them.  The scoring functions
+ * return NULL for such a customer rather than fail a whole query over
+ * customers; the fit has warned about it.
+ */
+bool
+clv_gammagamma_defined(const ClvModel *model, double x)
+{
+	return model->params[0] * x + model->params[1] > 1;
+}
+
 Datum
 clv_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(clv_gammagamma_expected(clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA),
-											 PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
+	const ClvModel *model = clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA);
+	double		x = PG_GETARG_FLOAT8(1);
+
+	if (isfinite(x) && !clv_gammagamma_defined(model, x))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(clv_gammagamma_expected(model, x, PG_GETARG_FLOAT8(2)));
 }
 
 Datum
 clv_gammagamma_expected_spend_summary(PG_FUNCTION_ARGS)
 {
 	ClvSummaryRow summary;
+	const ClvModel *model;
+	double		x;
 
 	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
 	if (summary.nulls[CLV_SUMMARY_FREQUENCY])
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_gammagamma_expected(clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA),
-											 DatumGetInt32(clv_summary_get(&summary, CLV_SUMMARY_FREQUENCY)),
+	model = clv_model_arg(fcinfo, 0, CLV_MODEL_GAMMAGAMMA);
+	x = DatumGetInt32(clv_summary_get(&summary, CLV_SUMMARY_FREQUENCY));
+	if (!clv_gammagamma_defined(model, x))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(clv_gammagamma_expected(model, x,
 											 DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY))));
 }

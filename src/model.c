@@ -60,6 +60,16 @@ model_invalid(const char *detail)
 			 errdetail("%s", detail)));
 }
 
+/*
+ * An unused slot holds +0: the text form does not carry it, so a -0 that
+ * came in binary would not survive a dump and restore.
+ */
+static bool
+is_plus_zero(double value)
+{
+	return value == 0 && !signbit(value);
+}
+
 /* Everything a model must satisfy, however it arrived. */
 void
 clv_model_check(const ClvModel *model)
@@ -76,7 +86,7 @@ clv_model_check(const ClvModel *model)
 		model_invalid("The flags are unknown.");
 	n = info->nparams;
 	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
-		if (i < n ? !(isfinite(model->params[i]) && model->params[i] > 0) : model->params[i] != 0)
+		if (i < n ? !(isfinite(model->params[i]) && model->params[i] > 0) : !is_plus_zero(model->params[i]))
 			model_invalid("A parameter is missing, not positive or not finite.");
 	if (!isfinite(model->log_likelihood) || (info->probability && model->log_likelihood > 0))
 		model_invalid("The log-likelihood is not finite, or above 0 for a model of probabilities.");
@@ -91,7 +101,7 @@ clv_model_check(const ClvModel *model)
 
 			if (!(model->flags & CLV_MODEL_HAS_COVARIANCE) || i >= n || j >= n)
 			{
-				if (c != 0)
+				if (!is_plus_zero(c))
 					model_invalid("The covariance has entries it should not have.");
 			}
 			else if (!isfinite(c) || c != model->covariance[j * CLV_MODEL_MAX_PARAMS + i] ||
@@ -190,6 +200,17 @@ expect_key(const char *input, char **p, const char *key)
 	return *p;
 }
 
+/*
+ * After strtod: overflow, underflow to 0, or not finite.  A subnormal
+ * result also sets ERANGE but is exact, and clv_model_out writes one for a
+ * model received in binary (as float8in accepts them).
+ */
+static bool
+float_out_of_range(double value)
+{
+	return (errno == ERANGE && value == 0) || !isfinite(value);
+}
+
 static double
 parse_double(const char *input, char **p, const char *key)
 {
@@ -199,7 +220,7 @@ parse_double(const char *input, char **p, const char *key)
 	expect_key(input, p, key);
 	errno = 0;
 	value = strtod(*p, &end);
-	if (end == *p || errno == ERANGE || !isfinite(value) || (*end != ' ' && *end != '\0'))
+	if (end == *p || float_out_of_range(value) || (*end != ' ' && *end != '\0'))
 		syntax_error(input, psprintf("The value of \"%s\" is not a finite number.", key));
 	*p = end;
 	return value;
@@ -291,7 +312,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 			}
 			errno = 0;
 			value = strtod(p, &end);
-			if (end == p || errno == ERANGE || !isfinite(value))
+			if (end == p || float_out_of_range(value))
 				syntax_error(input, "A covariance entry is not a finite number.");
 			model->covariance[(k / n) * CLV_MODEL_MAX_PARAMS + k % n] = value;
 			p = end;

@@ -246,16 +246,23 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 
 		if (k == 0)
 			return exp(log_nb(R, B, 0, t));
-		for (int j = 0; j < k; j++)
+		/*
+		 * P(N(t) < k): a sum of k terms, or for large k the regularized
+		 * incomplete beta I_{B/(B+t)}(R, k) it equals, in O(sqrt k) steps
+		 */
+		if (k > 1000)
+			below_k = clv_beta_inc(R, k, B / (B + t));
+		else
 		{
-			double		term = exp(log_nb(R, B, j, t));
+			for (int j = 0; j < k; j++)
+			{
+				double		term = exp(log_nb(R, B, j, t));
 
-			below_k += term;
-			/* past the mode, once the terms no longer move the sum, the rest cannot */
-			if (j > R * t / B && term < 1e-17 * below_k)
-				break;
-			if ((j & 0xFFFF) == 0xFFFF)
-				CHECK_FOR_INTERRUPTS();
+				below_k += term;
+				/* past the mode, once the terms no longer move the sum, the rest cannot */
+				if (j > R * t / B && term < 1e-17 * below_k)
+					break;
+			}
 		}
 		/* B(a, b+k)/B(a, b) = Gamma(b+k) Gamma(a+b) / (Gamma(b) Gamma(a+b+k)) */
 		return exp(clv_lgamma_ratio(b, k) - clv_lgamma_ratio(a + b, k) + log_nb(R, B, k, t)) +

@@ -120,7 +120,34 @@ typedef struct Hyp
 	double		d_z;
 } Hyp;
 
-static void
+/*
+ * About how many terms log_hyp2f1_next_grad sums before its tail bound
+ * (term z / (1 - z)) falls below 1e-16 of the sum, i.e. before the terms
+ * fall by L = ln(1e16 / (1 - z)).  Term k is at most z (c+k-1)/(a+k) times
+ * term k-1: for k below a the factor is under 1 - (1 - z) - b / (2a + 2);
+ * beyond, the terms fall like z^k and like (a / (a+k))^b, whichever is
+ * faster.  The smallest of the three counts is the estimate.
+ */
+static double
+series_terms(double a, double b, double z)
+{
+	double		L = 37 - log1p(-z);
+	double		first = L / ((1 - z) + b / (2 * a + 2));
+	double		geometric = L / (1 - z);
+	double		power = (a + 1) * exp(Min(L / b, 700));
+
+	return Min(first <= a ? first : geometric, Min(geometric, power));
+}
+
+/*
+ * Returns false, instead of raising an error, when the series would take
+ * too long or does not converge: that happens where the parameters run off
+ * (s and beta huge together put z near 1 and a in the thousands), and the
+ * fit must treat such a point as one where the likelihood is undefined and
+ * step back, so that a runaway ends in the fit's own "did not converge"
+ * error with its hint.
+ */
+static bool
 log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
 {
 	double		c = a + 1 - b;
@@ -136,13 +163,10 @@ log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
 	{
 		h->value = h->d_a = h->d_b = 0;
 		h->d_z = a * b / (a + 1);	/* the first term's slope */
-		return;
+		return true;
 	}
-	if (!(z < 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("Pareto/NBD parameters alpha and beta differ by more than double precision can follow"),
-				 errhint("Rescale the time unit, or add a penalizer.")));
+	if (!(z < 1) || series_terms(a, b, z) > 5e3)
+		return false;
 	for (int k = 1; k < 100000000; k++)
 	{
 		run_c += 1 / (c + k - 1);
@@ -160,14 +184,12 @@ log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
 			h->d_a = dlns_dc - sum_a / sum;
 			h->d_b = -log1p(-z) - dlns_dc;
 			h->d_z = (b - 1) / (1 - z) + sum_k / (z * sum);
-			return;
+			return true;
 		}
 		if ((k & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", a, b, a + 1, z)));
+	return false;
 }
 
 /*
@@ -207,7 +229,8 @@ pattern_ll_grad(const double *theta, const Pattern *p, double *grad)
 		double		dz_lo = -1 / h;
 		Hyp			g;
 
-		log_hyp2f1_next_grad(a, b, z, &g);
+		if (!log_hyp2f1_next_grad(a, b, z, &g))
+			return get_float8_nan();
 		L[i] = g.value - a * log(h);
 		/* a = r+s+x moves with r and s; b with s (alpha high) or r (beta high) */
 		dL[i][0] = g.d_a - log(h) + (alpha_high ? 0 : g.d_b);

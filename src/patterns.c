@@ -4,6 +4,7 @@
 #include "state.h"
 #include "patterns.h"
 
+#include "common/int.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_patterns_combine);
@@ -34,6 +35,7 @@ patterns_capacity(ArrayType *state)
 {
 	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
 }
+
 
 static int
 compare_entries(const void *a, const void *b)
@@ -71,7 +73,7 @@ patterns_compact(int64 *s)
 		int64	   *e = entries + i * E_WIDTH;
 
 		if (compare_entries(last, e) == 0)
-			last[E_COUNT] += e[E_COUNT];
+			last[E_COUNT] = clv_count_add(last[E_COUNT], e[E_COUNT], "model fit customer count");
 		else
 		{
 			kept++;
@@ -169,7 +171,9 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 	int64	   *s;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "model fit transition called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model fit transition called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
 	{
 		clv_check_nonnegative(penalizer, "penalizer");
@@ -201,7 +205,7 @@ clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer
 {
 	ArrayType  *state = patterns_state(fcinfo, kind, penalizer, -1);
 
-	clv_state_data(state)[P_SKIPPED]++;
+	clv_state_data(state)[P_SKIPPED] = clv_count_add(clv_state_data(state)[P_SKIPPED], 1, "model fit customer count");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -243,10 +247,18 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
+/* a summary's time_unit in microseconds; the summary may be typed in, so checked */
 int64
 clv_interval_usecs(Interval *unit)
 {
-	return unit->time + (int64) unit->day * USECS_PER_DAY;
+	int64		usecs;
+
+	if (pg_mul_s64_overflow((int64) unit->day, USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, unit->time, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("time_unit out of range")));
+	return usecs;
 }
 
 static ArrayType *
@@ -298,7 +310,7 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	sm[P_KIND] = sa[P_KIND];
 	sm[P_PENALIZER] = sa[P_PENALIZER];
 	sm[P_UNIT] = sa[P_UNIT];
-	sm[P_SKIPPED] = sa[P_SKIPPED] + sb[P_SKIPPED];
+	sm[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");
 	memcpy(sm + P_HEADER, sa + P_HEADER, sa[P_NPATTERNS] * E_WIDTH * sizeof(int64));
 	memcpy(sm + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER,
 		   sb[P_NPATTERNS] * E_WIDTH * sizeof(int64));

@@ -134,7 +134,9 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	int64	   *s;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "clv_rfm_breakpoints transition called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_rfm_breakpoints transition called in non-aggregate context")));
 	check_measures(v);
 	if (PG_ARGISNULL(0))
 	{
@@ -262,7 +264,9 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	int64	   *r;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "clv_rfm_breakpoints_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_rfm_breakpoints_combine called in non-aggregate context")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -19,8 +19,15 @@ extern double clv_paretonbd_expected_new(const ClvModel *model, double t);
 
 /* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
 extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);
+extern bool clv_gammagamma_defined(const ClvModel *model, double x);
 
 /* discounted predicted value (value.c), arguments checked */
+/*
+ * The longest horizon of clv_predicted_value, in periods (each costs a
+ * purchase forecast); the pipeline's periods argument has the same bound.
+ */
+#define CLV_MAX_PERIODS 1200
+
 extern double clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
 									 double x, double t_x, double T, double m, int32 periods,
 									 double discount, double units_per_period, double margin);

@@ -131,7 +131,9 @@ clv_seasonality_transfn(PG_FUNCTION_ARGS)
 	clv_money	amount;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "clv_seasonality transition called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_seasonality transition called in non-aggregate context")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (PG_ARGISNULL(0))
@@ -173,7 +175,9 @@ clv_seasonality_combine(PG_FUNCTION_ARGS)
 	int64	   *r;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "clv_seasonality_combine called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_seasonality_combine called in non-aggregate context")));
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -29,6 +29,7 @@ extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
 								int64 magic, int header_len,
 								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
+extern int64 clv_count_add(int64 a, int64 b, const char *what);
 
 static inline int64 *
 clv_state_data(ArrayType *state)

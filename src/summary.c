@@ -326,6 +326,7 @@ find_day(const int64 *list, int64 n, int width, int64 day, bool *found)
 	return lo;
 }
 
+
 /*
  * Add one row to the state, in place.  When the body is full a larger state
  * is returned, allocated in the per-row context: the executor copies a new
@@ -363,7 +364,7 @@ summary_add(ArrayType *state, int32 day, double amount)
 		}
 		entry = summary_refund_days(s) + pos * R_WIDTH;
 		clv_money_store(entry + R_MONEY, clv_money_add(clv_money_load(entry + R_MONEY), money));
-		s[S_REFUNDS]++;
+		s[S_REFUNDS] = clv_count_add(s[S_REFUNDS], 1, "clv_summary row count");
 	}
 	else
 	{
@@ -390,7 +391,7 @@ summary_add(ArrayType *state, int32 day, double amount)
 			clv_money_store(s + S_FIRST_DAY_MONEY,
 							clv_money_add(clv_money_load(s + S_FIRST_DAY_MONEY), money));
 		clv_money_store(s + S_ORDER_MONEY, clv_money_add(clv_money_load(s + S_ORDER_MONEY), money));
-		s[S_ORDERS]++;
+		s[S_ORDERS] = clv_count_add(s[S_ORDERS], 1, "clv_summary row count");
 	}
 	return state;
 }
@@ -406,7 +407,8 @@ summary_header_checked(Datum datum)
 	ArrayType  *state = clv_state_checked(datum, SUMMARY_MAGIC, S_HEADER, SUMMARY_NAME);
 	int64	   *s = clv_state_data(state);
 
-	if (clv_state_length(state) != S_HEADER + s[S_SLOTS])
+	/* (length minus header: S_HEADER + a forged slot count could overflow) */
+	if (clv_state_length(state) - S_HEADER != s[S_SLOTS])
 		clv_state_corrupt(SUMMARY_NAME, "The array length does not match the number of body slots.");
 	if (s[S_NDAYS] < 0 || s[S_NREFUND_DAYS] < 0 || s[S_NDAYS] > s[S_SLOTS] ||
 		s[S_NREFUND_DAYS] > s[S_SLOTS] || summary_free_slots(s) < 0)
@@ -428,7 +430,9 @@ summary_transition_state(FunctionCallInfo fcinfo, int64 end, int32 end_day)
 	int64	   *s;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "clv_summary_transfn called in non-aggregate context");
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_summary_transfn called in non-aggregate context")));
 
 	if (PG_ARGISNULL(0))
 	{
@@ -682,8 +686,8 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 	sm[S_END] = sa[S_END];
 	sm[S_END_DAY] = sa[S_END_DAY];
 	sm[S_UNIT] = sa[S_UNIT];
-	sm[S_ORDERS] = sa[S_ORDERS] + sb[S_ORDERS];
-	sm[S_REFUNDS] = sa[S_REFUNDS] + sb[S_REFUNDS];
+	sm[S_ORDERS] = clv_count_add(sa[S_ORDERS], sb[S_ORDERS], "clv_summary row count");
+	sm[S_REFUNDS] = clv_count_add(sa[S_REFUNDS], sb[S_REFUNDS], "clv_summary row count");
 	clv_money_store(sm + S_ORDER_MONEY, clv_money_add(clv_money_load(sa + S_ORDER_MONEY),
 													  clv_money_load(sb + S_ORDER_MONEY)));
 	/* the first purchase day is the earlier one; on a tie both count */

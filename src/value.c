@@ -17,6 +17,7 @@
 #include "summary.h"
 
 #include "datatype/timestamp.h"
+#include "miscadmin.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(clv_predicted_value);
@@ -31,11 +32,12 @@ clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
 	double		previous = 0;
 	double		total = 0;
 
-	if (periods < 0)
+	if (periods < 0 || periods > CLV_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("periods must not be negative"),
-				 errdetail("The value given was %d.", periods)));
+				 errmsg("periods must be between 0 and %d", CLV_MAX_PERIODS),
+				 errdetail("The value given was %d.", periods),
+				 errhint("Use longer periods for a longer horizon: 1200 months is a century.")));
 	clv_check_finite(discount, "discount_rate");
 	if (discount <= -1)
 		ereport(ERROR,
@@ -53,15 +55,18 @@ clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
 	value_per_purchase = margin * clv_gammagamma_expected(spend, x, m);
 	for (int k = 1; k <= periods; k++)
 	{
-		double		cumulative = clv_purchases_expected(purchases, k * units_per_period, x, t_x, T);
+		double		cumulative;
 
+		CHECK_FOR_INTERRUPTS();	/* periods can be up to INT_MAX */
+		cumulative = clv_purchases_expected(purchases, k * units_per_period, x, t_x, T);
 		total += value_per_purchase * (cumulative - previous) / pow(1 + discount, k);
 		previous = cumulative;
 	}
 	return clv_check_result(total, "predicted value");
 }
 
-static double
+/* NULL where the spend model gives this customer no finite expected spend */
+static Datum
 predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double m,
 				int32 periods, double discount, double units_per_period, double margin)
 {
@@ -69,18 +74,20 @@ predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double 
 	const ClvModel *spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
 
 	clv_model_check(spend);
-	return clv_predicted_value_of(purchases, spend, x, t_x, T, m, periods, discount,
-								  units_per_period, margin);
+	if (isfinite(x) && !clv_gammagamma_defined(spend, x))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(clv_predicted_value_of(purchases, spend, x, t_x, T, m, periods, discount,
+											units_per_period, margin));
 }
 
 /* (purchase_model, spend_model, frequency, recency, age, monetary, periods, discount_rate, units_per_period, margin) */
 Datum
 clv_predicted_value(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(predicted_value(fcinfo, PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
-									 PG_GETARG_FLOAT8(4), PG_GETARG_FLOAT8(5),
-									 PG_GETARG_INT32(6), PG_GETARG_FLOAT8(7),
-									 PG_GETARG_FLOAT8(8), PG_GETARG_FLOAT8(9)));
+	return predicted_value(fcinfo, PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
+						   PG_GETARG_FLOAT8(4), PG_GETARG_FLOAT8(5),
+						   PG_GETARG_INT32(6), PG_GETARG_FLOAT8(7),
+						   PG_GETARG_FLOAT8(8), PG_GETARG_FLOAT8(9));
 }
 
 /* (purchase_model, spend_model, summary, periods, discount_rate, period interval, margin) */
@@ -112,9 +119,8 @@ clv_predicted_value_summary(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("period and the summary's time_unit must be positive")));
-	PG_RETURN_FLOAT8(predicted_value(fcinfo,
-									 x, t_x, T,
-									 DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)),
-									 PG_GETARG_INT32(3), PG_GETARG_FLOAT8(4),
-									 period_usecs / unit_usecs, PG_GETARG_FLOAT8(6)));
+	return predicted_value(fcinfo, x, t_x, T,
+						   DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)),
+						   PG_GETARG_INT32(3), PG_GETARG_FLOAT8(4),
+						   period_usecs / unit_usecs, PG_GETARG_FLOAT8(6));
 }
