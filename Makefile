@@ -27,7 +27,7 @@ include $(PGXS)
 # every object depends on the shared headers
 $(OBJS): $(wildcard src/*.h)
 
-.PHONY: prove bench demo
+.PHONY: prove bench demo fuzz sanitize load
 # pgTAP suites: test/*.sql, run by pg_prove against the server in PG* env.
 prove:
 	pg_prove --ext .sql --set shared_data=$(abspath ../shared/data) test/
@@ -37,3 +37,14 @@ bench:
 
 demo:
 	scripts/demo.sh
+
+# hardening (README, "Reliability"): libFuzzer harnesses, the suite under
+# ASan + UBSan, the pipeline under concurrent load
+fuzz:
+	scripts/fuzz.sh
+
+sanitize:
+	scripts/sanitize.sh
+
+load:
+	scripts/load.sh

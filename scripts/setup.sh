@@ -12,10 +12,13 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
 # pg_cron: the scheduling test runs a refresh through it; chromium: the
-# report test opens the HTML report in it
+# report test opens the HTML report in it; clang and its runtime: the fuzz
+# harnesses (scripts/fuzz.sh); git and iproute2 (ss): the sanitizer run
+# (scripts/sanitize.sh) copies the working tree and finds a free port
 packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
           postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
-          postgresql-$PGVERSION-cron chromium postgresql-common make gcc)
+          postgresql-$PGVERSION-cron chromium postgresql-common make gcc
+          clang-14 libclang-rt-14-dev git iproute2)
 if [ "${1:-}" = "--print-packages" ]; then
     echo "${packages[*]}"
     exit 0

@@ -1,7 +1,11 @@
 #!/bin/bash
-# Runs every clv test on a throwaway cluster (Debian's pg_virtualenv):
-# pg_regress (sql/ + expected/), pgTAP (test/*.sql, with pg_prove), then the
-# HTML report in headless chromium (test/browser/report_check.sh).
+# Runs every clv test on throwaway clusters (Debian's pg_virtualenv):
+# pg_regress (sql/ + expected/), pgTAP (test/*.sql, with pg_prove), the HTML
+# report in headless chromium (test/browser/report_check.sh) and a pg_dump /
+# pg_restore round trip (test/dump_restore.sh); then the hardening runs:
+# the fuzz harnesses for CLV_FUZZ_SECONDS each (default 20, scripts/fuzz.sh),
+# the whole suite again under ASan + UBSan (scripts/sanitize.sh), and a short
+# load test (scripts/load.sh 15 5000).
 # Installs what is missing first (scripts/setup.sh).  Exits non-zero on any
 # failure.  The CDNOW tests read ../shared/data when it exists and are
 # skipped otherwise; CLV_SHARED_DATA points them elsewhere.
@@ -29,4 +33,9 @@ pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_work
         fi
         pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql
         test/browser/report_check.sh
+        test/dump_restore.sh
     '
+
+scripts/fuzz.sh "${CLV_FUZZ_SECONDS:-20}"
+scripts/sanitize.sh
+CLV_LOAD_NO_SETUP=1 scripts/load.sh 15 5000

@@ -192,6 +192,8 @@ SELECT clv_predicted_value(g.m, b.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4)
 FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
 SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, -1, 0.01, 4)
 FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 1201, 0.01, 4)
+FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
 SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, -1, 4)
 FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
 SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 0)
