@@ -75,17 +75,20 @@ $$;
 -- Two refreshes of one pipeline used to run side by side: both read the
 -- same observation end, both added the same new orders to the stored states
 -- (counted twice), and the later commit could move the end backwards.  The
--- registry row is now locked for the whole refresh, so refreshes of one
--- pipeline queue up, and the end never goes back.
+-- registry row is now locked for the rest of the refresh, so refreshes of
+-- one pipeline queue up, and the end never goes back.
 --
 -- An order dated now() by a transaction that was still open when a refresh
 -- took its snapshot used to be lost by incremental refreshes: dated before
 -- the new end, it was not visible yet, and the next refresh looked only after
--- that end.  A refresh now first waits (as CREATE INDEX CONCURRENTLY waits for
--- older snapshots) for the transactions running at its end that may add
--- orders: those that have written anything, or hold a write lock on the
--- orders table.  Readers are not waited for, nor are other refreshes, which
--- hold a shared advisory lock while they run.  It waits at most
+-- that end.  A refresh now first reads the clock, then waits (as CREATE INDEX
+-- CONCURRENTLY waits for older snapshots) for the transactions open at that
+-- moment that may add orders: those holding a write lock on the orders
+-- table, and those that have written anything, unless they are refreshes
+-- themselves (a shared advisory lock marks them) that have not written to
+-- the orders.  It waits before it locks the registry, so a writer that goes
+-- on to refresh the same pipeline cannot be stuck behind it; it stops
+-- waiting for a transaction that waits for it.  It waits at most
 -- clv.refresh_wait (default 60s) and then warns.  What it cannot see is a
 -- transaction that has written nothing yet and will later insert an order
 -- dated at its own start; orders dated when they are inserted are safe.
@@ -116,20 +119,26 @@ BEGIN
       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE l.locktype = 'virtualxid' AND l.granted
        AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND a.backend_type IN ('client backend', 'background worker')  -- not autovacuum
        AND l.pid <> pg_backend_pid()
-       AND EXISTS (SELECT FROM pg_locks w
-                    WHERE w.virtualtransaction = l.virtualtransaction AND w.granted
-                      AND (w.locktype = 'transactionid'
-                           OR (w.locktype = 'relation' AND w.relation = orders
-                               AND w.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock',
-                                              'ExclusiveLock', 'AccessExclusiveLock'))))
-       AND NOT EXISTS (SELECT FROM pg_locks r
-                        WHERE r.pid = l.pid AND r.locktype = 'advisory' AND r.granted
-                          AND r.classid = 6515830 AND r.objid = 1 AND r.objsubid = 2);
+       AND (EXISTS (SELECT FROM pg_locks w
+                     WHERE w.virtualtransaction = l.virtualtransaction AND w.granted
+                       AND w.locktype = 'relation' AND w.relation = orders
+                       AND w.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock',
+                                      'ExclusiveLock', 'AccessExclusiveLock'))
+            OR (EXISTS (SELECT FROM pg_locks w
+                         WHERE w.virtualtransaction = l.virtualtransaction AND w.granted
+                           AND w.locktype = 'transactionid')
+                AND NOT EXISTS (SELECT FROM pg_locks r
+                                 WHERE r.pid = l.pid AND r.locktype = 'advisory' AND r.granted
+                                   AND r.classid = 6515830 AND r.objid = 1 AND r.objsubid = 2)));
     WHILE open_before IS NOT NULL LOOP
+        -- still open, and not waiting for this transaction (which would
+        -- wait for it in turn, unseen by the deadlock detector)
         SELECT array_agg(l.virtualtransaction) INTO open_before
           FROM pg_locks l
-         WHERE l.locktype = 'virtualxid' AND l.granted AND l.virtualtransaction = ANY (open_before);
+         WHERE l.locktype = 'virtualxid' AND l.granted AND l.virtualtransaction = ANY (open_before)
+           AND NOT pg_backend_pid() = ANY (pg_blocking_pids(l.pid));
         EXIT WHEN open_before IS NULL;
         IF clock_timestamp() > deadline THEN
             RAISE WARNING USING ERRCODE = '01000',
@@ -160,7 +169,7 @@ BEGIN
     -- held to the end of the transaction: marks this backend as a refresh,
     -- which other refreshes do not wait for (key 6515830 is 'clv' in ASCII)
     PERFORM pg_advisory_xact_lock_shared(6515830, 1);
-    EXECUTE format('SELECT * FROM %I.clv_pipeline FOR UPDATE', target_schema) INTO p;
+    EXECUTE format('SELECT as_of, source FROM %I.clv_pipeline', target_schema) INTO p;
     IF p.as_of IS NULL THEN
         IF current_setting('transaction_isolation') <> 'read committed' THEN
             RAISE EXCEPTION USING ERRCODE = 'invalid_transaction_state',
@@ -168,13 +177,13 @@ BEGIN
                                  upper(current_setting('transaction_isolation'))),
                 DETAIL = 'Orders committed while the refresh waits would stay invisible to its snapshot.';
         END IF;
-        -- the clock, not the transaction's start: a refresh that queued
-        -- behind another ends after it
-        new_end := greatest(clock_timestamp(), p.observed_until);
+        -- the clock, not the transaction's start, and before the wait
+        new_end := clock_timestamp();
         PERFORM @extschema@.clv_pipeline_wait_for_writers(p.source, new_end);
-    ELSE
-        new_end := p.as_of;
     END IF;
+    EXECUTE format('SELECT * FROM %I.clv_pipeline FOR UPDATE', target_schema) INTO p;
+    -- a refresh that queued behind another ends no earlier than it
+    new_end := coalesce(p.as_of, greatest(new_end, p.observed_until));
     IF NOT incremental THEN
         EXECUTE format('TRUNCATE %I.summary_state', target_schema);
         EXECUTE format($q$

@@ -106,6 +106,32 @@ FROM dblink('other', 'SELECT * FROM clv_refresh_pipeline(''BI Report'')') AS t(l
 SET LOCAL client_min_messages = notice;
 SELECT dblink_exec('other', 'SELECT clv_refresh_pipeline(''BI Report'', concurrent => false)', false);
 COMMIT;
+
+-- an order dated now() whose transaction is still open when an incremental
+-- refresh starts: the refresh waits for it, and counts it
+\set drain_other 'DO $d$BEGIN LOOP EXIT WHEN NOT EXISTS (SELECT FROM dblink_get_result(''other'', false) AS t(x text)); END LOOP; END$d$;'
+SELECT dblink_send_query('other', $q$BEGIN;
+    INSERT INTO "Order Lines" VALUES (4242, now(), 42, 'in flight');
+    SELECT pg_sleep(1.5); COMMIT$q$) AS sent;
+SELECT pg_sleep(0.3);
+SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('BI Report', incremental => true);
+SELECT orders, net_revenue FROM "BI Report".customer_summary WHERE customer_id = 4242;
+:drain_other
+-- a writer that refreshes the same pipeline in its own transaction, while
+-- another refresh waits for it: neither waits for the other, nothing is lost
+SELECT dblink_exec('other', 'BEGIN');
+SELECT dblink_exec('other', $q$INSERT INTO "Order Lines" VALUES (4343, now(), 43, 'writer that refreshes')$q$);
+SELECT dblink_send_query('other', $q$SELECT pg_sleep(0.5); SELECT count(*) FROM clv_refresh_pipeline('BI Report', incremental => true); COMMIT$q$) AS sent;
+SET clv.refresh_wait = '20s';
+SELECT clock_timestamp() AS before_refresh \gset
+SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('BI Report', incremental => true);
+SELECT clock_timestamp() - :'before_refresh'::timestamptz < interval '10s' AS no_stall;
+RESET clv.refresh_wait;
+:drain_other
+SELECT customer_id, orders, net_revenue FROM "BI Report".customer_summary WHERE customer_id IN (4242, 4343)
+ORDER BY 1;
+DELETE FROM "Order Lines" WHERE "Customer Id" IN (4242, 4343);
+SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('BI Report');
 SELECT dblink_disconnect('other');
 DROP EXTENSION dblink;
 

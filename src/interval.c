@@ -148,6 +148,9 @@ clv_predicted_value_interval(PG_FUNCTION_ARGS)
 	double		estimate;
 
 	clv_model_check(spend);
+	/* as clv_predicted_value: no finite expected spend, no value */
+	if (isfinite(args[0]) && !clv_gammagamma_defined(spend, args[0]))
+		PG_RETURN_NULL();
 	estimate = predicted_value_score(purchases, spend, args);
 	return interval_result(fcinfo, estimate,
 						   model_variance(predicted_value_score, purchases, spend, args, false) +

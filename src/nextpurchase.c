@@ -251,7 +251,7 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 		 * incomplete beta I_{B/(B+t)}(R, k) it equals, in O(sqrt k) steps
 		 */
 		if (k > 1000)
-			below_k = clv_beta_inc(R, k, B / (B + t));
+			below_k = clv_beta_inc(R, k, B / (B + t), t / (B + t));
 		else
 		{
 			for (int j = 0; j < k; j++)

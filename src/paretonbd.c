@@ -165,7 +165,15 @@ log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
 		h->d_z = a * b / (a + 1);	/* the first term's slope */
 		return true;
 	}
-	if (!(z < 1) || series_terms(a, b, z) > 5e3)
+	/*
+	 * Give up on a point whose series would be long, rather than sum
+	 * millions of terms for it.  Where a is small (a customer without
+	 * repeat purchases), a long series means alpha and beta far apart:
+	 * 100,000 terms follow them to a ratio of some 2,000.  With a above
+	 * 20 and z near 1, s has run off (a frequent buyer's long t_x keeps z
+	 * small), and 5,000 terms are enough to say so.
+	 */
+	if (!(z < 1) || series_terms(a, b, z) > (a > 20 ? 5e3 : 1e5))
 		return false;
 	for (int k = 1; k < 100000000; k++)
 	{
@@ -281,7 +289,7 @@ paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 		memset(grad, 0, 4 * sizeof(double));
 	for (int64 i = 0; i < data->npatterns; i++)
 	{
-		double		g[4];
+		double		g[4] = {0};
 
 		total += data->patterns[i].count * pattern_ll_grad(theta, &data->patterns[i], grad ? g : NULL);
 		if (grad != NULL)

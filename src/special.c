@@ -222,24 +222,40 @@ beta_fraction(double a, double b, double x)
 }
 
 /*
- * The regularized incomplete beta function I_x(a, b), a, b > 0: the
- * fraction above, or 1 - I_{1-x}(b, a) where it would converge slowly.  The
- * prefix x^a (1-x)^b / (a B(a, b)) is formed in log space, and ln B(a, b)
- * through clv_lgamma_ratio so that a huge b does not cancel.
+ * The regularized incomplete beta function I_x(a, b), a, b > 0, with
+ * y = 1 - x given by the caller, who can often form it without the rounding
+ * of 1 - x (which a huge b would multiply).  The fraction above is summed
+ * for I_x(a, b) or, where it would converge slowly, for I_y(b, a), and
+ * I_x(a, b) = 1 - I_y(b, a); the choice is made once, so rounding at the
+ * switch cannot send it back and forth.  The prefix x^a y^b / (a B(a, b))
+ * is formed in log space, ln B(a, b) through clv_lgamma_ratio so that a huge
+ * b does not cancel.
  */
 double
-clv_beta_inc(double a, double b, double x)
+clv_beta_inc(double a, double b, double x, double y)
 {
+	bool		swap;
 	double		log_prefix;
 
-	if (!(a > 0) || !(b > 0) || !(x >= 0 && x <= 1))
+	if (!(a > 0) || !(b > 0) || !(x >= 0 && x <= 1) || !(y >= 0 && y <= 1))
 		return NAN;
-	if (x == 0 || x == 1)
-		return x;
-	if (x > (a + 1) / (a + b + 2))
-		return 1 - clv_beta_inc(b, a, 1 - x);
+	if (x == 0 || y == 0)
+		return x == 0 ? 0 : 1;
+	swap = x > (a + 1) / (a + b + 2);
+	if (swap)
+	{
+		double		t = a;
+
+		a = b;
+		b = t;
+		t = x;
+		x = y;
+		y = t;
+	}
 	/* ln B(a, b), the Stirling-series difference taken on the larger one */
-	log_prefix = a * log(x) + b * log1p(-x) - log(a) -
+	log_prefix = a * log(x) + b * log(y) - log(a) -
 		(a >= b ? lgamma(b) - clv_lgamma_ratio(a, b) : lgamma(a) - clv_lgamma_ratio(b, a));
+	if (swap)
+		return 1 - exp(log_prefix) * beta_fraction(a, b, x);
 	return exp(log_prefix) * beta_fraction(a, b, x);
 }
