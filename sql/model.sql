@@ -153,6 +153,16 @@ SELECT clv_p_purchases(m, -1, 39, 2, 30.43, 38.86) FROM models WHERE name = 'pub
 -- an absurd count is simply improbable, and answered at once
 SELECT name, round(clv_p_purchases(m, 2147483647, 39, 2, 30.43, 38.86)::numeric, 12) AS p
 FROM models WHERE name IN ('published', 'modified', 'pareto') ORDER BY name;
+-- above k = 1000 P(N < k) is the incomplete beta function: the probabilities
+-- over a horizon where thousands of purchases are likely still sum to 1 and
+-- give the expected count, across the switch; and the point where the
+-- function turns from one side to the other (once a backend crash)
+SELECT name, round(sum(p)::numeric, 6) AS total,
+       round(sum(k * p)::numeric, 3) = round(max(clv_expected_purchases(m, 20000, 2, 30.43, 38.86))::numeric, 3) AS mean_is_expected
+FROM models, generate_series(0, 20000) k, LATERAL (SELECT clv_p_purchases(m, k, 20000, 2, 30.43, 38.86) AS p) q
+WHERE name IN ('published', 'modified') GROUP BY name ORDER BY name;
+SELECT clv_p_purchases(m, 4097, 54682.963922293879, 2, 30.43, 38.86) BETWEEN 0 AND 1 AS probability
+FROM models WHERE name = 'published';
 
 -- Gamma-Gamma: published CDNOW parameters (p = 6.25, q = 3.74, gamma = 15.44)
 INSERT INTO models VALUES
