@@ -328,6 +328,7 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 {
 	ArrayType  *state = patterns_get_checked(fcinfo, argno);
 	int64	   *s;
+	int64		customers;
 
 	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
 	s = clv_state_data(state);
@@ -336,7 +337,7 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	patterns_compact(s);
 	set->npatterns = s[P_NPATTERNS];
 	set->patterns = palloc(Max(set->npatterns, 1) * sizeof(Pattern));
-	set->customers = 0;
+	customers = 0;
 	set->penalizer = clv_slot_float8(s[P_PENALIZER]);
 	set->unit_usecs = s[P_UNIT];
 	set->skipped = s[P_SKIPPED];
@@ -349,8 +350,12 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 		p->t_x = clv_slot_float8(e[E_TX]);
 		p->T = clv_slot_float8(e[E_T]);
 		p->count = (double) e[E_COUNT];
-		set->customers += p->count;
+		customers = clv_count_add(customers, e[E_COUNT], "model fit customer count");
 	}
+	/* below 2^53, so the count and its double agree; more is a forged state */
+	if (customers > (INT64CONST(1) << 53))
+		clv_state_corrupt(FIT_NAME, "The patterns count more customers than can be fitted.");
+	set->customers = (double) customers;
 }
 
 /* The optional penalizer argument of a fit's transition function. */

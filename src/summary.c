@@ -911,12 +911,15 @@ clv_summary_advance(PG_FUNCTION_ARGS)
 	TimestampTz end = PG_GETARG_TIMESTAMPTZ(1);
 	ArrayType  *result;
 	int64	   *s;
+	int64		end_day;
 
 	if (TIMESTAMP_NOT_FINITE(end))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("observation_end must be finite")));
-	if (end < clv_state_data(state)[S_END])
+	end_day = timestamptz_day(fcinfo, end);
+	/* the day too: a state from a session in another time zone, or forged */
+	if (end < clv_state_data(state)[S_END] || end_day < clv_state_data(state)[S_END_DAY])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a summary state can only be advanced to a later observation_end"),
@@ -926,7 +929,7 @@ clv_summary_advance(PG_FUNCTION_ARGS)
 	memcpy(result, state, VARSIZE(state));
 	s = clv_state_data(result);
 	s[S_END] = end;
-	s[S_END_DAY] = timestamptz_day(fcinfo, end);
+	s[S_END_DAY] = end_day;
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
