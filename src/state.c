@@ -4,7 +4,6 @@
 #include "state.h"
 
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "utils/memutils.h"
 
 ArrayType *
@@ -64,18 +63,3 @@ clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
 	return clv_state_checked(PG_GETARG_DATUM(argno), magic, header_len, aggname);
 }
 
-/*
- * Counts in states add up exactly or not at all: a forged state, a typed-in
- * summary or a combine of two such can bring them near 2^63.
- */
-int64
-clv_count_add(int64 a, int64 b, const char *what)
-{
-	int64		sum;
-
-	if (pg_add_s64_overflow(a, b, &sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s out of range", what)));
-	return sum;
-}

@@ -20,6 +20,7 @@
 
 #include "clv.h"
 
+#include "common/int.h"
 #include "utils/array.h"
 
 extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
@@ -29,7 +30,23 @@ extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
 								int64 magic, int header_len,
 								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
-extern int64 clv_count_add(int64 a, int64 b, const char *what);
+
+/*
+ * Counts in states add up exactly or not at all: a forged state, a typed-in
+ * summary or a combine of two such can bring them near 2^63.  Inline: the
+ * summary's transition function counts every order row with it.
+ */
+static inline int64
+clv_count_add(int64 a, int64 b, const char *what)
+{
+	int64		sum;
+
+	if (unlikely(pg_add_s64_overflow(a, b, &sum)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s out of range", what)));
+	return sum;
+}
 
 static inline int64 *
 clv_state_data(ArrayType *state)
