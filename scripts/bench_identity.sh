@@ -40,31 +40,15 @@ PLAIN_MAX_MILLIONS=${PLAIN_MAX_MILLIONS:-1}
 PGVERSION=${PGVERSION:-15}
 export RUNS SEED CAP PLAIN_MAX_MILLIONS PGVERSION
 
-if [ "${CLV_BENCH_IN_CLUSTER:-}" != 1 ]; then
-    # what is built and installed (others may commit while this runs)
-    CLV_BENCH_BUILT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src sql Makefile clv.control 2>/dev/null || echo ' plus uncommitted changes')"
-    export CLV_BENCH_BUILT
-    scripts/setup.sh
-    # Single core (no parallel workers), a cache that holds the pairs, the
-    # same work_mem for every query; everything else is PostgreSQL's
-    # default (JIT included).  -t: the cluster lives in a temporary
-    # directory even as root.
-    CLV_BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v "$PGVERSION" \
-        -o shared_buffers=2GB -o work_mem=256MB \
-        -o max_parallel_workers_per_gather=0 \
-        "$0" "${sizes[@]}"
-fi
-
-# --- inside the throwaway cluster (PG* variables set by pg_virtualenv) ---
-export PGOPTIONS="-c client_min_messages=warning"
-psql_run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+. scripts/bench_lib.sh
+bench_enter_cluster "$0" "${sizes[@]}"
 
 psql_run -c "CREATE EXTENSION clv" -c "CREATE EXTENSION pg_prewarm"
 psql_run -c "CREATE TABLE bench_summary (
     pairs_millions numeric, n_pairs bigint, n_records bigint, n_people bigint, n_profiles bigint,
     n_mixed bigint, n_split bigint, ident_bytes bigint, scan_ms float8, clv_ms float8, plain_ms float8,
     hwm_before_kb bigint, hwm_after_kb bigint, rss_shmem_kb bigint)"
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_load_avg)
 start=$(date +%s)
 for m in "${sizes[@]}"; do
     run_plain=$(awk -v m="$m" -v max="$PLAIN_MAX_MILLIONS" 'BEGIN { print (m <= max) ? "on" : "off" }')
@@ -89,7 +73,7 @@ UPDATE bench_summary SET hwm_before_kb = :hwm_before, hwm_after_kb = :hwm_after,
 WHERE pairs_millions = :pairs_millions;
 EOF
 done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(bench_load_avg)
 echo
 echo "($(( $(date +%s) - start )) s in all)"
 echo
@@ -109,14 +93,6 @@ SELECT pairs_millions AS "M pairs", n_pairs AS pairs, n_records AS records,
 FROM bench_summary ORDER BY pairs_millions;
 EOF
 echo
-psql_run -At <<EOF
-SELECT 'PostgreSQL:  ' || version();
-SELECT 'clv:         ${CLV_BENCH_BUILT:-unknown}';
-SELECT 'size:        ${sizes[*]} million pairs, RUNS=$RUNS, SEED=$SEED, CAP=$CAP, plain SQL up to $PLAIN_MAX_MILLIONS million';
-SELECT 'date:        ' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"');
-SELECT 'settings:    ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
-FROM pg_settings
-WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'TimeZone');
-SELECT 'load avg:    $load_before before, $load_after after (1, 5, 15 min; the benchmark itself adds 1)';
-SELECT 'machine:     ' || '$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)';
-EOF
+bench_footer "${sizes[*]} million pairs, RUNS=$RUNS, SEED=$SEED, CAP=$CAP, plain SQL up to $PLAIN_MAX_MILLIONS million" \
+    "'shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'TimeZone'" \
+    "the benchmark itself adds 1"
