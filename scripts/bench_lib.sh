@@ -10,6 +10,7 @@
 # (JIT and autovacuum included).  -t: the cluster lives in a temporary
 # directory even as root, so a test suite's own cluster may run meanwhile.
 # Inside the cluster (PG* variables set by pg_virtualenv): returns.
+# BENCH_SERVER_OPTIONS: more "-o name=value" words for pg_virtualenv.
 bench_enter_cluster() {
     if [ "${CLV_BENCH_IN_CLUSTER:-}" != 1 ]; then
         CLV_BENCH_BUILT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src sql Makefile clv.control 2>/dev/null || echo ' plus uncommitted changes')"
@@ -18,6 +19,7 @@ bench_enter_cluster() {
         CLV_BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v "${PGVERSION:-15}" \
             -o shared_buffers=2GB -o work_mem=256MB \
             -o max_parallel_workers_per_gather=0 \
+            ${BENCH_SERVER_OPTIONS:-} \
             "$@"
     fi
     export PGOPTIONS="-c client_min_messages=warning"

@@ -35,6 +35,7 @@ pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_work
         test/browser/report_check.sh
         test/dump_restore.sh
     '
+PGVERSION="$PGVERSION" test/shard_clusters.sh   # partial states across three clusters, as Citus ships them
 
 scripts/fuzz.sh "${CLV_FUZZ_SECONDS:-20}"
 scripts/sanitize.sh

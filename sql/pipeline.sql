@@ -92,6 +92,27 @@ SELECT count(*) AS lines FROM clv_refresh_pipeline('BI Report');
 SELECT count(*) AS full_sees_it FROM "BI Report".customer_summary WHERE customer_id = 403;
 -- a summary state moves forward only
 SELECT clv_summary_advance(state, '2000-01-01') FROM "BI Report".summary_state LIMIT 1;
+-- a full refresh summarises with parallel workers when it may (CREATE TEMP
+-- TABLE AS, since INSERT ... SELECT never runs in parallel) and serially
+-- when it may not: the same states either way
+SELECT now() + interval '1 day' AS later \gset
+SET max_parallel_workers_per_gather = 0;
+SELECT count(*) AS lines FROM clv_refresh_pipeline('BI Report');
+CREATE TEMP TABLE serial_states AS
+SELECT customer_id, clv_summary_advance(state, :'later') AS state FROM "BI Report".summary_state;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SELECT count(*) AS lines FROM clv_refresh_pipeline('BI Report');
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation; RESET max_parallel_workers_per_gather;
+SELECT count(*) AS customers, count(*) FILTER (WHERE s.state IS DISTINCT FROM p.state) AS differences
+FROM serial_states s FULL JOIN
+     (SELECT customer_id, clv_summary_advance(state, :'later') AS state
+      FROM "BI Report".summary_state) p USING (customer_id);
+SELECT count(*) AS temp_tables_left FROM pg_class WHERE relname = 'clv_pipeline_summarised';
 
 -- a concurrent refresh does not wait for readers; a plain one would
 CREATE EXTENSION dblink;

@@ -17,12 +17,21 @@
  * largest-remainder method, so the credits are numeric and add up to the
  * value exactly.
  *
- * The state is internal (touches and channel names) with serialize,
- * deserialize and combine functions for parallel query.  Attribution
- * groups by conversion or customer, which Citus pushes down whole when the
- * table is distributed by customer.
+ * Every model but time decay needs only each channel's number of touches
+ * and the first and the last touch, so the state keeps just those: its size
+ * grows with the channels, not with the touches (a customer's millions of
+ * orders as touchpoints take a few hundred bytes).  Time decay weighs every
+ * touch by its distance from the last one, which moves as touches arrive,
+ * and summing rescaled weights in arrival order would make the credits
+ * depend on the row order; so under time decay the state also keeps the
+ * touches (16 bytes each) and weighs them in time order at the end.
+ *
+ * The state is internal with serialize, deserialize and combine functions
+ * for parallel query.  Attribution groups by conversion or customer, which
+ * Citus pushes down whole when the table is distributed by customer.
  */
 #include "clv.h"
+#include "state.h"
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -75,7 +84,11 @@ typedef struct AttributionState
 	int32		nchannels;
 	int32		channels_capacity;
 	char	  **channels;
-	int64		ntouches;
+	int64	   *counts;			/* touches per channel, parallel to channels */
+	int64		ncounted;		/* their sum */
+	Touch		first;			/* earliest touch (ties: first channel name), */
+	Touch		last;			/* and latest (last name); set when ncounted > 0 */
+	int64		ntouches;		/* time_decay only: every touch */
 	int64		capacity;
 	Touch	   *touches;
 } AttributionState;
@@ -122,13 +135,30 @@ channel_index(AttributionState *st, const char *name, MemoryContext context)
 		st->channels = st->channels == NULL ?
 			MemoryContextAlloc(context, st->channels_capacity * sizeof(char *)) :
 			repalloc(st->channels, st->channels_capacity * sizeof(char *));
+		st->counts = st->counts == NULL ?
+			MemoryContextAlloc(context, st->channels_capacity * sizeof(int64)) :
+			repalloc(st->counts, st->channels_capacity * sizeof(int64));
 	}
 	st->channels[st->nchannels] = MemoryContextStrdup(context, name);
+	st->counts[st->nchannels] = 0;
 	return st->nchannels++;
 }
 
+/* time order, ties by channel name: the order every model reads touches in */
+static int
+compare_touches(const void *a, const void *b, void *arg)
+{
+	const Touch *x = a;
+	const Touch *y = b;
+	char	  **channels = arg;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(channels[x->channel], channels[y->channel]);
+}
+
 static void
-add_touch(AttributionState *st, int32 channel, TimestampTz at, MemoryContext context)
+keep_touch(AttributionState *st, int32 channel, TimestampTz at, MemoryContext context)
 {
 	if (st->ntouches == st->capacity)
 	{
@@ -144,6 +174,16 @@ add_touch(AttributionState *st, int32 channel, TimestampTz at, MemoryContext con
 	st->touches[st->ntouches].at = at;
 	st->touches[st->ntouches].channel = channel;
 	st->ntouches++;
+}
+
+/* the earliest and the latest touch of a state, widened to include `touch` */
+static void
+widen_extremes(AttributionState *st, Touch earliest, Touch latest)
+{
+	if (st->ncounted == 0 || compare_touches(&earliest, &st->first, st->channels) < 0)
+		st->first = earliest;
+	if (st->ncounted == 0 || compare_touches(&latest, &st->last, st->channels) > 0)
+		st->last = latest;
 }
 
 static int64
@@ -238,7 +278,20 @@ clv_attribution_transfn(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("touched_at must be finite")));
-		add_touch(st, channel_index(st, channel, aggcontext), at, aggcontext);
+		/* touches after the conversion do not count */
+		if (!has_conversion || at <= conversion)
+		{
+			Touch		touch;
+
+			touch.at = at;
+			touch.channel = channel_index(st, channel, aggcontext);
+			widen_extremes(st, touch, touch);
+			st->counts[touch.channel] = clv_count_add(st->counts[touch.channel], 1,
+													  "clv_attribution touch count");
+			st->ncounted = clv_count_add(st->ncounted, 1, "clv_attribution touch count");
+			if (model == TIME_DECAY)
+				keep_touch(st, touch.channel, at, aggcontext);
+		}
 	}
 	PG_RETURN_POINTER(st);
 }
@@ -283,8 +336,21 @@ clv_attribution_combine(PG_FUNCTION_ARGS)
 	remap = palloc(Max(right->nchannels, 1) * sizeof(int32));
 	for (int32 i = 0; i < right->nchannels; i++)
 		remap[i] = channel_index(left, right->channels[i], aggcontext);
+	if (right->ncounted > 0)
+	{
+		Touch		first = right->first;
+		Touch		last = right->last;
+
+		first.channel = remap[first.channel];
+		last.channel = remap[last.channel];
+		widen_extremes(left, first, last);
+		for (int32 i = 0; i < right->nchannels; i++)
+			left->counts[remap[i]] = clv_count_add(left->counts[remap[i]], right->counts[i],
+												   "clv_attribution touch count");
+		left->ncounted = clv_count_add(left->ncounted, right->ncounted, "clv_attribution touch count");
+	}
 	for (int64 i = 0; i < right->ntouches; i++)
-		add_touch(left, remap[right->touches[i].channel], right->touches[i].at, aggcontext);
+		keep_touch(left, remap[right->touches[i].channel], right->touches[i].at, aggcontext);
 	PG_RETURN_POINTER(left);
 }
 
@@ -313,6 +379,37 @@ get_name(StringInfo buf)
 	return pnstrdup(pq_getmsgbytes(buf, len), len);
 }
 
+static void
+send_touch(StringInfo buf, Touch touch)
+{
+	pq_sendint64(buf, touch.at);
+	pq_sendint32(buf, touch.channel);
+}
+
+static Touch
+get_touch(StringInfo buf, int32 nchannels)
+{
+	Touch		touch;
+
+	touch.at = pq_getmsgint64(buf);
+	touch.channel = pq_getmsgint(buf, 4);
+	if (touch.channel < 0 || touch.channel >= nchannels || TIMESTAMP_NOT_FINITE(touch.at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid clv_attribution state"),
+				 errdetail("A touch has an unknown channel or an infinite time.")));
+	return touch;
+}
+
+static void
+invalid_state(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid clv_attribution state"),
+			 errdetail("%s", detail)));
+}
+
 Datum
 clv_attribution_serialize(PG_FUNCTION_ARGS)
 {
@@ -330,11 +427,18 @@ clv_attribution_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, st->nchannels);
 	for (int32 i = 0; i < st->nchannels; i++)
 		send_name(&buf, st->channels[i]);
-	pq_sendint64(&buf, st->ntouches);
-	for (int64 i = 0; i < st->ntouches; i++)
+	for (int32 i = 0; i < st->nchannels; i++)
+		pq_sendint64(&buf, st->counts[i]);
+	if (st->ncounted > 0)
 	{
-		pq_sendint64(&buf, st->touches[i].at);
-		pq_sendint32(&buf, st->touches[i].channel);
+		send_touch(&buf, st->first);
+		send_touch(&buf, st->last);
+	}
+	if (st->model == TIME_DECAY)
+	{
+		pq_sendint64(&buf, st->ntouches);
+		for (int64 i = 0; i < st->ntouches; i++)
+			send_touch(&buf, st->touches[i]);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -379,36 +483,50 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid clv_attribution state"),
 				 errdetail("A channel name appears twice.")));
-	ntouches = pq_getmsgint64(&buf);
-	if (ntouches < 0 || ntouches > (buf.len - buf.cursor) / 12)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid clv_attribution state")));
-	for (int64 i = 0; i < ntouches; i++)
+	for (int32 i = 0; i < nchannels; i++)
 	{
-		TimestampTz at = pq_getmsgint64(&buf);
-		int32		channel = pq_getmsgint(&buf, 4);
+		st->counts[i] = pq_getmsgint64(&buf);
+		if (st->counts[i] < 0)
+			invalid_state("A channel has a negative number of touches.");
+		st->ncounted = clv_count_add(st->ncounted, st->counts[i], "clv_attribution touch count");
+	}
+	if (st->ncounted > 0)
+	{
+		int			order;
 
-		if (channel < 0 || channel >= nchannels || TIMESTAMP_NOT_FINITE(at))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid clv_attribution state")));
-		add_touch(st, channel, at, aggcontext);
+		st->first = get_touch(&buf, nchannels);
+		st->last = get_touch(&buf, nchannels);
+		order = compare_touches(&st->first, &st->last, st->channels);
+		if (order > 0 || st->counts[st->first.channel] == 0 || st->counts[st->last.channel] == 0 ||
+			(order < 0 && st->first.channel == st->last.channel && st->counts[st->first.channel] < 2) ||
+			(order < 0 && st->ncounted < 2) ||
+			(st->has_conversion && st->last.at > st->conversion))
+			invalid_state("The first and the last touch do not agree with the counts or the conversion.");
+	}
+	if (st->model == TIME_DECAY)
+	{
+		int64	   *seen = palloc0(Max(nchannels, 1) * sizeof(int64));
+
+		ntouches = pq_getmsgint64(&buf);
+		if (ntouches != st->ncounted || ntouches > (buf.len - buf.cursor) / 12)
+			invalid_state("The touches do not match the counts.");
+		for (int64 i = 0; i < ntouches; i++)
+		{
+			Touch		touch = get_touch(&buf, nchannels);
+
+			if (compare_touches(&touch, &st->first, st->channels) < 0 ||
+				compare_touches(&touch, &st->last, st->channels) > 0)
+				invalid_state("A touch lies outside the first and the last.");
+			seen[touch.channel]++;
+			keep_touch(st, touch.channel, touch.at, aggcontext);
+		}
+		for (int32 i = 0; i < nchannels; i++)
+			if (seen[i] != st->counts[i])
+				invalid_state("The touches do not match the counts.");
+		pfree(seen);
 	}
 	pq_getmsgend(&buf);
 	PG_RETURN_POINTER(st);
-}
-
-static int
-compare_touches(const void *a, const void *b, void *arg)
-{
-	const Touch *x = a;
-	const Touch *y = b;
-	char	  **channels = arg;
-
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return strcmp(channels[x->channel], channels[y->channel]);
 }
 
 /* the value's digits as a count of units of its last decimal place */
@@ -512,11 +630,9 @@ Datum
 clv_attribution_final(PG_FUNCTION_ARGS)
 {
 	AttributionState *st;
-	Touch	   *touches;
-	int64		n = 0;
+	int64		n;
 	Credit	   *credits;
 	Credit	  **order;
-	double	   *w;
 	int			scale;
 	int128		units;
 	int128		magnitude;
@@ -533,36 +649,52 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	st = (AttributionState *) PG_GETARG_POINTER(0);
 
-	touches = palloc(Max(st->ntouches, 1) * sizeof(Touch));
-	for (int64 i = 0; i < st->ntouches; i++)
-		if (!st->has_conversion || st->touches[i].at <= st->conversion)
-			touches[n++] = st->touches[i];
+	n = st->ncounted;
 	if (n == 0)
 		PG_RETURN_NULL();
-	qsort_arg(touches, n, sizeof(Touch), compare_touches, st->channels);
+	credits = palloc0(st->nchannels * sizeof(Credit));
+	for (int32 c = 0; c < st->nchannels; c++)
+	{
+		credits[c].channel = c;
+		if (st->counts[c] > PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("channel \"%s\" has more than %d touches in one group",
+							st->channels[c], PG_INT32_MAX)));
+		credits[c].touches = (int32) st->counts[c];
+	}
 
-	w = palloc0(n * sizeof(double));
 	switch ((AttributionModel) st->model)
 	{
 		case FIRST_TOUCH:
-			w[0] = 1;
+			credits[st->first.channel].weight = 1;
 			break;
 		case LAST_TOUCH:
-			w[n - 1] = 1;
+			credits[st->last.channel].weight = 1;
 			break;
 		case LINEAR:
-			for (int64 i = 0; i < n; i++)
-				w[i] = 1.0 / n;
+			for (int32 c = 0; c < st->nchannels; c++)
+				credits[c].weight = (double) st->counts[c] / n;
 			break;
 		case TIME_DECAY:
 			{
+				/* a copy: the final function must leave the state as it was */
+				Touch	   *touches = palloc(n * sizeof(Touch));
+				double	   *w = palloc(n * sizeof(double));
 				double		sum = 0;
+
+				if (st->ntouches != n)
+					elog(ERROR, "clv_attribution: %lld touches kept for %lld counted",
+						 (long long) st->ntouches, (long long) n);
+				memcpy(touches, st->touches, n * sizeof(Touch));
+				qsort_arg(touches, n, sizeof(Touch), compare_touches, st->channels);
 
 				/*
 				 * 2^(-(conversion - t) / half_life) is 2^(-(last - t) /
 				 * half_life) times a factor common to every touch, which the
 				 * scaling cancels; measured from the last touch, the latest
-				 * weight is 1 and the sum cannot underflow to 0.
+				 * weight is 1 and the sum cannot underflow to 0.  Summed in
+				 * time order, so the row order does not show in the bits.
 				 */
 				for (int64 i = 0; i < n; i++)
 				{
@@ -571,36 +703,38 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 					sum += w[i];
 				}
 				for (int64 i = 0; i < n; i++)
-					w[i] /= sum;
+					credits[touches[i].channel].weight += w[i] / sum;
 			}
 			break;
 		case POSITION_BASED:
 			if (n == 1)
-				w[0] = 1;
+				credits[st->first.channel].weight = 1;
 			else if (n == 2)
-				w[0] = w[1] = 0.5;
+			{
+				credits[st->first.channel].weight += 0.5;
+				credits[st->last.channel].weight += 0.5;
+			}
 			else
 			{
-				w[0] = w[n - 1] = 0.4;
-				for (int64 i = 1; i < n - 1; i++)
-					w[i] = 0.2 / (n - 2);
+				/* 0.4 to each end, 0.2 shared by the touches between */
+				double		between = 0.2 / (n - 2);
+
+				for (int32 c = 0; c < st->nchannels; c++)
+				{
+					int64		inner = st->counts[c] - (c == st->first.channel) - (c == st->last.channel);
+
+					credits[c].weight = (c == st->first.channel ? 0.4 : 0) +
+						(c == st->last.channel ? 0.4 : 0) + inner * between;
+				}
 			}
 			break;
 		default:
 			elog(ERROR, "unknown attribution model %d", st->model);
 	}
 
-	for (int64 i = 0; i < n; i++)
-		if (!isfinite(w[i]) || w[i] < 0 || w[i] > 1)
-			elog(ERROR, "clv_attribution: a touch's weight is %g", w[i]);
-	credits = palloc0(st->nchannels * sizeof(Credit));
 	for (int32 c = 0; c < st->nchannels; c++)
-		credits[c].channel = c;
-	for (int64 i = 0; i < n; i++)
-	{
-		credits[touches[i].channel].weight += w[i];
-		credits[touches[i].channel].touches++;
-	}
+		if (!isfinite(credits[c].weight) || credits[c].weight < 0 || credits[c].weight > 1 + 1e-9)
+			elog(ERROR, "clv_attribution: a channel's weight is %g", credits[c].weight);
 
 	/* largest remainder: whole units first, then one more to the largest rests */
 	units = value_units(st->value, &scale);

@@ -49,7 +49,13 @@ PG_FUNCTION_INFO_V1(clv_rfm_segment);
 #define RFM_MEASURES 3
 #define RFM_MAX_CUSTOMERS ((int64) (MaxAllocSize / sizeof(int64) - 64) / RFM_MEASURES)
 
-/* state: header, then one (recency, frequency, monetary) triple per customer */
+/*
+ * state: header, then one (recency, frequency, monetary) triple per customer,
+ * then the room left, every slot of it RFM_UNUSED: a NaN, which no measure
+ * can be, so that a state shipped between nodes with its count raised, or
+ * cut short, is refused rather than read as extra customers.
+ */
+#define RFM_UNUSED	INT64CONST(0x7FF8434C56520000)
 enum
 {
 	R_MAGIC,
@@ -82,6 +88,8 @@ rfm_alloc(int64 capacity, int32 bins)
 	s = clv_state_data(state);
 	s[R_MAGIC] = RFM_MAGIC;
 	s[R_BINS] = bins;
+	for (int64 i = R_HEADER; i < R_HEADER + capacity * RFM_MEASURES; i++)
+		s[i] = RFM_UNUSED;
 	return state;
 }
 
@@ -121,6 +129,8 @@ rfm_header_checked(Datum datum)
 
 	if (s[R_BINS] < RFM_MIN_BINS || s[R_BINS] > RFM_MAX_BINS)
 		clv_state_corrupt(RFM_NAME, "The number of bins is out of range.");
+	if ((clv_state_length(state) - R_HEADER) % RFM_MEASURES != 0)
+		clv_state_corrupt(RFM_NAME, "The array does not hold whole triples of measures.");
 	if (s[R_COUNT] < 0 || s[R_COUNT] > rfm_capacity(state))
 		clv_state_corrupt(RFM_NAME, "The customer count does not fit the array.");
 	return state;
@@ -252,6 +262,9 @@ rfm_state_arg(FunctionCallInfo fcinfo, int argno)
 		if (!isfinite(v) || (i % RFM_MEASURES < 2 && v < 0))
 			clv_state_corrupt(RFM_NAME, "A measure is not finite or is negative where it must not be.");
 	}
+	for (int64 i = R_HEADER + s[R_COUNT] * RFM_MEASURES; i < clv_state_length(state); i++)
+		if (s[i] != RFM_UNUSED)
+			clv_state_corrupt(RFM_NAME, "The room after the customers holds a value.");
 	return state;
 }
 

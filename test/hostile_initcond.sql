@@ -30,7 +30,7 @@ CREATE AGGREGATE hostile.summary_tag(date, float8, date) (
 CREATE AGGREGATE hostile.rfm_count(float8, float8, float8) (
     SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[], INITCOND = '{289043534337,5,100000000}');
 CREATE AGGREGATE hostile.rfm_empty(float8, float8, float8) (
-    SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[], INITCOND = '{289043534337,5,0,7,7}');
+    SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[], INITCOND = '{289043534337,5,0}');
 -- seasonality: a month count beyond the array, a negative one
 CREATE AGGREGATE hostile.season_months(date, float8) (
     SFUNC = clv_seasonality_transfn, STYPE = bigint[], INITCOND = '{289043533057,24000,1000000000}');

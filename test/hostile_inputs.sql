@@ -367,6 +367,16 @@ SELECT hx.add('float8[]', 'state', NULL, ARRAY['''{2,10,5,8,300,48000,68}''::flo
     '''{0,0,0,0,0,0,0}''::float8[]']);
 SELECT hx.add('float8[]', 'state', NULL, ARRAY['NULL'], 1);
 
+-- numeric[]: the credibility prior's exact state
+SELECT hx.add('numeric[]', NULL, NULL, ARRAY['NULL', '''{}''::numeric[]', '''{NULL}''::numeric[]',
+    '''{1,2,3}''::numeric[]', '''{{1,2},{3,4}}''::numeric[]', '''[0:6]={2,10,5,8,300,48000,68}''::numeric[]',
+    '''{2,10,5,8,300,48000,68,1}''::numeric[]', '''{NaN,10,5,8,300,48000,68}''::numeric[]',
+    '''{2,10,5,8,300,Infinity,68}''::numeric[]', '''{-1,-1,-1,-1,-1,-1,-1}''::numeric[]',
+    '''{0,0,0,0,0,0,0}''::numeric[]', '''{2,10,5,8,100,90,60}''::numeric[]', '''{1.5,10,5,8.5,300,48000,68}''::numeric[]',
+    '''{2,10,5,8,1e300,1e1000,68}''::numeric[]', '''{1,1,0,0,1e-300,1e-600,1}''::numeric[]',
+    '''{2,10,5,8,300,48000,101}''::numeric[]']);
+SELECT hx.add('numeric[]', NULL, NULL, ARRAY['''{2,10,5,8,300,48000,68}''::numeric[]'], 1);
+
 -- bigint[] (aggregate states): garbage, and the real states of every aggregate, whole and mangled
 SELECT hx.add('bigint[]', NULL, NULL, ARRAY['NULL', '''{}''::bigint[]', '''{NULL}''::bigint[]',
     '''{0}''::bigint[]', '''{1,2,3}''::bigint[]', '''{{1,2},{3,4}}''::bigint[]',

@@ -2,7 +2,7 @@
 -- ships them) and combined, equal the single-table result exactly.
 \ir include/prologue.psql
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 SET LOCAL TimeZone = 'Europe/Paris';
 
 CREATE SCHEMA tap;
@@ -24,9 +24,9 @@ CREATE AGGREGATE tap.season_state(date, float8) (
 CREATE AGGREGATE tap.season_merge(bigint[]) (
     SFUNC = clv_seasonality_combine, STYPE = bigint[], FINALFUNC = clv_seasonality_final);
 CREATE AGGREGATE tap.credibility_state(bigint, float8, float8) (
-    SFUNC = clv_credibility_transfn, STYPE = float8[], COMBINEFUNC = clv_credibility_combine);
-CREATE AGGREGATE tap.credibility_merge(float8[]) (
-    SFUNC = clv_credibility_combine, STYPE = float8[], FINALFUNC = clv_credibility_final);
+    SFUNC = clv_credibility_transfn, STYPE = numeric[], COMBINEFUNC = clv_credibility_combine);
+CREATE AGGREGATE tap.credibility_merge(numeric[]) (
+    SFUNC = clv_credibility_combine, STYPE = numeric[], FINALFUNC = clv_credibility_final);
 
 CREATE TABLE tap.orders AS
 SELECT i, (i * 7919) % 3000 AS customer_id,
@@ -101,16 +101,19 @@ SELECT is((SELECT tap.season_merge(state_text::bigint[] ORDER BY shard DESC)
            WHERE i % 3 <> 0 OR ordered_at < '2023-01-01'),
           'clv_seasonality shard states with different month spans combine to the single-table index');
 
--- credibility: float8 sums, so equal to rounding, not bit for bit
-SELECT ok((SELECT abs((tap.credibility_merge(state_text::float8[])).between_variance
-                      - (SELECT (clv_credibility_prior(n, m, v)).between_variance
-                         FROM (SELECT customer_id % 5 AS g, count(*) AS n, avg((s).total_amount) AS m,
-                                      var_samp((s).total_amount) AS v FROM tap.whole GROUP BY 1) x))
+-- credibility: exact sums, so the shards give the single-table prior bit for bit
+SELECT is((SELECT (tap.credibility_merge(state_text::numeric[] ORDER BY shard DESC))::text
            FROM (SELECT g % 2 AS shard, (tap.credibility_state(n, m, v))::text AS state_text
                  FROM (SELECT customer_id % 5 AS g, count(*) AS n, avg((s).total_amount) AS m,
                               var_samp((s).total_amount) AS v FROM tap.whole GROUP BY 1) x
-                 GROUP BY g % 2) q) < 1e-6,
-          'clv_credibility_prior shard states combine to the single-table prior');
+                 GROUP BY g % 2) q),
+          (SELECT (clv_credibility_prior(n, m, v))::text
+           FROM (SELECT customer_id % 5 AS g, count(*) AS n, avg((s).total_amount) AS m,
+                        var_samp((s).total_amount) AS v FROM tap.whole GROUP BY 1) x),
+          'clv_credibility_prior shard states combine to the single-table prior exactly');
+SELECT throws_ok($$SELECT clv_credibility_final('{2,10,5,8,100,90,60}'::numeric[])$$,
+                 '22023', 'invalid clv_credibility_prior state',
+                 'a credibility state whose sum of squares is below the square of its sum is refused');
 
 SELECT throws_ok($$SELECT clv_rfm_breakpoints_final(ARRAY[289043534337, 5, 2, 1, 1, 1]::bigint[])$$,
                  '22023', 'invalid clv_rfm_breakpoints state', 'an RFM state claiming more customers than it holds is refused');

@@ -1,0 +1,75 @@
+#!/bin/bash
+# The scale benchmark: clv's whole path over generated orders, each stage
+# with 0, 1 and 2 parallel workers, with the peak memory of each stage.
+#
+#   scripts/bench_scale.sh ORDERS CUSTOMERS [ROUNDS]
+#
+# e.g. scripts/bench_scale.sh 10000000 1000000; scripts/bench_scale.sh
+# 100000000 10000000 1.  Runs scripts/setup.sh, then, on a throwaway cluster
+# made by Debian's pg_virtualenv (see scripts/bench_lib.sh; here also
+# wal_level=minimal, so that loading the orders writes no WAL), generates the
+# orders (test/bench/scale_generate.sql, not timed) and runs
+# test/bench/scale.sql: per stage and worker count, ROUNDS timed rounds
+# (default 3; the median is reported) after nothing but the generation's
+# own pass over the data.
+#
+# Peak memory: a sampler reads, every 0.2 s, the private resident memory
+# (RssAnon in /proc/PID/status) of every process of the cluster, the backend
+# and its parallel workers included, and sums it; a stage's peak is the
+# largest sum while it ran minus the sum just before it.  Shared buffers are
+# shared memory and not counted.  Needs to read other users' /proc entries,
+# so run as root (as CI does) or as the cluster's owner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+n_orders=${1:-}
+n_customers=${2:-}
+rounds=${3:-3}
+if ! [[ $n_orders =~ ^[0-9]+$ && $n_customers =~ ^[0-9]+$ && $rounds =~ ^[0-9]+$ ]] \
+   || [ "$n_customers" -eq 0 ] || [ "$n_orders" -lt "$n_customers" ] || [ "$rounds" -eq 0 ]; then
+    echo "usage: scripts/bench_scale.sh ORDERS CUSTOMERS [ROUNDS]   (whole numbers, ORDERS >= CUSTOMERS > 0)" >&2
+    exit 2
+fi
+PGVERSION=${PGVERSION:-15}
+export PGVERSION
+
+# loading the orders in the transaction that creates their table writes no WAL
+BENCH_SERVER_OPTIONS="-o wal_level=minimal -o max_wal_senders=0 -o max_wal_size=16GB"
+. scripts/bench_lib.sh
+bench_enter_cluster "$0" "$@"
+
+work=$(mktemp -d)
+sampler_pid=
+cleanup() { [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+psql_run -c "CREATE EXTENSION clv"
+
+# every 0.2 s: epoch seconds and the summed RssAnon (kB) of the postmaster's children
+postmaster=$(head -1 "$(psql_run -At -c 'SHOW data_directory')/postmaster.pid")
+(
+    while :; do
+        total=0
+        for child in $(ps -o pid= --ppid "$postmaster"); do
+            kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$child/status" 2>/dev/null || true)
+            total=$(( total + ${kb:-0} ))
+        done
+        echo "$(date +%s.%N) $total"
+        sleep 0.2
+    done
+) > "$work/memory.samples" &
+sampler_pid=$!
+
+load_before=$(bench_load_avg)
+start=$(date +%s)
+psql_run -v n_orders="$n_orders" -v n_customers="$n_customers" -f test/bench/scale_generate.sql
+psql_run -v rounds="$rounds" -f test/bench/scale.sql
+psql_run -c "CREATE TABLE memory_samples (at_epoch float8, rss_anon_kb bigint)" \
+         -c "\\copy memory_samples FROM '$work/memory.samples' WITH (DELIMITER ' ')"
+psql_run -f test/bench/scale_report.sql
+load_after=$(bench_load_avg)
+echo "($(( $(date +%s) - start )) s in all)"
+echo
+bench_footer "$n_orders orders of $n_customers customers, $rounds round(s) per stage and worker count" \
+    "'shared_buffers', 'work_mem', 'max_parallel_workers', 'max_worker_processes', 'parallel_leader_participation', 'jit', 'wal_level', 'autovacuum', 'TimeZone'" \
+    "the benchmark adds 1 to 3, the sampler a little"
