@@ -4,14 +4,16 @@
 #
 #   scripts/bench_scale.sh ORDERS CUSTOMERS [ROUNDS]
 #
-# e.g. scripts/bench_scale.sh 10000000 1000000; scripts/bench_scale.sh
-# 100000000 10000000 1.  Runs scripts/setup.sh, then, on a throwaway cluster
+# e.g. scripts/bench_scale.sh 10000000 1000000; WORKERS="0 2"
+# scripts/bench_scale.sh 100000000 10000000 1.  Runs scripts/setup.sh, then, on a throwaway cluster
 # made by Debian's pg_virtualenv (see scripts/bench_lib.sh; here also
 # wal_level=minimal, so that loading the orders writes no WAL), generates the
-# orders (test/bench/scale_generate.sql, not timed) and runs
-# test/bench/scale.sql: per stage and worker count, ROUNDS timed rounds
-# (default 3; the median is reported) after nothing but the generation's
-# own pass over the data.
+# orders (test/bench/scale_generate.sql, not timed), sets up the stages
+# (test/bench/scale.sql) and runs each stage with each worker count in
+# $WORKERS (max_parallel_workers_per_gather; default "0 1 2") in a session
+# of its own, ROUNDS rounds (default 3; the median is reported); then
+# creates the pipeline and refreshes it ROUNDS times with each worker count
+# in $PIPELINE_WORKERS (default "0 2"); test/bench/scale_report.sql reports.
 #
 # Peak memory: a sampler reads, every 0.2 s, the private resident memory
 # (RssAnon in /proc/PID/status) of every process of the cluster, the backend
@@ -31,10 +33,13 @@ if ! [[ $n_orders =~ ^[0-9]+$ && $n_customers =~ ^[0-9]+$ && $rounds =~ ^[0-9]+$
     exit 2
 fi
 PGVERSION=${PGVERSION:-15}
-export PGVERSION
+WORKERS=${WORKERS:-0 1 2}                  # max_parallel_workers_per_gather of the stages
+PIPELINE_WORKERS=${PIPELINE_WORKERS:-0 2}  # and of the pipeline's refreshes
+export PGVERSION WORKERS PIPELINE_WORKERS
 
 # loading the orders in the transaction that creates their table writes no WAL
 BENCH_SERVER_OPTIONS="-o wal_level=minimal -o max_wal_senders=0 -o max_wal_size=16GB"
+# ROUNDS and the worker lists are read inside the cluster too
 . scripts/bench_lib.sh
 bench_enter_cluster "$0" "$@"
 
@@ -63,7 +68,26 @@ sampler_pid=$!
 load_before=$(bench_load_avg)
 start=$(date +%s)
 psql_run -v n_orders="$n_orders" -v n_customers="$n_customers" -f test/bench/scale_generate.sql
-psql_run -v rounds="$rounds" -f test/bench/scale.sql
+psql_run -f test/bench/scale.sql
+# each stage in a session of its own: its memory is its own
+stages=$(psql_run -At -c "SELECT ord FROM bench.stages ORDER BY ord")
+for round in $(seq 1 "$rounds"); do
+    for ord in $stages; do
+        for workers in $WORKERS; do
+            psql_run -c "SELECT bench.run_stage($ord, $workers, $round)" >/dev/null
+        done
+    done
+done
+echo "stages done: $(( $(date +%s) - start )) s"
+# the pipeline, end to end, over the orders partitioned by customer
+create_start=$(date +%s.%N)
+psql_run -At -c "SELECT count(*) || ' objects' FROM clv_create_pipeline('orders_by_customer', 'customer_id', 'ordered_at', 'amount', as_of => timestamptz '2026-06-30 23:59:59')"
+echo "clv_create_pipeline over orders_by_customer (max_parallel_workers_per_gather 0): $(awk -v a="$create_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+for round in $(seq 1 "$rounds"); do
+    for workers in $PIPELINE_WORKERS; do
+        psql_run -c "SELECT bench.refresh($workers, $round)" >/dev/null
+    done
+done
 psql_run -c "CREATE TABLE memory_samples (at_epoch float8, rss_anon_kb bigint)" \
          -c "\\copy memory_samples FROM '$work/memory.samples' WITH (DELIMITER ' ')"
 psql_run -f test/bench/scale_report.sql

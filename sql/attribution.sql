@@ -116,6 +116,19 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET parallel_leader_participation;
 
+-- exact ties between remainders go by channel name: 4 units over weights
+-- 1/6, 4/6, 1/6 leave three equal remainders of 2/3 for two units (a and b
+-- get them), and position-based over a a a b c leaves b and c tied for one
+SELECT array_agg(format('%s %s', (c).channel, (c).credit) ORDER BY (c).channel) AS linear_ties
+FROM unnest((SELECT clv_attribution(ch, '2025-01-01'::timestamptz + k * interval '1 hour', 4, 'linear')
+             FROM unnest(ARRAY['a', 'b', 'b', 'b', 'b', 'c']) WITH ORDINALITY AS t(ch, k))) c;
+SELECT array_agg(format('%s %s', (c).channel, (c).credit) ORDER BY (c).channel) AS position_ties
+FROM unnest((SELECT clv_attribution(ch, '2025-01-01'::timestamptz + k * interval '1 hour', 6, 'position_based')
+             FROM unnest(ARRAY['a', 'a', 'a', 'b', 'c']) WITH ORDINALITY AS t(ch, k))) c;
+-- touches after the conversion do not count, not even against the limit on names
+SELECT clv_attribution(ch, at, 10, 'linear', '2025-01-02', NULL)
+FROM (VALUES ('a', timestamptz '2025-01-01'), (repeat('x', 2000), timestamptz '2025-01-03')) t(ch, at);
+
 -- bad input
 SELECT clv_attribution(channel, touched_at, value, 'time_decay') FROM touches;
 SELECT clv_attribution(channel, touched_at, value, 'bogus') FROM touches;

@@ -138,6 +138,8 @@ CREATE OR REPLACE FUNCTION @extschema@.clv_pipeline_summarise(target_schema name
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+-- orders partitioned by customer are summarised partition by partition
+SET enable_partitionwise_aggregate = on
 AS $$
 DECLARE
     ext name := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
@@ -146,6 +148,7 @@ DECLARE
     new_end timestamptz;
     customers bigint;
     summarise text;
+    plan jsonb;
 BEGIN
     -- held to the end of the transaction: marks this backend as a refresh,
     -- which other refreshes do not wait for (key 6515830 is 'clv' in ASCII)
@@ -173,11 +176,17 @@ BEGIN
             GROUP BY %1$I$q$,
             p.customer, ext, p.ordered_at, p.amount, new_end, p.source::text);
         -- INSERT ... SELECT never runs in parallel (PostgreSQL 13 to 17);
-        -- CREATE TABLE AS does, so with workers to use the states are
-        -- computed into a temporary table and copied, which costs a pass
-        -- over the customers and saves most of the pass over the orders
+        -- CREATE TABLE AS does.  So when the planner would summarise in
+        -- parallel (it does for orders partitioned by customer, where each
+        -- worker aggregates whole partitions; on one big table the partial
+        -- states of a million customers cost more than they save), the
+        -- states go through a temporary table, which costs a copy of the
+        -- customers and saves most of the pass over the orders.
         IF current_setting('max_parallel_workers_per_gather')::int > 0
            AND has_database_privilege(current_database(), 'TEMPORARY') THEN
+            EXECUTE 'EXPLAIN (FORMAT JSON) ' || summarise INTO plan;
+        END IF;
+        IF plan IS NOT NULL AND jsonb_path_exists(plan, 'strict $.** ? (@."Node Type" starts with "Gather")') THEN
             EXECUTE 'CREATE TEMPORARY TABLE pg_temp.clv_pipeline_summarised ON COMMIT DROP AS ' || summarise;
             EXECUTE format('INSERT INTO %I.summary_state SELECT customer_id, state FROM pg_temp.clv_pipeline_summarised',
                            target_schema);
@@ -206,5 +215,28 @@ BEGIN
     END IF;
     EXECUTE format('UPDATE %I.clv_pipeline SET observed_until = %L', target_schema, new_end);
     RETURN customers;
+END
+$$;
+
+-- Scoring costs microseconds a customer (Gamma ratios, hypergeometric series,
+-- discounted sums), not the cost of one operator that PostgreSQL assumes for
+-- a C function.  Told so, the planner scores a large table with parallel
+-- workers, in queries and in a pipeline's REFRESH MATERIALIZED VIEW alike.
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure
+        FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid AND d.classid = 'pg_proc'::regclass
+        WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+          AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
+          AND p.prokind = 'f'
+          AND (p.proname IN ('clv_decline', 'clv_rfm')
+               OR ('@extschema@.clv_model'::regtype = ANY (p.proargtypes)
+                   AND p.proname NOT IN ('clv_model_params', 'clv_model_out', 'clv_model_send')))
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s COST 100', f);
+    END LOOP;
 END
 $$;

@@ -176,7 +176,7 @@ keep_touch(AttributionState *st, int32 channel, TimestampTz at, MemoryContext co
 	st->ntouches++;
 }
 
-/* the earliest and the latest touch of a state, widened to include `touch` */
+/* the state's first and last touch, widened to include earliest and latest */
 static void
 widen_extremes(AttributionState *st, Touch earliest, Touch latest)
 {
@@ -355,6 +355,24 @@ clv_attribution_combine(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The serialized state begins with this tag: a leader and a parallel worker
+ * that loaded different builds of clv (a session older than a make install)
+ * must not read each other's layout.  0.2.0's layout began with the model
+ * number, which this is not.
+ */
+#define ATTRIBUTION_MAGIC	0x434C4132	/* "CLA2" */
+
+pg_attribute_noreturn()
+static void
+invalid_state(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid clv_attribution state"),
+			 errdetail("%s", detail)));
+}
+
+/*
  * Names travel as length and bytes: pq_sendstring would convert them to the
  * client encoding, which a parallel worker and its leader need not share.
  */
@@ -373,9 +391,7 @@ get_name(StringInfo buf)
 	int			len = pq_getmsgint(buf, 4);
 
 	if (len < 0 || len > buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid clv_attribution state")));
+		invalid_state("A name is longer than the bytes left.");
 	return pnstrdup(pq_getmsgbytes(buf, len), len);
 }
 
@@ -394,20 +410,8 @@ get_touch(StringInfo buf, int32 nchannels)
 	touch.at = pq_getmsgint64(buf);
 	touch.channel = pq_getmsgint(buf, 4);
 	if (touch.channel < 0 || touch.channel >= nchannels || TIMESTAMP_NOT_FINITE(touch.at))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid clv_attribution state"),
-				 errdetail("A touch has an unknown channel or an infinite time.")));
+		invalid_state("A touch has an unknown channel or an infinite time.");
 	return touch;
-}
-
-static void
-invalid_state(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid clv_attribution state"),
-			 errdetail("%s", detail)));
 }
 
 Datum
@@ -419,6 +423,7 @@ clv_attribution_serialize(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "clv_attribution_serialize called in non-aggregate context");
 	pq_begintypsend(&buf);
+	pq_sendint32(&buf, ATTRIBUTION_MAGIC);
 	pq_sendint32(&buf, st->model);
 	pq_sendbyte(&buf, st->has_conversion);
 	pq_sendint64(&buf, st->conversion);
@@ -459,6 +464,8 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendBinaryStringInfo(&buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
 
+	if (pq_getmsgint(&buf, 4) != ATTRIBUTION_MAGIC)
+		invalid_state("The state was written by another version of clv.");
 	st = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
 	st->model = pq_getmsgint(&buf, 4);
 	st->has_conversion = pq_getmsgbyte(&buf) != 0;
@@ -473,16 +480,11 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 		(st->model == TIME_DECAY && st->half_life == 0) ||
 		(st->has_conversion && TIMESTAMP_NOT_FINITE(st->conversion)) ||
 		nchannels < 0 || nchannels > MAX_CHANNELS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid clv_attribution state")));
+		invalid_state("The model, half-life, conversion time or number of channels is out of range.");
 	for (int32 i = 0; i < nchannels; i++)
 		(void) channel_index(st, get_name(&buf), aggcontext);
 	if (st->nchannels != nchannels)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid clv_attribution state"),
-				 errdetail("A channel name appears twice.")));
+		invalid_state("A channel name appears twice.");
 	for (int32 i = 0; i < nchannels; i++)
 	{
 		st->counts[i] = pq_getmsgint64(&buf);
@@ -497,9 +499,10 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 		st->first = get_touch(&buf, nchannels);
 		st->last = get_touch(&buf, nchannels);
 		order = compare_touches(&st->first, &st->last, st->channels);
+		/* first == last: every touch is that one channel at that moment */
 		if (order > 0 || st->counts[st->first.channel] == 0 || st->counts[st->last.channel] == 0 ||
+			(order == 0 && st->ncounted != st->counts[st->first.channel]) ||
 			(order < 0 && st->first.channel == st->last.channel && st->counts[st->first.channel] < 2) ||
-			(order < 0 && st->ncounted < 2) ||
 			(st->has_conversion && st->last.at > st->conversion))
 			invalid_state("The first and the last touch do not agree with the counts or the conversion.");
 	}
@@ -591,12 +594,21 @@ units_numeric(int128 units, int scale)
 							   Int32GetDatum(-1));
 }
 
+/*
+ * A channel's share.  Under every model but time decay its weight is an
+ * exact fraction share / denominator (one denominator for all channels), so
+ * the split is done in integers and ties between remainders really go by
+ * channel name; under time decay the weight is a float8 and so is the
+ * remainder (exact_rest stays 0).
+ */
 typedef struct Credit
 {
 	int32		channel;
 	int32		touches;
+	int128		share;
 	double		weight;
 	int128		units;
+	int128		exact_rest;
 	double		remainder;
 } Credit;
 
@@ -608,6 +620,8 @@ compare_remainders(const void *a, const void *b, void *arg)
 	const Credit *y = *(const Credit *const *) b;
 	char	  **channels = arg;
 
+	if (x->exact_rest != y->exact_rest)
+		return x->exact_rest > y->exact_rest ? -1 : 1;
 	if (x->remainder != y->remainder)
 		return x->remainder > y->remainder ? -1 : 1;
 	return strcmp(channels[x->channel], channels[y->channel]);
@@ -634,6 +648,7 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 	Credit	   *credits;
 	Credit	  **order;
 	int			scale;
+	int128		denominator;
 	int128		units;
 	int128		magnitude;
 	int128		given = 0;
@@ -664,23 +679,26 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 		credits[c].touches = (int32) st->counts[c];
 	}
 
+	/* the exact models: each channel's share of the denominator */
+	denominator = 1;
 	switch ((AttributionModel) st->model)
 	{
 		case FIRST_TOUCH:
-			credits[st->first.channel].weight = 1;
+			credits[st->first.channel].share = 1;
 			break;
 		case LAST_TOUCH:
-			credits[st->last.channel].weight = 1;
+			credits[st->last.channel].share = 1;
 			break;
 		case LINEAR:
+			denominator = n;
 			for (int32 c = 0; c < st->nchannels; c++)
-				credits[c].weight = (double) st->counts[c] / n;
+				credits[c].share = st->counts[c];
 			break;
 		case TIME_DECAY:
 			{
 				/* a copy: the final function must leave the state as it was */
-				Touch	   *touches = palloc(n * sizeof(Touch));
-				double	   *w = palloc(n * sizeof(double));
+				Touch	   *touches = palloc_extended(n * sizeof(Touch), MCXT_ALLOC_HUGE);
+				double	   *w = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE);
 				double		sum = 0;
 
 				if (st->ntouches != n)
@@ -707,31 +725,38 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 			}
 			break;
 		case POSITION_BASED:
-			if (n == 1)
-				credits[st->first.channel].weight = 1;
-			else if (n == 2)
+			if (n <= 2)
 			{
-				credits[st->first.channel].weight += 0.5;
-				credits[st->last.channel].weight += 0.5;
+				/* all to one touch, or half to each of two */
+				denominator = n;
+				credits[st->first.channel].share += 1;
+				if (n == 2)
+					credits[st->last.channel].share += 1;
 			}
 			else
 			{
-				/* 0.4 to each end, 0.2 shared by the touches between */
-				double		between = 0.2 / (n - 2);
-
+				/*
+				 * 2/5 to each end and 1/5 shared by the n - 2 between: in
+				 * units of 1/(5 (n - 2)), 2 (n - 2) for an end and 1 for a
+				 * touch between
+				 */
+				denominator = (int128) 5 * (n - 2);
 				for (int32 c = 0; c < st->nchannels; c++)
 				{
-					int64		inner = st->counts[c] - (c == st->first.channel) - (c == st->last.channel);
+					int		ends = (c == st->first.channel) + (c == st->last.channel);
 
-					credits[c].weight = (c == st->first.channel ? 0.4 : 0) +
-						(c == st->last.channel ? 0.4 : 0) + inner * between;
+					credits[c].share = (int128) 2 * (n - 2) * ends + (st->counts[c] - ends);
 				}
 			}
 			break;
 		default:
 			elog(ERROR, "unknown attribution model %d", st->model);
 	}
+	if (st->model != TIME_DECAY)
+		for (int32 c = 0; c < st->nchannels; c++)
+			credits[c].weight = (double) credits[c].share / (double) denominator;
 
+	/* the float8 weights of time decay may add up to a hair over 1 */
 	for (int32 c = 0; c < st->nchannels; c++)
 		if (!isfinite(credits[c].weight) || credits[c].weight < 0 || credits[c].weight > 1 + 1e-9)
 			elog(ERROR, "clv_attribution: a channel's weight is %g", credits[c].weight);
@@ -748,11 +773,20 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 	order = palloc(st->nchannels * sizeof(Credit *));
 	for (int32 c = 0; c < st->nchannels; c++)
 	{
-		double		raw = credits[c].weight * (double) magnitude;
-		double		whole = floor(raw);
+		if (st->model == TIME_DECAY)
+		{
+			double		raw = credits[c].weight * (double) magnitude;
+			double		whole = floor(raw);
 
-		credits[c].units = (int128) whole;
-		credits[c].remainder = raw - whole;
+			credits[c].units = (int128) whole;
+			credits[c].remainder = raw - whole;
+		}
+		else
+		{
+			/* magnitude <= 2^53 and share <= 5 n < 2^66: no overflow */
+			credits[c].units = magnitude * credits[c].share / denominator;
+			credits[c].exact_rest = magnitude * credits[c].share % denominator;
+		}
 		given += credits[c].units;
 		order[c] = &credits[c];
 	}

@@ -13,7 +13,8 @@
 -- uniform day in the first 90% of the period and lasts an exponential time
 -- (mean 500 days, cut at the end); each order is at a uniform moment in it.
 -- Amounts are log-normal around 30 with a seasonal factor (December high,
--- June low), rounded to cents; 3% are refunds (negative).
+-- June low), rounded to cents; 3% are refunds (negative).  A copy of the
+-- orders in orders_by_customer, hash-partitioned by customer.
 --
 -- psql variables: n_orders, n_customers.
 SELECT clock_timestamp() AS gen_start \gset
@@ -43,6 +44,16 @@ FROM (
 ) o;
 COMMIT;
 VACUUM (FREEZE, ANALYZE) orders;
+-- the same orders in a table hash-partitioned by customer (8 partitions)
+BEGIN;
+DROP TABLE IF EXISTS orders_by_customer;
+CREATE TABLE orders_by_customer (customer_id bigint, ordered_at timestamptz, amount float8)
+    PARTITION BY HASH (customer_id);
+SELECT format('CREATE TABLE orders_by_customer_%s PARTITION OF orders_by_customer FOR VALUES WITH (MODULUS 8, REMAINDER %s)', i, i)
+FROM generate_series(0, 7) i \gexec
+INSERT INTO orders_by_customer SELECT * FROM orders;
+COMMIT;
+VACUUM (FREEZE, ANALYZE) orders_by_customer;
 SELECT round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric) AS gen_s \gset
 \pset footer off
 SELECT sum(n) AS "order rows", count(*) AS customers,
