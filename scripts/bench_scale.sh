@@ -18,7 +18,7 @@
 # Peak memory: a sampler reads, every 0.2 s, the private resident memory
 # (RssAnon in /proc/PID/status) of every process of the cluster, the backend
 # and its parallel workers included, and sums it; a stage's peak is the
-# largest sum while it ran minus the sum just before it.  Shared buffers are
+# largest sum while it ran minus the smallest in the two seconds before it.  Shared buffers are
 # shared memory and not counted.  Needs to read other users' /proc entries,
 # so run as root (as CI does) or as the cluster's owner.
 set -euo pipefail

@@ -7,8 +7,8 @@ CREATE TEMP VIEW stage_memory AS
 SELECT s.stage, s.workers, s.round,
        (SELECT max(rss_anon_kb) FROM memory_samples
          WHERE at_epoch BETWEEN extract(epoch FROM s.started) AND extract(epoch FROM s.ended) + 0.25)
-     - (SELECT rss_anon_kb FROM memory_samples
-         WHERE at_epoch <= extract(epoch FROM s.started) ORDER BY at_epoch DESC LIMIT 1) AS peak_kb
+     - (SELECT min(rss_anon_kb) FROM memory_samples  -- the previous session may still be exiting
+         WHERE at_epoch BETWEEN extract(epoch FROM s.started) - 2 AND extract(epoch FROM s.started)) AS peak_kb
 FROM bench.stage_runs s;
 
 \echo
