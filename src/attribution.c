@@ -697,8 +697,8 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 		case TIME_DECAY:
 			{
 				/* a copy: the final function must leave the state as it was */
-				Touch	   *touches = palloc_extended(n * sizeof(Touch), MCXT_ALLOC_HUGE);
-				double	   *w = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE);
+				Touch	   *touches = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(Touch));
+				double	   *w = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(double));
 				double		sum = 0;
 
 				if (st->ntouches != n)
