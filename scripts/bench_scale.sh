@@ -39,7 +39,6 @@ export PGVERSION WORKERS PIPELINE_WORKERS
 
 # loading the orders in the transaction that creates their table writes no WAL
 BENCH_SERVER_OPTIONS="-o wal_level=minimal -o max_wal_senders=0 -o max_wal_size=16GB"
-# ROUNDS and the worker lists are read inside the cluster too
 . scripts/bench_lib.sh
 bench_enter_cluster "$0" "$@"
 
