@@ -222,21 +222,27 @@ $$;
 -- discounted sums), not the cost of one operator that PostgreSQL assumes for
 -- a C function.  Told so, the planner scores a large table with parallel
 -- workers, in queries and in a pipeline's REFRESH MATERIALIZED VIEW alike.
-DO $$
-DECLARE
-    f regprocedure;
-BEGIN
-    FOR f IN
-        SELECT p.oid::regprocedure
-        FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid AND d.classid = 'pg_proc'::regclass
-        WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-          AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv')
-          AND p.prokind = 'f'
-          AND (p.proname IN ('clv_decline', 'clv_rfm')
-               OR ('@extschema@.clv_model'::regtype = ANY (p.proargtypes)
-                   AND p.proname NOT IN ('clv_model_params', 'clv_model_out', 'clv_model_send')))
-    LOOP
-        EXECUTE format('ALTER FUNCTION %s COST 100', f);
-    END LOOP;
-END
-$$;
+--
+-- One statement per function, each naming its exact signature: this script
+-- runs as the bootstrap superuser, so it computes nothing (as released,
+-- 0.3.0 did this in a DO block that found the functions through the
+-- catalog with operators and format() resolved through search_path, which
+-- an object planted in the target schema could take over).
+ALTER FUNCTION @extschema@.clv_decline(@extschema@.clv_summary, @extschema@.clv_model, float8, float8, bigint, bigint, bigint, float8, float8, float8, float8, integer, float8, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, @extschema@.clv_summary) COST 100;
+ALTER FUNCTION @extschema@.clv_expected_purchases_interval(@extschema@.clv_model, float8, float8, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_expected_purchases_new(@extschema@.clv_model, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_expected_spend(@extschema@.clv_model, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_expected_spend(@extschema@.clv_model, @extschema@.clv_summary) COST 100;
+ALTER FUNCTION @extschema@.clv_next_purchase(@extschema@.clv_model, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_next_purchase(@extschema@.clv_model, @extschema@.clv_summary) COST 100;
+ALTER FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, @extschema@.clv_summary) COST 100;
+ALTER FUNCTION @extschema@.clv_p_no_purchase(@extschema@.clv_model, float8, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_p_purchases(@extschema@.clv_model, integer, float8, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_predicted_value(@extschema@.clv_model, @extschema@.clv_model, float8, float8, float8, float8, integer, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_predicted_value(@extschema@.clv_model, @extschema@.clv_model, @extschema@.clv_summary, integer, float8, interval, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_predicted_value_interval(@extschema@.clv_model, @extschema@.clv_model, float8, float8, float8, float8, integer, float8, float8, float8, float8) COST 100;
+ALTER FUNCTION @extschema@.clv_rfm(float8, float8, float8, float8[], regclass) COST 100;
+ALTER FUNCTION @extschema@.clv_rfm(@extschema@.clv_summary, float8[], regclass) COST 100;

@@ -63,7 +63,10 @@ SELECT clv_retention('Infinity', 0.5, 0.1);
 SELECT clv_retention(100, 0.8, 'NaN', 3);
 SELECT clv_retention(100, 0.8, 0.1, -1);
 SELECT clv_retention(100, 1.5, 0.1, 3);
-SELECT clv_cac_ratio(900, 0);
+-- a channel that cost nothing has no ratio (NULL), and one free channel does
+-- not stop a report over all of them
+SELECT clv_cac_ratio(900, 0) IS NULL AS free_channel, clv_cac_ok(900, 0) AS ok_when_free;
+SELECT c, clv_cac_ratio(900, c) FROM unnest(ARRAY[300, 0, 450]::float8[]) c ORDER BY c;
 SELECT clv_cac_ratio(900, -10);
 SELECT clv_cac_ratio('NaN', 10);
 SELECT clv_cac_ok(900, 300, -1);

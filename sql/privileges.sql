@@ -40,8 +40,13 @@ CREATE TABLE secret_orders (customer int, at timestamptz, amount numeric);
 INSERT INTO secret_orders VALUES (1, '2024-03-01', 100), (1, '2024-05-01', 50);
 CREATE TABLE secret_segments AS SELECT * FROM clv_rfm_standard_segments;
 GRANT USAGE, CREATE ON SCHEMA public TO regress_clv_analyst;
+GRANT CREATE ON DATABASE clv_privileges TO regress_clv_analyst;
 SET ROLE regress_clv_analyst;
-SELECT count(*) FROM clv_create_pipeline('secret_orders', 'customer', 'at', 'amount', 'public');
+SELECT count(*) FROM clv_create_pipeline('secret_orders', 'customer', 'at', 'amount', 'analyst_report');
+SELECT count(*) AS nothing_left FROM pg_namespace WHERE nspname = 'analyst_report';
+-- nor builds in a schema of someone else's, whatever its privileges
+SELECT count(*) FROM clv_create_pipeline('orders', 'customer', 'at', 'amount', 'public');
+SELECT count(*) FROM clv_create_pipeline('orders', 'customer', 'at', 'amount', 'report');
 SELECT count(*) FROM clv_link_identities($$SELECT customer::bigint, amount::text FROM secret_orders$$);
 SELECT count(*) FROM clv_cohort_retention('secret_orders', 'customer', 'at');
 -- nor refreshes, nor drops, the owner's pipeline

@@ -137,17 +137,15 @@ clv_retention_finite(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(clv_check_result(result, "clv_retention result"));
 }
 
+/*
+ * A cost of 0 is a real case (a referral, an organic sign-up), so it is not
+ * an error: one free channel must not abort a GROUP BY over all channels.
+ */
 static void
 check_acquisition_cost(double clv, double acquisition_cost)
 {
 	clv_check_finite(clv, "clv");
-	clv_check_finite(acquisition_cost, "acquisition_cost");
-	if (acquisition_cost <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("acquisition_cost must be positive"),
-				 errdetail("The value given was %g.", acquisition_cost),
-				 errhint("Leave acquisition_cost NULL where it is unknown.")));
+	clv_check_nonnegative(acquisition_cost, "acquisition_cost");
 }
 
 Datum
@@ -157,6 +155,9 @@ clv_cac_ratio(PG_FUNCTION_ARGS)
 	double		acquisition_cost = PG_GETARG_FLOAT8(1);
 
 	check_acquisition_cost(clv, acquisition_cost);
+	/* no cost, no ratio: NULL, as NULLIF(cost, 0) would give in plain SQL */
+	if (acquisition_cost == 0)
+		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(clv_check_result(clv / acquisition_cost, "clv_cac_ratio result"));
 }
 

@@ -166,8 +166,14 @@ time_unit_usecs(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Calendar day of a timestamptz in the session time zone: the day that
- * ts::date gives, without its per-row calendar conversion.
+ * Calendar day of a timestamptz: the day that ts::date gives in a time zone,
+ * without its per-row calendar conversion.
+ *
+ * The zone is the one given as the function's time_zone argument or, for
+ * the signatures without one, the session's TimeZone.  Only a zone named
+ * explicitly makes the day independent of the session and of the node that
+ * computes it (Citus workers do not inherit the coordinator's TimeZone), so
+ * a pipeline always names its own.
  *
  * A zone's UTC offset is constant between two transitions, so the day is
  * floor((ts + offset) / 1 day) for every ts in such a window.  The windows
@@ -187,6 +193,7 @@ typedef struct OffsetWindow
 typedef struct DayZone
 {
 	const pg_tz *zone;
+	text	   *zone_name;		/* the time_zone argument it was parsed from */
 	int			nwindows;
 	int			last_hit;
 	int			next_replaced;
@@ -239,24 +246,92 @@ find_offset_window(const pg_tz *zone, pg_time_t t, OffsetWindow *window)
 	return false;
 }
 
-static int32
-timestamptz_day(FunctionCallInfo fcinfo, TimestampTz ts)
+/* A time zone named by the user, as SET TimeZone would take it. */
+static const pg_tz *
+parse_time_zone(text *name)
+{
+	char	   *zone_name = text_to_cstring(name);
+	pg_tz	   *zone = zone_name[0] != '\0' ? pg_tzset(zone_name) : NULL;
+
+	if (zone == NULL || !pg_tz_acceptable(zone))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is not recognized", zone_name),
+				 errhint("Give a name from the time zone database, such as 'Europe/Paris', 'America/New_York' or 'UTC'.")));
+	return zone;
+}
+
+PG_FUNCTION_INFO_V1(clv_time_zone_checked);
+
+/* clv_time_zone_checked(time_zone text): the name, if parse_time_zone takes it */
+Datum
+clv_time_zone_checked(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("time_zone must not be null"),
+				 errhint("Name the zone whose calendar days count, such as 'UTC'.")));
+	(void) parse_time_zone(PG_GETARG_TEXT_PP(0));
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+/*
+ * The per-query cache of the day calculation, set to the calendar of this
+ * call: the time_zone argument argno, or the session TimeZone when the
+ * function has no such argument (argno < 0 or beyond its arguments).  The
+ * argument is parsed again only when it changes.
+ */
+static DayZone *
+day_zone(FunctionCallInfo fcinfo, int argno)
 {
 	DayZone    *dz = (DayZone *) fcinfo->flinfo->fn_extra;
+	const pg_tz *zone;
+
+	if (dz == NULL)
+		fcinfo->flinfo->fn_extra = dz =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(DayZone));
+	if (argno < 0 || PG_NARGS() <= argno)
+		zone = session_timezone;
+	else
+	{
+		text	   *name;
+
+		if (PG_ARGISNULL(argno))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("time_zone must not be null"),
+					 errhint("Name the zone whose calendar days count, such as 'UTC'.")));
+		name = PG_GETARG_TEXT_PP(argno);
+		if (dz->zone_name != NULL &&
+			VARSIZE_ANY_EXHDR(dz->zone_name) == VARSIZE_ANY_EXHDR(name) &&
+			memcmp(VARDATA_ANY(dz->zone_name), VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) == 0)
+			zone = dz->zone;
+		else
+		{
+			zone = parse_time_zone(name);
+			if (dz->zone_name != NULL)
+				pfree(dz->zone_name);
+			dz->zone_name = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(name));
+			memcpy(dz->zone_name, name, VARSIZE_ANY(name));
+		}
+	}
+	if (dz->zone != zone)
+	{
+		dz->zone = zone;
+		dz->nwindows = dz->last_hit = dz->next_replaced = 0;
+	}
+	return dz;
+}
+
+static int32
+timestamptz_day(DayZone *dz, TimestampTz ts)
+{
 	pg_time_t	t = (pg_time_t) floor_div(ts, USECS_PER_SEC) + UNIX_EPOCH_OFFSET_SECS;
 	OffsetWindow *w;
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tz;
-
-	if (dz == NULL)
-		fcinfo->flinfo->fn_extra = dz =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(DayZone));
-	if (dz->zone != session_timezone)
-	{
-		dz->zone = session_timezone;
-		dz->nwindows = dz->last_hit = dz->next_replaced = 0;
-	}
 
 	w = &dz->windows[dz->last_hit];
 	if (dz->nwindows > 0 && w->from <= t && t < w->until)
@@ -275,7 +350,7 @@ timestamptz_day(FunctionCallInfo fcinfo, TimestampTz ts)
 	{
 		int			slot = dz->nwindows < DAY_ZONE_WINDOWS ? dz->nwindows++ : dz->next_replaced++ % DAY_ZONE_WINDOWS;
 
-		if (find_offset_window(session_timezone, t, &dz->windows[slot]))
+		if (find_offset_window(dz->zone, t, &dz->windows[slot]))
 		{
 			dz->last_hit = slot;
 			return (int32) floor_div(ts + dz->windows[slot].offset_usecs, USECS_PER_DAY);
@@ -287,7 +362,7 @@ timestamptz_day(FunctionCallInfo fcinfo, TimestampTz ts)
 			dz->windows[slot].until = dz->windows[slot].from;
 	}
 
-	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, (pg_tz *) dz->zone) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
@@ -473,7 +548,11 @@ summary_row_skipped(FunctionCallInfo fcinfo)
 	return false;
 }
 
-/* clv_summary_transfn(state, ordered_at timestamptz, amount, observation_end [, time_unit]) */
+/*
+ * clv_summary_transfn(state, ordered_at timestamptz, amount, observation_end
+ * [, time_unit [, time_zone]]): days in time_zone, or in the session's
+ * TimeZone without it.
+ */
 Datum
 clv_summary_transfn(PG_FUNCTION_ARGS)
 {
@@ -481,6 +560,7 @@ clv_summary_transfn(PG_FUNCTION_ARGS)
 	TimestampTz end;
 	double		amount;
 	ArrayType  *state;
+	DayZone    *dz;
 
 	if (summary_row_skipped(fcinfo))
 	{
@@ -511,9 +591,9 @@ clv_summary_transfn(PG_FUNCTION_ARGS)
 				 errhint("Filter the orders with WHERE ordered_at <= observation_end.")));
 	}
 
-	state = summary_transition_state(fcinfo, end,
-									 PG_ARGISNULL(0) ? timestamptz_day(fcinfo, end) : 0);
-	PG_RETURN_ARRAYTYPE_P(summary_add(state, timestamptz_day(fcinfo, ordered_at), amount));
+	dz = day_zone(fcinfo, 5);
+	state = summary_transition_state(fcinfo, end, PG_ARGISNULL(0) ? timestamptz_day(dz, end) : 0);
+	PG_RETURN_ARRAYTYPE_P(summary_add(state, timestamptz_day(dz, ordered_at), amount));
 }
 
 /* clv_summary_transfn(state, order_date date, amount, observation_end date [, time_unit]) */
@@ -895,13 +975,38 @@ clv_summary_history(const ClvSummaryRow *row, double *x, double *t_x, double *T)
 }
 
 /*
- * clv_summary_advance(state, observation_end timestamptz): the state of the
- * same orders observed up to a later moment.  The orders do not change,
- * only the end of observation (and with it every customer's age), so an
- * incremental refresh can keep each customer's state and combine it with
- * the state of the new orders alone.  For states of the timestamptz
- * clv_summary_state aggregate.
+ * clv_summary_advance(state, observation_end timestamptz [, time_zone]): the
+ * state of the same orders observed up to a later moment.  The orders do
+ * not change, only the end of observation (and with it every customer's
+ * age), so an incremental refresh can keep each customer's state and
+ * combine it with the state of the new orders alone.  For states of the
+ * timestamptz clv_summary_state aggregate; the day of the new end is taken
+ * in time_zone (the zone the state was made in) or the session TimeZone.
+ * clv_summary_advance(state, observation_end date) does the same for the
+ * states of the date aggregate.
  */
+static Datum
+summary_advanced(ArrayType *state, int64 end, int64 end_day, const char *end_text)
+{
+	ArrayType  *result;
+	int64	   *s = clv_state_data(state);
+
+	/* the day too: a state from another calendar, or forged */
+	if (end < s[S_END] || end_day < s[S_END_DAY])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a summary state can only be advanced to a later observation_end"),
+				 errdetail("The state is observed up to the day %s; the new end %s falls on %s.",
+						   clv_date_str((int32) s[S_END_DAY]), end_text,
+						   clv_date_str((int32) end_day))));
+	result = (ArrayType *) palloc(VARSIZE(state));
+	memcpy(result, state, VARSIZE(state));
+	s = clv_state_data(result);
+	s[S_END] = end;
+	s[S_END_DAY] = end_day;
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
 PG_FUNCTION_INFO_V1(clv_summary_advance);
 
 Datum
@@ -909,28 +1014,28 @@ clv_summary_advance(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = summary_get_checked(fcinfo, 0);
 	TimestampTz end = PG_GETARG_TIMESTAMPTZ(1);
-	ArrayType  *result;
-	int64	   *s;
-	int64		end_day;
 
 	if (TIMESTAMP_NOT_FINITE(end))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("observation_end must be finite")));
-	end_day = timestamptz_day(fcinfo, end);
-	/* the day too: a state from a session in another time zone, or forged */
-	if (end < clv_state_data(state)[S_END] || end_day < clv_state_data(state)[S_END_DAY])
+	return summary_advanced(state, end, timestamptz_day(day_zone(fcinfo, 2), end),
+							timestamptz_to_str(end));
+}
+
+PG_FUNCTION_INFO_V1(clv_summary_advance_date);
+
+Datum
+clv_summary_advance_date(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = summary_get_checked(fcinfo, 0);
+	DateADT		end = PG_GETARG_DATEADT(1);
+
+	if (DATE_NOT_FINITE(end))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a summary state can only be advanced to a later observation_end"),
-				 errdetail("The state is observed up to %s.",
-						   timestamptz_to_str(clv_state_data(state)[S_END]))));
-	result = (ArrayType *) palloc(VARSIZE(state));
-	memcpy(result, state, VARSIZE(state));
-	s = clv_state_data(result);
-	s[S_END] = end;
-	s[S_END_DAY] = end_day;
-	PG_RETURN_ARRAYTYPE_P(result);
+				 errmsg("observation_end must be finite")));
+	return summary_advanced(state, end, end, clv_date_str(end));
 }
 
 /*

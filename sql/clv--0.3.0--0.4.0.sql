@@ -1,0 +1,1588 @@
+-- clv 0.3.0 -> 0.4.0: nothing resolved through search_path, pipelines run as
+-- their owner, one calendar per pipeline.
+--
+-- This script, like every clv script, runs as the bootstrap superuser for the
+-- role that installs or updates clv (clv is trusted).  It computes nothing:
+-- no DO block, no query; every object it names is schema-qualified.  Every
+-- SQL and PL/pgSQL function below pins search_path to pg_catalog, pg_temp and
+-- still names each function and operator with its schema
+-- (pg_catalog.format(...), a OPERATOR(pg_catalog.=) b), including in the SQL
+-- it builds at run time; scripts/lint_sql.py checks both, and the test
+-- suite lints every body that an install actually holds.
+\echo Use "ALTER EXTENSION clv UPDATE TO '0.4.0'" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- The calendar, explicit: a timestamp's calendar day in a named time zone
+------------------------------------------------------------------------------
+
+-- The signatures without a time zone take the calendar day in the session's
+-- TimeZone, which differs between sessions, pg_cron, pg_restore and the
+-- nodes of a Citus cluster (workers do not inherit the coordinator's
+-- TimeZone).  These take it in the zone given.  There is no 4-argument
+-- (..., time_zone) form: '7 days' would then be read as a time zone name
+-- in existing calls of the 4-argument (..., time_unit) form.
+CREATE FUNCTION @extschema@.clv_summary_transfn(
+    state bigint[], ordered_at timestamptz, amount float8,
+    observation_end timestamptz, time_unit interval, time_zone text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clv_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_summary(
+    ordered_at timestamptz, amount float8, observation_end timestamptz,
+    time_unit interval, time_zone text) (
+    SFUNC = @extschema@.clv_summary_transfn,
+    STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary(timestamptz, float8, timestamptz, interval, text) IS
+'per-customer summary of orders up to observation_end, calendar days taken in time_zone (the same on every session and node); time in time_unit';
+
+CREATE AGGREGATE @extschema@.clv_summary_state(
+    ordered_at timestamptz, amount float8, observation_end timestamptz,
+    time_unit interval, time_zone text) (
+    SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_state_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary_state(timestamptz, float8, timestamptz, interval, text) IS
+'the state of clv_summary, compacted, with calendar days taken in time_zone; clv_summary_advance(state, later, time_zone) moves it on';
+
+CREATE AGGREGATE @extschema@.clv_summary_state(
+    order_date date, amount float8, observation_end date) (
+    SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_state_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary_state(date, float8, date) IS
+'the state of clv_summary over order dates, compacted; clv_summary_advance(state, later_date) moves it on';
+
+CREATE FUNCTION @extschema@.clv_summary_advance(state bigint[], observation_end timestamptz, time_zone text)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_summary_advance'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], timestamptz, text) IS
+'a clv_summary_state observed up to a later observation_end, its calendar day taken in time_zone';
+
+CREATE FUNCTION @extschema@.clv_summary_advance(state bigint[], observation_end date)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_summary_advance_date'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], date) IS
+'a clv_summary_state of order dates observed up to a later day';
+
+------------------------------------------------------------------------------
+-- SQL and PL/pgSQL functions, every function and operator schema-qualified
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_change_drivers(
+    before @extschema@.clv_business_kpis, after @extschema@.clv_business_kpis)
+RETURNS TABLE (driver text, before_value float8, after_value float8,
+               contribution float8, share_of_change float8)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    b float8[] := ARRAY[before.avg_order_value, before.purchase_frequency_per_year,
+                        before.lifespan_years, before.gross_margin];
+    a float8[] := ARRAY[after.avg_order_value, after.purchase_frequency_per_year,
+                        after.lifespan_years, after.gross_margin];
+BEGIN
+    IF pg_catalog.array_position(b, NULL) IS NOT NULL
+       OR pg_catalog.array_position(a, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'both periods need avg_order_value, purchase_frequency_per_year, lifespan_years and gross_margin',
+            DETAIL = 'lifespan_years is NULL when no customer was lost in the retention window.',
+            HINT = 'Measure retention over a window in which some customers lapsed.';
+    END IF;
+    RETURN QUERY
+    SELECT d.driver, d.before_value, d.after_value, d.contribution,
+           CASE WHEN d.total OPERATOR(pg_catalog.=) 0 THEN NULL
+                -- + 0 turns a -0 share into 0
+                ELSE (d.contribution OPERATOR(pg_catalog./) d.total) OPERATOR(pg_catalog.+) 0 END
+      FROM (SELECT r.*, pg_catalog.sum(r.contribution) OVER () AS total
+              FROM ROWS FROM (
+                       pg_catalog.unnest(ARRAY['average order value', 'orders per customer per year',
+                                               'customer lifespan (retention)', 'gross margin']),
+                       pg_catalog.unnest(b), pg_catalog.unnest(a),
+                       pg_catalog.unnest(@extschema@.clv_shapley_change(b, a)))
+                   AS r(driver, before_value, after_value, contribution)) AS d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_value_tier(
+    top_share float8, cutoffs float8[] DEFAULT '{0.01,0.05,0.2}')
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN top_share IS NULL THEN NULL
+                ELSE coalesce((SELECT pg_catalog.format('top %s%%', c OPERATOR(pg_catalog.*) 100)
+                                 FROM pg_catalog.unnest(cutoffs) AS c
+                                WHERE top_share OPERATOR(pg_catalog.<=) c
+                                ORDER BY c LIMIT 1), 'rest') END
+$$;
+
+-- clv_credibility_prior's state: {groups, customers, sum (n-1) s^2, sum (n-1),
+-- sum n mean, sum n mean^2, sum n^2}, all exact (numeric)
+CREATE OR REPLACE FUNCTION @extschema@.clv_credibility_transfn(
+    state numeric[], group_size bigint, group_mean float8, group_variance float8)
+RETURNS numeric[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n numeric := group_size;
+    m numeric;
+BEGIN
+    IF group_size IS NULL OR group_mean IS NULL OR group_size OPERATOR(pg_catalog.<) 1 THEN
+        RETURN state;
+    END IF;
+    IF group_mean OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::float8[]) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('clv_credibility_prior: group mean must be finite, not %s', group_mean);
+    END IF;
+    IF group_size OPERATOR(pg_catalog.>) 1
+       AND (group_variance IS NULL OR group_variance OPERATOR(pg_catalog.<) 0
+            OR group_variance OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity}'::float8[])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('clv_credibility_prior: the variance of a group of %s must be finite and not negative, not %s',
+                                        group_size, coalesce(group_variance::text, 'NULL')),
+            HINT = 'Pass the sample variance of the group''s values, e.g. var_samp().';
+    END IF;
+    -- a state given as INITCOND is checked like one shipped from another node
+    state := @extschema@.clv_credibility_checked(state);
+    m := group_mean::numeric;
+    RETURN ARRAY[coalesce(state[1], 0) OPERATOR(pg_catalog.+) 1,
+                 coalesce(state[2], 0) OPERATOR(pg_catalog.+) n,
+                 coalesce(state[3], 0) OPERATOR(pg_catalog.+)
+                     CASE WHEN n OPERATOR(pg_catalog.>) 1
+                          THEN (n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) group_variance::numeric
+                          ELSE 0 END,
+                 coalesce(state[4], 0) OPERATOR(pg_catalog.+) (n OPERATOR(pg_catalog.-) 1),
+                 coalesce(state[5], 0) OPERATOR(pg_catalog.+) (n OPERATOR(pg_catalog.*) m),
+                 coalesce(state[6], 0) OPERATOR(pg_catalog.+) (n OPERATOR(pg_catalog.*) m OPERATOR(pg_catalog.*) m),
+                 coalesce(state[7], 0) OPERATOR(pg_catalog.+) (n OPERATOR(pg_catalog.*) n)];
+END
+$$;
+
+-- A state typed in, or shipped as text from another node, is checked before
+-- it is used: the sums must be finite, the counts whole and consistent, and
+-- the sums of squares no smaller than the squares of the sums allow.
+CREATE OR REPLACE FUNCTION @extschema@.clv_credibility_checked(state numeric[])
+RETURNS numeric[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF state IS NOT NULL AND NOT (
+           pg_catalog.array_ndims(state) OPERATOR(pg_catalog.=) 1
+           AND pg_catalog.array_lower(state, 1) OPERATOR(pg_catalog.=) 1
+           AND pg_catalog.cardinality(state) OPERATOR(pg_catalog.=) 7
+           AND NOT EXISTS (SELECT FROM pg_catalog.unnest(state) v
+                           WHERE v IS NULL
+                              OR v OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::numeric[]))
+           -- groups
+           AND state[1] OPERATOR(pg_catalog.>=) 1 AND state[1] OPERATOR(pg_catalog.=) pg_catalog.trunc(state[1])
+           -- customers
+           AND state[2] OPERATOR(pg_catalog.>=) state[1] AND state[2] OPERATOR(pg_catalog.=) pg_catalog.trunc(state[2])
+           -- sum (n-1) s^2, sum (n-1)
+           AND state[3] OPERATOR(pg_catalog.>=) 0
+           AND state[4] OPERATOR(pg_catalog.=) (state[2] OPERATOR(pg_catalog.-) state[1])
+           -- sum n^2
+           AND state[7] OPERATOR(pg_catalog.>=) state[2] AND state[7] OPERATOR(pg_catalog.=) pg_catalog.trunc(state[7])
+           AND state[7] OPERATOR(pg_catalog.<=) (state[2] OPERATOR(pg_catalog.*) state[2])
+           -- sum n mean^2 against (sum n mean)^2
+           AND (state[6] OPERATOR(pg_catalog.*) state[2]) OPERATOR(pg_catalog.>=) (state[5] OPERATOR(pg_catalog.*) state[5])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'invalid clv_credibility_prior state',
+            DETAIL = pg_catalog.format('A state is 7 exact sums: groups, customers, sum (n-1) variance, sum (n-1), sum n mean, sum n mean^2, sum n^2; found %s.', state);
+    END IF;
+    RETURN state;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_credibility_combine(a numeric[], b numeric[])
+RETURNS numeric[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    a := @extschema@.clv_credibility_checked(a);
+    b := @extschema@.clv_credibility_checked(b);
+    IF a IS NULL THEN
+        RETURN b;
+    ELSIF b IS NULL THEN
+        RETURN a;
+    END IF;
+    RETURN ARRAY(SELECT x OPERATOR(pg_catalog.+) y FROM ROWS FROM (pg_catalog.unnest(a), pg_catalog.unnest(b)) AS u(x, y));
+END
+$$;
+
+-- The structure is computed in numeric from the exact sums and rounded to
+-- float8 once, at the end.
+CREATE OR REPLACE FUNCTION @extschema@.clv_credibility_final(state numeric[])
+RETURNS @extschema@.clv_credibility_prior
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH checked AS (SELECT @extschema@.clv_credibility_checked(state) AS state),
+    s AS (
+        SELECT state[1] AS g, state[2] AS n,
+               CASE WHEN state[4] OPERATOR(pg_catalog.>) 0
+                    THEN state[3] OPERATOR(pg_catalog./) state[4] END AS within,
+               state[5] OPERATOR(pg_catalog./) state[2] AS grand,
+               state[6] OPERATOR(pg_catalog.-) (state[5] OPERATOR(pg_catalog.*) state[5] OPERATOR(pg_catalog./) state[2])
+                   AS between_ss,
+               state[2] OPERATOR(pg_catalog.-) (state[7] OPERATOR(pg_catalog./) state[2]) AS spread
+        FROM checked)
+    SELECT g::bigint, n::bigint, grand::float8, within::float8, b::float8,
+           CASE WHEN b OPERATOR(pg_catalog.=) 0 THEN NULL
+                ELSE (within OPERATOR(pg_catalog./) b)::float8 END
+      FROM s, LATERAL (SELECT CASE WHEN g OPERATOR(pg_catalog.>) 1 AND within IS NOT NULL
+                                        AND spread OPERATOR(pg_catalog.>) 0
+                                   THEN greatest(0, (between_ss OPERATOR(pg_catalog.-)
+                                                     ((g OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) within))
+                                                    OPERATOR(pg_catalog./) spread) END AS b) AS v
+     WHERE g IS NOT NULL
+$$;
+
+-- A group of no customers gets the prior, as documented (0.3.0 divided 0 by
+-- 0 when the within-group variance was 0 too).
+CREATE OR REPLACE FUNCTION @extschema@.clv_credible_mean(
+    group_size bigint, group_mean float8, prior_mean float8,
+    within_variance float8, between_variance float8)
+RETURNS @extschema@.clv_credible_mean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n float8 := coalesce(greatest(group_size, 0), 0);
+    z float8;
+    result @extschema@.clv_credible_mean;
+BEGIN
+    IF within_variance OPERATOR(pg_catalog.<) 0 OR within_variance OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity}'::float8[])
+       OR between_variance OPERATOR(pg_catalog.<) 0 OR between_variance OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity}'::float8[]) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('clv_credible_mean: variances must be finite and not negative (within %s, between %s)',
+                                        within_variance, between_variance);
+    END IF;
+    IF group_mean OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::float8[])
+       OR prior_mean OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity,-Infinity}'::float8[]) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('clv_credible_mean: means must be finite (group %s, prior %s)', group_mean, prior_mean);
+    END IF;
+    z := CASE WHEN between_variance OPERATOR(pg_catalog.>) 0 AND n OPERATOR(pg_catalog.>) 0
+              THEN n OPERATOR(pg_catalog./) (n OPERATOR(pg_catalog.+) (within_variance OPERATOR(pg_catalog./) between_variance))
+              ELSE 0 END;
+    result.weight := z;
+    result.estimate := CASE WHEN z OPERATOR(pg_catalog.>) 0
+                            THEN (z OPERATOR(pg_catalog.*) group_mean)
+                                 OPERATOR(pg_catalog.+) ((1 OPERATOR(pg_catalog.-) z) OPERATOR(pg_catalog.*) prior_mean)
+                            ELSE prior_mean END;
+    result.std_error := CASE WHEN between_variance OPERATOR(pg_catalog.>) 0
+                             THEN pg_catalog.sqrt((1 OPERATOR(pg_catalog.-) z) OPERATOR(pg_catalog.*) between_variance)
+                             ELSE 0 END;
+    result.lower_95 := result.estimate OPERATOR(pg_catalog.-) (1.959963984540054 OPERATOR(pg_catalog.*) result.std_error);
+    result.upper_95 := result.estimate OPERATOR(pg_catalog.+) (1.959963984540054 OPERATOR(pg_catalog.*) result.std_error);
+    RETURN result;
+END
+$$;
+
+-- Cohort retention with its calendar named: a timestamptz column's days are
+-- taken in time_zone.  The 4-argument form keeps the session's TimeZone.
+CREATE FUNCTION @extschema@.clv_cohort_retention(
+    orders regclass, customer_column name, date_column name,
+    period text, time_zone text)
+RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
+               active_customers bigint, retention float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    date_type regtype;
+    day_of text;
+    period_of text;
+BEGIN
+    IF orders IS NULL OR customer_column IS NULL OR date_column IS NULL OR period IS NULL
+       OR time_zone IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_cohort_retention arguments must not be NULL';
+    END IF;
+    IF NOT period OPERATOR(pg_catalog.=) ANY (ARRAY['week', 'month', 'quarter', 'year']) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('period must be week, month, quarter or year, not %L', period);
+    END IF;
+    PERFORM @extschema@.clv_time_zone_checked(time_zone);
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid OPERATOR(pg_catalog.=) orders
+                      AND a.attname OPERATOR(pg_catalog.=) customer_column
+                      AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', customer_column, orders);
+    END IF;
+    SELECT @extschema@.clv_base_type(a.atttypid) INTO date_type
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) date_column
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF date_type IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', date_column, orders);
+    END IF;
+    IF date_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
+        day_of := pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', date_column, time_zone);
+    ELSIF date_type OPERATOR(pg_catalog.=) ANY (ARRAY['timestamp'::regtype, 'date'::regtype]) THEN
+        day_of := pg_catalog.format('%I::pg_catalog.date', date_column);
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', date_column, orders, date_type);
+    END IF;
+    -- periods since the cohort's: whole weeks, or calendar months over 1, 3 or 12
+    IF period OPERATOR(pg_catalog.=) 'week' THEN
+        period_of := '(period_start OPERATOR(pg_catalog.-) cohort) OPERATOR(pg_catalog./) 7';
+    ELSE
+        period_of := pg_catalog.format(
+            '(((EXTRACT(year FROM period_start) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM period_start))'
+            ' OPERATOR(pg_catalog.-) (EXTRACT(year FROM cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM cohort)))'
+            '::integer OPERATOR(pg_catalog./) %s)',
+            CASE WHEN period OPERATOR(pg_catalog.=) 'quarter' THEN 3
+                 WHEN period OPERATOR(pg_catalog.=) 'year' THEN 12 ELSE 1 END);
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+        WITH active AS (
+            SELECT DISTINCT %1$I AS customer,
+                   pg_catalog.date_trunc(%4$L, (%2$s)::pg_catalog.timestamp)::pg_catalog.date AS period_start
+              FROM %3$s
+             WHERE %1$I IS NOT NULL AND %5$I IS NOT NULL),
+        dated AS (
+            SELECT customer, period_start,
+                   pg_catalog.min(period_start) OVER (PARTITION BY customer) AS cohort
+              FROM active),
+        numbered AS (
+            SELECT cohort, %6$s AS period_number FROM dated)
+        SELECT cohort, period_number,
+               (pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY cohort))::bigint AS cohort_customers,
+               pg_catalog.count(*)::bigint AS active_customers,
+               pg_catalog.count(*)::float8 OPERATOR(pg_catalog./) pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY cohort)
+                   AS retention
+          FROM numbered
+         GROUP BY cohort, period_number
+         ORDER BY cohort, period_number$q$,
+        customer_column, day_of, orders, period, date_column, period_of);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_cohort_retention(regclass, name, name, text, text) IS
+'customers grouped by the period of their first order, with the number and share who ordered in each later period (0 = the first), a timestamptz column''s days taken in time_zone';
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_cohort_retention(
+    orders regclass, customer_column name, date_column name,
+    period text DEFAULT 'month')
+RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
+               active_customers bigint, retention float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM @extschema@.clv_cohort_retention(orders, customer_column, date_column, period,
+                                                   pg_catalog.current_setting('TimeZone'))
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_cohort_retention(regclass, name, name, text) IS
+'customers grouped by the period of their first order, with the number and share who ordered in each later period (0 = the first); days in the session TimeZone; one row per cohort and period, ready for a heat map';
+
+-- The type under any domains: the type whose own operators a column's values
+-- are compared with, and what clv's tables copy values into (a domain's
+-- CHECK would otherwise run, as whoever writes, on every copy).
+CREATE FUNCTION @extschema@.clv_base_type(t regtype)
+RETURNS regtype
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE chain AS (
+        SELECT y.oid, y.typbasetype, 1 AS depth FROM pg_catalog.pg_type y WHERE y.oid OPERATOR(pg_catalog.=) t
+        UNION ALL
+        SELECT y.oid, y.typbasetype, c.depth OPERATOR(pg_catalog.+) 1
+          FROM chain c JOIN pg_catalog.pg_type y ON y.oid OPERATOR(pg_catalog.=) c.typbasetype
+         WHERE c.typbasetype OPERATOR(pg_catalog.<>) 0)
+    SELECT c.oid::regtype FROM chain c ORDER BY c.depth DESC LIMIT 1
+$$;
+
+-- A time zone name that the calendar-explicit functions accept, or an error
+-- that says so (the same parser as theirs).
+CREATE FUNCTION @extschema@.clv_time_zone_checked(time_zone text)
+RETURNS text AS 'MODULE_PATHNAME', 'clv_time_zone_checked'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_html_escape(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+               t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
+$$;
+
+------------------------------------------------------------------------------
+-- The refreshable pipeline
+--
+-- 0.4.0 keeps a pipeline in plain tables, not materialized views: a refresh
+-- rewrites their rows in one transaction, so readers see the previous
+-- contents until it commits and are never blocked (a refresh takes no lock
+-- that conflicts with SELECT).  Every step runs as the pipeline's owner in a
+-- security-restricted operation (src/pipeline_owner.c), which rules out
+-- REFRESH MATERIALIZED VIEW CONCURRENTLY (its temporary diff table).
+--
+-- One calendar: the time zone named at creation (default: the creating
+-- session's TimeZone) decides every calendar day, in every refresh, whatever
+-- the session, pg_cron's or a Citus worker's zone.
+--
+-- Change capture: statement triggers on the orders table record which
+-- customers' orders were inserted, updated or deleted (or that the table was
+-- truncated).  An incremental refresh summarises exactly those customers
+-- again from all their orders, so it equals a full refresh whatever changed:
+-- back-dated orders, corrections, deletions.
+------------------------------------------------------------------------------
+
+DROP FUNCTION @extschema@.clv_pipeline_summarise(name, boolean);
+DROP FUNCTION @extschema@.clv_pipeline_wait_for_writers(regclass, timestamptz);
+DROP FUNCTION @extschema@.clv_pipeline_objects(name);
+DROP FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer,
+                                              float8, float8, timestamptz, name);
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_check_pipeline_arguments(
+    gross_margin float8, period interval, periods integer, discount_rate float8, penalizer float8)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- NaN compares greater than every number in PostgreSQL, so each range
+    -- check also names NaN
+    IF gross_margin IS NULL OR gross_margin OPERATOR(pg_catalog.=) 'NaN'
+       OR NOT (gross_margin OPERATOR(pg_catalog.>) 0 AND gross_margin OPERATOR(pg_catalog.<=) 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'gross_margin must be a fraction above 0 and at most 1';
+    END IF;
+    IF period IS NULL OR EXTRACT(month FROM period) OPERATOR(pg_catalog.<>) 0
+       OR EXTRACT(year FROM period) OPERATOR(pg_catalog.<>) 0
+       OR period OPERATOR(pg_catalog.<=) '0'::interval THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'period must be a positive number of days, such as ''30 days''';
+    END IF;
+    IF periods IS NULL OR periods OPERATOR(pg_catalog.<) 1 OR periods OPERATOR(pg_catalog.>) 1200 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'periods must be between 1 and 1200';
+    END IF;
+    IF discount_rate IS NULL OR discount_rate OPERATOR(pg_catalog.=) 'NaN'
+       OR NOT (discount_rate OPERATOR(pg_catalog.>=) 0 AND discount_rate OPERATOR(pg_catalog.<) 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'discount_rate must be a fraction from 0 to below 1';
+    END IF;
+    IF penalizer IS NULL OR penalizer OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity}'::float8[])
+       OR penalizer OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'penalizer must be a finite number, not negative';
+    END IF;
+END
+$$;
+
+-- The equality operator of a type's default btree operator class, as
+-- OPERATOR(schema.name): the equality GROUP BY and a primary key use, so
+-- that the pipeline compares customers exactly as it groups them (citext
+-- customers compare as citext, not as text).
+CREATE FUNCTION @extschema@.clv_equality_operator(t regtype)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+        (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+           FROM pg_catalog.pg_opclass c
+           JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.opcmethod
+           JOIN pg_catalog.pg_amop ao ON ao.amopfamily OPERATOR(pg_catalog.=) c.opcfamily
+                                     AND ao.amopstrategy OPERATOR(pg_catalog.=) 3
+                                     AND ao.amoplefttype OPERATOR(pg_catalog.=) c.opcintype
+                                     AND ao.amoprighttype OPERATOR(pg_catalog.=) c.opcintype
+           JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) ao.amopopr
+           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
+          WHERE a.amname OPERATOR(pg_catalog.=) 'btree' AND c.opcdefault
+            AND (c.opcintype OPERATOR(pg_catalog.=) t
+                 OR EXISTS (SELECT FROM pg_catalog.pg_cast k
+                             WHERE k.castsource OPERATOR(pg_catalog.=) t
+                               AND k.casttarget OPERATOR(pg_catalog.=) c.opcintype
+                               AND k.castmethod OPERATOR(pg_catalog.=) 'b'))
+          ORDER BY c.opcintype OPERATOR(pg_catalog.=) t DESC
+          LIMIT 1),
+        -- polymorphic classes (enums, arrays, ranges): pg_catalog's
+        'OPERATOR(pg_catalog.=)')
+$$;
+
+-- The cohort table of rows (customer, day date) given as a query: customers
+-- grouped by the month of their first order, and the share of each cohort
+-- active in each later month.  One place for the pipeline and
+-- clv_cohort_retention's month form alike.
+CREATE FUNCTION @extschema@.clv_cohort_sql(customer_days text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format($q$
+        WITH active AS (
+            SELECT DISTINCT d.customer,
+                   pg_catalog.date_trunc('month', d.day::pg_catalog.timestamp)::pg_catalog.date AS period_start
+              FROM (%s) d),
+        dated AS (
+            SELECT a.customer, a.period_start,
+                   pg_catalog.min(a.period_start) OVER (PARTITION BY a.customer) AS cohort
+              FROM active a),
+        numbered AS (
+            SELECT d.cohort,
+                   ((EXTRACT(year FROM d.period_start) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM d.period_start))
+                    OPERATOR(pg_catalog.-)
+                    (EXTRACT(year FROM d.cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM d.cohort)))::integer
+                       AS period_number
+              FROM dated d)
+        SELECT n.cohort, n.period_number,
+               (pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY n.cohort))::bigint AS cohort_customers,
+               pg_catalog.count(*)::bigint AS active_customers,
+               pg_catalog.count(*)::float8 OPERATOR(pg_catalog./) pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY n.cohort)
+                   AS retention
+          FROM numbered n
+         GROUP BY n.cohort, n.period_number$q$, customer_days)
+$$;
+
+CREATE FUNCTION @extschema@.clv_create_pipeline(
+    orders          regclass,
+    customer        name,
+    ordered_at      name,
+    amount          name,
+    target_schema   name    DEFAULT 'clv_report',
+    gross_margin    float8  DEFAULT 1.0,
+    period          interval DEFAULT '30 days',
+    periods         integer DEFAULT 12,
+    discount_rate   float8  DEFAULT 0.01,
+    penalizer       float8  DEFAULT 0.001,
+    as_of           timestamptz DEFAULT NULL,
+    channel         name    DEFAULT NULL,
+    time_zone       text    DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    col name;
+    col_type regtype;
+    customer_type text;
+    date_type regtype;
+    amount_type regtype;
+    schema_owner oid;
+    me oid := (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
+    created_schema boolean := false;
+    zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
+    capture boolean := false;
+    capture_note text;
+    capture_function text;
+    schema_oid oid;
+    event text;
+    objects text[] := ARRAY['customer_summary', 'models', 'customer_scores', 'segments', 'value_tiers',
+                            'declining_customers', 'monthly', 'cohorts', 'rejected_orders'];
+BEGIN
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR amount IS NULL
+       OR target_schema IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_create_pipeline: orders, customer, ordered_at, amount and target_schema must not be NULL';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount]
+                         OPERATOR(pg_catalog.||) CASE WHEN channel IS NULL THEN '{}'::name[] ELSE ARRAY[channel] END LOOP
+        SELECT @extschema@.clv_base_type(a.atttypid) INTO col_type
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) col
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+        IF col_type IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = pg_catalog.format('column %I does not exist in %s', col, orders);
+        END IF;
+        IF col OPERATOR(pg_catalog.=) ordered_at THEN
+            date_type := col_type;
+            IF NOT col_type OPERATOR(pg_catalog.=) ANY (ARRAY['timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype]) THEN
+                RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                    MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', col, orders, col_type);
+            END IF;
+        ELSIF col OPERATOR(pg_catalog.=) amount THEN
+            amount_type := col_type;
+            IF NOT col_type OPERATOR(pg_catalog.=) ANY (ARRAY['numeric'::regtype, 'float8'::regtype, 'float4'::regtype,
+                                                               'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype,
+                                                               'money'::regtype]) THEN
+                RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                    MESSAGE = pg_catalog.format('column %I of %s must be a number, not %s', col, orders, col_type);
+            END IF;
+        ELSIF col OPERATOR(pg_catalog.=) customer THEN
+            customer_type := pg_catalog.format_type(col_type, NULL);
+        END IF;
+    END LOOP;
+    PERFORM @extschema@.clv_check_pipeline_arguments(gross_margin, period, periods, discount_rate, penalizer);
+    PERFORM @extschema@.clv_time_zone_checked(zone);
+    IF as_of OPERATOR(pg_catalog.=) ANY ('{infinity,-infinity}'::timestamptz[]) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'as_of must be a finite time, or NULL for the time of each refresh';
+    END IF;
+
+    -- a schema of another role is never written into: its owner could replace
+    -- the pipeline's tables and run code as the pipeline's owner
+    SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n
+     WHERE n.nspname OPERATOR(pg_catalog.=) target_schema;
+    IF schema_owner OPERATOR(pg_catalog.<>) me THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = pg_catalog.format('schema %I belongs to role %s, not to %s', target_schema,
+                                        schema_owner::regrole, CURRENT_USER),
+            DETAIL = 'A pipeline is built only in a new schema or in one its owner owns.',
+            HINT = 'Choose another target_schema; clv_create_pipeline creates it.';
+    END IF;
+    IF pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema)) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = pg_catalog.format('schema %I already holds a clv pipeline', target_schema),
+            HINT = pg_catalog.format('Drop it first with SELECT clv_drop_pipeline(%L).', target_schema);
+    END IF;
+    IF schema_owner IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
+        created_schema := true;
+    END IF;
+    schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
+    capture_function := pg_catalog.format('%I.clv_capture_order_changes', target_schema);
+    IF channel IS NOT NULL THEN
+        objects := pg_catalog.array_append(objects, 'channels');
+    END IF;
+
+    -- the registry: what was made, with what settings, and the fitted models
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.clv_pipeline (
+            format          integer NOT NULL,
+            source          regclass NOT NULL,
+            customer        name NOT NULL,
+            ordered_at      name NOT NULL,
+            amount          name NOT NULL,
+            channel         name,
+            ordered_at_type regtype NOT NULL,
+            amount_type     regtype NOT NULL,
+            time_zone       text NOT NULL,
+            gross_margin    float8 NOT NULL,
+            period          interval NOT NULL,
+            periods         integer NOT NULL,
+            discount_rate   float8 NOT NULL,
+            penalizer       float8 NOT NULL,
+            as_of           timestamptz,
+            change_capture  boolean NOT NULL,
+            change_capture_note text,
+            objects         text[] NOT NULL,
+            created_schema  boolean NOT NULL,
+            observed_until  timestamptz,
+            observation_end date,
+            purchase_model  %2$s.clv_model,
+            spend_model     %2$s.clv_model,
+            rfm_breakpoints float8[],
+            created_at      timestamptz NOT NULL,
+            refreshed_at    timestamptz,
+            last_refresh    text,
+            customers_summarised bigint,
+            rejected_orders bigint)$v$,
+        target_schema, '@extschema@');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
+                              'what clv_create_pipeline made here, its settings and fitted models; clv_refresh_pipeline and clv_drop_pipeline read it');
+
+    -- the working tables: each customer's summary state, the customers whose
+    -- orders changed since the last refresh, and a refresh's list of them
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.summary_state (customer_id %2$s PRIMARY KEY, state bigint[] NOT NULL);
+        CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
+        CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
+        target_schema, customer_type);
+
+    -- what dashboards read
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.customer_summary (
+            customer_id %2$s PRIMARY KEY, first_order date, last_order date, observation_end date,
+            orders bigint, refunds bigint, purchase_days integer, net_revenue float8,
+            refunded_amount float8, avg_order_value float8, repeat_purchase_days integer,
+            recency_days float8, age_days float8, repeat_order_value float8,
+            mean_gap_days float8, gap_stddev_days float8);
+        CREATE TABLE %1$I.models (
+            model text PRIMARY KEY, kind text NOT NULL, status text NOT NULL, error text,
+            parameters jsonb, fitted_at timestamptz NOT NULL);
+        CREATE TABLE %1$I.customer_scores (
+            customer_id %2$s PRIMARY KEY, net_revenue float8, orders bigint, last_order date,
+            p_alive float8, expected_purchases_next_period float8, predicted_clv float8,
+            recency_score integer, frequency_score integer, monetary_score integer, rfm_cell integer,
+            rfm_segment text, declining boolean, decline_severity integer, decline_reasons text,
+            decline_alert text, value_at_risk float8, value_tier text, score_note text);
+        CREATE TABLE %1$I.segments (
+            rfm_segment text PRIMARY KEY, customers bigint, net_revenue float8, predicted_clv float8,
+            predicted_clv_per_customer float8, share_of_predicted_clv float8,
+            declining_customers bigint, value_at_risk float8);
+        CREATE TABLE %1$I.value_tiers (
+            value_tier text PRIMARY KEY, customers bigint, min_predicted_clv float8,
+            predicted_clv float8, share_of_predicted_clv float8);
+        CREATE TABLE %1$I.declining_customers (
+            rank bigint NOT NULL, customer_id %2$s PRIMARY KEY, rfm_segment text, value_tier text,
+            predicted_clv float8, p_alive float8, value_at_risk float8, decline_severity integer,
+            decline_reasons text, decline_alert text, last_order date);
+        CREATE TABLE %1$I.monthly (
+            month date PRIMARY KEY, active_customers bigint, new_customers bigint, orders bigint,
+            revenue float8, avg_order_value float8, seasonal_index float8,
+            revenue_seasonally_adjusted float8, new_customers_revenue_so_far float8,
+            new_customers_predicted_clv float8);
+        CREATE TABLE %1$I.cohorts (
+            cohort date, period_number integer, cohort_customers bigint, active_customers bigint,
+            retention float8, PRIMARY KEY (cohort, period_number));
+        CREATE TABLE %1$I.rejected_orders (
+            customer_id %2$s, ordered_at %3$s, amount text, reason text NOT NULL);
+        CREATE INDEX ON %1$I.rejected_orders (customer_id)$v$,
+        target_schema, customer_type, date_type);
+    IF channel IS NOT NULL THEN
+        EXECUTE pg_catalog.format($v$
+            CREATE TABLE %1$I.channels (
+                channel text PRIMARY KEY, customers bigint, orders bigint, revenue float8,
+                predicted_clv_first_touch numeric, predicted_clv_last_touch numeric,
+                predicted_clv_linear numeric, predicted_clv_position_based numeric)$v$,
+            target_schema);
+    END IF;
+
+    -- change capture, where the caller may put triggers on the orders table
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) orders
+                      AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])) THEN
+        capture_note := pg_catalog.format('%s is not a table', orders);
+    ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                       WHERE c.oid OPERATOR(pg_catalog.=) orders), 'USAGE') THEN
+        capture_note := pg_catalog.format('only the owner of %s can add the triggers that record its changes', orders);
+    ELSE
+        -- The trigger function belongs to the pipeline's owner and runs with
+        -- the owner's rights (SECURITY DEFINER) whoever writes the orders: the
+        -- writers need no right on the pipeline, and nothing the owner keeps in
+        -- the pipeline's schema (a trigger on order_changes, say) ever runs
+        -- with a writer's rights.  It only copies customer ids, as the base
+        -- type of the column (a domain's CHECK is not run on the copies).
+        -- ENABLE ALWAYS: it fires for logical replication's apply workers
+        -- too, where orders arrive from another database.
+        BEGIN
+            EXECUTE pg_catalog.format($f$
+                CREATE FUNCTION %1$s() RETURNS trigger
+                LANGUAGE plpgsql
+                -- lint: allow security-definer (the pipeline's own trigger function, owned by its owner: see above)
+                SECURITY DEFINER
+                SET search_path = pg_catalog, pg_temp
+                AS $b$
+                BEGIN
+                    IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
+                        INSERT INTO %2$I.order_changes (everything) VALUES (true);
+                    ELSIF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+                        INSERT INTO %2$I.order_changes (customer_id) SELECT DISTINCT n.%3$I FROM new_rows n;
+                    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+                        INSERT INTO %2$I.order_changes (customer_id)
+                        SELECT n.%3$I FROM new_rows n UNION SELECT o.%3$I FROM old_rows o;
+                    ELSE
+                        INSERT INTO %2$I.order_changes (customer_id) SELECT DISTINCT o.%3$I FROM old_rows o;
+                    END IF;
+                    RETURN NULL;
+                END
+                $b$ $f$, capture_function, target_schema, customer);
+            EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', capture_function);
+            FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+                EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+                                          pg_catalog.format('clv_%s_%s', schema_oid, event), pg_catalog.upper(event), orders,
+                                          CASE WHEN event OPERATOR(pg_catalog.=) 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
+                                               WHEN event OPERATOR(pg_catalog.=) 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                                               WHEN event OPERATOR(pg_catalog.=) 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
+                                               ELSE '' END,
+                                          capture_function);
+                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', orders,
+                                          pg_catalog.format('clv_%s_%s', schema_oid, event));
+            END LOOP;
+            capture := true;
+        EXCEPTION WHEN feature_not_supported OR wrong_object_type OR insufficient_privilege
+                       OR object_not_in_prerequisite_state OR invalid_object_definition THEN
+            capture_note := SQLERRM;
+        END;
+    END IF;
+    IF NOT capture THEN
+        RAISE NOTICE USING
+            MESSAGE = pg_catalog.format('no change capture on %s: every refresh of %I summarises all orders', orders, target_schema),
+            DETAIL = capture_note,
+            HINT = 'An incremental refresh needs the pipeline''s triggers on a table its creator owns.';
+    END IF;
+
+    EXECUTE pg_catalog.format($v$
+        INSERT INTO %1$I.clv_pipeline (format, source, customer, ordered_at, amount, channel, ordered_at_type,
+                                      amount_type, time_zone, gross_margin, period, periods, discount_rate,
+                                      penalizer, as_of, change_capture, change_capture_note, objects,
+                                      created_schema, created_at)
+        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                pg_catalog.clock_timestamp())$v$, target_schema)
+    USING orders, customer, ordered_at, amount, channel, date_type, amount_type, zone, gross_margin, period,
+          periods, discount_rate, penalizer, as_of, capture, capture_note, objects, created_schema;
+
+    RETURN QUERY SELECT * FROM @extschema@.clv_refresh_pipeline(target_schema, true, false);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text) IS
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
+
+-- Milliseconds since a moment, for a refresh's report lines.
+CREATE FUNCTION @extschema@.clv_ms_since(since timestamptz)
+RETURNS numeric
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) since)
+                            OPERATOR(pg_catalog.*) 1000)
+$$;
+
+-- Whether the registry in target_schema has the layout of clv 0.4.0; a
+-- pipeline made by an earlier version has materialized views and no format.
+CREATE FUNCTION @extschema@.clv_pipeline_format(target_schema name)
+RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                              WHERE a.attrelid OPERATOR(pg_catalog.=)
+                                        pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema))
+                                AND a.attname OPERATOR(pg_catalog.=) 'format' AND NOT a.attisdropped)
+                THEN 2 ELSE 1 END
+$$;
+
+-- The condition that a customer (an SQL expression) is one whose orders
+-- changed: true for all when changed_set is NULL (a full refresh).
+CREATE FUNCTION @extschema@.clv_pipeline_changed(customer_expr text, equality text, changed_set text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN changed_set IS NULL THEN 'true'
+                ELSE pg_catalog.format('%s %s ANY %s', customer_expr, equality, changed_set) END
+$$;
+
+-- The refresh, as the pipeline's owner (called by clv_refresh_pipeline only).
+CREATE FUNCTION @extschema@.clv_pipeline_refresh_steps(target_schema name, concurrent boolean, incremental boolean)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    future_reason CONSTANT text := 'dated after the observation end';
+    p record;
+    step_started timestamptz := pg_catalog.clock_timestamp();
+    why_full text;
+    cutoff timestamptz;
+    end_day date;
+    -- SQL over the orders, each row as o
+    src text;
+    cust text;
+    dcol text;
+    amount_value text;
+    eq text;
+    cutoff_value text;
+    floor_value text;
+    valid text;
+    counted text;
+    reason text;
+    day_of text;
+    touched_at text;
+    state_of text;
+    advanced text;
+    summaries text;
+    changed_set text;        -- the changed customers, NULL when all are summarised again
+    null_changed text;
+    truncated boolean;
+    customers bigint;
+    rejected bigint;
+    purchase_model @extschema@.clv_model;
+    spend_model @extschema@.clv_model;
+    breakpoints float8[];
+    purchase_error text;
+    spend_error text;
+    rfm_error text;
+BEGIN
+    PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    IF @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = pg_catalog.format('pipeline %I was made by clv 0.3.0 or earlier and cannot be refreshed by this version', target_schema),
+            DETAIL = 'Since 0.4.0 a pipeline keeps tables, refreshed as its owner, with one calendar and change capture.',
+            HINT = pg_catalog.format('Drop it with SELECT clv_drop_pipeline(%L) and create it again with clv_create_pipeline().', target_schema);
+    END IF;
+    -- refreshes of one pipeline queue up here, and its end never moves back
+    EXECUTE pg_catalog.format('SELECT * FROM %I.clv_pipeline FOR UPDATE', target_schema) INTO p;
+    -- one calendar: every conversion below happens in the pipeline's zone, and
+    -- the times written into SQL read back the same on any node
+    PERFORM pg_catalog.set_config('TimeZone', p.time_zone, true);
+    PERFORM pg_catalog.set_config('DateStyle', 'ISO, YMD', true);
+    PERFORM pg_catalog.set_config('IntervalStyle', 'postgres', true);
+    -- a live pipeline's end is the clock, never before the last refresh's;
+    -- a fixed one's is as_of, which its owner may move in the registry
+    cutoff := coalesce(p.as_of, greatest(pg_catalog.clock_timestamp(), p.observed_until));
+    end_day := (cutoff AT TIME ZONE p.time_zone)::date;
+
+    src := p.source::text;
+    cust := pg_catalog.format('o.%I', p.customer);
+    dcol := pg_catalog.format('o.%I', p.ordered_at);
+    amount_value := CASE WHEN p.amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype])
+                         THEN pg_catalog.format('(o.%I)::pg_catalog.float8', p.amount)
+                         ELSE pg_catalog.format('(o.%I)::pg_catalog.numeric', p.amount) END;
+    eq := @extschema@.clv_equality_operator(
+              (SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass
+                  AND a.attname OPERATOR(pg_catalog.=) 'customer_id'));
+    IF p.ordered_at_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
+        cutoff_value := pg_catalog.format('%L::pg_catalog.timestamptz', cutoff);
+        floor_value := pg_catalog.format('%L::pg_catalog.timestamptz', '1900-01-01'::timestamp AT TIME ZONE p.time_zone);
+        day_of := pg_catalog.format('(%s AT TIME ZONE %L)::pg_catalog.date', dcol, p.time_zone);
+        touched_at := dcol;
+        state_of := pg_catalog.format('@extschema@.clv_summary_state(%s, %s::pg_catalog.float8, %s, ''1 day''::pg_catalog.interval, %L)',
+                                      dcol, amount_value, cutoff_value, p.time_zone);
+        advanced := pg_catalog.format('@extschema@.clv_summary_advance(st.state, %s, %L)', cutoff_value, p.time_zone);
+    ELSE
+        IF p.ordered_at_type OPERATOR(pg_catalog.=) 'timestamp'::regtype THEN
+            cutoff_value := pg_catalog.format('%L::pg_catalog.timestamp', cutoff AT TIME ZONE p.time_zone);
+            floor_value := '''1900-01-01''::pg_catalog.timestamp';
+        ELSE
+            cutoff_value := pg_catalog.format('%L::pg_catalog.date', end_day);
+            floor_value := '''1900-01-01''::pg_catalog.date';
+        END IF;
+        day_of := pg_catalog.format('(%s)::pg_catalog.date', dcol);
+        -- only their order matters to attribution: a fixed zone keeps it
+        touched_at := pg_catalog.format('((%s)::pg_catalog.timestamp AT TIME ZONE ''UTC'')', dcol);
+        state_of := pg_catalog.format('@extschema@.clv_summary_state((%s)::pg_catalog.date, %s::pg_catalog.float8, %L::pg_catalog.date)',
+                                      dcol, amount_value, end_day);
+        advanced := pg_catalog.format('@extschema@.clv_summary_advance(st.state, %L::pg_catalog.date)', end_day);
+    END IF;
+    valid := pg_catalog.format(
+        '%1$s IS NOT NULL AND %2$s IS NOT NULL AND %3$s IS NOT NULL AND pg_catalog.isfinite(%2$s)'
+        ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18',
+        cust, dcol, amount_value, floor_value);
+    counted := pg_catalog.format('(%s AND %s OPERATOR(pg_catalog.<=) %s)', valid, dcol, cutoff_value);
+    reason := pg_catalog.format($r$CASE WHEN %1$s IS NULL THEN 'customer is NULL'
+                                        WHEN %2$s IS NULL THEN 'order date is NULL'
+                                        WHEN NOT pg_catalog.isfinite(%2$s) THEN 'order date is not finite'
+                                        WHEN %2$s OPERATOR(pg_catalog.<) %4$s THEN 'dated before 1900'
+                                        WHEN %3$s IS NULL THEN 'amount is NULL'
+                                        WHEN NOT (pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18)
+                                            THEN 'amount is not a number from -4e18 to 4e18'
+                                        WHEN %2$s OPERATOR(pg_catalog.>) %5$s THEN %6$L END$r$,
+                                cust, dcol, amount_value, floor_value, cutoff_value, future_reason);
+
+    -- the customers whose orders changed since the last refresh; all of them
+    -- when there is no change capture, or the orders were truncated
+    IF incremental AND cutoff OPERATOR(pg_catalog.<) p.observed_until THEN
+        -- the owner moved as_of back: the stored states are observed too far
+        why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
+    ELSIF incremental AND NOT p.change_capture THEN
+        why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
+    ELSIF incremental AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
+                             JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) t.tgfoid
+                             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) f.pronamespace
+                            WHERE t.tgrelid OPERATOR(pg_catalog.=) p.source
+                              AND n.nspname OPERATOR(pg_catalog.=) target_schema
+                              AND f.proname OPERATOR(pg_catalog.=) 'clv_capture_order_changes'
+                              AND t.tgenabled OPERATOR(pg_catalog.=) 'A') OPERATOR(pg_catalog.<) 4 THEN
+        why_full := pg_catalog.format('the change capture triggers on %s are missing or not enabled ALWAYS', src);
+    END IF;
+    IF incremental AND why_full IS NULL THEN
+        -- taken before the orders are read: a change committed after this
+        -- stays recorded for the next refresh, whatever this one saw of it
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.changed_customers;
+            WITH consumed AS (DELETE FROM %1$I.order_changes c RETURNING c.customer_id, c.everything)
+            INSERT INTO %1$I.changed_customers SELECT DISTINCT c.customer_id, c.everything FROM consumed c$q$,
+            target_schema);
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.changed_customers c WHERE c.everything)', target_schema)
+            INTO truncated;
+        IF truncated THEN
+            why_full := pg_catalog.format('%s was truncated', src);
+        END IF;
+    END IF;
+    IF why_full IS NOT NULL THEN
+        RAISE NOTICE USING MESSAGE = pg_catalog.format('refreshing %I in full: %s', target_schema, why_full);
+    END IF;
+    incremental := incremental AND why_full IS NULL;
+
+    IF NOT incremental THEN
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.order_changes;
+            DELETE FROM %1$I.summary_state;
+            DELETE FROM %1$I.rejected_orders$q$, target_schema);
+        null_changed := 'true';
+    ELSE
+        changed_set := pg_catalog.format('(SELECT c.customer_id FROM %I.changed_customers c)', target_schema);
+        null_changed := pg_catalog.format('EXISTS (SELECT FROM %I.changed_customers c WHERE c.customer_id IS NULL)',
+                                          target_schema);
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.summary_state st WHERE %2$s;
+            DELETE FROM %1$I.rejected_orders r WHERE %3$s OR (r.customer_id IS NULL AND %4$s)$q$,
+            target_schema, @extschema@.clv_pipeline_changed('st.customer_id', eq, changed_set),
+            @extschema@.clv_pipeline_changed('r.customer_id', eq, changed_set), null_changed);
+    END IF;
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO %1$I.summary_state (customer_id, state)
+        SELECT %2$s, %3$s FROM %4$s o WHERE %5$s AND %6$s GROUP BY %2$s$q$,
+        target_schema, cust, state_of, src, counted, @extschema@.clv_pipeline_changed(cust, eq, changed_set));
+    GET DIAGNOSTICS customers = ROW_COUNT;
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO %1$I.rejected_orders (customer_id, ordered_at, amount, reason)
+        SELECT %2$s, %3$s, (o.%4$I)::pg_catalog.text, %5$s FROM %6$s o
+         WHERE %7$s IS NOT TRUE AND (%8$s OR (%2$s IS NULL AND %9$s))$q$,
+        target_schema, cust, dcol, p.amount, reason, src, counted,
+        @extschema@.clv_pipeline_changed(cust, eq, changed_set), null_changed);
+    -- a customer with orders dated after the end is summarised again at the
+    -- next refresh, when some of them may have come due
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO %1$I.order_changes (customer_id)
+        SELECT DISTINCT r.customer_id FROM %1$I.rejected_orders r
+         WHERE r.reason OPERATOR(pg_catalog.=) %2$L AND %3$s$q$,
+        target_schema, future_reason, @extschema@.clv_pipeline_changed('r.customer_id', eq, changed_set));
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %I.rejected_orders', target_schema) INTO rejected;
+    RETURN NEXT pg_catalog.format('%I.summary_state: %s customers summarised (%s refresh) in %s ms', target_schema,
+                                  customers, CASE WHEN incremental THEN 'incremental' ELSE 'full' END,
+                                  @extschema@.clv_ms_since(step_started));
+    IF rejected OPERATOR(pg_catalog.>) 0 THEN
+        RAISE NOTICE USING
+            MESSAGE = pg_catalog.format('%s orders of %s are not counted: see %I.rejected_orders', rejected, src, target_schema),
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-4e18, or dated after the observation end.';
+    END IF;
+
+    -- every customer's summary at the new end: the stored states, moved on
+    summaries := pg_catalog.format(
+        '(SELECT st.customer_id, @extschema@.clv_summary_final(%s) AS summary FROM %I.summary_state st OFFSET 0)',
+        advanced, target_schema);
+
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.customer_summary;
+        INSERT INTO %1$I.customer_summary
+        SELECT c.customer_id, (c.summary).first_order, (c.summary).last_order, (c.summary).observation_end,
+               (c.summary).orders, (c.summary).refunds, (c.summary).purchase_days, (c.summary).total_amount,
+               (c.summary).refunded_amount, (c.summary).avg_order_value, (c.summary).frequency,
+               (c.summary).recency, (c.summary).age, (c.summary).monetary, (c.summary).mean_gap,
+               (c.summary).gap_stddev
+          FROM %2$s c$q$, target_schema, summaries);
+    RETURN NEXT pg_catalog.format('%I.customer_summary refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- the models: one that cannot be fitted leaves its scores NULL, says why,
+    -- and stops nothing else
+    step_started := pg_catalog.clock_timestamp();
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.summary, $1) FROM %s c', summaries)
+            INTO purchase_model USING p.penalizer;
+    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+        purchase_error := SQLERRM;
+    END;
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_gammagamma(c.summary, $1) FROM %s c', summaries)
+            INTO spend_model USING p.penalizer;
+    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+        spend_error := SQLERRM;
+    END;
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_rfm_breakpoints(c.summary) FROM %s c', summaries)
+            INTO breakpoints;
+    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+        rfm_error := SQLERRM;
+    END;
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.models;
+        INSERT INTO %1$I.models (model, kind, status, error, parameters, fitted_at)
+        VALUES ('purchases', 'BG/NBD', $1, $2, @extschema@.clv_model_params($3), pg_catalog.clock_timestamp()),
+               ('spend', 'Gamma-Gamma', $4, $5, @extschema@.clv_model_params($6), pg_catalog.clock_timestamp()),
+               ('rfm', 'quintile breakpoints', $7, $8, pg_catalog.to_jsonb($9), pg_catalog.clock_timestamp())$q$,
+        target_schema)
+    USING CASE WHEN purchase_model IS NOT NULL THEN 'fitted' WHEN purchase_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          purchase_error, purchase_model,
+          CASE WHEN spend_model IS NOT NULL THEN 'fitted' WHEN spend_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          spend_error, spend_model,
+          CASE WHEN breakpoints IS NOT NULL THEN 'fitted' WHEN rfm_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          rfm_error, breakpoints;
+    RETURN NEXT pg_catalog.format('%I.models refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- per customer: P(alive), predicted CLV, RFM segment, decline verdict
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.customer_scores;
+        INSERT INTO %1$I.customer_scores
+        SELECT x.customer_id, x.net_revenue, x.orders, x.last_order, x.p_alive, x.expected_purchases_next_period,
+               x.predicted_clv, x.recency_score, x.frequency_score, x.monetary_score, x.rfm_cell, x.rfm_segment,
+               x.declining, x.decline_severity, x.decline_reasons, x.decline_alert, x.value_at_risk,
+               @extschema@.clv_value_tier(pg_catalog.cume_dist() OVER (ORDER BY x.predicted_clv DESC NULLS LAST)),
+               $8
+          FROM (SELECT c.customer_id, (c.summary).total_amount AS net_revenue, (c.summary).orders,
+                       (c.summary).last_order,
+                       @extschema@.clv_p_alive($1, c.summary) AS p_alive,
+                       @extschema@.clv_expected_purchases($1, $4, c.summary) AS expected_purchases_next_period,
+                       v.predicted_clv,
+                       (r).recency_score, (r).frequency_score, (r).monetary_score, (r).rfm_cell,
+                       (r).segment AS rfm_segment,
+                       (d).declining, (d).severity AS decline_severity,
+                       pg_catalog.array_to_string((d).reasons, ', ') AS decline_reasons,
+                       (d).alert AS decline_alert, (d).value_at_risk
+                  FROM %2$s c,
+                       -- once: the score itself, and the value at risk of the decline verdict
+                       LATERAL (SELECT @extschema@.clv_predicted_value($1, $2, c.summary, $5, $6, $7, $9)
+                                           AS predicted_clv
+                                OFFSET 0) v,  -- OFFSET 0: not pulled up into two copies of the call
+                       LATERAL @extschema@.clv_rfm(c.summary, $3) r,
+                       LATERAL @extschema@.clv_decline(c.summary, $1, v.predicted_clv) d) x$q$,
+        target_schema, summaries)
+    USING purchase_model, spend_model, breakpoints,
+          EXTRACT(epoch FROM p.period) OPERATOR(pg_catalog./) 86400, p.periods, p.discount_rate, p.period,
+          CASE WHEN purchase_model IS NULL OR spend_model IS NULL OR breakpoints IS NULL
+               THEN pg_catalog.concat_ws('; ',
+                        CASE WHEN purchase_model IS NULL
+                             THEN 'no purchase model (' OPERATOR(pg_catalog.||) coalesce(purchase_error, 'no repeat purchases')
+                                  OPERATOR(pg_catalog.||) '): p_alive, expected purchases and predicted CLV are NULL' END,
+                        CASE WHEN spend_model IS NULL
+                             THEN 'no spend model (' OPERATOR(pg_catalog.||) coalesce(spend_error, 'no repeat purchases')
+                                  OPERATOR(pg_catalog.||) '): predicted CLV is NULL' END,
+                        CASE WHEN breakpoints IS NULL
+                             THEN 'no RFM breakpoints (' OPERATOR(pg_catalog.||) coalesce(rfm_error, 'no customers')
+                                  OPERATOR(pg_catalog.||) '): RFM scores are NULL' END) END,
+          p.gross_margin;
+    RETURN NEXT pg_catalog.format('%I.customer_scores refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- per RFM segment, per value tier (the 80/20 view), and the declining
+    -- customers, most value at risk first.  Sums are taken in numeric: a
+    -- float8 sum depends on the order of the rows, which a refresh changes
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.segments;
+        INSERT INTO %1$I.segments
+        SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), pg_catalog.sum(x.net_revenue::numeric)::float8,
+               pg_catalog.sum(x.predicted_clv::numeric)::float8, pg_catalog.avg(x.predicted_clv::numeric)::float8,
+               CASE WHEN pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER () OPERATOR(pg_catalog.=) 0 THEN NULL
+                    ELSE (pg_catalog.sum(x.predicted_clv::numeric)
+                          OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER ())::float8 END,
+               pg_catalog.count(*) FILTER (WHERE x.declining), pg_catalog.sum(x.value_at_risk::numeric)::float8
+          FROM %1$I.customer_scores x GROUP BY 1$q$, target_schema);
+    RETURN NEXT pg_catalog.format('%I.segments refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.value_tiers;
+        INSERT INTO %1$I.value_tiers
+        SELECT x.value_tier, pg_catalog.count(*), pg_catalog.min(x.predicted_clv),
+               pg_catalog.sum(x.predicted_clv::numeric)::float8,
+               CASE WHEN pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER () OPERATOR(pg_catalog.=) 0 THEN NULL
+                    ELSE (pg_catalog.sum(x.predicted_clv::numeric)
+                          OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER ())::float8 END
+          FROM %1$I.customer_scores x GROUP BY x.value_tier$q$, target_schema);
+    RETURN NEXT pg_catalog.format('%I.value_tiers refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.declining_customers;
+        INSERT INTO %1$I.declining_customers
+        SELECT pg_catalog.row_number() OVER (ORDER BY x.value_at_risk DESC NULLS LAST, x.customer_id),
+               x.customer_id, x.rfm_segment, x.value_tier, x.predicted_clv, x.p_alive, x.value_at_risk,
+               x.decline_severity, x.decline_reasons, x.decline_alert, x.last_order
+          FROM %1$I.customer_scores x WHERE x.declining$q$, target_schema);
+    RETURN NEXT pg_catalog.format('%I.declining_customers refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- per calendar month of the pipeline's calendar: activity, the seasonal
+    -- index, and the customers acquired that month
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.monthly;
+        WITH activity AS (
+            SELECT pg_catalog.date_trunc('month', (%2$s)::pg_catalog.timestamp)::pg_catalog.date AS month,
+                   pg_catalog.count(DISTINCT %3$s) AS active_customers, pg_catalog.count(*) AS orders,
+                   pg_catalog.sum(%4$s::pg_catalog.numeric)::pg_catalog.float8 AS revenue
+              FROM %5$s o WHERE %6$s
+             GROUP BY 1),
+        acquired AS (
+            SELECT pg_catalog.date_trunc('month', s.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
+                   pg_catalog.count(*) AS new_customers,
+                   pg_catalog.avg(s.net_revenue::numeric)::float8 AS revenue_so_far,
+                   pg_catalog.avg(c.predicted_clv::numeric)::float8 AS predicted_clv
+              FROM %1$I.customer_summary s
+              JOIN %1$I.customer_scores c ON c.customer_id %7$s s.customer_id
+             WHERE s.first_order IS NOT NULL GROUP BY 1),
+        season AS (
+            SELECT @extschema@.clv_seasonality(a.month, a.revenue) AS idx FROM activity a)
+        INSERT INTO %1$I.monthly
+        SELECT a.month, a.active_customers, coalesce(n.new_customers, 0), a.orders, a.revenue,
+               CASE WHEN a.orders OPERATOR(pg_catalog.=) 0 THEN NULL
+                    ELSE a.revenue OPERATOR(pg_catalog./) a.orders END,
+               i.seasonal_index,
+               CASE WHEN i.seasonal_index OPERATOR(pg_catalog.=) 0 THEN NULL
+                    ELSE a.revenue OPERATOR(pg_catalog./) i.seasonal_index END,
+               n.revenue_so_far, n.predicted_clv
+          FROM activity a
+          LEFT JOIN acquired n ON n.month OPERATOR(pg_catalog.=) a.month
+          CROSS JOIN season
+          CROSS JOIN LATERAL (SELECT season.idx[EXTRACT(month FROM a.month)::integer] AS seasonal_index) i$q$,
+        target_schema, day_of, cust, amount_value, src, counted, eq);
+    RETURN NEXT pg_catalog.format('%I.monthly refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- cohort retention by month of the first order
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.cohorts;
+        INSERT INTO %1$I.cohorts %2$s$q$,
+        target_schema,
+        @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %s AS customer, %s AS day FROM %s o WHERE %s',
+                                                     cust, day_of, src, counted)));
+    RETURN NEXT pg_catalog.format('%I.cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- per channel, when the orders name one: activity, and each customer's
+    -- predicted CLV split over the channels of their orders
+    IF p.channel IS NOT NULL THEN
+        step_started := pg_catalog.clock_timestamp();
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.channels;
+            WITH per_customer AS (
+                SELECT %2$s AS customer_id,
+                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'first_touch') AS first_touch,
+                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'last_touch') AS last_touch,
+                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'linear') AS linear,
+                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'position_based') AS position_based
+                  FROM %5$s o
+                  JOIN %1$I.customer_scores s ON s.customer_id %6$s %2$s
+                 WHERE %7$s AND o.%3$I IS NOT NULL AND s.predicted_clv IS NOT NULL
+                 GROUP BY %2$s, s.predicted_clv),
+            credits AS (
+                SELECT c.channel, 'first_touch' AS model, c.credit FROM per_customer, pg_catalog.unnest(first_touch) c
+                UNION ALL SELECT c.channel, 'last_touch', c.credit FROM per_customer, pg_catalog.unnest(last_touch) c
+                UNION ALL SELECT c.channel, 'linear', c.credit FROM per_customer, pg_catalog.unnest(linear) c
+                UNION ALL SELECT c.channel, 'position_based', c.credit FROM per_customer, pg_catalog.unnest(position_based) c),
+            activity AS (
+                SELECT (o.%3$I)::pg_catalog.text AS channel, pg_catalog.count(DISTINCT %2$s) AS customers,
+                       pg_catalog.count(*) AS orders, pg_catalog.sum(%8$s::pg_catalog.numeric)::pg_catalog.float8 AS revenue
+                  FROM %5$s o
+                 WHERE %7$s AND o.%3$I IS NOT NULL
+                 GROUP BY 1)
+            INSERT INTO %1$I.channels
+            SELECT a.channel, a.customers, a.orders, a.revenue,
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'first_touch'),
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'last_touch'),
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'linear'),
+                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'position_based')
+              FROM activity a LEFT JOIN credits c ON c.channel OPERATOR(pg_catalog.=) a.channel
+             GROUP BY a.channel, a.customers, a.orders, a.revenue$q$,
+            target_schema, cust, p.channel, touched_at, src, eq, counted, amount_value);
+        RETURN NEXT pg_catalog.format('%I.channels refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+    END IF;
+
+    EXECUTE pg_catalog.format($q$
+        UPDATE %1$I.clv_pipeline
+           SET observed_until = $1, observation_end = $2, purchase_model = $3, spend_model = $4,
+               rfm_breakpoints = $5, refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $6,
+               customers_summarised = $7, rejected_orders = $8$q$, target_schema)
+    USING cutoff, end_day, purchase_model, spend_model, breakpoints,
+          CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected;
+END
+$$;
+
+-- The drop, as the pipeline's owner (called by clv_drop_pipeline only):
+-- exactly what was created, in reverse order and without CASCADE, so that a
+-- view of the user's on top of the pipeline's tables stops it; the schema
+-- too, if the pipeline created it and it is empty.
+CREATE FUNCTION @extschema@.clv_pipeline_drop_steps(target_schema name)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    objects text[];
+    created_schema boolean;
+    legacy boolean := @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2;
+    schema_oid oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
+    trigger_name name;
+    trigger_table regclass;
+BEGIN
+    PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    EXECUTE pg_catalog.format('SELECT objects, created_schema FROM %I.clv_pipeline FOR UPDATE', target_schema)
+        INTO objects, created_schema;
+    -- the capture triggers, wherever they are: the registry's source may
+    -- have been changed since they were made
+    FOR trigger_name, trigger_table IN
+        SELECT t.tgname, t.tgrelid::regclass FROM pg_catalog.pg_trigger t
+         WHERE t.tgfoid OPERATOR(pg_catalog.=)
+                   pg_catalog.to_regprocedure(pg_catalog.format('%I.clv_capture_order_changes()', target_schema))
+         ORDER BY t.oid LOOP
+        EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, trigger_table);
+        RETURN NEXT pg_catalog.format('trigger %I on %s', trigger_name, trigger_table);
+    END LOOP;
+    FOR i IN REVERSE pg_catalog.array_length(objects, 1) .. 1 LOOP
+        EXECUTE pg_catalog.format('DROP %s %I.%I', CASE WHEN legacy THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                                  target_schema, objects[i]);
+        RETURN NEXT pg_catalog.format('%I.%I', target_schema, objects[i]);
+    END LOOP;
+    EXECUTE pg_catalog.format('DROP TABLE %I.summary_state', target_schema);
+    RETURN NEXT pg_catalog.format('%I.summary_state', target_schema);
+    IF NOT legacy THEN
+        EXECUTE pg_catalog.format('DROP TABLE %1$I.order_changes, %1$I.changed_customers', target_schema);
+        RETURN NEXT pg_catalog.format('%1$I.order_changes, %1$I.changed_customers', target_schema);
+        IF pg_catalog.to_regprocedure(pg_catalog.format('%I.clv_capture_order_changes()', target_schema)) IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP FUNCTION %I.clv_capture_order_changes()', target_schema);
+            RETURN NEXT pg_catalog.format('%I.clv_capture_order_changes()', target_schema);
+        END IF;
+    END IF;
+    EXECUTE pg_catalog.format('DROP TABLE %I.clv_pipeline', target_schema);
+    RETURN NEXT pg_catalog.format('%I.clv_pipeline', target_schema);
+    IF created_schema
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) schema_oid)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc f WHERE f.pronamespace OPERATOR(pg_catalog.=) schema_oid)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) schema_oid) THEN
+        EXECUTE pg_catalog.format('DROP SCHEMA %I', target_schema);
+        RETURN NEXT pg_catalog.format('schema %I', target_schema);
+    END IF;
+END
+$$;
+
+-- Refresh and drop run as the pipeline's owner, in a security-restricted
+-- operation (src/pipeline_owner.c); concurrent is kept for existing calls:
+-- since 0.4.0 no refresh blocks readers.
+CREATE OR REPLACE FUNCTION @extschema@.clv_refresh_pipeline(
+    target_schema name DEFAULT 'clv_report', concurrent boolean DEFAULT true,
+    incremental boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'clv_refresh_pipeline'
+LANGUAGE C VOLATILE;
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_drop_pipeline(target_schema name DEFAULT 'clv_report')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'clv_drop_pipeline'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.clv_pipeline_owner_check(target_schema name)
+RETURNS void
+AS 'MODULE_PATHNAME', 'clv_pipeline_owner_check'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean, boolean) IS
+'summarises the orders again (in full, or incremental: only the customers whose orders changed since the last refresh) and rewrites the pipeline''s tables in one transaction, as the pipeline''s owner; readers are never blocked';
+COMMENT ON FUNCTION @extschema@.clv_drop_pipeline(name) IS
+'drops exactly what clv_create_pipeline created (and the schema, if it made it and it is empty), as the pipeline''s owner';
+COMMENT ON FUNCTION @extschema@.clv_pipeline_owner_check(name) IS
+'internal: refuses to let a pipeline step run anywhere but inside clv_refresh_pipeline or clv_drop_pipeline';
+
+------------------------------------------------------------------------------
+-- The HTML report
+------------------------------------------------------------------------------
+
+-- The report reads the pipeline with the caller's own rights (a read-only BI
+-- role may write it), so it first makes sure that reading runs nothing of
+-- the pipeline owner's: each relation it reads is a plain table of the
+-- pipeline's owner, without row security policies.
+CREATE FUNCTION @extschema@.clv_pipeline_check_readable(target_schema name, relations text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    registry regclass := pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema));
+    bad text;
+BEGIN
+    IF target_schema IS NULL OR registry IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = pg_catalog.format('schema %I holds no clv pipeline', target_schema),
+            HINT = 'Create one with clv_create_pipeline().';
+    END IF;
+    SELECT pg_catalog.string_agg(r.name, ', ') INTO bad
+      FROM pg_catalog.unnest(relations OPERATOR(pg_catalog.||) ARRAY['clv_pipeline']) AS r(name)
+      LEFT JOIN pg_catalog.pg_class c
+             ON c.relname OPERATOR(pg_catalog.=) r.name
+            AND c.relnamespace OPERATOR(pg_catalog.=) (SELECT n.oid FROM pg_catalog.pg_namespace n
+                                                       WHERE n.nspname OPERATOR(pg_catalog.=) target_schema)
+     WHERE c.oid IS NULL OR c.relkind OPERATOR(pg_catalog.<>) 'r' OR c.relrowsecurity
+        OR c.relowner OPERATOR(pg_catalog.<>) (SELECT k.relowner FROM pg_catalog.pg_class k
+                                               WHERE k.oid OPERATOR(pg_catalog.=) registry);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = pg_catalog.format('pipeline %I cannot be read safely: %s', target_schema, bad),
+            DETAIL = 'Each must be a plain table of the pipeline''s owner, without row security, as clv_create_pipeline made it.',
+            HINT = pg_catalog.format('Refresh the pipeline, or drop it with clv_drop_pipeline(%L) and create it again.', target_schema);
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.clv_report_html(
+    target_schema name DEFAULT 'clv_report', title text DEFAULT 'Customer lifetime value')
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kpis record;
+    registry record;
+    histogram text;
+    segments text;
+    nsegments integer;
+    heatmap text;
+    declining text;
+    top_bin float8;
+BEGIN
+    PERFORM @extschema@.clv_pipeline_check_readable(target_schema, ARRAY['customer_scores', 'segments', 'cohorts']);
+    EXECUTE pg_catalog.format('SELECT r.observation_end, r.refreshed_at, r.time_zone FROM %I.clv_pipeline r', target_schema)
+        INTO registry;
+    EXECUTE pg_catalog.format($q$
+        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue) AS revenue,
+               pg_catalog.sum(s.predicted_clv) AS predicted, pg_catalog.avg(s.p_alive) AS p_alive,
+               pg_catalog.count(*) FILTER (WHERE s.declining) AS declining,
+               pg_catalog.sum(s.value_at_risk) AS at_risk,
+               pg_catalog.percentile_cont(0.99) WITHIN GROUP (ORDER BY s.predicted_clv) AS p99
+          FROM %I.customer_scores s$q$, target_schema) INTO kpis;
+
+    -- 1. predicted CLV distribution: 20 bins up to the 99th percentile, the rest in the last
+    top_bin := greatest(coalesce(kpis.p99, 0), 1e-9);
+    EXECUTE pg_catalog.format($q$
+        WITH bins AS (
+            SELECT b, pg_catalog.count(c.customer_id) AS n
+              FROM pg_catalog.generate_series(0, 19) b
+              LEFT JOIN %1$I.customer_scores c
+                     ON least(pg_catalog.floor(greatest(c.predicted_clv, 0) OPERATOR(pg_catalog./) $1 OPERATOR(pg_catalog.*) 20), 19)
+                        OPERATOR(pg_catalog.=) b
+             GROUP BY b),
+        scaled AS (
+            SELECT b, n, n::float8 OPERATOR(pg_catalog./) greatest(pg_catalog.max(n) OVER (), 1) AS h FROM bins)
+        SELECT pg_catalog.string_agg(
+                   pg_catalog.format('<rect class="bar" x="%%s" y="%%s" width="26" height="%%s"><title>%%s to %%s: %%s customers</title></rect>',
+                                     40 OPERATOR(pg_catalog.+) (b OPERATOR(pg_catalog.*) 30),
+                                     20 OPERATOR(pg_catalog.+) pg_catalog.round(200 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) h)),
+                                     greatest(pg_catalog.round(200 OPERATOR(pg_catalog.*) h), 1),
+                                     pg_catalog.round((b OPERATOR(pg_catalog.*) $1 OPERATOR(pg_catalog./) 20)::numeric, 2),
+                                     pg_catalog.round(((b OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.*) $1 OPERATOR(pg_catalog./) 20)::numeric, 2),
+                                     n),
+                   '' ORDER BY b)
+          FROM scaled$q$, target_schema) INTO histogram USING top_bin;
+
+    -- 2. predicted CLV by RFM segment
+    EXECUTE pg_catalog.format($q$
+        WITH s AS (SELECT g.rfm_segment, g.customers, coalesce(g.predicted_clv, 0) AS v,
+                          pg_catalog.row_number() OVER (ORDER BY g.predicted_clv DESC NULLS LAST, g.rfm_segment)
+                              OPERATOR(pg_catalog.-) 1 AS i,
+                          coalesce(g.predicted_clv, 0)
+                              OPERATOR(pg_catalog./) greatest(pg_catalog.max(coalesce(g.predicted_clv, 0)) OVER (), 1e-9) AS w
+                     FROM %I.segments g)
+        SELECT pg_catalog.string_agg(
+                   pg_catalog.format('<text x="0" y="%%s" class="label">%%s</text><rect class="bar" x="170" y="%%s" width="%%s" height="18"><title>%%s customers, predicted CLV %%s</title></rect><text x="%%s" y="%%s" class="value">%%s</text>',
+                                     34 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 24),
+                                     @extschema@.clv_html_escape(s.rfm_segment),
+                                     20 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 24),
+                                     greatest(pg_catalog.round(400 OPERATOR(pg_catalog.*) s.w), 1), s.customers,
+                                     pg_catalog.round(s.v::numeric),
+                                     176 OPERATOR(pg_catalog.+) pg_catalog.round(400 OPERATOR(pg_catalog.*) s.w),
+                                     34 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 24),
+                                     pg_catalog.round(s.v::numeric)),
+                   '' ORDER BY s.i),
+               pg_catalog.max(s.i) OPERATOR(pg_catalog.+) 1
+          FROM s$q$, target_schema) INTO segments, nsegments;
+
+    -- 3. cohort retention heat map: the last 12 monthly cohorts, 12 months on
+    EXECUTE pg_catalog.format($q$
+        WITH c AS (SELECT h.cohort, h.period_number, h.retention, h.cohort_customers,
+                          pg_catalog.dense_rank() OVER (ORDER BY h.cohort DESC) AS newest
+                     FROM %I.cohorts h),
+             r AS (SELECT c.*, pg_catalog.dense_rank() OVER (ORDER BY c.cohort) OPERATOR(pg_catalog.-) 1 AS row,
+                          -- shade against the best month-1+ retention, so the pattern shows
+                          pg_catalog.max(c.retention) FILTER (WHERE c.period_number OPERATOR(pg_catalog.>=) 1) OVER () AS best
+                     FROM c WHERE c.newest OPERATOR(pg_catalog.<=) 12)
+        SELECT coalesce(pg_catalog.string_agg(
+                            pg_catalog.format('<rect class="cell" x="%%s" y="%%s" width="34" height="20" style="fill-opacity:%%s"><title>%%s, month %%s: %%s%%%%</title></rect>',
+                                              90 OPERATOR(pg_catalog.+) (r.period_number OPERATOR(pg_catalog.*) 36),
+                                              20 OPERATOR(pg_catalog.+) (r.row OPERATOR(pg_catalog.*) 22),
+                                              pg_catalog.round(greatest(CASE WHEN r.best OPERATOR(pg_catalog.=) 0 THEN NULL
+                                                                             ELSE r.retention OPERATOR(pg_catalog./) r.best END,
+                                                                        0.05)::numeric, 3),
+                                              pg_catalog.to_char(r.cohort, 'YYYY-MM'), r.period_number,
+                                              pg_catalog.round((100 OPERATOR(pg_catalog.*) r.retention)::numeric, 1)),
+                            '' ORDER BY r.row, r.period_number)
+                            FILTER (WHERE r.period_number OPERATOR(pg_catalog.>=) 1 AND r.period_number OPERATOR(pg_catalog.<=) 12), '')
+               OPERATOR(pg_catalog.||)
+               coalesce(pg_catalog.string_agg(DISTINCT pg_catalog.format('<text x="0" y="%%s" class="label">%%s</text>',
+                                                                         34 OPERATOR(pg_catalog.+) (r.row OPERATOR(pg_catalog.*) 22),
+                                                                         pg_catalog.to_char(r.cohort, 'YYYY-MM')), ''), '')
+               OPERATOR(pg_catalog.||)
+               (SELECT pg_catalog.string_agg(pg_catalog.format('<text x="%%s" y="14" class="axis">%%s</text>',
+                                                               100 OPERATOR(pg_catalog.+) (m OPERATOR(pg_catalog.*) 36), m), '')
+                  FROM pg_catalog.generate_series(1, 12) m)
+          FROM r$q$, target_schema) INTO heatmap;
+
+    -- 4. the declining customers with the most value at risk
+    EXECUTE pg_catalog.format($q$
+        SELECT coalesce(pg_catalog.string_agg(
+                            pg_catalog.format('<tr><td>%%s</td><td>%%s</td><td class="num">%%s</td><td>%%s</td></tr>',
+                                              @extschema@.clv_html_escape(d.customer_id::text),
+                                              @extschema@.clv_html_escape(coalesce(d.rfm_segment, '')),
+                                              pg_catalog.round(d.value_at_risk::numeric),
+                                              @extschema@.clv_html_escape(d.decline_alert)),
+                            '' ORDER BY d.value_at_risk DESC), '')
+          FROM (SELECT s.* FROM %I.customer_scores s
+                 WHERE s.declining AND s.value_at_risk IS NOT NULL
+                 ORDER BY s.value_at_risk DESC, s.customer_id LIMIT 10) d$q$, target_schema) INTO declining;
+
+    RETURN pg_catalog.format($html$<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>%1$s</title>
+<style>
+body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1100px; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
+.kpis { display: flex; gap: 28px; } .kpi b { display: block; font-size: 20px; }
+svg { background: #fafafa; border: 1px solid #ddd; }
+.bar { fill: #2f6f9f; } .cell { fill: #1a7f4b; } .label, .value, .axis { font-size: 12px; fill: #333; }
+table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+.num { text-align: right; }
+</style></head>
+<body>
+<h1>%1$s</h1>
+<p>Pipeline <code>%2$s</code>: data up to %3$s (%16$s), refreshed %17$s.</p>
+<div class="kpis">
+<div class="kpi"><b>%4$s</b>customers</div>
+<div class="kpi"><b>%5$s</b>net revenue so far</div>
+<div class="kpi"><b>%6$s</b>predicted CLV, all customers</div>
+<div class="kpi"><b>%7$s</b>mean P(alive)</div>
+<div class="kpi"><b>%8$s</b>declining, with %9$s at risk</div>
+</div>
+<h2>Predicted CLV per customer</h2>
+<svg id="chart-distribution" class="chart" width="660" height="250" role="img" aria-label="histogram of predicted CLV">
+%10$s
+<text x="40" y="242" class="axis">0</text><text x="560" y="242" class="axis">%11$s and more</text>
+</svg>
+<h2>Predicted CLV by RFM segment</h2>
+<svg id="chart-segments" class="chart" width="660" height="%12$s" role="img" aria-label="predicted CLV by segment">
+%13$s
+</svg>
+<h2>Cohort retention: share of each month's new customers buying 1 to 12 months later</h2>
+<svg id="chart-cohorts" class="chart" width="580" height="300" role="img" aria-label="cohort retention heat map, darker is higher">
+%14$s
+</svg>
+<h2>Declining customers with the most value at risk</h2>
+<table><tr><th>customer</th><th>segment</th><th>at risk</th><th>why</th></tr>
+%15$s
+</table>
+<script>
+// The test suite opens this page in headless Chromium: count the charts that drew something.
+var ok = 0;
+document.querySelectorAll("svg.chart").forEach(function (svg) {
+  var drawn = Array.prototype.filter.call(svg.querySelectorAll("rect"), function (r) {
+    var b = r.getBBox(); return b.width > 0 && b.height > 0;
+  });
+  if (drawn.length > 0) ok++;
+});
+document.body.setAttribute("data-charts-drawn", ok);
+</script>
+</body></html>
+$html$,
+        @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema),
+        coalesce(pg_catalog.to_char(registry.observation_end, 'YYYY-MM-DD'), 'never'),
+        pg_catalog.to_char(kpis.customers, 'FM999,999,999,990'), pg_catalog.to_char(kpis.revenue, 'FM999,999,999,990'),
+        pg_catalog.to_char(kpis.predicted, 'FM999,999,999,990'), pg_catalog.to_char(kpis.p_alive, 'FM0.00'),
+        pg_catalog.to_char(kpis.declining, 'FM999,999,990'), pg_catalog.to_char(kpis.at_risk, 'FM999,999,999,990'),
+        coalesce(histogram, ''), pg_catalog.round(top_bin::numeric, 2),
+        30 OPERATOR(pg_catalog.+) (24 OPERATOR(pg_catalog.*) coalesce(nsegments, 1)),
+        coalesce(segments, ''), coalesce(heatmap, ''), coalesce(declining, ''),
+        @extschema@.clv_html_escape(registry.time_zone),
+        coalesce(pg_catalog.to_char(registry.refreshed_at AT TIME ZONE registry.time_zone, 'YYYY-MM-DD HH24:MI'), 'never'));
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_cac_ratio(float8, float8) IS
+'CLV divided by customer acquisition cost; NULL when the cost is 0; 3 or more is the usual rule of thumb';

@@ -1,0 +1,333 @@
+-- clv is trusted: its install and update scripts run as the bootstrap
+-- superuser for whoever installs or updates it, and a pipeline is refreshed
+-- by whoever is scheduled to.  Roles that can plant objects try to use that:
+--   regress_clv_attacker: CREATE on the database, nothing else; plants
+--     exact-match overloads of every function and operator name that clv's
+--     scripts use, in the schema it installs clv into and in pg_temp, then
+--     installs clv fresh and at each older version, updating step by step;
+--   regress_clv_planter: CREATE on public only; plants the same in public
+--     before the database's owner (a superuser here) installs clv there.
+-- Every planted function counts its calls in a sequence (not rolled back
+-- with a failed statement) and says who ran it.  Nothing may call them, and
+-- nobody may end up superuser.  Then the pipeline: a superuser refreshes an
+-- attacker's pipeline whose tables carry the attacker's trigger, or whose
+-- registry names a table the attacker may not read; and a schema created by
+-- another role is refused as a pipeline's target.
+\set VERBOSITY terse
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS clv_security;
+DROP ROLE IF EXISTS regress_clv_attacker;
+DROP ROLE IF EXISTS regress_clv_planter;
+DROP ROLE IF EXISTS regress_clv_admin;
+CREATE ROLE regress_clv_attacker;
+CREATE ROLE regress_clv_planter;
+CREATE ROLE regress_clv_admin SUPERUSER;   -- stands for the database's owner, pg_cron, an administrator
+CREATE DATABASE clv_security;
+GRANT CREATE ON DATABASE clv_security TO regress_clv_attacker;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+GRANT CREATE ON SCHEMA public TO regress_clv_planter;
+
+-- what the planted code records
+CREATE SEQUENCE public.planted_calls;
+GRANT USAGE, SELECT ON SEQUENCE public.planted_calls TO PUBLIC;
+CREATE FUNCTION public.planted_calls() RETURNS bigint LANGUAGE sql
+AS $$ SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.planted_calls $$;
+
+-- every name followed by "(" and every operator in clv's scripts, all
+-- versions: functions, keywords and type names alike (more plants, no harm),
+-- but for clv's own names (planting one of those makes CREATE EXTENSION
+-- fail, no more)
+CREATE TABLE public.plant_names AS
+SELECT DISTINCT lower(m[1]) AS name
+FROM (SELECT pg_read_file(d.dir || '/' || f) AS script
+      FROM (SELECT setting || '/extension' AS dir FROM pg_config WHERE name = 'SHAREDIR') d,
+           pg_ls_dir(d.dir) f WHERE f ~ '^clv--.*\.sql$') s,
+     regexp_matches(s.script, '([A-Za-z_][A-Za-z_0-9]*)\s*\(', 'g') m
+WHERE lower(m[1]) !~ '^clv_'   -- clv's own names: a plant there only makes CREATE EXTENSION fail
+  AND lower(m[1]) !~ '^(as|in|on|and|or|not|from|where|select|values|exists|array|any|all|over|filter|returns|table|using|with|into|by|when|then|else|case|if|for|loop|end|begin|create|function|aggregate|type|cast|row|rows|lateral|join|key|primary|unique|index|grouping|coalesce|greatest|least|extract|trim|substring|position|overlay|operator)$';
+CREATE TABLE public.plant_operators AS
+SELECT DISTINCT op FROM (
+    SELECT m[1] AS op
+    FROM (SELECT pg_read_file(d.dir || '/' || f) AS script
+          FROM (SELECT setting || '/extension' AS dir FROM pg_config WHERE name = 'SHAREDIR') d,
+               pg_ls_dir(d.dir) f WHERE f ~ '^clv--.*\.sql$') s,
+         regexp_matches(s.script, 'OPERATOR\(pg_catalog\.([^ )]+)\)', 'g') m
+    UNION ALL
+    SELECT unnest(ARRAY['=', '<>', '<', '>', '<=', '>=', '+', '-', '*', '/', '||', '~~', '->', '->>'])) o;
+GRANT SELECT ON public.plant_names, public.plant_operators TO PUBLIC;
+SELECT count(*) > 100 AS many_names, bool_or(name = 'format') AS format_is_one,
+       (SELECT count(*) FROM public.plant_operators) >= 14 AS operators
+FROM public.plant_names;
+
+-- the planter: exact-match overloads for the types clv's scripts handle,
+-- each counting its calls
+CREATE FUNCTION public.plant(target name) RETURNS bigint LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp   -- or it would run its own plants
+AS $plant$
+DECLARE
+    types text[] := ARRAY['oid', 'regclass', 'regtype', 'regprocedure', 'regnamespace', 'regrole', 'name', 'text',
+                          '"char"', 'integer', 'bigint', 'smallint', 'numeric', 'double precision', 'real',
+                          'boolean', 'date', 'timestamp', 'timestamptz', 'interval', 'jsonb', 'bigint[]',
+                          'double precision[]', 'numeric[]', 'text[]', 'name[]'];
+    pair_types text[] := ARRAY['oid', 'regclass', 'regtype', 'regprocedure', 'name', 'text', 'integer', 'bigint',
+                               'numeric', 'double precision', 'timestamptz', 'interval', 'text[]'];
+    spy text := $spy$ LANGUAGE plpgsql AS $b$ BEGIN
+        PERFORM nextval('public.planted_calls');
+        RAISE WARNING 'planted %% ran as %% (superuser: %%)', %L, current_user,
+              (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) current_user);
+        RETURN NULL; END $b$ $spy$;
+    n text;
+    t1 text;
+    t2 text;
+    k bigint := 0;
+BEGIN
+    FOR n IN SELECT name FROM public.plant_names LOOP
+        FOREACH t1 IN ARRAY types LOOP
+            EXECUTE format('CREATE FUNCTION %s.%I(%s) RETURNS text', target, n, t1)
+                    || format(spy, format('%s(%s)', n, t1));
+            k := k + 1;
+        END LOOP;
+        FOREACH t1 IN ARRAY pair_types LOOP
+            FOREACH t2 IN ARRAY pair_types LOOP
+                EXECUTE format('CREATE FUNCTION %s.%I(%s, %s) RETURNS text', target, n, t1, t2)
+                        || format(spy, format('%s(%s, %s)', n, t1, t2));
+                k := k + 1;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    FOREACH t1 IN ARRAY pair_types LOOP
+        FOREACH t2 IN ARRAY pair_types LOOP
+            EXECUTE format('CREATE FUNCTION %s.planted_operator(%s, %s) RETURNS boolean', target, t1, t2)
+                    || format(spy, format('an operator on (%s, %s)', t1, t2));
+            FOR n IN SELECT op FROM public.plant_operators LOOP
+                EXECUTE format('CREATE OPERATOR %s.%s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = %s.planted_operator)',
+                               target, n, t1, t2, target);
+                k := k + 1;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    RETURN k;
+END
+$plant$;
+
+-- pg_temp is searched first for relations and types (never for functions
+-- or operators): there, the catalog tables and the type names clv's scripts
+-- name, as views and domains that count their use, and a few functions and
+-- operators for good measure.  (Thousands of temporary objects would make the
+-- session's exit run out of lock slots.)
+CREATE FUNCTION public.plant_temp() RETURNS bigint LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $plant$
+DECLARE
+    spy text := $spy$ LANGUAGE plpgsql AS $b$ BEGIN
+        PERFORM nextval('public.planted_calls');
+        RAISE WARNING 'planted %% ran as %% (superuser: %%)', %L, current_user,
+              (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) current_user);
+        RETURN NULL; END $b$ $spy$;
+    n text;
+    k bigint := 0;
+BEGIN
+    EXECUTE 'CREATE FUNCTION pg_temp.planted_relation(text) RETURNS boolean' || format(spy, 'a relation in pg_temp');
+    EXECUTE 'CREATE FUNCTION pg_temp.planted_type() RETURNS boolean' || format(spy, 'a type in pg_temp');
+    FOR n IN SELECT DISTINCT name FROM public.plant_names
+              WHERE to_regclass('pg_catalog.' || quote_ident(name)) IS NOT NULL
+             UNION SELECT unnest(ARRAY['pg_depend', 'pg_proc', 'pg_extension', 'pg_namespace', 'pg_class',
+                                       'pg_type', 'pg_attribute', 'pg_roles', 'pg_trigger', 'pg_opclass', 'pg_am',
+                                       'pg_amop', 'pg_operator', 'pg_cast', 'pg_index', 'pg_language', 'pg_aggregate',
+                                       'pg_locks', 'pg_stat_activity', 'pg_database', 'pg_config']) LOOP
+        -- every column a view can show (not pg_attribute's anyarray)
+        EXECUTE format('CREATE VIEW pg_temp.%I AS SELECT %s FROM pg_catalog.%I WHERE pg_temp.planted_relation(%L) IS NULL',
+                       n, (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                            WHERE a.attrelid = ('pg_catalog.' || quote_ident(n))::regclass AND a.attnum > 0
+                              AND NOT a.attisdropped AND a.atttypid <> 'anyarray'::regtype),
+                       n, n);
+        k := k + 1;
+    END LOOP;
+    FOREACH n IN ARRAY ARRAY['text', 'float8', 'float4', 'int2', 'int4', 'int8', 'numeric', 'name', 'regclass', 'regtype',
+                             'regprocedure', 'oid', 'bool', 'date', 'timestamp', 'timestamptz', 'interval', 'jsonb',
+                             'bytea', 'char'] LOOP
+        EXECUTE format('CREATE DOMAIN pg_temp.%I AS pg_catalog.%I CHECK (pg_temp.planted_type() IS NULL)', n, n);
+        k := k + 1;
+    END LOOP;
+    FOREACH n IN ARRAY ARRAY['format', 'array_position', 'unnest', 'current_setting', 'set_config', 'to_regclass'] LOOP
+        EXECUTE format('CREATE FUNCTION pg_temp.%I(text, regprocedure) RETURNS text', n) || format(spy, n || ' in pg_temp');
+        EXECUTE format('CREATE FUNCTION pg_temp.%I(text) RETURNS text', n) || format(spy, n || ' in pg_temp');
+        k := k + 2;
+    END LOOP;
+    EXECUTE 'CREATE FUNCTION pg_temp.planted_operator(oid, regclass) RETURNS boolean' || format(spy, 'an operator in pg_temp');
+    EXECUTE 'CREATE OPERATOR pg_temp.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = pg_temp.planted_operator)';
+    RETURN k + 1;
+END
+$plant$;
+
+-- the planter, in public, before the database's owner installs clv there
+SET ROLE regress_clv_planter;
+SELECT public.plant('public') > 10000 AS planted_in_public;
+SET ROLE regress_clv_admin;
+CREATE EXTENSION clv;
+SELECT public.planted_calls() AS calls_after_fresh_install_in_public;
+DROP EXTENSION clv;
+CREATE EXTENSION clv VERSION '0.1.0';
+ALTER EXTENSION clv UPDATE TO '0.2.0';
+ALTER EXTENSION clv UPDATE TO '0.3.0';
+ALTER EXTENSION clv UPDATE TO '0.4.0';
+SELECT public.planted_calls() AS calls_after_updates_in_public;
+DROP EXTENSION clv;
+
+-- the attacker, in a schema of its own and in pg_temp, installing itself
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+CREATE SCHEMA m;
+SELECT public.plant('m') > 10000 AS planted_in_m, public.plant_temp() > 40 AS planted_in_pg_temp;
+CREATE EXTENSION clv SCHEMA m;
+SELECT public.planted_calls() AS calls_after_fresh_install_in_m;
+DROP EXTENSION clv;
+CREATE EXTENSION clv SCHEMA m VERSION '0.1.0';
+ALTER EXTENSION clv UPDATE TO '0.2.0';
+ALTER EXTENSION clv UPDATE TO '0.3.0';
+ALTER EXTENSION clv UPDATE TO '0.4.0';
+SELECT public.planted_calls() AS calls_after_updates_from_0_1_0;
+DROP EXTENSION clv;
+CREATE EXTENSION clv SCHEMA m VERSION '0.2.0';
+ALTER EXTENSION clv UPDATE;
+DROP EXTENSION clv;
+CREATE EXTENSION clv SCHEMA m VERSION '0.3.0';
+ALTER EXTENSION clv UPDATE;
+SELECT public.planted_calls() AS calls_after_updates_from_0_2_0_and_0_3_0;
+SELECT rolsuper AS attacker_is_superuser FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) current_user;
+
+-- clv in the attacker's schema, every planted overload beside its functions:
+-- a superuser whose search_path starts there uses clv, and runs none of them
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SET search_path = pg_catalog, pg_temp;   -- the planter's public is no place for the test's own SQL
+CREATE TABLE public.orders (customer int, at timestamptz, amount numeric, channel text);
+INSERT INTO public.orders
+SELECT c, '2023-01-01'::timestamptz + ((c * 7919) % 600 + k * (7 + (c * 31) % 60)) * interval '1 day',
+       10 + (c * k) % 90, (ARRAY['web', 'store'])[1 + (c + k) % 2]
+FROM generate_series(1, 200) c, generate_series(0, c % 7) k;
+-- (the test's own expressions are qualified: only clv's are on trial)
+SET search_path = m, public;
+SELECT pg_catalog.count(*) AS lines
+FROM clv_create_pipeline('public.orders', 'customer', 'at', 'amount', 'admin_report',
+                         channel => 'channel', as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT pg_catalog.count(*) AS lines FROM clv_refresh_pipeline('admin_report', incremental => true);
+SELECT pg_catalog.length(clv_report_html('admin_report')) OPERATOR(pg_catalog.>) 1000 AS report;
+SELECT pg_catalog.count(*) AS cohort_rows FROM clv_cohort_retention('public.orders', 'customer', 'at', 'quarter', 'UTC');
+SELECT clv_value_tier(0.03) AS tier, (clv_credible_mean(0, 10, 5, 0, 1)).estimate AS prior_for_no_customers,
+       (SELECT (clv_credibility_prior(n, mu, v)).groups FROM (VALUES (10::bigint, 5::float8, 1::float8), (20, 7, 2)) g(n, mu, v)) AS groups,
+       (SELECT pg_catalog.sum(contribution) FROM clv_change_drivers(
+            ROW(1,1,1,50,4,1,NULL,NULL,1,1,1,1,2,2,0.4,160)::clv_business_kpis,
+            ROW(1,1,1,45,3,1,NULL,NULL,1,1,1,1,2,2,0.4,108)::clv_business_kpis)) AS change;
+SELECT pg_catalog.count(*) AS dropped FROM clv_drop_pipeline('admin_report');
+SELECT public.planted_calls() AS calls_after_use;
+RESET search_path;
+
+-- the attacker's own pipeline, refreshed by a superuser (a scheduled job, an
+-- administrator): every step runs as the attacker, in a security-restricted
+-- operation, so what the attacker planted gains nothing
+GRANT SELECT ON public.orders TO regress_clv_attacker;
+CREATE TABLE public.payroll (customer int, at timestamptz, amount numeric);
+INSERT INTO public.payroll VALUES (1, '2025-01-01', 100000);
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+CREATE TABLE m.my_orders AS SELECT * FROM public.orders;
+SELECT count(*) AS lines FROM m.clv_create_pipeline('m.my_orders', 'customer', 'at', 'amount', 'mine',
+                                                    as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+CREATE FUNCTION m.take_over() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RESET ROLE;
+    ALTER ROLE regress_clv_attacker SUPERUSER;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER take_over AFTER INSERT ON mine.summary_state FOR EACH STATEMENT EXECUTE FUNCTION m.take_over();
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SELECT count(*) FROM m.clv_refresh_pipeline('mine');
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_clv_attacker';
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+CREATE OR REPLACE FUNCTION m.take_over() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    ALTER ROLE regress_clv_attacker SUPERUSER;
+    RETURN NULL;
+END $$;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SELECT count(*) FROM m.clv_refresh_pipeline('mine');
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_clv_attacker';
+-- the registry rewritten to name a table only the superuser may read
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+DROP TRIGGER take_over ON mine.summary_state;
+UPDATE mine.clv_pipeline SET source = 'public.payroll'::regclass;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SELECT count(*) FROM m.clv_refresh_pipeline('mine');
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+SELECT count(*) AS payroll_rows_copied FROM mine.customer_summary WHERE net_revenue OPERATOR(pg_catalog.=) 100000;
+-- the attacker may refresh and drop its own pipeline, not another's, and
+-- steps called directly are refused
+UPDATE mine.clv_pipeline SET source = 'm.my_orders'::regclass;
+SELECT count(*) AS refreshed FROM m.clv_refresh_pipeline('mine');
+SELECT * FROM m.clv_pipeline_refresh_steps('mine', true, false);
+-- a superuser drops it, as its owner: the capture triggers on the owner's
+-- orders go with it
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SELECT regexp_replace(r, 'clv_[0-9]+_', 'clv_N_') AS dropped FROM m.clv_drop_pipeline('mine') r;
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'm.my_orders'::regclass;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+
+-- a target schema made by another role beforehand: refused, never written into
+CREATE SCHEMA trap;
+GRANT USAGE, CREATE ON SCHEMA trap TO PUBLIC;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SELECT count(*) FROM m.clv_create_pipeline('public.orders', 'customer', 'at', 'amount', 'trap');
+SELECT count(*) AS objects_in_trap FROM pg_class WHERE relnamespace = 'trap'::regnamespace;
+-- a pipeline whose schema was handed to another role is not refreshed
+CREATE SCHEMA handed;
+SELECT count(*) > 0 AS made FROM m.clv_create_pipeline('public.orders', 'customer', 'at', 'amount', 'handed',
+                                                       as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+ALTER SCHEMA handed OWNER TO regress_clv_attacker;
+SELECT count(*) FROM m.clv_refresh_pipeline('handed');
+ALTER SCHEMA handed OWNER TO CURRENT_USER;
+SELECT count(*) > 0 AS dropped FROM m.clv_drop_pipeline('handed');
+DROP SCHEMA handed;
+
+SELECT public.planted_calls() AS planted_calls_in_all;
+\c contrib_regression
+DROP DATABASE clv_security;
+DROP ROLE regress_clv_attacker;
+DROP ROLE regress_clv_planter;
+DROP ROLE regress_clv_admin;

@@ -1,0 +1,2 @@
+-- expect: implicit-operator 2
+SELECT a OPERATOR(pg_catalog./) NULLIF(b, 0)  -- <- planted

@@ -1,0 +1,3 @@
+-- expect: unqualified-operator 2
+SELECT a OPERATOR(=) b  -- <- planted
+  FROM clv.pairs

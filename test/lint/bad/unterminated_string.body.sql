@@ -1,0 +1,2 @@
+-- expect: lex-error 2
+SELECT 'not closed  -- <- planted
