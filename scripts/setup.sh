@@ -14,11 +14,13 @@ SUDO=
 # pg_cron: the scheduling test runs a refresh through it; chromium: the
 # report test opens the HTML report in it; clang and its runtime: the fuzz
 # harnesses (scripts/fuzz.sh); git and iproute2 (ss): the sanitizer run
-# (scripts/sanitize.sh) copies the working tree and finds a free port
+# (scripts/sanitize.sh) copies the working tree and finds a free port;
+# libfaketime: the time-zone tests run servers under fake clocks; python3:
+# the lint of the extension scripts (scripts/lint_sql.py)
 packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
           postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
           postgresql-$PGVERSION-cron chromium postgresql-common make gcc
-          clang-14 libclang-rt-14-dev git iproute2)
+          clang-14 libclang-rt-14-dev git iproute2 libfaketime python3)
 if [ "${1:-}" = "--print-packages" ]; then
     echo "${packages[*]}"
     exit 0

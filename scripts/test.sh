@@ -1,8 +1,12 @@
 #!/bin/bash
 # Runs every clv test on throwaway clusters (Debian's pg_virtualenv):
-# pg_regress (sql/ + expected/), pgTAP (test/*.sql, with pg_prove), the HTML
-# report in headless chromium (test/browser/report_check.sh) and a pg_dump /
-# pg_restore round trip (test/dump_restore.sh); then the hardening runs:
+# the lint of the extension scripts (test/lint/run.sh), pg_regress (sql/ +
+# expected/), pgTAP (test/*.sql, with pg_prove), the lint of the installed
+# function bodies (test/lint/installed_bodies.sh), the HTML report in
+# headless chromium (test/browser/report_check.sh) and a pg_dump /
+# pg_restore round trip (test/dump_restore.sh); the tests that read the
+# clock, under fake clocks in several server time zones
+# (test/time_zones.sh); then the hardening runs:
 # the fuzz harnesses for CLV_FUZZ_SECONDS each (default 20, scripts/fuzz.sh),
 # the whole suite again under ASan + UBSan (scripts/sanitize.sh), and a short
 # load test (scripts/load.sh 15 5000).
@@ -16,6 +20,8 @@ PGVERSION=${PGVERSION:-15}
 WERROR=1 scripts/setup.sh
 export PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
 export CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
+
+test/lint/run.sh   # the scripts name every function and operator with its schema
 
 # pg_regress writes results/ and regression.diffs here; the server (run as
 # postgres when we are root) only reads the data files.
@@ -32,10 +38,12 @@ pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_work
             exit 1
         fi
         pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql
+        test/lint/installed_bodies.sh
         test/browser/report_check.sh
         test/dump_restore.sh
     '
 PGVERSION="$PGVERSION" test/shard_clusters.sh   # partial states across three clusters, as Citus ships them
+PGVERSION="$PGVERSION" test/time_zones.sh       # fake clocks at chosen instants, server zones +14 and -11
 
 scripts/fuzz.sh "${CLV_FUZZ_SECONDS:-20}"
 scripts/sanitize.sh

@@ -1293,12 +1293,14 @@ AS $$
 DECLARE
     objects text[];
     created_schema boolean;
-    legacy boolean := @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2;
-    schema_oid oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
+    legacy boolean;
+    schema_oid oid;
     trigger_name name;
     trigger_table regclass;
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    legacy := @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2;
+    schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
     EXECUTE pg_catalog.format('SELECT objects, created_schema FROM %I.clv_pipeline FOR UPDATE', target_schema)
         INTO objects, created_schema;
     -- the capture triggers, wherever they are: the registry's source may
@@ -1520,6 +1522,7 @@ BEGIN
                  WHERE s.declining AND s.value_at_risk IS NOT NULL
                  ORDER BY s.value_at_risk DESC, s.customer_id LIMIT 10) d$q$, target_schema) INTO declining;
 
+    -- lint: allow non-sql-string (an HTML page template, not SQL)
     RETURN pg_catalog.format($html$<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>%1$s</title>
 <style>

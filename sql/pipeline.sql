@@ -189,6 +189,8 @@ SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
                       split_part(current_setting('unix_socket_directories'), ',', 1),
                       current_setting('port'), current_database()));
 SELECT dblink_exec('other', 'SET lock_timeout = ''3s''');
+-- the other session reads dates as this one does, whatever the server's zone
+SELECT dblink_exec('other', format('SET TimeZone = %L', current_setting('TimeZone')));
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT count(*) AS customers_before FROM "BI Report".customer_scores;
 SELECT dblink_exec('other', $q$DELETE FROM "Order Lines" WHERE "Customer Id" = 14$q$);

@@ -214,6 +214,20 @@ INSERT INTO shard.cases VALUES
 ('clv_summary_state(timestamp with time zone,double precision,timestamp with time zone)', true,
  $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at AS a1, amount AS a2,
           timestamptz '2025-07-01 00:00 Europe/Paris' AS a3 FROM shard.order_rows$$),
+('clv_summary(timestamp with time zone,double precision,timestamp with time zone,interval,text)', true,
+ $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at AS a1, amount AS a2,
+          timestamptz '2025-07-01 00:00 Europe/Paris' AS a3,
+          (ARRAY['1 day', '7 days', '36 hours']::interval[])[1 + customer % 3] AS a4,
+          (ARRAY['Pacific/Kiritimati', 'UTC', 'America/Los_Angeles', 'Pacific/Pago_Pago'])[1 + customer % 4] AS a5
+   FROM shard.order_rows$$),
+('clv_summary_state(timestamp with time zone,double precision,timestamp with time zone,interval,text)', true,
+ $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at AS a1, amount AS a2,
+          timestamptz '2025-07-01 00:00 Europe/Paris' AS a3, interval '1 day' AS a4,
+          (ARRAY['Pacific/Kiritimati', 'UTC', 'America/Los_Angeles', 'Pacific/Pago_Pago'])[1 + customer % 4] AS a5
+   FROM shard.order_rows$$),
+('clv_summary_state(date,double precision,date)', true,
+ $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at::date AS a1, amount AS a2,
+          date '2025-07-01' AS a3 FROM shard.order_rows$$),
 -- per conversion, touches of every conversion on all three shards
 ('clv_attribution(text,timestamp with time zone,numeric,text)', true,
  $$SELECT conversion AS grp, conversion AS cust, shard, channel AS a1, touched_at AS a2, value AS a3,

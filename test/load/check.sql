@@ -22,7 +22,7 @@ SELECT customer_id, (s).first_order, (s).last_order, (s).observation_end, (s).or
        (s).refunded_amount, (s).avg_order_value, (s).frequency AS repeat_purchase_days,
        (s).recency AS recency_days, (s).age AS age_days, (s).monetary AS repeat_order_value,
        (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days
-FROM (SELECT o.customer_id, clv_summary(o.ordered_at, o.amount::float8, p.observed_until) AS s
+FROM (SELECT o.customer_id, clv_summary(o.ordered_at, o.amount::float8, p.observed_until, '1 day', p.time_zone) AS s
       FROM orders o CROSS JOIN clv_report.clv_pipeline p
       WHERE o.customer_id IS NOT NULL AND o.ordered_at <= p.observed_until
       GROUP BY o.customer_id

@@ -13,7 +13,7 @@ FROM (SELECT count(*) AS n FROM clv_report.customer_summary) sm,
      (SELECT sum(customers) AS n FROM clv_report.value_tiers) vt,
      (SELECT count(*) AS n FROM clv_report.declining_customers) dc,
      (SELECT count(*) AS n FROM clv_report.models) md
-WHERE NOT (sm.n = sc.n AND sc.n = sg.n AND sc.n = vt.n AND dc.n = sc.declining AND md.n = 1);
+WHERE NOT (sm.n = sc.n AND sc.n = sg.n AND sc.n = vt.n AND dc.n = sc.declining AND md.n = 3);
 INSERT INTO load.violations (what, detail)
 SELECT 'summaries count more order rows than exist',
        format('customer_summary orders + refunds %s, order rows up to %s: %s', s.n, p.observed_until, o.n)
