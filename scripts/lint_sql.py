@@ -1128,6 +1128,8 @@ class PieceChecker:
             if i == self.loop_in or not is_punct(nxt, "(") or self.in_grammar_func(i) \
                     or not self.has_left_operand(i):
                 return
+            if is_kw(prev, "tag") and is_kw(self.at(i - 2), "when"):
+                return    # CREATE EVENT TRIGGER ... WHEN TAG IN ('...'): a filter, not an operator
             if is_kw(prev, "not"):
                 say("x NOT IN (...) compares with an = found through search_path; "
                     "write NOT (x OPERATOR(pg_catalog.=) ANY (...))")

@@ -306,7 +306,6 @@ AS $$
 DECLARE
     date_type regtype;
     day_of text;
-    period_of text;
 BEGIN
     IF orders IS NULL OR customer_column IS NULL OR date_column IS NULL OR period IS NULL
        OR time_zone IS NULL THEN
@@ -341,38 +340,10 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
             MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', date_column, orders, date_type);
     END IF;
-    -- periods since the cohort's: whole weeks, or calendar months over 1, 3 or 12
-    IF period OPERATOR(pg_catalog.=) 'week' THEN
-        period_of := '(period_start OPERATOR(pg_catalog.-) cohort) OPERATOR(pg_catalog./) 7';
-    ELSE
-        period_of := pg_catalog.format(
-            '(((EXTRACT(year FROM period_start) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM period_start))'
-            ' OPERATOR(pg_catalog.-) (EXTRACT(year FROM cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM cohort)))'
-            '::integer OPERATOR(pg_catalog./) %s)',
-            CASE WHEN period OPERATOR(pg_catalog.=) 'quarter' THEN 3
-                 WHEN period OPERATOR(pg_catalog.=) 'year' THEN 12 ELSE 1 END);
-    END IF;
-    RETURN QUERY EXECUTE pg_catalog.format($q$
-        WITH active AS (
-            SELECT DISTINCT %1$I AS customer,
-                   pg_catalog.date_trunc(%4$L, (%2$s)::pg_catalog.timestamp)::pg_catalog.date AS period_start
-              FROM %3$s
-             WHERE %1$I IS NOT NULL AND %5$I IS NOT NULL),
-        dated AS (
-            SELECT customer, period_start,
-                   pg_catalog.min(period_start) OVER (PARTITION BY customer) AS cohort
-              FROM active),
-        numbered AS (
-            SELECT cohort, %6$s AS period_number FROM dated)
-        SELECT cohort, period_number,
-               (pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY cohort))::bigint AS cohort_customers,
-               pg_catalog.count(*)::bigint AS active_customers,
-               pg_catalog.count(*)::float8 OPERATOR(pg_catalog./) pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY cohort)
-                   AS retention
-          FROM numbered
-         GROUP BY cohort, period_number
-         ORDER BY cohort, period_number$q$,
-        customer_column, day_of, orders, period, date_column, period_of);
+    RETURN QUERY EXECUTE
+        @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %1$I AS customer, %2$s AS day FROM %3$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL',
+                                                     customer_column, day_of, orders, date_column), period)
+        OPERATOR(pg_catalog.||) ' ORDER BY cohort, period_number';
 END
 $$;
 
@@ -522,10 +493,10 @@ AS $$
 $$;
 
 -- The cohort table of rows (customer, day date) given as a query: customers
--- grouped by the month of their first order, and the share of each cohort
--- active in each later month.  One place for the pipeline and
--- clv_cohort_retention's month form alike.
-CREATE FUNCTION @extschema@.clv_cohort_sql(customer_days text)
+-- grouped by the period (week, month, quarter or year) of their first
+-- order, and the share of each cohort active in each later period.  One
+-- place for clv_cohort_retention and the pipeline's cohorts table.
+CREATE FUNCTION @extschema@.clv_cohort_sql(customer_days text, period text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -533,26 +504,31 @@ AS $$
     SELECT pg_catalog.format($q$
         WITH active AS (
             SELECT DISTINCT d.customer,
-                   pg_catalog.date_trunc('month', d.day::pg_catalog.timestamp)::pg_catalog.date AS period_start
-              FROM (%s) d),
+                   pg_catalog.date_trunc(%2$L, d.day::pg_catalog.timestamp)::pg_catalog.date AS period_start
+              FROM (%1$s) d),
         dated AS (
             SELECT a.customer, a.period_start,
                    pg_catalog.min(a.period_start) OVER (PARTITION BY a.customer) AS cohort
               FROM active a),
         numbered AS (
-            SELECT d.cohort,
-                   ((EXTRACT(year FROM d.period_start) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM d.period_start))
-                    OPERATOR(pg_catalog.-)
-                    (EXTRACT(year FROM d.cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM d.cohort)))::integer
-                       AS period_number
-              FROM dated d)
+            SELECT d.cohort, %3$s AS period_number FROM dated d)
         SELECT n.cohort, n.period_number,
                (pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY n.cohort))::bigint AS cohort_customers,
                pg_catalog.count(*)::bigint AS active_customers,
                pg_catalog.count(*)::float8 OPERATOR(pg_catalog./) pg_catalog.max(pg_catalog.count(*)) OVER (PARTITION BY n.cohort)
                    AS retention
           FROM numbered n
-         GROUP BY n.cohort, n.period_number$q$, customer_days)
+         GROUP BY n.cohort, n.period_number$q$,
+        customer_days, period,
+        -- periods since the cohort's: whole weeks, or calendar months over 1, 3 or 12
+        CASE WHEN period OPERATOR(pg_catalog.=) 'week'
+             THEN '(d.period_start OPERATOR(pg_catalog.-) d.cohort) OPERATOR(pg_catalog./) 7'
+             ELSE pg_catalog.format(
+                 '(((EXTRACT(year FROM d.period_start) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM d.period_start))'
+                 ' OPERATOR(pg_catalog.-) (EXTRACT(year FROM d.cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM d.cohort)))'
+                 '::integer OPERATOR(pg_catalog./) %s)',
+                 CASE WHEN period OPERATOR(pg_catalog.=) 'quarter' THEN 3
+                      WHEN period OPERATOR(pg_catalog.=) 'year' THEN 12 ELSE 1 END) END)
 $$;
 
 CREATE FUNCTION @extschema@.clv_create_pipeline(
@@ -579,13 +555,13 @@ DECLARE
     customer_type text;
     date_type regtype;
     amount_type regtype;
+    channel_type regtype;
     schema_owner oid;
     me oid := (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
     created_schema boolean := false;
     zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
     capture boolean := false;
     capture_note text;
-    capture_function text;
     schema_oid oid;
     event text;
     objects text[] := ARRAY['customer_summary', 'models', 'customer_scores', 'segments', 'value_tiers',
@@ -622,6 +598,18 @@ BEGIN
             END IF;
         ELSIF col OPERATOR(pg_catalog.=) customer THEN
             customer_type := pg_catalog.format_type(col_type, NULL);
+        ELSE
+            -- a channel is text, an integer or an enum: types whose cast to
+            -- text is PostgreSQL's own, so that reading it runs nobody's code
+            channel_type := col_type;
+            IF NOT (col_type OPERATOR(pg_catalog.=) ANY (ARRAY['text'::regtype, 'varchar'::regtype, 'bpchar'::regtype,
+                                                               'name'::regtype, 'smallint'::regtype, 'integer'::regtype,
+                                                               'bigint'::regtype])
+                    OR (SELECT t.typtype OPERATOR(pg_catalog.=) 'e' FROM pg_catalog.pg_type t
+                         WHERE t.oid OPERATOR(pg_catalog.=) col_type)) THEN
+                RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                    MESSAGE = pg_catalog.format('column %I of %s must be text, an integer or an enum, not %s', col, orders, col_type);
+            END IF;
         END IF;
     END LOOP;
     PERFORM @extschema@.clv_check_pipeline_arguments(gross_margin, period, periods, discount_rate, penalizer);
@@ -652,7 +640,6 @@ BEGIN
         created_schema := true;
     END IF;
     schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
-    capture_function := pg_catalog.format('%I.clv_capture_order_changes', target_schema);
     IF channel IS NOT NULL THEN
         objects := pg_catalog.array_append(objects, 'channels');
     END IF;
@@ -668,6 +655,7 @@ BEGIN
             channel         name,
             ordered_at_type regtype NOT NULL,
             amount_type     regtype NOT NULL,
+            channel_type    regtype,
             time_zone       text NOT NULL,
             gross_margin    float8 NOT NULL,
             period          interval NOT NULL,
@@ -677,6 +665,7 @@ BEGIN
             as_of           timestamptz,
             change_capture  boolean NOT NULL,
             change_capture_note text,
+            source_relfilenode oid,
             objects         text[] NOT NULL,
             created_schema  boolean NOT NULL,
             observed_until  timestamptz,
@@ -752,52 +741,28 @@ BEGIN
 
     -- change capture, where the caller may put triggers on the orders table
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-                    WHERE c.oid OPERATOR(pg_catalog.=) orders
-                      AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])) THEN
-        capture_note := pg_catalog.format('%s is not a table', orders);
+                    WHERE c.oid OPERATOR(pg_catalog.=) orders AND c.relkind OPERATOR(pg_catalog.=) 'r') THEN
+        -- a view or a foreign table takes no such triggers, and a partitioned
+        -- table's triggers miss the writes made to a partition directly and
+        -- partitions attached, detached or dropped
+        capture_note := pg_catalog.format('%s is not a plain table', orders);
     ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                        WHERE c.oid OPERATOR(pg_catalog.=) orders), 'USAGE') THEN
         capture_note := pg_catalog.format('only the owner of %s can add the triggers that record its changes', orders);
     ELSE
-        -- The trigger function belongs to the pipeline's owner and runs with
-        -- the owner's rights (SECURITY DEFINER) whoever writes the orders: the
-        -- writers need no right on the pipeline, and nothing the owner keeps in
-        -- the pipeline's schema (a trigger on order_changes, say) ever runs
-        -- with a writer's rights.  It only copies customer ids, as the base
-        -- type of the column (a domain's CHECK is not run on the copies).
-        -- ENABLE ALWAYS: it fires for logical replication's apply workers
-        -- too, where orders arrive from another database.
+        -- the triggers call clv's own function, which runs as the pipeline's
+        -- owner in a security-restricted operation (src/pipeline_capture.c);
+        -- ENABLE ALWAYS: they fire for logical replication's apply workers
+        -- too, where orders arrive from another database
         BEGIN
-            EXECUTE pg_catalog.format($f$
-                CREATE FUNCTION %1$s() RETURNS trigger
-                LANGUAGE plpgsql
-                -- lint: allow security-definer (the pipeline's own trigger function, owned by its owner: see above)
-                SECURITY DEFINER
-                SET search_path = pg_catalog, pg_temp
-                AS $b$
-                BEGIN
-                    IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
-                        INSERT INTO %2$I.order_changes (everything) VALUES (true);
-                    ELSIF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
-                        INSERT INTO %2$I.order_changes (customer_id) SELECT DISTINCT n.%3$I FROM new_rows n;
-                    ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
-                        INSERT INTO %2$I.order_changes (customer_id)
-                        SELECT n.%3$I FROM new_rows n UNION SELECT o.%3$I FROM old_rows o;
-                    ELSE
-                        INSERT INTO %2$I.order_changes (customer_id) SELECT DISTINCT o.%3$I FROM old_rows o;
-                    END IF;
-                    RETURN NULL;
-                END
-                $b$ $f$, capture_function, target_schema, customer);
-            EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', capture_function);
             FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-                EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+                EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s.clv_capture_order_changes(%L)',
                                           pg_catalog.format('clv_%s_%s', schema_oid, event), pg_catalog.upper(event), orders,
                                           CASE WHEN event OPERATOR(pg_catalog.=) 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
                                                WHEN event OPERATOR(pg_catalog.=) 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
                                                WHEN event OPERATOR(pg_catalog.=) 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
                                                ELSE '' END,
-                                          capture_function);
+                                          '@extschema@', target_schema);
                 EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', orders,
                                           pg_catalog.format('clv_%s_%s', schema_oid, event));
             END LOOP;
@@ -816,13 +781,13 @@ BEGIN
 
     EXECUTE pg_catalog.format($v$
         INSERT INTO %1$I.clv_pipeline (format, source, customer, ordered_at, amount, channel, ordered_at_type,
-                                      amount_type, time_zone, gross_margin, period, periods, discount_rate,
-                                      penalizer, as_of, change_capture, change_capture_note, objects,
-                                      created_schema, created_at)
-        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                                      amount_type, channel_type, time_zone, gross_margin, period, periods,
+                                      discount_rate, penalizer, as_of, change_capture, change_capture_note,
+                                      objects, created_schema, created_at)
+        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
                 pg_catalog.clock_timestamp())$v$, target_schema)
-    USING orders, customer, ordered_at, amount, channel, date_type, amount_type, zone, gross_margin, period,
-          periods, discount_rate, penalizer, as_of, capture, capture_note, objects, created_schema;
+    USING orders, customer, ordered_at, amount, channel, date_type, amount_type, channel_type, zone, gross_margin,
+          period, periods, discount_rate, penalizer, as_of, capture, capture_note, objects, created_schema;
 
     RETURN QUERY SELECT * FROM @extschema@.clv_refresh_pipeline(target_schema, true, false);
 END
@@ -853,6 +818,48 @@ AS $$
                                         pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema))
                                 AND a.attname OPERATOR(pg_catalog.=) 'format' AND NOT a.attisdropped)
                 THEN 2 ELSE 1 END
+$$;
+
+-- The change capture trigger function (src/pipeline_capture.c): clv's own,
+-- so that nobody can replace what runs on other roles' writes; it runs as
+-- the pipeline's owner, in a security-restricted operation.
+CREATE FUNCTION @extschema@.clv_capture_order_changes()
+RETURNS trigger AS 'MODULE_PATHNAME', 'clv_capture_order_changes'
+LANGUAGE C;
+
+COMMENT ON FUNCTION @extschema@.clv_capture_order_changes() IS
+'internal: the trigger function of a pipeline''s change capture on its orders table; its argument is the pipeline''s schema';
+
+-- The capture triggers of the pipeline in target_schema, on whatever table:
+-- those that call clv_capture_order_changes with that schema's name.
+CREATE FUNCTION @extschema@.clv_pipeline_capture_triggers(target_schema name)
+RETURNS SETOF pg_catalog.pg_trigger
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.* FROM pg_catalog.pg_trigger t
+     WHERE t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.clv_capture_order_changes()'::pg_catalog.regprocedure
+       AND t.tgnargs OPERATOR(pg_catalog.=) 1
+       AND t.tgargs OPERATOR(pg_catalog.=)
+               (pg_catalog.convert_to(target_schema::pg_catalog.text, pg_catalog.current_setting('server_encoding'))
+                OPERATOR(pg_catalog.||) '\x00'::pg_catalog.bytea)
+$$;
+
+-- How the columns of source differ from the types they had (under any
+-- domain), as text; NULL when none does.
+CREATE FUNCTION @extschema@.clv_pipeline_source_changes(source regclass, columns name[], types regtype[])
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I is %s, not %s', c.name,
+                                                   coalesce(t.actual::text, 'gone'), c.expected), ', ')
+      FROM ROWS FROM (pg_catalog.unnest(columns), pg_catalog.unnest(types)) AS c(name, expected)
+      LEFT JOIN pg_catalog.pg_attribute a
+             ON a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) c.name
+            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      CROSS JOIN LATERAL (SELECT @extschema@.clv_base_type(a.atttypid) AS actual) t
+     WHERE t.actual IS NULL OR NOT t.actual OPERATOR(pg_catalog.=) c.expected
 $$;
 
 -- The condition that a customer (an SQL expression) is one whose orders
@@ -896,6 +903,8 @@ DECLARE
     advanced text;
     summaries text;
     changed_set text;        -- the changed customers, NULL when all are summarised again
+    source_file oid;
+    source_changes text;
     null_changed text;
     truncated boolean;
     customers bigint;
@@ -927,6 +936,25 @@ BEGIN
     end_day := (cutoff AT TIME ZONE p.time_zone)::date;
 
     src := p.source::text;
+    -- held to the end: a rewrite of the orders (ALTER TABLE ... USING) waits
+    -- for this refresh, and one made before it shows in the file node
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+    source_file := (SELECT c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source);
+    -- the orders' columns as the pipeline was made for them: a column whose
+    -- type changed since could bring its type owner's casts into this refresh
+    source_changes := @extschema@.clv_pipeline_source_changes(
+        p.source,
+        ARRAY[p.customer, p.ordered_at, p.amount] OPERATOR(pg_catalog.||) CASE WHEN p.channel IS NULL THEN '{}'::name[] ELSE ARRAY[p.channel] END,
+        ARRAY[(SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass
+                  AND a.attname OPERATOR(pg_catalog.=) 'customer_id'),
+              p.ordered_at_type, p.amount_type] OPERATOR(pg_catalog.||)
+            CASE WHEN p.channel IS NULL THEN '{}'::regtype[] ELSE ARRAY[p.channel_type] END);
+    IF source_changes IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = pg_catalog.format('the columns of %s changed since pipeline %I was made: %s', src, target_schema, source_changes),
+            HINT = pg_catalog.format('Drop the pipeline with clv_drop_pipeline(%L) and create it again.', target_schema);
+    END IF;
     cust := pg_catalog.format('o.%I', p.customer);
     dcol := pg_catalog.format('o.%I', p.ordered_at);
     amount_value := CASE WHEN p.amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype])
@@ -981,12 +1009,17 @@ BEGIN
         why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
     ELSIF incremental AND NOT p.change_capture THEN
         why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
-    ELSIF incremental AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger t
-                             JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) t.tgfoid
-                             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) f.pronamespace
+    ELSIF incremental AND NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                                      WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE') THEN
+        -- the capture triggers record nothing once the owner no longer acts
+        -- for the orders' owner; a right given back later would not bring
+        -- back what was missed, so capture stays off
+        why_full := pg_catalog.format('the owner no longer acts for the owner of %s, so its changes are not captured', src);
+        EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
+                                  target_schema)
+            USING 'the owner stopped acting for the orders'' owner; drop and recreate the pipeline to capture again';
+    ELSIF incremental AND (SELECT pg_catalog.count(*) FROM @extschema@.clv_pipeline_capture_triggers(target_schema) t
                             WHERE t.tgrelid OPERATOR(pg_catalog.=) p.source
-                              AND n.nspname OPERATOR(pg_catalog.=) target_schema
-                              AND f.proname OPERATOR(pg_catalog.=) 'clv_capture_order_changes'
                               AND t.tgenabled OPERATOR(pg_catalog.=) 'A') OPERATOR(pg_catalog.<) 4 THEN
         why_full := pg_catalog.format('the change capture triggers on %s are missing or not enabled ALWAYS', src);
     END IF;
@@ -1002,6 +1035,9 @@ BEGIN
             INTO truncated;
         IF truncated THEN
             why_full := pg_catalog.format('%s was truncated', src);
+        ELSIF source_file OPERATOR(pg_catalog.<>) p.source_relfilenode THEN
+            -- ALTER TABLE ... USING rewrites every row without a trigger firing
+            why_full := pg_catalog.format('%s was rewritten since the last refresh (ALTER TABLE, VACUUM FULL or CLUSTER)', src);
         END IF;
     END IF;
     IF why_full IS NOT NULL THEN
@@ -1229,7 +1265,7 @@ BEGIN
         INSERT INTO %1$I.cohorts %2$s$q$,
         target_schema,
         @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %s AS customer, %s AS day FROM %s o WHERE %s',
-                                                     cust, day_of, src, counted)));
+                                                     cust, day_of, src, counted), 'month'));
     RETURN NEXT pg_catalog.format('%I.cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
     -- per channel, when the orders name one: activity, and each customer's
@@ -1275,9 +1311,9 @@ BEGIN
         UPDATE %1$I.clv_pipeline
            SET observed_until = $1, observation_end = $2, purchase_model = $3, spend_model = $4,
                rfm_breakpoints = $5, refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $6,
-               customers_summarised = $7, rejected_orders = $8$q$, target_schema)
+               customers_summarised = $7, rejected_orders = $8, source_relfilenode = $9$q$, target_schema)
     USING cutoff, end_day, purchase_model, spend_model, breakpoints,
-          CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected;
+          CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file;
 END
 $$;
 
@@ -1303,15 +1339,22 @@ BEGIN
     schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
     EXECUTE pg_catalog.format('SELECT objects, created_schema FROM %I.clv_pipeline FOR UPDATE', target_schema)
         INTO objects, created_schema;
-    -- the capture triggers, wherever they are: the registry's source may
-    -- have been changed since they were made
+    -- the capture triggers, wherever they are (the registry's source may have
+    -- changed since); a trigger on a table whose owner the pipeline's owner
+    -- no longer acts for stays, harmless (it records nothing for a pipeline
+    -- that is gone), and is named for that table's owner to drop
     FOR trigger_name, trigger_table IN
-        SELECT t.tgname, t.tgrelid::regclass FROM pg_catalog.pg_trigger t
-         WHERE t.tgfoid OPERATOR(pg_catalog.=)
-                   pg_catalog.to_regprocedure(pg_catalog.format('%I.clv_capture_order_changes()', target_schema))
+        SELECT t.tgname, t.tgrelid::regclass FROM @extschema@.clv_pipeline_capture_triggers(target_schema) t
          ORDER BY t.oid LOOP
-        EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, trigger_table);
-        RETURN NEXT pg_catalog.format('trigger %I on %s', trigger_name, trigger_table);
+        IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                    WHERE c.oid OPERATOR(pg_catalog.=) trigger_table), 'USAGE') THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, trigger_table);
+            RETURN NEXT pg_catalog.format('trigger %I on %s', trigger_name, trigger_table);
+        ELSE
+            RAISE NOTICE USING
+                MESSAGE = pg_catalog.format('trigger %I on %s is left for its owner to drop', trigger_name, trigger_table),
+                DETAIL = 'It records nothing once the pipeline is dropped.';
+        END IF;
     END LOOP;
     FOR i IN REVERSE pg_catalog.array_length(objects, 1) .. 1 LOOP
         EXECUTE pg_catalog.format('DROP %s %I.%I', CASE WHEN legacy THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
@@ -1323,10 +1366,6 @@ BEGIN
     IF NOT legacy THEN
         EXECUTE pg_catalog.format('DROP TABLE %1$I.order_changes, %1$I.changed_customers', target_schema);
         RETURN NEXT pg_catalog.format('%1$I.order_changes, %1$I.changed_customers', target_schema);
-        IF pg_catalog.to_regprocedure(pg_catalog.format('%I.clv_capture_order_changes()', target_schema)) IS NOT NULL THEN
-            EXECUTE pg_catalog.format('DROP FUNCTION %I.clv_capture_order_changes()', target_schema);
-            RETURN NEXT pg_catalog.format('%I.clv_capture_order_changes()', target_schema);
-        END IF;
     END IF;
     EXECUTE pg_catalog.format('DROP TABLE %I.clv_pipeline', target_schema);
     RETURN NEXT pg_catalog.format('%I.clv_pipeline', target_schema);
@@ -1371,44 +1410,11 @@ COMMENT ON FUNCTION @extschema@.clv_pipeline_owner_check(name) IS
 -- The HTML report
 ------------------------------------------------------------------------------
 
--- The report reads the pipeline with the caller's own rights (a read-only BI
--- role may write it), so it first makes sure that reading runs nothing of
--- the pipeline owner's: each relation it reads is a plain table of the
--- pipeline's owner, without row security policies.
-CREATE FUNCTION @extschema@.clv_pipeline_check_readable(target_schema name, relations text[])
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    registry regclass := pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema));
-    bad text;
-BEGIN
-    IF target_schema IS NULL OR registry IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
-            MESSAGE = pg_catalog.format('schema %I holds no clv pipeline', target_schema),
-            HINT = 'Create one with clv_create_pipeline().';
-    END IF;
-    SELECT pg_catalog.string_agg(r.name, ', ') INTO bad
-      FROM pg_catalog.unnest(relations OPERATOR(pg_catalog.||) ARRAY['clv_pipeline']) AS r(name)
-      LEFT JOIN pg_catalog.pg_class c
-             ON c.relname OPERATOR(pg_catalog.=) r.name
-            AND c.relnamespace OPERATOR(pg_catalog.=) (SELECT n.oid FROM pg_catalog.pg_namespace n
-                                                       WHERE n.nspname OPERATOR(pg_catalog.=) target_schema)
-     WHERE c.oid IS NULL OR c.relkind OPERATOR(pg_catalog.<>) 'r' OR c.relrowsecurity
-        OR c.relowner OPERATOR(pg_catalog.<>) (SELECT k.relowner FROM pg_catalog.pg_class k
-                                               WHERE k.oid OPERATOR(pg_catalog.=) registry);
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
-            MESSAGE = pg_catalog.format('pipeline %I cannot be read safely: %s', target_schema, bad),
-            DETAIL = 'Each must be a plain table of the pipeline''s owner, without row security, as clv_create_pipeline made it.',
-            HINT = pg_catalog.format('Refresh the pipeline, or drop it with clv_drop_pipeline(%L) and create it again.', target_schema);
-    END IF;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION @extschema@.clv_report_html(
-    target_schema name DEFAULT 'clv_report', title text DEFAULT 'Customer lifetime value')
+-- The report, as the pipeline's owner (called by clv_report_html only, which
+-- first checks that the caller may read the tables it reads).  Every value
+-- taken from the pipeline's tables is cast to the type the page expects, and
+-- every text escaped, so that nothing stored there becomes markup.
+CREATE FUNCTION @extschema@.clv_pipeline_report_steps(target_schema name, title text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1423,15 +1429,16 @@ DECLARE
     declining text;
     top_bin float8;
 BEGIN
-    PERFORM @extschema@.clv_pipeline_check_readable(target_schema, ARRAY['customer_scores', 'segments', 'cohorts']);
-    EXECUTE pg_catalog.format('SELECT r.observation_end, r.refreshed_at, r.time_zone FROM %I.clv_pipeline r', target_schema)
+    PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    EXECUTE pg_catalog.format('SELECT r.observation_end::date AS observation_end, r.refreshed_at::timestamptz AS refreshed_at,
+                                      r.time_zone::text AS time_zone FROM %I.clv_pipeline r', target_schema)
         INTO registry;
     EXECUTE pg_catalog.format($q$
-        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue) AS revenue,
-               pg_catalog.sum(s.predicted_clv) AS predicted, pg_catalog.avg(s.p_alive) AS p_alive,
-               pg_catalog.count(*) FILTER (WHERE s.declining) AS declining,
-               pg_catalog.sum(s.value_at_risk) AS at_risk,
-               pg_catalog.percentile_cont(0.99) WITHIN GROUP (ORDER BY s.predicted_clv) AS p99
+        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue::float8) AS revenue,
+               pg_catalog.sum(s.predicted_clv::float8) AS predicted, pg_catalog.avg(s.p_alive::float8) AS p_alive,
+               pg_catalog.count(*) FILTER (WHERE s.declining::boolean) AS declining,
+               pg_catalog.sum(s.value_at_risk::float8) AS at_risk,
+               pg_catalog.percentile_cont(0.99) WITHIN GROUP (ORDER BY s.predicted_clv::float8) AS p99
           FROM %I.customer_scores s$q$, target_schema) INTO kpis;
 
     -- 1. predicted CLV distribution: 20 bins up to the 99th percentile, the rest in the last
@@ -1441,7 +1448,7 @@ BEGIN
             SELECT b, pg_catalog.count(c.customer_id) AS n
               FROM pg_catalog.generate_series(0, 19) b
               LEFT JOIN %1$I.customer_scores c
-                     ON least(pg_catalog.floor(greatest(c.predicted_clv, 0) OPERATOR(pg_catalog./) $1 OPERATOR(pg_catalog.*) 20), 19)
+                     ON least(pg_catalog.floor(greatest(c.predicted_clv::float8, 0) OPERATOR(pg_catalog./) $1 OPERATOR(pg_catalog.*) 20), 19)
                         OPERATOR(pg_catalog.=) b
              GROUP BY b),
         scaled AS (
@@ -1459,12 +1466,14 @@ BEGIN
 
     -- 2. predicted CLV by RFM segment
     EXECUTE pg_catalog.format($q$
-        WITH s AS (SELECT g.rfm_segment, g.customers, coalesce(g.predicted_clv, 0) AS v,
+        WITH g AS (SELECT r.rfm_segment::text AS rfm_segment, r.customers::bigint AS customers,
+                          r.predicted_clv::float8 AS predicted_clv FROM %I.segments r),
+             s AS (SELECT g.rfm_segment, g.customers, coalesce(g.predicted_clv, 0) AS v,
                           pg_catalog.row_number() OVER (ORDER BY g.predicted_clv DESC NULLS LAST, g.rfm_segment)
                               OPERATOR(pg_catalog.-) 1 AS i,
                           coalesce(g.predicted_clv, 0)
                               OPERATOR(pg_catalog./) greatest(pg_catalog.max(coalesce(g.predicted_clv, 0)) OVER (), 1e-9) AS w
-                     FROM %I.segments g)
+                     FROM g)
         SELECT pg_catalog.string_agg(
                    pg_catalog.format('<text x="0" y="%%s" class="label">%%s</text><rect class="bar" x="170" y="%%s" width="%%s" height="18"><title>%%s customers, predicted CLV %%s</title></rect><text x="%%s" y="%%s" class="value">%%s</text>',
                                      34 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 24),
@@ -1481,8 +1490,9 @@ BEGIN
 
     -- 3. cohort retention heat map: the last 12 monthly cohorts, 12 months on
     EXECUTE pg_catalog.format($q$
-        WITH c AS (SELECT h.cohort, h.period_number, h.retention, h.cohort_customers,
-                          pg_catalog.dense_rank() OVER (ORDER BY h.cohort DESC) AS newest
+        WITH c AS (SELECT h.cohort::date AS cohort, h.period_number::integer AS period_number,
+                          h.retention::float8 AS retention, h.cohort_customers::bigint AS cohort_customers,
+                          pg_catalog.dense_rank() OVER (ORDER BY h.cohort::date DESC) AS newest
                      FROM %I.cohorts h),
              r AS (SELECT c.*, pg_catalog.dense_rank() OVER (ORDER BY c.cohort) OPERATOR(pg_catalog.-) 1 AS row,
                           -- shade against the best month-1+ retention, so the pattern shows
@@ -1513,14 +1523,14 @@ BEGIN
     EXECUTE pg_catalog.format($q$
         SELECT coalesce(pg_catalog.string_agg(
                             pg_catalog.format('<tr><td>%%s</td><td>%%s</td><td class="num">%%s</td><td>%%s</td></tr>',
-                                              @extschema@.clv_html_escape(d.customer_id::text),
-                                              @extschema@.clv_html_escape(coalesce(d.rfm_segment, '')),
-                                              pg_catalog.round(d.value_at_risk::numeric),
-                                              @extschema@.clv_html_escape(d.decline_alert)),
+                                              @extschema@.clv_html_escape(pg_catalog.format('%%s', d.customer_id)),
+                                              @extschema@.clv_html_escape(coalesce(d.rfm_segment::text, '')),
+                                              pg_catalog.round(d.value_at_risk::float8::numeric),
+                                              @extschema@.clv_html_escape(d.decline_alert::text)),
                             '' ORDER BY d.value_at_risk DESC), '')
           FROM (SELECT s.* FROM %I.customer_scores s
-                 WHERE s.declining AND s.value_at_risk IS NOT NULL
-                 ORDER BY s.value_at_risk DESC, s.customer_id LIMIT 10) d$q$, target_schema) INTO declining;
+                 WHERE s.declining::boolean AND s.value_at_risk IS NOT NULL
+                 ORDER BY s.value_at_risk::float8 DESC, s.customer_id LIMIT 10) d$q$, target_schema) INTO declining;
 
     -- lint: allow non-sql-string (an HTML page template, not SQL)
     RETURN pg_catalog.format($html$<!DOCTYPE html>
@@ -1587,5 +1597,33 @@ $html$,
 END
 $$;
 
+-- The entry point: for whoever may SELECT the tables the report reads, which
+-- it reads as the pipeline's owner (src/pipeline_owner.c).
+CREATE OR REPLACE FUNCTION @extschema@.clv_report_html(
+    target_schema name DEFAULT 'clv_report', title text DEFAULT 'Customer lifetime value')
+RETURNS text AS 'MODULE_PATHNAME', 'clv_report_html'
+LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION @extschema@.clv_report_html(name, text) IS
+'a self-contained HTML page with SVG charts of a pipeline, for whoever may read its tables (read as the pipeline''s owner): KPIs, the predicted CLV distribution, value by RFM segment, a cohort retention heat map and the top declining customers';
+
 COMMENT ON FUNCTION @extschema@.clv_cac_ratio(float8, float8) IS
 'CLV divided by customer acquisition cost; NULL when the cost is 0; 3 or more is the usual rule of thumb';
+
+------------------------------------------------------------------------------
+-- The schema clv lives in keeps its name (src/extension_guard.c)
+------------------------------------------------------------------------------
+
+-- clv's bodies name each other with this schema's name: renamed, it could be
+-- replaced by a schema of someone else's holding functions of the same
+-- names, which clv's bodies would call with their callers' rights.
+CREATE FUNCTION @extschema@.clv_guard_extension_schema()
+RETURNS event_trigger AS 'MODULE_PATHNAME', 'clv_guard_extension_schema'
+LANGUAGE C;
+
+CREATE EVENT TRIGGER clv_guard_extension_schema ON ddl_command_start
+    WHEN TAG IN ('ALTER SCHEMA')
+    EXECUTE FUNCTION @extschema@.clv_guard_extension_schema();
+
+COMMENT ON FUNCTION @extschema@.clv_guard_extension_schema() IS
+'internal: refuses to rename the schema that holds clv, whose functions name each other with it';

@@ -104,25 +104,10 @@ SELECT count(*) AS months, sum(orders) AS orders, sum(new_customers) AS new_cust
 FROM "BI Report".monthly;
 SELECT sum(cohort_customers) FILTER (WHERE period_number = 0) AS first_buyers FROM "BI Report".cohorts;
 
--- a view of everything a dashboard reads, to compare refreshes by
-CREATE FUNCTION pipeline_digest(s name) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    t text;
-    d text := '';
-    part text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['customer_summary', 'models', 'customer_scores', 'segments', 'value_tiers',
-                             'declining_customers', 'monthly', 'cohorts', 'rejected_orders'] LOOP
-        EXECUTE format($q$SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), ''))
-                          FROM (SELECT * FROM %I.%I) r$q$, s, t) INTO part;
-        IF t = 'models' THEN  -- the fit times differ
-            EXECUTE format($q$SELECT md5(string_agg(r::text, ',' ORDER BY r::text))
-                              FROM (SELECT model, kind, status, error, parameters FROM %I.models) r$q$, s) INTO part;
-        END IF;
-        d := d || t || ':' || part || ' ';
-    END LOOP;
-    RETURN d;
-END $$;
+-- everything a dashboard reads, to compare refreshes by
+\set ECHO none
+\i test/include/pipeline_digest.psql
+\set ECHO all
 CREATE FUNCTION refresh_and_compare(s name) RETURNS TABLE (incremental_line text, same_as_full boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -130,9 +115,9 @@ DECLARE
 BEGIN
     SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') INTO incremental_line
     FROM clv_refresh_pipeline(s, incremental => true) r LIMIT 1;
-    after_incremental := pipeline_digest(s);
+    after_incremental := pg_temp.pipeline_digest(s);
     PERFORM clv_refresh_pipeline(s);
-    same_as_full := after_incremental = pipeline_digest(s);
+    same_as_full := after_incremental = pg_temp.pipeline_digest(s);
     RETURN NEXT;
 END $$;
 
@@ -318,4 +303,4 @@ SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('till re
 SELECT customer_id, orders FROM "till report".customer_summary WHERE customer_id = 'eve';
 SELECT count(*) FROM clv_drop_pipeline('till report');
 DROP TABLE till;
-DROP FUNCTION refresh_and_compare(name), pipeline_digest(name);
+DROP FUNCTION refresh_and_compare(name);

@@ -325,6 +325,143 @@ ALTER SCHEMA handed OWNER TO CURRENT_USER;
 SELECT count(*) > 0 AS dropped FROM m.clv_drop_pipeline('handed');
 DROP SCHEMA handed;
 
+-- the report: for readers of the pipeline's tables, read as the owner
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+CREATE ROLE regress_clv_reader;
+SET ROLE regress_clv_attacker;
+GRANT USAGE ON SCHEMA m TO regress_clv_reader;
+SELECT count(*) > 0 AS made FROM m.clv_create_pipeline('m.my_orders', 'customer', 'at', 'amount', 'mine',
+                                                       as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT length(m.clv_report_html('mine')) > 1000 AS owner_reads_its_report;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_reader;
+SELECT length(m.clv_report_html('mine'));
+RESET ROLE;
+SET ROLE regress_clv_attacker;
+GRANT USAGE ON SCHEMA mine TO regress_clv_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA mine TO regress_clv_reader;
+SET ROLE regress_clv_reader;
+SELECT length(m.clv_report_html('mine')) > 1000 AS reader_with_select_reads_it;
+-- a column of the owner's type, with the owner's cast, in a table the report
+-- reads: the cast runs as the owner, sandboxed, not as the superuser who
+-- asked for the report
+RESET ROLE;
+SET ROLE regress_clv_attacker;
+CREATE TYPE m.count_of AS (v bigint);
+CREATE FUNCTION m.take_over_by_cast(m.count_of) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    ALTER ROLE regress_clv_attacker SUPERUSER;
+    RETURN ($1).v;
+END $$;
+CREATE CAST (m.count_of AS bigint) WITH FUNCTION m.take_over_by_cast(m.count_of);
+ALTER TABLE mine.segments ALTER customers TYPE m.count_of USING ROW(customers)::m.count_of;
+RESET ROLE;
+SET ROLE regress_clv_admin;
+SELECT length(m.clv_report_html('mine'));
+SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'regress_clv_attacker';
+-- row security on a table the report reads: refused, not read past
+RESET ROLE;
+SET ROLE regress_clv_attacker;
+ALTER TABLE mine.segments ALTER customers TYPE bigint USING (customers).v;
+ALTER TABLE mine.cohorts ENABLE ROW LEVEL SECURITY;
+SET ROLE regress_clv_reader;
+SELECT length(m.clv_report_html('mine'));
+RESET ROLE;
+SET ROLE regress_clv_attacker;
+ALTER TABLE mine.cohorts DISABLE ROW LEVEL SECURITY;
+-- the schema clv lives in keeps its name: renamed, another schema of the old
+-- name could hold functions that clv's bodies would call
+ALTER SCHEMA m RENAME TO m_renamed;
+SELECT pg_catalog.count(*) FROM m.clv_drop_pipeline('mine');
+REVOKE USAGE ON SCHEMA m FROM regress_clv_reader;
+
+-- change capture on another role's orders: the orders' owner changes the
+-- customer column to a type of its own with an assignment cast; its writes
+-- run no code of the pipeline's owner, and the pipeline's owner's refresh
+-- runs none of the orders' owner's
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+CREATE ROLE regress_clv_shop;
+GRANT CREATE ON DATABASE clv_security TO regress_clv_shop;
+GRANT regress_clv_shop TO regress_clv_attacker;
+GRANT SELECT ON public.orders TO regress_clv_shop;
+SET ROLE regress_clv_shop;
+CREATE SCHEMA shop;
+CREATE TABLE shop.orders AS SELECT customer, at, amount FROM public.orders;
+GRANT USAGE ON SCHEMA shop TO regress_clv_admin;
+SET ROLE regress_clv_admin;
+SELECT count(*) > 0 AS made FROM m.clv_create_pipeline('shop.orders', 'customer', 'at', 'amount', 'admin_over_shop',
+                                                       as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT change_capture FROM admin_over_shop.clv_pipeline;
+SET ROLE regress_clv_shop;
+CREATE TYPE shop.customer_no AS (v int);
+CREATE FUNCTION shop.customer_int(shop.customer_no) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    ALTER ROLE regress_clv_shop SUPERUSER;
+    RETURN ($1).v;
+END $$;
+CREATE CAST (shop.customer_no AS int) WITH FUNCTION shop.customer_int(shop.customer_no) AS ASSIGNMENT;
+ALTER TABLE shop.orders ALTER customer TYPE shop.customer_no USING ROW(customer)::shop.customer_no;
+INSERT INTO shop.orders VALUES (ROW(7), '2025-10-01', 10);
+SET ROLE regress_clv_admin;
+SELECT rolsuper AS shop_is_superuser FROM pg_roles WHERE rolname = 'regress_clv_shop';
+SELECT pg_catalog.count(*) FILTER (WHERE everything) AS recorded_as_everything,
+       pg_catalog.count(customer_id) AS customers_recorded
+FROM admin_over_shop.order_changes;
+-- the refresh refuses the changed column rather than read it through the cast
+SELECT pg_catalog.count(*) FROM m.clv_refresh_pipeline('admin_over_shop', incremental => true);
+SELECT rolsuper AS shop_is_superuser FROM pg_roles WHERE rolname = 'regress_clv_shop';
+SELECT count(*) > 0 AS dropped FROM m.clv_drop_pipeline('admin_over_shop');
+-- a pipeline of a member of the orders' owner, after that membership is
+-- revoked: its capture no longer runs anything of its owner's on the
+-- orders' writes, and its drop leaves the triggers to the orders' owner
+SET ROLE regress_clv_shop;
+ALTER TABLE shop.orders ALTER customer TYPE int USING (customer).v;
+GRANT USAGE ON SCHEMA shop TO regress_clv_attacker;
+GRANT SELECT ON shop.orders TO regress_clv_attacker;
+SET ROLE regress_clv_attacker;
+SELECT count(*) > 0 AS made FROM m.clv_create_pipeline('shop.orders', 'customer', 'at', 'amount', 'attacker_over_shop',
+                                                       as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT change_capture FROM attacker_over_shop.clv_pipeline;
+RESET ROLE;
+SET ROLE regress_clv_admin;
+REVOKE regress_clv_shop FROM regress_clv_attacker;
+SET ROLE regress_clv_attacker;
+CREATE FUNCTION m.plant_in_writers_session() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMP TABLE pg_class (x int);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER plant AFTER INSERT ON attacker_over_shop.order_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION m.plant_in_writers_session();
+SET ROLE regress_clv_admin;
+INSERT INTO shop.orders VALUES (8, '2025-10-02', 11);
+SELECT pg_catalog.to_regclass('pg_temp.pg_class') IS NULL AS nothing_planted_in_the_writers_session,
+       (SELECT pg_catalog.count(*) FROM attacker_over_shop.order_changes) AS recorded;
+-- and the owner's next refresh knows capture stopped: full, and capture off
+SET ROLE regress_clv_attacker;
+DROP TRIGGER plant ON attacker_over_shop.order_changes;
+SELECT pg_catalog.count(*) > 0 AS refreshed FROM m.clv_refresh_pipeline('attacker_over_shop', incremental => true);
+SELECT change_capture, change_capture_note, last_refresh FROM attacker_over_shop.clv_pipeline;
+SELECT regexp_replace(r, 'clv_[0-9]+_', 'clv_N_') AS dropped FROM m.clv_drop_pipeline('attacker_over_shop') r;
+SET ROLE regress_clv_shop;
+SELECT pg_catalog.count(*) AS triggers_left_to_the_orders_owner
+FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) 'shop.orders'::pg_catalog.regclass;
+RESET ROLE;
+SET ROLE regress_clv_admin;
+DROP SCHEMA shop CASCADE;
+REVOKE CREATE ON DATABASE clv_security FROM regress_clv_shop;
+REVOKE SELECT ON public.orders FROM regress_clv_shop;
+DROP ROLE regress_clv_shop;
+DROP ROLE regress_clv_reader;
+
 SELECT public.planted_calls() AS planted_calls_in_all;
 \c contrib_regression
 DROP DATABASE clv_security;

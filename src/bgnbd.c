@@ -341,6 +341,121 @@ clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, do
 	return clv_check_result(result * clv_purchases_p_alive(model, x, t_x, T), "expected purchases");
 }
 
+/*
+ * The expansions of 1 - 2F1 that customers with the same frequency share,
+ * for one model: a direct table for the frequencies up to
+ * CACHE_FREQUENCIES (the bulk of any customer base), one more slot for
+ * the rest.
+ */
+#define CACHE_FREQUENCIES 1024
+
+struct ClvPurchasesCache
+{
+	MemoryContext context;
+	int16		kind;
+	double		params[CLV_MODEL_MAX_PARAMS];
+	ClvHypOneMinus *by_frequency[CACHE_FREQUENCIES];
+	double		other_x;
+	ClvHypOneMinus *other;
+};
+
+/* The cache for this model, emptied if it was made for another. */
+static ClvPurchasesCache *
+purchases_cache(ClvPurchasesCache **cache, const ClvModel *model, MemoryContext context)
+{
+	ClvPurchasesCache *pc = *cache;
+
+	if (pc != NULL && pc->kind == model->kind &&
+		memcmp(pc->params, model->params, sizeof(pc->params)) == 0)
+		return pc;
+	if (pc != NULL)
+	{
+		for (int i = 0; i < CACHE_FREQUENCIES; i++)
+			if (pc->by_frequency[i] != NULL)
+				clv_hyp_one_minus_free(pc->by_frequency[i]);
+		if (pc->other != NULL)
+			clv_hyp_one_minus_free(pc->other);
+		pfree(pc);
+	}
+	pc = MemoryContextAllocZero(context, sizeof(ClvPurchasesCache));
+	pc->context = context;
+	pc->kind = model->kind;
+	memcpy(pc->params, model->params, sizeof(pc->params));
+	*cache = pc;
+	return pc;
+}
+
+/* 1 - 2F1(r+x, a-1; c; .) for this frequency, from the cache if there is one */
+static ClvHypOneMinus *
+frequency_expansion(ClvPurchasesCache *pc, const ClvModel *model, double x, double c)
+{
+	double		r = model->params[0],
+				a = model->params[2];
+
+	if (pc == NULL)
+		return clv_hyp_one_minus_new(r + x, a - 1, c, CurrentMemoryContext);
+	if (x < CACHE_FREQUENCIES)
+	{
+		int			i = (int) x;
+
+		if (pc->by_frequency[i] == NULL)
+			pc->by_frequency[i] = clv_hyp_one_minus_new(r + x, a - 1, c, pc->context);
+		return pc->by_frequency[i];
+	}
+	if (pc->other == NULL || pc->other_x != x)
+	{
+		if (pc->other != NULL)
+			clv_hyp_one_minus_free(pc->other);
+		pc->other = clv_hyp_one_minus_new(r + x, a - 1, c, pc->context);
+		pc->other_x = x;
+	}
+	return pc->other;
+}
+
+/*
+ * sum_k weight[k] E[Y(k units)].  By Pfaff's transformation the bracket of
+ * clv_purchases_expected is 1 - 2F1(r+x, a-1; c; w) with w = -t/(alpha+T)
+ * (c - (b+x+shift) = a-1 for both models), and the periods' points
+ * w = k h, h = -units/(alpha+T), lie on the negative axis, where
+ * clv_hyp_one_minus_sum evaluates it from expansions that every customer
+ * with this frequency shares.  P(alive) does not depend on t.
+ */
+double
+clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T,
+						   double units, int32 periods, const double *weight,
+						   ClvPurchasesCache **cache, MemoryContext context)
+{
+	const double *theta = model->params;
+	double		alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		c = a + b + x - 1 + (is_modified(model) ? 1 : 0);
+	double		alive,
+				sum,
+				last;
+	ClvHypOneMinus *f;
+
+	if (model->kind == CLV_MODEL_PARETONBD)
+		return clv_paretonbd_expected_sum(model, x, t_x, T, units, periods, weight);
+	clv_check_history(x, t_x, T);
+	clv_check_nonnegative(periods * units, "t");
+	if (periods == 0 || units == 0)
+		return 0;
+	if (a == 1 || c <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expected purchases are not defined for a = 1 or a + b + frequency <= 1"),
+				 errdetail("The model has a = %g, b = %g.", a, b)));
+	alive = clv_purchases_p_alive(model, x, t_x, T);
+	f = frequency_expansion(cache ? purchases_cache(cache, model, context) : NULL, model, x, c);
+	sum = clv_hyp_one_minus_sum(f, -units / (alpha + T), periods, weight, &last);
+	if (cache == NULL)
+		clv_hyp_one_minus_free(f);
+	/* the expectation grows with t: the last is the largest */
+	clv_check_result(c / (a - 1) * last * alive, "expected purchases");
+	return c / (a - 1) * alive * sum;
+}
+
 /* a purchase model argument (BG/NBD, MBG/NBD or Pareto/NBD), checked */
 const ClvModel *
 clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)

@@ -37,6 +37,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(clv_decline);
 
@@ -141,45 +142,256 @@ dropped(double recent, double previous, bool have_year_ago, double year_ago, dou
 	return !have_year_ago || recent < (1 - drop) * year_ago;
 }
 
+/*
+ * value with decimals (0 to 2) decimals, as "%.*f" writes it: the exact
+ * binary value rounded to nearest, a tie to even (glibc's printf, which
+ * PostgreSQL's snprintf calls for floats).  Every customer's alert has a few
+ * such numbers and printf was most of clv_decline's time, so they are made
+ * here in integers: |value| = m 2^(e-53) with a 53-bit m, and m 10^d fits
+ * in 64 bits (read from the bits, as frexp and ldexp cost as much again).
+ * Returns the length, or -1 for |value| >= 2^52 (or NaN), left
+ * to printf.
+ */
+static int
+format_fixed(char *buf, double value, int decimals)
+{
+	static const uint64 scale[] = {1, 10, 100};
+	uint64		bits;
+	int			biased;
+	uint64		scaled;
+	int			shift;
+	uint64		units;
+	char		digits[32];
+	int			ndigits = 0,
+				len = 0;
+
+	Assert(decimals >= 0 && decimals <= 2);
+	if (!(fabs(value) < 4503599627370496.0))
+		return -1;
+	memcpy(&bits, &value, sizeof(bits));
+	biased = (int) ((bits >> 52) & 0x7FF);
+	scaled = bits & ((UINT64CONST(1) << 52) - 1);
+	if (biased > 0)
+		scaled |= UINT64CONST(1) << 52;
+	scaled *= scale[decimals];	/* below 2^60 */
+	shift = biased > 0 ? 1075 - biased : 1074;	/* |value| 10^d = scaled / 2^shift, shift > 0 */
+	if (shift >= 64)
+		units = 0;				/* under a half */
+	else
+	{
+		uint64		rest = scaled & ((UINT64CONST(1) << shift) - 1);
+		uint64		half = UINT64CONST(1) << (shift - 1);
+
+		units = scaled >> shift;
+		if (rest > half || (rest == half && (units & 1)))
+			units++;
+	}
+	if (signbit(value))
+		buf[len++] = '-';
+	/* 32-bit divisions where they do (they are cheaper) */
+	while (units > PG_UINT32_MAX)
+	{
+		digits[ndigits++] = '0' + units % 10;
+		units /= 10;
+	}
+	{
+		uint32		small = (uint32) units;
+
+		do
+		{
+			digits[ndigits++] = '0' + small % 10;
+			small /= 10;
+		} while (small > 0 || ndigits <= decimals);
+	}
+	while (ndigits > 0)
+	{
+		if (ndigits == decimals)
+			buf[len++] = '.';
+		buf[len++] = digits[--ndigits];
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/*
+ * appendBinaryStringInfo, inline where the buffer has room (it mostly has:
+ * the alert's buffer is kept from row to row), for the dozen short pieces
+ * of every alert.
+ */
+static inline void
+append_bytes(StringInfo out, const char *bytes, int len)
+{
+	if (likely(out->len + len < out->maxlen))
+	{
+		memcpy(out->data + out->len, bytes, len);
+		out->len += len;
+		out->data[out->len] = '\0';
+	}
+	else
+		appendBinaryStringInfo(out, bytes, len);
+}
+
+/* a string constant, its length known */
+#define append_literal(out, literal) append_bytes(out, literal, sizeof(literal) - 1)
+
+/* appendStringInfo(out, "%.*f", decimals, value), without printf */
+static void
+append_fixed(StringInfo out, double value, int decimals)
+{
+	char		buf[64];
+	int			len = format_fixed(buf, value, decimals);
+
+	if (len < 0)
+		appendStringInfo(out, "%.*f", decimals, value);
+	else
+		append_bytes(out, buf, len);
+}
+
+/* a whole amount with thousands separators: -1,234,567 */
 static void
 append_amount(StringInfo out, double amount)
 {
-	char	   *digits = psprintf("%.0f", fabs(amount));
+	char		buf[64];
+	char	   *digits = buf;
+	char		grouped[64];
 	int			len;
-	int			start = 0;
+	int			n = 0;
 
+	if (format_fixed(buf, fabs(amount), 0) < 0)
+		digits = psprintf("%.0f", fabs(amount));
 	len = strlen(digits);
 	if (amount < 0 && digits[0] != '0')
 		appendStringInfoChar(out, '-');
+	if (digits != buf)
+	{
+		/* beyond 2^52: rare, a character at a time */
+		for (int i = 0; i < len; i++)
+		{
+			if (i > 0 && (len - i) % 3 == 0)
+				appendStringInfoChar(out, ',');
+			appendStringInfoChar(out, digits[i]);
+		}
+		return;
+	}
 	for (int i = 0; i < len; i++)
 	{
-		if (i > start && (len - i) % 3 == 0)
-			appendStringInfoChar(out, ',');
-		appendStringInfoChar(out, digits[i]);
+		if (i > 0 && (len - i) % 3 == 0)
+			grouped[n++] = ',';
+		grouped[n++] = digits[i];
 	}
+	append_bytes(out, grouped, n);
 }
 
 static void
 append_span(StringInfo out, double days)
 {
 	if (days >= 365.25)
-		appendStringInfo(out, "%.1f years", days / 365.25);
+	{
+		append_fixed(out, days / 365.25, 1);
+		append_literal(out, " years");
+	}
 	else if (days >= 61)
-		appendStringInfo(out, "%.0f months", days / 30.44);
+	{
+		append_fixed(out, days / 30.44, 0);
+		append_literal(out, " months");
+	}
 	else
-		appendStringInfo(out, "%.0f days", days);
+	{
+		append_fixed(out, days, 0);
+		append_literal(out, " days");
+	}
+}
+
+/*
+ * What the rows of one query share, in fn_extra: the result's blessed
+ * descriptor, an empty reasons array, the alert's buffer, the summary's descriptor (so that a
+ * row is deformed without a type cache look-up) and the purchase model last
+ * checked (a row with the same model, bit for bit, is not checked again).
+ */
+typedef struct DeclineCache
+{
+	TupleDesc	desc;
+	Datum		no_reasons;
+	Oid			summary_type;
+	int32		summary_typmod;
+	TupleDesc	summary_desc;
+	ClvModel	model;
+	StringInfoData alert;		/* the alert's buffer, reset for each row */
+} DeclineCache;
+
+static DeclineCache *
+decline_cache(FunctionCallInfo fcinfo)
+{
+	DeclineCache *cache = (DeclineCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	desc;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "clv_decline must return a composite type");
+		cache = palloc0(sizeof(DeclineCache));
+		cache->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		cache->no_reasons = PointerGetDatum(construct_empty_array(TEXTOID));
+		initStringInfo(&cache->alert);
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache;
+}
+
+/* clv_summary_read, with the summary's descriptor kept in the cache */
+static void
+read_summary(FunctionCallInfo fcinfo, DeclineCache *cache, HeapTupleHeader summary, ClvSummaryRow *row)
+{
+	Oid			type = HeapTupleHeaderGetTypeId(summary);
+	int32		typmod = HeapTupleHeaderGetTypMod(summary);
+	HeapTupleData tuple;
+
+	if (cache->summary_desc == NULL || cache->summary_type != type || cache->summary_typmod != typmod)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	desc = lookup_rowtype_tupdesc_copy(type, typmod);
+
+		MemoryContextSwitchTo(old);
+		if (desc->natts != CLV_SUMMARY_NFIELDS)
+			elog(ERROR, "clv_summary has %d fields, expected %d", desc->natts, CLV_SUMMARY_NFIELDS);
+		if (cache->summary_desc != NULL)
+			FreeTupleDesc(cache->summary_desc);
+		cache->summary_desc = desc;
+		cache->summary_type = type;
+		cache->summary_typmod = typmod;
+	}
+	tuple.t_len = HeapTupleHeaderGetDatumLength(summary);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = summary;
+	heap_deform_tuple(&tuple, cache->summary_desc, row->values, row->nulls);
+}
+
+static const ClvModel *
+decline_model(FunctionCallInfo fcinfo, DeclineCache *cache)
+{
+	const ClvModel *model = PG_GETARG_CLV_MODEL_P(A_MODEL);
+
+	if (VARSIZE_ANY(model) == sizeof(ClvModel) && memcmp(model, &cache->model, sizeof(ClvModel)) == 0)
+		return model;
+	model = clv_purchase_model_arg(fcinfo, A_MODEL);
+	memcpy(&cache->model, model, sizeof(ClvModel));
+	return model;
 }
 
 Datum
 clv_decline(PG_FUNCTION_ARGS)
 {
 	ClvSummaryRow summary;
-	TupleDesc	desc;
+	DeclineCache *cache;
 	Datum		values[F_NFIELDS];
 	bool		nulls[F_NFIELDS];
 	Datum		reasons[MAX_REASONS];
 	int			nreasons = 0;
-	StringInfoData alert;
+	StringInfo	alert;
 	const char *sep = "";
 	double		threshold,
 				drop,
@@ -199,14 +411,14 @@ clv_decline(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(A_SUMMARY))
 		PG_RETURN_NULL();
-	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
+	cache = decline_cache(fcinfo);
+	read_summary(fcinfo, cache, PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
 	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "clv_decline must return a composite type");
 
 	memset(nulls, true, sizeof(nulls));
-	initStringInfo(&alert);
+	alert = &cache->alert;
+	resetStringInfo(alert);
 	first = clv_summary_get_date(&summary, CLV_SUMMARY_FIRST_ORDER);
 	last = clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
 	end = clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END);
@@ -253,40 +465,44 @@ clv_decline(PG_FUNCTION_ARGS)
 		values[F_TYPICAL_GAP_DAYS] = Float8GetDatum(mean_gap);
 		values[F_P_GAP] = Float8GetDatum(gap_survival(silent, mean_gap, cv2));
 		nulls[F_TYPICAL_GAP_DAYS] = nulls[F_P_GAP] = false;
-		appendStringInfoString(&alert, "ordered every ~");
-		append_span(&alert, mean_gap);
-		appendStringInfoString(&alert, " for ");
-		append_span(&alert, (double) last - first);
-		appendStringInfoString(&alert, ", silent for ");
-		append_span(&alert, silent);
+		append_literal(alert, "ordered every ~");
+		append_span(alert, mean_gap);
+		append_literal(alert, " for ");
+		append_span(alert, (double) last - first);
+		append_literal(alert, ", silent for ");
+		append_span(alert, silent);
 		if (optional_fraction(fcinfo, A_QUIET_PROBABILITY, "quiet_probability", &threshold) &&
 			x >= min_gaps && DatumGetFloat8(values[F_P_GAP]) < threshold)
 		{
 			reasons[nreasons++] = CStringGetTextDatum("gone_quiet");
-			appendStringInfo(&alert, " (chance %.2g under their rhythm)", DatumGetFloat8(values[F_P_GAP]));
+			appendStringInfo(alert, " (chance %.2g under their rhythm)", DatumGetFloat8(values[F_P_GAP]));
 		}
 	}
 	else
 	{
-		appendStringInfoString(&alert, "one purchase day, ");
-		append_span(&alert, silent);
-		appendStringInfoString(&alert, " ago");
+		append_literal(alert, "one purchase day, ");
+		append_span(alert, silent);
+		append_literal(alert, " ago");
 	}
 	sep = "; ";
 
 	if (!PG_ARGISNULL(A_MODEL))
 	{
-		p_alive = clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, A_MODEL), x, t_x, T);
+		p_alive = clv_purchases_p_alive(decline_model(fcinfo, cache), x, t_x, T);
 		have_p_alive = true;
 		values[F_P_ALIVE] = Float8GetDatum(p_alive);
 		nulls[F_P_ALIVE] = false;
-		appendStringInfo(&alert, "%sP(alive) %.2f", sep, p_alive);
+		append_bytes(alert, sep, strlen(sep));
+		append_literal(alert, "P(alive) ");
+		append_fixed(alert, p_alive, 2);
 		if (optional_float8(fcinfo, A_PREVIOUS_P_ALIVE, &value))
 		{
 			clv_check_fraction(value, "previous_p_alive");
 			values[F_P_ALIVE_CHANGE] = Float8GetDatum(p_alive - value);
 			nulls[F_P_ALIVE_CHANGE] = false;
-			appendStringInfo(&alert, " (was %.2f)", value);
+			append_literal(alert, " (was ");
+			append_fixed(alert, value, 2);
+			appendStringInfoChar(alert, ')');
 			if (optional_fraction(fcinfo, A_P_ALIVE_DROP, "p_alive_drop", &drop) &&
 				value - p_alive > drop)
 				reasons[nreasons++] = CStringGetTextDatum("p_alive_dropped");
@@ -311,10 +527,10 @@ clv_decline(PG_FUNCTION_ARGS)
 				dropped(recent, previous, have_year_ago, year_ago, drop))
 			{
 				reasons[nreasons++] = CStringGetTextDatum("ordering_less");
-				appendStringInfo(&alert, "%s%.0f order%s against %.0f in the previous window",
+				appendStringInfo(alert, "%s%.0f order%s against %.0f in the previous window",
 								 sep, recent, recent == 1 ? "" : "s", previous);
 				if (have_year_ago)
-					appendStringInfo(&alert, " and %.0f a year earlier", year_ago);
+					appendStringInfo(alert, " and %.0f a year earlier", year_ago);
 			}
 		}
 	}
@@ -340,7 +556,7 @@ clv_decline(PG_FUNCTION_ARGS)
 					dropped(recent, previous, have_year_ago, year_ago, drop))
 				{
 					reasons[nreasons++] = CStringGetTextDatum("spending_less");
-					appendStringInfo(&alert, "%sspend down %.0f%% on the previous window",
+					appendStringInfo(alert, "%sspend down %.0f%% on the previous window",
 									 sep, -100 * relative_change(recent, previous));
 				}
 			}
@@ -354,15 +570,17 @@ clv_decline(PG_FUNCTION_ARGS)
 		{
 			values[F_VALUE_AT_RISK] = Float8GetDatum(value * (1 - p_alive));
 			nulls[F_VALUE_AT_RISK] = false;
-			appendStringInfo(&alert, "%svalue at risk ", sep);
-			append_amount(&alert, value * (1 - p_alive));
+			append_bytes(alert, sep, strlen(sep));
+			append_literal(alert, "value at risk ");
+			append_amount(alert, value * (1 - p_alive));
 		}
 	}
 
 	values[F_DECLINING] = BoolGetDatum(nreasons > 0);
 	values[F_SEVERITY] = Int32GetDatum(nreasons);
-	values[F_REASONS] = PointerGetDatum(construct_array(reasons, nreasons, TEXTOID, -1, false, TYPALIGN_INT));
-	values[F_ALERT] = CStringGetTextDatum(alert.data);
+	values[F_REASONS] = nreasons == 0 ? cache->no_reasons :
+		PointerGetDatum(construct_array(reasons, nreasons, TEXTOID, -1, false, TYPALIGN_INT));
+	values[F_ALERT] = PointerGetDatum(cstring_to_text_with_len(alert->data, alert->len));
 	nulls[F_DECLINING] = nulls[F_SEVERITY] = nulls[F_REASONS] = nulls[F_ALERT] = false;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->desc, values, nulls)));
 }

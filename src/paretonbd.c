@@ -367,6 +367,39 @@ clv_paretonbd_expected(const ClvModel *model, double t, double x, double t_x, do
 							"expected purchases");
 }
 
+/*
+ * sum_{k=1..periods} weight[k] E[Y(k units)], each term as
+ * clv_paretonbd_expected computes it, with P(alive) (two 2F1 series)
+ * computed once.
+ */
+double
+clv_paretonbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
+						   double units, int32 periods, const double *weight)
+{
+	const double *theta = model->params;
+	double		r = theta[0],
+				alpha = theta[1],
+				beta = theta[3];
+	double		alive;
+	double		total = 0;
+
+	clv_check_history(x, t_x, T);
+	clv_check_nonnegative(periods * units, "t");
+	if (periods == 0 || units == 0)
+		return 0;
+	alive = clv_paretonbd_p_alive(model, x, t_x, T);
+	for (int k = 1; k <= periods; k++)
+	{
+		if (weight[k] == 0 && k < periods)
+			continue;
+		total += weight[k] * clv_check_result((r + x) * (beta + T) / (alpha + T) *
+											  lifetime_factor(theta[2], beta + T, k * units) *
+											  alive,
+											  "expected purchases");
+	}
+	return total;
+}
+
 /* E[X(t)] for a customer just acquired: r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)] */
 double
 clv_paretonbd_expected_new(const ClvModel *model, double t)

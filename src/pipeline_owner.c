@@ -14,12 +14,16 @@
  * job or any member of the owner's role can refresh someone's pipeline
  * without lending it any right the owner does not have.
  *
- * clv_refresh_pipeline and clv_drop_pipeline are the C entry points; the
- * steps themselves are PL/pgSQL functions (clv_pipeline_refresh_steps,
- * clv_pipeline_drop_steps) that refuse to run anywhere but inside the
+ * clv_refresh_pipeline, clv_drop_pipeline and clv_report_html are the C
+ * entry points; the steps themselves are PL/pgSQL functions
+ * (clv_pipeline_refresh_steps, clv_pipeline_drop_steps,
+ * clv_pipeline_report_steps) that refuse to run anywhere but inside the
  * context set up here for that very pipeline (clv_pipeline_owner_check).
+ * The report is for readers too: whoever may SELECT the tables it reads
+ * gets it, read as the owner (running the owner's code, if any, in the
+ * owner's sandbox rather than the reader's session).
  */
-#include "clv.h"
+#include "pipeline.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -28,6 +32,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -51,6 +56,31 @@ typedef struct PipelineIdentity
 	Oid			owner;
 	const char *schema_name;
 } PipelineIdentity;
+
+/*
+ * Enter the owner's sandbox: the owner's user id, no SET ROLE or temporary
+ * objects (a security-restricted operation), GUC changes undone on leaving,
+ * and a search_path that only holds pg_catalog.  Errors need no cleanup:
+ * the (sub)transaction abort restores the user id, the security context
+ * and the GUCs.
+ */
+void
+clv_enter_owner_context(Oid owner, ClvOwnerContext *context)
+{
+	GetUserIdAndSecContext(&context->save_userid, &context->save_sec_context);
+	SetUserIdAndSecContext(owner, context->save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	context->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+clv_leave_owner_context(const ClvOwnerContext *context)
+{
+	AtEOXact_GUC(false, context->save_nestlevel);
+	SetUserIdAndSecContext(context->save_userid, context->save_sec_context);
+}
 
 /*
  * The pipeline in target_schema, found through the catalogs only: nothing
@@ -117,83 +147,135 @@ check_may_act_as_owner(const PipelineIdentity *id, const char *action)
 						 GetUserNameFromId(id->owner, false), GetUserNameFromId(id->owner, false))));
 }
 
-/*
- * Runs "SELECT * FROM <clv's schema>.<step>(target_schema, args...)" as the
- * pipeline's owner in a security-restricted operation, and returns its text
- * rows through the materialize protocol.  Errors need no cleanup here: the
- * (sub)transaction abort restores the user id, the security context and the
- * GUCs, and the static is put back by PG_FINALLY.
- */
-static Datum
-run_pipeline_step(FunctionCallInfo fcinfo, const char *action, const char *step,
-				  int nextra, Oid *extra_types, Datum *extra_values)
+static void
+check_options_not_null(FunctionCallInfo fcinfo, const char *function)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PipelineIdentity id;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
-	Oid			outer_schema = active_pipeline_schema;
-	char	   *clv_schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
-	StringInfoData query;
-	Oid			argtypes[4];
-	Datum		values[4];
-
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("target_schema must not be null"),
 				 errhint("Name the schema that clv_create_pipeline built, such as 'clv_report'.")));
-	for (int i = 0; i < nextra; i++)
-		if (PG_ARGISNULL(i + 1))
+	for (int i = 1; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the options of clv_%s_pipeline must not be null", action)));
-	Assert(nextra < 4);
+					 errmsg("the options of %s must not be null", function)));
+}
 
-	id = pipeline_identity(PG_GETARG_NAME(0));
-	check_may_act_as_owner(&id, action);
+/*
+ * The report reads the pipeline as its owner, for a caller who may read
+ * what it reads: each of these tables must be a plain table of the owner's
+ * without row security, and the caller must have SELECT on it.  The tables
+ * are locked first, so that none can be swapped for something else between
+ * this check and the reading.
+ */
+static void
+check_may_read(const PipelineIdentity *id, const char *const *tables, int ntables)
+{
+	for (int i = 0; i < ntables; i++)
+	{
+		Oid			relid = get_relname_relid(tables[i], id->schema);
+		HeapTuple	tuple;
+		Form_pg_class rel;
+		bool		usable;
 
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+		if (OidIsValid(relid))
+			LockRelationOid(relid, AccessShareLock);
+		tuple = OidIsValid(relid) ? SearchSysCache1(RELOID, ObjectIdGetDatum(relid)) : NULL;
+		if (!HeapTupleIsValid(tuple))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("pipeline %s has no table %s", quote_identifier(id->schema_name),
+							quote_identifier(tables[i])),
+					 errhint("Refresh the pipeline, or drop it and create it again.")));
+		rel = (Form_pg_class) GETSTRUCT(tuple);
+		usable = rel->relkind == RELKIND_RELATION && rel->relowner == id->owner && !rel->relrowsecurity;
+		ReleaseSysCache(tuple);
+		if (!usable)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("pipeline %s cannot be read safely: %s", quote_identifier(id->schema_name),
+							quote_identifier(tables[i])),
+					 errdetail("Each table a report reads must be a plain table of the pipeline's owner, without row security, as clv_create_pipeline made it."),
+					 errhint("Drop the pipeline and create it again.")));
+		if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", quote_qualified_identifier(id->schema_name, tables[i])),
+					 errhint("The pipeline's owner can GRANT SELECT ON ALL TABLES IN SCHEMA %s TO the reader.",
+							 quote_identifier(id->schema_name))));
+	}
+}
+
+typedef enum StepResult
+{
+	STEP_ROWS,					/* a set of text, returned as such */
+	STEP_TEXT					/* one text value */
+} StepResult;
+
+/*
+ * Runs "SELECT * FROM <clv's schema>.<step>(args...)" (the function's own
+ * arguments) as the pipeline's owner in a security-restricted operation,
+ * and returns its text rows through the materialize protocol, or its one
+ * text value.  Errors need no cleanup here: the (sub)transaction abort
+ * restores the user id, the security context and the GUCs, and the static
+ * is put back by PG_FINALLY.
+ */
+static Datum
+run_pipeline_step(FunctionCallInfo fcinfo, const PipelineIdentity *id, const char *step,
+				  StepResult result)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ClvOwnerContext context;
+	Oid			outer_schema = active_pipeline_schema;
+	char	   *clv_schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	StringInfoData query;
+	Oid			argtypes[FUNC_MAX_ARGS];
+	Datum		values[FUNC_MAX_ARGS];
+	Datum		value = (Datum) 0;
+	bool		isnull = true;
+
+	if (result == STEP_ROWS)
+		InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 
 	initStringInfo(&query);
-	appendStringInfo(&query, "SELECT * FROM %s.%s($1", quote_identifier(clv_schema), step);
-	argtypes[0] = NAMEOID;
-	values[0] = PG_GETARG_DATUM(0);
-	for (int i = 0; i < nextra; i++)
+	appendStringInfo(&query, "SELECT * FROM %s.%s(", quote_identifier(clv_schema), step);
+	for (int i = 0; i < PG_NARGS(); i++)
 	{
-		appendStringInfo(&query, ", $%d", i + 2);
-		argtypes[i + 1] = extra_types[i];
-		values[i + 1] = extra_values[i];
+		appendStringInfo(&query, "%s$%d", i > 0 ? ", " : "", i + 1);
+		argtypes[i] = get_fn_expr_argtype(fcinfo->flinfo, i);
+		values[i] = PG_GETARG_DATUM(i);
 	}
 	appendStringInfoChar(&query, ')');
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(id.owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	active_pipeline_schema = id.schema;
+	clv_enter_owner_context(id->owner, &context);
+	active_pipeline_schema = id->schema;
 	PG_TRY();
 	{
 		int			ret;
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_with_args(query.data, nextra + 1, argtypes, values, NULL, false, 0);
+		ret = SPI_execute_with_args(query.data, PG_NARGS(), argtypes, values, NULL, false, 0);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "running %s failed: %s", step, SPI_result_code_string(ret));
 		for (uint64 row = 0; row < SPI_processed; row++)
 		{
-			bool		isnull;
 			Datum		line = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &isnull);
-			MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
 
-			/* the tuplestore copies the datum into its own memory */
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &line, &isnull);
-			MemoryContextSwitchTo(old);
+			if (result == STEP_ROWS)
+			{
+				MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+
+				/* the tuplestore copies the datum into its own memory */
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &line, &isnull);
+				MemoryContextSwitchTo(old);
+			}
+			else if (row == 0 && !isnull)
+				value = SPI_datumTransfer(line, false, -1);
 		}
+		if (result == STEP_TEXT && SPI_processed == 0)
+			isnull = true;
 		SPI_finish();
 	}
 	PG_FINALLY();
@@ -201,9 +283,12 @@ run_pipeline_step(FunctionCallInfo fcinfo, const char *action, const char *step,
 		active_pipeline_schema = outer_schema;
 	}
 	PG_END_TRY();
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-	return (Datum) 0;
+	clv_leave_owner_context(&context);
+	if (result == STEP_ROWS)
+		return (Datum) 0;
+	if (isnull)
+		PG_RETURN_NULL();
+	return value;
 }
 
 PG_FUNCTION_INFO_V1(clv_refresh_pipeline);
@@ -212,10 +297,12 @@ PG_FUNCTION_INFO_V1(clv_refresh_pipeline);
 Datum
 clv_refresh_pipeline(PG_FUNCTION_ARGS)
 {
-	Oid			types[2] = {BOOLOID, BOOLOID};
-	Datum		values[2] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
+	PipelineIdentity id;
 
-	return run_pipeline_step(fcinfo, "refresh", "clv_pipeline_refresh_steps", 2, types, values);
+	check_options_not_null(fcinfo, "clv_refresh_pipeline");
+	id = pipeline_identity(PG_GETARG_NAME(0));
+	check_may_act_as_owner(&id, "refresh");
+	return run_pipeline_step(fcinfo, &id, "clv_pipeline_refresh_steps", STEP_ROWS);
 }
 
 PG_FUNCTION_INFO_V1(clv_drop_pipeline);
@@ -224,7 +311,27 @@ PG_FUNCTION_INFO_V1(clv_drop_pipeline);
 Datum
 clv_drop_pipeline(PG_FUNCTION_ARGS)
 {
-	return run_pipeline_step(fcinfo, "drop", "clv_pipeline_drop_steps", 0, NULL, NULL);
+	PipelineIdentity id;
+
+	check_options_not_null(fcinfo, "clv_drop_pipeline");
+	id = pipeline_identity(PG_GETARG_NAME(0));
+	check_may_act_as_owner(&id, "drop");
+	return run_pipeline_step(fcinfo, &id, "clv_pipeline_drop_steps", STEP_ROWS);
+}
+
+PG_FUNCTION_INFO_V1(clv_report_html);
+
+/* clv_report_html(target_schema name, title text) */
+Datum
+clv_report_html(PG_FUNCTION_ARGS)
+{
+	static const char *const tables[] = {"clv_pipeline", "customer_scores", "segments", "cohorts"};
+	PipelineIdentity id;
+
+	check_options_not_null(fcinfo, "clv_report_html");
+	id = pipeline_identity(PG_GETARG_NAME(0));
+	check_may_read(&id, tables, lengthof(tables));
+	return run_pipeline_step(fcinfo, &id, "clv_pipeline_report_steps", STEP_TEXT);
 }
 
 PG_FUNCTION_INFO_V1(clv_pipeline_owner_check);

@@ -436,6 +436,42 @@ typedef struct SegmentMap
 #define MAX_SEGMENT_RULES 1000
 
 /*
+ * A map's columns must have types whose casts to text and int4 are
+ * PostgreSQL's own: reading a map runs no code of the map's owner with the
+ * caller's rights (a type of someone else's could carry a cast function).
+ * The query names nothing else that search_path could resolve.
+ */
+static void
+check_segment_map_columns(Oid relid, const char *relname)
+{
+	static const char *const columns[] = {"priority", "segment", "recency_min", "recency_max",
+	"frequency_min", "frequency_max", "monetary_min", "monetary_max"};
+
+	for (int i = 0; i < lengthof(columns); i++)
+	{
+		AttrNumber	attnum = get_attnum(relid, columns[i]);
+		Oid			type;
+		bool		ok;
+
+		if (attnum <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("segment map \"%s\" has no column %s", relname, columns[i]),
+					 errhint("A segment map has the columns of clv_rfm_standard_segments.")));
+		type = getBaseType(get_atttype(relid, attnum));
+		if (i == 1)
+			ok = type == TEXTOID || type == VARCHAROID || type == BPCHAROID || type == NAMEOID;
+		else
+			ok = type == INT2OID || type == INT4OID || type == INT8OID || type == NUMERICOID;
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column %s of segment map \"%s\" must be %s, not %s", columns[i], relname,
+							i == 1 ? "text" : "an integer", format_type_be(type))));
+	}
+}
+
+/*
  * Read the map with the caller's privileges, once per call site and
  * command: the result is kept in fn_extra, which PL/pgSQL keeps across
  * statements, so the transaction and command it was read in are part of
@@ -469,11 +505,12 @@ segment_map(FunctionCallInfo fcinfo, Oid relid)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("segment map \"%s\" is a temporary table, which a parallel query cannot read", relname),
 				 errhint("Use a permanent or unlogged table, or SET max_parallel_workers_per_gather = 0.")));
+	check_segment_map_columns(relid, relname);
 	initStringInfo(&query);
 	appendStringInfo(&query,
-					 "SELECT segment::text, recency_min::int4, recency_max::int4, "
-					 "frequency_min::int4, frequency_max::int4, "
-					 "monetary_min::int4, monetary_max::int4 "
+					 "SELECT segment::pg_catalog.text, recency_min::pg_catalog.int4, recency_max::pg_catalog.int4, "
+					 "frequency_min::pg_catalog.int4, frequency_max::pg_catalog.int4, "
+					 "monetary_min::pg_catalog.int4, monetary_max::pg_catalog.int4 "
 					 "FROM %s ORDER BY priority LIMIT %d",
 					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname),
 					 MAX_SEGMENT_RULES + 1);

@@ -12,10 +12,24 @@ extern double clv_purchases_expected(const ClvModel *model, double t, double x, 
 extern double clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T);
 extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
 
+/*
+ * sum_{k=1..periods} weight[k] E[Y(k units) | x, t_x, T]: the expected
+ * purchases of all of a forecast's periods at once, P(alive) computed once.
+ * What customers with the same frequency share (BG/NBD and MBG/NBD) is kept
+ * in *cache, allocated in context on the first call (NULL: not kept).
+ */
+typedef struct ClvPurchasesCache ClvPurchasesCache;
+
+extern double clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T,
+										 double units, int32 periods, const double *weight,
+										 ClvPurchasesCache **cache, MemoryContext context);
+
 /* Pareto/NBD */
 extern double clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T);
 extern double clv_paretonbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_paretonbd_expected_new(const ClvModel *model, double t);
+extern double clv_paretonbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
+										 double units, int32 periods, const double *weight);
 
 /* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
 extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);

@@ -128,6 +128,9 @@ clv_digamma_ratio(double b, double x)
 double
 clv_gamma_q(double a, double x)
 {
+	/* callers score customer after customer, often with the same a */
+	static double last_a = -1;
+	static double last_lgamma;
 	double		log_prefix;
 
 	if (!(a > 0) || !(x >= 0))
@@ -136,7 +139,12 @@ clv_gamma_q(double a, double x)
 		return 1.0;
 	if (isinf(x))
 		return 0.0;
-	log_prefix = a * log(x) - x - lgamma(a);
+	if (a != last_a)
+	{
+		last_lgamma = lgamma(a);
+		last_a = a;
+	}
+	log_prefix = a * log(x) - x - last_lgamma;
 	if (x < a + 1)
 	{
 		double		term = 1.0 / a;
@@ -258,4 +266,405 @@ clv_beta_inc(double a, double b, double x, double y)
 	if (swap)
 		return 1 - exp(log_prefix) * beta_fraction(a, b, x);
 	return exp(log_prefix) * beta_fraction(a, b, x);
+}
+
+/*
+ * ---- 1 - 2F1(a, b; c; w) at many points w <= 0 ----
+ *
+ * BG/NBD's expected purchases need E(w) = 1 - F(w), F = 2F1(a, b; c; .), at
+ * the points w = k h (k = 1, 2, ..., h < 0) of a forecast's periods, for
+ * every customer with the same frequency (a, b, c depend on nothing else).
+ * F is analytic except on [1, oo), so its Taylor series about a centre
+ * w0 <= 0 converges within 1 - w0 of it.  The axis is cut into pieces: piece
+ * j is centred at w0 = 1 - D with D = Q^j and serves the points within
+ * RHO D of it, where its series, in tau = (w - w0) / (RHO D), has terms
+ * falling like RHO^n: some 22 terms give double precision, whatever the
+ * point.  With Q = (1 + RHO) / (1 - RHO) the pieces meet, and 80 pieces
+ * reach |w| = 3e11.  They are made as the points need them and kept by the
+ * caller, so that customers with the same frequency share them.
+ *
+ * Piece 0 is the hypergeometric series itself.  About w0 < 0, F's Taylor
+ * coefficients F_n satisfy, from the differential equation
+ *   w(1-w) F'' + [c - (a+b+1) w] F' - a b F = 0,
+ * with p0 = w0 (1 - w0), p1 = 1 - 2 w0, q0 = c - (a+b+1) w0,
+ *   p0 (n+1)(n+2) F_{n+2} + (n+1)(p1 n + q0) F_{n+1} - (n+a)(n+b) F_n = 0.
+ * F's are the recurrence's minimal solution (falling like (1 - w0)^-n); the
+ * other, the equation's solution that is singular at w = 0, falls only like
+ * |w0|^-n, and grows like n^(c-2) besides.  So the coefficients are run
+ * forward from F(w0) and F'(w0) only where that other solution cannot
+ * amplify rounding errors over the distances used (forward_amplification);
+ * elsewhere they come from Miller's backward recurrence, as ratios (no
+ * overflow), normalised by F(w0), and checked by doubling its start.  F and
+ * F' at the next centre come from the previous piece's series, at
+ * tau = -(Q - 1) / RHO = -2.4 where its terms fall like 0.4^n.
+ *
+ * E is carried apart from F (the centre's value e0 = 1 - F(w0); F's other
+ * coefficients are all proportional to b), so that E keeps its relative
+ * precision where it is small: near w = 0, and for b near 0.
+ */
+#define HYP_RHO (1.0 / 6)
+#define HYP_Q (7.0 / 5)			/* (1 + RHO) / (1 - RHO) */
+#define HYP_SEED_TAU (-2.4)		/* (1 - Q) / RHO: the next centre, in tau */
+#define HYP_TOL 1e-17
+#define HYP_MAX_TERMS 4096
+#define HYP_MAX_MILLER (1 << 20)
+#define HYP_MAX_PIECES 80
+#define HYP_FORWARD_AMPLIFICATION 64.0
+
+typedef struct HypPiece
+{
+	double		center;			/* w0 */
+	double		inv_radius;		/* 1 / (RHO (1 - w0)) */
+	double		reach;			/* serves the points with 1 - w up to (1 - w0)(1 + RHO) */
+	double		e0;				/* 1 - F(w0) */
+	int			nterms;
+	double	   *coef;			/* coef[n] = F^(n)(w0) / n! (RHO (1 - w0))^n, n = 1..nterms */
+} HypPiece;
+
+struct ClvHypOneMinus
+{
+	double		a,
+				b,
+				c;
+	MemoryContext context;
+	int			npieces;
+	HypPiece	pieces[HYP_MAX_PIECES];
+	double		next_e;			/* 1 - F and F' at the next piece's centre */
+	double		next_d;
+};
+
+static void
+hyp_out_of_reach(const ClvHypOneMinus *f, double w)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", f->a, f->b, f->c, w),
+			 errhint("The prediction horizon is very long compared with the customer's age.")));
+}
+
+/*
+ * How many terms (1..n) a piece needs to reach tau: the first n past which
+ * three terms in a row are below HYP_TOL of the largest (a coefficient can
+ * pass near 0 where it changes sign).  0 if none such.
+ */
+static int
+hyp_settled(const double *terms, int n, double e0, double tau)
+{
+	double		scale = fabs(e0);
+	double		power = 1;
+	int			quiet = 0;
+
+	for (int i = 1; i <= n; i++)
+	{
+		power *= fabs(tau);
+		scale = Max(scale, fabs(terms[i]) * power);
+	}
+	power = 1;
+	for (int i = 1; i <= n; i++)
+	{
+		power *= fabs(tau);
+		quiet = fabs(terms[i]) * power <= HYP_TOL * scale ? quiet + 1 : 0;
+		if (quiet == 3)
+			return i;
+	}
+	return 0;
+}
+
+/* Keep terms 1..n of a piece's series, as many as |tau| <= 1 needs. */
+static void
+hyp_keep_piece(ClvHypOneMinus *f, double center, double e0, const double *terms, int n)
+{
+	HypPiece   *piece = &f->pieces[f->npieces];
+	int			keep = hyp_settled(terms, n, e0, 1);
+
+	piece->center = center;
+	piece->inv_radius = 1 / (HYP_RHO * (1 - center));
+	piece->reach = (1 - center) * (1 + HYP_RHO);
+	piece->e0 = e0;
+	piece->nterms = keep > 0 ? keep : n;
+	piece->coef = MemoryContextAlloc(f->context, (piece->nterms + 1) * sizeof(double));
+	memcpy(piece->coef, terms, (piece->nterms + 1) * sizeof(double));
+	f->npieces++;
+}
+
+/*
+ * 1 - F and F' at the next piece's centre from this piece's series:
+ * terms[1..n] are F's coefficients in tau, e0 = 1 - F at tau = 0.
+ */
+static void
+hyp_seed_next(ClvHypOneMinus *f, double center, double e0, const double *terms, int n)
+{
+	double		next = 1 - (1 - center) * HYP_Q;
+	double		radius = HYP_RHO * (1 - center);
+	double		tau = (next - center) / radius;
+	double		value = 0,
+				slope = 0;
+
+	/* Horner, from the smallest terms */
+	for (int i = n; i >= 1; i--)
+	{
+		value = value * tau + terms[i];
+		slope = slope * tau + i * terms[i];
+	}
+	f->next_e = e0 - value * tau;
+	f->next_d = slope / radius;
+}
+
+/* Piece 0: the series sum_n (a)_n (b)_n / ((c)_n n!) w^n, in tau = w / RHO. */
+static void
+hyp_piece_zero(ClvHypOneMinus *f, double *terms)
+{
+	int			n,
+				settled = 0;
+
+	terms[0] = 1;
+	for (n = 1; n < HYP_MAX_TERMS - 1; n++)
+	{
+		terms[n] = terms[n - 1] * (f->a + n - 1) * (f->b + n - 1) / ((f->c + n - 1) * n) * HYP_RHO;
+		if (!isfinite(terms[n]))
+			break;
+		/*
+		 * Check now and then, once the terms fall for good: the ratio of
+		 * term n+1 to n is (a+n)/(c+n) (b+n)/(n+1) RHO, each factor monotone
+		 * in n and tending to 1.
+		 */
+		if (n % 8 == 0 &&
+			Max(1, (f->a + n) / (f->c + n)) * Max(1, (f->b + n) / (n + 1)) * HYP_RHO * fabs(HYP_SEED_TAU) < 1 &&
+			(settled = hyp_settled(terms, n, 0, HYP_SEED_TAU)) > 0)
+			break;
+	}
+	if (settled == 0)
+		hyp_out_of_reach(f, 0);
+	hyp_seed_next(f, 0, 0, terms, settled);
+	hyp_keep_piece(f, 0, 0, terms, settled);
+}
+
+/*
+ * The largest factor by which the recurrence's other solution, against F's,
+ * can grow from one term to a later one over distance ratio x |w0|:
+ * max_n C(n+c-2, n) ratio^n (its coefficients go like those of w^(1-c)).
+ */
+static double
+forward_amplification(double c, double ratio)
+{
+	double		term = 1,
+				worst = 1;
+
+	if (!(ratio < 1))
+		return INFINITY;
+	for (int n = 1; n < HYP_MAX_TERMS; n++)
+	{
+		double		step = fabs(n + c - 2) / n * ratio;
+
+		term *= step;
+		worst = Max(worst, term);
+		if ((step < 1 && term < 1e-3 * worst) || worst > HYP_FORWARD_AMPLIFICATION)
+			break;
+	}
+	return worst;
+}
+
+/* The recurrence about w0 (see above), scaled to tau: what F_n's need. */
+typedef struct HypRecurrence
+{
+	double		radius;			/* RHO (1 - w0) */
+	double		p0,
+				p1,
+				q0;
+} HypRecurrence;
+
+/* terms[2..n] from terms[0] = F(w0) and terms[1] = F'(w0) radius, forward */
+static void
+hyp_forward(const ClvHypOneMinus *f, const HypRecurrence *rec, double *terms, int n)
+{
+	double		R = rec->radius;
+
+	for (int i = 2; i <= n; i++)
+	{
+		double		k = i - 2;
+
+		terms[i] = ((k + f->a) * (k + f->b) * R * R * terms[i - 2] -
+					(k + 1) * (rec->p1 * k + rec->q0) * R * terms[i - 1]) /
+			(rec->p0 * (k + 1) * (k + 2));
+	}
+}
+
+/*
+ * terms[1..n] from terms[0] = F(w0) by Miller's backward recurrence, from
+ * F_{start} = 0, on the ratios F_{k+1} / F_k.
+ */
+static void
+hyp_backward(const ClvHypOneMinus *f, const HypRecurrence *rec, double *terms, int n, int start)
+{
+	double		R = rec->radius;
+	double		ratio = 0;		/* F_{k+1} / F_k, from F_start = 0 */
+
+	for (int k = start - 1; k >= 0; k--)
+	{
+		ratio = (k + f->a) * (k + f->b) * R * R /
+			((k + 1) * (rec->p1 * k + rec->q0) * R + rec->p0 * (k + 1) * (k + 2) * ratio);
+		if (k < n)
+			terms[k + 1] = ratio;
+	}
+	for (int k = 1; k <= n; k++)
+		terms[k] *= terms[k - 1];
+}
+
+/*
+ * Miller's coefficients, n of them, started further out until two starts
+ * agree at the next centre's tau to HYP_TOL of the largest term: false if
+ * they never do.
+ */
+static bool
+hyp_backward_converged(const ClvHypOneMinus *f, const HypRecurrence *rec, double e0,
+					   double *terms, int n)
+{
+	double	   *trial = palloc((n + 1) * sizeof(double));
+	bool		agreed = false;
+
+	trial[0] = terms[0];
+	hyp_backward(f, rec, terms, n, n + 32);
+	for (int start = 2 * (n + 32); start <= HYP_MAX_MILLER && !agreed; start *= 2)
+	{
+		double		scale = fabs(e0),
+					gap = 0,
+					power = 1;
+
+		hyp_backward(f, rec, trial, n, start);
+		for (int k = 1; k <= n; k++)
+		{
+			power *= fabs(HYP_SEED_TAU);
+			scale = Max(scale, fabs(trial[k]) * power);
+			gap = Max(gap, fabs(trial[k] - terms[k]) * power);
+		}
+		agreed = gap <= HYP_TOL * scale;
+		memcpy(terms, trial, (n + 1) * sizeof(double));
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(trial);
+	return agreed;
+}
+
+/* The next piece, about 1 - D, from 1 - F and F' there (next_e, next_d). */
+static void
+hyp_piece_next(ClvHypOneMinus *f, double *terms)
+{
+	const HypPiece *previous = &f->pieces[f->npieces - 1];
+	double		D = (1 - previous->center) * HYP_Q;
+	double		center = 1 - D;
+	double		e0 = f->next_e;
+	HypRecurrence rec;
+	bool		forward;
+	int			settled = 0;
+
+	if (f->npieces == HYP_MAX_PIECES)
+		hyp_out_of_reach(f, center);
+	rec.radius = HYP_RHO * D;
+	rec.p0 = center * D;
+	rec.p1 = 1 - 2 * center;
+	rec.q0 = f->c - (f->a + f->b + 1) * center;
+	/* the farthest the series is taken from w0: the next centre */
+	forward = forward_amplification(f->c, (HYP_Q - 1) * D / (D - 1)) <= HYP_FORWARD_AMPLIFICATION;
+	terms[0] = 1 - e0;
+	terms[1] = f->next_d * rec.radius;
+	for (int n = 64; n < HYP_MAX_TERMS && settled == 0; n *= 2)
+	{
+		if (forward)
+			hyp_forward(f, &rec, terms, n);
+		else if (!hyp_backward_converged(f, &rec, e0, terms, n))
+			break;
+		settled = hyp_settled(terms, n, e0, HYP_SEED_TAU);
+	}
+	if (settled == 0)
+		hyp_out_of_reach(f, center);
+	hyp_seed_next(f, center, e0, terms, settled);
+	hyp_keep_piece(f, center, e0, terms, settled);
+}
+
+/*
+ * For 2F1(a, b; c; w) with c > 0, b != 0: the pieces are made when first
+ * needed, in context (which must live as long as the result).
+ */
+ClvHypOneMinus *
+clv_hyp_one_minus_new(double a, double b, double c, MemoryContext context)
+{
+	ClvHypOneMinus *f = MemoryContextAlloc(context, sizeof(ClvHypOneMinus));
+
+	f->a = a;
+	f->b = b;
+	f->c = c;
+	f->context = context;
+	f->npieces = 0;
+	return f;
+}
+
+void
+clv_hyp_one_minus_free(ClvHypOneMinus *f)
+{
+	for (int j = 0; j < f->npieces; j++)
+		pfree(f->pieces[j].coef);
+	pfree(f);
+}
+
+static void
+hyp_add_piece(ClvHypOneMinus *f)
+{
+	double	   *terms = palloc(HYP_MAX_TERMS * sizeof(double));
+
+	if (f->npieces == 0)
+		hyp_piece_zero(f, terms);
+	else
+		hyp_piece_next(f, terms);
+	pfree(terms);
+}
+
+/* 1 - F at tau on a piece */
+static inline double
+hyp_piece_eval(const HypPiece *piece, double tau)
+{
+	const double *coef = piece->coef;
+	double		sum = coef[piece->nterms];
+
+	for (int n = piece->nterms - 1; n >= 1; n--)
+		sum = sum * tau + coef[n];
+	return piece->e0 - sum * tau;
+}
+
+/*
+ * sum_{k=1..n} weight[k] (1 - F(k h)) for h <= 0, and 1 - F(n h) in *last.
+ * Points whose weight is 0 are skipped (but for the last).
+ */
+double
+clv_hyp_one_minus_sum(ClvHypOneMinus *f, double h, int n, const double *weight, double *last)
+{
+	double		total = 0;
+	double		value = 0;
+	int			j = 0;
+
+	Assert(h <= 0);
+	if (f->npieces == 0)
+		hyp_add_piece(f);
+	for (int k = 1; k <= n; k++)
+	{
+		double		w = k * h;
+		const HypPiece *piece;
+
+		if (weight[k] == 0 && k < n)
+			continue;
+		/* the points move away from 0: so do their pieces */
+		while (1 - w > f->pieces[j].reach)
+		{
+			if (++j == f->npieces)
+			{
+				if (!isfinite(w))
+					hyp_out_of_reach(f, w);
+				hyp_add_piece(f);
+			}
+		}
+		piece = &f->pieces[j];
+		value = hyp_piece_eval(piece, (w - piece->center) * piece->inv_radius);
+		total += weight[k] * value;
+	}
+	*last = value;
+	return total;
 }

@@ -11,6 +11,12 @@
  * lifetimes fixes u by a `freq` letter and quietly assumes the data's unit
  * (30 units a "month" for daily data, and so for weekly data too); here u
  * is explicit, or derived from the summary's own time unit.
+ *
+ * The sum is taken by parts (discount_weights), as one weighted sum of the
+ * cumulative E[Y(k u)], which the purchase model computes for all periods
+ * at once (clv_purchases_expected_sum): P(alive) once, and for BG/NBD and
+ * MBG/NBD the hypergeometric function from expansions shared by every
+ * customer with the same frequency, kept in fn_extra for the query.
  */
 #include "model.h"
 #include "scores.h"
@@ -23,15 +29,41 @@
 PG_FUNCTION_INFO_V1(clv_predicted_value);
 PG_FUNCTION_INFO_V1(clv_predicted_value_summary);
 
-double
-clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
-					   double x, double t_x, double T, double m,
-					   int32 periods, double discount, double units_per_period, double margin)
+/*
+ * What the rows of one query share, kept in fn_extra: the models last
+ * checked (a row with the same model, bit for bit, is not checked again),
+ * the discount weights of the last (periods, discount) and the purchase
+ * model's per-frequency expansions.
+ */
+typedef struct ValueCache
 {
-	double		value_per_purchase;
-	double		previous = 0;
-	double		total = 0;
+	ClvModel	purchases;
+	ClvModel	spend;
+	int32		periods;
+	double		discount;
+	double		weight[CLV_MAX_PERIODS + 1];
+	ClvPurchasesCache *expected;
+} ValueCache;
 
+/*
+ * The sum over periods, summed by parts with E_0 = 0 and v = 1/(1+d):
+ *   sum_k v^k (E_k - E_{k-1}) = v^P E_P + sum_{k<P} (v^k - v^{k+1}) E_k
+ * and v^k - v^{k+1} = d v^{k+1}, so that weight[k] = d / (1+d)^(k+1) for
+ * k < P and 1 / (1+d)^P for P.  Every term then has the sign of E (for
+ * d >= 0): no period's increment is a difference of two large cumulative
+ * numbers, and without discount only E_P counts.
+ */
+static void
+discount_weights(int32 periods, double discount, double *weight)
+{
+	for (int k = 1; k < periods; k++)
+		weight[k] = discount / pow(1 + discount, k + 1);
+	weight[periods] = 1 / pow(1 + discount, periods);
+}
+
+static void
+check_arguments(int32 periods, double discount, double units_per_period, double margin)
+{
 	if (periods < 0 || periods > CLV_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -51,18 +83,74 @@ clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
 				 errmsg("units_per_period must be positive"),
 				 errdetail("The value given was %g.", units_per_period)));
 	clv_check_fraction(margin, "margin");
+}
 
+/* with cache NULL, nothing is kept */
+static double
+predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
+				   double x, double t_x, double T, double m,
+				   int32 periods, double discount, double units_per_period, double margin,
+				   ValueCache *cache, MemoryContext context)
+{
+	double		value_per_purchase;
+	double	   *weight;
+	double		total;
+
+	check_arguments(periods, discount, units_per_period, margin);
 	value_per_purchase = margin * clv_gammagamma_expected(spend, x, m);
-	for (int k = 1; k <= periods; k++)
+	if (periods == 0)
+		return 0;
+	if (cache == NULL)
 	{
-		double		cumulative;
-
-		CHECK_FOR_INTERRUPTS();	/* periods can be up to INT_MAX */
-		cumulative = clv_purchases_expected(purchases, k * units_per_period, x, t_x, T);
-		total += value_per_purchase * (cumulative - previous) / pow(1 + discount, k);
-		previous = cumulative;
+		weight = palloc((periods + 1) * sizeof(double));
+		discount_weights(periods, discount, weight);
 	}
+	else
+	{
+		weight = cache->weight;
+		if (cache->periods != periods || cache->discount != discount)
+		{
+			discount_weights(periods, discount, weight);
+			cache->periods = periods;
+			cache->discount = discount;
+		}
+	}
+	CHECK_FOR_INTERRUPTS();
+	total = value_per_purchase *
+		clv_purchases_expected_sum(purchases, x, t_x, T, units_per_period, periods, weight,
+								   cache ? &cache->expected : NULL, context);
+	if (cache == NULL)
+		pfree(weight);
 	return clv_check_result(total, "predicted value");
+}
+
+double
+clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
+					   double x, double t_x, double T, double m,
+					   int32 periods, double discount, double units_per_period, double margin)
+{
+	return predicted_value_of(purchases, spend, x, t_x, T, m, periods, discount, units_per_period,
+							  margin, NULL, NULL);
+}
+
+/* whether this model is, bit for bit, the one checked before */
+static bool
+same_model(const ClvModel *model, const ClvModel *known)
+{
+	return VARSIZE_ANY(model) == sizeof(ClvModel) && memcmp(model, known, sizeof(ClvModel)) == 0;
+}
+
+static ValueCache *
+value_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		ValueCache *cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ValueCache));
+
+		cache->periods = -1;
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return (ValueCache *) fcinfo->flinfo->fn_extra;
 }
 
 /* NULL where the spend model gives this customer no finite expected spend */
@@ -70,14 +158,26 @@ static Datum
 predicted_value(FunctionCallInfo fcinfo, double x, double t_x, double T, double m,
 				int32 periods, double discount, double units_per_period, double margin)
 {
-	const ClvModel *purchases = clv_purchase_model_arg(fcinfo, 0);
-	const ClvModel *spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
+	ValueCache *cache = value_cache(fcinfo);
+	const ClvModel *purchases = PG_GETARG_CLV_MODEL_P(0);
+	const ClvModel *spend;
 
-	clv_model_check(spend);
+	if (!same_model(purchases, &cache->purchases))
+	{
+		purchases = clv_purchase_model_arg(fcinfo, 0);
+		memcpy(&cache->purchases, purchases, sizeof(ClvModel));
+	}
+	spend = PG_GETARG_CLV_MODEL_P(1);
+	if (!same_model(spend, &cache->spend))
+	{
+		spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
+		clv_model_check(spend);
+		memcpy(&cache->spend, spend, sizeof(ClvModel));
+	}
 	if (isfinite(x) && !clv_gammagamma_defined(spend, x))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_predicted_value_of(purchases, spend, x, t_x, T, m, periods, discount,
-											units_per_period, margin));
+	PG_RETURN_FLOAT8(predicted_value_of(purchases, spend, x, t_x, T, m, periods, discount,
+										units_per_period, margin, cache, fcinfo->flinfo->fn_mcxt));
 }
 
 /* (purchase_model, spend_model, frequency, recency, age, monetary, periods, discount_rate, units_per_period, margin) */

@@ -23,24 +23,7 @@ INSERT INTO tap.orders_tz VALUES (301, now(), 20), (302, now() - interval '1 hou
 CREATE TABLE tap.orders_ts AS SELECT customer, at AT TIME ZONE 'Asia/Kolkata' AS at, amount FROM tap.orders_tz;
 CREATE TABLE tap.orders_d AS SELECT customer, (at AT TIME ZONE 'America/New_York')::date AS at, amount FROM tap.orders_tz;
 
--- everything a dashboard reads, as text rendered the same in every session
-CREATE FUNCTION tap.digest(s name) RETURNS text LANGUAGE plpgsql
-SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' AS $$
-DECLARE
-    t text;
-    d text := '';
-    part text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['customer_summary', 'customer_scores', 'segments', 'value_tiers',
-                             'declining_customers', 'monthly', 'cohorts', 'rejected_orders'] LOOP
-        EXECUTE format($q$SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), ''))
-                          FROM (SELECT * FROM %I.%I) r$q$, s, t) INTO part;
-        d := d || t || ':' || part || ' ';
-    END LOOP;
-    EXECUTE format('SELECT md5(string_agg(r::text, '','' ORDER BY r::text)) FROM (SELECT model, status, parameters FROM %I.models) r', s)
-        INTO part;
-    RETURN d || 'models:' || part;
-END $$;
+\ir include/pipeline_digest.psql
 CREATE FUNCTION tap.observation_end(s name) RETURNS date LANGUAGE plpgsql AS $$
 DECLARE
     e date;
@@ -58,11 +41,11 @@ DECLARE
 BEGIN
     FOR attempt IN 1 .. 3 LOOP
         PERFORM clv_refresh_pipeline(s, incremental => true);
-        after_incremental := tap.digest(s);
+        after_incremental := pg_temp.pipeline_digest(s);
         day_incremental := tap.observation_end(s);
         PERFORM clv_refresh_pipeline(s);
         IF tap.observation_end(s) = day_incremental THEN
-            RETURN after_incremental = tap.digest(s);
+            RETURN after_incremental = pg_temp.pipeline_digest(s);
         END IF;
     END LOOP;
     RETURN NULL;
@@ -72,7 +55,7 @@ END $$;
 CREATE FUNCTION tap.unchanged_after_refresh(s name, before text, day date) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM clv_refresh_pipeline(s);
-    RETURN tap.observation_end(s) <> day OR tap.digest(s) = before;
+    RETURN tap.observation_end(s) <> day OR pg_temp.pipeline_digest(s) = before;
 END $$;
 -- the changes a day brings: an order now, one back-dated a week, a new
 -- customer, a correction, a deletion
@@ -105,7 +88,7 @@ SELECT ok(tap.incremental_equals_full('live_tz'), 'timestamptz, session in Pacif
 SELECT ok(tap.incremental_equals_full('live_ts'), 'timestamp, session in Pacific/Kiritimati: incremental = full');
 SELECT ok(tap.incremental_equals_full('live_d'), 'date, session in Pacific/Kiritimati: incremental = full');
 CREATE TABLE tap.seen_from_kiritimati AS
-SELECT s, tap.digest(s) AS digest, tap.observation_end(s) AS day FROM unnest('{live_tz,live_ts,live_d}'::name[]) s;
+SELECT s, pg_temp.pipeline_digest(s) AS digest, tap.observation_end(s) AS day FROM unnest('{live_tz,live_ts,live_d}'::name[]) s;
 
 SET LOCAL TimeZone = 'America/Los_Angeles';
 -- the same data refreshed from 25 hours west: the same tables (again if a

@@ -40,24 +40,7 @@ BEGIN
                                 as_of => '2025-06-30 18:00+00', time_zone => 'UTC');
 END $$;
 
--- everything a dashboard reads (not the fit times)
-CREATE FUNCTION prop.digest(s name) RETURNS text LANGUAGE plpgsql
-SET TimeZone = 'UTC' SET DateStyle = 'ISO, YMD' AS $$
-DECLARE
-    t text;
-    d text := '';
-    part text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['customer_summary', 'customer_scores', 'segments', 'value_tiers',
-                             'declining_customers', 'monthly', 'cohorts', 'rejected_orders'] LOOP
-        EXECUTE format($q$SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), ''))
-                          FROM (SELECT * FROM %I.%I) r$q$, s, t) INTO part;
-        d := d || t || ':' || part || ' ';
-    END LOOP;
-    EXECUTE format('SELECT md5(string_agg(r::text, '','' ORDER BY r::text)) FROM (SELECT model, status, error, parameters FROM %I.models) r', s)
-        INTO part;
-    RETURN d || 'models:' || part;
-END $$;
+\ir include/pipeline_digest.psql
 
 -- the same change to all three tables: the timestamp column holds the UTC
 -- wall time, the date column the UTC date
@@ -139,9 +122,9 @@ BEGIN
         END CASE;
         FOREACH s IN ARRAY '{prop_tz,prop_ts,prop_d}'::name[] LOOP
             SELECT r INTO line FROM clv_refresh_pipeline(s, incremental => true) r LIMIT 1;
-            after_incremental := prop.digest(s);
+            after_incremental := pg_temp.pipeline_digest(s);
             PERFORM clv_refresh_pipeline(s);
-            INSERT INTO prop.steps VALUES (n, change, s, line, after_incremental = prop.digest(s));
+            INSERT INTO prop.steps VALUES (n, change, s, line, after_incremental = pg_temp.pipeline_digest(s));
         END LOOP;
     END LOOP;
 END $$;

@@ -22,3 +22,9 @@ CREATE VIEW @extschema@.top_segments (segment, weight) WITH (security_barrier = 
     SELECT s.segment, s.weight FROM @extschema@.segments s
      WHERE s.weight OPERATOR(pg_catalog.>) 1
      ORDER BY s.weight USING OPERATOR(pg_catalog.>);
+
+-- an event trigger's tag filter is grammar, not the operator =
+CREATE FUNCTION @extschema@.guard() RETURNS event_trigger AS 'MODULE_PATHNAME', 'guard' LANGUAGE C;
+CREATE EVENT TRIGGER clv_style_guard ON ddl_command_start
+    WHEN TAG IN ('ALTER SCHEMA', 'DROP SCHEMA')
+    EXECUTE FUNCTION @extschema@.guard();
