@@ -139,6 +139,9 @@ DECLARE
     n numeric := group_size;
     m numeric;
 BEGIN
+    -- a state given as INITCOND is checked like one shipped from another
+    -- node, also when this row adds nothing to it
+    state := @extschema@.clv_credibility_checked(state);
     IF group_size IS NULL OR group_mean IS NULL OR group_size OPERATOR(pg_catalog.<) 1 THEN
         RETURN state;
     END IF;
@@ -154,8 +157,6 @@ BEGIN
                                         group_size, coalesce(group_variance::text, 'NULL')),
             HINT = 'Pass the sample variance of the group''s values, e.g. var_samp().';
     END IF;
-    -- a state given as INITCOND is checked like one shipped from another node
-    state := @extschema@.clv_credibility_checked(state);
     m := group_mean::numeric;
     RETURN ARRAY[coalesce(state[1], 0) OPERATOR(pg_catalog.+) 1,
                  coalesce(state[2], 0) OPERATOR(pg_catalog.+) n,

@@ -349,7 +349,7 @@ clv_pipeline_owner_check(PG_FUNCTION_ARGS)
 	if (!OidIsValid(schema) || schema != active_pipeline_schema || !InSecurityRestrictedOperation())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("a pipeline's steps run only through clv_refresh_pipeline and clv_drop_pipeline"),
+				 errmsg("a pipeline's steps run only through clv_refresh_pipeline, clv_drop_pipeline and clv_report_html"),
 				 errdetail("They run as the pipeline's owner, in a security-restricted operation.")));
 	PG_RETURN_VOID();
 }

@@ -45,7 +45,7 @@
 -- called from SQL and are reached through their aggregates.
 \ir include/prologue.psql
 BEGIN;
-SELECT plan(33);
+SELECT plan(37);
 SELECT setseed(0.4242);
 SET LOCAL client_min_messages = error;   -- clv_seasonality warns on short data
 SET LOCAL TimeZone = 'UTC';
@@ -349,6 +349,15 @@ SELECT hx.add('regtype', NULL, NULL, ARRAY['''integer''::regtype'], 1);
 SELECT hx.add('text[]', NULL, NULL, ARRAY['NULL', '''{}''::text[]', '''{NULL}''::text[]', '''{pg_class}''::text[]',
     '''{"a; DROP TABLE hx.orders; --"}''::text[]', 'array_fill(''x''::text, ARRAY[10000])']);
 SELECT hx.add('text[]', NULL, NULL, ARRAY['''{customer_scores,segments}''::text[]'], 1);
+-- name[] and regtype[]: the columns a pipeline reads and the types it stored
+SELECT hx.add('name[]', NULL, NULL, ARRAY['NULL', '''{}''::name[]', '''{NULL}''::name[]',
+    '''{no_such_column,ordered_at}''::name[]', '''{"a; DROP TABLE hx.orders; --"}''::name[]',
+    'array_fill(''amount''::name, ARRAY[10000])', '''{customer_id,ordered_at,amount,channel,customer_id}''::name[]']);
+SELECT hx.add('name[]', NULL, NULL, ARRAY['''{customer_id,ordered_at,amount}''::name[]'], 1);
+SELECT hx.add('regtype[]', NULL, NULL, ARRAY['NULL', '''{}''::regtype[]', '''{NULL}''::regtype[]',
+    'ARRAY[0::oid::regtype, 4000000000::oid::regtype]', '''{anyelement,clv_summary,text}''::regtype[]',
+    'array_fill(''text''::regtype, ARRAY[10000])']);
+SELECT hx.add('regtype[]', NULL, NULL, ARRAY['''{integer,timestamptz,float8}''::regtype[]'], 1);
 
 SELECT hx.add('boolean', NULL, NULL, ARRAY['NULL', 'true', 'false']);
 SELECT hx.add('boolean', NULL, NULL, ARRAY['true'], 1);
@@ -545,7 +554,11 @@ ALTER TABLE hx.fn ADD PRIMARY KEY (oid);
 -- An argument of type internal cannot be given from SQL (the functions
 -- taking one are reached through their aggregates), and a function that
 -- needs one cannot be called: no pool, and not an oversight.
-CREATE TABLE hx.not_callable AS SELECT oid FROM hx.fn WHERE 'internal'::regtype = ANY (argtypes);
+-- Trigger and event trigger functions are called by the server only; their
+-- own checks are tested below.
+CREATE TABLE hx.not_callable AS
+SELECT oid FROM hx.fn
+WHERE 'internal'::regtype = ANY (argtypes) OR rettype IN ('trigger'::regtype, 'event_trigger'::regtype);
 
 -- the arguments with their candidate values, most specific first
 CREATE TABLE hx.fn_arg AS
@@ -607,7 +620,8 @@ BEGIN
         SELECT array_agg(hx.float_test(atttypid, format('(%s).%I', v, attname), what)) INTO parts
         FROM pg_attribute WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped;
         parts := array_remove(parts, 'false');
-        RETURN coalesce('(' || array_to_string(parts, ' OR ') || ')', 'false');
+        IF coalesce(cardinality(parts), 0) = 0 THEN RETURN 'false'; END IF;
+        RETURN '(' || array_to_string(parts, ' OR ') || ')';
     END IF;
     RETURN 'false';
 END $$;
@@ -824,8 +838,10 @@ SELECT is(array_to_string(ARRAY(SELECT sig::text FROM hx.fn WHERE oid IN (SELECT
                                 'clv_attribution_final(internal)', 'clv_attribution_serialize(internal)',
                                 'clv_attribution_transfn(internal,text,timestamp with time zone,numeric,text)',
                                 'clv_attribution_transfn(internal,text,timestamp with time zone,numeric,text,timestamp with time zone,interval)',
-                                'clv_model_recv(internal)'], E'\n'),
-          'only the functions that take an internal argument are left out');
+                                'clv_capture_order_changes()',
+                                'clv_guard_extension_schema()', 'clv_model_recv(internal)'], E'\n'),
+          'only the functions that take an internal argument and the trigger functions are left out');
+
 
 SELECT is((SELECT string_agg(id || ': ' || expr || ': ' || error, E'\n') FROM hx.bad_pool), NULL,
           'every pool value is a value of its type');
@@ -834,7 +850,8 @@ SELECT is((SELECT count(*) FROM hx.calls WHERE sqlstate IS NULL AND result IS NU
           0::bigint, 'every call ran');
 
 CREATE TABLE hx.owner_steps (name) AS
-VALUES ('clv_pipeline_refresh_steps'), ('clv_pipeline_drop_steps'), ('clv_pipeline_owner_check');
+VALUES ('clv_pipeline_refresh_steps'), ('clv_pipeline_drop_steps'), ('clv_pipeline_report_steps'),
+       ('clv_pipeline_owner_check');
 -- the sane arguments must be sane, or the hostile variants around them test nothing
 SELECT is(hx.list(ARRAY(SELECT c.id FROM hx.calls c JOIN hx.fn f USING (oid)
                         WHERE c.kind = 'sane' AND NOT f.agg AND c.sqlstate IS NOT NULL
@@ -842,8 +859,8 @@ SELECT is(hx.list(ARRAY(SELECT c.id FROM hx.calls c JOIN hx.fn f USING (oid)
                           AND f.name NOT IN (SELECT name FROM hx.owner_steps)
                         ORDER BY c.id)), '',
           'every function gives a value for its sane arguments');
--- but a pipeline's steps, which run only inside clv_refresh_pipeline and
--- clv_drop_pipeline, as the pipeline's owner: called directly, with any
+-- but a pipeline's steps, which run only inside clv_refresh_pipeline,
+-- clv_drop_pipeline and clv_report_html, as the pipeline's owner: called directly, with any
 -- arguments, they refuse
 SELECT is(hx.list(ARRAY(SELECT c.id FROM hx.calls c JOIN hx.fn f USING (oid)
                         WHERE f.name IN (SELECT name FROM hx.owner_steps)
@@ -940,6 +957,27 @@ SELECT matches(hx.outcome($$SELECT clv_p_purchases(m, 2147483647, 1e15, 2, 30, 4
                '^(22|[0-9.e-]+$)', 'two billion purchases over a long horizon: an answer or an error, not hours of terms');
 RESET statement_timeout;
 SELECT is((SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()), 1::bigint, 'the backend is still alive');
+
+-- the change-capture trigger function put on a table by hand: refused when
+-- it is not an AFTER ... FOR EACH STATEMENT trigger with one argument, and
+-- a no-op for a schema that holds no pipeline
+CREATE TABLE hx.orders_by_hand (customer int, at timestamptz, amount numeric);
+CREATE TRIGGER by_hand_row AFTER INSERT ON hx.orders_by_hand
+    FOR EACH ROW EXECUTE FUNCTION clv_capture_order_changes('hx');
+SELECT matches(hx.outcome($$INSERT INTO hx.orders_by_hand VALUES (1, now(), 1)$$),
+               '^39P01', 'change capture as a row trigger: refused');
+DROP TRIGGER by_hand_row ON hx.orders_by_hand;
+CREATE TRIGGER by_hand_no_argument AFTER INSERT ON hx.orders_by_hand
+    FOR EACH STATEMENT EXECUTE FUNCTION clv_capture_order_changes();
+SELECT matches(hx.outcome($$INSERT INTO hx.orders_by_hand VALUES (1, now(), 1)$$),
+               '^39P01', 'change capture without the pipeline''s schema: refused');
+DROP TRIGGER by_hand_no_argument ON hx.orders_by_hand;
+CREATE TRIGGER by_hand_no_pipeline AFTER INSERT ON hx.orders_by_hand
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION clv_capture_order_changes('hx');
+SELECT is(hx.outcome($$INSERT INTO hx.orders_by_hand VALUES (1, now(), 1) RETURNING 'inserted'$$), 'inserted',
+          'change capture naming a schema without a pipeline: records nothing, stops nothing');
+SELECT matches(hx.outcome($$SELECT clv_capture_order_changes()$$), '^39P01',
+               'change capture called as a function: refused');
 
 -- a summary of the run
 SELECT diag(format('%s functions and aggregates (%s not callable from SQL), %s pool values, %s calls: %s errors, %s values, %s skipped; %s s',
