@@ -350,6 +350,7 @@ clv_pipeline_owner_check(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("a pipeline's steps run only through clv_refresh_pipeline, clv_drop_pipeline and clv_report_html"),
-				 errdetail("They run as the pipeline's owner, in a security-restricted operation.")));
+				 errdetail("They run as the pipeline's owner, in a security-restricted operation."),
+				 errhint("Call clv_refresh_pipeline, clv_drop_pipeline or clv_report_html with the pipeline's schema.")));
 	PG_RETURN_VOID();
 }
