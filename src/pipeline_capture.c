@@ -28,7 +28,6 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -36,36 +35,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(clv_capture_order_changes);
-
-/* the owner of a relation, InvalidOid if it does not exist */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		return InvalidOid;
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-static Oid
-namespace_owner(Oid nspid)
-{
-	HeapTuple	tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		return InvalidOid;
-	owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
 
 /*
  * The SQL that records this statement's changes in changes (a qualified
@@ -131,10 +102,9 @@ clv_capture_order_changes(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	registry = get_relname_relid("clv_pipeline", schema);
 	changes = get_relname_relid("order_changes", schema);
-	owner = relation_owner(registry);
-	if (!OidIsValid(registry) || !OidIsValid(changes) || !OidIsValid(owner) ||
-		relation_owner(changes) != owner || namespace_owner(schema) != owner ||
-		get_rel_relkind(registry) != RELKIND_RELATION || get_rel_relkind(changes) != RELKIND_RELATION)
+	owner = clv_plain_table_owner(registry, NULL);
+	if (!OidIsValid(owner) || clv_plain_table_owner(changes, NULL) != owner ||
+		clv_namespace_owner(schema) != owner)
 		return PointerGetDatum(NULL);
 	/*
 	 * The owner learns only what it may read, and only while it still acts

@@ -83,6 +83,46 @@ clv_leave_owner_context(const ClvOwnerContext *context)
 }
 
 /*
+ * The owner of relid if it is a plain table (a view, a partitioned or a
+ * foreign table in its place is not), else InvalidOid; whether it has row
+ * security, when asked.
+ */
+Oid
+clv_plain_table_owner(Oid relid, bool *row_security)
+{
+	HeapTuple	tuple;
+	Form_pg_class rel;
+	Oid			owner = InvalidOid;
+
+	if (!OidIsValid(relid))
+		return InvalidOid;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	rel = (Form_pg_class) GETSTRUCT(tuple);
+	if (rel->relkind == RELKIND_RELATION)
+		owner = rel->relowner;
+	if (row_security)
+		*row_security = rel->relrowsecurity;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* the owner of a schema, InvalidOid if it is gone */
+Oid
+clv_namespace_owner(Oid nspid)
+{
+	HeapTuple	tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nspid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
  * The pipeline in target_schema, found through the catalogs only: nothing
  * the owner controls is read or run before the owner's rights are taken.
  */
@@ -90,26 +130,17 @@ static PipelineIdentity
 pipeline_identity(Name target_schema)
 {
 	PipelineIdentity id;
-	HeapTuple	tuple;
-	Form_pg_class registry;
 	Oid			schema_owner;
 
 	id.schema_name = NameStr(*target_schema);
 	id.schema = get_namespace_oid(id.schema_name, true);
 	id.registry = OidIsValid(id.schema) ? get_relname_relid(PIPELINE_REGISTRY, id.schema) : InvalidOid;
-	tuple = OidIsValid(id.registry) ? SearchSysCache1(RELOID, ObjectIdGetDatum(id.registry)) : NULL;
-	if (!HeapTupleIsValid(tuple) || ((Form_pg_class) GETSTRUCT(tuple))->relkind != RELKIND_RELATION)
-	{
-		if (HeapTupleIsValid(tuple))
-			ReleaseSysCache(tuple);
+	id.owner = clv_plain_table_owner(id.registry, NULL);
+	if (!OidIsValid(id.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("schema %s holds no clv pipeline", quote_identifier(id.schema_name)),
 				 errhint("Create one with clv_create_pipeline().")));
-	}
-	registry = (Form_pg_class) GETSTRUCT(tuple);
-	id.owner = registry->relowner;
-	ReleaseSysCache(tuple);
 
 	/*
 	 * The schema's owner can drop and replace any table in it, so a schema
@@ -117,11 +148,7 @@ pipeline_identity(Name target_schema)
 	 * superuser's pipeline sits in) could slip that role's code into the
 	 * pipeline owner's refresh.
 	 */
-	tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(id.schema));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for schema %u", id.schema);
-	schema_owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
-	ReleaseSysCache(tuple);
+	schema_owner = clv_namespace_owner(id.schema);
 	if (schema_owner != id.owner)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -175,23 +202,16 @@ check_may_read(const PipelineIdentity *id, const char *const *tables, int ntable
 	for (int i = 0; i < ntables; i++)
 	{
 		Oid			relid = get_relname_relid(tables[i], id->schema);
-		HeapTuple	tuple;
-		Form_pg_class rel;
-		bool		usable;
+		bool		row_security = false;
 
-		if (OidIsValid(relid))
-			LockRelationOid(relid, AccessShareLock);
-		tuple = OidIsValid(relid) ? SearchSysCache1(RELOID, ObjectIdGetDatum(relid)) : NULL;
-		if (!HeapTupleIsValid(tuple))
+		if (!OidIsValid(relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("pipeline %s has no table %s", quote_identifier(id->schema_name),
 							quote_identifier(tables[i])),
 					 errhint("Refresh the pipeline, or drop it and create it again.")));
-		rel = (Form_pg_class) GETSTRUCT(tuple);
-		usable = rel->relkind == RELKIND_RELATION && rel->relowner == id->owner && !rel->relrowsecurity;
-		ReleaseSysCache(tuple);
-		if (!usable)
+		LockRelationOid(relid, AccessShareLock);
+		if (clv_plain_table_owner(relid, &row_security) != id->owner || row_security)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("pipeline %s cannot be read safely: %s", quote_identifier(id->schema_name),
