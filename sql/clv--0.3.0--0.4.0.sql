@@ -75,6 +75,69 @@ COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], date) IS
 'a clv_summary_state of order dates observed up to a later day';
 
 ------------------------------------------------------------------------------
+-- Activity by calendar month (src/activity.c), kept beside a customer's
+-- summary state by a pipeline so that its monthly and cohort tables follow
+-- the changed customers without reading every order again
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_activity_transfn(
+    state bigint[], ordered_at timestamptz, amount float8, time_zone text)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_activity_transfn(state bigint[], order_date date, amount float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_date_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_activity_combine(a bigint[], b bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_activity_final(state bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_activity_state(ordered_at timestamptz, amount float8, time_zone text) (
+    SFUNC = @extschema@.clv_activity_transfn, STYPE = bigint[], FINALFUNC = @extschema@.clv_activity_final,
+    COMBINEFUNC = @extschema@.clv_activity_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_activity_state(timestamptz, float8, text) IS
+'one customer''s order rows and amounts per calendar month, days taken in time_zone; read with clv_activity_months';
+
+CREATE AGGREGATE @extschema@.clv_activity_state(order_date date, amount float8) (
+    SFUNC = @extschema@.clv_activity_transfn, STYPE = bigint[], FINALFUNC = @extschema@.clv_activity_final,
+    COMBINEFUNC = @extschema@.clv_activity_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_activity_state(date, float8) IS
+'one customer''s order rows and amounts per calendar month of the order dates; read with clv_activity_months';
+
+CREATE FUNCTION @extschema@.clv_activity_total_transfn(total bigint[], activity bigint[], by_cohort boolean)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_total_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_activity_total(activity bigint[], by_cohort boolean) (
+    SFUNC = @extschema@.clv_activity_total_transfn, STYPE = bigint[],
+    COMBINEFUNC = @extschema@.clv_activity_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_activity_total(bigint[], boolean) IS
+'customers'' clv_activity_state added up by month, or by cohort (first month) and month: customers, order rows and amounts, exactly';
+
+CREATE FUNCTION @extschema@.clv_activity_difference(total bigint[], part bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_difference'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_activity_difference(bigint[], bigint[]) IS
+'a clv_activity_total without the customers of part (their total as it was added); clv_activity_combine adds totals';
+
+CREATE FUNCTION @extschema@.clv_activity_months(
+    state bigint[], OUT cohort date, OUT month date, OUT customers bigint, OUT orders bigint, OUT amount float8)
+RETURNS SETOF record AS 'MODULE_PATHNAME', 'clv_activity_months'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 24;
+
+COMMENT ON FUNCTION @extschema@.clv_activity_months(bigint[]) IS
+'the months of a clv_activity_state or clv_activity_total: customers, order rows and their amount (summed exactly, rounded once); the cohort in a total by cohort';
+
+------------------------------------------------------------------------------
 -- SQL and PL/pgSQL functions, every function and operator schema-qualified
 ------------------------------------------------------------------------------
 
@@ -532,6 +595,88 @@ AS $$
                       WHEN period OPERATOR(pg_catalog.=) 'year' THEN 12 ELSE 1 END) END)
 $$;
 
+-- The SQL of a pipeline's per-customer objects, one definition each for the
+-- views dashboards read and for the refresh that aggregates them: every
+-- customer's summary state moved on to the registry's observation end
+-- (src/summary.c), and the scores of the registry's models.
+CREATE FUNCTION @extschema@.clv_pipeline_summaries_sql(target_schema name, ordered_at_type regtype)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        '%1$I.summary_state st CROSS JOIN %1$I.clv_pipeline r,'
+        ' LATERAL (SELECT @extschema@.clv_summary_final(%2$s) AS s OFFSET 0) c',
+        target_schema,
+        CASE WHEN ordered_at_type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype
+             THEN '@extschema@.clv_summary_advance(st.state, r.observed_until, r.time_zone)'
+             ELSE '@extschema@.clv_summary_advance(st.state, r.observation_end)' END)
+$$;
+
+CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        'SELECT st.customer_id, (c.s).first_order, (c.s).last_order, (c.s).observation_end, (c.s).orders,'
+        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount AS net_revenue, (c.s).refunded_amount,'
+        ' (c.s).avg_order_value, (c.s).frequency AS repeat_purchase_days, (c.s).recency AS recency_days,'
+        ' (c.s).age AS age_days, (c.s).monetary AS repeat_order_value, (c.s).mean_gap AS mean_gap_days,'
+        ' (c.s).gap_stddev AS gap_stddev_days'
+        ' FROM %s WHERE st.state IS NOT NULL',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type))
+$$;
+
+-- A customer's value tier from its predicted CLV and the bounds a refresh
+-- stored in the registry (clv_pipeline_refresh_steps): exactly what
+-- clv_value_tier gives for its cume_dist() OVER (ORDER BY predicted_clv
+-- DESC NULLS LAST), without ranking every customer again when read.
+CREATE FUNCTION @extschema@.clv_pipeline_tier_sql(predicted_clv text, bounds text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        'CASE WHEN %1$s OPERATOR(pg_catalog.>=) %2$s[1] THEN ''top 1%%'''
+        ' WHEN %1$s OPERATOR(pg_catalog.>=) %2$s[2] THEN ''top 5%%'''
+        ' WHEN %1$s OPERATOR(pg_catalog.>=) %2$s[3] THEN ''top 20%%'' ELSE ''rest'' END',
+        predicted_clv, bounds)
+$$;
+
+-- for_view: the columns of customer_scores, with the value tier and the
+-- note on NULL scores from the registry; else what a refresh aggregates,
+-- with the day of the first order
+CREATE FUNCTION @extschema@.clv_pipeline_scores_sql(target_schema name, ordered_at_type regtype, for_view boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        'SELECT st.customer_id, (c.s).total_amount AS net_revenue, %2$s (c.s).orders, (c.s).last_order,'
+        ' @extschema@.clv_p_alive(r.purchase_model, c.s) AS p_alive, %3$s v.predicted_clv,'
+        ' (q.rfm).recency_score, (q.rfm).frequency_score, (q.rfm).monetary_score, (q.rfm).rfm_cell,'
+        ' (q.rfm).segment AS rfm_segment, (d.decline).declining, (d.decline).severity AS decline_severity,'
+        ' pg_catalog.array_to_string((d.decline).reasons, '', '') AS decline_reasons,'
+        ' (d.decline).alert AS decline_alert, (d.decline).value_at_risk%4$s'
+        ' FROM %1$s,'
+        ' LATERAL (SELECT @extschema@.clv_predicted_value(r.purchase_model, r.spend_model, c.s, r.periods,'
+        ' r.discount_rate, r.period, r.gross_margin) AS predicted_clv OFFSET 0) v,'
+        ' LATERAL (SELECT @extschema@.clv_rfm(c.s, r.rfm_breakpoints) AS rfm OFFSET 0) q,'
+        ' LATERAL (SELECT @extschema@.clv_decline(c.s, r.purchase_model, v.predicted_clv) AS decline OFFSET 0) d'
+        ' WHERE st.state IS NOT NULL',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type),
+        CASE WHEN for_view THEN '' ELSE '(c.s).first_order,' END,
+        CASE WHEN for_view
+             THEN '@extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
+                  ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period,'
+             ELSE '' END,
+        CASE WHEN for_view
+             THEN pg_catalog.format(', %s AS value_tier, r.score_note',
+                                    @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'))
+             ELSE '' END)
+$$;
+
 CREATE FUNCTION @extschema@.clv_create_pipeline(
     orders          regclass,
     customer        name,
@@ -674,6 +819,10 @@ BEGIN
             purchase_model  %2$s.clv_model,
             spend_model     %2$s.clv_model,
             rfm_breakpoints float8[],
+            tier_bounds     float8[],
+            score_note      text,
+            monthly_activity bigint[],
+            cohort_activity bigint[],
             created_at      timestamptz NOT NULL,
             refreshed_at    timestamptz,
             last_refresh    text,
@@ -683,31 +832,30 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
                               'what clv_create_pipeline made here, its settings and fitted models; clv_refresh_pipeline and clv_drop_pipeline read it');
 
-    -- the working tables: each customer's summary state, the customers whose
-    -- orders changed since the last refresh, and a refresh's list of them
+    -- the working tables: each customer's summary state and activity by month
+    -- (src/activity.c; their totals are in the registry) and how many of its
+    -- order rows were not counted, the customers whose orders changed since
+    -- the last refresh, and a refresh's list of them
     EXECUTE pg_catalog.format($v$
-        CREATE TABLE %1$I.summary_state (customer_id %2$s PRIMARY KEY, state bigint[] NOT NULL);
+        CREATE TABLE %1$I.summary_state (
+            customer_id %2$s, state bigint[], activity bigint[], rejected bigint NOT NULL);
+        CREATE UNIQUE INDEX summary_state_customer ON %1$I.summary_state (customer_id);
         CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
         CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
         target_schema, customer_type);
 
-    -- what dashboards read
+    -- what dashboards read: each customer's summary and scores, computed when
+    -- read from the stored states and the registry's models (a refresh
+    -- rewrites no row per customer), and tables of the rest
+    EXECUTE pg_catalog.format('CREATE VIEW %I.customer_summary AS %s', target_schema,
+                              @extschema@.clv_pipeline_summary_sql(target_schema, date_type));
     EXECUTE pg_catalog.format($v$
-        CREATE TABLE %1$I.customer_summary (
-            customer_id %2$s PRIMARY KEY, first_order date, last_order date, observation_end date,
-            orders bigint, refunds bigint, purchase_days integer, net_revenue float8,
-            refunded_amount float8, avg_order_value float8, repeat_purchase_days integer,
-            recency_days float8, age_days float8, repeat_order_value float8,
-            mean_gap_days float8, gap_stddev_days float8);
         CREATE TABLE %1$I.models (
             model text PRIMARY KEY, kind text NOT NULL, status text NOT NULL, error text,
-            parameters jsonb, fitted_at timestamptz NOT NULL);
-        CREATE TABLE %1$I.customer_scores (
-            customer_id %2$s PRIMARY KEY, net_revenue float8, orders bigint, last_order date,
-            p_alive float8, expected_purchases_next_period float8, predicted_clv float8,
-            recency_score integer, frequency_score integer, monetary_score integer, rfm_cell integer,
-            rfm_segment text, declining boolean, decline_severity integer, decline_reasons text,
-            decline_alert text, value_at_risk float8, value_tier text, score_note text);
+            parameters jsonb, fitted_at timestamptz NOT NULL)$v$, target_schema);
+    EXECUTE pg_catalog.format('CREATE VIEW %I.customer_scores AS %s', target_schema,
+                              @extschema@.clv_pipeline_scores_sql(target_schema, date_type, true));
+    EXECUTE pg_catalog.format($v$
         CREATE TABLE %1$I.segments (
             rfm_segment text PRIMARY KEY, customers bigint, net_revenue float8, predicted_clv float8,
             predicted_clv_per_customer float8, share_of_predicted_clv float8,
@@ -901,18 +1049,29 @@ DECLARE
     day_of text;
     touched_at text;
     state_of text;
-    advanced text;
+    activity_of text;
+    -- which customers this refresh summarises again: their stored rows (st)
+    -- and their orders (o); all of them in a full refresh
+    changed_set text;
+    nulls_changed boolean;
+    stored_changed text;
+    rejected_changed text;
+    changed_orders text;
+    has_rejected boolean;
     summaries text;
-    changed_set text;        -- the changed customers, NULL when all are summarised again
     source_file oid;
     source_changes text;
-    null_changed text;
     truncated boolean;
     customers bigint;
     rejected bigint;
     purchase_model @extschema@.clv_model;
     spend_model @extschema@.clv_model;
     breakpoints float8[];
+    -- the activity totals of the customers summarised again, before and after
+    old_monthly bigint[];
+    old_cohorts bigint[];
+    new_monthly bigint[];
+    new_cohorts bigint[];
     purchase_error text;
     spend_error text;
     rfm_error text;
@@ -931,6 +1090,9 @@ BEGIN
     PERFORM pg_catalog.set_config('TimeZone', p.time_zone, true);
     PERFORM pg_catalog.set_config('DateStyle', 'ISO, YMD', true);
     PERFORM pg_catalog.set_config('IntervalStyle', 'postgres', true);
+    -- its queries spend their time in clv's C functions, which JIT compiling
+    -- the plan does not speed up
+    PERFORM pg_catalog.set_config('jit', 'off', true);
     -- a live pipeline's end is the clock, never before the last refresh's;
     -- a fixed one's is as_of, which its owner may move in the registry
     cutoff := coalesce(p.as_of, greatest(pg_catalog.clock_timestamp(), p.observed_until));
@@ -972,7 +1134,8 @@ BEGIN
         touched_at := dcol;
         state_of := pg_catalog.format('@extschema@.clv_summary_state(%s, %s::pg_catalog.float8, %s, ''1 day''::pg_catalog.interval, %L)',
                                       dcol, amount_value, cutoff_value, p.time_zone);
-        advanced := pg_catalog.format('@extschema@.clv_summary_advance(st.state, %s, %L)', cutoff_value, p.time_zone);
+        activity_of := pg_catalog.format('@extschema@.clv_activity_state(%s, %s::pg_catalog.float8, %L)',
+                                         dcol, amount_value, p.time_zone);
     ELSE
         IF p.ordered_at_type OPERATOR(pg_catalog.=) 'timestamp'::regtype THEN
             cutoff_value := pg_catalog.format('%L::pg_catalog.timestamp', cutoff AT TIME ZONE p.time_zone);
@@ -986,7 +1149,8 @@ BEGIN
         touched_at := pg_catalog.format('((%s)::pg_catalog.timestamp AT TIME ZONE ''UTC'')', dcol);
         state_of := pg_catalog.format('@extschema@.clv_summary_state((%s)::pg_catalog.date, %s::pg_catalog.float8, %L::pg_catalog.date)',
                                       dcol, amount_value, end_day);
-        advanced := pg_catalog.format('@extschema@.clv_summary_advance(st.state, %L::pg_catalog.date)', end_day);
+        activity_of := pg_catalog.format('@extschema@.clv_activity_state((%s)::pg_catalog.date, %s::pg_catalog.float8)',
+                                         dcol, amount_value);
     END IF;
     valid := pg_catalog.format(
         '%1$s IS NOT NULL AND %2$s IS NOT NULL AND %3$s IS NOT NULL AND pg_catalog.isfinite(%2$s)'
@@ -1046,40 +1210,87 @@ BEGIN
     END IF;
     incremental := incremental AND why_full IS NULL;
 
-    IF NOT incremental THEN
-        EXECUTE pg_catalog.format($q$
-            DELETE FROM %1$I.order_changes;
-            DELETE FROM %1$I.summary_state;
-            DELETE FROM %1$I.rejected_orders$q$, target_schema);
-        null_changed := 'true';
-    ELSE
+
+    -- the customers summarised again: all of them, or those whose orders
+    -- changed (NULL customers, whose rows are all rejected, when theirs did).
+    -- Each condition is written so that an index on the customer column
+    -- finds their rows
+    IF incremental THEN
         changed_set := pg_catalog.format('(SELECT c.customer_id FROM %I.changed_customers c)', target_schema);
-        null_changed := pg_catalog.format('EXISTS (SELECT FROM %I.changed_customers c WHERE c.customer_id IS NULL)',
-                                          target_schema);
-        EXECUTE pg_catalog.format($q$
-            DELETE FROM %1$I.summary_state st WHERE %2$s;
-            DELETE FROM %1$I.rejected_orders r WHERE %3$s OR (r.customer_id IS NULL AND %4$s)$q$,
-            target_schema, @extschema@.clv_pipeline_changed('st.customer_id', eq, changed_set),
-            @extschema@.clv_pipeline_changed('r.customer_id', eq, changed_set), null_changed);
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.changed_customers c WHERE c.customer_id IS NULL)',
+                                  target_schema) INTO nulls_changed;
+        stored_changed := pg_catalog.format('(%s%s)', @extschema@.clv_pipeline_changed('st.customer_id', eq, changed_set),
+                                            CASE WHEN nulls_changed THEN ' OR st.customer_id IS NULL' ELSE '' END);
+        rejected_changed := pg_catalog.format('(%s%s)', @extschema@.clv_pipeline_changed('r.customer_id', eq, changed_set),
+                                              CASE WHEN nulls_changed THEN ' OR r.customer_id IS NULL' ELSE '' END);
+        changed_orders := pg_catalog.format('(SELECT o.* FROM %1$s o WHERE %2$s%3$s) o', src,
+                                            @extschema@.clv_pipeline_changed(cust, eq, changed_set),
+                                            CASE WHEN nulls_changed
+                                                 THEN pg_catalog.format(' UNION ALL SELECT o.* FROM %s o WHERE %s IS NULL', src, cust)
+                                                 ELSE '' END);
+    ELSE
+        stored_changed := 'true';
+        rejected_changed := 'true';
+        changed_orders := src OPERATOR(pg_catalog.||) ' o';
+    END IF;
+
+    -- their old states and rejected rows go (their activity comes off the
+    -- totals below); then their orders are summarised again, in one pass:
+    -- the summary state, the activity by month, and how many rows are not
+    -- counted
+    IF incremental THEN
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_activity_total(st.activity, false),'
+                                  ' @extschema@.clv_activity_total(st.activity, true) FROM %I.summary_state st WHERE %s',
+                                  target_schema, stored_changed)
+            INTO old_monthly, old_cohorts;
+    ELSE
+        EXECUTE pg_catalog.format('DELETE FROM %I.order_changes', target_schema);
     END IF;
     EXECUTE pg_catalog.format($q$
-        INSERT INTO %1$I.summary_state (customer_id, state)
-        SELECT %2$s, %3$s FROM %4$s o WHERE %5$s AND %6$s GROUP BY %2$s$q$,
-        target_schema, cust, state_of, src, counted, @extschema@.clv_pipeline_changed(cust, eq, changed_set));
-    GET DIAGNOSTICS customers = ROW_COUNT;
+        DELETE FROM %1$I.summary_state st WHERE %2$s;
+        DELETE FROM %1$I.rejected_orders r WHERE %3$s$q$,
+        target_schema, stored_changed, rejected_changed);
+    -- (OFFSET 0: whether a row counts is worked out once, not per aggregate)
     EXECUTE pg_catalog.format($q$
-        INSERT INTO %1$I.rejected_orders (customer_id, ordered_at, amount, reason)
-        SELECT %2$s, %3$s, (o.%4$I)::pg_catalog.text, %5$s FROM %6$s o
-         WHERE %7$s IS NOT TRUE AND (%8$s OR (%2$s IS NULL AND %9$s))$q$,
-        target_schema, cust, dcol, p.amount, reason, src, counted,
-        @extschema@.clv_pipeline_changed(cust, eq, changed_set), null_changed);
+        WITH summarised AS (
+            INSERT INTO %1$I.summary_state (customer_id, state, activity, rejected)
+            SELECT %2$s, %3$s FILTER (WHERE o."clv counted"), %4$s FILTER (WHERE o."clv counted"),
+                   pg_catalog.count(*) FILTER (WHERE NOT o."clv counted")
+              FROM (SELECT o.*, %5$s AS "clv counted" FROM %6$s OFFSET 0) o GROUP BY %2$s
+            RETURNING state IS NOT NULL AS counted)
+        SELECT pg_catalog.count(*) FILTER (WHERE s.counted) FROM summarised s$q$,
+        target_schema, cust, state_of, activity_of, counted, changed_orders) INTO customers;
+    EXECUTE pg_catalog.format('SELECT @extschema@.clv_activity_total(st.activity, false),'
+                              ' @extschema@.clv_activity_total(st.activity, true) FROM %I.summary_state st WHERE %s',
+                              target_schema, stored_changed)
+        INTO new_monthly, new_cohorts;
+    IF incremental THEN
+        new_monthly := @extschema@.clv_activity_combine(
+            CASE WHEN old_monthly IS NULL THEN p.monthly_activity
+                 ELSE @extschema@.clv_activity_difference(p.monthly_activity, old_monthly) END, new_monthly);
+        new_cohorts := @extschema@.clv_activity_combine(
+            CASE WHEN old_cohorts IS NULL THEN p.cohort_activity
+                 ELSE @extschema@.clv_activity_difference(p.cohort_activity, old_cohorts) END, new_cohorts);
+    END IF;
+    EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET monthly_activity = $1, cohort_activity = $2', target_schema)
+        USING new_monthly, new_cohorts;
+    -- the rows not counted, listed with their reason: read again only when
+    -- the customers summarised have some
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.summary_state st WHERE st.rejected OPERATOR(pg_catalog.>) 0 AND %s)',
+                              target_schema, stored_changed) INTO has_rejected;
+    IF has_rejected THEN
+        EXECUTE pg_catalog.format($q$
+            INSERT INTO %1$I.rejected_orders (customer_id, ordered_at, amount, reason)
+            SELECT %2$s, %3$s, (o.%4$I)::pg_catalog.text, %5$s FROM %6$s WHERE NOT %7$s$q$,
+            target_schema, cust, dcol, p.amount, reason, changed_orders, counted);
+    END IF;
     -- a customer with orders dated after the end is summarised again at the
     -- next refresh, when some of them may have come due
     EXECUTE pg_catalog.format($q$
         INSERT INTO %1$I.order_changes (customer_id)
         SELECT DISTINCT r.customer_id FROM %1$I.rejected_orders r
          WHERE r.reason OPERATOR(pg_catalog.=) %2$L AND %3$s$q$,
-        target_schema, future_reason, @extschema@.clv_pipeline_changed('r.customer_id', eq, changed_set));
+        target_schema, future_reason, rejected_changed);
     EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %I.rejected_orders', target_schema) INTO rejected;
     RETURN NEXT pg_catalog.format('%I.summary_state: %s customers summarised (%s refresh) in %s ms', target_schema,
                                   customers, CASE WHEN incremental THEN 'incremental' ELSE 'full' END,
@@ -1090,89 +1301,49 @@ BEGIN
             DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-4e18, or dated after the observation end.';
     END IF;
 
-    -- every customer's summary at the new end: the stored states, moved on
-    summaries := pg_catalog.format(
-        '(SELECT st.customer_id, @extschema@.clv_summary_final(%s) AS summary FROM %I.summary_state st OFFSET 0)',
-        advanced, target_schema);
+    -- the new end of observation: from here on, every customer's summary
+    -- (clv_pipeline_summaries_sql) is its stored state moved on to it
+    EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET observed_until = $1, observation_end = $2', target_schema)
+        USING cutoff, end_day;
+    summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type);
 
-    step_started := pg_catalog.clock_timestamp();
-    EXECUTE pg_catalog.format($q$
-        DELETE FROM %1$I.customer_summary;
-        INSERT INTO %1$I.customer_summary
-        SELECT c.customer_id, (c.summary).first_order, (c.summary).last_order, (c.summary).observation_end,
-               (c.summary).orders, (c.summary).refunds, (c.summary).purchase_days, (c.summary).total_amount,
-               (c.summary).refunded_amount, (c.summary).avg_order_value, (c.summary).frequency,
-               (c.summary).recency, (c.summary).age, (c.summary).monetary, (c.summary).mean_gap,
-               (c.summary).gap_stddev
-          FROM %2$s c$q$, target_schema, summaries);
-    RETURN NEXT pg_catalog.format('%I.customer_summary refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
-
-    -- the models: one that cannot be fitted leaves its scores NULL, says why,
-    -- and stops nothing else
+    -- the models, in one pass over the summaries; when one cannot be fitted,
+    -- each again on its own, so that the others are kept, the scores that
+    -- need it are NULL, and the registry says why
     step_started := pg_catalog.clock_timestamp();
     BEGIN
-        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.summary, $1) FROM %s c', summaries)
-            INTO purchase_model USING p.penalizer;
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1), @extschema@.clv_fit_gammagamma(c.s, $1),'
+                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s WHERE st.state IS NOT NULL', summaries)
+            INTO purchase_model, spend_model, breakpoints USING p.penalizer;
     EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
-        purchase_error := SQLERRM;
-    END;
-    BEGIN
-        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_gammagamma(c.summary, $1) FROM %s c', summaries)
-            INTO spend_model USING p.penalizer;
-    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
-        spend_error := SQLERRM;
-    END;
-    BEGIN
-        EXECUTE pg_catalog.format('SELECT @extschema@.clv_rfm_breakpoints(c.summary) FROM %s c', summaries)
-            INTO breakpoints;
-    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
-        rfm_error := SQLERRM;
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1) FROM %s WHERE st.state IS NOT NULL', summaries)
+                INTO purchase_model USING p.penalizer;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+            purchase_error := SQLERRM;
+        END;
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_gammagamma(c.s, $1) FROM %s WHERE st.state IS NOT NULL', summaries)
+                INTO spend_model USING p.penalizer;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+            spend_error := SQLERRM;
+        END;
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_rfm_breakpoints(c.s) FROM %s WHERE st.state IS NOT NULL', summaries)
+                INTO breakpoints;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+            rfm_error := SQLERRM;
+        END;
     END;
     EXECUTE pg_catalog.format($q$
+        UPDATE %1$I.clv_pipeline SET purchase_model = $1, spend_model = $2, rfm_breakpoints = $3, score_note = $4;
         DELETE FROM %1$I.models;
         INSERT INTO %1$I.models (model, kind, status, error, parameters, fitted_at)
-        VALUES ('purchases', 'BG/NBD', $1, $2, @extschema@.clv_model_params($3), pg_catalog.clock_timestamp()),
-               ('spend', 'Gamma-Gamma', $4, $5, @extschema@.clv_model_params($6), pg_catalog.clock_timestamp()),
-               ('rfm', 'quintile breakpoints', $7, $8, pg_catalog.to_jsonb($9), pg_catalog.clock_timestamp())$q$,
+        VALUES ('purchases', 'BG/NBD', $5, $6, @extschema@.clv_model_params($1), pg_catalog.clock_timestamp()),
+               ('spend', 'Gamma-Gamma', $7, $8, @extschema@.clv_model_params($2), pg_catalog.clock_timestamp()),
+               ('rfm', 'quintile breakpoints', $9, $10, pg_catalog.to_jsonb($3), pg_catalog.clock_timestamp())$q$,
         target_schema)
-    USING CASE WHEN purchase_model IS NOT NULL THEN 'fitted' WHEN purchase_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
-          purchase_error, purchase_model,
-          CASE WHEN spend_model IS NOT NULL THEN 'fitted' WHEN spend_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
-          spend_error, spend_model,
-          CASE WHEN breakpoints IS NOT NULL THEN 'fitted' WHEN rfm_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
-          rfm_error, breakpoints;
-    RETURN NEXT pg_catalog.format('%I.models refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
-
-    -- per customer: P(alive), predicted CLV, RFM segment, decline verdict
-    step_started := pg_catalog.clock_timestamp();
-    EXECUTE pg_catalog.format($q$
-        DELETE FROM %1$I.customer_scores;
-        INSERT INTO %1$I.customer_scores
-        SELECT x.customer_id, x.net_revenue, x.orders, x.last_order, x.p_alive, x.expected_purchases_next_period,
-               x.predicted_clv, x.recency_score, x.frequency_score, x.monetary_score, x.rfm_cell, x.rfm_segment,
-               x.declining, x.decline_severity, x.decline_reasons, x.decline_alert, x.value_at_risk,
-               @extschema@.clv_value_tier(pg_catalog.cume_dist() OVER (ORDER BY x.predicted_clv DESC NULLS LAST)),
-               $8
-          FROM (SELECT c.customer_id, (c.summary).total_amount AS net_revenue, (c.summary).orders,
-                       (c.summary).last_order,
-                       @extschema@.clv_p_alive($1, c.summary) AS p_alive,
-                       @extschema@.clv_expected_purchases($1, $4, c.summary) AS expected_purchases_next_period,
-                       v.predicted_clv,
-                       (r).recency_score, (r).frequency_score, (r).monetary_score, (r).rfm_cell,
-                       (r).segment AS rfm_segment,
-                       (d).declining, (d).severity AS decline_severity,
-                       pg_catalog.array_to_string((d).reasons, ', ') AS decline_reasons,
-                       (d).alert AS decline_alert, (d).value_at_risk
-                  FROM %2$s c,
-                       -- once: the score itself, and the value at risk of the decline verdict
-                       LATERAL (SELECT @extschema@.clv_predicted_value($1, $2, c.summary, $5, $6, $7, $9)
-                                           AS predicted_clv
-                                OFFSET 0) v,  -- OFFSET 0: not pulled up into two copies of the call
-                       LATERAL @extschema@.clv_rfm(c.summary, $3) r,
-                       LATERAL @extschema@.clv_decline(c.summary, $1, v.predicted_clv) d) x$q$,
-        target_schema, summaries)
     USING purchase_model, spend_model, breakpoints,
-          EXTRACT(epoch FROM p.period) OPERATOR(pg_catalog./) 86400, p.periods, p.discount_rate, p.period,
           CASE WHEN purchase_model IS NULL OR spend_model IS NULL OR breakpoints IS NULL
                THEN pg_catalog.concat_ws('; ',
                         CASE WHEN purchase_model IS NULL
@@ -1184,8 +1355,39 @@ BEGIN
                         CASE WHEN breakpoints IS NULL
                              THEN 'no RFM breakpoints (' OPERATOR(pg_catalog.||) coalesce(rfm_error, 'no customers')
                                   OPERATOR(pg_catalog.||) '): RFM scores are NULL' END) END,
-          p.gross_margin;
-    RETURN NEXT pg_catalog.format('%I.customer_scores refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+          CASE WHEN purchase_model IS NOT NULL THEN 'fitted' WHEN purchase_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          purchase_error,
+          CASE WHEN spend_model IS NOT NULL THEN 'fitted' WHEN spend_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          spend_error,
+          CASE WHEN breakpoints IS NOT NULL THEN 'fitted' WHEN rfm_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          rfm_error;
+    RETURN NEXT pg_catalog.format('%I.models refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- every customer's scores, once, into a table of this refresh's own (a
+    -- CREATE TABLE AS, which parallel workers may compute), from which the
+    -- tables below are aggregated; customer_scores computes the same when read
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format('CREATE TABLE %I.clv_refresh_scores AS %s', target_schema,
+                              @extschema@.clv_pipeline_scores_sql(target_schema, p.ordered_at_type, false));
+    -- the value tiers' bounds: the lowest predicted CLV whose cume_dist() over
+    -- all customers, best first, is within each tier
+    EXECUTE pg_catalog.format($q$
+        WITH ranked AS (
+            SELECT w.predicted_clv,
+                   pg_catalog.count(*) OVER (ORDER BY w.predicted_clv DESC)::pg_catalog.float8
+                       OPERATOR(pg_catalog./) n.customers AS top_share
+              FROM %1$I.clv_refresh_scores w,
+                   (SELECT pg_catalog.count(*)::pg_catalog.float8 AS customers FROM %1$I.clv_refresh_scores) n
+             WHERE w.predicted_clv IS NOT NULL)
+        UPDATE %1$I.clv_pipeline SET tier_bounds = ARRAY[
+            (SELECT pg_catalog.min(x.predicted_clv) FILTER (WHERE x.top_share OPERATOR(pg_catalog.<=) 0.01::pg_catalog.float8)
+                        FROM ranked x),
+            (SELECT pg_catalog.min(x.predicted_clv) FILTER (WHERE x.top_share OPERATOR(pg_catalog.<=) 0.05::pg_catalog.float8)
+                        FROM ranked x),
+            (SELECT pg_catalog.min(x.predicted_clv) FILTER (WHERE x.top_share OPERATOR(pg_catalog.<=) 0.2::pg_catalog.float8)
+                        FROM ranked x)]$q$,
+        target_schema);
+    RETURN NEXT pg_catalog.format('%I.customer_scores computed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
     -- per RFM segment, per value tier (the 80/20 view), and the declining
     -- customers, most value at risk first.  Sums are taken in numeric: a
@@ -1200,10 +1402,7 @@ BEGIN
                     ELSE (pg_catalog.sum(x.predicted_clv::numeric)
                           OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER ())::float8 END,
                pg_catalog.count(*) FILTER (WHERE x.declining), pg_catalog.sum(x.value_at_risk::numeric)::float8
-          FROM %1$I.customer_scores x GROUP BY 1$q$, target_schema);
-    RETURN NEXT pg_catalog.format('%I.segments refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
-    step_started := pg_catalog.clock_timestamp();
-    EXECUTE pg_catalog.format($q$
+          FROM %1$I.clv_refresh_scores x GROUP BY 1;
         DELETE FROM %1$I.value_tiers;
         INSERT INTO %1$I.value_tiers
         SELECT x.value_tier, pg_catalog.count(*), pg_catalog.min(x.predicted_clv),
@@ -1211,37 +1410,35 @@ BEGIN
                CASE WHEN pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER () OPERATOR(pg_catalog.=) 0 THEN NULL
                     ELSE (pg_catalog.sum(x.predicted_clv::numeric)
                           OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER ())::float8 END
-          FROM %1$I.customer_scores x GROUP BY x.value_tier$q$, target_schema);
-    RETURN NEXT pg_catalog.format('%I.value_tiers refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
-    step_started := pg_catalog.clock_timestamp();
-    EXECUTE pg_catalog.format($q$
+          FROM (SELECT w.predicted_clv, %2$s AS value_tier
+                  FROM %1$I.clv_refresh_scores w CROSS JOIN %1$I.clv_pipeline r) x
+         GROUP BY x.value_tier;
         DELETE FROM %1$I.declining_customers;
         INSERT INTO %1$I.declining_customers
-        SELECT pg_catalog.row_number() OVER (ORDER BY x.value_at_risk DESC NULLS LAST, x.customer_id),
-               x.customer_id, x.rfm_segment, x.value_tier, x.predicted_clv, x.p_alive, x.value_at_risk,
-               x.decline_severity, x.decline_reasons, x.decline_alert, x.last_order
-          FROM %1$I.customer_scores x WHERE x.declining$q$, target_schema);
-    RETURN NEXT pg_catalog.format('%I.declining_customers refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+        SELECT pg_catalog.row_number() OVER (ORDER BY w.value_at_risk DESC NULLS LAST, w.customer_id),
+               w.customer_id, w.rfm_segment, %2$s, w.predicted_clv, w.p_alive, w.value_at_risk,
+               w.decline_severity, w.decline_reasons, w.decline_alert, w.last_order
+          FROM %1$I.clv_refresh_scores w CROSS JOIN %1$I.clv_pipeline r WHERE w.declining$q$,
+        target_schema, @extschema@.clv_pipeline_tier_sql('w.predicted_clv', 'r.tier_bounds'));
+    RETURN NEXT pg_catalog.format('%I.segments, value_tiers and declining_customers refreshed in %s ms', target_schema,
+                                  @extschema@.clv_ms_since(step_started));
 
-    -- per calendar month of the pipeline's calendar: activity, the seasonal
-    -- index, and the customers acquired that month
+    -- per calendar month of the pipeline's calendar: activity (kept up to
+    -- date with the summary states), the seasonal index, and the customers
+    -- acquired that month; cohort retention by month of the first order
     step_started := pg_catalog.clock_timestamp();
     EXECUTE pg_catalog.format($q$
         DELETE FROM %1$I.monthly;
         WITH activity AS (
-            SELECT pg_catalog.date_trunc('month', (%2$s)::pg_catalog.timestamp)::pg_catalog.date AS month,
-                   pg_catalog.count(DISTINCT %3$s) AS active_customers, pg_catalog.count(*) AS orders,
-                   pg_catalog.sum(%4$s::pg_catalog.numeric)::pg_catalog.float8 AS revenue
-              FROM %5$s o WHERE %6$s
-             GROUP BY 1),
+            SELECT a.month, a.customers AS active_customers, a.orders, a.amount AS revenue
+              FROM %1$I.clv_pipeline r, @extschema@.clv_activity_months(r.monthly_activity) a),
         acquired AS (
-            SELECT pg_catalog.date_trunc('month', s.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
+            SELECT pg_catalog.date_trunc('month', w.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
                    pg_catalog.count(*) AS new_customers,
-                   pg_catalog.avg(s.net_revenue::numeric)::float8 AS revenue_so_far,
-                   pg_catalog.avg(c.predicted_clv::numeric)::float8 AS predicted_clv
-              FROM %1$I.customer_summary s
-              JOIN %1$I.customer_scores c ON c.customer_id %7$s s.customer_id
-             WHERE s.first_order IS NOT NULL GROUP BY 1),
+                   pg_catalog.avg(w.net_revenue::numeric)::float8 AS revenue_so_far,
+                   pg_catalog.avg(w.predicted_clv::numeric)::float8 AS predicted_clv
+              FROM %1$I.clv_refresh_scores w
+             WHERE w.first_order IS NOT NULL GROUP BY 1),
         season AS (
             SELECT @extschema@.clv_seasonality(a.month, a.revenue) AS idx FROM activity a)
         INSERT INTO %1$I.monthly
@@ -1255,19 +1452,21 @@ BEGIN
           FROM activity a
           LEFT JOIN acquired n ON n.month OPERATOR(pg_catalog.=) a.month
           CROSS JOIN season
-          CROSS JOIN LATERAL (SELECT season.idx[EXTRACT(month FROM a.month)::integer] AS seasonal_index) i$q$,
-        target_schema, day_of, cust, amount_value, src, counted, eq);
-    RETURN NEXT pg_catalog.format('%I.monthly refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
-
-    -- cohort retention by month of the first order
-    step_started := pg_catalog.clock_timestamp();
-    EXECUTE pg_catalog.format($q$
+          CROSS JOIN LATERAL (SELECT season.idx[EXTRACT(month FROM a.month)::integer] AS seasonal_index) i;
         DELETE FROM %1$I.cohorts;
-        INSERT INTO %1$I.cohorts %2$s$q$,
-        target_schema,
-        @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %s AS customer, %s AS day FROM %s o WHERE %s',
-                                                     cust, day_of, src, counted), 'month'));
-    RETURN NEXT pg_catalog.format('%I.cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+        WITH activity AS (
+            SELECT a.cohort, a.month, a.customers
+              FROM %1$I.clv_pipeline r, @extschema@.clv_activity_months(r.cohort_activity) a)
+        INSERT INTO %1$I.cohorts
+        SELECT a.cohort,
+               ((EXTRACT(year FROM a.month) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM a.month))
+                OPERATOR(pg_catalog.-)
+                (EXTRACT(year FROM a.cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM a.cohort)))::integer,
+               s.customers, a.customers, a.customers::pg_catalog.float8 OPERATOR(pg_catalog./) s.customers
+          FROM activity a
+          JOIN activity s ON s.cohort OPERATOR(pg_catalog.=) a.cohort AND s.month OPERATOR(pg_catalog.=) a.cohort$q$,
+        target_schema);
+    RETURN NEXT pg_catalog.format('%I.monthly and cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
     -- per channel, when the orders name one: activity, and each customer's
     -- predicted CLV split over the channels of their orders
@@ -1282,7 +1481,7 @@ BEGIN
                        @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'linear') AS linear,
                        @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'position_based') AS position_based
                   FROM %5$s o
-                  JOIN %1$I.customer_scores s ON s.customer_id %6$s %2$s
+                  JOIN %1$I.clv_refresh_scores s ON s.customer_id %6$s %2$s
                  WHERE %7$s AND o.%3$I IS NOT NULL AND s.predicted_clv IS NOT NULL
                  GROUP BY %2$s, s.predicted_clv),
             credits AS (
@@ -1309,12 +1508,11 @@ BEGIN
     END IF;
 
     EXECUTE pg_catalog.format($q$
+        DROP TABLE %1$I.clv_refresh_scores;
         UPDATE %1$I.clv_pipeline
-           SET observed_until = $1, observation_end = $2, purchase_model = $3, spend_model = $4,
-               rfm_breakpoints = $5, refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $6,
-               customers_summarised = $7, rejected_orders = $8, source_relfilenode = $9$q$, target_schema)
-    USING cutoff, end_day, purchase_model, spend_model, breakpoints,
-          CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file;
+           SET refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $1, customers_summarised = $2,
+               rejected_orders = $3, source_relfilenode = $4$q$, target_schema)
+    USING CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file;
 END
 $$;
 
@@ -1334,6 +1532,7 @@ DECLARE
     schema_oid oid;
     trigger_name name;
     trigger_table regclass;
+    kind "char";
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
     legacy := @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2;
@@ -1357,8 +1556,14 @@ BEGIN
                 DETAIL = 'It records nothing once the pipeline is dropped.';
         END IF;
     END LOOP;
+    -- what dashboards read, in reverse order of creation (views, tables, and
+    -- before 0.4.0 materialized views), then the working tables
     FOR i IN REVERSE pg_catalog.array_length(objects, 1) .. 1 LOOP
-        EXECUTE pg_catalog.format('DROP %s %I.%I', CASE WHEN legacy THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+        kind := (SELECT c.relkind FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) schema_oid AND c.relname OPERATOR(pg_catalog.=) objects[i]);
+        EXECUTE pg_catalog.format('DROP %s %I.%I',
+                                  CASE WHEN kind OPERATOR(pg_catalog.=) 'v' THEN 'VIEW'
+                                       WHEN kind OPERATOR(pg_catalog.=) 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
                                   target_schema, objects[i]);
         RETURN NEXT pg_catalog.format('%I.%I', target_schema, objects[i]);
     END LOOP;
@@ -1439,16 +1644,17 @@ BEGIN
                pg_catalog.sum(s.predicted_clv::float8) AS predicted, pg_catalog.avg(s.p_alive::float8) AS p_alive,
                pg_catalog.count(*) FILTER (WHERE s.declining::boolean) AS declining,
                pg_catalog.sum(s.value_at_risk::float8) AS at_risk,
-               pg_catalog.percentile_cont(0.99) WITHIN GROUP (ORDER BY s.predicted_clv::float8) AS p99
+               pg_catalog.percentile_cont(0.99) WITHIN GROUP (ORDER BY s.predicted_clv::float8) AS p99,
+               pg_catalog.array_agg(s.predicted_clv::float8) AS predicted_values
           FROM %I.customer_scores s$q$, target_schema) INTO kpis;
 
     -- 1. predicted CLV distribution: 20 bins up to the 99th percentile, the rest in the last
     top_bin := greatest(coalesce(kpis.p99, 0), 1e-9);
     EXECUTE pg_catalog.format($q$
         WITH bins AS (
-            SELECT b, pg_catalog.count(c.customer_id) AS n
+            SELECT b, pg_catalog.count(c.i) AS n
               FROM pg_catalog.generate_series(0, 19) b
-              LEFT JOIN %1$I.customer_scores c
+              LEFT JOIN pg_catalog.unnest($2::float8[]) WITH ORDINALITY AS c(predicted_clv, i)
                      ON least(pg_catalog.floor(greatest(c.predicted_clv::float8, 0) OPERATOR(pg_catalog./) $1 OPERATOR(pg_catalog.*) 20), 19)
                         OPERATOR(pg_catalog.=) b
              GROUP BY b),
@@ -1463,7 +1669,7 @@ BEGIN
                                      pg_catalog.round(((b OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.*) $1 OPERATOR(pg_catalog./) 20)::numeric, 2),
                                      n),
                    '' ORDER BY b)
-          FROM scaled$q$, target_schema) INTO histogram USING top_bin;
+          FROM scaled$q$) INTO histogram USING top_bin, kpis.predicted_values;
 
     -- 2. predicted CLV by RFM segment
     EXECUTE pg_catalog.format($q$
@@ -1529,9 +1735,8 @@ BEGIN
                                               pg_catalog.round(d.value_at_risk::float8::numeric),
                                               @extschema@.clv_html_escape(d.decline_alert::text)),
                             '' ORDER BY d.value_at_risk DESC), '')
-          FROM (SELECT s.* FROM %I.customer_scores s
-                 WHERE s.declining::boolean AND s.value_at_risk IS NOT NULL
-                 ORDER BY s.value_at_risk::float8 DESC, s.customer_id LIMIT 10) d$q$, target_schema) INTO declining;
+          FROM (SELECT s.* FROM %I.declining_customers s
+                 WHERE s.value_at_risk IS NOT NULL ORDER BY s.rank::bigint LIMIT 10) d$q$, target_schema) INTO declining;
 
     -- lint: allow non-sql-string (an HTML page template, not SQL)
     RETURN pg_catalog.format($html$<!DOCTYPE html>

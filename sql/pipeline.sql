@@ -69,15 +69,16 @@ FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total �
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind = 'r'
+WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind IN ('r', 'v')
   AND c.relname NOT IN ('clv_pipeline', 'summary_state')
   AND format_type(a.atttypid, a.atttypmod) NOT IN
       ('integer', 'bigint', 'double precision', 'numeric', 'text', 'date', 'boolean',
        'timestamp with time zone', 'jsonb')
 ORDER BY 1, 2;
-SELECT c.relname, c.relkind, i.indisprimary AS has_primary_key
+-- every table has a key; the views read through one (summary_state's)
+SELECT c.relname, c.relkind, i.indisunique AS has_unique_key
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisunique
 WHERE n.nspname = 'BI Report' AND c.relkind IN ('r', 'm', 'v')
 ORDER BY c.relname;
 SELECT format, time_zone, change_capture, observation_end, objects, last_refresh, rejected_orders
@@ -103,6 +104,31 @@ SELECT count(*) AS months, sum(orders) AS orders, sum(new_customers) AS new_cust
        count(seasonal_index) AS with_index
 FROM "BI Report".monthly;
 SELECT sum(cohort_customers) FILTER (WHERE period_number = 0) AS first_buyers FROM "BI Report".cohorts;
+-- the monthly and cohort tables, kept from the stored activity, are what
+-- the counted orders give directly, in the pipeline's calendar
+CREATE TEMP VIEW counted_lines AS
+SELECT o.* FROM "Order Lines" o
+WHERE o."Customer Id" IS NOT NULL AND o."Total €" IS NOT NULL AND isfinite(o."Created At")
+  AND o."Created At" <= '2025-11-01 00:00+00' AND o."Created At" >= '1900-01-01 00:00 Europe/Paris';
+SELECT count(*) AS months_differing
+FROM (SELECT date_trunc('month', "Created At" AT TIME ZONE 'Europe/Paris')::date AS month,
+             count(DISTINCT "Customer Id") AS active_customers, count(*) AS orders, sum("Total €"::float8) AS revenue
+        FROM counted_lines GROUP BY 1) d
+FULL JOIN "BI Report".monthly m USING (month)
+WHERE d.active_customers IS DISTINCT FROM m.active_customers OR d.orders IS DISTINCT FROM m.orders
+   OR abs(d.revenue - m.revenue) > 1e-9 * abs(d.revenue) OR d.revenue IS NULL OR m.revenue IS NULL;
+SELECT count(*) AS cohort_cells_differing
+FROM clv_cohort_retention('counted_lines', 'Customer Id', 'Created At', 'month', 'Europe/Paris') d
+FULL JOIN "BI Report".cohorts c USING (cohort, period_number)
+WHERE d.cohort_customers IS DISTINCT FROM c.cohort_customers OR d.active_customers IS DISTINCT FROM c.active_customers
+   OR d.retention IS DISTINCT FROM c.retention;
+-- a customer's value tier is clv_value_tier of its rank among all customers
+SELECT count(*) AS tiers_differing
+FROM (SELECT customer_id, value_tier,
+             clv_value_tier(cume_dist() OVER (ORDER BY predicted_clv DESC NULLS LAST)) AS ranked_tier
+        FROM "BI Report".customer_scores) t
+WHERE value_tier IS DISTINCT FROM ranked_tier;
+DROP VIEW counted_lines;
 
 -- everything a dashboard reads, to compare refreshes by
 \set ECHO none

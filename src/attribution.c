@@ -563,37 +563,6 @@ value_units(const char *value, int *scale)
 	return negative ? -units : units;
 }
 
-/* units / 10^scale as numeric */
-static Datum
-units_numeric(int128 units, int scale)
-{
-	char		digits[64];
-	char		text[72];
-	int			n = 0;
-	char	   *out = text;
-	bool		negative = units < 0;
-	uint128		u = negative ? -(uint128) units : (uint128) units;
-
-	do
-	{
-		digits[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u > 0);
-	while (n <= scale)
-		digits[n++] = '0';
-	if (negative)
-		*out++ = '-';
-	for (int i = n - 1; i >= 0; i--)
-	{
-		*out++ = digits[i];
-		if (i == scale && scale > 0)
-			*out++ = '.';
-	}
-	*out = '\0';
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
-							   Int32GetDatum(-1));
-}
-
 /*
  * A channel's share.  Under every model but time decay its weight is an
  * exact fraction share / denominator (one denominator for all channels), so
@@ -840,7 +809,7 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 			values[0] = CStringGetTextDatum(st->channels[credits[c].channel]);
 			values[1] = Int32GetDatum(credits[c].touches);
 			values[2] = Float8GetDatum(credits[c].weight);
-			values[3] = units_numeric(credits[c].units, scale);
+			values[3] = clv_int128_numeric(credits[c].units, scale);
 			elems[k++] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 		}
 		get_typlenbyvalalign(credit_type, &typlen, &typbyval, &typalign);

@@ -69,3 +69,34 @@ clv_date_str(int32 date)
 {
 	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum((DateADT) date)));
 }
+
+/* units / 10^scale as numeric, exactly */
+Datum
+clv_int128_numeric(int128 units, int scale)
+{
+	char		digits[64];
+	char		text[72];
+	int			n = 0;
+	char	   *out = text;
+	bool		negative = units < 0;
+	uint128		u = negative ? -(uint128) units : (uint128) units;
+
+	do
+	{
+		digits[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0);
+	while (n <= scale)
+		digits[n++] = '0';
+	if (negative)
+		*out++ = '-';
+	for (int i = n - 1; i >= 0; i--)
+	{
+		*out++ = digits[i];
+		if (i == scale && scale > 0)
+			*out++ = '.';
+	}
+	*out = '\0';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
+}

@@ -28,6 +28,9 @@ extern double clv_check_result(double result, const char *what);
 /* A date as text, for error messages. */
 extern char *clv_date_str(int32 date);
 
+/* units / 10^scale as numeric, exactly. */
+extern Datum clv_int128_numeric(int128 units, int scale);
+
 /*
  * Money: an amount held as a signed 128-bit integer count of 2^-64 units.
  *

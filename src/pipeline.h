@@ -19,7 +19,7 @@ extern void clv_enter_owner_context(Oid owner, ClvOwnerContext *context);
 extern void clv_leave_owner_context(const ClvOwnerContext *context);
 
 /* catalog facts a pipeline is checked by; InvalidOid when not so */
-extern Oid	clv_plain_table_owner(Oid relid, bool *row_security);
+extern Oid	clv_relation_owner(Oid relid, char relkind, bool *row_security);
 extern Oid	clv_namespace_owner(Oid nspid);
 
 #endif							/* CLV_PIPELINE_H */

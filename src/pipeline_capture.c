@@ -102,8 +102,8 @@ clv_capture_order_changes(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	registry = get_relname_relid("clv_pipeline", schema);
 	changes = get_relname_relid("order_changes", schema);
-	owner = clv_plain_table_owner(registry, NULL);
-	if (!OidIsValid(owner) || clv_plain_table_owner(changes, NULL) != owner ||
+	owner = clv_relation_owner(registry, RELKIND_RELATION, NULL);
+	if (!OidIsValid(owner) || clv_relation_owner(changes, RELKIND_RELATION, NULL) != owner ||
 		clv_namespace_owner(schema) != owner)
 		return PointerGetDatum(NULL);
 	/*

@@ -83,12 +83,12 @@ clv_leave_owner_context(const ClvOwnerContext *context)
 }
 
 /*
- * The owner of relid if it is a plain table (a view, a partitioned or a
- * foreign table in its place is not), else InvalidOid; whether it has row
- * security, when asked.
+ * The owner of relid if it is of relkind (a plain table: a view, a
+ * partitioned or a foreign table in its place is not), else InvalidOid;
+ * whether it has row security, when asked.
  */
 Oid
-clv_plain_table_owner(Oid relid, bool *row_security)
+clv_relation_owner(Oid relid, char relkind, bool *row_security)
 {
 	HeapTuple	tuple;
 	Form_pg_class rel;
@@ -100,7 +100,7 @@ clv_plain_table_owner(Oid relid, bool *row_security)
 	if (!HeapTupleIsValid(tuple))
 		return InvalidOid;
 	rel = (Form_pg_class) GETSTRUCT(tuple);
-	if (rel->relkind == RELKIND_RELATION)
+	if (rel->relkind == relkind)
 		owner = rel->relowner;
 	if (row_security)
 		*row_security = rel->relrowsecurity;
@@ -135,7 +135,7 @@ pipeline_identity(Name target_schema)
 	id.schema_name = NameStr(*target_schema);
 	id.schema = get_namespace_oid(id.schema_name, true);
 	id.registry = OidIsValid(id.schema) ? get_relname_relid(PIPELINE_REGISTRY, id.schema) : InvalidOid;
-	id.owner = clv_plain_table_owner(id.registry, NULL);
+	id.owner = clv_relation_owner(id.registry, RELKIND_RELATION, NULL);
 	if (!OidIsValid(id.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -190,38 +190,53 @@ check_options_not_null(FunctionCallInfo fcinfo, const char *function)
 }
 
 /*
+ * What the report reads of a pipeline: the tables and views that
+ * clv_create_pipeline made, and whether the caller must be allowed to read
+ * each (the views read the working tables with their owner's rights, as
+ * they do for every reader).
+ */
+typedef struct ReadRelation
+{
+	const char *name;
+	char		relkind;
+	bool		caller_reads;
+} ReadRelation;
+
+/*
  * The report reads the pipeline as its owner, for a caller who may read
- * what it reads: each of these tables must be a plain table of the owner's
- * without row security, and the caller must have SELECT on it.  The tables
- * are locked first, so that none can be swapped for something else between
- * this check and the reading.
+ * what it reads: each relation must be of the kind the pipeline made and
+ * its owner's, a table without row security, and the caller must have
+ * SELECT on what it reads.  They are locked first, so that none can be
+ * swapped for something else between this check and the reading.
  */
 static void
-check_may_read(const PipelineIdentity *id, const char *const *tables, int ntables)
+check_may_read(const PipelineIdentity *id, const ReadRelation *relations, int nrelations)
 {
-	for (int i = 0; i < ntables; i++)
+	for (int i = 0; i < nrelations; i++)
 	{
-		Oid			relid = get_relname_relid(tables[i], id->schema);
+		const char *name = relations[i].name;
+		Oid			relid = get_relname_relid(name, id->schema);
 		bool		row_security = false;
 
 		if (!OidIsValid(relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("pipeline %s has no table %s", quote_identifier(id->schema_name),
-							quote_identifier(tables[i])),
-					 errhint("Refresh the pipeline, or drop it and create it again.")));
+					 errmsg("pipeline %s has no %s %s", quote_identifier(id->schema_name),
+							relations[i].relkind == RELKIND_VIEW ? "view" : "table", quote_identifier(name)),
+					 errhint("Drop the pipeline and create it again.")));
 		LockRelationOid(relid, AccessShareLock);
-		if (clv_plain_table_owner(relid, &row_security) != id->owner || row_security)
+		if (clv_relation_owner(relid, relations[i].relkind, &row_security) != id->owner || row_security)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("pipeline %s cannot be read safely: %s", quote_identifier(id->schema_name),
-							quote_identifier(tables[i])),
-					 errdetail("Each table a report reads must be a plain table of the pipeline's owner, without row security, as clv_create_pipeline made it."),
+							quote_identifier(name)),
+					 errdetail("What a report reads must be the pipeline owner's, tables without row security and views, as clv_create_pipeline made them."),
 					 errhint("Drop the pipeline and create it again.")));
-		if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		if (relations[i].caller_reads && pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for table %s", quote_qualified_identifier(id->schema_name, tables[i])),
+					 errmsg("permission denied for %s %s", relations[i].relkind == RELKIND_VIEW ? "view" : "table",
+							quote_qualified_identifier(id->schema_name, name)),
 					 errhint("The pipeline's owner can GRANT SELECT ON ALL TABLES IN SCHEMA %s TO the reader.",
 							 quote_identifier(id->schema_name))));
 	}
@@ -345,12 +360,19 @@ PG_FUNCTION_INFO_V1(clv_report_html);
 Datum
 clv_report_html(PG_FUNCTION_ARGS)
 {
-	static const char *const tables[] = {"clv_pipeline", "customer_scores", "segments", "cohorts"};
+	static const ReadRelation relations[] = {
+		{"clv_pipeline", RELKIND_RELATION, true},
+		{"summary_state", RELKIND_RELATION, false},
+		{"customer_scores", RELKIND_VIEW, true},
+		{"segments", RELKIND_RELATION, true},
+		{"cohorts", RELKIND_RELATION, true},
+		{"declining_customers", RELKIND_RELATION, true},
+	};
 	PipelineIdentity id;
 
 	check_options_not_null(fcinfo, "clv_report_html");
 	id = pipeline_identity(PG_GETARG_NAME(0));
-	check_may_read(&id, tables, lengthof(tables));
+	check_may_read(&id, relations, lengthof(relations));
 	return run_pipeline_step(fcinfo, &id, "clv_pipeline_report_steps", STEP_TEXT);
 }
 
