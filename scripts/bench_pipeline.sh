@@ -1,24 +1,94 @@
 #!/bin/bash
-# The pipeline refresh benchmark: clv_refresh_pipeline incremental against
-# full, per step (the summary states, then each materialized view).
+# The pipeline benchmark: a full refresh against the same work done by hand
+# into plain tables, an incremental refresh after a day's new orders against
+# a full one, with 0 and 2 parallel workers; and how long a dashboard waits
+# while a refresh runs.
 #
-#   scripts/bench_pipeline.sh [CUSTOMERS]      (default 1000000)
+#   scripts/bench_pipeline.sh [SIZE...]       (default: 300000 1000000 1000000x10)
 #
-# Through scripts/bench_customers.sh (setup, throwaway cluster, machine
-# facts):
-#   1. generates raw orders over the three years up to now() (1 to 30 per
-#      customer, about 10.5 million at a million customers, seasonal
-#      amounts, 3% refunds), indexes ordered_at, VACUUM ANALYZE, loads the
-#      table into shared_buffers, and creates the pipeline with
-#      clv_create_pipeline (as_of NULL) (setup, not timed);
-#   2. times, in one session, single core, RUNS (default 3) rounds after a
-#      warm-up round of: a day's new orders (CUSTOMERS / 200 customers, 1 to
-#      3 orders each, dated after the last refresh) and an incremental
-#      refresh, another day's orders and a full refresh (both concurrent);
-#      then once each, not concurrent;
-#   3. checks (not timed) that the summary states after the incremental
-#      refresh are those of the full refresh that follows;
-#   4. prints the medians per step and the ratios (test/bench/pipeline.sql).
-# Environment: RUNS, SEED (default 0.42).
-# About 24 minutes at a million customers on two cores.
-exec "$(dirname "$0")/bench_customers.sh" pipeline "$@"
+# A SIZE is a number of customers, with CDNOW's purchase rate over 546 days
+# (about 2.8 orders a customer), or NxR: N customers buying R times as often
+# over 1095 days (1000000x10: about 10 orders a customer, 10 million
+# orders).  Orders are drawn from BG/NBD and Gamma-Gamma
+# (test/bench/generate_orders.sql).
+#
+# Runs scripts/setup.sh (dependencies, build, install), then on one
+# throwaway cluster made by Debian's pg_virtualenv (destroyed at exit; see
+# scripts/bench_lib.sh for its settings), for each size:
+#   1. test/bench/pipeline.sql: generates the orders, creates the pipeline,
+#      times RUNS rounds (default 3, after a warm-up round) of the work by
+#      hand, a full refresh and an incremental one, with 0 and 2 workers,
+#      checks that the incremental refresh equals a full one, prints the
+#      medians and ratios;
+#   2. the readers: pgbench with one client runs a dashboard's queries
+#      (test/bench/pipeline_reader.sql: a customer's scores, the segments,
+#      the ten declining customers with most value at risk) a fixed number
+#      of times, once alone and once while a full refresh runs, and prints
+#      each run's longest and 99th percentile latency, from pgbench's log.
+# Not a test: timings vary with the machine and its load; the ratios are
+# each taken within one run.  Environment: RUNS, SEED (default 0.42),
+# READS (dashboard transactions per pgbench run, default 2000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(300000 1000000 1000000x10)
+for size in "${sizes[@]}"; do
+    if ! [[ $size =~ ^[1-9][0-9]*(x[1-9][0-9]*)?$ ]]; then
+        echo "usage: scripts/bench_pipeline.sh [SIZE...]   (N customers, or NxR: R times CDNOW's purchase rate over 1095 days)" >&2
+        exit 2
+    fi
+done
+RUNS=${RUNS:-3}
+SEED=${SEED:-0.42}
+READS=${READS:-2000}
+PGVERSION=${PGVERSION:-15}
+export RUNS SEED READS PGVERSION
+
+. scripts/bench_lib.sh
+bench_enter_cluster "$0" "$@"
+
+psql_run -c "CREATE EXTENSION clv" -c "CREATE EXTENSION pg_prewarm"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# the longest and the 99th percentile latency (ms) of the transactions in a
+# pgbench log (column 3: microseconds)
+latencies() {
+    sort -n -k3,3 "$@" | awk '{ l[NR] = $3 } END { printf "longest %.1f ms, 99th percentile %.1f ms, %d transactions", l[NR] / 1000, l[int(NR * 0.99)] / 1000, NR }'
+}
+
+load_before=$(bench_load_avg)
+for size in "${sizes[@]}"; do
+    n=${size%x*}
+    if [[ $size == *x* ]]; then rate=${size#*x}; days=1095; else rate=1; days=546; fi
+    echo "== $n customers, purchase rate x$rate over $days days ($RUNS rounds after a warm-up round)"
+    start=$(date +%s)
+    psql_run -v n_customers="$n" -v rate_scale="$rate" -v history_days="$days" -v seed="$SEED" -v runs="$RUNS" \
+        -f test/bench/pipeline.sql
+
+    echo "-- readers: $READS dashboard transactions (pgbench, one client), alone and during a full refresh"
+    rm -f "$work"/alone* "$work"/during*
+    (cd "$work" && pgbench -n -c 1 -t "$READS" -D n_customers="$n" -f "$OLDPWD/test/bench/pipeline_reader.sql" \
+        --log --log-prefix=alone >/dev/null 2>&1)
+    echo "alone:               $(latencies "$work"/alone*)"
+    # the readers run before, through and after the refresh; only the
+    # transactions that ended while it ran count
+    (cd "$work" && pgbench -n -c 1 -t "$((READS * 20))" -D n_customers="$n" -f "$OLDPWD/test/bench/pipeline_reader.sql" \
+        --log --log-prefix=during >/dev/null 2>&1) &
+    reader=$!
+    sleep 1
+    refresh_start=$(date +%s%6N)
+    psql_run -c "SELECT count(*) FROM clv_refresh_pipeline('bench')" >/dev/null
+    refresh_end=$(date +%s%6N)
+    wait "$reader"
+    awk -v from="$refresh_start" -v to="$refresh_end" '($5 * 1000000 + $6) >= from && ($5 * 1000000 + $6) <= to' \
+        "$work"/during* > "$work/window"
+    echo "during the refresh:  $(latencies "$work/window") ($(( (refresh_end - refresh_start) / 1000 )) ms refresh)"
+    echo "($(( $(date +%s) - start )) s for this size)"
+    echo
+done
+load_after=$(bench_load_avg)
+bench_footer "${sizes[*]} customers, RUNS=$RUNS, SEED=$SEED, READS=$READS" \
+    "'shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'max_parallel_workers', 'jit', 'autovacuum', 'TimeZone'" \
+    "the benchmark itself adds 1 to 2"

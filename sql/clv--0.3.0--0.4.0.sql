@@ -116,7 +116,7 @@ RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_activity_total_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.clv_activity_total(activity bigint[], by_cohort boolean) (
-    SFUNC = @extschema@.clv_activity_total_transfn, STYPE = bigint[],
+    SFUNC = @extschema@.clv_activity_total_transfn, STYPE = bigint[], FINALFUNC = @extschema@.clv_activity_final,
     COMBINEFUNC = @extschema@.clv_activity_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.clv_activity_total(bigint[], boolean) IS
@@ -136,6 +136,42 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 24;
 
 COMMENT ON FUNCTION @extschema@.clv_activity_months(bigint[]) IS
 'the months of a clv_activity_state or clv_activity_total: customers, order rows and their amount (summed exactly, rounded once); the cohort in a total by cohort';
+
+------------------------------------------------------------------------------
+-- A customer's touches by channel (src/attribution.c), kept by a pipeline so
+-- that each refresh splits the customer's predicted value over its channels
+-- without reading the orders again
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_channel_state_transfn(
+    state internal, channel text, touched_at timestamptz, amount float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_channel_state_transfn'
+LANGUAGE C PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_channel_state_final(state internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'clv_channel_state_final'
+LANGUAGE C PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_channel_state(channel text, touched_at timestamptz, amount float8) (
+    SFUNC = @extschema@.clv_channel_state_transfn, STYPE = internal,
+    FINALFUNC = @extschema@.clv_channel_state_final,
+    COMBINEFUNC = @extschema@.clv_attribution_combine,
+    SERIALFUNC = @extschema@.clv_attribution_serialize,
+    DESERIALFUNC = @extschema@.clv_attribution_deserialize,
+    PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_channel_state(text, timestamptz, float8) IS
+'one customer''s touches (rows with a channel and a time) and each channel''s amount, for clv_channel_credits';
+
+CREATE FUNCTION @extschema@.clv_channel_credits(
+    state bytea, value numeric,
+    OUT channel text, OUT touches bigint, OUT amount float8, OUT first_touch numeric,
+    OUT last_touch numeric, OUT linear numeric, OUT position_based numeric)
+RETURNS SETOF record AS 'MODULE_PATHNAME', 'clv_channel_credits'
+LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 4;
+
+COMMENT ON FUNCTION @extschema@.clv_channel_credits(bytea, numeric) IS
+'for each channel of a clv_channel_state: its touches, its amount, and its credit of value under first touch, last touch, linear and position-based attribution, as clv_attribution splits it';
 
 ------------------------------------------------------------------------------
 -- SQL and PL/pgSQL functions, every function and operator schema-qualified
@@ -832,13 +868,14 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
                               'what clv_create_pipeline made here, its settings and fitted models; clv_refresh_pipeline and clv_drop_pipeline read it');
 
-    -- the working tables: each customer's summary state and activity by month
-    -- (src/activity.c; their totals are in the registry) and how many of its
-    -- order rows were not counted, the customers whose orders changed since
+    -- the working tables: each customer's summary state, activity by month
+    -- (src/activity.c; their totals are in the registry), touches by channel
+    -- (with a channel) and how many of its order rows were not counted, the
+    -- customers whose orders changed since
     -- the last refresh, and a refresh's list of them
     EXECUTE pg_catalog.format($v$
         CREATE TABLE %1$I.summary_state (
-            customer_id %2$s, state bigint[], activity bigint[], rejected bigint NOT NULL);
+            customer_id %2$s, state bigint[], activity bigint[], channels bytea, rejected bigint NOT NULL);
         CREATE UNIQUE INDEX summary_state_customer ON %1$I.summary_state (customer_id);
         CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
         CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
@@ -867,6 +904,7 @@ BEGIN
             rank bigint NOT NULL, customer_id %2$s PRIMARY KEY, rfm_segment text, value_tier text,
             predicted_clv float8, p_alive float8, value_at_risk float8, decline_severity integer,
             decline_reasons text, decline_alert text, last_order date);
+        CREATE INDEX ON %1$I.declining_customers (rank);
         CREATE TABLE %1$I.monthly (
             month date PRIMARY KEY, active_customers bigint, new_customers bigint, orders bigint,
             revenue float8, avg_order_value float8, seasonal_index float8,
@@ -1058,6 +1096,9 @@ DECLARE
     rejected_changed text;
     changed_orders text;
     has_rejected boolean;
+    summarise text;
+    plan json;
+    staged boolean := false;
     summaries text;
     source_file oid;
     source_changes text;
@@ -1251,15 +1292,37 @@ BEGIN
         DELETE FROM %1$I.rejected_orders r WHERE %3$s$q$,
         target_schema, stored_changed, rejected_changed);
     -- (OFFSET 0: whether a row counts is worked out once, not per aggregate)
+    summarise := pg_catalog.format($q$
+        SELECT %1$s AS customer_id, %2$s FILTER (WHERE o."clv counted") AS state,
+               %3$s FILTER (WHERE o."clv counted") AS activity, %6$s AS channels,
+               pg_catalog.count(*) FILTER (WHERE NOT o."clv counted") AS rejected
+          FROM (SELECT o.*, %4$s AS "clv counted" FROM %5$s OFFSET 0) o GROUP BY %1$s$q$,
+        cust, state_of, activity_of, counted, changed_orders,
+        CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
+             ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
+                                    ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END);
+    -- PostgreSQL never runs INSERT ... SELECT in parallel: when the planner
+    -- would summarise all the orders in parallel (orders partitioned by
+    -- customer, aggregated partition by partition), the states are made by a
+    -- CREATE TABLE AS, which may, and then copied
+    IF NOT incremental THEN
+        PERFORM pg_catalog.set_config('enable_partitionwise_aggregate', 'on', true);
+        EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) summarise INTO plan;
+        IF pg_catalog.strpos(plan::text, '"Node Type": "Gather') OPERATOR(pg_catalog.>) 0 THEN
+            EXECUTE pg_catalog.format('CREATE TABLE %I.clv_refresh_states AS %s', target_schema, summarise);
+            summarise := pg_catalog.format('SELECT * FROM %I.clv_refresh_states', target_schema);
+            staged := true;
+        END IF;
+    END IF;
     EXECUTE pg_catalog.format($q$
         WITH summarised AS (
-            INSERT INTO %1$I.summary_state (customer_id, state, activity, rejected)
-            SELECT %2$s, %3$s FILTER (WHERE o."clv counted"), %4$s FILTER (WHERE o."clv counted"),
-                   pg_catalog.count(*) FILTER (WHERE NOT o."clv counted")
-              FROM (SELECT o.*, %5$s AS "clv counted" FROM %6$s OFFSET 0) o GROUP BY %2$s
+            INSERT INTO %1$I.summary_state (customer_id, state, activity, channels, rejected) %2$s
             RETURNING state IS NOT NULL AS counted)
         SELECT pg_catalog.count(*) FILTER (WHERE s.counted) FROM summarised s$q$,
-        target_schema, cust, state_of, activity_of, counted, changed_orders) INTO customers;
+        target_schema, summarise) INTO customers;
+    IF staged THEN
+        EXECUTE pg_catalog.format('DROP TABLE %I.clv_refresh_states', target_schema);
+    END IF;
     EXECUTE pg_catalog.format('SELECT @extschema@.clv_activity_total(st.activity, false),'
                               ' @extschema@.clv_activity_total(st.activity, true) FROM %I.summary_state st WHERE %s',
                               target_schema, stored_changed)
@@ -1468,42 +1531,25 @@ BEGIN
         target_schema);
     RETURN NEXT pg_catalog.format('%I.monthly and cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
-    -- per channel, when the orders name one: activity, and each customer's
-    -- predicted CLV split over the channels of their orders
+    -- per channel, when the orders name one: the customers, orders and
+    -- revenue, and each customer's predicted CLV (to the cent) split over the
+    -- channels of its orders, from the touches kept with its state
     IF p.channel IS NOT NULL THEN
         step_started := pg_catalog.clock_timestamp();
         EXECUTE pg_catalog.format($q$
             DELETE FROM %1$I.channels;
-            WITH per_customer AS (
-                SELECT %2$s AS customer_id,
-                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'first_touch') AS first_touch,
-                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'last_touch') AS last_touch,
-                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'linear') AS linear,
-                       @extschema@.clv_attribution((o.%3$I)::pg_catalog.text, %4$s, pg_catalog.round(s.predicted_clv::pg_catalog.numeric, 2), 'position_based') AS position_based
-                  FROM %5$s o
-                  JOIN %1$I.clv_refresh_scores s ON s.customer_id %6$s %2$s
-                 WHERE %7$s AND o.%3$I IS NOT NULL AND s.predicted_clv IS NOT NULL
-                 GROUP BY %2$s, s.predicted_clv),
-            credits AS (
-                SELECT c.channel, 'first_touch' AS model, c.credit FROM per_customer, pg_catalog.unnest(first_touch) c
-                UNION ALL SELECT c.channel, 'last_touch', c.credit FROM per_customer, pg_catalog.unnest(last_touch) c
-                UNION ALL SELECT c.channel, 'linear', c.credit FROM per_customer, pg_catalog.unnest(linear) c
-                UNION ALL SELECT c.channel, 'position_based', c.credit FROM per_customer, pg_catalog.unnest(position_based) c),
-            activity AS (
-                SELECT (o.%3$I)::pg_catalog.text AS channel, pg_catalog.count(DISTINCT %2$s) AS customers,
-                       pg_catalog.count(*) AS orders, pg_catalog.sum(%8$s::pg_catalog.numeric)::pg_catalog.float8 AS revenue
-                  FROM %5$s o
-                 WHERE %7$s AND o.%3$I IS NOT NULL
-                 GROUP BY 1)
             INSERT INTO %1$I.channels
-            SELECT a.channel, a.customers, a.orders, a.revenue,
-                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'first_touch'),
-                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'last_touch'),
-                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'linear'),
-                   pg_catalog.sum(c.credit) FILTER (WHERE c.model OPERATOR(pg_catalog.=) 'position_based')
-              FROM activity a LEFT JOIN credits c ON c.channel OPERATOR(pg_catalog.=) a.channel
-             GROUP BY a.channel, a.customers, a.orders, a.revenue$q$,
-            target_schema, cust, p.channel, touched_at, src, eq, counted, amount_value);
+            SELECT c.channel, pg_catalog.count(*), pg_catalog.sum(c.touches),
+                   pg_catalog.sum(c.amount::pg_catalog.numeric)::pg_catalog.float8,
+                   pg_catalog.sum(c.first_touch), pg_catalog.sum(c.last_touch), pg_catalog.sum(c.linear),
+                   pg_catalog.sum(c.position_based)
+              FROM %1$I.summary_state st
+              LEFT JOIN %1$I.clv_refresh_scores w ON w.customer_id %2$s st.customer_id
+             CROSS JOIN LATERAL @extschema@.clv_channel_credits(
+                       st.channels, pg_catalog.round(w.predicted_clv::pg_catalog.numeric, 2)) c
+             WHERE st.channels IS NOT NULL
+             GROUP BY c.channel$q$,
+            target_schema, eq);
         RETURN NEXT pg_catalog.format('%I.channels refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
     END IF;
 

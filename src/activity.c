@@ -24,7 +24,6 @@
 #include "state.h"
 
 #include "funcapi.h"
-#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -95,27 +94,28 @@ entries(int64 *s)
 	return s + A_HEADER;
 }
 
-/* A state of `kind` with room for at least n entries, in `context`. */
+/*
+ * A state of `kind` with room for at least n entries, in `context`: a power
+ * of two of them, so that a growing state is copied O(log n) times.
+ */
 static ArrayType *
 activity_alloc(ActivityKind kind, int64 n, MemoryContext context)
 {
-	Size		overhead = ARR_OVERHEAD_NONULLS(1) + A_HEADER * sizeof(int64);
-	Size		nbytes;
+	int64		capacity = 1;
 	ArrayType  *state;
 	int64	   *s;
 
-	if (n > (int64) ((MaxAllocSize - overhead) / (E_WIDTH * sizeof(int64))))
+	while (capacity < n)
+		capacity *= 2;
+	if (capacity > (int64) ((MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64) - A_HEADER) / E_WIDTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("clv_activity_state state would need more than 1 GB")));
-	nbytes = overhead + n * E_WIDTH * sizeof(int64);
-	if (nbytes <= 8192)
-		nbytes = pg_nextpower2_32((uint32) nbytes);
-	state = clv_state_alloc((int) ((nbytes - ARR_OVERHEAD_NONULLS(1)) / sizeof(int64)), context);
+	state = clv_state_alloc((int) (A_HEADER + capacity * E_WIDTH), context);
 	s = clv_state_data(state);
 	s[A_MAGIC] = ACTIVITY_MAGIC;
 	s[A_KIND] = kind;
-	s[A_SLOTS] = (clv_state_length(state) - A_HEADER) / E_WIDTH * E_WIDTH;
+	s[A_SLOTS] = capacity * E_WIDTH;
 	return state;
 }
 
@@ -131,8 +131,9 @@ activity_header_checked(Datum datum)
 
 	if (s[A_KIND] != ONE_CUSTOMER && s[A_KIND] != TOTAL_BY_MONTH && s[A_KIND] != TOTAL_BY_COHORT)
 		clv_state_corrupt(ACTIVITY_NAME, "The kind of state is unknown.");
-	if (s[A_SLOTS] < 0 || s[A_SLOTS] % E_WIDTH != 0 || s[A_SLOTS] > clv_state_length(state) - A_HEADER)
-		clv_state_corrupt(ACTIVITY_NAME, "The body slots do not fit in the array.");
+	/* (length minus header: A_HEADER + a forged slot count could overflow) */
+	if (s[A_SLOTS] % E_WIDTH != 0 || s[A_SLOTS] != clv_state_length(state) - A_HEADER)
+		clv_state_corrupt(ACTIVITY_NAME, "The array length does not match the number of body slots.");
 	if (s[A_NENTRIES] < 0 || s[A_NENTRIES] > s[A_SLOTS] / E_WIDTH)
 		clv_state_corrupt(ACTIVITY_NAME, "The number of entries does not fit in the body.");
 	return state;
@@ -358,24 +359,27 @@ clv_activity_date_transfn(PG_FUNCTION_ARGS)
 }
 
 /*
- * clv_activity_final(state): the state without the room it kept to grow,
- * as a table stores it.
+ * A state without the room it kept to grow, as a table stores it: two
+ * states of the same months are then equal arrays.
  */
+static ArrayType *
+activity_compact(const int64 *s)
+{
+	ArrayType  *compact = clv_state_alloc((int) (A_HEADER + s[A_NENTRIES] * E_WIDTH), CurrentMemoryContext);
+	int64	   *c = clv_state_data(compact);
+
+	memcpy(c, s, (A_HEADER + s[A_NENTRIES] * E_WIDTH) * sizeof(int64));
+	c[A_SLOTS] = s[A_NENTRIES] * E_WIDTH;
+	return compact;
+}
+
+/* clv_activity_final(state): the final function of the activity aggregates */
 Datum
 clv_activity_final(PG_FUNCTION_ARGS)
 {
-	int64	   *s;
-	ArrayType  *compact;
-	int64	   *c;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = clv_state_data(activity_checked(PG_GETARG_DATUM(0)));
-	compact = clv_state_alloc((int) (A_HEADER + s[A_NENTRIES] * E_WIDTH), CurrentMemoryContext);
-	c = clv_state_data(compact);
-	memcpy(c, s, (A_HEADER + s[A_NENTRIES] * E_WIDTH) * sizeof(int64));
-	c[A_SLOTS] = s[A_NENTRIES] * E_WIDTH;
-	PG_RETURN_ARRAYTYPE_P(compact);
+	PG_RETURN_ARRAYTYPE_P(activity_compact(clv_state_data(activity_checked(PG_GETARG_DATUM(0)))));
 }
 
 /*
@@ -513,6 +517,8 @@ clv_activity_combine(PG_FUNCTION_ARGS)
 	a = clv_state_data(activity_checked(PG_GETARG_DATUM(0)));
 	b = clv_state_data(activity_checked(PG_GETARG_DATUM(1)));
 	check_same_kind(a, b);
+	if (!AggCheckCallContext(fcinfo, NULL))
+		PG_RETURN_ARRAYTYPE_P(activity_compact(clv_state_data(activity_merge(a, b, 1, CurrentMemoryContext))));
 	PG_RETURN_ARRAYTYPE_P(activity_merge(a, b, 1, aggcontext));
 }
 
@@ -534,7 +540,7 @@ clv_activity_difference(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("clv_activity_difference takes totals, not one customer's activity")));
-	PG_RETURN_ARRAYTYPE_P(activity_merge(a, b, -1, CurrentMemoryContext));
+	PG_RETURN_ARRAYTYPE_P(activity_compact(clv_state_data(activity_merge(a, b, -1, CurrentMemoryContext))));
 }
 
 /*

@@ -29,6 +29,11 @@
  * The state is internal with serialize, deserialize and combine functions
  * for parallel query.  Attribution groups by conversion or customer, which
  * Citus pushes down whole when the table is distributed by customer.
+ *
+ * A pipeline keeps each customer's touches instead (clv_channel_state: the
+ * same state, serialized, with each channel's money) and splits the
+ * customer's predicted value afresh at each refresh (clv_channel_credits),
+ * exactly as clv_attribution would, without reading the orders again.
  */
 #include "clv.h"
 #include "state.h"
@@ -50,6 +55,9 @@ PG_FUNCTION_INFO_V1(clv_attribution_combine);
 PG_FUNCTION_INFO_V1(clv_attribution_serialize);
 PG_FUNCTION_INFO_V1(clv_attribution_deserialize);
 PG_FUNCTION_INFO_V1(clv_attribution_final);
+PG_FUNCTION_INFO_V1(clv_channel_state_transfn);
+PG_FUNCTION_INFO_V1(clv_channel_state_final);
+PG_FUNCTION_INFO_V1(clv_channel_credits);
 
 typedef enum AttributionModel
 {
@@ -85,6 +93,7 @@ typedef struct AttributionState
 	int32		channels_capacity;
 	char	  **channels;
 	int64	   *counts;			/* touches per channel, parallel to channels */
+	clv_money  *money;			/* clv_channel_state: their amounts; else 0 */
 	int64		ncounted;		/* their sum */
 	Touch		first;			/* earliest touch (ties: first channel name), */
 	Touch		last;			/* and latest (last name); set when ncounted > 0 */
@@ -138,9 +147,13 @@ channel_index(AttributionState *st, const char *name, MemoryContext context)
 		st->counts = st->counts == NULL ?
 			MemoryContextAlloc(context, st->channels_capacity * sizeof(int64)) :
 			repalloc(st->counts, st->channels_capacity * sizeof(int64));
+		st->money = st->money == NULL ?
+			MemoryContextAlloc(context, st->channels_capacity * sizeof(clv_money)) :
+			repalloc(st->money, st->channels_capacity * sizeof(clv_money));
 	}
 	st->channels[st->nchannels] = MemoryContextStrdup(context, name);
 	st->counts[st->nchannels] = 0;
+	st->money[st->nchannels] = 0;
 	return st->nchannels++;
 }
 
@@ -345,8 +358,11 @@ clv_attribution_combine(PG_FUNCTION_ARGS)
 		last.channel = remap[last.channel];
 		widen_extremes(left, first, last);
 		for (int32 i = 0; i < right->nchannels; i++)
+		{
 			left->counts[remap[i]] = clv_count_add(left->counts[remap[i]], right->counts[i],
 												   "clv_attribution touch count");
+			left->money[remap[i]] = clv_money_add(left->money[remap[i]], right->money[i]);
+		}
 		left->ncounted = clv_count_add(left->ncounted, right->ncounted, "clv_attribution touch count");
 	}
 	for (int64 i = 0; i < right->ntouches; i++)
@@ -360,7 +376,7 @@ clv_attribution_combine(PG_FUNCTION_ARGS)
  * must not read each other's layout.  0.2.0's layout began with the model
  * number, which this is not.
  */
-#define ATTRIBUTION_MAGIC	0x434C4132	/* "CLA2" */
+#define ATTRIBUTION_MAGIC	0x434C4133	/* "CLA3": each channel's money too */
 
 pg_attribute_noreturn()
 static void
@@ -414,14 +430,11 @@ get_touch(StringInfo buf, int32 nchannels)
 	return touch;
 }
 
-Datum
-clv_attribution_serialize(PG_FUNCTION_ARGS)
+static bytea *
+write_state(const AttributionState *st)
 {
-	AttributionState *st = (AttributionState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "clv_attribution_serialize called in non-aggregate context");
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, ATTRIBUTION_MAGIC);
 	pq_sendint32(&buf, st->model);
@@ -433,7 +446,11 @@ clv_attribution_serialize(PG_FUNCTION_ARGS)
 	for (int32 i = 0; i < st->nchannels; i++)
 		send_name(&buf, st->channels[i]);
 	for (int32 i = 0; i < st->nchannels; i++)
+	{
 		pq_sendint64(&buf, st->counts[i]);
+		pq_sendint64(&buf, (int64) (st->money[i] >> 64));
+		pq_sendint64(&buf, (int64) (uint64) st->money[i]);
+	}
 	if (st->ncounted > 0)
 	{
 		send_touch(&buf, st->first);
@@ -445,26 +462,30 @@ clv_attribution_serialize(PG_FUNCTION_ARGS)
 		for (int64 i = 0; i < st->ntouches; i++)
 			send_touch(&buf, st->touches[i]);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
 }
 
-/* the bytes come from serialize, but are checked like any input */
 Datum
-clv_attribution_deserialize(PG_FUNCTION_ARGS)
+clv_attribution_serialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "clv_attribution_serialize called in non-aggregate context");
+	PG_RETURN_BYTEA_P(write_state((AttributionState *) PG_GETARG_POINTER(0)));
+}
+
+/* the bytes come from write_state, but are checked like any input */
+static AttributionState *
+read_state(bytea *bytes, MemoryContext aggcontext)
+{
 	StringInfoData buf;
 	AttributionState *st;
 	int32		nchannels;
 	int64		ntouches;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "clv_attribution_deserialize called in non-aggregate context");
 	initStringInfo(&buf);
 	appendBinaryStringInfo(&buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
 
-	if (pq_getmsgint(&buf, 4) != ATTRIBUTION_MAGIC)
+	if (buf.len < 4 || pq_getmsgint(&buf, 4) != ATTRIBUTION_MAGIC)
 		invalid_state("The state was written by another version of clv.");
 	st = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
 	st->model = pq_getmsgint(&buf, 4);
@@ -487,10 +508,16 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 		invalid_state("A channel name appears twice.");
 	for (int32 i = 0; i < nchannels; i++)
 	{
+		int64		high;
+
 		st->counts[i] = pq_getmsgint64(&buf);
 		if (st->counts[i] < 0)
 			invalid_state("A channel has a negative number of touches.");
 		st->ncounted = clv_count_add(st->ncounted, st->counts[i], "clv_attribution touch count");
+		high = pq_getmsgint64(&buf);
+		st->money[i] = (clv_money) (((uint128) (uint64) high << 64) | (uint64) pq_getmsgint64(&buf));
+		if (!clv_money_valid(st->money[i]) || (st->counts[i] == 0 && st->money[i] != 0))
+			invalid_state("A channel's money is out of range, or it has money without a touch.");
 	}
 	if (st->ncounted > 0)
 	{
@@ -529,7 +556,17 @@ clv_attribution_deserialize(PG_FUNCTION_ARGS)
 		pfree(seen);
 	}
 	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(st);
+	return st;
+}
+
+Datum
+clv_attribution_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "clv_attribution_deserialize called in non-aggregate context");
+	PG_RETURN_POINTER(read_state(PG_GETARG_BYTEA_PP(0), aggcontext));
 }
 
 /* the value's digits as a count of units of its last decimal place */
@@ -608,34 +645,23 @@ compare_credits(const void *a, const void *b, void *arg)
 	return strcmp(channels[x->channel], channels[y->channel]);
 }
 
-/* clv_channel_credit[]: (channel, touches, weight, credit), most credit first */
-Datum
-clv_attribution_final(PG_FUNCTION_ARGS)
+/*
+ * The state's value split over its channels under its model, in whole units
+ * of the value's last decimal (*scale: how many decimals): one Credit per
+ * channel, those without a touch at 0, most credit first, ties by name.
+ */
+static Credit *
+split_value(const AttributionState *st, int *scale)
 {
-	AttributionState *st;
-	int64		n;
+	int64		n = st->ncounted;
 	Credit	   *credits;
 	Credit	  **order;
-	int			scale;
 	int128		denominator;
 	int128		units;
 	int128		magnitude;
 	int128		given = 0;
-	Oid			array_type;
-	Oid			credit_type;
-	TupleDesc	desc;
-	Datum	   *elems;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (AttributionState *) PG_GETARG_POINTER(0);
-
-	n = st->ncounted;
-	if (n == 0)
-		PG_RETURN_NULL();
+	Assert(n > 0);
 	credits = palloc0(st->nchannels * sizeof(Credit));
 	for (int32 c = 0; c < st->nchannels; c++)
 	{
@@ -731,7 +757,7 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 			elog(ERROR, "clv_attribution: a channel's weight is %g", credits[c].weight);
 
 	/* largest remainder: whole units first, then one more to the largest rests */
-	units = value_units(st->value, &scale);
+	units = value_units(st->value, scale);
 	magnitude = units < 0 ? -units : units;
 	/* the split goes through float8: exact up to 2^53 units */
 	if (magnitude > ((int128) 1 << 53))
@@ -788,6 +814,31 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 		for (int32 c = 0; c < st->nchannels; c++)
 			credits[c].units = -credits[c].units;
 	qsort_arg(credits, st->nchannels, sizeof(Credit), compare_credits, st->channels);
+	return credits;
+}
+
+/* clv_channel_credit[]: (channel, touches, weight, credit), most credit first */
+Datum
+clv_attribution_final(PG_FUNCTION_ARGS)
+{
+	AttributionState *st;
+	Credit	   *credits;
+	int			scale;
+	Oid			array_type;
+	Oid			credit_type;
+	TupleDesc	desc;
+	Datum	   *elems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (AttributionState *) PG_GETARG_POINTER(0);
+
+	if (st->ncounted == 0)
+		PG_RETURN_NULL();
+	credits = split_value(st, &scale);
 
 	array_type = get_fn_expr_rettype(fcinfo->flinfo);
 	credit_type = OidIsValid(array_type) ? get_element_type(array_type) : InvalidOid;
@@ -815,4 +866,160 @@ clv_attribution_final(PG_FUNCTION_ARGS)
 		get_typlenbyvalalign(credit_type, &typlen, &typbyval, &typalign);
 		PG_RETURN_ARRAYTYPE_P(construct_array(elems, k, credit_type, typlen, typbyval, typalign));
 	}
+}
+
+/*
+ * clv_channel_state_transfn(state, channel text, touched_at timestamptz,
+ * amount float8): one customer's touches (the rows with a channel and a
+ * time, each an order) and each channel's money, for clv_channel_credits.
+ * The state is clv_attribution's, with no model of its own yet.
+ */
+Datum
+clv_channel_state_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	AttributionState *st;
+	TimestampTz at;
+	Touch		touch;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "clv_channel_state_transfn called in non-aggregate context");
+	if (PG_ARGISNULL(0))
+	{
+		st = MemoryContextAllocZero(aggcontext, sizeof(AttributionState));
+		st->model = LINEAR;		/* any exact model keeps what all of them need */
+		st->value = MemoryContextStrdup(aggcontext, "0");
+	}
+	else
+		st = (AttributionState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(st);
+	at = PG_GETARG_TIMESTAMPTZ(2);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("touched_at must be finite")));
+	touch.at = at;
+	touch.channel = channel_index(st, text_to_cstring(PG_GETARG_TEXT_PP(1)), aggcontext);
+	widen_extremes(st, touch, touch);
+	st->counts[touch.channel] = clv_count_add(st->counts[touch.channel], 1, "clv_channel_state touch count");
+	st->ncounted = clv_count_add(st->ncounted, 1, "clv_channel_state touch count");
+	st->money[touch.channel] = clv_money_add(st->money[touch.channel],
+											 clv_money_from_float8(PG_GETARG_FLOAT8(3), "amount"));
+	PG_RETURN_POINTER(st);
+}
+
+static int
+compare_channel_names(const void *a, const void *b, void *arg)
+{
+	char	  **channels = arg;
+
+	return strcmp(channels[*(const int32 *) a], channels[*(const int32 *) b]);
+}
+
+/*
+ * clv_channel_state_final(state) RETURNS bytea: the state, to be stored,
+ * with its channels in name order, so that the same touches give the same
+ * bytes whatever order the rows came in
+ */
+Datum
+clv_channel_state_final(PG_FUNCTION_ARGS)
+{
+	AttributionState *st;
+	AttributionState sorted;
+	int32	   *order;
+	int32	   *position;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (AttributionState *) PG_GETARG_POINTER(0);
+	if (st->ncounted == 0)
+		PG_RETURN_NULL();
+	order = palloc(st->nchannels * sizeof(int32));
+	position = palloc(st->nchannels * sizeof(int32));
+	for (int32 i = 0; i < st->nchannels; i++)
+		order[i] = i;
+	qsort_arg(order, st->nchannels, sizeof(int32), compare_channel_names, st->channels);
+	sorted = *st;
+	sorted.channels = palloc(st->nchannels * sizeof(char *));
+	sorted.counts = palloc(st->nchannels * sizeof(int64));
+	sorted.money = palloc(st->nchannels * sizeof(clv_money));
+	for (int32 i = 0; i < st->nchannels; i++)
+	{
+		sorted.channels[i] = st->channels[order[i]];
+		sorted.counts[i] = st->counts[order[i]];
+		sorted.money[i] = st->money[order[i]];
+		position[order[i]] = i;
+	}
+	sorted.first.channel = position[st->first.channel];
+	sorted.last.channel = position[st->last.channel];
+	PG_RETURN_BYTEA_P(write_state(&sorted));
+}
+
+/* the models a customer's value is split by in clv_channel_credits, in its columns' order */
+static const AttributionModel credited_models[] = {FIRST_TOUCH, LAST_TOUCH, LINEAR, POSITION_BASED};
+
+/*
+ * clv_channel_credits(state bytea, value numeric) RETURNS TABLE (channel
+ * text, touches bigint, amount float8, first_touch numeric, last_touch
+ * numeric, linear numeric, position_based numeric): for each channel of a
+ * clv_channel_state, its touches, its money (summed exactly, rounded once)
+ * and its credit of value under each model, exactly what clv_attribution
+ * gives over the same rows; NULL credits for a NULL value.
+ */
+Datum
+clv_channel_credits(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	AttributionState *st;
+	int128	   *credit;			/* [model][channel] */
+	int			scale = 0;
+	bool		has_value = !PG_ARGISNULL(1);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	st = read_state(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
+	if (st->model != LINEAR || st->has_conversion || st->half_life != 0)
+		invalid_state("The state is not a clv_channel_state.");
+	if (st->ncounted == 0)
+		return (Datum) 0;
+	credit = palloc(lengthof(credited_models) * st->nchannels * sizeof(int128));
+	if (has_value)
+	{
+		char	   *value = DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(1)));
+
+		if (strcmp(value, "NaN") == 0 || strstr(value, "Infinity") != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("value must be a finite number")));
+		st->value = value;
+		for (int m = 0; m < lengthof(credited_models); m++)
+		{
+			Credit	   *credits;
+
+			st->model = credited_models[m];
+			credits = split_value(st, &scale);
+			for (int32 c = 0; c < st->nchannels; c++)
+				credit[m * st->nchannels + credits[c].channel] = credits[c].units;
+			pfree(credits);
+		}
+	}
+	for (int32 c = 0; c < st->nchannels; c++)
+	{
+		Datum		values[3 + lengthof(credited_models)];
+		bool		nulls[3 + lengthof(credited_models)];
+
+		if (st->counts[c] == 0)
+			continue;
+		memset(nulls, !has_value, sizeof(nulls));
+		nulls[0] = nulls[1] = nulls[2] = false;
+		values[0] = CStringGetTextDatum(st->channels[c]);
+		values[1] = Int64GetDatum(st->counts[c]);
+		values[2] = Float8GetDatum(clv_money_to_float8(st->money[c]));
+		for (int m = 0; has_value && m < lengthof(credited_models); m++)
+			values[3 + m] = clv_int128_numeric(credit[m * st->nchannels + c], scale);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

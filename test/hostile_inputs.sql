@@ -349,6 +349,17 @@ SELECT hx.add('regtype', NULL, NULL, ARRAY['''integer''::regtype'], 1);
 SELECT hx.add('text[]', NULL, NULL, ARRAY['NULL', '''{}''::text[]', '''{NULL}''::text[]', '''{pg_class}''::text[]',
     '''{"a; DROP TABLE hx.orders; --"}''::text[]', 'array_fill(''x''::text, ARRAY[10000])']);
 SELECT hx.add('text[]', NULL, NULL, ARRAY['''{customer_scores,segments}''::text[]'], 1);
+-- bytea: a customer's touches by channel (clv_channel_state), real, cut,
+-- damaged, and not one at all
+SELECT hx.add('bytea', NULL, NULL, ARRAY['NULL', '''\x''::bytea', '''\x00''::bytea', '''\x434c4133''::bytea',
+    'decode(repeat(''ff'', 200), ''hex'')',
+    '(SELECT substr(clv_channel_state(channel, ordered_at, amount), 1, 40) FROM hx.orders WHERE customer_id = 7)',
+    '(SELECT overlay(clv_channel_state(channel, ordered_at, amount) PLACING ''\xffffffff''::bytea FROM 30)
+        FROM hx.orders WHERE customer_id = 7)',
+    '(SELECT clv_channel_state(channel, ordered_at, amount) || ''\x00''::bytea FROM hx.orders WHERE customer_id = 7)']);
+SELECT hx.add('bytea', NULL, NULL, ARRAY[
+    '(SELECT clv_channel_state(channel, ordered_at, amount) FROM hx.orders WHERE customer_id = 7)',
+    '(SELECT clv_channel_state(channel, ordered_at, amount) FROM hx.orders WHERE customer_id = 12)'], 1);
 -- name[] and regtype[]: the columns a pipeline reads and the types it stored
 SELECT hx.add('name[]', NULL, NULL, ARRAY['NULL', '''{}''::name[]', '''{NULL}''::name[]',
     '''{no_such_column,ordered_at}''::name[]', '''{"a; DROP TABLE hx.orders; --"}''::name[]',
@@ -838,7 +849,8 @@ SELECT is(array_to_string(ARRAY(SELECT sig::text FROM hx.fn WHERE oid IN (SELECT
                                 'clv_attribution_final(internal)', 'clv_attribution_serialize(internal)',
                                 'clv_attribution_transfn(internal,text,timestamp with time zone,numeric,text)',
                                 'clv_attribution_transfn(internal,text,timestamp with time zone,numeric,text,timestamp with time zone,interval)',
-                                'clv_capture_order_changes()',
+                                'clv_capture_order_changes()', 'clv_channel_state_final(internal)',
+                                'clv_channel_state_transfn(internal,text,timestamp with time zone,double precision)',
                                 'clv_guard_extension_schema()', 'clv_model_recv(internal)'], E'\n'),
           'only the functions that take an internal argument and the trigger functions are left out');
 

@@ -142,10 +142,11 @@ WHERE d.id = o.id;
 -- NULL summary; the input of the cross-customer aggregates
 CREATE TABLE shard.summaries AS
 SELECT customer, clv_summary(at, amount, timestamptz '2025-07-01 00:00 Europe/Paris') AS s,
-       clv_summary(at, amount, timestamptz '2025-07-01 00:00 Europe/Paris', '7 days') AS sw
+       clv_summary(at, amount, timestamptz '2025-07-01 00:00 Europe/Paris', '7 days') AS sw,
+       clv_activity_state(at, amount, 'Europe/Paris') AS activity
 FROM shard.order_rows GROUP BY customer
 UNION ALL
-SELECT 2005, NULL, NULL;
+SELECT 2005, NULL, NULL, NULL;
 
 -- credibility groups: quarterly cohort x region, customers, mean and sample
 -- variance of their revenue; a group of one, a group without a mean, an
@@ -228,7 +229,16 @@ INSERT INTO shard.cases VALUES
 ('clv_summary_state(date,double precision,date)', true,
  $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at::date AS a1, amount AS a2,
           date '2025-07-01' AS a3 FROM shard.order_rows$$),
+('clv_activity_state(timestamp with time zone,double precision,text)', true,
+ $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at AS a1, amount AS a2,
+          (ARRAY['Pacific/Kiritimati', 'UTC', 'America/Los_Angeles', 'Pacific/Pago_Pago'])[1 + customer % 4] AS a3
+   FROM shard.order_rows$$),
+('clv_activity_state(date,double precision)', true,
+ $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at::date AS a1, amount AS a2 FROM shard.order_rows$$),
 -- per conversion, touches of every conversion on all three shards
+('clv_channel_state(text,timestamp with time zone,double precision)', true,
+ $$SELECT conversion AS grp, conversion AS cust, shard, channel AS a1, touched_at AS a2, value::float8 AS a3
+   FROM shard.touches$$),
 ('clv_attribution(text,timestamp with time zone,numeric,text)', true,
  $$SELECT conversion AS grp, conversion AS cust, shard, channel AS a1, touched_at AS a2, value AS a3,
           model4 AS a4 FROM shard.touches$$),
@@ -293,6 +303,8 @@ INSERT INTO shard.cases VALUES
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, s AS a1 FROM shard.summaries$$),
 ('clv_rfm_breakpoints(clv_summary,integer)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, sw AS a1, 7 AS a2 FROM shard.summaries$$),
+('clv_activity_total(bigint[],boolean)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, activity AS a1, true AS a2 FROM shard.summaries$$),
 ('clv_seasonality(date,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, at::date AS a1, amount AS a2
    FROM shard.order_rows$$),
@@ -320,7 +332,9 @@ INSERT INTO shard.damages VALUES
 ('clv_seasonality_combine', 'clv_seasonality(date,double precision)',
  3, 's[3] + 1', 'one month more than it holds'),
 ('clv_credibility_combine', 'clv_credibility_prior(bigint,double precision,double precision)',
- 2, 's[2] + 1', 'one customer more than it holds');
+ 2, 's[2] + 1', 'one customer more than it holds'),
+('clv_activity_combine', 'clv_activity_state(timestamp with time zone,double precision,text)',
+ 3, 's[3] + 1', 'one month more than it holds');
 
 -------------------------------------------------------------------------------
 -- The machinery
@@ -409,10 +423,10 @@ DECLARE
 BEGIN
     RETURN NEXT ok(a.combinefn <> 0, a.agg || ': has a combine function');
     RETURN NEXT ok(a.proparallel = 's', a.agg || ': is PARALLEL SAFE');
-    RETURN NEXT ok(NOT internal OR (a.name = 'clv_attribution' AND a.serialfn <> 0 AND a.deserialfn <> 0),
+    RETURN NEXT ok(NOT internal OR (a.name IN ('clv_attribution', 'clv_channel_state') AND a.serialfn <> 0 AND a.deserialfn <> 0),
                    a.agg || CASE WHEN internal
-                                 THEN ': internal state, allowed for clv_attribution only (grouped by conversion or '
-                                      'customer, which Citus pushes down whole), with serialize and deserialize functions'
+                                 THEN ': internal state, allowed for clv_attribution and clv_channel_state only (grouped by '
+                                      'conversion or customer, which Citus pushes down whole), with serialize and deserialize functions'
                                  ELSE format(': its state, %s, is not internal, so it can travel as text', stype) END);
     RETURN NEXT ok(a.aggkind = 'n' AND NOT a.aggfinalextra AND a.aggfinalmodify IN ('r', 's', 'w'),
                    a.agg || ': a plain aggregate without FINALFUNC_EXTRA, so its final function takes the state alone');

@@ -1,254 +1,180 @@
--- The pipeline refresh benchmark (scripts/bench_pipeline.sh): generates
--- raw orders over the three years up to now(), creates the refreshable
--- pipeline (clv_create_pipeline, as_of NULL) and times
--- clv_refresh_pipeline incremental against full, per step, in this one
--- session; checks once that an incremental refresh keeps the summary
--- states a full refresh makes; prints the results table.
+-- The pipeline benchmark (scripts/bench_pipeline.sh): what a refresh costs
+-- against the same work done by hand, and an incremental refresh against a
+-- full one, in one session, with 0 and with 2 parallel workers.
 --
--- psql variables: n_customers, seed (a float8 in [-1, 1]), runs (timed
--- rounds after one warm-up round).  Run from the repository root in a
--- database with the clv and pg_prewarm extensions; bench_pipeline.sh sets
--- everything up.
+-- psql variables: n_customers, history_days, rate_scale, seed (see
+-- generate_orders.sql), runs (timed rounds after one warm-up round).  Run
+-- from the repository root in a database with the clv and pg_prewarm
+-- extensions; bench_pipeline.sh sets everything up.
 --
--- The data (setup, not timed):
---   * orders(customer_id int, ordered_at timestamptz, amount float8) over
---     the 1095 days up to now(), drawn as in segments.sql: each customer
---     starts at a uniform moment in the first 90% of the period and stays
---     active for an exponential lifetime (mean 500 days, cut at now()), with
---     1 + floor(30 u^2) orders (1 to 30, a mean of about 10.5) at uniform
---     moments over that window; amounts log-normal around 30 times a
---     seasonal factor (December high, June low), 3% refunds (negative);
---     inserted in customer order, with an index on ordered_at (what a
---     table that is refreshed incrementally would have);
---   * a day's new orders before every refresh pair: n_customers / 200
---     random customer ids (5,000 at a million) drawn from 1 to 1.01
---     n_customers (so about 1% are new customers), 1 to 3 orders each,
---     dated at clock_timestamp() minus up to a minute but strictly after
---     the last refresh's observation end (clv_pipeline.observed_until,
---     that refresh's now()), inserted and committed in their own
---     transaction just before the refresh.
+-- The data (setup, not timed): generate_orders.sql, VACUUM ANALYZE, the
+-- orders loaded into shared_buffers; then the pipeline, created once with
+-- clv_create_pipeline(..., as_of => '2026-06-30 23:59:59+00', time_zone =>
+-- 'UTC') (timed, reported apart).
 --
--- Each round: a day's new orders, then
---   1. clv_refresh_pipeline('clv_report', incremental => true)
--- another day's new orders, then
---   2. clv_refresh_pipeline('clv_report')            (full)
--- both concurrent (the default), each in its own transaction (the refresh's
--- now() is the new observation end).  A day's orders before each refresh,
--- not one per round: REFRESH ... CONCURRENTLY writes only the rows that
--- changed, and a full refresh right after an incremental one, with no new
--- orders, would find the same models and nearly nothing to write.  The total is clock_timestamp() around
--- the call; the steps are the milliseconds that clv_refresh_pipeline
--- reports per line (summary_state, then each view it refreshes).  Round 0 is
--- a warm-up; the median of the other rounds is reported.  Then once each,
--- not concurrent: after a day's orders, an incremental refresh and a full
--- one (a refresh that is not concurrent rewrites every row anyway).
+-- By hand, the baseline: the work of a refresh written the plain way into
+-- plain tables, each step a CREATE TABLE AS (which parallel workers may
+-- compute, as they may the pipeline's):
+--   1. summaries: clv_summary(ordered_at, amount, as_of, '1 day', 'UTC') per
+--      customer;
+--   2. models: clv_fit_bgnbd, clv_fit_gammagamma (penalizer 0.001) and
+--      clv_rfm_breakpoints over the summaries, in one query;
+--   3. scores: per customer p_alive, expected purchases, predicted CLV (12
+--      periods of 30 days, 1% a period, margin 0.3), RFM scores and segment,
+--      the decline verdict, and the value tier of its cume_dist();
+--   4. segments, value tiers and the declining customers ranked, from the
+--      scores.
+-- JIT off for both (the pipeline turns it off for itself: its queries are
+-- calls of clv's C functions, which JIT compiling does not speed up).
 --
--- The check (not timed): the summary states after that incremental refresh
--- and after the full one that follows, both moved to the same later end
--- (clv_summary_final(clv_summary_advance(state, now() + 7 days))), must be
--- equal.
+-- Each round, for 0 and 2 workers (max_parallel_workers_per_gather): the
+-- work by hand; a full refresh; a day's new orders (one order each for 0.5%
+-- of the customers, at 18:00 on the last day, not timed, committed) and an
+-- incremental refresh.  Every timed call is its own transaction, timed with
+-- clock_timestamp() around it; VACUUM ANALYZE of the pipeline's tables after
+-- each refresh (not timed), as autovacuum would do between two daily
+-- refreshes.  Round 0 is a warm-up; the median of the others is reported.
+--
+-- The check (not timed): after the last incremental refresh, everything a
+-- dashboard reads is what a full refresh gives (test/include/pipeline_digest.psql).
 
-\o /dev/null
-SELECT setseed(:seed);
-\o
-DROP TABLE IF EXISTS orders;
-CREATE TABLE orders (customer_id int, ordered_at timestamptz, amount float8);
-
-SELECT clock_timestamp() AS gen_start \gset
-INSERT INTO orders (customer_id, ordered_at, amount)
-SELECT customer_id, at,
-       round(100 * value * (1 + 0.3 * cos(2 * pi() * (extract(month FROM at) - 12) / 12))) / 100
-         * CASE WHEN u_kind < 0.03 THEN -1 ELSE 1 END
-FROM (
-    SELECT c.customer_id,
-           now() - interval '1095 days' + (c.start_day + random() * c.span) * interval '1 day' AS at,
-           exp(3.4 + 0.8 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) AS value,
-           random() AS u_kind
-    FROM (
-        SELECT customer_id, start_day,
-               least(-500 * ln(1 - random()), 1095 - start_day) AS span,
-               1 + floor(30 * random() ^ 2)::int AS n
-        FROM (
-            SELECT customer_id, 985.5 * random() AS start_day
-            FROM generate_series(1, :n_customers) AS customer_id
-        ) s OFFSET 0
-    ) c CROSS JOIN LATERAL generate_series(1, c.n) AS k
-    OFFSET 0
-) o;
-CREATE INDEX ON orders (ordered_at);
+\set ON_ERROR_STOP on
+SET jit = off;
+\ir generate_orders.sql
 VACUUM ANALYZE orders;
-SELECT round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric, 1) AS gen_s \gset
 \o /dev/null
 SELECT pg_prewarm('orders');
 \o
-\echo 'generated' :n_customers 'customers and their orders in' :gen_s 's'
+SELECT count(*) AS customers, (SELECT count(*) FROM orders) AS orders,
+       round((SELECT count(*) FROM orders)::numeric / count(*), 2) AS orders_per_customer,
+       pg_size_pretty(pg_table_size('orders')) AS orders_size
+FROM people;
+
+CREATE TABLE bench_runs (round int, workers int, what text, ms numeric);
+
+-- the by-hand baseline, step by step
+CREATE FUNCTION pg_temp.by_hand(r int, w int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t timestamptz;
+    started timestamptz := clock_timestamp();
+BEGIN
+    DROP TABLE IF EXISTS h_summary, h_models, h_scores, h_segments, h_tiers, h_declining;
+    t := clock_timestamp();
+    CREATE TABLE h_summary AS
+    SELECT customer_id, clv_summary(ordered_at, amount::float8, timestamptz '2026-06-30 23:59:59+00', '1 day', 'UTC') AS s
+      FROM orders GROUP BY customer_id;
+    INSERT INTO bench_runs VALUES (r, w, 'by hand: summaries', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    CREATE TABLE h_models AS
+    SELECT clv_fit_bgnbd(s, 0.001) AS bg, clv_fit_gammagamma(s, 0.001) AS gg, clv_rfm_breakpoints(s) AS bp
+      FROM h_summary;
+    INSERT INTO bench_runs VALUES (r, w, 'by hand: models', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    CREATE TABLE h_scores AS
+    SELECT x.*, clv_value_tier(cume_dist() OVER (ORDER BY x.predicted_clv DESC NULLS LAST)) AS value_tier
+      FROM (SELECT h.customer_id, (h.s).total_amount AS net_revenue, (h.s).orders, (h.s).last_order,
+                   clv_p_alive(m.bg, h.s) AS p_alive, clv_expected_purchases(m.bg, 30, h.s) AS expected_purchases,
+                   v.predicted_clv, (q).recency_score, (q).frequency_score, (q).monetary_score, (q).rfm_cell,
+                   (q).segment AS rfm_segment, (d).declining, (d).severity AS decline_severity,
+                   array_to_string((d).reasons, ', ') AS decline_reasons, (d).alert AS decline_alert,
+                   (d).value_at_risk
+              FROM h_summary h CROSS JOIN h_models m,
+                   LATERAL (SELECT clv_predicted_value(m.bg, m.gg, h.s, 12, 0.01, '30 days', 0.3) AS predicted_clv
+                            OFFSET 0) v,
+                   LATERAL clv_rfm(h.s, m.bp) q,
+                   LATERAL clv_decline(h.s, m.bg, v.predicted_clv) d) x;
+    INSERT INTO bench_runs VALUES (r, w, 'by hand: scores', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    CREATE TABLE h_segments AS
+    SELECT rfm_segment, count(*) AS customers, sum(net_revenue::numeric) AS net_revenue,
+           sum(predicted_clv::numeric) AS predicted_clv, count(*) FILTER (WHERE declining) AS declining,
+           sum(value_at_risk::numeric) AS value_at_risk
+      FROM h_scores GROUP BY rfm_segment;
+    CREATE TABLE h_tiers AS
+    SELECT value_tier, count(*) AS customers, min(predicted_clv) AS min_predicted_clv,
+           sum(predicted_clv::numeric) AS predicted_clv
+      FROM h_scores GROUP BY value_tier;
+    CREATE TABLE h_declining AS
+    SELECT row_number() OVER (ORDER BY value_at_risk DESC NULLS LAST, customer_id) AS rank, *
+      FROM h_scores WHERE declining;
+    INSERT INTO bench_runs VALUES (r, w, 'by hand: segments, tiers, declining', extract(epoch FROM clock_timestamp() - t) * 1000);
+    INSERT INTO bench_runs VALUES (r, w, 'by hand', extract(epoch FROM clock_timestamp() - started) * 1000);
+END $$;
+
+-- a refresh, with the milliseconds of each step it reports
+CREATE FUNCTION pg_temp.refresh(r int, w int, incremental boolean) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t timestamptz := clock_timestamp();
+    kind text := CASE WHEN incremental THEN 'incremental refresh' ELSE 'full refresh' END;
+BEGIN
+    INSERT INTO bench_runs
+    SELECT r, w, kind || ': ' || regexp_replace(regexp_replace(line, '^bench\.', ''), '(: [0-9]+ customers)? (summarised|refreshed|computed).*$', ''),
+           (regexp_match(line, ' ([0-9]+) ms'))[1]::numeric
+      FROM clv_refresh_pipeline('bench', incremental => incremental) AS line;
+    INSERT INTO bench_runs VALUES (r, w, kind, extract(epoch FROM clock_timestamp() - t) * 1000);
+END $$;
+
+-- a day's new orders: one each for 0.5% of the customers
+CREATE FUNCTION pg_temp.new_orders() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO orders
+    SELECT c, timestamptz '2026-06-30 18:00:00+00' + random() * interval '5 hours', round((5 + random() * 60)::numeric, 2)
+      FROM (SELECT DISTINCT 1 + floor(random() * (SELECT count(*) FROM people))::int AS c
+              FROM generate_series(1, (SELECT count(*) FROM people) / 200)) n
+$$;
 
 SELECT clock_timestamp() AS create_start \gset
-\o /dev/null
-SELECT clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount');
-\o
-SELECT round(extract(epoch FROM clock_timestamp() - :'create_start'::timestamptz)::numeric, 1) AS create_s \gset
-\echo 'clv_create_pipeline(''orders'', ''customer_id'', ''ordered_at'', ''amount'') in' :create_s 's (setup; views:'
-SELECT array_to_string(objects, ', ') || ')' AS objects FROM clv_report.clv_pipeline \gset
-\echo '   ' :objects
+SELECT count(*) AS create_lines FROM clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount', 'bench',
+                                                          gross_margin => 0.3, as_of => '2026-06-30 23:59:59+00',
+                                                          time_zone => 'UTC') \gset
+SELECT round(extract(epoch FROM clock_timestamp() - :'create_start'::timestamptz) * 1000) AS create_ms \gset
+VACUUM ANALYZE bench.summary_state;
 
+-- the rounds, each statement its own transaction
+\o /dev/null
+SELECT format('SET max_parallel_workers_per_gather = %s', w),
+       format('SELECT pg_temp.by_hand(%s, %s)', r, w),
+       format('SELECT pg_temp.refresh(%s, %s, false)', r, w),
+       'VACUUM ANALYZE bench.summary_state',
+       'SELECT pg_temp.new_orders()',
+       format('SELECT pg_temp.refresh(%s, %s, true)', r, w),
+       'VACUUM ANALYZE bench.summary_state'
+FROM generate_series(0, :runs) r, (VALUES (0), (2)) AS ws(w)
+ORDER BY r, w \gexec
+\o
+RESET max_parallel_workers_per_gather;
+
+-- the check: after the last incremental refresh, a full one changes nothing
+\o /dev/null
+\i test/include/pipeline_digest.psql
+\o
+SELECT pg_temp.pipeline_digest('bench') AS after_incremental \gset
+SELECT count(*) FROM clv_refresh_pipeline('bench') \g /dev/null
+SELECT pg_temp.pipeline_digest('bench') = :'after_incremental' AS incremental_equals_full \gset
+\if :incremental_equals_full
+\echo 'check: after the last incremental refresh, a full refresh changes nothing a dashboard reads'
+\else
+\echo 'check FAILED: the incremental refresh differs from a full one'
+SELECT 1 / 0 AS stop;
+\endif
+
+\echo
+\echo 'clv_create_pipeline (0 workers):' :create_ms 'ms'
 \pset footer off
-SELECT (SELECT count(*) FROM clv_report.customer_summary) AS customers,
-       (SELECT count(*) FROM orders) AS "order rows",
-       (SELECT min(ordered_at)::date || ' .. ' || max(ordered_at)::date FROM orders) AS "ordered",
-       pg_size_pretty(pg_table_size('orders')) AS "orders size",
-       pg_size_pretty(pg_table_size('clv_report.summary_state')) AS "summary_state size",
-       pg_size_pretty(pg_table_size('clv_report.customer_summary')) AS "customer_summary size",
-       pg_size_pretty(pg_table_size('clv_report.customer_scores')) AS "customer_scores size",
-       current_setting('TimeZone') AS "TimeZone";
-
-
--- A day's new orders (n_day customers), dated after the last refresh's
--- observation end and committed before the next refresh.
-CREATE TEMP TABLE batches (batch serial PRIMARY KEY, customers int, orders int, new_customers int,
-                           after timestamptz, first_at timestamptz, last_at timestamptz);
-CREATE FUNCTION pg_temp.new_orders(n_customers int) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    since timestamptz := (SELECT observed_until FROM clv_report.clv_pipeline);
-    n_day int := greatest(1, n_customers / 200);
-    n_max int := (SELECT max(customer_id) FROM clv_report.summary_state);
-BEGIN
-    -- 1 to 3 orders per customer (the lateral reference makes the count
-    -- random per customer)
-    CREATE TEMP TABLE day ON COMMIT DROP AS
-    SELECT c.customer_id, clock_timestamp() AS at,
-           exp(3.4 + 0.8 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())) AS value,
-           random() AS u_kind
-    FROM (SELECT DISTINCT 1 + floor(random() * 1.01 * n_customers)::int AS customer_id
-          FROM generate_series(1, n_day)) c
-    CROSS JOIN LATERAL generate_series(1, 1 + floor(3 * random())::int + 0 * c.customer_id);
-    -- at most a minute back, and (random() < 1) strictly after since
-    UPDATE day SET at = at - random() * least(interval '1 minute', at - since);
-    IF (SELECT min(at) FROM day) <= since THEN
-        RAISE EXCEPTION 'bench: a new order is not dated after the last refresh (%)', since;
-    END IF;
-    INSERT INTO orders (customer_id, ordered_at, amount)
-    SELECT customer_id, at,
-           round(100 * value * (1 + 0.3 * cos(2 * pi() * (extract(month FROM at) - 12) / 12))) / 100
-             * CASE WHEN u_kind < 0.03 THEN -1 ELSE 1 END
-    FROM day ORDER BY at;
-    INSERT INTO batches (customers, orders, new_customers, after, first_at, last_at)
-    SELECT count(DISTINCT customer_id), count(*), count(DISTINCT customer_id) FILTER (WHERE customer_id > n_max),
-           since, min(at), max(at)
-    FROM day;
-END $$;
-
--- One refresh in its own transaction, timed: the total (clock_timestamp()
--- around the call) and the ms of each line it returns.
-CREATE TEMP TABLE pipe_runs (mode text, round int, batch int, step text, ord int, ms float8, line text);
-CREATE FUNCTION pg_temp.timed_refresh(mode text, round int, p_incremental boolean, p_concurrent boolean)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    total float8;
-    lines text[];
-    b int := (SELECT max(batch) FROM batches);
-BEGIN
-    t0 := clock_timestamp();
-    lines := ARRAY(SELECT clv_refresh_pipeline('clv_report', concurrent => p_concurrent,
-                                               incremental => p_incremental));
-    total := 1000 * extract(epoch FROM clock_timestamp() - t0);
-    IF EXISTS (SELECT FROM unnest(lines) l WHERE substring(l FROM ' in ([0-9.]+) ms$') IS NULL
-                                              OR substring(l FROM '^clv_report\.([a-z_]+)') IS NULL) THEN
-        RAISE EXCEPTION 'bench: cannot read the lines of clv_refresh_pipeline: %', lines;
-    END IF;
-    INSERT INTO pipe_runs
-    SELECT mode, round, b, substring(l FROM '^clv_report\.([a-z_]+)'), o,
-           substring(l FROM ' in ([0-9.]+) ms$')::float8, l
-    FROM unnest(lines) WITH ORDINALITY AS u(l, o);
-    INSERT INTO pipe_runs VALUES (mode, round, b, 'total', 1000, total, NULL);
-END $$;
-
--- Round 0 is the warm-up, not counted.
-\o /dev/null
-SELECT stmt
-FROM generate_series(0, :runs) AS r,
-     LATERAL (VALUES (1, format('SELECT pg_temp.new_orders(%s)', :n_customers)),
-                     (2, format('SELECT pg_temp.timed_refresh(%L, %s, true, true)', 'incremental', r)),
-                     (3, format('SELECT pg_temp.new_orders(%s)', :n_customers)),
-                     (4, format('SELECT pg_temp.timed_refresh(%L, %s, false, true)', 'full', r))) AS v(k, stmt)
-ORDER BY r, k
-\gexec
-\o
-
--- Once each, not concurrent; before them, what the incremental refresh
--- reads of orders (the query clv_pipeline_summarise runs, over the day's
--- new orders)
-\o /dev/null
-SELECT pg_temp.new_orders(:n_customers);
-\o
-SELECT observed_until AS since, now() AS until FROM clv_report.clv_pipeline \gset
-\echo
-\echo 'the incremental summarise step''s query, planned (EXPLAIN, one day''s orders):'
-EXPLAIN (COSTS OFF)
-SELECT customer_id, clv_summary_state(ordered_at::timestamptz, amount::float8, :'until'::timestamptz)
-FROM orders
-WHERE customer_id IS NOT NULL AND ordered_at::timestamptz > :'since'::timestamptz
-  AND ordered_at::timestamptz <= :'until'::timestamptz
-GROUP BY customer_id;
-SELECT now() + interval '7 days' AS check_end \gset
-\o /dev/null
-SELECT pg_temp.timed_refresh('incremental, not concurrent', 1, true, false);
-\o
-CREATE TEMP TABLE incremental_states AS
-SELECT customer_id, clv_summary_final(clv_summary_advance(state, :'check_end')) AS s
-FROM clv_report.summary_state;
-\o /dev/null
-SELECT pg_temp.timed_refresh('full, not concurrent', 1, false, false);
-\o
-\echo
-\echo 'check: the summary states after the incremental refresh against those after the full one, both clv_summary_final(clv_summary_advance(state, now() + 7 days)):'
-SELECT count(*) AS customers,
-       count(*) FILTER (WHERE i.customer_id IS NULL) AS "only after full",
-       count(*) FILTER (WHERE f.customer_id IS NULL) AS "only after incremental",
-       count(*) FILTER (WHERE i.s IS DISTINCT FROM f.s) AS differences,
-       (SELECT count(*) FROM orders) AS "order rows now"
-FROM incremental_states i
-FULL JOIN (SELECT customer_id, clv_summary_final(clv_summary_advance(state, :'check_end')) AS s
-           FROM clv_report.summary_state) f USING (customer_id);
-
--- Each incremental refresh must report the customers of its day's orders,
--- and each full one every customer.
-\echo
-SELECT count(*) AS "new-order days", round(avg(customers)) AS "customers per day",
-       round(avg(orders)) AS "orders per day", round(avg(new_customers)) AS "new customers per day",
-       round(avg(extract(epoch FROM last_at - first_at))) AS "s from first to last order",
-       (SELECT count(*) FROM pipe_runs r JOIN batches b USING (batch)
-        WHERE r.mode LIKE '%incremental%' AND r.step = 'summary_state'
-          AND substring(r.line FROM ': ([0-9]+) customers')::int <> b.customers)
-           AS "incremental refreshes reporting other counts"
-FROM batches;
-
-CREATE TEMP TABLE pipe_result AS
-SELECT mode, step, min(ord) AS ord,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE round > 0) AS median_ms,
-       string_agg(round(ms)::text, ' ' ORDER BY round) FILTER (WHERE round > 0) AS runs_ms,
-       round(min(ms) FILTER (WHERE round = 0)) AS warmup_ms
-FROM pipe_runs
-GROUP BY mode, step;
-
-\echo
-\echo 'median of' :runs 'rounds (ms), single core; steps as clv_refresh_pipeline reports them, total = clock_timestamp() around the call; ratio = full / incremental'
-SELECT f.step,
-       round(i.median_ms::numeric) AS "incremental ms",
-       round(f.median_ms::numeric) AS "full ms",
-       round((f.median_ms / nullif(i.median_ms, 0))::numeric, 2) AS "ratio",
-       round((100 * i.median_ms / it.median_ms)::numeric, 1) AS "% of incr.",
-       round((100 * f.median_ms / ft.median_ms)::numeric, 1) AS "% of full",
-       round(inc.median_ms::numeric) AS "incr. not conc. (1 run)",
-       round(fnc.median_ms::numeric) AS "full not conc. (1 run)",
-       i.runs_ms AS "incremental runs", f.runs_ms AS "full runs",
-       i.warmup_ms || ' / ' || f.warmup_ms AS "warm-up incr. / full"
-FROM pipe_result f
-JOIN pipe_result i ON i.mode = 'incremental' AND i.step = f.step
-JOIN pipe_result it ON it.mode = 'incremental' AND it.step = 'total'
-JOIN pipe_result ft ON ft.mode = 'full' AND ft.step = 'total'
-LEFT JOIN pipe_result inc ON inc.mode = 'incremental, not concurrent' AND inc.step = f.step
-LEFT JOIN pipe_result fnc ON fnc.mode = 'full, not concurrent' AND fnc.step = f.step
-WHERE f.mode = 'full'
-ORDER BY f.ord;
+-- medians of the timed rounds
+CREATE TEMP VIEW medians AS
+SELECT what, workers, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms,
+       string_agg(round(ms)::text, ' ' ORDER BY round) AS runs
+FROM bench_runs WHERE round > 0 GROUP BY what, workers;
+SELECT what, round(max(ms) FILTER (WHERE workers = 0)) AS "ms, 0 workers",
+       round(max(ms) FILTER (WHERE workers = 2)) AS "ms, 2 workers"
+FROM medians GROUP BY what ORDER BY what;
+SELECT w.workers,
+       round(f.ms::numeric / h.ms::numeric, 2) AS "full refresh / by hand",
+       round(i.ms::numeric / f.ms::numeric, 2) AS "incremental / full",
+       round(h.ms) AS "by hand ms", round(f.ms) AS "full ms", round(i.ms) AS "incremental ms",
+       f.runs AS "full runs", i.runs AS "incremental runs", h.runs AS "by hand runs"
+FROM (VALUES (0), (2)) w(workers)
+JOIN medians h ON h.workers = w.workers AND h.what = 'by hand'
+JOIN medians f ON f.workers = w.workers AND f.what = 'full refresh'
+JOIN medians i ON i.workers = w.workers AND i.what = 'incremental refresh'
+ORDER BY w.workers;

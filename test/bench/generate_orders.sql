@@ -1,0 +1,97 @@
+-- Orders drawn from the Buy-Till-You-Die processes the pipeline fits
+-- (included by test/bench/pipeline.sql): the table orders(customer_id int,
+-- ordered_at timestamptz, amount numeric(12,2)), indexed on customer_id.
+--
+-- psql variables: n_customers; history_days (customers are acquired
+-- uniformly over that many days before 2026-06-30); rate_scale (a factor on
+-- the purchase rate: 1 gives CDNOW's, about 2.8 orders a customer over 546
+-- days, 6 about 10 over 1095 days); seed.
+--
+-- Per customer (Fader, Hardie and Lee 2005, with CDNOW's parameters, per
+-- week: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426; Gamma-Gamma p = 6.25,
+-- q = 3.74, gamma = 15.44): a first order at 12:00 on the day of acquisition,
+-- T days before the end; purchase rate lambda ~ Gamma(r, alpha) (times
+-- rate_scale); drop-out probability p ~ Beta(a, b), the customer leaving
+-- after the d-th repeat purchase, d geometric in p; n ~ Poisson(lambda T)
+-- repeat purchases at uniform times in (0, T], of which the first min(n, d)
+-- are kept (a Poisson process stopped at drop-out); each order's amount
+-- Gamma(p, nu) with nu ~ Gamma(q, gamma) per customer, in cents.  Exact
+-- draws: Marsaglia and Tsang's method for gammas, multiplication for small
+-- Poisson means (a normal approximation above 30).
+
+CREATE FUNCTION pg_temp.bench_gamma(shape float8) RETURNS float8 LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    d float8;
+    c float8;
+    x float8;
+    v float8;
+    boost float8 := 1;
+BEGIN
+    IF shape < 1 THEN
+        boost := random() ^ (1 / shape);
+        shape := shape + 1;
+    END IF;
+    d := shape - 1.0 / 3;
+    c := 1 / sqrt(9 * d);
+    LOOP
+        LOOP
+            x := sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random());
+            v := 1 + c * x;
+            EXIT WHEN v > 0;
+        END LOOP;
+        v := v * v * v;
+        IF ln(1 - random()) < 0.5 * x * x + d - d * v + d * ln(v) THEN
+            RETURN d * v * boost;
+        END IF;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION pg_temp.bench_poisson(mu float8) RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    limit_ float8;
+    k integer := 0;
+    product float8 := 1;
+BEGIN
+    IF mu > 30 THEN
+        RETURN greatest(0, round(mu + sqrt(mu) * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::integer;
+    END IF;
+    limit_ := exp(-mu);
+    LOOP
+        product := product * random();
+        EXIT WHEN product <= limit_;
+        k := k + 1;
+    END LOOP;
+    RETURN k;
+END $$;
+
+\o /dev/null
+SELECT setseed(:seed);
+\o
+DROP TABLE IF EXISTS people, orders;
+CREATE TABLE people AS
+SELECT c AS customer_id, t_days, nu,
+       pg_temp.bench_poisson(lambda * t_days) AS n,
+       1 + floor(ln(1 - random()) / ln(1 - least(greatest(p, 1e-12), 1 - 1e-12)))::bigint AS d
+FROM (SELECT c, 1 + floor(random() * :history_days)::int AS t_days,
+             :rate_scale * pg_temp.bench_gamma(0.243) / (4.414 * 7) AS lambda,
+             (SELECT ga / (ga + pg_temp.bench_gamma(2.426)) FROM (SELECT pg_temp.bench_gamma(0.793) AS ga) g) AS p,
+             pg_temp.bench_gamma(3.74) / 15.44 AS nu
+      FROM generate_series(1, :n_customers) c) x;
+
+CREATE TABLE orders (customer_id int, ordered_at timestamptz, amount numeric(12, 2));
+INSERT INTO orders
+SELECT customer_id, at, round((pg_temp.bench_gamma(6.25) / nu)::numeric, 2)
+FROM (SELECT p.customer_id, p.nu,
+             timestamptz '2026-06-30 12:00:00+00' - make_interval(days => p.t_days) AS at
+        FROM people p
+      UNION ALL
+      SELECT r.customer_id, r.nu, r.at
+        FROM (SELECT t.*, row_number() OVER (PARTITION BY t.customer_id ORDER BY t.at) AS k
+                FROM (SELECT p.customer_id, p.nu, p.d,
+                             timestamptz '2026-06-30 12:00:00+00' - make_interval(days => p.t_days)
+                                 + random() * p.t_days * interval '1 day' AS at
+                        FROM people p, generate_series(1, p.n)
+                       WHERE p.n > 0) t) r
+       WHERE r.k <= r.d) o
+ORDER BY at;
+CREATE INDEX ON orders (customer_id);
