@@ -105,7 +105,7 @@ CROSS JOIN LATERAL (SELECT clv_attribution(l.channel, l.at, round(cs.customer * 
 CROSS JOIN LATERAL unnest(a.credits) ac
 JOIN LATERAL clv_channel_credits(cs.s, round(cs.customer * 1.37, 2)) cc ON cc.channel = ac.channel;
 -- a NULL value: the activity, no credits
-SELECT c.channel, c.touches, c.amount, c.linear FROM clv_channel_credits((SELECT s FROM channel_states WHERE customer = 1), NULL) c;
+SELECT c.channel, c.touches, c.amount, c.linear FROM clv_channel_credits((SELECT s FROM channel_states WHERE customer = 1), NULL) c ORDER BY c.channel;
 -- refused: a value that cannot be split, bytes that are not a state
 SELECT * FROM clv_channel_credits((SELECT s FROM channel_states WHERE customer = 1), 'NaN');
 SELECT * FROM clv_channel_credits('\x0102'::bytea, 1);
