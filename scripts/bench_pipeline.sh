@@ -22,12 +22,13 @@
 #      medians and ratios;
 #   2. the readers: pgbench with one client runs a dashboard's queries
 #      (test/bench/pipeline_reader.sql: a customer's scores, the segments,
-#      the ten declining customers with most value at risk) a fixed number
-#      of times, once alone and once while a full refresh runs, and prints
-#      each run's longest and 99th percentile latency, from pgbench's log.
+#      the ten declining customers with most value at risk) READS times
+#      alone, then in a loop from before a full refresh to after it, and
+#      prints the longest and 99th percentile latency of the transactions
+#      alone and of those that ended while the refresh ran (pgbench's log).
 # Not a test: timings vary with the machine and its load; the ratios are
 # each taken within one run.  Environment: RUNS, SEED (default 0.42),
-# READS (dashboard transactions per pgbench run, default 2000).
+# READS (dashboard transactions alone, default 2000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,17 +68,21 @@ for size in "${sizes[@]}"; do
     psql_run -v n_customers="$n" -v rate_scale="$rate" -v history_days="$days" -v seed="$SEED" -v runs="$RUNS" \
         -f test/bench/pipeline.sql
 
-    echo "-- readers: $READS dashboard transactions (pgbench, one client), alone and during a full refresh"
-    rm -f "$work"/alone* "$work"/during*
+    echo "-- readers: a dashboard's queries in a loop (pgbench, one client), alone and during a full refresh"
+    rm -f "$work"/alone* "$work"/during* "$work/window"
     (cd "$work" && pgbench -n -c 1 -t "$READS" -D n_customers="$n" -f "$OLDPWD/test/bench/pipeline_reader.sql" \
         --log --log-prefix=alone >/dev/null 2>&1)
     echo "alone:               $(latencies "$work"/alone*)"
-    # the readers run before, through and after the refresh; only the
-    # transactions that ended while it ran count
-    (cd "$work" && pgbench -n -c 1 -t "$((READS * 20))" -D n_customers="$n" -f "$OLDPWD/test/bench/pipeline_reader.sql" \
+    # the readers run from before the refresh to after it (its length
+    # measured by a refresh just before); only the transactions that ended
+    # while it ran count
+    t0=$(date +%s%3N)
+    psql_run -c "SELECT count(*) FROM clv_refresh_pipeline('bench')" >/dev/null
+    length_s=$(( ($(date +%s%3N) - t0) / 1000 + 5 ))
+    (cd "$work" && pgbench -n -c 1 -T "$length_s" -D n_customers="$n" -f "$OLDPWD/test/bench/pipeline_reader.sql" \
         --log --log-prefix=during >/dev/null 2>&1) &
     reader=$!
-    sleep 1
+    sleep 2
     refresh_start=$(date +%s%6N)
     psql_run -c "SELECT count(*) FROM clv_refresh_pipeline('bench')" >/dev/null
     refresh_end=$(date +%s%6N)

@@ -110,3 +110,18 @@ SELECT c.channel, c.touches, c.amount, c.linear FROM clv_channel_credits((SELECT
 SELECT * FROM clv_channel_credits((SELECT s FROM channel_states WHERE customer = 1), 'NaN');
 SELECT * FROM clv_channel_credits('\x0102'::bytea, 1);
 DROP TABLE activity_lines, activity_states, activity_many, channel_states;
+
+-- clv_exact_sum: the same bits in any order, NULLs skipped, where sum()
+-- over float8 depends on the order
+CREATE TEMP TABLE addends AS
+SELECT i, ((CASE WHEN i % 3 = 0 THEN 1e15 ELSE 0.1 END) * (1 + i % 11) * (CASE WHEN i % 2 = 0 THEN -1 ELSE 1 END))::float8 AS v
+FROM generate_series(1, 3001) i;
+SELECT count(DISTINCT s) AS exact_sums_seen, count(DISTINCT f) > 1 AS float_sums_differ
+FROM (SELECT r, clv_exact_sum(v ORDER BY (i * r * 7919) % 3001) AS s, sum(v ORDER BY (i * r * 7919) % 3001) AS f
+        FROM addends, generate_series(1, 5) r GROUP BY r) q;
+-- 1e16 + 1 + 1 added one at a time rounds to 1e16 twice; exactly it is 1e16 + 2
+SELECT clv_exact_sum(x ORDER BY o)::text AS exact, sum(x ORDER BY o)::text AS rounded_twice
+FROM (VALUES (1, 1e16::float8), (2, 1), (3, 1)) v(o, x);
+SELECT clv_exact_sum(x) FROM (VALUES (NULL::float8), (NULL)) v(x);
+SELECT clv_exact_sum(x) FROM (VALUES (1e19::float8)) v(x);
+SELECT clv_exact_sum(x) FROM (VALUES ('NaN'::float8)) v(x);

@@ -138,6 +138,32 @@ COMMENT ON FUNCTION @extschema@.clv_activity_months(bigint[]) IS
 'the months of a clv_activity_state or clv_activity_total: customers, order rows and their amount (summed exactly, rounded once); the cohort in a total by cohort';
 
 ------------------------------------------------------------------------------
+-- A sum of float8 that does not depend on the order of the rows
+-- (src/exact_sum.c): what a pipeline's tables add up, so that a refresh gives
+-- the same figures whatever order it read the rows in
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_exact_sum_transfn(state bigint[], value float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_exact_sum_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_exact_sum_combine(a bigint[], b bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_exact_sum_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_exact_sum_final(state bigint[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_exact_sum_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_exact_sum(value float8) (
+    SFUNC = @extschema@.clv_exact_sum_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_exact_sum_final,
+    COMBINEFUNC = @extschema@.clv_exact_sum_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_exact_sum(float8) IS
+'the sum of float8 values (each at most 4e18 in size) added exactly and rounded once: the same whatever the order of the rows';
+
+------------------------------------------------------------------------------
 -- A customer's touches by channel (src/attribution.c), kept by a pipeline so
 -- that each refresh splits the customer's predicted value over its channels
 -- without reading the orders again
@@ -664,6 +690,14 @@ AS $$
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type))
 $$;
 
+-- The bounds of the value tiers (src/tiers.c): the lowest value in each.
+CREATE FUNCTION @extschema@.clv_value_tier_bounds(predicted_values float8[], cutoffs float8[] DEFAULT '{0.01,0.05,0.2}')
+RETURNS float8[] AS 'MODULE_PATHNAME', 'clv_value_tier_bounds'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_value_tier_bounds(float8[], float8[]) IS
+'for each cutoff, the lowest value whose cume_dist over all values (best first, NULLs last) is within it: a value is in the tier clv_value_tier gives its cume_dist if it is at least the bound';
+
 -- A customer's value tier from its predicted CLV and the bounds a refresh
 -- stored in the registry (clv_pipeline_refresh_steps): exactly what
 -- clv_value_tier gives for its cume_dist() OVER (ORDER BY predicted_clv
@@ -681,36 +715,55 @@ AS $$
 $$;
 
 -- for_view: the columns of customer_scores, with the value tier and the
--- note on NULL scores from the registry; else what a refresh aggregates,
--- with the day of the first order
+-- note on NULL scores from the registry, written so that a reader's WHERE on
+-- customer_id reaches summary_state's index (each score a LATERAL subquery
+-- over the summary's row); else what a refresh aggregates, with the day of
+-- the first order, written for a pass over every customer (each score
+-- computed once in a subquery's projection, which costs less per row).
+-- The scores themselves are the same expressions either way.
 CREATE FUNCTION @extschema@.clv_pipeline_scores_sql(target_schema name, ordered_at_type regtype, for_view boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.format(
-        'SELECT st.customer_id, (c.s).total_amount AS net_revenue, %2$s (c.s).orders, (c.s).last_order,'
-        ' @extschema@.clv_p_alive(r.purchase_model, c.s) AS p_alive, %3$s v.predicted_clv,'
-        ' (q.rfm).recency_score, (q.rfm).frequency_score, (q.rfm).monetary_score, (q.rfm).rfm_cell,'
-        ' (q.rfm).segment AS rfm_segment, (d.decline).declining, (d.decline).severity AS decline_severity,'
-        ' pg_catalog.array_to_string((d.decline).reasons, '', '') AS decline_reasons,'
-        ' (d.decline).alert AS decline_alert, (d.decline).value_at_risk%4$s'
+    WITH e AS (
+        SELECT '@extschema@.clv_p_alive(r.purchase_model, c.s)' AS p_alive,
+               '@extschema@.clv_predicted_value(r.purchase_model, r.spend_model, c.s, r.periods, r.discount_rate,'
+               ' r.period, r.gross_margin)' AS predicted_clv,
+               '@extschema@.clv_rfm(c.s, r.rfm_breakpoints)' AS rfm,
+               -- the summary, the purchase model and the predicted CLV
+               '@extschema@.clv_decline(%1$s, %2$s, %3$s)' AS decline,
+               -- the rows holding the RFM scores and the decline verdict
+               '(%1$s.rfm).recency_score, (%1$s.rfm).frequency_score, (%1$s.rfm).monetary_score, (%1$s.rfm).rfm_cell,'
+               ' (%1$s.rfm).segment AS rfm_segment, (%2$s.decline).declining, (%2$s.decline).severity AS decline_severity,'
+               ' pg_catalog.array_to_string((%2$s.decline).reasons, '', '') AS decline_reasons,'
+               ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk' AS score_columns)
+    SELECT CASE WHEN for_view THEN pg_catalog.format(
+        'SELECT st.customer_id, (c.s).total_amount AS net_revenue, (c.s).orders, (c.s).last_order,'
+        ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
+        ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv, %5$s,'
+        ' %6$s AS value_tier, r.score_note'
         ' FROM %1$s,'
-        ' LATERAL (SELECT @extschema@.clv_predicted_value(r.purchase_model, r.spend_model, c.s, r.periods,'
-        ' r.discount_rate, r.period, r.gross_margin) AS predicted_clv OFFSET 0) v,'
-        ' LATERAL (SELECT @extschema@.clv_rfm(c.s, r.rfm_breakpoints) AS rfm OFFSET 0) q,'
-        ' LATERAL (SELECT @extschema@.clv_decline(c.s, r.purchase_model, v.predicted_clv) AS decline OFFSET 0) d'
+        ' LATERAL (SELECT %3$s AS predicted_clv OFFSET 0) v,'
+        ' LATERAL (SELECT %4$s AS rfm OFFSET 0) q,'
+        ' LATERAL (SELECT %7$s AS decline OFFSET 0) d'
         ' WHERE st.state IS NOT NULL',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type),
-        CASE WHEN for_view THEN '' ELSE '(c.s).first_order,' END,
-        CASE WHEN for_view
-             THEN '@extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
-                  ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period,'
-             ELSE '' END,
-        CASE WHEN for_view
-             THEN pg_catalog.format(', %s AS value_tier, r.score_note',
-                                    @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'))
-             ELSE '' END)
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type), e.p_alive, e.predicted_clv, e.rfm,
+        pg_catalog.format(e.score_columns, 'q', 'd'),
+        @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
+        pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'))
+    ELSE pg_catalog.format(
+        'SELECT x.customer_id, (x.s).total_amount AS net_revenue, (x.s).first_order, (x.s).orders, (x.s).last_order,'
+        ' x.p_alive, x.predicted_clv, %5$s'
+        ' FROM (SELECT y.*, %6$s AS decline'
+        '         FROM (SELECT st.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
+        '                      %4$s AS rfm'
+        '                 FROM %1$s WHERE st.state IS NOT NULL OFFSET 0) y OFFSET 0) x',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type), e.p_alive, e.predicted_clv, e.rfm,
+        pg_catalog.format(e.score_columns, 'x', 'x'),
+        pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'))
+    END
+      FROM e
 $$;
 
 CREATE FUNCTION @extschema@.clv_create_pipeline(
@@ -857,8 +910,6 @@ BEGIN
             rfm_breakpoints float8[],
             tier_bounds     float8[],
             score_note      text,
-            monthly_activity bigint[],
-            cohort_activity bigint[],
             created_at      timestamptz NOT NULL,
             refreshed_at    timestamptz,
             last_refresh    text,
@@ -869,7 +920,9 @@ BEGIN
                               'what clv_create_pipeline made here, its settings and fitted models; clv_refresh_pipeline and clv_drop_pipeline read it');
 
     -- the working tables: each customer's summary state, activity by month
-    -- (src/activity.c; their totals are in the registry), touches by channel
+    -- (src/activity.c; their totals in activity_totals, apart from the
+    -- registry, whose row every score reads: kept small, nothing in it is
+    -- compressed), touches by channel
     -- (with a channel) and how many of its order rows were not counted, the
     -- customers whose orders changed since
     -- the last refresh, and a refresh's list of them
@@ -877,6 +930,8 @@ BEGIN
         CREATE TABLE %1$I.summary_state (
             customer_id %2$s, state bigint[], activity bigint[], channels bytea, rejected bigint NOT NULL);
         CREATE UNIQUE INDEX summary_state_customer ON %1$I.summary_state (customer_id);
+        CREATE TABLE %1$I.activity_totals (by_cohort boolean PRIMARY KEY, total bigint[]);
+        INSERT INTO %1$I.activity_totals VALUES (false, NULL), (true, NULL);
         CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
         CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
         target_schema, customer_type);
@@ -901,10 +956,9 @@ BEGIN
             value_tier text PRIMARY KEY, customers bigint, min_predicted_clv float8,
             predicted_clv float8, share_of_predicted_clv float8);
         CREATE TABLE %1$I.declining_customers (
-            rank bigint NOT NULL, customer_id %2$s PRIMARY KEY, rfm_segment text, value_tier text,
+            rank bigint PRIMARY KEY, customer_id %2$s NOT NULL, rfm_segment text, value_tier text,
             predicted_clv float8, p_alive float8, value_at_risk float8, decline_severity integer,
             decline_reasons text, decline_alert text, last_order date);
-        CREATE INDEX ON %1$I.declining_customers (rank);
         CREATE TABLE %1$I.monthly (
             month date PRIMARY KEY, active_customers bigint, new_customers bigint, orders bigint,
             revenue float8, avg_order_value float8, seasonal_index float8,
@@ -1328,15 +1382,19 @@ BEGIN
                               target_schema, stored_changed)
         INTO new_monthly, new_cohorts;
     IF incremental THEN
-        new_monthly := @extschema@.clv_activity_combine(
-            CASE WHEN old_monthly IS NULL THEN p.monthly_activity
-                 ELSE @extschema@.clv_activity_difference(p.monthly_activity, old_monthly) END, new_monthly);
-        new_cohorts := @extschema@.clv_activity_combine(
-            CASE WHEN old_cohorts IS NULL THEN p.cohort_activity
-                 ELSE @extschema@.clv_activity_difference(p.cohort_activity, old_cohorts) END, new_cohorts);
+        EXECUTE pg_catalog.format($q$
+            UPDATE %I.activity_totals t
+               SET total = @extschema@.clv_activity_combine(
+                               CASE WHEN t.total IS NULL OR d.old IS NULL THEN t.total
+                                    ELSE @extschema@.clv_activity_difference(t.total, d.old) END, d.new)
+              FROM (VALUES (false, $1, $2), (true, $3, $4)) d(by_cohort, old, new)
+             WHERE t.by_cohort OPERATOR(pg_catalog.=) d.by_cohort$q$, target_schema)
+            USING old_monthly, new_monthly, old_cohorts, new_cohorts;
+    ELSE
+        EXECUTE pg_catalog.format($q$
+            UPDATE %I.activity_totals t SET total = CASE WHEN t.by_cohort THEN $2 ELSE $1 END$q$, target_schema)
+            USING new_monthly, new_cohorts;
     END IF;
-    EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET monthly_activity = $1, cohort_activity = $2', target_schema)
-        USING new_monthly, new_cohorts;
     -- the rows not counted, listed with their reason: read again only when
     -- the customers summarised have some
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.summary_state st WHERE st.rejected OPERATOR(pg_catalog.>) 0 AND %s)',
@@ -1434,45 +1492,34 @@ BEGIN
                               @extschema@.clv_pipeline_scores_sql(target_schema, p.ordered_at_type, false));
     -- the value tiers' bounds: the lowest predicted CLV whose cume_dist() over
     -- all customers, best first, is within each tier
-    EXECUTE pg_catalog.format($q$
-        WITH ranked AS (
-            SELECT w.predicted_clv,
-                   pg_catalog.count(*) OVER (ORDER BY w.predicted_clv DESC)::pg_catalog.float8
-                       OPERATOR(pg_catalog./) n.customers AS top_share
-              FROM %1$I.clv_refresh_scores w,
-                   (SELECT pg_catalog.count(*)::pg_catalog.float8 AS customers FROM %1$I.clv_refresh_scores) n
-             WHERE w.predicted_clv IS NOT NULL)
-        UPDATE %1$I.clv_pipeline SET tier_bounds = ARRAY[
-            (SELECT pg_catalog.min(x.predicted_clv) FILTER (WHERE x.top_share OPERATOR(pg_catalog.<=) 0.01::pg_catalog.float8)
-                        FROM ranked x),
-            (SELECT pg_catalog.min(x.predicted_clv) FILTER (WHERE x.top_share OPERATOR(pg_catalog.<=) 0.05::pg_catalog.float8)
-                        FROM ranked x),
-            (SELECT pg_catalog.min(x.predicted_clv) FILTER (WHERE x.top_share OPERATOR(pg_catalog.<=) 0.2::pg_catalog.float8)
-                        FROM ranked x)]$q$,
-        target_schema);
+    EXECUTE pg_catalog.format('UPDATE %1$I.clv_pipeline SET tier_bounds = (SELECT @extschema@.clv_value_tier_bounds('
+                              'pg_catalog.array_agg(w.predicted_clv)) FROM %1$I.clv_refresh_scores w)', target_schema);
     RETURN NEXT pg_catalog.format('%I.customer_scores computed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
     -- per RFM segment, per value tier (the 80/20 view), and the declining
-    -- customers, most value at risk first.  Sums are taken in numeric: a
+    -- customers, most value at risk first.  Sums are exact (clv_exact_sum): a
     -- float8 sum depends on the order of the rows, which a refresh changes
     step_started := pg_catalog.clock_timestamp();
     EXECUTE pg_catalog.format($q$
         DELETE FROM %1$I.segments;
         INSERT INTO %1$I.segments
-        SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), pg_catalog.sum(x.net_revenue::numeric)::float8,
-               pg_catalog.sum(x.predicted_clv::numeric)::float8, pg_catalog.avg(x.predicted_clv::numeric)::float8,
-               CASE WHEN pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER () OPERATOR(pg_catalog.=) 0 THEN NULL
-                    ELSE (pg_catalog.sum(x.predicted_clv::numeric)
-                          OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER ())::float8 END,
-               pg_catalog.count(*) FILTER (WHERE x.declining), pg_catalog.sum(x.value_at_risk::numeric)::float8
+        SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), @extschema@.clv_exact_sum(x.net_revenue),
+               @extschema@.clv_exact_sum(x.predicted_clv),
+               @extschema@.clv_exact_sum(x.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(x.predicted_clv),
+               CASE WHEN @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () OPERATOR(pg_catalog.=) 0
+                    THEN NULL
+                    ELSE @extschema@.clv_exact_sum(x.predicted_clv)
+                         OPERATOR(pg_catalog./) @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () END,
+               pg_catalog.count(*) FILTER (WHERE x.declining), @extschema@.clv_exact_sum(x.value_at_risk)
           FROM %1$I.clv_refresh_scores x GROUP BY 1;
         DELETE FROM %1$I.value_tiers;
         INSERT INTO %1$I.value_tiers
         SELECT x.value_tier, pg_catalog.count(*), pg_catalog.min(x.predicted_clv),
-               pg_catalog.sum(x.predicted_clv::numeric)::float8,
-               CASE WHEN pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER () OPERATOR(pg_catalog.=) 0 THEN NULL
-                    ELSE (pg_catalog.sum(x.predicted_clv::numeric)
-                          OPERATOR(pg_catalog./) pg_catalog.sum(pg_catalog.sum(x.predicted_clv::numeric)) OVER ())::float8 END
+               @extschema@.clv_exact_sum(x.predicted_clv),
+               CASE WHEN @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () OPERATOR(pg_catalog.=) 0
+                    THEN NULL
+                    ELSE @extschema@.clv_exact_sum(x.predicted_clv)
+                         OPERATOR(pg_catalog./) @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () END
           FROM (SELECT w.predicted_clv, %2$s AS value_tier
                   FROM %1$I.clv_refresh_scores w CROSS JOIN %1$I.clv_pipeline r) x
          GROUP BY x.value_tier;
@@ -1494,12 +1541,12 @@ BEGIN
         DELETE FROM %1$I.monthly;
         WITH activity AS (
             SELECT a.month, a.customers AS active_customers, a.orders, a.amount AS revenue
-              FROM %1$I.clv_pipeline r, @extschema@.clv_activity_months(r.monthly_activity) a),
+              FROM %1$I.activity_totals t, @extschema@.clv_activity_months(t.total) a WHERE NOT t.by_cohort),
         acquired AS (
             SELECT pg_catalog.date_trunc('month', w.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
                    pg_catalog.count(*) AS new_customers,
-                   pg_catalog.avg(w.net_revenue::numeric)::float8 AS revenue_so_far,
-                   pg_catalog.avg(w.predicted_clv::numeric)::float8 AS predicted_clv
+                   @extschema@.clv_exact_sum(w.net_revenue) OPERATOR(pg_catalog./) pg_catalog.count(w.net_revenue) AS revenue_so_far,
+                   @extschema@.clv_exact_sum(w.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(w.predicted_clv) AS predicted_clv
               FROM %1$I.clv_refresh_scores w
              WHERE w.first_order IS NOT NULL GROUP BY 1),
         season AS (
@@ -1519,7 +1566,7 @@ BEGIN
         DELETE FROM %1$I.cohorts;
         WITH activity AS (
             SELECT a.cohort, a.month, a.customers
-              FROM %1$I.clv_pipeline r, @extschema@.clv_activity_months(r.cohort_activity) a)
+              FROM %1$I.activity_totals t, @extschema@.clv_activity_months(t.total) a WHERE t.by_cohort)
         INSERT INTO %1$I.cohorts
         SELECT a.cohort,
                ((EXTRACT(year FROM a.month) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM a.month))
@@ -1539,8 +1586,7 @@ BEGIN
         EXECUTE pg_catalog.format($q$
             DELETE FROM %1$I.channels;
             INSERT INTO %1$I.channels
-            SELECT c.channel, pg_catalog.count(*), pg_catalog.sum(c.touches),
-                   pg_catalog.sum(c.amount::pg_catalog.numeric)::pg_catalog.float8,
+            SELECT c.channel, pg_catalog.count(*), pg_catalog.sum(c.touches), @extschema@.clv_exact_sum(c.amount),
                    pg_catalog.sum(c.first_touch), pg_catalog.sum(c.last_touch), pg_catalog.sum(c.linear),
                    pg_catalog.sum(c.position_based)
               FROM %1$I.summary_state st
@@ -1616,8 +1662,9 @@ BEGIN
     EXECUTE pg_catalog.format('DROP TABLE %I.summary_state', target_schema);
     RETURN NEXT pg_catalog.format('%I.summary_state', target_schema);
     IF NOT legacy THEN
-        EXECUTE pg_catalog.format('DROP TABLE %1$I.order_changes, %1$I.changed_customers', target_schema);
-        RETURN NEXT pg_catalog.format('%1$I.order_changes, %1$I.changed_customers', target_schema);
+        EXECUTE pg_catalog.format('DROP TABLE %1$I.activity_totals, %1$I.order_changes, %1$I.changed_customers',
+                                  target_schema);
+        RETURN NEXT pg_catalog.format('%1$I.activity_totals, %1$I.order_changes, %1$I.changed_customers', target_schema);
     END IF;
     EXECUTE pg_catalog.format('DROP TABLE %I.clv_pipeline', target_schema);
     RETURN NEXT pg_catalog.format('%I.clv_pipeline', target_schema);

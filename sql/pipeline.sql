@@ -70,7 +70,7 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind IN ('r', 'v')
-  AND c.relname NOT IN ('clv_pipeline', 'summary_state')
+  AND c.relname NOT IN ('clv_pipeline', 'summary_state', 'activity_totals')
   AND format_type(a.atttypid, a.atttypmod) NOT IN
       ('integer', 'bigint', 'double precision', 'numeric', 'text', 'date', 'boolean',
        'timestamp with time zone', 'jsonb')

@@ -133,3 +133,18 @@ SELECT * FROM clv_cohort_retention('"Shop Orders"', 'customer id', 'Ordered At')
 SELECT * FROM clv_cohort_retention(NULL, 'Customer Id', 'Ordered At');
 
 DROP TABLE customers, bp, my_map, bad_map, orders, summaries, profile_clv, groups, "Shop Orders";
+
+-- value tier bounds: a value is in the tier clv_value_tier gives its
+-- cume_dist if it is at least the bound, ties and NULLs included
+CREATE TEMP TABLE tier_values AS
+SELECT i, CASE WHEN i % 17 = 0 THEN NULL ELSE ((i * 7919) % 97)::float8 END AS v FROM generate_series(1, 1000) i;
+SELECT clv_value_tier_bounds(array_agg(v ORDER BY i)) AS bounds FROM tier_values;
+SELECT count(*) AS tiers_differing
+FROM (SELECT v, clv_value_tier(cume_dist() OVER (ORDER BY v DESC NULLS LAST)) AS ranked FROM tier_values) t,
+     (SELECT clv_value_tier_bounds(array_agg(v)) AS b FROM tier_values) b
+WHERE ranked IS DISTINCT FROM CASE WHEN v >= b[1] THEN 'top 1%' WHEN v >= b[2] THEN 'top 5%'
+                                   WHEN v >= b[3] THEN 'top 20%' ELSE 'rest' END;
+SELECT clv_value_tier_bounds('{}'::float8[]) AS none, clv_value_tier_bounds('{5,5,5}') AS all_tied,
+       clv_value_tier_bounds('{9,1,2,3,4,5,6,7,8,10}', '{0.1,0.5}') AS tenths;
+SELECT clv_value_tier_bounds('{1,NaN}');
+SELECT clv_value_tier_bounds('{1,2}', '{NULL}');

@@ -305,6 +305,9 @@ INSERT INTO shard.cases VALUES
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, sw AS a1, 7 AS a2 FROM shard.summaries$$),
 ('clv_activity_total(bigint[],boolean)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, activity AS a1, true AS a2 FROM shard.summaries$$),
+('clv_exact_sum(double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (s).total_amount * (1 + customer % 7) / 3 AS a1
+   FROM shard.summaries$$),
 ('clv_seasonality(date,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, at::date AS a1, amount AS a2
    FROM shard.order_rows$$),
@@ -316,8 +319,8 @@ INSERT INTO shard.cases VALUES
 -- the name of the combine function): an aggregate of the family whose real
 -- partial states are damaged, and the element (1-based) that counts what
 -- the state holds, with the forged value.  The layouts are those of
--- src/summary.c, business.c, patterns.c, rfm.c, seasonality.c and of
--- clv_credibility_transfn.
+-- src/summary.c, business.c, patterns.c, rfm.c, seasonality.c, activity.c,
+-- exact_sum.c and of clv_credibility_transfn.
 CREATE TABLE shard.damages (combine text PRIMARY KEY, agg text NOT NULL, element int NOT NULL,
                             forged text NOT NULL, what text NOT NULL);
 INSERT INTO shard.damages VALUES
@@ -334,7 +337,9 @@ INSERT INTO shard.damages VALUES
 ('clv_credibility_combine', 'clv_credibility_prior(bigint,double precision,double precision)',
  2, 's[2] + 1', 'one customer more than it holds'),
 ('clv_activity_combine', 'clv_activity_state(timestamp with time zone,double precision,text)',
- 3, 's[3] + 1', 'one month more than it holds');
+ 3, 's[3] + 1', 'one month more than it holds'),
+('clv_exact_sum_combine', 'clv_exact_sum(double precision)',
+ 3, '4611686018427387904', 'a sum beyond what clv adds up');
 
 -------------------------------------------------------------------------------
 -- The machinery

@@ -1,0 +1,114 @@
+/*
+ * tiers.c: the bounds of value tiers (top 1%, 5%, 20%), so that a customer's
+ * tier is a comparison with a few numbers instead of a rank among all.
+ *
+ * clv_value_tier(cume_dist() OVER (ORDER BY v DESC NULLS LAST)) puts a
+ * customer in the first tier whose cutoff its cume_dist is within; that
+ * cume_dist is (the customers whose v is at least its own) / (all
+ * customers), NULLs included in the count and last in the order.  It falls
+ * as v grows, so each tier holds exactly the customers whose v is at least
+ * some bound: the lowest v whose cume_dist is within the cutoff.  The bound
+ * is found here with the same float8 division cume_dist uses, from the
+ * values sorted once.
+ */
+#include "clv.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(clv_value_tier_bounds);
+
+static int
+compare_descending(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/*
+ * clv_value_tier_bounds(values float8[], cutoffs float8[]) RETURNS float8[]:
+ * for each cutoff, the lowest value whose cume_dist over all the values
+ * (best first, NULLs last) is within it; NULL where none is.
+ */
+Datum
+clv_value_tier_bounds(PG_FUNCTION_ARGS)
+{
+	ArrayType  *values = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *cutoffs = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *value_datums;
+	bool	   *value_nulls;
+	int			nvalues;
+	Datum	   *cutoff_datums;
+	bool	   *cutoff_nulls;
+	int			ncutoffs;
+	double	   *sorted;
+	int64		n = 0;
+	Datum	   *bounds;
+	bool	   *bound_nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	if (ARR_NDIM(values) > 1 || ARR_NDIM(cutoffs) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("values and cutoffs must be one-dimensional arrays")));
+	if (ARR_NDIM(cutoffs) == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
+	deconstruct_array(values, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &value_datums, &value_nulls, &nvalues);
+	deconstruct_array(cutoffs, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &cutoff_datums, &cutoff_nulls, &ncutoffs);
+	sorted = palloc(Max(nvalues, 1) * sizeof(double));
+	for (int i = 0; i < nvalues; i++)
+		if (!value_nulls[i])
+		{
+			double		v = DatumGetFloat8(value_datums[i]);
+
+			if (isnan(v))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("values must not be NaN")));
+			sorted[n++] = v;
+		}
+	qsort(sorted, n, sizeof(double), compare_descending);
+
+	bounds = palloc(Max(ncutoffs, 1) * sizeof(Datum));
+	bound_nulls = palloc(Max(ncutoffs, 1) * sizeof(bool));
+	for (int c = 0; c < ncutoffs; c++)
+	{
+		double		cutoff;
+		int64		within = 0;
+
+		if (cutoff_nulls[c] || isnan(cutoff = DatumGetFloat8(cutoff_datums[c])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cutoffs must be numbers, not NULL or NaN")));
+
+		/*
+		 * The customers of the tier: the longest run of the best values,
+		 * cut between two different values, whose count over all is within
+		 * the cutoff (as cume_dist compares it, in float8).  Its last value
+		 * is the bound.
+		 */
+		for (int64 k = 0; k < n;)
+		{
+			int64		peers_end = k + 1;
+
+			while (peers_end < n && sorted[peers_end] == sorted[k])
+				peers_end++;
+			if (!((double) peers_end / (double) nvalues <= cutoff))
+				break;
+			within = peers_end;
+			k = peers_end;
+		}
+		bound_nulls[c] = within == 0;
+		bounds[c] = within == 0 ? (Datum) 0 : Float8GetDatum(sorted[within - 1]);
+	}
+	dims[0] = ncutoffs;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(bounds, bound_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
+											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
