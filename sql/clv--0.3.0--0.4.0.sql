@@ -660,19 +660,35 @@ $$;
 -- The SQL of a pipeline's per-customer objects, one definition each for the
 -- views dashboards read and for the refresh that aggregates them: every
 -- customer's summary state moved on to the registry's observation end
--- (src/summary.c), and the scores of the registry's models.
-CREATE FUNCTION @extschema@.clv_pipeline_summaries_sql(target_schema name, ordered_at_type regtype)
+-- (src/summary.c), and the scores of the registry's models.  As a FROM
+-- clause with the summary as c.s and the registry as r: for_view, each
+-- summary a LATERAL subquery over its row, so that a reader's WHERE on
+-- customer_id reaches summary_state's index; else a subquery over all the
+-- rows, which parallel workers may compute (a LATERAL reference keeps them
+-- out), the customer as c.customer_id.
+CREATE FUNCTION @extschema@.clv_pipeline_summaries_sql(target_schema name, ordered_at_type regtype, for_view boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.format(
-        '%1$I.summary_state st CROSS JOIN %1$I.clv_pipeline r,'
-        ' LATERAL (SELECT @extschema@.clv_summary_final(%2$s) AS s OFFSET 0) c',
+        CASE WHEN for_view
+             THEN '%1$I.summary_state st CROSS JOIN %1$I.clv_pipeline r,'
+                  ' LATERAL (SELECT @extschema@.clv_summary_final(%2$s) AS s OFFSET 0) c'
+             ELSE '(SELECT st.customer_id, @extschema@.clv_summary_final(%2$s) AS s'
+                  '   FROM %1$I.summary_state st CROSS JOIN (SELECT %3$s) r'
+                  '  WHERE st.state IS NOT NULL OFFSET 0) c'
+                  ' CROSS JOIN (SELECT %3$s) r' END,
         target_schema,
         CASE WHEN ordered_at_type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype
              THEN '@extschema@.clv_summary_advance(st.state, r.observed_until, r.time_zone)'
-             ELSE '@extschema@.clv_summary_advance(st.state, r.observation_end)' END)
+             ELSE '@extschema@.clv_summary_advance(st.state, r.observation_end)' END,
+        -- for a pass over every customer, the registry's values as scalar
+        -- subqueries (each read once, and handed to parallel workers) rather
+        -- than a join with it: cheaper per row, and no join to plan around
+        pg_catalog.string_agg(pg_catalog.format('(SELECT p.%1$I FROM %2$I.clv_pipeline p) AS %1$I', c, target_schema), ', '))
+      FROM pg_catalog.unnest(ARRAY['observed_until', 'observation_end', 'time_zone', 'purchase_model', 'spend_model',
+                                   'rfm_breakpoints', 'periods', 'discount_rate', 'period', 'gross_margin']) AS c
 $$;
 
 CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
@@ -687,7 +703,7 @@ AS $$
         ' (c.s).age AS age_days, (c.s).monetary AS repeat_order_value, (c.s).mean_gap AS mean_gap_days,'
         ' (c.s).gap_stddev AS gap_stddev_days'
         ' FROM %s WHERE st.state IS NOT NULL',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type))
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true))
 $$;
 
 -- The bounds of the value tiers (src/tiers.c): the lowest value in each.
@@ -748,7 +764,7 @@ AS $$
         ' LATERAL (SELECT %4$s AS rfm OFFSET 0) q,'
         ' LATERAL (SELECT %7$s AS decline OFFSET 0) d'
         ' WHERE st.state IS NOT NULL',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type), e.p_alive, e.predicted_clv, e.rfm,
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), e.p_alive, e.predicted_clv, e.rfm,
         pg_catalog.format(e.score_columns, 'q', 'd'),
         @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
         pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'))
@@ -756,10 +772,10 @@ AS $$
         'SELECT x.customer_id, (x.s).total_amount AS net_revenue, (x.s).first_order, (x.s).orders, (x.s).last_order,'
         ' x.p_alive, x.predicted_clv, %5$s'
         ' FROM (SELECT y.*, %6$s AS decline'
-        '         FROM (SELECT st.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
+        '         FROM (SELECT c.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
         '                      %4$s AS rfm'
-        '                 FROM %1$s WHERE st.state IS NOT NULL OFFSET 0) y OFFSET 0) x',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type), e.p_alive, e.predicted_clv, e.rfm,
+        '                 FROM %1$s OFFSET 0) y OFFSET 0) x',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false), e.p_alive, e.predicted_clv, e.rfm,
         pg_catalog.format(e.score_columns, 'x', 'x'),
         pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'))
     END
@@ -1029,6 +1045,9 @@ BEGIN
                 pg_catalog.clock_timestamp())$v$, target_schema)
     USING orders, customer, ordered_at, amount, channel, date_type, amount_type, channel_type, zone, gross_margin,
           period, periods, discount_rate, penalizer, as_of, capture, capture_note, objects, created_schema;
+    -- one row, which every score reads: without statistics the planner would
+    -- count on more, and keep scoring away from parallel workers
+    EXECUTE pg_catalog.format('ANALYZE %I.clv_pipeline', target_schema);
 
     RETURN QUERY SELECT * FROM @extschema@.clv_refresh_pipeline(target_schema, true, false);
 END
@@ -1426,7 +1445,7 @@ BEGIN
     -- (clv_pipeline_summaries_sql) is its stored state moved on to it
     EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET observed_until = $1, observation_end = $2', target_schema)
         USING cutoff, end_day;
-    summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type);
+    summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false);
 
     -- the models, in one pass over the summaries; when one cannot be fitted,
     -- each again on its own, so that the others are kept, the scores that
@@ -1434,23 +1453,23 @@ BEGIN
     step_started := pg_catalog.clock_timestamp();
     BEGIN
         EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1), @extschema@.clv_fit_gammagamma(c.s, $1),'
-                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s WHERE st.state IS NOT NULL', summaries)
+                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s', summaries)
             INTO purchase_model, spend_model, breakpoints USING p.penalizer;
     EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1) FROM %s WHERE st.state IS NOT NULL', summaries)
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1) FROM %s', summaries)
                 INTO purchase_model USING p.penalizer;
         EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
             purchase_error := SQLERRM;
         END;
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_gammagamma(c.s, $1) FROM %s WHERE st.state IS NOT NULL', summaries)
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_gammagamma(c.s, $1) FROM %s', summaries)
                 INTO spend_model USING p.penalizer;
         EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
             spend_error := SQLERRM;
         END;
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_rfm_breakpoints(c.s) FROM %s WHERE st.state IS NOT NULL', summaries)
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_rfm_breakpoints(c.s) FROM %s', summaries)
                 INTO breakpoints;
         EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
             rfm_error := SQLERRM;
