@@ -40,6 +40,10 @@
 
 \set ON_ERROR_STOP on
 SET jit = off;
+SET client_min_messages = warning;
+-- a previous size's run, in the same database
+SELECT count(*) FROM clv_drop_pipeline('bench') WHERE to_regclass('bench.clv_pipeline') IS NOT NULL \g /dev/null
+DROP TABLE IF EXISTS bench_runs, h_summary, h_models, h_scores, h_segments, h_tiers, h_declining;
 \ir generate_orders.sql
 VACUUM ANALYZE orders;
 \o /dev/null
