@@ -7,31 +7,7 @@ BEGIN;
 SELECT plan(28);
 SELECT setseed(0.31);
 
--- Marsaglia & Tsang's gamma sampler (shape < 1 boosted by U^(1/shape))
-CREATE FUNCTION pg_temp.rgamma(shape float8, scale float8) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE
-    boost float8 := 1;
-    d float8; c float8; x float8; v float8; u float8;
-BEGIN
-    IF shape < 1 THEN
-        boost := power(random(), 1 / shape);
-        shape := shape + 1;
-    END IF;
-    d := shape - 1.0 / 3;
-    c := 1 / sqrt(9 * d);
-    LOOP
-        LOOP
-            x := sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random());
-            v := 1 + c * x;
-            EXIT WHEN v > 0;
-        END LOOP;
-        v := v * v * v;
-        u := random();
-        IF u < 1 - 0.0331 * x ^ 4 OR ln(u) < 0.5 * x * x + d * (1 - v + ln(v)) THEN
-            RETURN d * v * scale * boost;
-        END IF;
-    END LOOP;
-END $$;
+\ir include/rgamma.psql
 
 -- BG/NBD's story: purchases at Poisson rate lambda ~ Gamma(r, 1/alpha); after
 -- each repeat purchase the customer leaves with probability p ~ Beta(a, b)

@@ -19,32 +19,7 @@
 -- draws: Marsaglia and Tsang's method for gammas, multiplication for small
 -- Poisson means (a normal approximation above 30).
 
-CREATE FUNCTION pg_temp.bench_gamma(shape float8) RETURNS float8 LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    d float8;
-    c float8;
-    x float8;
-    v float8;
-    boost float8 := 1;
-BEGIN
-    IF shape < 1 THEN
-        boost := random() ^ (1 / shape);
-        shape := shape + 1;
-    END IF;
-    d := shape - 1.0 / 3;
-    c := 1 / sqrt(9 * d);
-    LOOP
-        LOOP
-            x := sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random());
-            v := 1 + c * x;
-            EXIT WHEN v > 0;
-        END LOOP;
-        v := v * v * v;
-        IF ln(1 - random()) < 0.5 * x * x + d - d * v + d * ln(v) THEN
-            RETURN d * v * boost;
-        END IF;
-    END LOOP;
-END $$;
+\ir ../include/rgamma.psql
 
 CREATE FUNCTION pg_temp.bench_poisson(mu float8) RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -73,14 +48,14 @@ SELECT c AS customer_id, t_days, nu,
        pg_temp.bench_poisson(lambda * t_days) AS n,
        1 + floor(ln(1 - random()) / ln(1 - least(greatest(p, 1e-12), 1 - 1e-12)))::bigint AS d
 FROM (SELECT c, 1 + floor(random() * :history_days)::int AS t_days,
-             :rate_scale * pg_temp.bench_gamma(0.243) / (4.414 * 7) AS lambda,
-             (SELECT ga / (ga + pg_temp.bench_gamma(2.426)) FROM (SELECT pg_temp.bench_gamma(0.793) AS ga) g) AS p,
-             pg_temp.bench_gamma(3.74) / 15.44 AS nu
+             :rate_scale * pg_temp.rgamma(0.243, 1) / (4.414 * 7) AS lambda,
+             (SELECT ga / (ga + pg_temp.rgamma(2.426, 1)) FROM (SELECT pg_temp.rgamma(0.793, 1) AS ga) g) AS p,
+             pg_temp.rgamma(3.74, 1) / 15.44 AS nu
       FROM generate_series(1, :n_customers) c) x;
 
 CREATE TABLE orders (customer_id int, ordered_at timestamptz, amount numeric(12, 2));
 INSERT INTO orders
-SELECT customer_id, at, round((pg_temp.bench_gamma(6.25) / nu)::numeric, 2)
+SELECT customer_id, at, round((pg_temp.rgamma(6.25, 1) / nu)::numeric, 2)
 FROM (SELECT p.customer_id, p.nu,
              timestamptz '2026-06-30 12:00:00+00' - make_interval(days => p.t_days) AS at
         FROM people p
