@@ -666,7 +666,30 @@ $$;
 -- customer_id reaches summary_state's index; else a subquery over all the
 -- rows, which parallel workers may compute (a LATERAL reference keeps them
 -- out), the customer as c.customer_id.
-CREATE FUNCTION @extschema@.clv_pipeline_summaries_sql(target_schema name, ordered_at_type regtype, for_view boolean)
+-- An optimisation fence for a subquery: it is planned on its own, so what
+-- it computes is computed once a row however often the level above uses it.
+-- OFFSET NULL where parallel workers may run the levels above it (see
+-- clv_pipeline_summaries_sql); OFFSET 0 where a plan must stay serial.
+CREATE FUNCTION @extschema@.clv_pipeline_fence(parallel_ok boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN parallel_ok THEN 'OFFSET NULL' ELSE 'OFFSET 0' END
+$$;
+
+-- Every customer's summary moved on to the observation end, as a FROM item
+-- giving c.s (and the registry as r): for the views, joined with the
+-- registry; for a pass over every customer, the registry's values either as
+-- scalar subqueries (each read once) or, with registry_params, as the
+-- parameters $1 to $10 in the order listed below, which the caller passes
+-- with USING.  Only the latter can be scanned by parallel workers on
+-- PostgreSQL 15: a query level with initplans (the scalar subqueries) offers
+-- no partial paths to the level above, and a fence written OFFSET 0 (a cast,
+-- not a constant, when planned from outside) forbids them too, where OFFSET
+-- NULL does not.
+CREATE FUNCTION @extschema@.clv_pipeline_summaries_sql(target_schema name, ordered_at_type regtype, for_view boolean,
+                                                        registry_params boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -677,18 +700,21 @@ AS $$
                   ' LATERAL (SELECT @extschema@.clv_summary_final(%2$s) AS s OFFSET 0) c'
              ELSE '(SELECT st.customer_id, @extschema@.clv_summary_final(%2$s) AS s'
                   '   FROM %1$I.summary_state st CROSS JOIN (SELECT %3$s) r'
-                  '  WHERE st.state IS NOT NULL OFFSET 0) c'
+                  '  WHERE st.state IS NOT NULL %4$s) c'
                   ' CROSS JOIN (SELECT %3$s) r' END,
         target_schema,
         CASE WHEN ordered_at_type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype
              THEN '@extschema@.clv_summary_advance(st.state, r.observed_until, r.time_zone)'
              ELSE '@extschema@.clv_summary_advance(st.state, r.observation_end)' END,
-        -- for a pass over every customer, the registry's values as scalar
-        -- subqueries (each read once, and handed to parallel workers) rather
-        -- than a join with it: cheaper per row, and no join to plan around
-        pg_catalog.string_agg(pg_catalog.format('(SELECT p.%1$I FROM %2$I.clv_pipeline p) AS %1$I', c, target_schema), ', '))
+        -- for a pass over every customer, the registry's values rather than
+        -- a join with it: cheaper per row, and no join to plan around
+        pg_catalog.string_agg(CASE WHEN registry_params THEN pg_catalog.format('$%s AS %I', c.n, c.name)
+                                   ELSE pg_catalog.format('(SELECT p.%1$I FROM %2$I.clv_pipeline p) AS %1$I',
+                                                          c.name, target_schema) END, ', ' ORDER BY c.n),
+        @extschema@.clv_pipeline_fence(registry_params))
       FROM pg_catalog.unnest(ARRAY['observed_until', 'observation_end', 'time_zone', 'purchase_model', 'spend_model',
-                                   'rfm_breakpoints', 'periods', 'discount_rate', 'period', 'gross_margin']) AS c
+                                   'rfm_breakpoints', 'periods', 'discount_rate', 'period', 'gross_margin'])
+           WITH ORDINALITY AS c(name, n)
 $$;
 
 CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
@@ -735,8 +761,10 @@ $$;
 -- customer_id reaches summary_state's index (each score a LATERAL subquery
 -- over the summary's row); else what a refresh aggregates, with the day of
 -- the first order, written for a pass over every customer (each score
--- computed once in a subquery's projection, which costs less per row).
--- The scores themselves are the same expressions either way.
+-- computed once in a subquery's projection, which costs less per row, and
+-- the registry's values the parameters $1 to $10 of clv_pipeline_summaries_sql,
+-- so that parallel workers may score).  The scores themselves are the same
+-- expressions either way.
 CREATE FUNCTION @extschema@.clv_pipeline_scores_sql(target_schema name, ordered_at_type regtype, for_view boolean)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -774,10 +802,11 @@ AS $$
         ' FROM (SELECT y.*, %6$s AS decline'
         '         FROM (SELECT c.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
         '                      %4$s AS rfm'
-        '                 FROM %1$s OFFSET 0) y OFFSET 0) x',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false), e.p_alive, e.predicted_clv, e.rfm,
-        pg_catalog.format(e.score_columns, 'x', 'x'),
-        pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'))
+        '                 FROM %1$s %7$s) y %7$s) x',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false, true), e.p_alive, e.predicted_clv,
+        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x'),
+        pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'),
+        @extschema@.clv_pipeline_fence(true))
     END
       FROM e
 $$;
@@ -1364,24 +1393,30 @@ BEGIN
         DELETE FROM %1$I.summary_state st WHERE %2$s;
         DELETE FROM %1$I.rejected_orders r WHERE %3$s$q$,
         target_schema, stored_changed, rejected_changed);
-    -- (OFFSET 0: whether a row counts is worked out once, not per aggregate)
+    -- (the fence: whether a row counts is worked out once, not per aggregate)
     summarise := pg_catalog.format($q$
         SELECT %1$s AS customer_id, %2$s FILTER (WHERE o."clv counted") AS state,
                %3$s FILTER (WHERE o."clv counted") AS activity, %6$s AS channels,
                pg_catalog.count(*) FILTER (WHERE NOT o."clv counted") AS rejected
-          FROM (SELECT o.*, %4$s AS "clv counted" FROM %5$s OFFSET 0) o GROUP BY %1$s$q$,
+          FROM (SELECT o.*, %4$s AS "clv counted" FROM %5$s %7$s) o GROUP BY %1$s$q$,
         cust, state_of, activity_of, counted, changed_orders,
         CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
              ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
-                                    ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END);
+                                    ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
+        @extschema@.clv_pipeline_fence(true));
     -- PostgreSQL never runs INSERT ... SELECT in parallel: when the planner
-    -- would summarise all the orders in parallel (orders partitioned by
-    -- customer, aggregated partition by partition), the states are made by a
-    -- CREATE TABLE AS, which may, and then copied
+    -- would have parallel workers summarise whole customers (orders
+    -- partitioned by customer, aggregated partition by partition), the states
+    -- are made by a CREATE TABLE AS, which may, and then copied.  Not when
+    -- workers would only scan, or aggregate partially for the leader to
+    -- merge: each worker meets nearly every customer then, and the merge
+    -- costs more than the second core saves (README, "Scale").
     IF NOT incremental THEN
         PERFORM pg_catalog.set_config('enable_partitionwise_aggregate', 'on', true);
         EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) summarise INTO plan;
-        IF pg_catalog.strpos(plan::text, '"Node Type": "Gather') OPERATOR(pg_catalog.>) 0 THEN
+        IF pg_catalog.jsonb_path_exists(plan::pg_catalog.jsonb,
+                                        'lax $.** ? (@."Node Type" starts with "Gather").**'
+                                        ' ? (@."Node Type" == "Aggregate" && @."Partial Mode" == "Simple")') THEN
             EXECUTE pg_catalog.format('CREATE TABLE %I.clv_refresh_states AS %s', target_schema, summarise);
             summarise := pg_catalog.format('SELECT * FROM %I.clv_refresh_states', target_schema);
             staged := true;
@@ -1508,7 +1543,9 @@ BEGIN
     -- tables below are aggregated; customer_scores computes the same when read
     step_started := pg_catalog.clock_timestamp();
     EXECUTE pg_catalog.format('CREATE TABLE %I.clv_refresh_scores AS %s', target_schema,
-                              @extschema@.clv_pipeline_scores_sql(target_schema, p.ordered_at_type, false));
+                              @extschema@.clv_pipeline_scores_sql(target_schema, p.ordered_at_type, false))
+        USING cutoff, end_day, p.time_zone, purchase_model, spend_model, breakpoints, p.periods, p.discount_rate,
+              p.period, p.gross_margin;
     -- the value tiers' bounds: the lowest predicted CLV whose cume_dist() over
     -- all customers, best first, is within each tier
     EXECUTE pg_catalog.format('UPDATE %1$I.clv_pipeline SET tier_bounds = (SELECT @extschema@.clv_value_tier_bounds('
