@@ -329,4 +329,34 @@ SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('till re
 SELECT customer_id, orders FROM "till report".customer_summary WHERE customer_id = 'eve';
 SELECT count(*) FROM clv_drop_pipeline('till report');
 DROP TABLE till;
+-- orders partitioned by customer, summarised and scored with costs set so
+-- that the planner hands the work to parallel workers wherever it can: the
+-- same tables as from one plain table of the same orders, serially
+CREATE TABLE part_orders (customer int, at timestamptz, amount numeric) PARTITION BY HASH (customer);
+CREATE TABLE part_orders_0 PARTITION OF part_orders FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE part_orders_1 PARTITION OF part_orders FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO part_orders
+SELECT g % 997, timestamptz '2025-01-01 00:00+00' + (g * 7919 % 400) * interval '1 day' + (g % 24) * interval '1 hour',
+       (g * 31 % 500) / 10.0
+  FROM generate_series(1, 20000) g;
+CREATE TABLE plain_orders AS SELECT * FROM part_orders;
+ANALYZE part_orders, plain_orders;
+SELECT count(*) FROM clv_create_pipeline('plain_orders', 'customer', 'at', 'amount', 'plain_report',
+                                         as_of => '2026-03-01 00:00+00');
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT count(*) FROM clv_create_pipeline('part_orders', 'customer', 'at', 'amount', 'part_report',
+                                         as_of => '2026-03-01 00:00+00');
+SELECT count(*) FROM clv_refresh_pipeline('part_report');
+SELECT pg_temp.pipeline_digest('part_report') = pg_temp.pipeline_digest('plain_report') AS same_as_serial,
+       (SELECT count(*) FROM part_report.customer_summary) AS customers;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SELECT count(*) FROM clv_drop_pipeline('part_report');
+SELECT count(*) FROM clv_drop_pipeline('plain_report');
+DROP TABLE part_orders, plain_orders;
 DROP FUNCTION refresh_and_compare(name);
