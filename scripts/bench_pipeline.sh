@@ -7,10 +7,9 @@
 #   scripts/bench_pipeline.sh [SIZE...]       (default: 300000 1000000 1000000x10)
 #
 # A SIZE is a number of customers, with CDNOW's purchase rate over 546 days
-# (about 2.8 orders a customer), or NxR: N customers buying R times as often
-# over 1095 days (1000000x10: about 10 orders a customer, 10 million
-# orders).  Orders are drawn from BG/NBD and Gamma-Gamma
-# (test/bench/generate_orders.sql).
+# (about 2.1 orders a customer), or NxR: N customers buying R times as often
+# over 1095 days.  Orders are drawn from BG/NBD and Gamma-Gamma
+# (test/bench/generate_orders.sql); each size prints how many it drew.
 #
 # Runs scripts/setup.sh (dependencies, build, install), then on one
 # throwaway cluster made by Debian's pg_virtualenv (destroyed at exit; see

@@ -46,10 +46,12 @@ DROP TABLE IF EXISTS people, orders;
 CREATE TABLE people AS
 SELECT c AS customer_id, t_days, nu,
        pg_temp.bench_poisson(lambda * t_days) AS n,
-       1 + floor(ln(1 - random()) / ln(1 - least(greatest(p, 1e-12), 1 - 1e-12)))::bigint AS d
+       1 + floor(ln(1 - random()) / ln(1 - least(greatest(ga / (ga + gb), 1e-12), 1 - 1e-12)))::bigint AS d
 FROM (SELECT c, 1 + floor(random() * :history_days)::int AS t_days,
              :rate_scale * pg_temp.rgamma(0.243, 1) / (4.414 * 7) AS lambda,
-             (SELECT ga / (ga + pg_temp.rgamma(2.426, 1)) FROM (SELECT pg_temp.rgamma(0.793, 1) AS ga) g) AS p,
+             -- p = ga / (ga + gb) ~ Beta(a, b), drawn per customer (a scalar
+             -- subquery here would be an initplan: one p for everyone)
+             pg_temp.rgamma(0.793, 1) AS ga, pg_temp.rgamma(2.426, 1) AS gb,
              pg_temp.rgamma(3.74, 1) / 15.44 AS nu
       FROM generate_series(1, :n_customers) c) x;
 
