@@ -657,15 +657,6 @@ AS $$
                       WHEN period OPERATOR(pg_catalog.=) 'year' THEN 12 ELSE 1 END) END)
 $$;
 
--- The SQL of a pipeline's per-customer objects, one definition each for the
--- views dashboards read and for the refresh that aggregates them: every
--- customer's summary state moved on to the registry's observation end
--- (src/summary.c), and the scores of the registry's models.  As a FROM
--- clause with the summary as c.s and the registry as r: for_view, each
--- summary a LATERAL subquery over its row, so that a reader's WHERE on
--- customer_id reaches summary_state's index; else a subquery over all the
--- rows, which parallel workers may compute (a LATERAL reference keeps them
--- out), the customer as c.customer_id.
 -- An optimisation fence for a subquery: it is planned on its own, so what
 -- it computes is computed once a row however often the level above uses it.
 -- OFFSET NULL where parallel workers may run the levels above it (see
@@ -678,12 +669,17 @@ AS $$
     SELECT CASE WHEN parallel_ok THEN 'OFFSET NULL' ELSE 'OFFSET 0' END
 $$;
 
--- Every customer's summary moved on to the observation end, as a FROM item
--- giving c.s (and the registry as r): for the views, joined with the
--- registry; for a pass over every customer, the registry's values either as
+-- The SQL of a pipeline's per-customer objects, one definition each for the
+-- views dashboards read and for the refresh that aggregates them: every
+-- customer's summary state moved on to the registry's observation end
+-- (src/summary.c), and the scores of the registry's models.  As a FROM
+-- clause with the summary as c.s and the registry as r: for_view, each
+-- summary a LATERAL subquery over its row, so that a reader's WHERE on
+-- customer_id reaches summary_state's index; else a subquery over all the
+-- rows, the customer as c.customer_id, with the registry's values either as
 -- scalar subqueries (each read once) or, with registry_params, as the
 -- parameters $1 to $10 in the order listed below, which the caller passes
--- with USING.  Only the latter can be scanned by parallel workers on
+-- with USING.  Only the latter can be computed by parallel workers on
 -- PostgreSQL 15: a query level with initplans (the scalar subqueries) offers
 -- no partial paths to the level above, and a fence written OFFSET 0 (a cast,
 -- not a constant, when planned from outside) forbids them too, where OFFSET

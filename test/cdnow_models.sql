@@ -12,7 +12,7 @@ BEGIN;
 SELECT plan(25);
 \if :have_cdnow
 CREATE TEMP TABLE cdnow_lines (line text);
-COPY cdnow_lines FROM :'cdnow_sample';
+INSERT INTO cdnow_lines SELECT regexp_split_to_table(:'cdnow_sample_text', E'\n');
 CREATE TEMP TABLE summaries AS
 SELECT f[2]::int AS id, clv_summary(to_date(f[3], 'YYYYMMDD'), f[5]::float8, date '1997-09-30', '7 days') AS s
 FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') AS f FROM cdnow_lines) l
@@ -39,7 +39,11 @@ SELECT ok((j -> 'std_errors' ->> 'r')::float8 BETWEEN 0.01 AND 0.015
 
 -- Gamma-Gamma on the published repeat-spend summary (946 repeat buyers)
 CREATE TEMP TABLE published (id int, x int, t_x float8, t float8, zbar float8);
-COPY published FROM :'cdnow_summary' WITH (FORMAT csv, HEADER true);
+INSERT INTO published
+SELECT f[1]::int, f[2]::int, f[3]::float8, f[4]::float8, f[5]::float8
+  FROM (SELECT string_to_array(btrim(l, E'\r'), ',') AS f
+          FROM regexp_split_to_table(:'cdnow_summary_text', E'\n') WITH ORDINALITY AS t(l, n)
+         WHERE n > 1 AND btrim(l, E' \r') <> '') r;
 CREATE TEMP TABLE spend AS SELECT clv_fit_gammagamma(x, zbar) AS gg FROM published;
 CREATE TEMP TABLE gp AS SELECT clv_model_params(gg) AS j, gg FROM spend;
 SELECT is(round((j ->> 'p')::numeric, 2), 6.25, 'Gamma-Gamma p = 6.25') FROM gp;

@@ -8,12 +8,16 @@ BEGIN;
 SELECT plan(8);
 \if :have_cdnow
 CREATE TEMP TABLE cdnow_lines (line text);
-COPY cdnow_lines FROM :'cdnow_sample';
+INSERT INTO cdnow_lines SELECT regexp_split_to_table(:'cdnow_sample_text', E'\n');
 CREATE TEMP TABLE cdnow AS
 SELECT f[2]::int AS id, to_date(f[3], 'YYYYMMDD') AS day, f[5]::float8 AS dollars
 FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') AS f FROM cdnow_lines) l;
 CREATE TEMP TABLE published (id int, x int, t_x float8, t float8, zbar float8);
-COPY published FROM :'cdnow_summary' WITH (FORMAT csv, HEADER true);
+INSERT INTO published
+SELECT f[1]::int, f[2]::int, f[3]::float8, f[4]::float8, f[5]::float8
+  FROM (SELECT string_to_array(btrim(l, E'\r'), ',') AS f
+          FROM regexp_split_to_table(:'cdnow_summary_text', E'\n') WITH ORDINALITY AS t(l, n)
+         WHERE n > 1 AND btrim(l, E' \r') <> '') r;
 CREATE TEMP TABLE ours AS
 SELECT id, clv_summary(day, dollars, date '1997-09-30', '7 days') AS s
 FROM cdnow WHERE day <= '1997-09-30' GROUP BY id;
