@@ -1,6 +1,7 @@
 #!/bin/bash
 # The model benchmark: BG/NBD and Gamma-Gamma fits and scoring against the
-# cheapest scan of the same per-customer rows.
+# cheapest scan of the same per-customer rows; the predicted value and the
+# decline verdict against P(alive).
 #
 #   scripts/bench_models.sh [CUSTOMERS_IN_THOUSANDS...]   (default: 100 1000 10000)
 #
@@ -16,7 +17,12 @@
 #      interleaved rounds after a warm-up round: the baseline scan, the two
 #      fits, the BG/NBD fit's pattern collection alone, four scores, and the
 #      baseline and the BG/NBD fit again with 2 parallel workers; prints the
-#      medians (test/bench/models.sql).
+#      medians (test/bench/models.sql);
+#   4. on summaries of the same process at day granularity in days, times
+#      clv_predicted_value (12 and 120 periods, with the history given as
+#      numbers and as a summary) and clv_decline (alone, with a model, with
+#      a value) against clv_p_alive and the cheapest scan, single core, in
+#      customers a second (test/bench/scoring.sql).
 # Environment: RUNS, SEED (default 0.42).
 # About 5 minutes for the default sizes on two cores, after setup (about 4
 # at 10 million customers, 90 s of which go to clv_predicted_value).
@@ -47,6 +53,7 @@ for k in "${sizes[@]}"; do
     echo "== $n customers ($RUNS rounds after a warm-up round)"
     start=$(date +%s)
     psql_run -v n_customers="$n" -v seed="$SEED" -v runs="$RUNS" -f test/bench/models.sql
+    psql_run -v n_customers="$n" -v seed="$SEED" -v runs="$RUNS" -f test/bench/scoring.sql
     echo "($(( $(date +%s) - start )) s for this size)"
 done
 load_after=$(bench_load_avg)
