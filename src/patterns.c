@@ -37,48 +37,59 @@ patterns_capacity(ArrayType *state)
 }
 
 
-static int
-compare_entries(const void *a, const void *b)
+/*
+ * Entries in a total order: by frequency, then recency (or mean spend), then
+ * age.  Every entry is checked before it is stored (check_entry,
+ * clv_check_history): its float8 slots hold finite values that are not
+ * negative, with -0 made +0, and for those the IEEE 754 bits, read as
+ * integers, order as the values do.  So the slots are compared as int64,
+ * without turning them back into float8.
+ */
+typedef struct PatternEntry
 {
-	const int64 *ea = a;
-	const int64 *eb = b;
+	int64		slot[E_WIDTH];
+} PatternEntry;
 
-	if (ea[E_X] != eb[E_X])
-		return ea[E_X] < eb[E_X] ? -1 : 1;
-	for (int i = E_TX; i <= E_T; i++)
+static inline int
+compare_entries(const PatternEntry *a, const PatternEntry *b)
+{
+	for (int i = E_X; i <= E_T; i++)
 	{
-		double		da = clv_slot_float8(ea[i]);
-		double		db = clv_slot_float8(eb[i]);
-
-		if (da != db)
-			return da < db ? -1 : 1;
+		if (a->slot[i] != b->slot[i])
+			return a->slot[i] < b->slot[i] ? -1 : 1;
 	}
 	return 0;
 }
+
+/*
+ * A sort of the entries with the comparison inlined (PostgreSQL's sort
+ * template): compaction sorts every entry a fit sees, about twice.
+ */
+#define ST_SORT sort_pattern_entries
+#define ST_ELEMENT_TYPE PatternEntry
+#define ST_COMPARE(a, b) compare_entries(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /* Sort the entries and merge equal patterns, adding their counts. */
 static void
 patterns_compact(int64 *s)
 {
-	int64	   *entries = s + P_HEADER;
+	PatternEntry *entries = (PatternEntry *) (s + P_HEADER);
 	int64		n = s[P_NPATTERNS];
 	int64		kept = 0;
 
 	if (n < 2)
 		return;
-	qsort(entries, n, E_WIDTH * sizeof(int64), compare_entries);
+	sort_pattern_entries(entries, n);
 	for (int64 i = 1; i < n; i++)
 	{
-		int64	   *last = entries + kept * E_WIDTH;
-		int64	   *e = entries + i * E_WIDTH;
-
-		if (compare_entries(last, e) == 0)
-			last[E_COUNT] = clv_count_add(last[E_COUNT], e[E_COUNT], "model fit customer count");
+		if (compare_entries(&entries[kept], &entries[i]) == 0)
+			entries[kept].slot[E_COUNT] = clv_count_add(entries[kept].slot[E_COUNT], entries[i].slot[E_COUNT],
+														"model fit customer count");
 		else
-		{
-			kept++;
-			memmove(entries + kept * E_WIDTH, e, E_WIDTH * sizeof(int64));
-		}
+			entries[++kept] = entries[i];
 	}
 	s[P_NPATTERNS] = kept + 1;
 }
@@ -139,6 +150,9 @@ check_spend(double x, double m)
 static void
 check_entry(ClvPatternKind kind, double x, double a, double b)
 {
+	/* stored entries never hold -0 (clv_patterns_add), which compare_entries relies on */
+	if (signbit(a) || signbit(b))
+		clv_state_corrupt(FIT_NAME, "A pattern holds a negative value.");
 	if (kind == CLV_PATTERNS_PURCHASES)
 		clv_check_history(x, a, b);
 	else if (b != 0)
