@@ -4,7 +4,8 @@
 # expected/), pgTAP (test/*.sql, with pg_prove), the lint of the installed
 # function bodies (test/lint/installed_bodies.sh), the HTML report in
 # headless chromium (test/browser/report_check.sh) and a pg_dump /
-# pg_restore round trip (test/dump_restore.sh); the tests that read the
+# pg_restore round trip (test/dump_restore.sh); the README and docs/ run as
+# written on the demo data (test/docs/run.sh); the tests that read the
 # clock, under fake clocks in several server time zones
 # (test/time_zones.sh); then the hardening runs:
 # the fuzz harnesses for CLV_FUZZ_SECONDS each (default 20, scripts/fuzz.sh),
@@ -42,6 +43,7 @@ pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_work
         test/browser/report_check.sh
         test/dump_restore.sh
     '
+PGVERSION="$PGVERSION" test/docs/run.sh         # every SQL block of README.md and docs/, as written, on the demo data
 PGVERSION="$PGVERSION" test/shard_clusters.sh   # partial states across three clusters, as Citus ships them
 PGVERSION="$PGVERSION" test/time_zones.sh       # fake clocks at chosen instants, server zones +14 and -11
 

@@ -1021,6 +1021,9 @@ BEGIN
             target_schema);
     END IF;
 
+    PERFORM @extschema@.clv_pipeline_describe(target_schema, orders, customer, zone, gross_margin, period, periods,
+                                              discount_rate, channel IS NOT NULL);
+
     -- change capture, where the caller may put triggers on the orders table
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
                     WHERE c.oid OPERATOR(pg_catalog.=) orders AND c.relkind OPERATOR(pg_catalog.=) 'r') THEN
@@ -1080,6 +1083,147 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text) IS
 'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
+
+-- A description of every table and column a dashboard reads, with its units
+-- and the pipeline's settings (horizon, margin, discount, calendar), for the
+-- BI tools that show comments (and psql's \d+).  Called once, by
+-- clv_create_pipeline, on the objects it has just made.
+CREATE FUNCTION @extschema@.clv_pipeline_describe(target_schema name, orders regclass, customer name, zone text,
+                                                  gross_margin float8, period interval, periods integer,
+                                                  discount_rate float8, with_channels boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    money text := pg_catalog.format('in the currency of %s''s amounts', orders);
+    day text := pg_catalog.format('a calendar day in %s', zone);
+    -- the period in days (a pipeline's period has no months), not in the
+    -- session's IntervalStyle
+    period_days text := pg_catalog.format('%s days', (EXTRACT(epoch FROM period) OPERATOR(pg_catalog./) 86400)::float8);
+    clv text := pg_catalog.format('predicted gross margin over the next %s periods of %s (BG/NBD purchases, Gamma-Gamma spend),'
+                                  ' discounted at %s a period, times the gross margin %s, %s',
+                                  periods, period_days, discount_rate, gross_margin,
+                                  pg_catalog.format('in the currency of %s''s amounts', orders));
+    d record;
+BEGIN
+    FOR d IN
+        SELECT x.object, x.is_view, x.col, x.note
+          FROM (VALUES
+            ('customer_summary', true, NULL, 'one row per customer: its counted orders summarised (clv_summary), computed when read from the stored states, up to the latest refresh''s end of observation'),
+            ('customer_summary', true, 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('customer_summary', true, 'first_order', 'the first purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', true, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', true, 'observation_end', 'the last day observed, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', true, 'orders', 'order rows counted with an amount of 0 or more'),
+            ('customer_summary', true, 'refunds', 'rows with a negative amount (refunds)'),
+            ('customer_summary', true, 'purchase_days', 'distinct days with an order'),
+            ('customer_summary', true, 'net_revenue', 'orders minus refunds, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', true, 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', true, 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', true, 'repeat_purchase_days', 'purchase days after the first (the BTYD frequency x)'),
+            ('customer_summary', true, 'recency_days', 'days from the first to the last purchase day (the BTYD recency t_x)'),
+            ('customer_summary', true, 'age_days', 'days from the first purchase day to the observation end (the BTYD age T)'),
+            ('customer_summary', true, 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', true, 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase'),
+            ('customer_summary', true, 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_scores', true, NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
+            ('customer_scores', true, 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('customer_scores', true, 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', true, 'orders', 'order rows counted'),
+            ('customer_scores', true, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_scores', true, 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('customer_scores', true, 'expected_purchases_next_period', pg_catalog.format('expected purchase days in the next %s (BG/NBD)', period_days)),
+            ('customer_scores', true, 'predicted_clv', clv),
+            ('customer_scores', true, 'recency_score', 'RFM recency score, 1 (longest silence) to 5 (most recent), quintiles of all customers'),
+            ('customer_scores', true, 'frequency_score', 'RFM frequency score, 1 (fewest orders) to 5 (most)'),
+            ('customer_scores', true, 'monetary_score', 'RFM monetary score, 1 (least net revenue) to 5 (most)'),
+            ('customer_scores', true, 'rfm_cell', 'the three RFM scores as one number: 100 R + 10 F + M'),
+            ('customer_scores', true, 'rfm_segment', 'the named RFM segment (clv_rfm_standard_segments)'),
+            ('customer_scores', true, 'declining', 'true when at least one decline signal fired (clv_decline)'),
+            ('customer_scores', true, 'decline_severity', 'how many decline signals fired'),
+            ('customer_scores', true, 'decline_reasons', 'the signals that fired, comma-separated'),
+            ('customer_scores', true, 'decline_alert', 'the decline verdict in words'),
+            ('customer_scores', true, 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', true, 'value_tier', 'top 1%, top 5%, top 20% or rest of all customers by predicted_clv'),
+            ('customer_scores', true, 'score_note', 'why scores are NULL when a model could not be fitted; NULL otherwise'),
+            ('models', false, NULL, 'the models the latest refresh fitted: purchases (BG/NBD), spend (Gamma-Gamma), rfm (quintile breakpoints)'),
+            ('models', false, 'model', 'purchases, spend or rfm'),
+            ('models', false, 'kind', 'the model''s name'),
+            ('models', false, 'status', 'fitted, failed (see error) or no data'),
+            ('models', false, 'error', 'why the fit failed'),
+            ('models', false, 'parameters', 'the fitted parameters, standard errors and diagnostics (clv_model_params), time in days'),
+            ('models', false, 'fitted_at', 'when the fit ended'),
+            ('segments', false, NULL, 'one row per RFM segment'),
+            ('segments', false, 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
+            ('segments', false, 'customers', 'customers in the segment'),
+            ('segments', false, 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money),
+            ('segments', false, 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
+            ('segments', false, 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
+            ('segments', false, 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
+            ('segments', false, 'declining_customers', 'customers flagged as declining'),
+            ('segments', false, 'value_at_risk', 'their total predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('value_tiers', false, NULL, 'customers by predicted_clv rank: top 1%, top 5%, top 20%, rest (sort by min_predicted_clv descending)'),
+            ('value_tiers', false, 'value_tier', 'top 1%, top 5%, top 20% or rest'),
+            ('value_tiers', false, 'customers', 'customers in the tier'),
+            ('value_tiers', false, 'min_predicted_clv', 'the lowest predicted_clv in the tier; sorts the tiers, best first, descending'),
+            ('value_tiers', false, 'predicted_clv', 'the tier''s total ' OPERATOR(pg_catalog.||) clv),
+            ('value_tiers', false, 'share_of_predicted_clv', 'the tier''s share of all predicted_clv, 0 to 1'),
+            ('declining_customers', false, NULL, 'the customers flagged as declining, most value at risk first'),
+            ('declining_customers', false, 'rank', '1 for the most value at risk'),
+            ('declining_customers', false, 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('declining_customers', false, 'rfm_segment', 'the named RFM segment'),
+            ('declining_customers', false, 'value_tier', 'top 1%, top 5%, top 20% or rest'),
+            ('declining_customers', false, 'predicted_clv', clv),
+            ('declining_customers', false, 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('declining_customers', false, 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('declining_customers', false, 'decline_severity', 'how many decline signals fired'),
+            ('declining_customers', false, 'decline_reasons', 'the signals that fired, comma-separated'),
+            ('declining_customers', false, 'decline_alert', 'the decline verdict in words'),
+            ('declining_customers', false, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('monthly', false, NULL, 'one row per calendar month with orders, ' OPERATOR(pg_catalog.||) pg_catalog.format('months of the calendar of %s', zone)),
+            ('monthly', false, 'month', 'the first day of the month'),
+            ('monthly', false, 'active_customers', 'customers with an order in the month'),
+            ('monthly', false, 'new_customers', 'customers whose first order was in the month'),
+            ('monthly', false, 'orders', 'order rows in the month'),
+            ('monthly', false, 'revenue', 'net revenue of the month, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', false, 'avg_order_value', 'revenue per order, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', false, 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality), averaging 1'),
+            ('monthly', false, 'revenue_seasonally_adjusted', 'revenue divided by the seasonal index, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', false, 'new_customers_revenue_so_far', 'mean net revenue so far of the customers acquired in the month, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', false, 'new_customers_predicted_clv', 'mean predicted_clv of the customers acquired in the month'),
+            ('cohorts', false, NULL, 'retention of each cohort of customers, by month of their first order'),
+            ('cohorts', false, 'cohort', 'the first day of the month of the cohort''s first orders'),
+            ('cohorts', false, 'period_number', 'months since the cohort''s first month (0: that month)'),
+            ('cohorts', false, 'cohort_customers', 'customers in the cohort'),
+            ('cohorts', false, 'active_customers', 'of them, customers with an order in that month'),
+            ('cohorts', false, 'retention', 'active_customers / cohort_customers, 0 to 1'),
+            ('rejected_orders', false, NULL, 'order rows not counted, with the reason'),
+            ('rejected_orders', false, 'customer_id', pg_catalog.format('the customer (%s.%I), as in the row', orders, customer)),
+            ('rejected_orders', false, 'ordered_at', 'the order date, as in the row'),
+            ('rejected_orders', false, 'amount', 'the amount, as text'),
+            ('rejected_orders', false, 'reason', 'why the row is not counted'),
+            ('channels', false, NULL, 'one row per order channel: customers'' predicted CLV split over the channels of their orders'),
+            ('channels', false, 'channel', 'the order channel'),
+            ('channels', false, 'customers', 'customers with an order through the channel'),
+            ('channels', false, 'orders', 'order rows through the channel'),
+            ('channels', false, 'revenue', 'their net revenue, ' OPERATOR(pg_catalog.||) money),
+            ('channels', false, 'predicted_clv_first_touch', 'predicted_clv credited to the channel of each customer''s first order'),
+            ('channels', false, 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
+            ('channels', false, 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
+            ('channels', false, 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders')
+          ) AS x(object, is_view, col, note)
+         WHERE with_channels OR x.object OPERATOR(pg_catalog.<>) 'channels'
+    LOOP
+        IF d.col IS NULL THEN
+            EXECUTE pg_catalog.format('COMMENT ON %s %I.%I IS %L', CASE WHEN d.is_view THEN 'VIEW' ELSE 'TABLE' END,
+                                      target_schema, d.object, d.note);
+        ELSE
+            EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, d.object, d.col, d.note);
+        END IF;
+    END LOOP;
+END
+$$;
 
 -- Milliseconds since a moment, for a refresh's report lines.
 CREATE FUNCTION @extschema@.clv_ms_since(since timestamptz)
@@ -1458,7 +1602,7 @@ BEGIN
     -- are made by a CREATE TABLE AS, which may, and then copied.  Not when
     -- workers would only scan, or aggregate partially for the leader to
     -- merge: each worker meets nearly every customer then, and the merge
-    -- costs more than the second core saves (README, "Scale").
+    -- costs more than the second core saves (docs/scale.md).
     IF NOT incremental THEN
         PERFORM pg_catalog.set_config('enable_partitionwise_aggregate', 'on', true);
         EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) summarise INTO plan;

@@ -75,6 +75,17 @@ WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind IN ('r', 'v')
       ('integer', 'bigint', 'double precision', 'numeric', 'text', 'date', 'boolean',
        'timestamp with time zone', 'jsonb')
 ORDER BY 1, 2;
+-- every table and column a dashboard reads has a description, with its
+-- units and the pipeline's settings (the internal tables are the registry's)
+SELECT c.relname, a.attname
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v')
+  AND c.relname NOT IN ('clv_pipeline', 'summary_state', 'activity_totals', 'order_changes', 'changed_customers')
+  AND (col_description(c.oid, a.attnum) IS NULL OR obj_description(c.oid, 'pg_class') IS NULL)
+ORDER BY 1, 2;
+SELECT col_description('"BI Report".customer_scores'::regclass, 7) AS predicted_clv,
+       col_description('"BI Report".customer_summary'::regclass, 8) AS net_revenue;
 -- every table has a key; the views read through one (summary_state's)
 SELECT c.relname, c.relkind, i.indisunique AS has_unique_key
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -285,6 +296,9 @@ UPDATE "Order Lines" SET "Sales Channel" = (ARRAY['web', 'store', 'phone'])[1 + 
 SELECT count(*) FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'by channel',
                                          channel => 'Sales Channel', as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
 SELECT channel, customers, orders FROM "by channel".channels ORDER BY channel;
+SELECT count(*) AS channel_columns_undescribed
+FROM pg_attribute a WHERE a.attrelid = '"by channel".channels'::regclass AND a.attnum > 0
+  AND col_description(a.attrelid, a.attnum) IS NULL;
 -- every model's credits add up to the predicted CLV of the customers, rounded to cents
 SELECT sum(predicted_clv_first_touch) = t AS first_touch, sum(predicted_clv_last_touch) = t AS last_touch,
        sum(predicted_clv_linear) = t AS linear, sum(predicted_clv_position_based) = t AS position_based

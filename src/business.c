@@ -2,7 +2,7 @@
  * business.c: clv_business_kpis, a business's own CLV inputs computed from
  * its per-customer summaries.
  *
- * Definitions (see the README, "Business KPIs"):
+ * Definitions (see docs/summaries.md, "Business KPIs"):
  *   avg_order_value = net revenue / orders;
  *   purchase_frequency_per_year = orders / customers / observed_years, where
  *     observed_years runs from the first customer's first order to the

@@ -85,7 +85,21 @@ gammagamma_total_ll(const PatternSet *data, const double *theta, double *grad)
 				gamma = theta[2];
 	double		lgamma_q = lgamma(q);
 	double		psi_q = clv_digamma(q);
+	double		log_gamma = log(gamma);
+	double		q_log_gamma = q * log_gamma;
 	double		total = 0;
+
+	/*
+	 * The terms that depend on the frequency alone, kept while the patterns
+	 * (sorted by frequency) have the same: a fit sees many mean spends and
+	 * few frequencies.  The same values as computed afresh, so the same bits.
+	 */
+	double		x_seen = -1;
+	double		px = 0,
+				log_x = 0,
+				lgamma_ratio = 0,
+				psi_pxq = 0,
+				psi_px = 0;
 
 	if (grad != NULL)
 		memset(grad, 0, 3 * sizeof(double));
@@ -94,18 +108,29 @@ gammagamma_total_ll(const PatternSet *data, const double *theta, double *grad)
 		const Pattern *pat = &data->patterns[i];
 		double		x = pat->x;
 		double		m = pat->t_x;
-		double		px = p * x;
-		double		log_gmx = log(gamma + m * x);
-		double		ll = clv_lgamma_ratio(px, q) - lgamma_q + q * log(gamma) +
-			(px - 1) * log(m) + px * log(x) - (px + q) * log_gmx;
+		double		log_m = pat->T;	/* log(m), see clv_fit_gammagamma_final */
+		double		log_gmx;
+		double		ll;
 
+		if (x != x_seen)
+		{
+			x_seen = x;
+			px = p * x;
+			log_x = log(x);
+			lgamma_ratio = clv_lgamma_ratio(px, q);
+			if (grad != NULL)
+			{
+				psi_pxq = clv_digamma(px + q);
+				psi_px = clv_digamma(px);
+			}
+		}
+		log_gmx = log(gamma + m * x);
+		ll = lgamma_ratio - lgamma_q + q_log_gamma + (px - 1) * log_m + px * log_x - (px + q) * log_gmx;
 		total += pat->count * ll;
 		if (grad != NULL)
 		{
-			double		psi_pxq = clv_digamma(px + q);
-
-			grad[0] += pat->count * x * (psi_pxq - clv_digamma(px) + log(m) + log(x) - log_gmx);
-			grad[1] += pat->count * (psi_pxq - psi_q + log(gamma) - log_gmx);
+			grad[0] += pat->count * x * (psi_pxq - psi_px + log_m + log_x - log_gmx);
+			grad[1] += pat->count * (psi_pxq - psi_q + log_gamma - log_gmx);
 			grad[2] += pat->count * (q / gamma - (px + q) / (gamma + m * x));
 		}
 	}
@@ -128,7 +153,11 @@ clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 	if (data.customers == 0)
 		PG_RETURN_NULL();
 	for (int64 i = 0; i < data.npatterns; i++)
+	{
 		sum_m += data.patterns[i].count * data.patterns[i].t_x;
+		/* a spend pattern's third value is unused (0): it keeps log(m), once */
+		data.patterns[i].T = log(data.patterns[i].t_x);
+	}
 
 	/* start from a mean spend gamma p / (q - 1) equal to the observed one */
 	log_theta[0] = 0;

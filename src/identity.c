@@ -2,7 +2,7 @@
  * identity.c: one customer seen in several systems, linked into one profile.
  *
  * Normalisation: clv_normalize_email and clv_normalize_phone turn what
- * people type into a form two systems agree on (rules in the README,
+ * people type into a form two systems agree on (rules in docs/cross-channel.md,
  * "Identity resolution"); what cannot be an address or a number becomes NULL,
  * so that it links nothing.
  *
@@ -23,7 +23,7 @@
  * before duplicates are removed) plus the identifier's bytes, and 12 bytes a
  * distinct record; the arrays grow by doubling, so up to twice that.  The
  * pairs are freed before the result is written, which takes up to work_mem
- * before it spills (measured figures in the README).
+ * before it spills (measured figures in docs/performance.md).
  */
 #include "clv.h"
 

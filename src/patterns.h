@@ -26,7 +26,7 @@ typedef struct Pattern
 {
 	double		x;
 	double		t_x;			/* or the mean spend */
-	double		T;
+	double		T;				/* spend: unused, and the fit keeps log(mean spend) there */
 	double		count;
 } Pattern;
 
