@@ -1004,7 +1004,7 @@ BEGIN
             month date PRIMARY KEY, active_customers bigint, new_customers bigint, orders bigint,
             revenue float8, avg_order_value float8, seasonal_index float8,
             revenue_seasonally_adjusted float8, new_customers_revenue_so_far float8,
-            new_customers_predicted_clv float8);
+            new_customers_predicted_clv float8, partial_month boolean NOT NULL);
         CREATE TABLE %1$I.cohorts (
             cohort date, period_number integer, cohort_customers bigint, active_customers bigint,
             retention float8, PRIMARY KEY (cohort, period_number));
@@ -1181,17 +1181,18 @@ BEGIN
             ('declining_customers', false, 'decline_reasons', 'the signals that fired, comma-separated'),
             ('declining_customers', false, 'decline_alert', 'the decline verdict in words'),
             ('declining_customers', false, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
-            ('monthly', false, NULL, 'one row per calendar month with orders, ' OPERATOR(pg_catalog.||) pg_catalog.format('months of the calendar of %s', zone)),
+            ('monthly', false, NULL, pg_catalog.format('one row per calendar month (of the calendar of %s) from the first order''s to the observation end''s, months without orders included', zone)),
             ('monthly', false, 'month', 'the first day of the month'),
             ('monthly', false, 'active_customers', 'customers with an order in the month'),
             ('monthly', false, 'new_customers', 'customers whose first order was in the month'),
             ('monthly', false, 'orders', 'order rows in the month'),
             ('monthly', false, 'revenue', 'net revenue of the month, ' OPERATOR(pg_catalog.||) money),
             ('monthly', false, 'avg_order_value', 'revenue per order, ' OPERATOR(pg_catalog.||) money),
-            ('monthly', false, 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality), averaging 1'),
+            ('monthly', false, 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality) over the whole months, averaging 1'),
             ('monthly', false, 'revenue_seasonally_adjusted', 'revenue divided by the seasonal index, ' OPERATOR(pg_catalog.||) money),
             ('monthly', false, 'new_customers_revenue_so_far', 'mean net revenue so far of the customers acquired in the month, ' OPERATOR(pg_catalog.||) money),
             ('monthly', false, 'new_customers_predicted_clv', 'mean predicted_clv of the customers acquired in the month'),
+            ('monthly', false, 'partial_month', 'true for the month of the observation end when it ends before the month does: its figures are not a whole month''s'),
             ('cohorts', false, NULL, 'retention of each cohort of customers, by month of their first order'),
             ('cohorts', false, 'cohort', 'the first day of the month of the cohort''s first orders'),
             ('cohorts', false, 'period_number', 'months since the cohort''s first month (0: that month)'),
@@ -1793,6 +1794,18 @@ BEGIN
         WITH activity AS (
             SELECT a.month, a.customers AS active_customers, a.orders, a.amount AS revenue
               FROM %1$I.activity_totals t, @extschema@.clv_activity_months(t.total) a WHERE NOT t.by_cohort),
+        -- every month from the first with orders to the end of observation's,
+        -- the last of them partial unless observation ends on its last day
+        months AS (
+            SELECT m.m::pg_catalog.date AS month,
+                   m.m::pg_catalog.date OPERATOR(pg_catalog.=) pg_catalog.date_trunc('month', %2$L::pg_catalog.timestamp)::pg_catalog.date
+                   AND (%2$L::pg_catalog.date OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.<>)
+                       (m.m OPERATOR(pg_catalog.+) '1 month'::pg_catalog.interval)::pg_catalog.date AS partial_month
+              FROM (SELECT pg_catalog.min(a.month) AS first, pg_catalog.max(a.month) AS last FROM activity a) f,
+                   pg_catalog.generate_series(f.first::pg_catalog.timestamp,
+                                              greatest(f.last::pg_catalog.timestamp,
+                                                      pg_catalog.date_trunc('month', %2$L::pg_catalog.timestamp)),
+                                              '1 month'::pg_catalog.interval) m(m)),
         acquired AS (
             SELECT pg_catalog.date_trunc('month', w.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
                    pg_catalog.count(*) AS new_customers,
@@ -1800,20 +1813,26 @@ BEGIN
                    @extschema@.clv_exact_sum(w.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(w.predicted_clv) AS predicted_clv
               FROM %1$I.clv_refresh_scores w
              WHERE w.first_order IS NOT NULL GROUP BY 1),
+        -- the seasonal index over whole months only, those without orders
+        -- counted as 0: a partial month would read as a seasonal low
         season AS (
-            SELECT @extschema@.clv_seasonality(a.month, a.revenue) AS idx FROM activity a)
+            SELECT @extschema@.clv_seasonality(mo.month, coalesce(a.revenue, 0)) AS idx
+              FROM months mo LEFT JOIN activity a ON a.month OPERATOR(pg_catalog.=) mo.month
+             WHERE NOT mo.partial_month)
         INSERT INTO %1$I.monthly
-        SELECT a.month, a.active_customers, coalesce(n.new_customers, 0), a.orders, a.revenue,
-               CASE WHEN a.orders OPERATOR(pg_catalog.=) 0 THEN NULL
+        SELECT mo.month, coalesce(a.active_customers, 0), coalesce(n.new_customers, 0), coalesce(a.orders, 0),
+               coalesce(a.revenue, 0),
+               CASE WHEN coalesce(a.orders, 0) OPERATOR(pg_catalog.=) 0 THEN NULL
                     ELSE a.revenue OPERATOR(pg_catalog./) a.orders END,
                i.seasonal_index,
                CASE WHEN i.seasonal_index OPERATOR(pg_catalog.=) 0 THEN NULL
-                    ELSE a.revenue OPERATOR(pg_catalog./) i.seasonal_index END,
-               n.revenue_so_far, n.predicted_clv
-          FROM activity a
-          LEFT JOIN acquired n ON n.month OPERATOR(pg_catalog.=) a.month
+                    ELSE coalesce(a.revenue, 0) OPERATOR(pg_catalog./) i.seasonal_index END,
+               n.revenue_so_far, n.predicted_clv, mo.partial_month
+          FROM months mo
+          LEFT JOIN activity a ON a.month OPERATOR(pg_catalog.=) mo.month
+          LEFT JOIN acquired n ON n.month OPERATOR(pg_catalog.=) mo.month
           CROSS JOIN season
-          CROSS JOIN LATERAL (SELECT season.idx[EXTRACT(month FROM a.month)::integer] AS seasonal_index) i;
+          CROSS JOIN LATERAL (SELECT season.idx[EXTRACT(month FROM mo.month)::integer] AS seasonal_index) i;
         DELETE FROM %1$I.cohorts;
         WITH activity AS (
             SELECT a.cohort, a.month, a.customers
@@ -1826,7 +1845,7 @@ BEGIN
                s.customers, a.customers, a.customers::pg_catalog.float8 OPERATOR(pg_catalog./) s.customers
           FROM activity a
           JOIN activity s ON s.cohort OPERATOR(pg_catalog.=) a.cohort AND s.month OPERATOR(pg_catalog.=) a.cohort$q$,
-        target_schema);
+        target_schema, end_day);
     RETURN NEXT pg_catalog.format('%I.monthly and cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
     -- per channel, when the orders name one: the customers, orders and
@@ -1981,7 +2000,10 @@ DECLARE
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
     EXECUTE pg_catalog.format('SELECT r.observation_end::date AS observation_end, r.refreshed_at::timestamptz AS refreshed_at,
-                                      r.time_zone::text AS time_zone FROM %I.clv_pipeline r', target_schema)
+                                      r.time_zone::text AS time_zone, r.periods::integer AS periods,
+                                      (EXTRACT(epoch FROM r.period::interval) OPERATOR(pg_catalog./) 86400)::float8 AS period_days,
+                                      r.discount_rate::float8 AS discount_rate, r.gross_margin::float8 AS gross_margin
+                                 FROM %I.clv_pipeline r', target_schema)
         INTO registry;
     EXECUTE pg_catalog.format($q$
         SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue::float8) AS revenue,
@@ -2097,6 +2119,7 @@ table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1p
 <body>
 <h1>%1$s</h1>
 <p>Pipeline <code>%2$s</code>: data up to %3$s (%16$s), refreshed %17$s.</p>
+<p id="clv-basis">Predicted CLV: %18$s.</p>
 <div class="kpis">
 <div class="kpi"><b>%4$s</b>customers</div>
 <div class="kpi"><b>%5$s</b>net revenue so far</div>
@@ -2143,7 +2166,12 @@ $html$,
         30 OPERATOR(pg_catalog.+) (24 OPERATOR(pg_catalog.*) coalesce(nsegments, 1)),
         coalesce(segments, ''), coalesce(heatmap, ''), coalesce(declining, ''),
         @extschema@.clv_html_escape(registry.time_zone),
-        coalesce(pg_catalog.to_char(registry.refreshed_at AT TIME ZONE registry.time_zone, 'YYYY-MM-DD HH24:MI'), 'never'));
+        coalesce(pg_catalog.to_char(registry.refreshed_at AT TIME ZONE registry.time_zone, 'YYYY-MM-DD HH24:MI'), 'never'),
+        pg_catalog.format('the gross margin of the next %s periods of %s days, discounted at %s%% a period, at a gross margin of %s%s',
+                          registry.periods, registry.period_days, registry.discount_rate OPERATOR(pg_catalog.*) 100,
+                          registry.gross_margin,
+                          CASE WHEN registry.gross_margin OPERATOR(pg_catalog.=) 1
+                               THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END));
 END
 $$;
 

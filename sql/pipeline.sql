@@ -110,7 +110,7 @@ SELECT (SELECT count(*) FROM "BI Report".declining_customers)
      = (SELECT count(*) FROM "BI Report".customer_scores WHERE declining) AS declining_list_complete,
        (SELECT bool_and(rank = r) FROM (SELECT rank, row_number() OVER (ORDER BY value_at_risk DESC NULLS LAST, customer_id) AS r
                                         FROM "BI Report".declining_customers) q) AS ranked;
--- per month of the pipeline's calendar: every counted order once, the seasonal index over 30 months
+-- per month of the pipeline's calendar, from the first order's to the end's: every counted order once, a seasonal index for each month
 SELECT count(*) AS months, sum(orders) AS orders, sum(new_customers) AS new_customers,
        count(seasonal_index) AS with_index
 FROM "BI Report".monthly;
@@ -125,9 +125,17 @@ SELECT count(*) AS months_differing
 FROM (SELECT date_trunc('month', "Created At" AT TIME ZONE 'Europe/Paris')::date AS month,
              count(DISTINCT "Customer Id") AS active_customers, count(*) AS orders, sum("Total €"::float8) AS revenue
         FROM counted_lines GROUP BY 1) d
-FULL JOIN "BI Report".monthly m USING (month)
+FULL JOIN (SELECT * FROM "BI Report".monthly WHERE orders > 0) m USING (month)
 WHERE d.active_customers IS DISTINCT FROM m.active_customers OR d.orders IS DISTINCT FROM m.orders
    OR abs(d.revenue - m.revenue) > 1e-9 * abs(d.revenue) OR d.revenue IS NULL OR m.revenue IS NULL;
+-- every month from the first order's to the observation end's is there, those
+-- without orders at 0; the last is partial (observation ends on 1 November)
+SELECT count(*) AS months, count(*) FILTER (WHERE orders = 0) AS months_without_orders,
+       min(month) AS first_month, max(month) AS last_month,
+       count(*) = 1 + 12 * (date_part('year', max(month)) - date_part('year', min(month)))
+                    + date_part('month', max(month)) - date_part('month', min(month)) AS no_month_missing,
+       array_agg(month) FILTER (WHERE partial_month) AS partial
+FROM "BI Report".monthly;
 SELECT count(*) AS cohort_cells_differing
 FROM clv_cohort_retention('counted_lines', 'Customer Id', 'Created At', 'month', 'Europe/Paris') d
 FULL JOIN "BI Report".cohorts c USING (cohort, period_number)

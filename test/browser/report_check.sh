@@ -39,4 +39,6 @@ check "chromium ran the page's script and all three charts drew shapes" 'data-ch
 check "the title is escaped, not markup" '<h1>Report &lt;check&gt; &amp; "quotes"</h1>'
 check "the distribution has its 20 bars" "$(printf 'class="bar" x="%s"' 610)"
 check "the declining customers table has rows" '<tr><td>[0-9]'
+check "the page says what predicted CLV is: horizon, discount and margin" \
+    'id="clv-basis">Predicted CLV: the gross margin of the next 12 periods of 30 days, discounted at 1% a period, at a gross margin of 0.35.'
 exit $fail
