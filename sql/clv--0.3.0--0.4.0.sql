@@ -1997,6 +1997,7 @@ DECLARE
     heatmap text;
     declining text;
     top_bin float8;
+    low_bin float8;
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
     EXECUTE pg_catalog.format('SELECT r.observation_end::date AS observation_end, r.refreshed_at::timestamptz AS refreshed_at,
@@ -2011,31 +2012,47 @@ BEGIN
                pg_catalog.count(*) FILTER (WHERE s.declining::boolean) AS declining,
                pg_catalog.sum(s.value_at_risk::float8) AS at_risk,
                pg_catalog.percentile_cont(0.99) WITHIN GROUP (ORDER BY s.predicted_clv::float8) AS p99,
+               pg_catalog.percentile_cont(0.01) WITHIN GROUP (ORDER BY s.predicted_clv::float8)
+                   FILTER (WHERE s.predicted_clv::float8 OPERATOR(pg_catalog.>) 0) AS p01_positive,
                pg_catalog.array_agg(s.predicted_clv::float8) AS predicted_values
           FROM %I.customer_scores s$q$, target_schema) INTO kpis;
 
-    -- 1. predicted CLV distribution: 20 bins up to the 99th percentile, the rest in the last
+    -- 1. predicted CLV distribution: 20 bins of equal width on a log scale,
+    -- from the 1st to the 99th percentile of the positive values (CLV is
+    -- skewed: equal widths put most customers in the first bar), those
+    -- below in the first, those above in the last; the tallest bar's count
+    -- labels the y axis
     top_bin := greatest(coalesce(kpis.p99, 0), 1e-9);
+    low_bin := least(greatest(coalesce(kpis.p01_positive, top_bin OPERATOR(pg_catalog./) 1000), 1e-9),
+                     top_bin OPERATOR(pg_catalog./) 10);
     EXECUTE pg_catalog.format($q$
         WITH bins AS (
             SELECT b, pg_catalog.count(c.i) AS n
               FROM pg_catalog.generate_series(0, 19) b
               LEFT JOIN pg_catalog.unnest($2::float8[]) WITH ORDINALITY AS c(predicted_clv, i)
-                     ON least(pg_catalog.floor(greatest(c.predicted_clv::float8, 0) OPERATOR(pg_catalog./) $1 OPERATOR(pg_catalog.*) 20), 19)
+                     ON least(greatest(pg_catalog.floor(pg_catalog.ln(greatest(c.predicted_clv::float8, $3) OPERATOR(pg_catalog./) $3)
+                                                        OPERATOR(pg_catalog./) pg_catalog.ln($1 OPERATOR(pg_catalog./) $3)
+                                                        OPERATOR(pg_catalog.*) 20), 0), 19)
                         OPERATOR(pg_catalog.=) b
              GROUP BY b),
         scaled AS (
-            SELECT b, n, n::float8 OPERATOR(pg_catalog./) greatest(pg_catalog.max(n) OVER (), 1) AS h FROM bins)
+            SELECT b, n, pg_catalog.max(n) OVER () AS tallest,
+                   n::float8 OPERATOR(pg_catalog./) greatest(pg_catalog.max(n) OVER (), 1) AS h FROM bins)
         SELECT pg_catalog.string_agg(
                    pg_catalog.format('<rect class="bar" x="%%s" y="%%s" width="26" height="%%s"><title>%%s to %%s: %%s customers</title></rect>',
                                      40 OPERATOR(pg_catalog.+) (b OPERATOR(pg_catalog.*) 30),
                                      20 OPERATOR(pg_catalog.+) pg_catalog.round(200 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) h)),
                                      greatest(pg_catalog.round(200 OPERATOR(pg_catalog.*) h), 1),
-                                     pg_catalog.round((b OPERATOR(pg_catalog.*) $1 OPERATOR(pg_catalog./) 20)::numeric, 2),
-                                     pg_catalog.round(((b OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.*) $1 OPERATOR(pg_catalog./) 20)::numeric, 2),
+                                     pg_catalog.round(($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
+                                                      b::float8 OPERATOR(pg_catalog./) 20))::numeric, 2),
+                                     pg_catalog.round(($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
+                                                      (b OPERATOR(pg_catalog.+) 1)::float8 OPERATOR(pg_catalog./) 20))::numeric, 2),
                                      n),
                    '' ORDER BY b)
-          FROM scaled$q$) INTO histogram USING top_bin, kpis.predicted_values;
+               OPERATOR(pg_catalog.||)
+               pg_catalog.format('<text x="2" y="28" class="axis">%%s</text><text x="2" y="222" class="axis">0</text>',
+                                 pg_catalog.to_char(pg_catalog.max(tallest), 'FM999,999,990'))
+          FROM scaled$q$) INTO histogram USING top_bin, kpis.predicted_values, low_bin;
 
     -- 2. predicted CLV by RFM segment
     EXECUTE pg_catalog.format($q$
@@ -2072,23 +2089,27 @@ BEGIN
                           pg_catalog.max(c.retention) FILTER (WHERE c.period_number OPERATOR(pg_catalog.>=) 1) OVER () AS best
                      FROM c WHERE c.newest OPERATOR(pg_catalog.<=) 12)
         SELECT coalesce(pg_catalog.string_agg(
-                            pg_catalog.format('<rect class="cell" x="%%s" y="%%s" width="34" height="20" style="fill-opacity:%%s"><title>%%s, month %%s: %%s%%%%</title></rect>',
-                                              90 OPERATOR(pg_catalog.+) (r.period_number OPERATOR(pg_catalog.*) 36),
+                            pg_catalog.format('<rect class="cell" x="%%s" y="%%s" width="34" height="20" style="fill-opacity:%%s"><title>%%s, month %%s: %%s%%%%</title></rect><text class="cellnum" x="%%s" y="%%s">%%s</text>',
+                                              130 OPERATOR(pg_catalog.+) (r.period_number OPERATOR(pg_catalog.*) 36),
                                               20 OPERATOR(pg_catalog.+) (r.row OPERATOR(pg_catalog.*) 22),
                                               pg_catalog.round(greatest(CASE WHEN r.best OPERATOR(pg_catalog.=) 0 THEN NULL
                                                                              ELSE r.retention OPERATOR(pg_catalog./) r.best END,
                                                                         0.05)::numeric, 3),
                                               pg_catalog.to_char(r.cohort, 'YYYY-MM'), r.period_number,
-                                              pg_catalog.round((100 OPERATOR(pg_catalog.*) r.retention)::numeric, 1)),
+                                              pg_catalog.round((100 OPERATOR(pg_catalog.*) r.retention)::numeric, 1),
+                                              147 OPERATOR(pg_catalog.+) (r.period_number OPERATOR(pg_catalog.*) 36),
+                                              34 OPERATOR(pg_catalog.+) (r.row OPERATOR(pg_catalog.*) 22),
+                                              pg_catalog.round((100 OPERATOR(pg_catalog.*) r.retention)::numeric)),
                             '' ORDER BY r.row, r.period_number)
                             FILTER (WHERE r.period_number OPERATOR(pg_catalog.>=) 1 AND r.period_number OPERATOR(pg_catalog.<=) 12), '')
                OPERATOR(pg_catalog.||)
-               coalesce(pg_catalog.string_agg(DISTINCT pg_catalog.format('<text x="0" y="%%s" class="label">%%s</text>',
+               coalesce(pg_catalog.string_agg(DISTINCT pg_catalog.format('<text x="0" y="%%s" class="label">%%s (%%s)</text>',
                                                                          34 OPERATOR(pg_catalog.+) (r.row OPERATOR(pg_catalog.*) 22),
-                                                                         pg_catalog.to_char(r.cohort, 'YYYY-MM')), ''), '')
+                                                                         pg_catalog.to_char(r.cohort, 'YYYY-MM'),
+                                                                         pg_catalog.to_char(r.cohort_customers, 'FM999,999,990')), ''), '')
                OPERATOR(pg_catalog.||)
                (SELECT pg_catalog.string_agg(pg_catalog.format('<text x="%%s" y="14" class="axis">%%s</text>',
-                                                               100 OPERATOR(pg_catalog.+) (m OPERATOR(pg_catalog.*) 36), m), '')
+                                                               140 OPERATOR(pg_catalog.+) (m OPERATOR(pg_catalog.*) 36), m), '')
                   FROM pg_catalog.generate_series(1, 12) m)
           FROM r$q$, target_schema) INTO heatmap;
 
@@ -2113,6 +2134,7 @@ h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 .kpis { display: flex; gap: 28px; } .kpi b { display: block; font-size: 20px; }
 svg { background: #fafafa; border: 1px solid #ddd; }
 .bar { fill: #2f6f9f; } .cell { fill: #1a7f4b; } .label, .value, .axis { font-size: 12px; fill: #333; }
+.cellnum { font-size: 10px; fill: #111; text-anchor: middle; } .note { font-size: 13px; color: #555; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 .num { text-align: right; }
 </style></head>
@@ -2128,18 +2150,20 @@ table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1p
 <div class="kpi"><b>%8$s</b>declining, with %9$s at risk</div>
 </div>
 <h2>Predicted CLV per customer</h2>
-<svg id="chart-distribution" class="chart" width="660" height="250" role="img" aria-label="histogram of predicted CLV">
+<svg id="chart-distribution" class="chart" width="660" height="250" role="img" aria-label="histogram of predicted CLV, log scale">
 %10$s
-<text x="40" y="242" class="axis">0</text><text x="560" y="242" class="axis">%11$s and more</text>
+<text x="40" y="242" class="axis">%19$s or less</text><text x="540" y="242" class="axis">%11$s and more</text>
 </svg>
+<p class="note">Customers (y axis) by predicted CLV (x axis, log scale: each bar spans the same ratio of values).</p>
 <h2>Predicted CLV by RFM segment</h2>
 <svg id="chart-segments" class="chart" width="660" height="%12$s" role="img" aria-label="predicted CLV by segment">
 %13$s
 </svg>
 <h2>Cohort retention: share of each month's new customers buying 1 to 12 months later</h2>
-<svg id="chart-cohorts" class="chart" width="580" height="300" role="img" aria-label="cohort retention heat map, darker is higher">
+<svg id="chart-cohorts" class="chart" width="620" height="300" role="img" aria-label="cohort retention heat map, darker is higher">
 %14$s
 </svg>
+<p class="note">Rows: the month of the first order, with the cohort's size in brackets. Columns: months since. Cells: the percentage of the cohort that bought that month; darker is higher.</p>
 <h2>Declining customers with the most value at risk</h2>
 <table><tr><th>customer</th><th>segment</th><th>at risk</th><th>why</th></tr>
 %15$s
@@ -2171,7 +2195,10 @@ $html$,
                           registry.periods, registry.period_days, registry.discount_rate OPERATOR(pg_catalog.*) 100,
                           registry.gross_margin,
                           CASE WHEN registry.gross_margin OPERATOR(pg_catalog.=) 1
-                               THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END));
+                               THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END),
+        -- three significant digits: the first bar's bound can be a fraction of a cent
+        pg_catalog.round(low_bin::numeric,
+                         greatest(2, 2 OPERATOR(pg_catalog.-) pg_catalog.floor(pg_catalog.log(low_bin))::integer)));
 END
 $$;
 

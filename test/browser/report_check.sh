@@ -39,6 +39,9 @@ check "chromium ran the page's script and all three charts drew shapes" 'data-ch
 check "the title is escaped, not markup" '<h1>Report &lt;check&gt; &amp; "quotes"</h1>'
 check "the distribution has its 20 bars" "$(printf 'class="bar" x="%s"' 610)"
 check "the declining customers table has rows" '<tr><td>[0-9]'
+check "the heat map's cells show their percentage" 'class="cellnum" x="[0-9]*" y="[0-9]*">[0-9]'
+check "the heat map's rows show the cohort's size" 'class="label">20[0-9][0-9]-[0-9][0-9] ([0-9,]*)</text>'
+check "the distribution has a log scale and a labelled y axis" 'x axis, log scale'
 check "the page says what predicted CLV is: horizon, discount and margin" \
     'id="clv-basis">Predicted CLV: the gross margin of the next 12 periods of 30 days, discounted at 1% a period, at a gross margin of 0.35.'
 exit $fail
