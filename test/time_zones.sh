@@ -10,6 +10,9 @@
 #   00:30 UTC on the last Sunday of March: Europe's clocks go forward;
 #   ten seconds before midnight UTC on 31 December: the day, the month and
 #       the year change while the tests run.
+# There, too, README.md and docs/ run as written (test/docs/doctest.py), from
+# sessions in the zone at the other end of the day: they must print what they
+# show, as the README says no figure depends on the zone.
 # Exits non-zero on any failure.  Needs libfaketime (Debian's libfaketime).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +45,8 @@ for instant in "${instants[@]}"; do
         rm -rf "$work/cluster"
         cluster_init "$work/cluster"
         cluster_start "$work/cluster" LD_PRELOAD="$faketime_lib" FAKETIME="@$instant" FAKETIME_DONT_FAKE_MONOTONIC=1 \
-            -- -c timezone="$zone" -c fsync=off
+            -- -c timezone="$zone" -c fsync=off \
+               -c shared_preload_libraries=pg_cron -c cron.database_name=clv_docs -c cron.use_background_workers=on
         now=$(psql -XAtq -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC'")
         label="clock from $instant UTC (server at $now), server TimeZone $zone"
         rm -rf results regression.diffs regression.out
@@ -50,6 +54,10 @@ for instant in "${instants[@]}"; do
         psql -XAtq -c "CREATE DATABASE clv_time_tap" -c "ALTER DATABASE clv_time_tap SET TimeZone = '$zone'"
         check "$label: live pipelines from four time zones" pg_prove -d clv_time_tap test/live_pipeline.sql
         check "$label: pg_dump / pg_restore into another time zone" test/dump_restore.sh
+        client_zone=${zones[0]}
+        [ "$zone" != "$client_zone" ] || client_zone=${zones[1]}
+        check "$label: README.md and docs/ as written, sessions in $client_zone" \
+            env CLV_DOCTEST_TZ="$client_zone" python3 test/docs/doctest.py README.md docs/*.md
         cluster_stop "$work/cluster"
     done
 done

@@ -20,8 +20,9 @@ the demo data with the command the README gives the reader
 --update writes what the blocks print into their ```text blocks instead of
 comparing (for an author: then read the diff).
 
-Blocks run with the session's TimeZone set to UTC, so that what they print
-does not depend on the machine's zone (the README says so where it matters).
+Blocks run with the session's TimeZone set to UTC (CLV_DOCTEST_TZ names
+another: test/time_zones.sh runs them from +14 and -11 under fake clocks,
+where they must print the same, as the README says no figure depends on it).
 Exits 0 when every block ran and matched, 1 otherwise.
 """
 import os
@@ -64,7 +65,7 @@ def blocks(path):
 
 
 def psql(database, text=None, args=(), check=True):
-    env = dict(os.environ, PGTZ="UTC", PGOPTIONS="-c client_min_messages=warning")
+    env = dict(os.environ, PGTZ=os.environ.get("CLV_DOCTEST_TZ", "UTC"), PGOPTIONS="-c client_min_messages=warning")
     return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-P", "pager=off", "-d", database, *args],
                           input=text, text=True, capture_output=True, env=env, check=check)
 
