@@ -39,11 +39,12 @@ patterns_capacity(ArrayType *state)
 
 /*
  * Entries in a total order: by frequency, then recency (or mean spend), then
- * age.  Every entry is checked before it is stored (check_entry,
- * clv_check_history): its float8 slots hold finite values that are not
- * negative, with -0 made +0, and for those the IEEE 754 bits, read as
- * integers, order as the values do.  So the slots are compared as int64,
- * without turning them back into float8.
+ * age, the slots compared as int64.  For the entries clv_patterns_add makes
+ * (checked by clv_check_history or check_spend: finite, not negative, -0
+ * made +0) the IEEE 754 bits, read as integers, order as the values do.  A
+ * state handed to the transition function by hand may hold any bits: they
+ * still sort (a total order of integers), and the final and combine
+ * functions refuse them (patterns_get_checked, check_entry).
  */
 typedef struct PatternEntry
 {
