@@ -1673,17 +1673,24 @@ BEGIN
     -- (clv_pipeline_summaries_sql) is its stored state moved on to it
     EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET observed_until = $1, observation_end = $2', target_schema)
         USING cutoff, end_day;
-    summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false);
 
-    -- the models, in one pass over the summaries; when one cannot be fitted,
-    -- each again on its own, so that the others are kept, the scores that
-    -- need it are NULL, and the registry says why
+    -- the models, in one pass over the summaries: the registry's values are
+    -- its parameters $1 to $10 (the summaries read only the end of
+    -- observation from them) and the penalizer $11, so that parallel workers
+    -- may compute the summaries and the fits' partial states.  When one
+    -- model cannot be fitted, each again on its own (the registry read as
+    -- scalar subqueries, serially: a rare path), so that the others are
+    -- kept, the scores that need it are NULL, and the registry says why
     step_started := pg_catalog.clock_timestamp();
     BEGIN
-        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1), @extschema@.clv_fit_gammagamma(c.s, $1),'
-                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s', summaries)
-            INTO purchase_model, spend_model, breakpoints USING p.penalizer;
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $11), @extschema@.clv_fit_gammagamma(c.s, $11),'
+                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s',
+                                  @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false, true))
+            INTO purchase_model, spend_model, breakpoints
+            USING cutoff, end_day, p.time_zone, NULL::@extschema@.clv_model, NULL::@extschema@.clv_model,
+                  NULL::pg_catalog.float8[], p.periods, p.discount_rate, p.period, p.gross_margin, p.penalizer;
     EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+        summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false);
         BEGIN
             EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1) FROM %s', summaries)
                 INTO purchase_model USING p.penalizer;

@@ -25,6 +25,9 @@ extern void clv_check_nonnegative(double value, const char *arg);
 extern void clv_check_fraction(double value, const char *arg);
 extern double clv_check_result(double result, const char *what);
 
+/* Doubles in ascending order, none of them NaN (src/float8_sort.c). */
+extern void clv_sort_float8(double *values, size_t n);
+
 /* A date as text, for error messages. */
 extern char *clv_date_str(int32 date);
 

@@ -310,15 +310,6 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(left);
 }
 
-static int
-compare_float8(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* quantile type 7: linear interpolation between order statistics */
 static double
 sorted_quantile(const double *sorted, int64 n, double p)
@@ -352,7 +343,7 @@ clv_rfm_breakpoints_final(PG_FUNCTION_ARGS)
 	{
 		for (int64 i = 0; i < n; i++)
 			column[i] = clv_slot_float8(s[R_HEADER + i * RFM_MEASURES + m]);
-		qsort(column, n, sizeof(double), compare_float8);
+		clv_sort_float8(column, n);
 		for (int k = 1; k < bins; k++)
 			elems[m * (bins - 1) + k - 1] = Float8GetDatum(sorted_quantile(column, n, (double) k / bins));
 	}
@@ -425,6 +416,7 @@ typedef struct SegmentMap
 	CommandId	cid;			/* and command */
 	int			nrules;
 	SegmentRule *rules;
+	TupleDesc	result_desc;	/* clv_rfm's, once clv_rfm has used the map */
 } SegmentMap;
 
 #if PG_VERSION_NUM >= 170000
@@ -596,8 +588,8 @@ rfm_result(FunctionCallInfo fcinfo, const double *v, ArrayType *breakpoints, Oid
 	const double *breaks;
 	int			bins = breakpoints_arg(breakpoints, &breaks);
 	int			scores[RFM_MEASURES];
+	SegmentMap *map;
 	const char *segment;
-	TupleDesc	desc;
 	Datum		values[F_NFIELDS];
 	bool		nulls[F_NFIELDS] = {false};
 
@@ -606,10 +598,21 @@ rfm_result(FunctionCallInfo fcinfo, const double *v, ArrayType *breakpoints, Oid
 	scores[0] = bins + 1 - bin_of(v[0], breaks, bins - 1);
 	scores[1] = bin_of(v[1], breaks + (bins - 1), bins - 1);
 	scores[2] = bin_of(v[2], breaks + 2 * (bins - 1), bins - 1);
-	segment = segment_of(segment_map(fcinfo, map_relid), scores);
+	map = segment_map(fcinfo, map_relid);
+	segment = segment_of(map, scores);
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "clv_rfm must return a composite type");
+	/* looked up once per map: a look-up per customer cost a tenth of scoring */
+	if (map->result_desc == NULL)
+	{
+		TupleDesc	desc;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "clv_rfm must return a composite type");
+		old = MemoryContextSwitchTo(map->context);
+		map->result_desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		MemoryContextSwitchTo(old);
+	}
 	for (int m = 0; m < RFM_MEASURES; m++)
 	{
 		values[F_RECENCY_DAYS + m] = Float8GetDatum(v[m]);
@@ -619,7 +622,7 @@ rfm_result(FunctionCallInfo fcinfo, const double *v, ArrayType *breakpoints, Oid
 	if (segment != NULL)
 		values[F_SEGMENT] = CStringGetTextDatum(segment);
 	nulls[F_SEGMENT] = segment == NULL;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(map->result_desc, values, nulls)));
 }
 
 /* clv_rfm(recency_days, frequency, monetary, breakpoints, segment_map) */

@@ -20,15 +20,6 @@
 
 PG_FUNCTION_INFO_V1(clv_value_tier_bounds);
 
-static int
-compare_descending(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return x > y ? -1 : x < y ? 1 : 0;
-}
-
 /*
  * clv_value_tier_bounds(values float8[], cutoffs float8[]) RETURNS float8[]:
  * for each cutoff, the lowest value whose cume_dist over all the values
@@ -74,7 +65,9 @@ clv_value_tier_bounds(PG_FUNCTION_ARGS)
 						 errmsg("values must not be NaN")));
 			sorted[n++] = v;
 		}
-	qsort(sorted, n, sizeof(double), compare_descending);
+	clv_sort_float8(sorted, n);
+	/* the k-th best value (from 0): the values are sorted ascending */
+#define BEST(k) sorted[n - 1 - (k)]
 
 	bounds = palloc(Max(ncutoffs, 1) * sizeof(Datum));
 	bound_nulls = palloc(Max(ncutoffs, 1) * sizeof(bool));
@@ -98,7 +91,7 @@ clv_value_tier_bounds(PG_FUNCTION_ARGS)
 		{
 			int64		peers_end = k + 1;
 
-			while (peers_end < n && sorted[peers_end] == sorted[k])
+			while (peers_end < n && BEST(peers_end) == BEST(k))
 				peers_end++;
 			if (!((double) peers_end / (double) nvalues <= cutoff))
 				break;
@@ -106,8 +99,9 @@ clv_value_tier_bounds(PG_FUNCTION_ARGS)
 			k = peers_end;
 		}
 		bound_nulls[c] = within == 0;
-		bounds[c] = within == 0 ? (Datum) 0 : Float8GetDatum(sorted[within - 1]);
+		bounds[c] = within == 0 ? (Datum) 0 : Float8GetDatum(BEST(within - 1));
 	}
+#undef BEST
 	dims[0] = ncutoffs;
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(bounds, bound_nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
 											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
