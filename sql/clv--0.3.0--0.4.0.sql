@@ -523,6 +523,19 @@ AS $$
                t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
 $$;
 
+-- An amount for a page: rounded to a whole unit, thousands separated, after
+-- the currency the reader asked for ('' when NULL).
+CREATE FUNCTION @extschema@.clv_html_amount(amount float8, currency text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN amount IS NULL THEN ''
+                ELSE @extschema@.clv_html_escape(currency)
+                     OPERATOR(pg_catalog.||) pg_catalog.to_char(pg_catalog.round(amount::pg_catalog.numeric),
+                                                                'FM999,999,999,999,990') END
+$$;
+
 ------------------------------------------------------------------------------
 -- The refreshable pipeline
 --
@@ -587,6 +600,27 @@ BEGIN
 END
 $$;
 
+-- The equality operator of an operator class (btree strategy 3, hash
+-- strategy 1), as OPERATOR(schema.name); NULL for a class without one.
+CREATE FUNCTION @extschema@.clv_opclass_equality(opclass oid)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+      FROM pg_catalog.pg_opclass c
+      JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.opcmethod
+      JOIN pg_catalog.pg_amop ao ON ao.amopfamily OPERATOR(pg_catalog.=) c.opcfamily
+                                AND ao.amoplefttype OPERATOR(pg_catalog.=) c.opcintype
+                                AND ao.amoprighttype OPERATOR(pg_catalog.=) c.opcintype
+                                AND ao.amopstrategy OPERATOR(pg_catalog.=)
+                                    CASE WHEN a.amname OPERATOR(pg_catalog.=) 'hash' THEN 1 ELSE 3 END
+      JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) ao.amopopr
+      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
+     WHERE c.oid OPERATOR(pg_catalog.=) opclass
+       AND a.amname OPERATOR(pg_catalog.=) ANY (ARRAY['btree', 'hash'])
+$$;
+
 -- The equality operator of a type's default btree operator class, as
 -- OPERATOR(schema.name): the equality GROUP BY and a primary key use, so
 -- that the pipeline compares customers exactly as it groups them (citext
@@ -597,16 +631,11 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(
-        (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+        (SELECT e.equality
            FROM pg_catalog.pg_opclass c
            JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.opcmethod
-           JOIN pg_catalog.pg_amop ao ON ao.amopfamily OPERATOR(pg_catalog.=) c.opcfamily
-                                     AND ao.amopstrategy OPERATOR(pg_catalog.=) 3
-                                     AND ao.amoplefttype OPERATOR(pg_catalog.=) c.opcintype
-                                     AND ao.amoprighttype OPERATOR(pg_catalog.=) c.opcintype
-           JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) ao.amopopr
-           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
-          WHERE a.amname OPERATOR(pg_catalog.=) 'btree' AND c.opcdefault
+          CROSS JOIN LATERAL (SELECT @extschema@.clv_opclass_equality(c.oid) AS equality) e
+          WHERE a.amname OPERATOR(pg_catalog.=) 'btree' AND c.opcdefault AND e.equality IS NOT NULL
             AND (c.opcintype OPERATOR(pg_catalog.=) t
                  OR EXISTS (SELECT FROM pg_catalog.pg_cast k
                              WHERE k.castsource OPERATOR(pg_catalog.=) t
@@ -1103,121 +1132,123 @@ DECLARE
     period_days text := pg_catalog.format('%s days', (EXTRACT(epoch FROM period) OPERATOR(pg_catalog./) 86400)::float8);
     clv text := pg_catalog.format('predicted gross margin over the next %s periods of %s (BG/NBD purchases, Gamma-Gamma spend),'
                                   ' discounted at %s a period, times the gross margin %s, %s',
-                                  periods, period_days, discount_rate, gross_margin,
-                                  pg_catalog.format('in the currency of %s''s amounts', orders));
+                                  periods, period_days, discount_rate, gross_margin, money);
     d record;
 BEGIN
     FOR d IN
-        SELECT x.object, x.is_view, x.col, x.note
+        SELECT x.object, x.col, x.note
           FROM (VALUES
-            ('customer_summary', true, NULL, 'one row per customer: its counted orders summarised (clv_summary), computed when read from the stored states, up to the latest refresh''s end of observation'),
-            ('customer_summary', true, 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
-            ('customer_summary', true, 'first_order', 'the first purchase day, ' OPERATOR(pg_catalog.||) day),
-            ('customer_summary', true, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
-            ('customer_summary', true, 'observation_end', 'the last day observed, ' OPERATOR(pg_catalog.||) day),
-            ('customer_summary', true, 'orders', 'order rows counted with an amount of 0 or more'),
-            ('customer_summary', true, 'refunds', 'rows with a negative amount (refunds)'),
-            ('customer_summary', true, 'purchase_days', 'distinct days with an order'),
-            ('customer_summary', true, 'net_revenue', 'orders minus refunds, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', true, 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', true, 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', true, 'repeat_purchase_days', 'purchase days after the first (the BTYD frequency x)'),
-            ('customer_summary', true, 'recency_days', 'days from the first to the last purchase day (the BTYD recency t_x)'),
-            ('customer_summary', true, 'age_days', 'days from the first purchase day to the observation end (the BTYD age T)'),
-            ('customer_summary', true, 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', true, 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase'),
-            ('customer_summary', true, 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
-            ('customer_scores', true, NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
-            ('customer_scores', true, 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
-            ('customer_scores', true, 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
-            ('customer_scores', true, 'orders', 'order rows counted'),
-            ('customer_scores', true, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
-            ('customer_scores', true, 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
-            ('customer_scores', true, 'expected_purchases_next_period', pg_catalog.format('expected purchase days in the next %s (BG/NBD)', period_days)),
-            ('customer_scores', true, 'predicted_clv', clv),
-            ('customer_scores', true, 'recency_score', 'RFM recency score, 1 (longest silence) to 5 (most recent), quintiles of all customers'),
-            ('customer_scores', true, 'frequency_score', 'RFM frequency score, 1 (fewest orders) to 5 (most)'),
-            ('customer_scores', true, 'monetary_score', 'RFM monetary score, 1 (least net revenue) to 5 (most)'),
-            ('customer_scores', true, 'rfm_cell', 'the three RFM scores as one number: 100 R + 10 F + M'),
-            ('customer_scores', true, 'rfm_segment', 'the named RFM segment (clv_rfm_standard_segments)'),
-            ('customer_scores', true, 'declining', 'true when at least one decline signal fired (clv_decline)'),
-            ('customer_scores', true, 'decline_severity', 'how many decline signals fired'),
-            ('customer_scores', true, 'decline_reasons', 'the signals that fired, comma-separated'),
-            ('customer_scores', true, 'decline_alert', 'the decline verdict in words'),
-            ('customer_scores', true, 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
-            ('customer_scores', true, 'value_tier', 'top 1%, top 5%, top 20% or rest of all customers by predicted_clv'),
-            ('customer_scores', true, 'score_note', 'why scores are NULL when a model could not be fitted; NULL otherwise'),
-            ('models', false, NULL, 'the models the latest refresh fitted: purchases (BG/NBD), spend (Gamma-Gamma), rfm (quintile breakpoints)'),
-            ('models', false, 'model', 'purchases, spend or rfm'),
-            ('models', false, 'kind', 'the model''s name'),
-            ('models', false, 'status', 'fitted, failed (see error) or no data'),
-            ('models', false, 'error', 'why the fit failed'),
-            ('models', false, 'parameters', 'the fitted parameters, standard errors and diagnostics (clv_model_params), time in days'),
-            ('models', false, 'fitted_at', 'when the fit ended'),
-            ('segments', false, NULL, 'one row per RFM segment'),
-            ('segments', false, 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
-            ('segments', false, 'customers', 'customers in the segment'),
-            ('segments', false, 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money),
-            ('segments', false, 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
-            ('segments', false, 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
-            ('segments', false, 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
-            ('segments', false, 'declining_customers', 'customers flagged as declining'),
-            ('segments', false, 'value_at_risk', 'their total predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
-            ('value_tiers', false, NULL, 'customers by predicted_clv rank: top 1%, top 5%, top 20%, rest (sort by min_predicted_clv descending)'),
-            ('value_tiers', false, 'value_tier', 'top 1%, top 5%, top 20% or rest'),
-            ('value_tiers', false, 'customers', 'customers in the tier'),
-            ('value_tiers', false, 'min_predicted_clv', 'the lowest predicted_clv in the tier; sorts the tiers, best first, descending'),
-            ('value_tiers', false, 'predicted_clv', 'the tier''s total ' OPERATOR(pg_catalog.||) clv),
-            ('value_tiers', false, 'share_of_predicted_clv', 'the tier''s share of all predicted_clv, 0 to 1'),
-            ('declining_customers', false, NULL, 'the customers flagged as declining, most value at risk first'),
-            ('declining_customers', false, 'rank', '1 for the most value at risk'),
-            ('declining_customers', false, 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
-            ('declining_customers', false, 'rfm_segment', 'the named RFM segment'),
-            ('declining_customers', false, 'value_tier', 'top 1%, top 5%, top 20% or rest'),
-            ('declining_customers', false, 'predicted_clv', clv),
-            ('declining_customers', false, 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
-            ('declining_customers', false, 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
-            ('declining_customers', false, 'decline_severity', 'how many decline signals fired'),
-            ('declining_customers', false, 'decline_reasons', 'the signals that fired, comma-separated'),
-            ('declining_customers', false, 'decline_alert', 'the decline verdict in words'),
-            ('declining_customers', false, 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
-            ('monthly', false, NULL, pg_catalog.format('one row per calendar month (of the calendar of %s) from the first order''s to the observation end''s, months without orders included', zone)),
-            ('monthly', false, 'month', 'the first day of the month'),
-            ('monthly', false, 'active_customers', 'customers with an order in the month'),
-            ('monthly', false, 'new_customers', 'customers whose first order was in the month'),
-            ('monthly', false, 'orders', 'order rows in the month'),
-            ('monthly', false, 'revenue', 'net revenue of the month, ' OPERATOR(pg_catalog.||) money),
-            ('monthly', false, 'avg_order_value', 'revenue per order, ' OPERATOR(pg_catalog.||) money),
-            ('monthly', false, 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality) over the whole months, averaging 1'),
-            ('monthly', false, 'revenue_seasonally_adjusted', 'revenue divided by the seasonal index, ' OPERATOR(pg_catalog.||) money),
-            ('monthly', false, 'new_customers_revenue_so_far', 'mean net revenue so far of the customers acquired in the month, ' OPERATOR(pg_catalog.||) money),
-            ('monthly', false, 'new_customers_predicted_clv', 'mean predicted_clv of the customers acquired in the month'),
-            ('monthly', false, 'partial_month', 'true for the month of the observation end when it ends before the month does: its figures are not a whole month''s'),
-            ('cohorts', false, NULL, 'retention of each cohort of customers, by month of their first order'),
-            ('cohorts', false, 'cohort', 'the first day of the month of the cohort''s first orders'),
-            ('cohorts', false, 'period_number', 'months since the cohort''s first month (0: that month)'),
-            ('cohorts', false, 'cohort_customers', 'customers in the cohort'),
-            ('cohorts', false, 'active_customers', 'of them, customers with an order in that month'),
-            ('cohorts', false, 'retention', 'active_customers / cohort_customers, 0 to 1'),
-            ('rejected_orders', false, NULL, 'order rows not counted, with the reason'),
-            ('rejected_orders', false, 'customer_id', pg_catalog.format('the customer (%s.%I), as in the row', orders, customer)),
-            ('rejected_orders', false, 'ordered_at', 'the order date, as in the row'),
-            ('rejected_orders', false, 'amount', 'the amount, as text'),
-            ('rejected_orders', false, 'reason', 'why the row is not counted'),
-            ('channels', false, NULL, 'one row per order channel: customers'' predicted CLV split over the channels of their orders'),
-            ('channels', false, 'channel', 'the order channel'),
-            ('channels', false, 'customers', 'customers with an order through the channel'),
-            ('channels', false, 'orders', 'order rows through the channel'),
-            ('channels', false, 'revenue', 'their net revenue, ' OPERATOR(pg_catalog.||) money),
-            ('channels', false, 'predicted_clv_first_touch', 'predicted_clv credited to the channel of each customer''s first order'),
-            ('channels', false, 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
-            ('channels', false, 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
-            ('channels', false, 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders')
-          ) AS x(object, is_view, col, note)
+            ('customer_summary', NULL, 'one row per customer: its counted orders summarised (clv_summary), computed when read from the stored states, up to the latest refresh''s end of observation'),
+            ('customer_summary', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('customer_summary', 'first_order', 'the first purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', 'observation_end', 'the last day observed, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', 'orders', 'order rows counted with an amount of 0 or more'),
+            ('customer_summary', 'refunds', 'rows with a negative amount (refunds)'),
+            ('customer_summary', 'purchase_days', 'distinct days with an order'),
+            ('customer_summary', 'net_revenue', 'orders minus refunds, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (the BTYD frequency x)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (the BTYD recency t_x)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (the BTYD age T)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
+            ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('customer_scores', 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', 'orders', 'order rows counted'),
+            ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_scores', 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('customer_scores', 'expected_purchases_next_period', pg_catalog.format('expected purchase days in the next %s (BG/NBD)', period_days)),
+            ('customer_scores', 'predicted_clv', clv),
+            ('customer_scores', 'recency_score', 'RFM recency score, 1 (longest silence) to 5 (most recent), quintiles of all customers'),
+            ('customer_scores', 'frequency_score', 'RFM frequency score, 1 (fewest orders) to 5 (most)'),
+            ('customer_scores', 'monetary_score', 'RFM monetary score, 1 (least net revenue) to 5 (most)'),
+            ('customer_scores', 'rfm_cell', 'the three RFM scores as one number: 100 R + 10 F + M'),
+            ('customer_scores', 'rfm_segment', 'the named RFM segment (clv_rfm_standard_segments)'),
+            ('customer_scores', 'declining', 'true when at least one decline signal fired (clv_decline)'),
+            ('customer_scores', 'decline_severity', 'how many decline signals fired'),
+            ('customer_scores', 'decline_reasons', 'the signals that fired, comma-separated'),
+            ('customer_scores', 'decline_alert', 'the decline verdict in words'),
+            ('customer_scores', 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', 'value_tier', 'top 1%, top 5%, top 20% or rest of all customers by predicted_clv'),
+            ('customer_scores', 'score_note', 'why scores are NULL when a model could not be fitted; NULL otherwise'),
+            ('models', NULL, 'the models the latest refresh fitted: purchases (BG/NBD), spend (Gamma-Gamma), rfm (quintile breakpoints)'),
+            ('models', 'model', 'purchases, spend or rfm'),
+            ('models', 'kind', 'the model''s name'),
+            ('models', 'status', 'fitted, failed (see error) or no data'),
+            ('models', 'error', 'why the fit failed'),
+            ('models', 'parameters', 'the fitted parameters, standard errors and diagnostics (clv_model_params), time in days'),
+            ('models', 'fitted_at', 'when the fit ended'),
+            ('segments', NULL, 'one row per RFM segment'),
+            ('segments', 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
+            ('segments', 'customers', 'customers in the segment'),
+            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money),
+            ('segments', 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
+            ('segments', 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
+            ('segments', 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
+            ('segments', 'declining_customers', 'customers flagged as declining'),
+            ('segments', 'value_at_risk', 'their total predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('value_tiers', NULL, 'customers by predicted_clv rank: top 1%, top 5%, top 20%, rest (sort by min_predicted_clv descending)'),
+            ('value_tiers', 'value_tier', 'top 1%, top 5%, top 20% or rest'),
+            ('value_tiers', 'customers', 'customers in the tier'),
+            ('value_tiers', 'min_predicted_clv', 'the lowest predicted_clv in the tier; sorts the tiers, best first, descending'),
+            ('value_tiers', 'predicted_clv', 'the tier''s total ' OPERATOR(pg_catalog.||) clv),
+            ('value_tiers', 'share_of_predicted_clv', 'the tier''s share of all predicted_clv, 0 to 1'),
+            ('declining_customers', NULL, 'the customers flagged as declining, most value at risk first'),
+            ('declining_customers', 'rank', '1 for the most value at risk'),
+            ('declining_customers', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('declining_customers', 'rfm_segment', 'the named RFM segment'),
+            ('declining_customers', 'value_tier', 'top 1%, top 5%, top 20% or rest'),
+            ('declining_customers', 'predicted_clv', clv),
+            ('declining_customers', 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('declining_customers', 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('declining_customers', 'decline_severity', 'how many decline signals fired'),
+            ('declining_customers', 'decline_reasons', 'the signals that fired, comma-separated'),
+            ('declining_customers', 'decline_alert', 'the decline verdict in words'),
+            ('declining_customers', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('monthly', NULL, pg_catalog.format('one row per calendar month (of the calendar of %s) from the first order''s to the observation end''s, months without orders included', zone)),
+            ('monthly', 'month', 'the first day of the month'),
+            ('monthly', 'active_customers', 'customers with an order in the month'),
+            ('monthly', 'new_customers', 'customers whose first order was in the month'),
+            ('monthly', 'orders', 'order rows in the month'),
+            ('monthly', 'revenue', 'net revenue of the month, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'avg_order_value', 'revenue per order, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality) over the whole months, averaging 1'),
+            ('monthly', 'revenue_seasonally_adjusted', 'revenue divided by the seasonal index, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'new_customers_revenue_so_far', 'mean net revenue so far of the customers acquired in the month, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'new_customers_predicted_clv', 'mean predicted_clv of the customers acquired in the month'),
+            ('monthly', 'partial_month', 'true for the month of the observation end when it ends before the month does: its figures are not a whole month''s'),
+            ('cohorts', NULL, 'retention of each cohort of customers, by month of their first order'),
+            ('cohorts', 'cohort', 'the first day of the month of the cohort''s first orders'),
+            ('cohorts', 'period_number', 'months since the cohort''s first month (0: that month)'),
+            ('cohorts', 'cohort_customers', 'customers in the cohort'),
+            ('cohorts', 'active_customers', 'of them, customers with an order in that month'),
+            ('cohorts', 'retention', 'active_customers / cohort_customers, 0 to 1'),
+            ('rejected_orders', NULL, 'order rows not counted, with the reason'),
+            ('rejected_orders', 'customer_id', pg_catalog.format('the customer (%s.%I), as in the row', orders, customer)),
+            ('rejected_orders', 'ordered_at', 'the order date, as in the row'),
+            ('rejected_orders', 'amount', 'the amount, as text'),
+            ('rejected_orders', 'reason', 'why the row is not counted'),
+            ('channels', NULL, 'one row per order channel: customers'' predicted CLV split over the channels of their orders'),
+            ('channels', 'channel', 'the order channel'),
+            ('channels', 'customers', 'customers with an order through the channel'),
+            ('channels', 'orders', 'order rows through the channel'),
+            ('channels', 'revenue', 'their net revenue, ' OPERATOR(pg_catalog.||) money),
+            ('channels', 'predicted_clv_first_touch', 'predicted_clv credited to the channel of each customer''s first order'),
+            ('channels', 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
+            ('channels', 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
+            ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders')
+          ) AS x(object, col, note)
          WHERE with_channels OR x.object OPERATOR(pg_catalog.<>) 'channels'
     LOOP
         IF d.col IS NULL THEN
-            EXECUTE pg_catalog.format('COMMENT ON %s %I.%I IS %L', CASE WHEN d.is_view THEN 'VIEW' ELSE 'TABLE' END,
+            EXECUTE pg_catalog.format('COMMENT ON %s %I.%I IS %L',
+                                      CASE (SELECT c.relkind FROM pg_catalog.pg_class c
+                                             WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', target_schema, d.object)::regclass)
+                                           WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
                                       target_schema, d.object, d.note);
         ELSE
             EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, d.object, d.col, d.note);
@@ -1305,20 +1336,11 @@ AS $$
         SELECT FROM pg_catalog.pg_index i
           JOIN pg_catalog.pg_attribute att ON att.attrelid OPERATOR(pg_catalog.=) i.indrelid
                                           AND att.attnum OPERATOR(pg_catalog.=) i.indkey[0]
-          JOIN pg_catalog.pg_opclass c ON c.oid OPERATOR(pg_catalog.=) i.indclass[0]
-          JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.opcmethod
-          JOIN pg_catalog.pg_amop ao ON ao.amopfamily OPERATOR(pg_catalog.=) c.opcfamily
-                                    AND ao.amoplefttype OPERATOR(pg_catalog.=) c.opcintype
-                                    AND ao.amoprighttype OPERATOR(pg_catalog.=) c.opcintype
-                                    AND ao.amopstrategy OPERATOR(pg_catalog.=)
-                                        CASE WHEN a.amname OPERATOR(pg_catalog.=) 'hash' THEN 1 ELSE 3 END
-          JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) ao.amopopr
-          JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
          WHERE i.indrelid OPERATOR(pg_catalog.=) source AND i.indisvalid AND i.indpred IS NULL
            AND att.attname OPERATOR(pg_catalog.=) customer
-           AND a.amname OPERATOR(pg_catalog.=) ANY (ARRAY['btree', 'hash'])
            AND i.indcollation[0] OPERATOR(pg_catalog.=) att.attcollation
-           AND pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname) OPERATOR(pg_catalog.=) equality)
+           -- NULL (neither btree nor hash) is not equal
+           AND @extschema@.clv_opclass_equality(i.indclass[0]) OPERATOR(pg_catalog.=) equality)
 $$;
 
 -- The condition that a customer (an SQL expression) is one whose orders
@@ -1990,7 +2012,7 @@ COMMENT ON FUNCTION @extschema@.clv_pipeline_owner_check(name) IS
 -- first checks that the caller may read the tables it reads).  Every value
 -- taken from the pipeline's tables is cast to the type the page expects, and
 -- every text escaped, so that nothing stored there becomes markup.
-CREATE FUNCTION @extschema@.clv_pipeline_report_steps(target_schema name, title text)
+CREATE FUNCTION @extschema@.clv_pipeline_report_steps(target_schema name, title text, currency text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -2003,6 +2025,9 @@ DECLARE
     nsegments integer;
     heatmap text;
     declining text;
+    monthly text;
+    tiers text;
+    channels text;
     top_bin float8;
     low_bin float8;
 BEGIN
@@ -2010,7 +2035,9 @@ BEGIN
     EXECUTE pg_catalog.format('SELECT r.observation_end::date AS observation_end, r.refreshed_at::timestamptz AS refreshed_at,
                                       r.time_zone::text AS time_zone, r.periods::integer AS periods,
                                       (EXTRACT(epoch FROM r.period::interval) OPERATOR(pg_catalog./) 86400)::float8 AS period_days,
-                                      r.discount_rate::float8 AS discount_rate, r.gross_margin::float8 AS gross_margin
+                                      r.discount_rate::float8 AS discount_rate, r.gross_margin::float8 AS gross_margin,
+                                      pg_catalog.format(''%%s.%%I'', r.source, r.amount) AS amounts,
+                                      r.channel IS NOT NULL AS has_channels
                                  FROM %I.clv_pipeline r', target_schema)
         INTO registry;
     EXECUTE pg_catalog.format($q$
@@ -2077,13 +2104,13 @@ BEGIN
                                      @extschema@.clv_html_escape(s.rfm_segment),
                                      20 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 24),
                                      greatest(pg_catalog.round(400 OPERATOR(pg_catalog.*) s.w), 1), s.customers,
-                                     pg_catalog.round(s.v::numeric),
+                                     @extschema@.clv_html_amount(s.v, $1),
                                      176 OPERATOR(pg_catalog.+) pg_catalog.round(400 OPERATOR(pg_catalog.*) s.w),
                                      34 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 24),
-                                     pg_catalog.round(s.v::numeric)),
+                                     @extschema@.clv_html_amount(s.v, $1)),
                    '' ORDER BY s.i),
                pg_catalog.max(s.i) OPERATOR(pg_catalog.+) 1
-          FROM s$q$, target_schema) INTO segments, nsegments;
+          FROM s$q$, target_schema) INTO segments, nsegments USING currency;
 
     -- 3. cohort retention heat map: the last 12 monthly cohorts, 12 months on
     EXECUTE pg_catalog.format($q$
@@ -2126,11 +2153,85 @@ BEGIN
                             pg_catalog.format('<tr><td>%%s</td><td>%%s</td><td class="num">%%s</td><td>%%s</td></tr>',
                                               @extschema@.clv_html_escape(pg_catalog.format('%%s', d.customer_id)),
                                               @extschema@.clv_html_escape(coalesce(d.rfm_segment::text, '')),
-                                              pg_catalog.round(d.value_at_risk::float8::numeric),
+                                              @extschema@.clv_html_amount(d.value_at_risk::float8, $1),
                                               @extschema@.clv_html_escape(d.decline_alert::text)),
                             '' ORDER BY d.value_at_risk DESC), '')
           FROM (SELECT s.* FROM %I.declining_customers s
-                 WHERE s.value_at_risk IS NOT NULL ORDER BY s.rank::bigint LIMIT 10) d$q$, target_schema) INTO declining;
+                 WHERE s.value_at_risk IS NOT NULL ORDER BY s.rank::bigint LIMIT 10) d$q$, target_schema)
+        INTO declining USING currency;
+
+    -- 5. monthly revenue of the last 24 months as bars (the partial month
+    -- paler), the seasonally adjusted revenue as a line, a legend, the
+    -- y axis labelled with the highest value and every third month named
+    EXECUTE pg_catalog.format($q$
+        WITH m AS (SELECT x.month::date AS month, x.revenue::float8 AS revenue, x.seasonal_index::float8 AS seasonal_index,
+                          x.revenue_seasonally_adjusted::float8 AS adjusted, x.partial_month::boolean AS partial_month
+                     FROM %I.monthly x ORDER BY x.month DESC LIMIT 24),
+             s AS (SELECT m.*, pg_catalog.row_number() OVER (ORDER BY m.month) OPERATOR(pg_catalog.-) 1 AS i,
+                          greatest(pg_catalog.max(greatest(m.revenue, coalesce(m.adjusted, 0))) OVER (), 1e-9) AS top
+                     FROM m)
+        SELECT pg_catalog.string_agg(
+                   pg_catalog.format('<rect class="%%s" x="%%s" y="%%s" width="20" height="%%s"><title>%%s: revenue %%s, seasonal index %%s%%s</title></rect>',
+                                     CASE WHEN s.partial_month THEN 'bar partial' ELSE 'bar' END,
+                                     70 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 26),
+                                     30 OPERATOR(pg_catalog.+) pg_catalog.round(200 OPERATOR(pg_catalog.*)
+                                         (1 OPERATOR(pg_catalog.-) (greatest(s.revenue, 0) OPERATOR(pg_catalog./) s.top))),
+                                     greatest(pg_catalog.round(200 OPERATOR(pg_catalog.*) greatest(s.revenue, 0) OPERATOR(pg_catalog./) s.top), 1),
+                                     pg_catalog.to_char(s.month, 'YYYY-MM'), @extschema@.clv_html_amount(s.revenue, $1),
+                                     coalesce(pg_catalog.to_char(s.seasonal_index, 'FM990.00'), 'none'),
+                                     CASE WHEN s.partial_month THEN ' (partial month)' ELSE '' END)
+                   OPERATOR(pg_catalog.||)
+                   CASE WHEN s.i OPERATOR(pg_catalog.%%) 3 OPERATOR(pg_catalog.=) 0
+                        THEN pg_catalog.format('<text x="%%s" y="246" class="axis">%%s</text>',
+                                               66 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 26), pg_catalog.to_char(s.month, 'YYYY-MM'))
+                        ELSE '' END,
+                   '' ORDER BY s.i)
+               OPERATOR(pg_catalog.||)
+               coalesce(pg_catalog.format('<polyline class="line" points="%%s"/>',
+                                          pg_catalog.string_agg(pg_catalog.format('%%s,%%s', 80 OPERATOR(pg_catalog.+) (s.i OPERATOR(pg_catalog.*) 26),
+                                                                                  30 OPERATOR(pg_catalog.+) pg_catalog.round(200 OPERATOR(pg_catalog.*)
+                                                                                      (1 OPERATOR(pg_catalog.-) (greatest(s.adjusted, 0) OPERATOR(pg_catalog./) s.top)))),
+                                                                ' ' ORDER BY s.i) FILTER (WHERE s.adjusted IS NOT NULL)), '')
+               OPERATOR(pg_catalog.||)
+               pg_catalog.format('<text x="2" y="38" class="axis">%%s</text><text x="2" y="232" class="axis">0</text>',
+                                 @extschema@.clv_html_amount(pg_catalog.max(s.top), $1))
+          FROM s$q$, target_schema) INTO monthly USING currency;
+
+    -- 6. the value tiers, best first
+    EXECUTE pg_catalog.format($q$
+        SELECT pg_catalog.string_agg(
+                   pg_catalog.format('<tr><td>%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td></tr>',
+                                     @extschema@.clv_html_escape(t.value_tier::text),
+                                     pg_catalog.to_char(t.customers::bigint, 'FM999,999,999,990'),
+                                     @extschema@.clv_html_amount(t.min_predicted_clv::float8, $1),
+                                     @extschema@.clv_html_amount(t.predicted_clv::float8, $1),
+                                     coalesce(pg_catalog.to_char(100 OPERATOR(pg_catalog.*) t.share_of_predicted_clv::float8, 'FM990.0') OPERATOR(pg_catalog.||) '%%', '')),
+                   '' ORDER BY t.min_predicted_clv::float8 DESC NULLS LAST, t.value_tier::text)
+          FROM %I.value_tiers t$q$, target_schema) INTO tiers USING currency;
+
+    -- 7. the channels, when the orders name them: predicted CLV credited to
+    -- each by four rules
+    IF registry.has_channels THEN
+        EXECUTE pg_catalog.format($q$
+            SELECT '<table id="channels"><tr><th>channel</th><th>customers</th><th>orders</th><th>revenue</th>'
+                   '<th>predicted CLV, first touch</th><th>last touch</th><th>linear</th><th>position based</th></tr>'
+                   OPERATOR(pg_catalog.||)
+                   coalesce(pg_catalog.string_agg(
+                       pg_catalog.format('<tr><td>%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td><td class="num">%%s</td></tr>',
+                                         @extschema@.clv_html_escape(c.channel::text),
+                                         pg_catalog.to_char(c.customers::bigint, 'FM999,999,999,990'),
+                                         pg_catalog.to_char(c.orders::bigint, 'FM999,999,999,990'),
+                                         @extschema@.clv_html_amount(c.revenue::float8, $1),
+                                         @extschema@.clv_html_amount(c.predicted_clv_first_touch::float8, $1),
+                                         @extschema@.clv_html_amount(c.predicted_clv_last_touch::float8, $1),
+                                         @extschema@.clv_html_amount(c.predicted_clv_linear::float8, $1),
+                                         @extschema@.clv_html_amount(c.predicted_clv_position_based::float8, $1)),
+                       '' ORDER BY c.predicted_clv_linear::float8 DESC NULLS LAST, c.channel::text), '')
+                   OPERATOR(pg_catalog.||) '</table>'
+              FROM %I.channels c$q$, target_schema) INTO channels USING currency;
+    ELSE
+        channels := '<p class="note" id="channels">The orders name no channel: give channel to clv_create_pipeline to see predicted CLV by channel.</p>';
+    END IF;
 
     -- lint: allow non-sql-string (an HTML page template, not SQL)
     RETURN pg_catalog.format($html$<!DOCTYPE html>
@@ -2140,7 +2241,7 @@ body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1100px; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 .kpis { display: flex; gap: 28px; } .kpi b { display: block; font-size: 20px; }
 svg { background: #fafafa; border: 1px solid #ddd; }
-.bar { fill: #2f6f9f; } .cell { fill: #1a7f4b; } .label, .value, .axis { font-size: 12px; fill: #333; }
+.bar { fill: #2f6f9f; } .bar.partial { fill: #9dbfd8; } .line { fill: none; stroke: #c0392b; stroke-width: 2; } .cell { fill: #1a7f4b; } .label, .value, .axis { font-size: 12px; fill: #333; }
 .cellnum { font-size: 10px; fill: #111; text-anchor: middle; } .note { font-size: 13px; color: #555; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 .num { text-align: right; }
@@ -2171,6 +2272,20 @@ table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1p
 %14$s
 </svg>
 <p class="note">Rows: the month of the first order, with the cohort's size in brackets. Columns: months since. Cells: the percentage of the cohort that bought that month; darker is higher.</p>
+<h2>Monthly revenue and its seasonal index</h2>
+<svg id="chart-monthly" class="chart" width="720" height="260" role="img" aria-label="monthly revenue, last 24 months">
+<rect class="bar" x="420" y="6" width="10" height="10"/><text x="434" y="15" class="axis">revenue</text>
+<rect class="bar partial" x="490" y="6" width="10" height="10"/><text x="504" y="15" class="axis">partial month</text>
+<line class="line" x1="590" y1="11" x2="606" y2="11"/><text x="610" y="15" class="axis">seasonally adjusted</text>
+%20$s
+</svg>
+<p class="note">Net revenue of each calendar month (y axis) for the last 24 months; the line divides it by the month's seasonal index, so that a month that is low only for the time of year does not look like a decline.</p>
+<h2>Value tiers</h2>
+<table id="value-tiers"><tr><th>tier</th><th>customers</th><th>lowest predicted CLV</th><th>predicted CLV</th><th>share</th></tr>
+%21$s
+</table>
+<h2>Predicted CLV by channel</h2>
+%22$s
 <h2>Declining customers with the most value at risk</h2>
 <table><tr><th>customer</th><th>segment</th><th>at risk</th><th>why</th></tr>
 %15$s
@@ -2190,34 +2305,43 @@ document.body.setAttribute("data-charts-drawn", ok);
 $html$,
         @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema),
         coalesce(pg_catalog.to_char(registry.observation_end, 'YYYY-MM-DD'), 'never'),
-        pg_catalog.to_char(kpis.customers, 'FM999,999,999,990'), pg_catalog.to_char(kpis.revenue, 'FM999,999,999,990'),
-        pg_catalog.to_char(kpis.predicted, 'FM999,999,999,990'), pg_catalog.to_char(kpis.p_alive, 'FM0.00'),
-        pg_catalog.to_char(kpis.declining, 'FM999,999,990'), pg_catalog.to_char(kpis.at_risk, 'FM999,999,999,990'),
-        coalesce(histogram, ''), pg_catalog.round(top_bin::numeric, 2),
+        pg_catalog.to_char(kpis.customers, 'FM999,999,999,990'), @extschema@.clv_html_amount(kpis.revenue, currency),
+        @extschema@.clv_html_amount(kpis.predicted, currency), pg_catalog.to_char(kpis.p_alive, 'FM0.00'),
+        pg_catalog.to_char(kpis.declining, 'FM999,999,990'), @extschema@.clv_html_amount(kpis.at_risk, currency),
+        coalesce(histogram, ''), @extschema@.clv_html_escape(currency) OPERATOR(pg_catalog.||) pg_catalog.round(top_bin::numeric, 2),
         30 OPERATOR(pg_catalog.+) (24 OPERATOR(pg_catalog.*) coalesce(nsegments, 1)),
         coalesce(segments, ''), coalesce(heatmap, ''), coalesce(declining, ''),
         @extschema@.clv_html_escape(registry.time_zone),
         coalesce(pg_catalog.to_char(registry.refreshed_at AT TIME ZONE registry.time_zone, 'YYYY-MM-DD HH24:MI'), 'never'),
-        pg_catalog.format('the gross margin of the next %s periods of %s days, discounted at %s%% a period, at a gross margin of %s%s',
-                          registry.periods, registry.period_days, registry.discount_rate OPERATOR(pg_catalog.*) 100,
-                          registry.gross_margin,
-                          CASE WHEN registry.gross_margin OPERATOR(pg_catalog.=) 1
-                               THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END),
+        @extschema@.clv_html_escape(
+            pg_catalog.format('the gross margin of the next %s periods of %s days, discounted at %s%% a period, at a gross margin of %s%s',
+                              registry.periods, registry.period_days, registry.discount_rate OPERATOR(pg_catalog.*) 100,
+                              registry.gross_margin,
+                              CASE WHEN registry.gross_margin OPERATOR(pg_catalog.=) 1
+                                   THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END)
+            OPERATOR(pg_catalog.||)
+            CASE WHEN currency OPERATOR(pg_catalog.=) ''
+                 THEN pg_catalog.format('. Amounts are in the currency of %s (give clv_report_html a currency to show it)',
+                                        registry.amounts)
+                 ELSE pg_catalog.format('. Amounts (%s) are shown in %s', registry.amounts, pg_catalog.btrim(currency)) END),
         -- three significant digits: the first bar's bound can be a fraction of a cent
-        pg_catalog.round(low_bin::numeric,
-                         greatest(2, 2 OPERATOR(pg_catalog.-) pg_catalog.floor(pg_catalog.log(low_bin))::integer)));
+        @extschema@.clv_html_escape(currency) OPERATOR(pg_catalog.||) pg_catalog.round(low_bin::numeric,
+                         greatest(2, 2 OPERATOR(pg_catalog.-) pg_catalog.floor(pg_catalog.log(low_bin))::integer)),
+        coalesce(monthly, ''), coalesce(tiers, ''), coalesce(channels, ''));
 END
 $$;
 
 -- The entry point: for whoever may SELECT the tables the report reads, which
 -- it reads as the pipeline's owner (src/pipeline_owner.c).
-CREATE OR REPLACE FUNCTION @extschema@.clv_report_html(
-    target_schema name DEFAULT 'clv_report', title text DEFAULT 'Customer lifetime value')
+-- 0.3.0's took no currency
+DROP FUNCTION @extschema@.clv_report_html(pg_catalog.name, pg_catalog.text);
+CREATE FUNCTION @extschema@.clv_report_html(
+    target_schema name DEFAULT 'clv_report', title text DEFAULT 'Customer lifetime value', currency text DEFAULT '')
 RETURNS text AS 'MODULE_PATHNAME', 'clv_report_html'
 LANGUAGE C STABLE;
 
-COMMENT ON FUNCTION @extschema@.clv_report_html(name, text) IS
-'a self-contained HTML page with SVG charts of a pipeline, for whoever may read its tables (read as the pipeline''s owner): KPIs, the predicted CLV distribution, value by RFM segment, a cohort retention heat map and the top declining customers';
+COMMENT ON FUNCTION @extschema@.clv_report_html(name, text, text) IS
+'a self-contained HTML page with SVG charts of a pipeline, for whoever may read its tables (read as the pipeline''s owner): what predicted CLV is (horizon, discount, margin, currency), KPIs, the predicted CLV distribution, value by RFM segment, a cohort retention heat map, monthly revenue with its seasonal adjustment, the value tiers, CLV by channel and the top declining customers; currency is written before every amount, such as ''$'' or ''EUR ''';
 
 COMMENT ON FUNCTION @extschema@.clv_cac_ratio(float8, float8) IS
 'CLV divided by customer acquisition cost; NULL when the cost is 0; 3 or more is the usual rule of thumb';

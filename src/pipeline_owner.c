@@ -200,6 +200,7 @@ typedef struct ReadRelation
 	const char *name;
 	char		relkind;
 	bool		caller_reads;
+	bool		optional;		/* made only for some pipelines (channels) */
 } ReadRelation;
 
 /*
@@ -218,6 +219,8 @@ check_may_read(const PipelineIdentity *id, const ReadRelation *relations, int nr
 		Oid			relid = get_relname_relid(name, id->schema);
 		bool		row_security = false;
 
+		if (!OidIsValid(relid) && relations[i].optional)
+			continue;
 		if (!OidIsValid(relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -356,17 +359,20 @@ clv_drop_pipeline(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(clv_report_html);
 
-/* clv_report_html(target_schema name, title text) */
+/* clv_report_html(target_schema name, title text, currency text) */
 Datum
 clv_report_html(PG_FUNCTION_ARGS)
 {
 	static const ReadRelation relations[] = {
-		{"clv_pipeline", RELKIND_RELATION, true},
-		{"summary_state", RELKIND_RELATION, false},
-		{"customer_scores", RELKIND_VIEW, true},
-		{"segments", RELKIND_RELATION, true},
-		{"cohorts", RELKIND_RELATION, true},
-		{"declining_customers", RELKIND_RELATION, true},
+		{"clv_pipeline", RELKIND_RELATION, true, false},
+		{"summary_state", RELKIND_RELATION, false, false},
+		{"customer_scores", RELKIND_VIEW, true, false},
+		{"segments", RELKIND_RELATION, true, false},
+		{"cohorts", RELKIND_RELATION, true, false},
+		{"monthly", RELKIND_RELATION, true, false},
+		{"value_tiers", RELKIND_RELATION, true, false},
+		{"channels", RELKIND_RELATION, true, true},
+		{"declining_customers", RELKIND_RELATION, true, false},
 	};
 	PipelineIdentity id;
 

@@ -21,8 +21,8 @@ createdb clv_report_check
 psql -c "CREATE EXTENSION clv"
 psql -v customers=2000 -f demo/generate.sql >/dev/null
 psql -c "SET client_min_messages = error" \
-     -c "SELECT count(*) FROM clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount', gross_margin => 0.35)" >/dev/null
-psql -At -c "SELECT clv_report_html('clv_report', 'Report <check> & \"quotes\"')" > "$out/report.html"
+     -c "SELECT count(*) FROM clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount', gross_margin => 0.35, channel => 'channel')" >/dev/null
+psql -At -c "SELECT clv_report_html('clv_report', 'Report <check> & \"quotes\"', currency => 'EUR ')" > "$out/report.html"
 
 # the page as the browser left it, after its script ran
 dom=$(timeout 120 chromium --headless=new --no-sandbox --disable-gpu --dump-dom "file://$out/report.html" 2>/dev/null)
@@ -35,7 +35,7 @@ check() {
         fail=1
     fi
 }
-check "chromium ran the page's script and all three charts drew shapes" 'data-charts-drawn="3"'
+check "chromium ran the page's script and all four charts drew shapes" 'data-charts-drawn="4"'
 check "the title is escaped, not markup" '<h1>Report &lt;check&gt; &amp; "quotes"</h1>'
 check "the distribution has its 20 bars" "$(printf 'class="bar" x="%s"' 610)"
 check "the declining customers table has rows" '<tr><td>[0-9]'
@@ -43,5 +43,14 @@ check "the heat map's cells show their percentage" 'class="cellnum" x="[0-9]*" y
 check "the heat map's rows show the cohort's size" 'class="label">20[0-9][0-9]-[0-9][0-9] ([0-9,]*)</text>'
 check "the distribution has a log scale and a labelled y axis" 'x axis, log scale'
 check "the page says what predicted CLV is: horizon, discount and margin" \
-    'id="clv-basis">Predicted CLV: the gross margin of the next 12 periods of 30 days, discounted at 1% a period, at a gross margin of 0.35.'
+    'id="clv-basis">Predicted CLV: the gross margin of the next 12 periods of 30 days, discounted at 1% a period, at a gross margin of 0.35. Amounts (public.orders.amount) are shown in EUR.'
+check "amounts are written with the currency asked for" '<b>EUR [0-9][0-9,]*</b>net revenue so far'
+check "the monthly chart has 24 bars and a seasonally adjusted line" \
+    'class="bar[a-z ]*" x="668" .*<polyline class="line" points="80,[0-9]* '
+check "the monthly chart names every third month and labels its y axis" \
+    'class="axis">20[0-9][0-9]-[0-9][0-9]</text>.*class="axis">EUR [0-9][0-9,]*</text><text x="2" y="232" class="axis">0</text>'
+check "the monthly chart has a legend" 'class="axis">seasonally adjusted</text>'
+check "the value tiers are listed best first" '<tr><td>top 1%</td>.*<tr><td>top 5%</td>.*<tr><td>top 20%</td>.*<tr><td>rest</td>'
+check "predicted CLV by channel lists the demo's four channels" \
+    'id="channels">.*<tr><td>\(web\|store\|phone\|marketplace\)</td>.*<tr><td>\(web\|store\|phone\|marketplace\)</td>.*<tr><td>\(web\|store\|phone\|marketplace\)</td>.*<tr><td>\(web\|store\|phone\|marketplace\)</td>'
 exit $fail
