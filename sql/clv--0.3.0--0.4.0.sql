@@ -742,6 +742,17 @@ AS $$
            WITH ORDINALITY AS c(name, n)
 $$;
 
+-- The type of money in a pipeline's tables and views: numeric rounded to
+-- the cent on the way in (a float8 sum shows as 144.10999999999999 in a BI
+-- tool), with room for any finite float8.
+CREATE FUNCTION @extschema@.clv_pipeline_money()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 'pg_catalog.numeric(1000,2)'::pg_catalog.text
+$$;
+
 CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -749,12 +760,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.format(
         'SELECT st.customer_id, (c.s).first_order, (c.s).last_order, (c.s).observation_end, (c.s).orders,'
-        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount AS net_revenue, (c.s).refunded_amount,'
-        ' (c.s).avg_order_value, (c.s).frequency AS repeat_purchase_days, (c.s).recency AS recency_days,'
-        ' (c.s).age AS age_days, (c.s).monetary AS repeat_order_value, (c.s).mean_gap AS mean_gap_days,'
+        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount::%2$s AS net_revenue,'
+        ' (c.s).refunded_amount::%2$s AS refunded_amount, (c.s).avg_order_value::%2$s AS avg_order_value,'
+        ' (c.s).frequency AS repeat_purchase_days, (c.s).recency AS recency_days,'
+        ' (c.s).age AS age_days, (c.s).monetary::%2$s AS repeat_order_value, (c.s).mean_gap AS mean_gap_days,'
         ' (c.s).gap_stddev AS gap_stddev_days'
-        ' FROM %s WHERE st.state IS NOT NULL',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true))
+        ' FROM %1$s WHERE st.state IS NOT NULL',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), @extschema@.clv_pipeline_money())
 $$;
 
 -- The bounds of the value tiers (src/tiers.c): the lowest value in each.
@@ -806,11 +818,11 @@ AS $$
                '(%1$s.rfm).recency_score, (%1$s.rfm).frequency_score, (%1$s.rfm).monetary_score, (%1$s.rfm).rfm_cell,'
                ' (%1$s.rfm).segment AS rfm_segment, (%2$s.decline).declining, (%2$s.decline).severity AS decline_severity,'
                ' pg_catalog.array_to_string((%2$s.decline).reasons, '', '') AS decline_reasons,'
-               ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk' AS score_columns)
+               ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk%3$s AS value_at_risk' AS score_columns)
     SELECT CASE WHEN for_view THEN pg_catalog.format(
-        'SELECT st.customer_id, (c.s).total_amount AS net_revenue, (c.s).orders, (c.s).last_order,'
+        'SELECT st.customer_id, (c.s).total_amount::%8$s AS net_revenue, (c.s).orders, (c.s).last_order,'
         ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
-        ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv, %5$s,'
+        ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
         ' %6$s AS value_tier, r.score_note'
         ' FROM %1$s,'
         ' LATERAL (SELECT %3$s AS predicted_clv OFFSET 0) v,'
@@ -818,9 +830,9 @@ AS $$
         ' LATERAL (SELECT %7$s AS decline OFFSET 0) d'
         ' WHERE st.state IS NOT NULL',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), e.p_alive, e.predicted_clv, e.rfm,
-        pg_catalog.format(e.score_columns, 'q', 'd'),
+        pg_catalog.format(e.score_columns, 'q', 'd', '::' OPERATOR(pg_catalog.||) @extschema@.clv_pipeline_money()),
         @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
-        pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'))
+        pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'), @extschema@.clv_pipeline_money())
     ELSE pg_catalog.format(
         'SELECT x.customer_id, (x.s).total_amount AS net_revenue, (x.s).first_order, (x.s).orders, (x.s).last_order,'
         ' x.p_alive, x.predicted_clv, %5$s'
@@ -829,7 +841,7 @@ AS $$
         '                      %4$s AS rfm'
         '                 FROM %1$s %7$s) y %7$s) x',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false, true), e.p_alive, e.predicted_clv,
-        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x'),
+        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', ''),
         pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'),
         @extschema@.clv_pipeline_fence(true))
     END
@@ -1019,35 +1031,35 @@ BEGIN
                               @extschema@.clv_pipeline_scores_sql(target_schema, date_type, true));
     EXECUTE pg_catalog.format($v$
         CREATE TABLE %1$I.segments (
-            rfm_segment text PRIMARY KEY, customers bigint, net_revenue float8, predicted_clv float8,
-            predicted_clv_per_customer float8, share_of_predicted_clv float8,
-            declining_customers bigint, value_at_risk float8);
+            rfm_segment text PRIMARY KEY, customers bigint, net_revenue %4$s, predicted_clv %4$s,
+            predicted_clv_per_customer %4$s, share_of_predicted_clv float8,
+            declining_customers bigint, value_at_risk %4$s);
         CREATE TABLE %1$I.value_tiers (
-            value_tier text PRIMARY KEY, customers bigint, min_predicted_clv float8,
-            predicted_clv float8, share_of_predicted_clv float8);
+            value_tier text PRIMARY KEY, customers bigint, min_predicted_clv %4$s,
+            predicted_clv %4$s, share_of_predicted_clv float8);
         CREATE TABLE %1$I.declining_customers (
             rank bigint PRIMARY KEY, customer_id %2$s NOT NULL, rfm_segment text, value_tier text,
-            predicted_clv float8, p_alive float8, value_at_risk float8, decline_severity integer,
+            predicted_clv %4$s, p_alive float8, value_at_risk %4$s, decline_severity integer,
             decline_reasons text, decline_alert text, last_order date);
         CREATE TABLE %1$I.monthly (
             month date PRIMARY KEY, active_customers bigint, new_customers bigint, orders bigint,
-            revenue float8, avg_order_value float8, seasonal_index float8,
-            revenue_seasonally_adjusted float8, new_customers_revenue_so_far float8,
-            new_customers_predicted_clv float8, partial_month boolean NOT NULL);
+            revenue %4$s, avg_order_value %4$s, seasonal_index float8,
+            revenue_seasonally_adjusted %4$s, new_customers_revenue_so_far %4$s,
+            new_customers_predicted_clv %4$s, partial_month boolean NOT NULL);
         CREATE TABLE %1$I.cohorts (
             cohort date, period_number integer, cohort_customers bigint, active_customers bigint,
             retention float8, PRIMARY KEY (cohort, period_number));
         CREATE TABLE %1$I.rejected_orders (
             customer_id %2$s, ordered_at %3$s, amount text, reason text NOT NULL);
         CREATE INDEX ON %1$I.rejected_orders (customer_id)$v$,
-        target_schema, customer_type, date_type);
+        target_schema, customer_type, date_type, @extschema@.clv_pipeline_money());
     IF channel IS NOT NULL THEN
         EXECUTE pg_catalog.format($v$
             CREATE TABLE %1$I.channels (
-                channel text PRIMARY KEY, customers bigint, orders bigint, revenue float8,
-                predicted_clv_first_touch numeric, predicted_clv_last_touch numeric,
-                predicted_clv_linear numeric, predicted_clv_position_based numeric)$v$,
-            target_schema);
+                channel text PRIMARY KEY, customers bigint, orders bigint, revenue %2$s,
+                predicted_clv_first_touch %2$s, predicted_clv_last_touch %2$s,
+                predicted_clv_linear %2$s, predicted_clv_position_based %2$s)$v$,
+            target_schema, @extschema@.clv_pipeline_money());
     END IF;
 
     PERFORM @extschema@.clv_pipeline_describe(target_schema, orders, customer, zone, gross_margin, period, periods,
@@ -1125,7 +1137,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    money text := pg_catalog.format('in the currency of %s''s amounts', orders);
+    money text := pg_catalog.format('in the currency of %s''s amounts, to the cent', orders);
     day text := pg_catalog.format('a calendar day in %s', zone);
     -- the period in days (a pipeline's period has no months), not in the
     -- session's IntervalStyle

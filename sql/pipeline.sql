@@ -65,14 +65,15 @@ SELECT regexp_replace(r, '[0-9]+ ms', 'N ms')
 FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €',
                          'BI Report', gross_margin => 0.3, as_of => '2025-11-01 00:00+00',
                          time_zone => 'Europe/Paris') r;
--- what a dashboard reads: tables of plain columns of plain types
+-- what a dashboard reads: tables of plain columns of plain types, money as
+-- numeric rounded to cents
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind IN ('r', 'v')
   AND c.relname NOT IN ('clv_pipeline', 'summary_state', 'activity_totals')
   AND format_type(a.atttypid, a.atttypmod) NOT IN
-      ('integer', 'bigint', 'double precision', 'numeric', 'text', 'date', 'boolean',
+      ('integer', 'bigint', 'double precision', 'numeric(1000,2)', 'text', 'date', 'boolean',
        'timestamp with time zone', 'jsonb')
 ORDER BY 1, 2;
 -- every table and column a dashboard reads has a description, with its
@@ -108,8 +109,12 @@ SELECT sum(customers) AS customers FROM "BI Report".segments;
 SELECT value_tier, customers FROM "BI Report".value_tiers ORDER BY min_predicted_clv DESC;
 SELECT (SELECT count(*) FROM "BI Report".declining_customers)
      = (SELECT count(*) FROM "BI Report".customer_scores WHERE declining) AS declining_list_complete,
-       (SELECT bool_and(rank = r) FROM (SELECT rank, row_number() OVER (ORDER BY value_at_risk DESC NULLS LAST, customer_id) AS r
-                                        FROM "BI Report".declining_customers) q) AS ranked;
+       -- ranked 1, 2, ... by value at risk (ranked before it was rounded to the
+       -- cent, so customers rounded to the same cent keep that order)
+       (SELECT bool_and(q.rank = q.r AND (q.value_at_risk IS NULL OR q.value_at_risk <= coalesce(q.before, q.value_at_risk)))
+          FROM (SELECT rank, value_at_risk, row_number() OVER (ORDER BY rank) AS r,
+                       lag(value_at_risk) OVER (ORDER BY rank) AS before
+                  FROM "BI Report".declining_customers) q) AS ranked;
 -- per month of the pipeline's calendar, from the first order's to the end's: every counted order once, a seasonal index for each month
 SELECT count(*) AS months, sum(orders) AS orders, sum(new_customers) AS new_customers,
        count(seasonal_index) AS with_index
