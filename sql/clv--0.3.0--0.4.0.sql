@@ -1258,9 +1258,9 @@ BEGIN
     LOOP
         IF d.col IS NULL THEN
             EXECUTE pg_catalog.format('COMMENT ON %s %I.%I IS %L',
-                                      CASE (SELECT c.relkind FROM pg_catalog.pg_class c
-                                             WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', target_schema, d.object)::regclass)
-                                           WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                                      CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class c
+                                                  WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', target_schema, d.object)::regclass)
+                                                OPERATOR(pg_catalog.=) 'v' THEN 'VIEW' ELSE 'TABLE' END,
                                       target_schema, d.object, d.note);
         ELSE
             EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, d.object, d.col, d.note);
