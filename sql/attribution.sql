@@ -137,7 +137,9 @@ SELECT clv_attribution(channel, touched_at, NULL, 'linear') FROM touches;
 SELECT clv_attribution(channel, touched_at, 'NaN', 'linear') FROM touches;
 SELECT clv_attribution(channel, touched_at, conversion * 10, 'linear') FROM touches;
 SELECT clv_attribution(channel, touched_at, value, 'time_decay', NULL, '0 days') FROM touches;
-SELECT clv_attribution(channel, touched_at, value, 'time_decay', NULL, '1 month') FROM touches;
+SELECT clv_attribution(channel, touched_at, value, 'time_decay', '2025-01-21', '1 month')
+       = clv_attribution(channel, touched_at, value, 'time_decay', '2025-01-21', '30 days') AS month_is_30_days
+FROM touches WHERE conversion = 1;
 SELECT clv_attribution(channel, touched_at, value, 'time_decay', NULL, '213503983 days') FROM touches;
 SELECT clv_attribution(channel, touched_at, value, 'linear', 'infinity', NULL) FROM touches;
 SELECT clv_attribution(channel, 'infinity', value, 'linear') FROM touches;

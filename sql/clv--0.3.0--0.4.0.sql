@@ -421,6 +421,40 @@ $$;
 
 -- Cohort retention with its calendar named: a timestamptz column's days are
 -- taken in time_zone.  The 4-argument form keeps the session's TimeZone.
+-- A calendar period of cohorts, as a word (week, month, quarter, year) or
+-- as the interval it spans ('1 week', '1 month', '3 months', '1 year'):
+-- the word.  Cohorts start on calendar boundaries, so other lengths, such
+-- as '30 days', have none and are refused.
+CREATE FUNCTION @extschema@.clv_calendar_period(period text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    span interval;
+BEGIN
+    IF period OPERATOR(pg_catalog.=) ANY (ARRAY['week', 'month', 'quarter', 'year']) THEN
+        RETURN period;
+    END IF;
+    BEGIN
+        span := period::interval;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+        span := NULL;
+    END;
+    -- compared field by field: '4 weeks' is not a month
+    RETURN CASE WHEN span IS NULL THEN NULL
+                WHEN EXTRACT(epoch FROM span) OPERATOR(pg_catalog.=) 604800
+                     AND EXTRACT(month FROM span) OPERATOR(pg_catalog.=) 0
+                     AND EXTRACT(year FROM span) OPERATOR(pg_catalog.=) 0 THEN 'week'
+                WHEN span OPERATOR(pg_catalog.=) '1 month'::interval
+                     AND EXTRACT(day FROM span) OPERATOR(pg_catalog.=) 0 THEN 'month'
+                WHEN span OPERATOR(pg_catalog.=) '3 months'::interval
+                     AND EXTRACT(day FROM span) OPERATOR(pg_catalog.=) 0 THEN 'quarter'
+                WHEN span OPERATOR(pg_catalog.=) '1 year'::interval
+                     AND EXTRACT(day FROM span) OPERATOR(pg_catalog.=) 0 THEN 'year' END;
+END
+$$;
+
 CREATE FUNCTION @extschema@.clv_cohort_retention(
     orders regclass, customer_column name, date_column name,
     period text, time_zone text)
@@ -438,10 +472,13 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_cohort_retention arguments must not be NULL';
     END IF;
-    IF NOT period OPERATOR(pg_catalog.=) ANY (ARRAY['week', 'month', 'quarter', 'year']) THEN
+    IF @extschema@.clv_calendar_period(period) IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = pg_catalog.format('period must be week, month, quarter or year, not %L', period);
+            MESSAGE = pg_catalog.format('period must be a calendar period, not %L', period),
+            DETAIL = 'Cohorts start on calendar boundaries: week, month, quarter or year.',
+            HINT = 'Give the word, or the interval it spans: ''1 week'', ''1 month'', ''3 months'' or ''1 year''.';
     END IF;
+    period := @extschema@.clv_calendar_period(period);
     PERFORM @extschema@.clv_time_zone_checked(time_zone);
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid OPERATOR(pg_catalog.=) orders
@@ -577,11 +614,11 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = 'gross_margin must be a fraction above 0 and at most 1';
     END IF;
-    IF period IS NULL OR EXTRACT(month FROM period) OPERATOR(pg_catalog.<>) 0
-       OR EXTRACT(year FROM period) OPERATOR(pg_catalog.<>) 0
-       OR period OPERATOR(pg_catalog.<=) '0'::interval THEN
+    -- its length as clv_predicted_value and EXTRACT(epoch) count it: a month
+    -- 30 days, a year 365.25
+    IF period IS NULL OR NOT EXTRACT(epoch FROM period) OPERATOR(pg_catalog.>) 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'period must be a positive number of days, such as ''30 days''';
+            MESSAGE = 'period must be a positive interval, such as ''30 days'' or ''1 month''';
     END IF;
     IF periods IS NULL OR periods OPERATOR(pg_catalog.<) 1 OR periods OPERATOR(pg_catalog.>) 1200 THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
@@ -1139,8 +1176,8 @@ AS $$
 DECLARE
     money text := pg_catalog.format('in the currency of %s''s amounts, to the cent', orders);
     day text := pg_catalog.format('a calendar day in %s', zone);
-    -- the period in days (a pipeline's period has no months), not in the
-    -- session's IntervalStyle
+    -- the period in days (a month counted as 30, a year as 365.25, as
+    -- EXTRACT(epoch) counts them), not in the session's IntervalStyle
     period_days text := pg_catalog.format('%s days', (EXTRACT(epoch FROM period) OPERATOR(pg_catalog./) 86400)::float8);
     clv text := pg_catalog.format('predicted gross margin over the next %s periods of %s (BG/NBD purchases, Gamma-Gamma spend),'
                                   ' discounted at %s a period, times the gross margin %s, %s',

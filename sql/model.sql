@@ -210,7 +210,14 @@ SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 0)
 FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
 SELECT clv_predicted_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4, 35)
 FROM models b, models g WHERE b.name = 'published' AND g.name = 'spend';
-SELECT clv_predicted_value(b.m, g.m, s, 12, 0.01, '1 month')
+-- a period with months is as long as EXTRACT(epoch) counts it: '1 month' is '30 days'
+SELECT clv_predicted_value(b.m, g.m, s, 12, 0.01, '1 month') = clv_predicted_value(b.m, g.m, s, 12, 0.01, '30 days')
+       AS month_is_30_days,
+       clv_predicted_value(b.m, g.m, s, 2, 0.01, '1 year') = clv_predicted_value(b.m, g.m, s, 2, 0.01, '365 days 6 hours')
+       AS year_is_365_25_days
+FROM models b, models g, (SELECT clv_summary(date '2025-01-01', 10, date '2025-01-15') AS s) q
+WHERE b.name = 'published' AND g.name = 'spend';
+SELECT clv_predicted_value(b.m, g.m, s, 12, 0.01, '0 days')
 FROM models b, models g, (SELECT clv_summary(date '2025-01-01', 10, date '2025-01-15') AS s) q
 WHERE b.name = 'published' AND g.name = 'spend';
 

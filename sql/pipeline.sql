@@ -267,7 +267,9 @@ SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'note', 'Total
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'note', 'x');
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', gross_margin => 0);
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', gross_margin => 'NaN');
-SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', period => '1 month');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', period => '1 month -30 days');
+-- a period of months is accepted: it counts 30 days a month, as clv_predicted_value does
+SELECT count(*) AS one_month_accepted FROM (SELECT clv_check_pipeline_arguments(0.3, '1 month', 12, 0.01, 0.001)) c;
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', penalizer => 'NaN');
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', time_zone => 'Mars/Olympus_Mons');
 SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', as_of => 'infinity');

@@ -129,6 +129,14 @@ INSERT INTO "Shop Orders" VALUES
 SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At');
 SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', 'quarter');
 SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', 'day');
+-- a calendar period may be given as the interval it spans; other lengths are refused
+SELECT (SELECT array_agg(r ORDER BY r) FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', '3 months') r)
+     = (SELECT array_agg(r ORDER BY r) FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', 'quarter') r)
+       AS three_months_is_a_quarter,
+       (SELECT array_agg(r ORDER BY r) FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', '1 month') r)
+     = (SELECT array_agg(r ORDER BY r) FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At') r)
+       AS one_month_is_a_month;
+SELECT * FROM clv_cohort_retention('"Shop Orders"', 'Customer Id', 'Ordered At', '30 days');
 SELECT * FROM clv_cohort_retention('"Shop Orders"', 'customer id', 'Ordered At');
 SELECT * FROM clv_cohort_retention(NULL, 'Customer Id', 'Ordered At');
 

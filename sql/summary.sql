@@ -96,7 +96,13 @@ SELECT clv_summary(t, 1, 'infinity') FROM (VALUES ('2025-01-01'::timestamptz)) v
 SELECT clv_summary(t, 1, 'infinity'::date) FROM (VALUES ('2025-01-01'::date)) v(t);
 SELECT clv_summary(t, 1, NULL::timestamptz) FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
 SELECT clv_summary(t, 1, '2025-03-31', NULL) FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
-SELECT clv_summary(t, 1, '2025-03-31', '1 month') FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
+-- a time unit with months counts them as EXTRACT(epoch) does: a month is 30
+-- days, a year 365.25
+SELECT (clv_summary(t, 1, '2025-03-31', '1 month')).age = (clv_summary(t, 1, '2025-03-31', '30 days')).age AS month_is_30_days,
+       (clv_summary(t, 1, '2025-03-31', '1 year')).age = (clv_summary(t, 1, '2025-03-31', '365 days 6 hours')).age AS year_is_365_25_days,
+       (clv_summary(t, 1, '2025-03-31', '1 month')).time_unit
+FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
+SELECT clv_summary(t, 1, '2025-03-31', '1 month -30 days') FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
 SELECT clv_summary(t, 1, '2025-03-31', '-7 days') FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
 SELECT clv_summary(t, 1, '2025-03-31', '0') FROM (VALUES ('2025-01-01'::timestamptz)) v(t);
 SELECT clv_summary(t, 1, e) FROM (VALUES ('2025-01-01'::timestamptz, '2025-03-31'::timestamptz),

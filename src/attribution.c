@@ -35,6 +35,7 @@
  * customer's predicted value afresh at each refresh (clv_channel_credits),
  * exactly as clv_attribution would, without reading the orders again.
  */
+#include "calendar.h"
 #include "clv.h"
 #include "state.h"
 
@@ -199,28 +200,6 @@ widen_extremes(AttributionState *st, Touch earliest, Touch latest)
 		st->last = latest;
 }
 
-static int64
-half_life_usecs(Interval *half_life)
-{
-	int64		usecs;
-
-	if (half_life->month != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("half_life must not contain months or years"),
-				 errhint("Use a fixed length such as '7 days'.")));
-	if (pg_mul_s64_overflow(half_life->day, USECS_PER_DAY, &usecs) ||
-		pg_add_s64_overflow(usecs, half_life->time, &usecs))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("half_life out of range")));
-	if (usecs <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("half_life must be positive")));
-	return usecs;
-}
-
 /*
  * (state, channel, touched_at, value numeric, model [, conversion_at,
  * half_life]): a row with a NULL channel or time is skipped.
@@ -239,7 +218,7 @@ clv_attribution_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "clv_attribution_transfn called in non-aggregate context");
 	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
-		half_life = half_life_usecs(PG_GETARG_INTERVAL_P(6));
+		half_life = clv_interval_length_usecs(PG_GETARG_INTERVAL_P(6), "half_life");
 	if (model == TIME_DECAY && half_life == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -23,6 +23,7 @@
  * cost grows with distinct patterns, not customers; the state is the
  * pattern set of patterns.h, shared with the other models.
  */
+#include "calendar.h"
 #include "model.h"
 #include "fit.h"
 #include "scores.h"
@@ -76,7 +77,7 @@ clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES, x, t_x, T, penalizer,
-							clv_interval_usecs(DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT))));
+							clv_interval_length_usecs(DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT)), "time_unit"));
 }
 
 /* ---- the likelihood ---- */

@@ -7,6 +7,7 @@
  */
 #include "calendar.h"
 
+#include "common/int.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -216,3 +217,29 @@ clv_timestamptz_day(ClvDayZone *dz, TimestampTz ts)
 	return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 }
 
+int64
+clv_interval_length_usecs(const Interval *length, const char *what)
+{
+	/* as EXTRACT(epoch FROM interval) counts them: both whole seconds */
+	const int64 usecs_per_year = (int64) (DAYS_PER_YEAR * SECS_PER_DAY) * USECS_PER_SEC;
+	const int64 usecs_per_month = (int64) DAYS_PER_MONTH * USECS_PER_DAY;
+	int64		usecs;
+	int64		part;
+
+	if (pg_mul_s64_overflow((int64) (length->month / MONTHS_PER_YEAR), usecs_per_year, &usecs) ||
+		pg_mul_s64_overflow((int64) (length->month % MONTHS_PER_YEAR), usecs_per_month, &part) ||
+		pg_add_s64_overflow(usecs, part, &usecs) ||
+		pg_mul_s64_overflow((int64) length->day, USECS_PER_DAY, &part) ||
+		pg_add_s64_overflow(usecs, part, &usecs) ||
+		pg_add_s64_overflow(usecs, length->time, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s out of range", what)));
+	if (usecs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive interval", what),
+				 errdetail("It is %.15g days long (a month counts 30 days, a year 365.25).",
+						   (double) usecs / USECS_PER_DAY)));
+	return usecs;
+}

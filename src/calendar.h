@@ -24,4 +24,12 @@ extern ClvDayZone *clv_day_zone(FunctionCallInfo fcinfo, int argno, ClvDayZone *
 /* the day (days since 2000-01-01) that ts::date gives in that zone */
 extern int32 clv_timestamptz_day(ClvDayZone *dz, TimestampTz ts);
 
+/*
+ * The length of an interval in microseconds, by PostgreSQL's own rule for
+ * EXTRACT(epoch FROM interval): a year is 365.25 days, a month (of those
+ * beyond whole years) 30 days.  what names the argument in the errors: the
+ * length must be positive and fit in 64 bits.
+ */
+extern int64 clv_interval_length_usecs(const Interval *length, const char *what);
+
 #endif							/* CLV_CALENDAR_H */

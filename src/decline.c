@@ -25,6 +25,7 @@
  * severity is the number of reasons; value_at_risk = value x (1 - P(alive))
  * ranks the list so the most valuable slipping customers come first.
  */
+#include "calendar.h"
 #include "scores.h"
 #include "special.h"
 #include "summary.h"
@@ -452,7 +453,7 @@ clv_decline(PG_FUNCTION_ARGS)
 		if (x >= 2)
 		{
 			Interval   *unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
-			double		unit_days = (double) clv_interval_usecs(unit) / USECS_PER_DAY;
+			double		unit_days = (double) clv_interval_length_usecs(unit, "time_unit") / USECS_PER_DAY;
 			double		sd = DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_GAP_STDDEV)) * unit_days;
 
 			if (!(sd >= 0) || !isfinite(sd))

@@ -262,20 +262,6 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
-/* a summary's time_unit in microseconds; the summary may be typed in, so checked */
-int64
-clv_interval_usecs(Interval *unit)
-{
-	int64		usecs;
-
-	if (pg_mul_s64_overflow((int64) unit->day, USECS_PER_DAY, &usecs) ||
-		pg_add_s64_overflow(usecs, unit->time, &usecs))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("time_unit out of range")));
-	return usecs;
-}
-
 static ArrayType *
 patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 {

@@ -45,7 +45,6 @@ extern Datum clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind,
 							  double x, double a, double b, double penalizer, int64 unit_usecs);
 extern Datum clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer);
 extern void clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set);
-extern int64 clv_interval_usecs(Interval *unit);
 extern double clv_penalizer_arg(FunctionCallInfo fcinfo, int argno);
 extern bool clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *data,
 								  double *mean_x, double *mean_T);

@@ -150,18 +150,7 @@ time_unit_usecs(FunctionCallInfo fcinfo, int argno)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("time_unit must not be null")));
 	unit = PG_GETARG_INTERVAL_P(argno);
-	if (unit->month != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time_unit must not contain months or years"),
-				 errdetail("Months and years have no fixed length in days."),
-				 errhint("Use a fixed length such as '7 days' or '30 days'.")));
-	if (pg_mul_s64_overflow((int64) unit->day, USECS_PER_DAY, &usecs) ||
-		pg_add_s64_overflow(usecs, unit->time, &usecs) || usecs <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time_unit must be a positive interval"),
-				 errhint("The CDNOW papers count in weeks: '7 days'.")));
+	usecs = clv_interval_length_usecs(unit, "time_unit");
 	return usecs;
 }
 

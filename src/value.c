@@ -18,6 +18,7 @@
  * MBG/NBD the hypergeometric function from expansions shared by every
  * customer with the same frequency, kept in fn_extra for the query.
  */
+#include "calendar.h"
 #include "model.h"
 #include "scores.h"
 #include "summary.h"
@@ -206,19 +207,9 @@ clv_predicted_value_summary(PG_FUNCTION_ARGS)
 	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(2), &summary);
 	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	if (period->month != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("period must not contain months or years"),
-				 errdetail("Months and years have no fixed length in days."),
-				 errhint("Use a fixed length such as '30 days' or '365 days'.")));
 	unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
-	period_usecs = (double) period->day * USECS_PER_DAY + period->time;
-	unit_usecs = (double) unit->day * USECS_PER_DAY + unit->time;
-	if (!(period_usecs > 0) || !(unit_usecs > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("period and the summary's time_unit must be positive")));
+	period_usecs = (double) clv_interval_length_usecs(period, "period");
+	unit_usecs = (double) clv_interval_length_usecs(unit, "the summary's time_unit");
 	return predicted_value(fcinfo, x, t_x, T,
 						   DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)),
 						   PG_GETARG_INT32(3), PG_GETARG_FLOAT8(4),

@@ -689,7 +689,11 @@ DECLARE
     nan text := hx.float_test(f.rettype, 'r', 'nan');
     inf text := hx.float_test(f.rettype, 'r', 'inf');
 BEGIN
-    FOR i IN 0 .. cardinality(c.rows_) / n - 1 LOOP
+    -- a function without arguments is called once, with none
+    IF n = 0 THEN
+        rows_ := ARRAY['()'];
+    END IF;
+    FOR i IN 0 .. CASE WHEN n = 0 THEN -1 ELSE cardinality(c.rows_) / n - 1 END LOOP
         args := '{}';
         FOR j IN 1 .. n LOOP
             args := args || format('CAST(%s AS %s)', (SELECT p.expr FROM hx.pool p WHERE p.id = c.rows_[i * n + j]),
@@ -722,7 +726,7 @@ FROM hx.fn f JOIN hx.candidate c USING (oid)
 WHERE c.id <> (SELECT ids[1] FROM hx.sane s WHERE s.oid = c.oid AND s.pos = c.pos);
 -- and all sane
 INSERT INTO hx.calls (oid, kind, rows_)
-SELECT f.oid, 'sane', (SELECT array_agg(s.ids[1] ORDER BY s.pos) FROM hx.sane s WHERE s.oid = f.oid)
+SELECT f.oid, 'sane', coalesce((SELECT array_agg(s.ids[1] ORDER BY s.pos) FROM hx.sane s WHERE s.oid = f.oid), '{}')
 FROM hx.fn f WHERE f.oid NOT IN (SELECT oid FROM hx.not_callable);
 
 -- 2. aggregates: a sane group (row k takes each argument's k-th sane value,
