@@ -65,7 +65,8 @@ SELECT clv_business_kpis(s, NULL) FROM summaries;
 SELECT clv_business_kpis(s, '2026-01-01') FROM summaries;
 SELECT clv_business_kpis(s, '2025-07-01', 40) FROM summaries;
 SELECT clv_business_kpis(s, '2025-07-01', 'NaN') FROM summaries;
-SELECT clv_business_kpis(s, '2025-07-01', NULL) FROM summaries;
+-- an option given as NULL takes its default
+SELECT clv_business_kpis(s, '2025-07-01', NULL) = clv_business_kpis(s, '2025-07-01') AS null_margin_is_1 FROM summaries;
 SELECT clv_business_kpis(s, '2025-07-01')
 FROM (SELECT clv_summary(d, 1, e) AS s
       FROM (VALUES (1, date '2025-01-01', date '2025-12-31'), (2, '2025-01-01', '2025-11-30')) v(c, d, e)

@@ -70,6 +70,9 @@ SELECT m::text LIKE '% weak=true%' AS flagged, (clv_model_params(m) ->> 'weak'):
        m::text::clv_model::text = m::text AS round_trip
 FROM (SELECT clv_fit_bgnbd(x, tx, t) AS m
       FROM (VALUES (1::float8, 5::float8, 10::float8), (2, 8, 12), (0, 0, 9), (3, 7, 15), (0, 0, 11), (1, 2, 10)) v(x, tx, t)) f;
+-- a penalizer given as NULL takes its default, none
+SELECT clv_fit_bgnbd(x, tx, t, NULL)::text = clv_fit_bgnbd(x, tx, t)::text AS null_penalizer_is_0
+FROM (VALUES (1::float8, 5::float8, 10::float8), (2, 8, 12), (0, 0, 9), (3, 7, 15), (0, 0, 11), (1, 2, 10)) v(x, tx, t);
 
 -- MBG/NBD with lifetimes' CDNOW estimates: a customer who never bought again
 -- is not certainly alive, unlike under BG/NBD

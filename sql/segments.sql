@@ -76,6 +76,8 @@ SELECT clv_rfm_breakpoints(s) FROM summaries;
 SELECT clv_rfm_breakpoints(s) = clv_rfm_breakpoints(
            (s).observation_end - (s).last_order, (s).orders, (s).total_amount) AS same_as_measures
 FROM summaries;
+-- bins given as NULL take their default, 5
+SELECT clv_rfm_breakpoints(s, NULL) = clv_rfm_breakpoints(s) AS null_bins_are_5 FROM summaries;
 SELECT customer_id, (clv_rfm(s, b)).*
 FROM summaries, (SELECT clv_rfm_breakpoints(s) AS b FROM summaries) q
 WHERE customer_id IN (1, 6, 12, 41) ORDER BY customer_id;

@@ -85,12 +85,8 @@ clv_business_transfn(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("retention_start must not be null")));
 	retention_start = PG_GETARG_DATEADT(2);
-	if (PG_NARGS() > 3)
+	if (clv_option_given(fcinfo, 3))
 	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("gross_margin must not be null")));
 		margin = PG_GETARG_FLOAT8(3);
 		clv_check_fraction(margin, "gross_margin");
 	}

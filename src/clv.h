@@ -19,6 +19,14 @@
 #error "clv needs a compiler with a 128-bit integer type (gcc or clang on a 64-bit platform)"
 #endif
 
+/*
+ * Whether an aggregate's optional argument argno was given: an option left
+ * out or given as NULL takes its default (the NULL rule of
+ * docs/reference.md#conventions).
+ */
+#define clv_option_given(fcinfo, argno) \
+	(PG_NARGS() > (argno) && !PG_ARGISNULL(argno))
+
 /* Argument checks: each raises ERRCODE_INVALID_PARAMETER_VALUE naming arg. */
 extern void clv_check_finite(double value, const char *arg);
 extern void clv_check_nonnegative(double value, const char *arg);

@@ -363,12 +363,8 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 double
 clv_penalizer_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_NARGS() <= argno)
+	if (!clv_option_given(fcinfo, argno))
 		return 0;
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("penalizer must not be null")));
 	return PG_GETARG_FLOAT8(argno);
 }
 

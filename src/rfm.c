@@ -184,12 +184,8 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 static int32
 bins_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_NARGS() <= argno)
+	if (!clv_option_given(fcinfo, argno))
 		return 5;
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("bins must not be NULL")));
 	return PG_GETARG_INT32(argno);
 }
 

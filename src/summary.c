@@ -143,12 +143,8 @@ time_unit_usecs(FunctionCallInfo fcinfo, int argno)
 	Interval   *unit;
 	int64		usecs;
 
-	if (PG_NARGS() <= argno)
+	if (!clv_option_given(fcinfo, argno))
 		return USECS_PER_DAY;
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("time_unit must not be null")));
 	unit = PG_GETARG_INTERVAL_P(argno);
 	usecs = clv_interval_length_usecs(unit, "time_unit");
 	return usecs;
