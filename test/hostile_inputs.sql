@@ -345,6 +345,10 @@ SELECT hx.add('regtype', NULL, NULL, ARRAY['NULL', '''text''::regtype', '''anyel
     '''clv_summary''::regtype', '''hx.orders''::regtype', '''int4range''::regtype',
     '0::oid::regtype', '4000000000::oid::regtype', '''information_schema.cardinal_number''::regtype']);
 SELECT hx.add('regtype', NULL, NULL, ARRAY['''integer''::regtype'], 1);
+-- oid: an operator class, or nothing that exists
+SELECT hx.add('oid', NULL, NULL, ARRAY['NULL', '0::oid', '4000000000::oid', '''pg_class''::regclass::oid']);
+SELECT hx.add('oid', NULL, NULL,
+    ARRAY['(SELECT c.oid FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod WHERE c.opcname = ''int4_ops'' AND a.amname = ''btree'')'], 1);
 -- text[]: lists of relation names
 SELECT hx.add('text[]', NULL, NULL, ARRAY['NULL', '''{}''::text[]', '''{NULL}''::text[]', '''{pg_class}''::text[]',
     '''{"a; DROP TABLE hx.orders; --"}''::text[]', 'array_fill(''x''::text, ARRAY[10000])']);
