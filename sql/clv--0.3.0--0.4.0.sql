@@ -466,19 +466,20 @@ AS $$
 DECLARE
     date_type regtype;
     day_of text;
+    -- the period as a word
+    calendar_period text := @extschema@.clv_calendar_period(period);
 BEGIN
     IF orders IS NULL OR customer_column IS NULL OR date_column IS NULL OR period IS NULL
        OR time_zone IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_cohort_retention arguments must not be NULL';
     END IF;
-    IF @extschema@.clv_calendar_period(period) IS NULL THEN
+    IF calendar_period IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = pg_catalog.format('period must be a calendar period, not %L', period),
             DETAIL = 'Cohorts start on calendar boundaries: week, month, quarter or year.',
             HINT = 'Give the word, or the interval it spans: ''1 week'', ''1 month'', ''3 months'' or ''1 year''.';
     END IF;
-    period := @extschema@.clv_calendar_period(period);
     PERFORM @extschema@.clv_time_zone_checked(time_zone);
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid OPERATOR(pg_catalog.=) orders
@@ -505,7 +506,7 @@ BEGIN
     END IF;
     RETURN QUERY EXECUTE
         @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %1$I AS customer, %2$s AS day FROM %3$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL',
-                                                     customer_column, day_of, orders, date_column), period)
+                                                     customer_column, day_of, orders, date_column), calendar_period)
         OPERATOR(pg_catalog.||) ' ORDER BY cohort, period_number';
 END
 $$;

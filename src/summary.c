@@ -140,14 +140,9 @@ summary_grow(int64 *s)
 static int64
 time_unit_usecs(FunctionCallInfo fcinfo, int argno)
 {
-	Interval   *unit;
-	int64		usecs;
-
 	if (!clv_option_given(fcinfo, argno))
 		return USECS_PER_DAY;
-	unit = PG_GETARG_INTERVAL_P(argno);
-	usecs = clv_interval_length_usecs(unit, "time_unit");
-	return usecs;
+	return clv_interval_length_usecs(PG_GETARG_INTERVAL_P(argno), "time_unit");
 }
 
 /*

@@ -4,7 +4,8 @@
 # script counts the SVG charts whose shapes have a size and writes the count
 # into <body data-charts-drawn>, which --dump-dom shows after the page ran.
 # Runs inside scripts/test.sh's throwaway cluster (PG* variables set), in a
-# database of its own, on a small generated data set.
+# database of its own, on a small generated data set, observed up to its
+# last day in UTC whatever the clock and zone of the machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,7 +22,7 @@ createdb clv_report_check
 psql -c "CREATE EXTENSION clv"
 psql -v customers=2000 -f demo/generate.sql >/dev/null
 psql -c "SET client_min_messages = error" \
-     -c "SELECT count(*) FROM clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount', gross_margin => 0.35, channel => 'channel')" >/dev/null
+     -c "SELECT count(*) FROM clv_create_pipeline('orders', 'customer_id', 'ordered_at', 'amount', gross_margin => 0.35, channel => 'channel', as_of => '2026-06-30 23:59:59+00', time_zone => 'UTC')" >/dev/null
 psql -At -c "SELECT clv_report_html('clv_report', 'Report <check> & \"quotes\"', currency => 'EUR ')" > "$out/report.html"
 
 # the page as the browser left it, after its script ran
