@@ -967,6 +967,12 @@ BEGIN
             END IF;
         END IF;
     END LOOP;
+    -- an option given as NULL takes the signature's default (the NULL rule)
+    gross_margin := coalesce(gross_margin, 1.0);
+    period := coalesce(period, '30 days');
+    periods := coalesce(periods, 12);
+    discount_rate := coalesce(discount_rate, 0.01);
+    penalizer := coalesce(penalizer, 0.001);
     PERFORM @extschema@.clv_check_pipeline_arguments(gross_margin, period, periods, discount_rate, penalizer);
     PERFORM @extschema@.clv_time_zone_checked(zone);
     IF as_of OPERATOR(pg_catalog.=) ANY ('{infinity,-infinity}'::timestamptz[]) THEN
@@ -1464,6 +1470,8 @@ DECLARE
     rfm_error text;
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    -- an option given as NULL takes clv_refresh_pipeline's default (the NULL rule)
+    incremental := coalesce(incremental, false);
     IF @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2 THEN
         RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
             MESSAGE = pg_catalog.format('pipeline %I was made by clv 0.3.0 or earlier and cannot be refreshed by this version', target_schema),
@@ -2082,6 +2090,9 @@ DECLARE
     low_bin float8;
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    -- an option given as NULL takes clv_report_html's default (the NULL rule)
+    title := coalesce(title, 'Customer lifetime value');
+    currency := coalesce(currency, '');
     EXECUTE pg_catalog.format('SELECT r.observation_end::date AS observation_end, r.refreshed_at::timestamptz AS refreshed_at,
                                       r.time_zone::text AS time_zone, r.periods::integer AS periods,
                                       (EXTRACT(epoch FROM r.period::interval) OPERATOR(pg_catalog./) 86400)::float8 AS period_days,

@@ -86,7 +86,8 @@ SELECT clv_decline(clv_summary(d, -5, '2025-01-01'::date)) IS NULL AS refunds_on
 FROM (VALUES ('2024-01-01'::date)) v(d);
 SELECT clv_decline(s, quiet_probability => 1.5) FROM summaries WHERE customer = 'steady';
 SELECT clv_decline(s, min_gaps => 0) FROM summaries WHERE customer = 'steady';
-SELECT clv_decline(s, min_gaps => NULL) FROM summaries WHERE customer = 'steady';
+-- an option given as NULL takes its default
+SELECT clv_decline(s, min_gaps => NULL) = clv_decline(s) AS null_min_gaps_is_default FROM summaries WHERE customer = 'steady';
 SELECT clv_decline(s, previous_orders => -1, recent_orders => 1) FROM summaries WHERE customer = 'steady';
 SELECT clv_decline(s, recent_spend => 'Infinity', previous_spend => 1) FROM summaries WHERE customer = 'steady';
 SELECT clv_decline(s, value => 'NaN') FROM summaries WHERE customer = 'steady';

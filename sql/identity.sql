@@ -94,7 +94,10 @@ SELECT * FROM clv_link_identities('SELECT id, email FROM contacts FOR UPDATE');
 SELECT * FROM clv_link_identities('WITH d AS (DELETE FROM contacts RETURNING id, email) SELECT * FROM d');
 SELECT * FROM clv_link_identities('SELECT 1.5::numeric, ''x'' WHERE false');
 SELECT * FROM clv_link_identities('SELECT id, email FROM contacts', 1);
-SELECT * FROM clv_link_identities('SELECT id, email FROM contacts', NULL);
+-- an option given as NULL takes its default
+SELECT (SELECT array_agg(l ORDER BY l.record_id) FROM clv_link_identities('SELECT id, email FROM contacts', NULL) l)
+     = (SELECT array_agg(l ORDER BY l.record_id) FROM clv_link_identities('SELECT id, email FROM contacts') l)
+       AS null_cap_is_default;
 SELECT count(*) FROM contacts;  -- nothing was deleted
 
 DROP VIEW pairs;

@@ -277,7 +277,15 @@ SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 
 SELECT * FROM clv_create_pipeline('no_such_table', 'a', 'b', 'c');
 SELECT count(*) AS leftovers FROM pg_namespace WHERE nspname = 'x';
 SELECT * FROM clv_refresh_pipeline(NULL);
-SELECT * FROM clv_refresh_pipeline('BI Report', incremental => NULL);
+-- options given as NULL take their defaults (the NULL rule); the pipeline's
+-- name is not an option
+SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('BI Report', NULL, NULL);
+SELECT last_refresh ~ '^full' AS refreshed_in_full FROM "BI Report".clv_pipeline;
+SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                                   gross_margin => NULL, period => NULL, periods => NULL,
+                                                   discount_rate => NULL, penalizer => NULL);
+SELECT gross_margin, period, periods, discount_rate, penalizer FROM x.clv_pipeline;
+SELECT count(*) AS dropped FROM clv_drop_pipeline('x');
 SELECT * FROM clv_refresh_pipeline('no such schema');
 SELECT * FROM clv_drop_pipeline(NULL);
 -- a pipeline's steps run only through clv_refresh_pipeline and clv_drop_pipeline
@@ -286,6 +294,7 @@ SELECT * FROM clv_pipeline_drop_steps('BI Report');
 
 -- the HTML report reads only the pipeline's own tables
 SELECT clv_report_html('BI Report') ~ 'data up to 2025-11-01 \(Europe/Paris\)' AS report_dated;
+SELECT clv_report_html('BI Report', NULL, NULL) = clv_report_html('BI Report') AS null_options_are_defaults;
 CREATE TABLE "BI Report".impostor AS SELECT * FROM "BI Report".segments;
 ALTER TABLE "BI Report".segments RENAME TO segments_real;
 CREATE VIEW "BI Report".segments AS SELECT * FROM "BI Report".impostor;

@@ -83,6 +83,7 @@ enum
 };
 
 #define MAX_REASONS 5
+#define DEFAULT_MIN_GAPS 3		/* the SQL signature's default */
 #define GAMMA_SHAPE_MIN 0.05
 #define GAMMA_SHAPE_MAX 400.0
 
@@ -432,11 +433,8 @@ clv_decline(PG_FUNCTION_ARGS)
 	values[F_DAYS_SILENT] = Int32GetDatum((int32) silent);
 	nulls[F_DAYS_SILENT] = false;
 
-	if (PG_ARGISNULL(A_MIN_GAPS))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("min_gaps must not be NULL")));
-	min_gaps = PG_GETARG_INT32(A_MIN_GAPS);
+	/* an option given as NULL takes its default (the NULL rule) */
+	min_gaps = clv_option_given(fcinfo, A_MIN_GAPS) ? PG_GETARG_INT32(A_MIN_GAPS) : DEFAULT_MIN_GAPS;
 	if (min_gaps < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

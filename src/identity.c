@@ -245,6 +245,7 @@ typedef struct Pair
 #define TEXT_OFFSET(p)	((p)->text >> 24)
 #define TEXT_LENGTH(p)	((int) ((p)->text & 0xFFFFFF))
 #define MAX_IDENTIFIER_BYTES 0xFFFFFF
+#define DEFAULT_MAX_RECORDS_PER_IDENTIFIER 20	/* the SQL signatures' default */
 
 typedef struct Linking
 {
@@ -524,10 +525,9 @@ check_cap(FunctionCallInfo fcinfo, int argno)
 {
 	int32		cap;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("max_records_per_identifier must not be NULL")));
+	/* an option given as NULL takes its default (the NULL rule) */
+	if (!clv_option_given(fcinfo, argno))
+		return DEFAULT_MAX_RECORDS_PER_IDENTIFIER;
 	cap = PG_GETARG_INT32(argno);
 	if (cap < 2)
 		ereport(ERROR,

@@ -174,19 +174,19 @@ check_may_act_as_owner(const PipelineIdentity *id, const char *action)
 						 GetUserNameFromId(id->owner, false), GetUserNameFromId(id->owner, false))));
 }
 
+/*
+ * The pipeline is named, not an option: a NULL target_schema is an error
+ * (taking the default schema instead could refresh or drop another
+ * pipeline).  The options given as NULL take their defaults in the steps.
+ */
 static void
-check_options_not_null(FunctionCallInfo fcinfo, const char *function)
+check_target_schema_given(FunctionCallInfo fcinfo)
 {
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("target_schema must not be null"),
 				 errhint("Name the schema that clv_create_pipeline built, such as 'clv_report'.")));
-	for (int i = 1; i < PG_NARGS(); i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the options of %s must not be null", function)));
 }
 
 /*
@@ -270,6 +270,7 @@ run_pipeline_step(FunctionCallInfo fcinfo, const PipelineIdentity *id, const cha
 	StringInfoData query;
 	Oid			argtypes[FUNC_MAX_ARGS];
 	Datum		values[FUNC_MAX_ARGS];
+	char		nulls[FUNC_MAX_ARGS];
 	Datum		value = (Datum) 0;
 	bool		isnull = true;
 
@@ -283,6 +284,7 @@ run_pipeline_step(FunctionCallInfo fcinfo, const PipelineIdentity *id, const cha
 		appendStringInfo(&query, "%s$%d", i > 0 ? ", " : "", i + 1);
 		argtypes[i] = get_fn_expr_argtype(fcinfo->flinfo, i);
 		values[i] = PG_GETARG_DATUM(i);
+		nulls[i] = PG_ARGISNULL(i) ? 'n' : ' ';
 	}
 	appendStringInfoChar(&query, ')');
 
@@ -294,7 +296,7 @@ run_pipeline_step(FunctionCallInfo fcinfo, const PipelineIdentity *id, const cha
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_with_args(query.data, PG_NARGS(), argtypes, values, NULL, false, 0);
+		ret = SPI_execute_with_args(query.data, PG_NARGS(), argtypes, values, nulls, false, 0);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "running %s failed: %s", step, SPI_result_code_string(ret));
 		for (uint64 row = 0; row < SPI_processed; row++)
@@ -337,7 +339,7 @@ clv_refresh_pipeline(PG_FUNCTION_ARGS)
 {
 	PipelineIdentity id;
 
-	check_options_not_null(fcinfo, "clv_refresh_pipeline");
+	check_target_schema_given(fcinfo);
 	id = pipeline_identity(PG_GETARG_NAME(0));
 	check_may_act_as_owner(&id, "refresh");
 	return run_pipeline_step(fcinfo, &id, "clv_pipeline_refresh_steps", STEP_ROWS);
@@ -351,7 +353,7 @@ clv_drop_pipeline(PG_FUNCTION_ARGS)
 {
 	PipelineIdentity id;
 
-	check_options_not_null(fcinfo, "clv_drop_pipeline");
+	check_target_schema_given(fcinfo);
 	id = pipeline_identity(PG_GETARG_NAME(0));
 	check_may_act_as_owner(&id, "drop");
 	return run_pipeline_step(fcinfo, &id, "clv_pipeline_drop_steps", STEP_ROWS);
@@ -376,7 +378,7 @@ clv_report_html(PG_FUNCTION_ARGS)
 	};
 	PipelineIdentity id;
 
-	check_options_not_null(fcinfo, "clv_report_html");
+	check_target_schema_given(fcinfo);
 	id = pipeline_identity(PG_GETARG_NAME(0));
 	check_may_read(&id, relations, lengthof(relations));
 	return run_pipeline_step(fcinfo, &id, "clv_pipeline_report_steps", STEP_TEXT);
