@@ -27,7 +27,7 @@ fi
 RUNS=${RUNS:-3}
 BENCH_TZ=${BENCH_TZ:-America/New_York}
 SEED=${SEED:-0.42}
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS BENCH_TZ SEED PGVERSION
 
 if [ "${CLV_BENCH_IN_CLUSTER:-}" != 1 ]; then

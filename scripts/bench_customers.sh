@@ -22,7 +22,7 @@ if [ ! -e "test/bench/$name.sql" ] || ! [[ $n_customers =~ ^[0-9]+$ ]] || [ "$n_
 fi
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS SEED PGVERSION
 
 . scripts/bench_lib.sh

@@ -37,7 +37,7 @@ RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
 CAP=${CAP:-20}
 PLAIN_MAX_MILLIONS=${PLAIN_MAX_MILLIONS:-1}
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS SEED CAP PLAIN_MAX_MILLIONS PGVERSION
 
 . scripts/bench_lib.sh

@@ -16,7 +16,7 @@ bench_enter_cluster() {
         CLV_BENCH_BUILT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src sql Makefile clv.control 2>/dev/null || echo ' plus uncommitted changes')"
         export CLV_BENCH_BUILT
         scripts/setup.sh
-        CLV_BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v "${PGVERSION:-15}" \
+        CLV_BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v "$PGVERSION" \
             -o shared_buffers=2GB -o work_mem=256MB \
             -o max_parallel_workers_per_gather=0 \
             ${BENCH_SERVER_OPTIONS:-} \

@@ -39,7 +39,7 @@ for k in "${sizes[@]}"; do
 done
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS SEED PGVERSION
 
 . scripts/bench_lib.sh

@@ -42,7 +42,7 @@ done
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
 READS=${READS:-2000}
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS SEED READS PGVERSION
 
 # WAL is recycled less often than PostgreSQL's default allows: a refresh and

@@ -32,7 +32,7 @@ if ! [[ $n_orders =~ ^[0-9]+$ && $n_customers =~ ^[0-9]+$ && $rounds =~ ^[0-9]+$
     echo "usage: scripts/bench_scale.sh ORDERS CUSTOMERS [ROUNDS]   (whole numbers, ORDERS >= CUSTOMERS > 0)" >&2
     exit 2
 fi
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 WORKERS=${WORKERS:-0 1 2}                  # max_parallel_workers_per_gather of the stages
 PIPELINE_WORKERS=${PIPELINE_WORKERS:-0 2}  # and of the pipeline's refreshes
 export PGVERSION WORKERS PIPELINE_WORKERS

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export CUSTOMERS=${CUSTOMERS:-50000}
 if ! [[ $CUSTOMERS =~ ^[1-9][0-9]*$ ]]; then
     echo "demo: CUSTOMERS must be a positive whole number, not '$CUSTOMERS'" >&2

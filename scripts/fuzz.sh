@@ -13,7 +13,8 @@
 # Inputs found along the way are kept in fuzz/build/corpus/TARGET for the
 # next run; the hand-made seeds are in fuzz/corpus/TARGET.
 #
-# Needs (Debian 12): clang-14 libclang-rt-14-dev postgresql-server-dev-15 make.
+# Needs: clang and its sanitizer runtime, PostgreSQL's server headers, make
+# (scripts/setup.sh --print-packages names them for this Debian release).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,15 +31,16 @@ case "${1:-}" in
 	*) seconds=$1 ;;
 esac
 
-# Debian installs clang-14 without the plain name unless clang is installed too
+# Debian installs clang-N without the plain name unless clang is installed too
+. scripts/debian_release.sh
 cc=${CC:-}
 if [ -z "$cc" ]; then
-	for c in clang clang-14 clang-15 clang-16; do
+	for c in clang "clang-$CLANG_VERSION"; do
 		if command -v "$c" >/dev/null; then cc=$c; break; fi
 	done
 fi
 if [ -z "$cc" ]; then
-	echo "fuzz.sh: no clang found; apt-get install clang-14 libclang-rt-14-dev" >&2
+	echo "fuzz.sh: no clang found; apt-get install clang-$CLANG_VERSION libclang-rt-$CLANG_VERSION-dev" >&2
 	exit 2
 fi
 

@@ -35,7 +35,7 @@ if ! [[ $seconds =~ ^[1-9][0-9]*$ && $customers =~ ^[1-9][0-9]*$ ]]; then
     echo "usage: scripts/load.sh [SECONDS [CUSTOMERS]]   (positive whole numbers, default 60 and 20000)" >&2
     exit 2
 fi
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 READERS=${READERS:-4}
 WRITERS=${WRITERS:-4}
 REFRESHERS=${REFRESHERS:-2}

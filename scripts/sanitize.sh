@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 started=$SECONDS
 
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 SYS_PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
 CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 CC=gcc

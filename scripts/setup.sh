@@ -1,13 +1,14 @@
 #!/bin/bash
-# Installs what clv needs on Debian 12 (PostgreSQL 15, its server headers,
-# pgTAP and pg_prove) when missing, then builds and installs the extension.
+# Installs what clv needs on Debian 12 or 13 (the release's PostgreSQL: 15 or
+# 17, its server headers, pgTAP and pg_prove, ...) when missing, then builds
+# and installs the extension.
 # Idempotent; uses sudo when not run as root.
 #   scripts/setup.sh                   install what is missing, build, install clv
 #   scripts/setup.sh --print-packages  list the Debian packages clv needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
@@ -16,11 +17,12 @@ SUDO=
 # harnesses (scripts/fuzz.sh); git and iproute2 (ss): the sanitizer run
 # (scripts/sanitize.sh) copies the working tree and finds a free port;
 # libfaketime: the time-zone tests run servers under fake clocks; python3:
-# the lint of the extension scripts (scripts/lint_sql.py)
+# the lint of the extension scripts (scripts/lint_sql.py); debootstrap: the
+# Debian 13 run of CI (test/debian13.sh) builds its root with it
 packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
           postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
           postgresql-$PGVERSION-cron chromium postgresql-common make gcc
-          clang-14 libclang-rt-14-dev git iproute2 libfaketime python3)
+          clang-$CLANG_VERSION libclang-rt-$CLANG_VERSION-dev git iproute2 libfaketime python3 debootstrap)
 if [ "${1:-}" = "--print-packages" ]; then
     echo "${packages[*]}"
     exit 0

@@ -17,32 +17,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 WERROR=1 scripts/setup.sh
 export PG_CONFIG=/usr/lib/postgresql/$PGVERSION/bin/pg_config
 export CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 
 test/lint/run.sh   # the scripts name every function and operator with its schema
 
-# pg_regress writes results/ and regression.diffs here; the server (run as
-# postgres when we are root) only reads the data files.
-# pg_cron runs its jobs in background workers of the regression database,
-# where sql/schedule.sql schedules a pipeline refresh and waits for it.
-pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_workers=8 \
-    -o shared_preload_libraries=pg_cron -o cron.database_name=contrib_regression \
-    -o cron.use_background_workers=on \
-    bash -c '
-        set -eu
-        rm -rf results regression.diffs regression.out
-        if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
-            cat regression.diffs 2>/dev/null || true
-            exit 1
-        fi
-        pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql
-        test/lint/installed_bodies.sh
-        test/browser/report_check.sh
-        test/dump_restore.sh
-    '
+test/core.sh       # pg_regress, pgTAP, the installed bodies, the report in chromium, dump and restore
 PGVERSION="$PGVERSION" test/docs/run.sh         # every SQL block of README.md and docs/, as written, on the demo data
 PGVERSION="$PGVERSION" test/shard_clusters.sh   # partial states across three clusters, as Citus ships them
 PGVERSION="$PGVERSION" test/time_zones.sh       # fake clocks at chosen instants, server zones +14 and -11

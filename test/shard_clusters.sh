@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 bindir=/usr/lib/postgresql/$PGVERSION/bin
 T=$(mktemp -d "${TMPDIR:-/tmp}/clv-shards.XXXXXX")
 chmod 755 "$T"   # the servers run as postgres and must reach their files in here

@@ -16,7 +16,8 @@
 # Exits non-zero on any failure.  Needs libfaketime (Debian's libfaketime).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/${PGVERSION:-15}/bin/pg_config}
+. scripts/debian_release.sh
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PGVERSION/bin/pg_config}
 . scripts/throwaway_cluster.sh
 
 faketime_lib=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -1)

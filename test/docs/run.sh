@@ -8,7 +8,7 @@
 #   test/docs/run.sh --update   # write what the blocks print under them
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PGVERSION=${PGVERSION:-15}
+. scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 pg_virtualenv -t -v "$PGVERSION" \
     -o shared_preload_libraries=pg_cron -o cron.database_name=clv_docs -o cron.use_background_workers=on \
     bash -c 'python3 test/docs/doctest.py "$@" README.md docs/*.md && test/docs/schedule_recipes.sh' doctest "$@"
