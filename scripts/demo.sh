@@ -29,25 +29,8 @@ export CLV_DEMO_OUT=${CLV_DEMO_OUT:-$PWD/demo-output}
 mkdir -p "$CLV_DEMO_OUT"
 CLV_DEMO_OUT=$(cd "$CLV_DEMO_OUT" && pwd)
 
-# A port for the throwaway cluster, away from the 5432 and up that
-# pg_createcluster hands out, so that a test or benchmark cluster starting at
-# the same moment cannot take it first.
-free_port() {
-    local port
-    for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 10000))
-        [ -e "/var/run/postgresql/.s.PGSQL.$port" ] && continue
-        grep -qs "^[[:space:]]*port[[:space:]]*=[[:space:]]*$port\b" /etc/postgresql/*/*/postgresql.conf && continue
-        # nothing answers on it
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "demo: found no free port for the throwaway cluster" >&2
-    return 1
-}
-port=$(free_port)
+. scripts/throwaway_cluster.sh
+port=$(cluster_free_port)
 
 start=$SECONDS
 # -t keeps the cluster in a temporary directory even as root, so the demo

@@ -44,17 +44,8 @@ export PGVERSION READERS WRITERS REFRESHERS MAX_TRIES
 
 if [ "${CLV_LOAD_IN_CLUSTER:-}" != 1 ]; then
     [ "${CLV_LOAD_NO_SETUP:-}" = 1 ] || scripts/setup.sh
-    # a port away from the 5432 and up that pg_createcluster hands out, so a
-    # test run starting at the same moment cannot take it first
-    port=
-    for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 10000))
-        [ -e "/var/run/postgresql/.s.PGSQL.$p" ] && continue
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-        port=$p
-        break
-    done
-    [ -n "$port" ] || { echo "load: found no free port for the throwaway cluster" >&2; exit 1; }
+    . scripts/throwaway_cluster.sh
+    port=$(cluster_free_port)
     # -t: the cluster lives in a temporary directory even as root.
     # log_lock_waits: a refresh or writer that waits a second for a lock
     # says so in the log, which the figures count.

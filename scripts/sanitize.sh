@@ -116,9 +116,8 @@ mkdir -p "$data" "$sock" "$san"; : >"$log"
 [ "$(id -u)" -ne 0 ] || chown postgres: "$data" "$sock" "$san" "$log"
 run_as_server "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
 
-# a port nobody listens on (the socket directory is private anyway)
-port=$((20000 + RANDOM % 20000))
-while [ -n "$(ss -Htln "sport = :$port")" ]; do port=$((port + 1)); done
+. scripts/throwaway_cluster.sh
+port=$(cluster_free_port)
 
 # Same settings as scripts/test.sh, plus: jit off (JIT-compiled code is not
 # instrumented), fsync off (throwaway), crashes not hidden by a restart loop.

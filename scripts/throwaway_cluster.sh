@@ -7,6 +7,8 @@
 #                                         server only (LD_PRELOAD, FAKETIME);
 #                                         exports PGHOST, PGPORT, PGUSER
 #   cluster_stop DIR
+#   cluster_free_port [AFTER]             a port for a cluster (the scripts
+#                                         that start pg_virtualenv use it too)
 # Needs PG_CONFIG (or pg_config on PATH) and, as root, the postgres user.
 
 cluster_bindir() { "${PG_CONFIG:-pg_config}" --bindir; }
@@ -22,10 +24,17 @@ cluster_init() {
     cluster_as_server "$(cluster_bindir)/initdb" -D "$1/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
 }
 
-# a port nobody listens on
+# A port for a throwaway cluster: nothing listens on it, no cluster of this
+# machine is set up for it, and it is away from the 5432 and up that
+# pg_createcluster hands out, so that a pg_virtualenv starting at the same
+# moment cannot take it first.  Given a port, the next free one above it (a
+# script starting several clusters asks before any of them listens).
 cluster_free_port() {
-    local port=$((20000 + RANDOM % 20000))
-    while [ -n "$(ss -Htln "sport = :$port")" ]; do port=$((port + 1)); done
+    local port=$((${1:-$((19999 + RANDOM % 20000))} + 1))
+    while [ -n "$(ss -Htln "sport = :$port")" ] || [ -e "/var/run/postgresql/.s.PGSQL.$port" ] ||
+          grep -qs "^[[:space:]]*port[[:space:]]*=[[:space:]]*$port\b" /etc/postgresql/*/*/postgresql.conf; do
+        port=$((port + 1))
+    done
     echo "$port"
 }
 

@@ -57,13 +57,12 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$T/sock"
 [ "$(id -u)" -ne 0 ] || chown postgres: "$T" "$T/sock"
-next_port=$((20000 + RANDOM % 20000))
+. scripts/throwaway_cluster.sh
+last_port=
 for node in "${nodes[@]}"; do
     run_as_server "$bindir/initdb" -D "$T/$node" -U postgres -A trust --no-sync -E UTF8 >/dev/null
-    # a port nobody listens on; the socket directory is private anyway
-    while [ -n "$(ss -Htln "sport = :$next_port")" ]; do next_port=$((next_port + 1)); done
-    port[$node]=$next_port
-    next_port=$((next_port + 1))
+    port[$node]=$(cluster_free_port $last_port)
+    last_port=${port[$node]}
     cat >>"$T/$node/postgresql.conf" <<EOF
 port = ${port[$node]}
 listen_addresses = '127.0.0.1'
