@@ -12,9 +12,6 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
-#if PG_VERSION_NUM >= 160000
-#include "varatt.h"			/* VARSIZE_ANY and friends, out of postgres.h since 16 */
-#endif
 
 /*
  * Calendar day of a timestamptz: the day that ts::date gives in a time zone,

@@ -14,6 +14,9 @@
 #include <math.h>
 
 #include "fmgr.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"				/* VARSIZE_ANY and friends, out of postgres.h since 16 */
+#endif
 
 #ifndef HAVE_INT128
 #error "clv needs a compiler with a 128-bit integer type (gcc or clang on a 64-bit platform)"
