@@ -384,54 +384,46 @@ decline_model(FunctionCallInfo fcinfo, DeclineCache *cache)
 	return model;
 }
 
-Datum
-clv_decline(PG_FUNCTION_ARGS)
+/*
+ * The verdict being built: the composite's fields, the signals that fired
+ * and the alert in words.  Each step below adds what its arguments allow.
+ */
+typedef struct Verdict
 {
-	ClvSummaryRow summary;
-	DeclineCache *cache;
 	Datum		values[F_NFIELDS];
 	bool		nulls[F_NFIELDS];
 	Datum		reasons[MAX_REASONS];
-	int			nreasons = 0;
+	int			nreasons;
 	StringInfo	alert;
-	const char *sep = "";
-	double		threshold,
-				drop,
-				value;
+} Verdict;
+
+static void
+set_field(Verdict *v, int field, Datum value)
+{
+	v->values[field] = value;
+	v->nulls[field] = false;
+}
+
+static void
+add_reason(Verdict *v, const char *reason)
+{
+	v->reasons[v->nreasons++] = CStringGetTextDatum(reason);
+}
+
+/*
+ * The customer's own rhythm: the mean gap between purchase days and its
+ * spread, and the chance of a silence this long under them ("gone_quiet"
+ * below quiet_probability, once there are min_gaps gaps to judge by).
+ */
+static void
+rhythm_signal(FunctionCallInfo fcinfo, ClvSummaryRow *summary, double x,
+			  DateADT first, DateADT last, double silent, Verdict *v)
+{
+	double		mean_gap,
+				cv2 = 1,
+				p_gap,
+				threshold;
 	int32		min_gaps;
-	double		x,
-				t_x,
-				T;
-	DateADT		first,
-				last,
-				end;
-	double		silent,
-				mean_gap = 0;
-	bool		have_rhythm;
-	double		p_alive = 0;
-	bool		have_p_alive = false;
-
-	if (PG_ARGISNULL(A_SUMMARY))
-		PG_RETURN_NULL();
-	cache = decline_cache(fcinfo);
-	read_summary(fcinfo, cache, PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
-	if (!clv_summary_history(&summary, &x, &t_x, &T))
-		PG_RETURN_NULL();
-
-	memset(nulls, true, sizeof(nulls));
-	alert = &cache->alert;
-	resetStringInfo(alert);
-	first = clv_summary_get_date(&summary, CLV_SUMMARY_FIRST_ORDER);
-	last = clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
-	end = clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END);
-	/* a summary can be typed in: the dates must tell a possible story */
-	if (first > last || last > end || (x >= 1) != (last > first))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("summary has inconsistent first_order, last_order, observation_end and frequency")));
-	silent = (double) end - last;
-	values[F_DAYS_SILENT] = Int32GetDatum((int32) silent);
-	nulls[F_DAYS_SILENT] = false;
 
 	/* an option given as NULL takes its default (the NULL rule) */
 	min_gaps = clv_option_given(fcinfo, A_MIN_GAPS) ? PG_GETARG_INT32(A_MIN_GAPS) : DEFAULT_MIN_GAPS;
@@ -441,145 +433,193 @@ clv_decline(PG_FUNCTION_ARGS)
 				 errmsg("min_gaps must be at least 1"),
 				 errdetail("Found %d.", min_gaps)));
 
-	/* the customer's own rhythm: mean gap and its spread */
-	have_rhythm = x >= 1;
-	if (have_rhythm)
+	if (x < 1)
 	{
-		double		cv2 = 1;
-
-		mean_gap = ((double) last - first) / x;
-		if (x >= 2)
-		{
-			Interval   *unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
-			double		unit_days = (double) clv_interval_length_usecs(unit, "time_unit") / USECS_PER_DAY;
-			double		sd = DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_GAP_STDDEV)) * unit_days;
-
-			if (!(sd >= 0) || !isfinite(sd))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("summary has an invalid gap_stddev")));
-
-			cv2 = ((x - 1) * (sd * sd) / (mean_gap * mean_gap) + 2) / (x + 1);
-		}
-		values[F_TYPICAL_GAP_DAYS] = Float8GetDatum(mean_gap);
-		values[F_P_GAP] = Float8GetDatum(gap_survival(silent, mean_gap, cv2));
-		nulls[F_TYPICAL_GAP_DAYS] = nulls[F_P_GAP] = false;
-		append_literal(alert, "ordered every ~");
-		append_span(alert, mean_gap);
-		append_literal(alert, " for ");
-		append_span(alert, (double) last - first);
-		append_literal(alert, ", silent for ");
-		append_span(alert, silent);
-		if (optional_fraction(fcinfo, A_QUIET_PROBABILITY, "quiet_probability", &threshold) &&
-			x >= min_gaps && DatumGetFloat8(values[F_P_GAP]) < threshold)
-		{
-			reasons[nreasons++] = CStringGetTextDatum("gone_quiet");
-			appendStringInfo(alert, " (chance %.2g under their rhythm)", DatumGetFloat8(values[F_P_GAP]));
-		}
+		append_literal(v->alert, "one purchase day, ");
+		append_span(v->alert, silent);
+		append_literal(v->alert, " ago");
+		return;
 	}
-	else
+	mean_gap = ((double) last - first) / x;
+	if (x >= 2)
 	{
-		append_literal(alert, "one purchase day, ");
-		append_span(alert, silent);
-		append_literal(alert, " ago");
-	}
-	sep = "; ";
+		Interval   *unit = DatumGetIntervalP(clv_summary_get(summary, CLV_SUMMARY_TIME_UNIT));
+		double		unit_days = (double) clv_interval_length_usecs(unit, "time_unit") / USECS_PER_DAY;
+		double		sd = DatumGetFloat8(clv_summary_get(summary, CLV_SUMMARY_GAP_STDDEV)) * unit_days;
 
+		if (!(sd >= 0) || !isfinite(sd))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("summary has an invalid gap_stddev")));
+
+		cv2 = ((x - 1) * (sd * sd) / (mean_gap * mean_gap) + 2) / (x + 1);
+	}
+	p_gap = gap_survival(silent, mean_gap, cv2);
+	set_field(v, F_TYPICAL_GAP_DAYS, Float8GetDatum(mean_gap));
+	set_field(v, F_P_GAP, Float8GetDatum(p_gap));
+	append_literal(v->alert, "ordered every ~");
+	append_span(v->alert, mean_gap);
+	append_literal(v->alert, " for ");
+	append_span(v->alert, (double) last - first);
+	append_literal(v->alert, ", silent for ");
+	append_span(v->alert, silent);
+	if (optional_fraction(fcinfo, A_QUIET_PROBABILITY, "quiet_probability", &threshold) &&
+		x >= min_gaps && p_gap < threshold)
+	{
+		add_reason(v, "gone_quiet");
+		appendStringInfo(v->alert, " (chance %.2g under their rhythm)", p_gap);
+	}
+}
+
+/*
+ * P(alive) under the purchase model: low ("p_alive_low" below
+ * p_alive_threshold) or fallen since previous_p_alive ("p_alive_dropped" by
+ * more than p_alive_drop).
+ */
+static double
+p_alive_signal(FunctionCallInfo fcinfo, DeclineCache *cache, double x, double t_x, double T, Verdict *v)
+{
+	double		p_alive = clv_purchases_p_alive(decline_model(fcinfo, cache), x, t_x, T);
+	double		previous,
+				threshold,
+				drop;
+
+	set_field(v, F_P_ALIVE, Float8GetDatum(p_alive));
+	append_literal(v->alert, "; P(alive) ");
+	append_fixed(v->alert, p_alive, 2);
+	if (optional_float8(fcinfo, A_PREVIOUS_P_ALIVE, &previous))
+	{
+		clv_check_fraction(previous, "previous_p_alive");
+		set_field(v, F_P_ALIVE_CHANGE, Float8GetDatum(p_alive - previous));
+		append_literal(v->alert, " (was ");
+		append_fixed(v->alert, previous, 2);
+		appendStringInfoChar(v->alert, ')');
+		if (optional_fraction(fcinfo, A_P_ALIVE_DROP, "p_alive_drop", &drop) &&
+			previous - p_alive > drop)
+			add_reason(v, "p_alive_dropped");
+	}
+	if (optional_fraction(fcinfo, A_P_ALIVE_THRESHOLD, "p_alive_threshold", &threshold) &&
+		p_alive < threshold)
+		add_reason(v, "p_alive_low");
+	return p_alive;
+}
+
+/* orders in the recent window against the previous one ("ordering_less") */
+static void
+orders_signal(FunctionCallInfo fcinfo, Verdict *v)
+{
+	double		recent,
+				previous,
+				drop,
+				year_ago = 0;
+	bool		have_year_ago = optional_count(fcinfo, A_YEAR_AGO_ORDERS, &year_ago);
+
+	if (!optional_count(fcinfo, A_RECENT_ORDERS, &recent) ||
+		!optional_count(fcinfo, A_PREVIOUS_ORDERS, &previous) || previous <= 0)
+		return;
+	set_field(v, F_ORDERS_CHANGE, Float8GetDatum(relative_change(recent, previous)));
+	if (optional_fraction(fcinfo, A_ORDERS_DROP, "orders_drop", &drop) && previous >= 2 &&
+		dropped(recent, previous, have_year_ago, year_ago, drop))
+	{
+		add_reason(v, "ordering_less");
+		appendStringInfo(v->alert, "; %.0f order%s against %.0f in the previous window",
+						 recent, recent == 1 ? "" : "s", previous);
+		if (have_year_ago)
+			appendStringInfo(v->alert, " and %.0f a year earlier", year_ago);
+	}
+}
+
+/* spend in the recent window against the previous one ("spending_less") */
+static void
+spend_signal(FunctionCallInfo fcinfo, Verdict *v)
+{
+	double		recent,
+				previous,
+				drop,
+				year_ago = 0;
+	bool		have_year_ago = optional_float8(fcinfo, A_YEAR_AGO_SPEND, &year_ago);
+
+	if (have_year_ago)
+		clv_check_finite(year_ago, "year_ago_spend");
+	if (!optional_float8(fcinfo, A_RECENT_SPEND, &recent) ||
+		!optional_float8(fcinfo, A_PREVIOUS_SPEND, &previous))
+		return;
+	clv_check_finite(recent, "recent_spend");
+	clv_check_finite(previous, "previous_spend");
+	if (previous <= 0)
+		return;
+	set_field(v, F_SPEND_CHANGE, Float8GetDatum(relative_change(recent, previous)));
+	if (optional_fraction(fcinfo, A_SPEND_DROP, "spend_drop", &drop) &&
+		dropped(recent, previous, have_year_ago, year_ago, drop))
+	{
+		add_reason(v, "spending_less");
+		appendStringInfo(v->alert, "; spend down %.0f%% on the previous window",
+						 -100 * relative_change(recent, previous));
+	}
+}
+
+Datum
+clv_decline(PG_FUNCTION_ARGS)
+{
+	ClvSummaryRow summary;
+	DeclineCache *cache;
+	Verdict		v;
+	double		x,
+				t_x,
+				T,
+				value,
+				silent,
+				p_alive = 0;
+	bool		have_p_alive = false;
+	DateADT		first,
+				last,
+				end;
+
+	if (PG_ARGISNULL(A_SUMMARY))
+		PG_RETURN_NULL();
+	cache = decline_cache(fcinfo);
+	read_summary(fcinfo, cache, PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
+	if (!clv_summary_history(&summary, &x, &t_x, &T))
+		PG_RETURN_NULL();
+
+	memset(v.nulls, true, sizeof(v.nulls));
+	v.nreasons = 0;
+	v.alert = &cache->alert;
+	resetStringInfo(v.alert);
+	first = clv_summary_get_date(&summary, CLV_SUMMARY_FIRST_ORDER);
+	last = clv_summary_get_date(&summary, CLV_SUMMARY_LAST_ORDER);
+	end = clv_summary_get_date(&summary, CLV_SUMMARY_OBSERVATION_END);
+	/* a summary can be typed in: the dates must tell a possible story */
+	if (first > last || last > end || (x >= 1) != (last > first))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("summary has inconsistent first_order, last_order, observation_end and frequency")));
+	silent = (double) end - last;
+	set_field(&v, F_DAYS_SILENT, Int32GetDatum((int32) silent));
+
+	rhythm_signal(fcinfo, &summary, x, first, last, silent, &v);
 	if (!PG_ARGISNULL(A_MODEL))
 	{
-		p_alive = clv_purchases_p_alive(decline_model(fcinfo, cache), x, t_x, T);
+		p_alive = p_alive_signal(fcinfo, cache, x, t_x, T, &v);
 		have_p_alive = true;
-		values[F_P_ALIVE] = Float8GetDatum(p_alive);
-		nulls[F_P_ALIVE] = false;
-		append_bytes(alert, sep, strlen(sep));
-		append_literal(alert, "P(alive) ");
-		append_fixed(alert, p_alive, 2);
-		if (optional_float8(fcinfo, A_PREVIOUS_P_ALIVE, &value))
-		{
-			clv_check_fraction(value, "previous_p_alive");
-			values[F_P_ALIVE_CHANGE] = Float8GetDatum(p_alive - value);
-			nulls[F_P_ALIVE_CHANGE] = false;
-			append_literal(alert, " (was ");
-			append_fixed(alert, value, 2);
-			appendStringInfoChar(alert, ')');
-			if (optional_fraction(fcinfo, A_P_ALIVE_DROP, "p_alive_drop", &drop) &&
-				value - p_alive > drop)
-				reasons[nreasons++] = CStringGetTextDatum("p_alive_dropped");
-		}
-		if (optional_fraction(fcinfo, A_P_ALIVE_THRESHOLD, "p_alive_threshold", &threshold) &&
-			p_alive < threshold)
-			reasons[nreasons++] = CStringGetTextDatum("p_alive_low");
 	}
-
-	{
-		double		recent,
-					previous,
-					year_ago = 0;
-		bool		have_year_ago = optional_count(fcinfo, A_YEAR_AGO_ORDERS, &year_ago);
-
-		if (optional_count(fcinfo, A_RECENT_ORDERS, &recent) &&
-			optional_count(fcinfo, A_PREVIOUS_ORDERS, &previous) && previous > 0)
-		{
-			values[F_ORDERS_CHANGE] = Float8GetDatum(relative_change(recent, previous));
-			nulls[F_ORDERS_CHANGE] = false;
-			if (optional_fraction(fcinfo, A_ORDERS_DROP, "orders_drop", &drop) && previous >= 2 &&
-				dropped(recent, previous, have_year_ago, year_ago, drop))
-			{
-				reasons[nreasons++] = CStringGetTextDatum("ordering_less");
-				appendStringInfo(alert, "%s%.0f order%s against %.0f in the previous window",
-								 sep, recent, recent == 1 ? "" : "s", previous);
-				if (have_year_ago)
-					appendStringInfo(alert, " and %.0f a year earlier", year_ago);
-			}
-		}
-	}
-
-	{
-		double		recent,
-					previous,
-					year_ago = 0;
-		bool		have_year_ago = optional_float8(fcinfo, A_YEAR_AGO_SPEND, &year_ago);
-
-		if (have_year_ago)
-			clv_check_finite(year_ago, "year_ago_spend");
-		if (optional_float8(fcinfo, A_RECENT_SPEND, &recent) &&
-			optional_float8(fcinfo, A_PREVIOUS_SPEND, &previous))
-		{
-			clv_check_finite(recent, "recent_spend");
-			clv_check_finite(previous, "previous_spend");
-			if (previous > 0)
-			{
-				values[F_SPEND_CHANGE] = Float8GetDatum(relative_change(recent, previous));
-				nulls[F_SPEND_CHANGE] = false;
-				if (optional_fraction(fcinfo, A_SPEND_DROP, "spend_drop", &drop) &&
-					dropped(recent, previous, have_year_ago, year_ago, drop))
-				{
-					reasons[nreasons++] = CStringGetTextDatum("spending_less");
-					appendStringInfo(alert, "%sspend down %.0f%% on the previous window",
-									 sep, -100 * relative_change(recent, previous));
-				}
-			}
-		}
-	}
-
+	orders_signal(fcinfo, &v);
+	spend_signal(fcinfo, &v);
 	if (optional_float8(fcinfo, A_VALUE, &value))
 	{
 		clv_check_finite(value, "value");
 		if (have_p_alive)
 		{
-			values[F_VALUE_AT_RISK] = Float8GetDatum(value * (1 - p_alive));
-			nulls[F_VALUE_AT_RISK] = false;
-			append_bytes(alert, sep, strlen(sep));
-			append_literal(alert, "value at risk ");
-			append_amount(alert, value * (1 - p_alive));
+			set_field(&v, F_VALUE_AT_RISK, Float8GetDatum(value * (1 - p_alive)));
+			append_literal(v.alert, "; value at risk ");
+			append_amount(v.alert, value * (1 - p_alive));
 		}
 	}
 
-	values[F_DECLINING] = BoolGetDatum(nreasons > 0);
-	values[F_SEVERITY] = Int32GetDatum(nreasons);
-	values[F_REASONS] = nreasons == 0 ? cache->no_reasons :
-		PointerGetDatum(construct_array(reasons, nreasons, TEXTOID, -1, false, TYPALIGN_INT));
-	values[F_ALERT] = PointerGetDatum(cstring_to_text_with_len(alert->data, alert->len));
-	nulls[F_DECLINING] = nulls[F_SEVERITY] = nulls[F_REASONS] = nulls[F_ALERT] = false;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->desc, values, nulls)));
+	set_field(&v, F_DECLINING, BoolGetDatum(v.nreasons > 0));
+	set_field(&v, F_SEVERITY, Int32GetDatum(v.nreasons));
+	set_field(&v, F_REASONS, v.nreasons == 0 ? cache->no_reasons :
+			  PointerGetDatum(construct_array(v.reasons, v.nreasons, TEXTOID, -1, false, TYPALIGN_INT)));
+	set_field(&v, F_ALERT, PointerGetDatum(cstring_to_text_with_len(v.alert->data, v.alert->len)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(cache->desc, v.values, v.nulls)));
 }
