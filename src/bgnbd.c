@@ -36,11 +36,6 @@ PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_summary_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_final);
 PG_FUNCTION_INFO_V1(clv_fit_mbgnbd_final);
-PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
-PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive_summary);
-PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases);
-PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_summary);
-PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
 
 /* clv_fit_bgnbd(frequency, recency, age [, penalizer]) */
 Datum
@@ -294,12 +289,10 @@ log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
 }
 
 double
-clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T)
+clv_bgnbd_p_alive_of(const ClvModel *model, double x, double t_x, double T)
 {
 	double		odds;
 
-	if (model->kind == CLV_MODEL_PARETONBD)
-		return clv_paretonbd_p_alive(model, x, t_x, T);
 	clv_check_history(x, t_x, T);
 	if (x == 0 && !is_modified(model))
 		return 1;
@@ -314,7 +307,7 @@ clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T)
  * with z = t / (alpha+T+t).
  */
 double
-clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T)
+clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, double T)
 {
 	const double *theta = model->params;
 	double		r = theta[0],
@@ -326,8 +319,6 @@ clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, do
 	double		head,
 				result;
 
-	if (model->kind == CLV_MODEL_PARETONBD)
-		return clv_paretonbd_expected(model, t, x, t_x, T);
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
@@ -339,7 +330,7 @@ clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, do
 				 errdetail("The model has a = %g, b = %g.", a, b)));
 	head = exp((r + x) * (log(alpha + T) - log(alpha + T + t)));
 	result = c / (a - 1) * (1 - head * clv_hyp2f1(r + x, b + x + shift, c, t / (alpha + T + t)));
-	return clv_check_result(result * clv_purchases_p_alive(model, x, t_x, T), "expected purchases");
+	return clv_check_result(result * clv_bgnbd_p_alive_of(model, x, t_x, T), "expected purchases");
 }
 
 /*
@@ -422,9 +413,9 @@ frequency_expansion(ClvPurchasesCache *pc, const ClvModel *model, double x, doub
  * with this frequency shares.  P(alive) does not depend on t.
  */
 double
-clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T,
-						   double units, int32 periods, const double *weight,
-						   ClvPurchasesCache **cache, MemoryContext context)
+clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
+						  double units, int32 periods, const double *weight,
+						  ClvPurchasesCache **cache, MemoryContext context)
 {
 	const double *theta = model->params;
 	double		alpha = theta[1],
@@ -436,8 +427,6 @@ clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T
 				last;
 	ClvHypOneMinus *f;
 
-	if (model->kind == CLV_MODEL_PARETONBD)
-		return clv_paretonbd_expected_sum(model, x, t_x, T, units, periods, weight);
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(periods * units, "t");
 	if (periods == 0 || units == 0)
@@ -447,7 +436,7 @@ clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected purchases are not defined for a = 1 or a + b + frequency <= 1"),
 				 errdetail("The model has a = %g, b = %g.", a, b)));
-	alive = clv_purchases_p_alive(model, x, t_x, T);
+	alive = clv_bgnbd_p_alive_of(model, x, t_x, T);
 	f = frequency_expansion(cache ? purchases_cache(cache, model, context) : NULL, model, x, c);
 	sum = clv_hyp_one_minus_sum(f, -units / (alpha + T), periods, weight, &last);
 	if (cache == NULL)
@@ -457,71 +446,14 @@ clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T
 	return c / (a - 1) * alive * sum;
 }
 
-/* a purchase model argument (BG/NBD, MBG/NBD or Pareto/NBD), checked */
-const ClvModel *
-clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
-{
-	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
-
-	clv_model_check(model);
-	if (model->kind != CLV_MODEL_BGNBD && model->kind != CLV_MODEL_MBGNBD &&
-		model->kind != CLV_MODEL_PARETONBD)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("this function needs a purchase model (bgnbd, mbgnbd or paretonbd), not %s",
-						clv_model_kind_info(model->kind)->name)));
-	return model;
-}
-
-Datum
-clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
-								   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
-}
-
-Datum
-clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
-									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
-									PG_GETARG_FLOAT8(4)));
-}
-
-Datum
-clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
-{
-	double		x,
-				t_x,
-				T;
-
-	if (!clv_summary_history_arg(fcinfo, 1, &x, &t_x, &T))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
-}
-
-Datum
-clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
-{
-	double		x,
-				t_x,
-				T;
-
-	if (!clv_summary_history_arg(fcinfo, 2, &x, &t_x, &T))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
-}
-
 /*
  * E[X(t)] for a customer just acquired:
  *   BG/NBD:  (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
  *   MBG/NBD: b/(a-1)       [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]
  */
-Datum
-clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
+double
+clv_bgnbd_expected_new_of(const ClvModel *model, double t)
 {
-	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
-	double		t = PG_GETARG_FLOAT8(1);
 	double		r = model->params[0],
 				alpha = model->params[1],
 				a = model->params[2],
@@ -529,18 +461,16 @@ clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
 	double		shift = is_modified(model) ? 1 : 0;
 	double		c = a + b - 1 + shift;
 
-	if (model->kind == CLV_MODEL_PARETONBD)
-		PG_RETURN_FLOAT8(clv_paretonbd_expected_new(model, t));
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
-		PG_RETURN_FLOAT8(0);
+		return 0;
 	if (a == 1 || c <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expected purchases are not defined for a = 1 or a + b <= 1"),
 				 errdetail("The model has a = %g, b = %g.", a, b)));
-	PG_RETURN_FLOAT8(clv_check_result((shift ? b : c) / (a - 1) *
-									  (1 - exp(r * (log(alpha) - log(alpha + t))) *
-									   clv_hyp2f1(r, b + shift, c, t / (alpha + t))),
-									  "expected purchases"));
+	return clv_check_result((shift ? b : c) / (a - 1) *
+							(1 - exp(r * (log(alpha) - log(alpha + t))) *
+							 clv_hyp2f1(r, b + shift, c, t / (alpha + t))),
+							"expected purchases");
 }

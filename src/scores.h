@@ -7,7 +7,10 @@
 
 #include "model.h"
 
-/* any purchase model (BG/NBD, MBG/NBD, Pareto/NBD): expected purchases in the next t, given x, t_x, T */
+/*
+ * any purchase model (BG/NBD, MBG/NBD, Pareto/NBD; purchases.c): expected
+ * purchases in the next t, and P(alive), given x, t_x, T
+ */
 extern double clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T);
 extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
@@ -24,7 +27,15 @@ extern double clv_purchases_expected_sum(const ClvModel *model, double x, double
 										 double units, int32 periods, const double *weight,
 										 ClvPurchasesCache **cache, MemoryContext context);
 
-/* Pareto/NBD */
+/* BG/NBD and MBG/NBD (bgnbd.c); the functions above dispatch to them */
+extern double clv_bgnbd_p_alive_of(const ClvModel *model, double x, double t_x, double T);
+extern double clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, double T);
+extern double clv_bgnbd_expected_new_of(const ClvModel *model, double t);
+extern double clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
+										double units, int32 periods, const double *weight,
+										ClvPurchasesCache **cache, MemoryContext context);
+
+/* Pareto/NBD (paretonbd.c) */
 extern double clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T);
 extern double clv_paretonbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_paretonbd_expected_new(const ClvModel *model, double t);

@@ -1,0 +1,111 @@
+/*
+ * purchases.c: any purchase model (BG/NBD, MBG/NBD or Pareto/NBD).  The
+ * model argument is checked here and each score is sent to its model's own
+ * file, bgnbd.c or paretonbd.c, which are siblings; the SQL-callable scores
+ * that take any purchase model (clv_p_alive, clv_expected_purchases,
+ * clv_expected_purchases_new) are here too.
+ */
+#include "model.h"
+#include "scores.h"
+#include "summary.h"
+
+PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
+PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive_summary);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_summary);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
+
+static bool
+is_paretonbd(const ClvModel *model)
+{
+	return model->kind == CLV_MODEL_PARETONBD;
+}
+
+double
+clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T)
+{
+	return is_paretonbd(model) ? clv_paretonbd_p_alive(model, x, t_x, T) :
+		clv_bgnbd_p_alive_of(model, x, t_x, T);
+}
+
+double
+clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T)
+{
+	return is_paretonbd(model) ? clv_paretonbd_expected(model, t, x, t_x, T) :
+		clv_bgnbd_expected_of(model, t, x, t_x, T);
+}
+
+double
+clv_purchases_expected_sum(const ClvModel *model, double x, double t_x, double T,
+						   double units, int32 periods, const double *weight,
+						   ClvPurchasesCache **cache, MemoryContext context)
+{
+	return is_paretonbd(model) ? clv_paretonbd_expected_sum(model, x, t_x, T, units, periods, weight) :
+		clv_bgnbd_expected_sum_of(model, x, t_x, T, units, periods, weight, cache, context);
+}
+
+/* a purchase model argument (BG/NBD, MBG/NBD or Pareto/NBD), checked */
+const ClvModel *
+clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
+
+	clv_model_check(model);
+	if (model->kind != CLV_MODEL_BGNBD && model->kind != CLV_MODEL_MBGNBD &&
+		model->kind != CLV_MODEL_PARETONBD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function needs a purchase model (bgnbd, mbgnbd or paretonbd), not %s",
+						clv_model_kind_info(model->kind)->name)));
+	return model;
+}
+
+Datum
+clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+								   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
+}
+
+Datum
+clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
+									PG_GETARG_FLOAT8(4)));
+}
+
+Datum
+clv_bgnbd_p_alive_summary(PG_FUNCTION_ARGS)
+{
+	double		x,
+				t_x,
+				T;
+
+	if (!clv_summary_history_arg(fcinfo, 1, &x, &t_x, &T))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), x, t_x, T));
+}
+
+Datum
+clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
+{
+	double		x,
+				t_x,
+				T;
+
+	if (!clv_summary_history_arg(fcinfo, 2, &x, &t_x, &T))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1), x, t_x, T));
+}
+
+/* E[X(t)] for a customer just acquired */
+Datum
+clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
+{
+	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
+	double		t = PG_GETARG_FLOAT8(1);
+
+	PG_RETURN_FLOAT8(is_paretonbd(model) ? clv_paretonbd_expected_new(model, t) :
+					 clv_bgnbd_expected_new_of(model, t));
+}
