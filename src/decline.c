@@ -504,22 +504,36 @@ p_alive_signal(FunctionCallInfo fcinfo, DeclineCache *cache, double x, double t_
 	return p_alive;
 }
 
+/*
+ * A recent window against the previous one: the relative change into field,
+ * and whether it is a drop by more than the drop_arg threshold (when the
+ * previous window had at least min_previous, and, given, a year ago too).
+ */
+static bool
+window_dropped(FunctionCallInfo fcinfo, Verdict *v, int field, int drop_arg, const char *drop_name,
+			   double recent, double previous, double min_previous, bool have_year_ago, double year_ago)
+{
+	double		drop;
+
+	set_field(v, field, Float8GetDatum(relative_change(recent, previous)));
+	return optional_fraction(fcinfo, drop_arg, drop_name, &drop) && previous >= min_previous &&
+		dropped(recent, previous, have_year_ago, year_ago, drop);
+}
+
 /* orders in the recent window against the previous one ("ordering_less") */
 static void
 orders_signal(FunctionCallInfo fcinfo, Verdict *v)
 {
 	double		recent,
 				previous,
-				drop,
 				year_ago = 0;
 	bool		have_year_ago = optional_count(fcinfo, A_YEAR_AGO_ORDERS, &year_ago);
 
 	if (!optional_count(fcinfo, A_RECENT_ORDERS, &recent) ||
 		!optional_count(fcinfo, A_PREVIOUS_ORDERS, &previous) || previous <= 0)
 		return;
-	set_field(v, F_ORDERS_CHANGE, Float8GetDatum(relative_change(recent, previous)));
-	if (optional_fraction(fcinfo, A_ORDERS_DROP, "orders_drop", &drop) && previous >= 2 &&
-		dropped(recent, previous, have_year_ago, year_ago, drop))
+	if (window_dropped(fcinfo, v, F_ORDERS_CHANGE, A_ORDERS_DROP, "orders_drop", recent, previous, 2,
+					   have_year_ago, year_ago))
 	{
 		add_reason(v, "ordering_less");
 		appendStringInfo(v->alert, "; %.0f order%s against %.0f in the previous window",
@@ -535,7 +549,6 @@ spend_signal(FunctionCallInfo fcinfo, Verdict *v)
 {
 	double		recent,
 				previous,
-				drop,
 				year_ago = 0;
 	bool		have_year_ago = optional_float8(fcinfo, A_YEAR_AGO_SPEND, &year_ago);
 
@@ -548,9 +561,8 @@ spend_signal(FunctionCallInfo fcinfo, Verdict *v)
 	clv_check_finite(previous, "previous_spend");
 	if (previous <= 0)
 		return;
-	set_field(v, F_SPEND_CHANGE, Float8GetDatum(relative_change(recent, previous)));
-	if (optional_fraction(fcinfo, A_SPEND_DROP, "spend_drop", &drop) &&
-		dropped(recent, previous, have_year_ago, year_ago, drop))
+	if (window_dropped(fcinfo, v, F_SPEND_CHANGE, A_SPEND_DROP, "spend_drop", recent, previous, 0,
+					   have_year_ago, year_ago))
 	{
 		add_reason(v, "spending_less");
 		appendStringInfo(v->alert, "; spend down %.0f%% on the previous window",
