@@ -8,7 +8,11 @@
 # the installed bodies, the report in chromium, dump and restore) and the
 # documentation with its schedules (test/docs/run.sh) run in it.
 #
-#   test/debian13.sh        (as root: debootstrap, chroot and mounts)
+#   test/debian13.sh            (as root: debootstrap, chroot and mounts)
+#   test/debian13.sh --readme   the README's two commands instead, exactly,
+#                               on the fresh root (they install what they
+#                               need): scripts/demo.sh, then scripts/test.sh
+#                               (run by hand; about half an hour)
 #
 # The tree copied in is this checkout's files (tracked, and untracked ones
 # not ignored), with ../shared/data beside it when it exists.  The root is
@@ -16,6 +20,18 @@
 # mirror than deb.debian.org.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+    '') inside='apt-get update -qq
+        apt-get install -y -qq $(scripts/setup.sh --print-packages) > /dev/null
+        WERROR=1 scripts/setup.sh
+        echo "debian13: $(/usr/lib/postgresql/$(. scripts/debian_release.sh; echo $PGVERSION)/bin/postgres --version)"
+        test/lint/run.sh
+        test/core.sh
+        test/docs/run.sh' ;;
+    --readme) inside='scripts/demo.sh
+        scripts/test.sh' ;;
+    *) echo "usage: test/debian13.sh [--readme]" >&2; exit 2 ;;
+esac
 if [ "$(id -u)" -ne 0 ]; then
     echo "test/debian13.sh: run it as root (debootstrap, chroot and mounts)" >&2
     exit 2
@@ -57,12 +73,6 @@ chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LAN
     echo "debian13: $PRETTY_NAME"
     mkdir -p /etc/postgresql-common/createcluster.d
     echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/clv-no-main.conf
-    apt-get update -qq
-    apt-get install -y -qq $(scripts/setup.sh --print-packages) > /dev/null
-    WERROR=1 scripts/setup.sh
-    echo "debian13: $(/usr/lib/postgresql/$(. scripts/debian_release.sh; echo $PGVERSION)/bin/postgres --version)"
-    test/lint/run.sh
-    test/core.sh
-    test/docs/run.sh
+    '"$inside"'
 '
 echo "debian13: passed"
