@@ -8,10 +8,10 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" clv.control)
 MODULE_big = clv
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-# Install and upgrade scripts are the files named clv--*.sql in sql/; every
-# other file in sql/ is a pg_regress test with its expected output in expected/.
-DATA = $(wildcard sql/clv--*.sql)
-REGRESS = $(sort $(filter-out clv--%,$(notdir $(basename $(wildcard sql/*.sql)))))
+# The install and upgrade scripts are in extension/; sql/ holds the pg_regress
+# tests, with their expected output in expected/.
+DATA = $(wildcard extension/clv--*.sql)
+REGRESS = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=clv
 
 PG_CPPFLAGS = -I$(srcdir)/src
