@@ -756,8 +756,14 @@ BlessTupleDesc(TupleDesc tupdesc)
 	return tupdesc;
 }
 
+/* PostgreSQL 16 made the arrays const */
+#if PG_VERSION_NUM >= 160000
+HeapTuple
+heap_form_tuple(TupleDesc tupleDescriptor, const Datum *values, const bool *isnull)
+#else
 HeapTuple
 heap_form_tuple(TupleDesc tupleDescriptor, Datum *values, bool *isnull)
+#endif
 {
 	HeapTuple	tuple = palloc0(HEAPTUPLESIZE + SizeofHeapTupleHeader);
 	int			natts = tupleDescriptor->natts;
@@ -934,8 +940,14 @@ pq_endtypsend(StringInfo buf)
 	return result;
 }
 
+/* PostgreSQL 16 made the data a const void * */
+#if PG_VERSION_NUM >= 160000
+void
+pq_sendbytes(StringInfo buf, const void *data, int datalen)
+#else
 void
 pq_sendbytes(StringInfo buf, const char *data, int datalen)
+#endif
 {
 	appendBinaryStringInfo(buf, data, datalen);
 }
