@@ -15,7 +15,7 @@
 #                               (run by hand; about half an hour)
 #
 # The tree copied in is this checkout's files (tracked, and untracked ones
-# not ignored), with ../shared/data beside it when it exists.  The root is
+# not ignored) and its .git, with ../shared/data beside it when it exists.  The root is
 # made under /var/tmp and removed at exit.  DEBIAN_MIRROR names another
 # mirror than deb.debian.org.
 set -euo pipefail
@@ -60,6 +60,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 mkdir -p "$root/work/clv"
 git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$root/work/clv"
+cp -a "$(git rev-parse --git-dir)" "$root/work/clv/.git"   # a clone, as the README assumes (sanitize.sh lists files with git)
 if [ -d ../shared/data ]; then
     mkdir -p "$root/work/shared"
     cp -r ../shared/data "$root/work/shared/data"
