@@ -8,9 +8,14 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" clv.control)
 MODULE_big = clv
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-# The install and upgrade scripts are in extension/; sql/ holds the pg_regress
-# tests, with their expected output in expected/.
-DATA = $(wildcard extension/clv--*.sql)
+# The extension's scripts are in extension/: the current version's install
+# script is assembled from extension/install/, one file per concern in the
+# order of their names; beside it are the first release (frozen) and the
+# upgrade chain from it, which sql/upgrade.sql checks lead to the same objects.
+# sql/ holds the pg_regress tests, with their expected output in expected/.
+INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
+DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))
 REGRESS = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=clv
 
@@ -24,16 +29,20 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# one blank line between the parts
+$(DATA_built): $(INSTALL_PARTS) clv.control
+	awk 'FNR == 1 && NR > 1 { print "" } { print }' $(INSTALL_PARTS) > $@
+
 # every object depends on the shared headers
 $(OBJS): $(wildcard src/*.h)
 
 .PHONY: prove bench demo fuzz sanitize load
-# pgTAP suites: test/*.sql, run by pg_prove against the server in PG* env.
+# pgTAP suites: test/pgtap/*.sql, run by pg_prove against the server in PG* env.
 prove:
-	pg_prove --ext .sql --set shared_data=$(abspath ../shared/data) test/
+	pg_prove --ext .sql --set shared_data=$(abspath ../shared/data) test/pgtap/
 
 bench:
-	scripts/bench.sh
+	test/bench/summary.sh
 
 demo:
 	scripts/demo.sh

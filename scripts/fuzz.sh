@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# scripts/fuzz.sh: build the libFuzzer harnesses (fuzz/) and run each one.
+# scripts/fuzz.sh: build the libFuzzer harnesses (test/fuzz/) and run each one.
 #
 #   scripts/fuzz.sh [SECONDS]   fuzz every target for SECONDS (default 60)
 #   scripts/fuzz.sh --replay    only run the seeds and the saved corpus once
 #   TARGETS="states model_in" scripts/fuzz.sh 30    a subset
 #
 # The harnesses call clv's own src/*.c outside the server under ASan and
-# UBSan (see fuzz/fuzz.h).  Any crash, sanitizer report, leak, internal
+# UBSan (see test/fuzz/fuzz.h).  Any crash, sanitizer report, leak, internal
 # error, broken round trip or input slower than 5 s fails the run; the
-# reproducer is saved in fuzz/build/findings/ and printed, and replays with
-#   fuzz/build/fuzz_TARGET REPRODUCER      (CLV_FUZZ_VERBOSE=1 shows each ERROR)
-# Inputs found along the way are kept in fuzz/build/corpus/TARGET for the
-# next run; the hand-made seeds are in fuzz/corpus/TARGET.
+# reproducer is saved in test/fuzz/build/findings/ and printed, and replays with
+#   test/fuzz/build/fuzz_TARGET REPRODUCER      (CLV_FUZZ_VERBOSE=1 shows each ERROR)
+# Inputs found along the way are kept in test/fuzz/build/corpus/TARGET for the
+# next run; the hand-made seeds are in test/fuzz/corpus/TARGET.
 #
 # Needs: clang and its sanitizer runtime, PostgreSQL's server headers, make
 # (scripts/setup.sh --print-packages names them for this Debian release).
@@ -19,7 +19,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
-build=$root/fuzz/build
+build=$root/test/fuzz/build
 targets=${TARGETS:-model_in model_recv attribution states normalize}
 
 replay=false
@@ -44,7 +44,7 @@ if [ -z "$cc" ]; then
 	exit 2
 fi
 
-make -s -C fuzz CC="$cc" all
+make -s -C test/fuzz CC="$cc" all
 mkdir -p "$build/findings" "$build/logs"
 
 status=0
@@ -55,7 +55,7 @@ for t in $targets; do
 	mkdir -p "$corpus"
 	# the first directory collects new inputs; the seeds are only read
 	args=(-timeout=5 -rss_limit_mb=2048 -artifact_prefix="$build/findings/$t-"
-		  -print_final_stats=1 "$corpus" "$root/fuzz/corpus/$t")
+		  -print_final_stats=1 "$corpus" "$root/test/fuzz/corpus/$t")
 	if $replay; then
 		args=(-runs=0 "${args[@]}")
 	else

@@ -42,7 +42,8 @@ Rules
   security-definer       SECURITY DEFINER anywhere in a script
   create-or-replace-in-install
                          CREATE OR REPLACE / IF NOT EXISTS in a base install
-                         script (name--version.sql; upgrades may replace)
+                         script (name--version.sql, or a part of one in a
+                         folder install/; upgrades may replace)
   allow-without-reason, allow-unknown-rule, lex-error
 
 Regions
@@ -1572,7 +1573,10 @@ def check_declaration(ctx, piece, policy):
 # ---------------------------------------------------------------------------
 
 def is_base_install(path):
-    """name--1.2.3.sql installs; name--1.2.2--1.2.3.sql upgrades."""
+    """name--1.2.3.sql installs; name--1.2.2--1.2.3.sql upgrades; the files
+    of a folder named install/ are the parts of an install script."""
+    if os.path.basename(os.path.dirname(os.path.abspath(path))) == "install":
+        return True
     base = os.path.basename(path)
     if not base.endswith(".sql"):
         return False

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs clv's whole test suite (pg_regress over sql/ + expected/, then pg_prove
-# over test/*.sql) against a clv.so built with AddressSanitizer and
+# over test/pgtap/*.sql) against a clv.so built with AddressSanitizer and
 # UndefinedBehaviorSanitizer, and fails on any test failure, any sanitizer
 # report, or any backend crash.
 #
@@ -36,26 +36,16 @@ chmod 755 "$T"   # the server runs as postgres and must reach its files in here
 src=$T/src                               # copy of the working tree
 root=$T/pg                               # private PostgreSQL install tree
 bindir=$root/usr/lib/postgresql/$PGVERSION/bin
-data=$T/data
-sock=$T/sock
-san=$T/san                               # sanitizer reports, one file per process
-log=$T/server.log
+cluster=$T/cluster                       # the server's data, socket and log
+san=$cluster/san                         # sanitizer reports, one file per process
+log=$cluster/server.log
 
-run_as_server() {
-    if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
+. scripts/throwaway_cluster.sh
+export CLUSTER_BINDIR=$bindir            # the private install's server
 
-server_running=
 cleanup() {
     status=$?
-    if [ -n "$server_running" ]; then
-        run_as_server "$bindir/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 ||
-            run_as_server "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    [ ! -d "$cluster/data" ] || cluster_stop "$cluster"
     if [ -n "${KEEP:-}" ]; then
         echo "sanitize: kept $T"
     else
@@ -112,19 +102,12 @@ __attribute__((constructor)) static void asan_init_first(void) { __asan_init(); 
 C
 $CC -shared -fPIC -o "$T/asan_initfirst.so" "$T/asan_initfirst.c" -Wl,-z,initfirst -Wl,--no-as-needed -lasan
 
-mkdir -p "$data" "$sock" "$san"; : >"$log"
-[ "$(id -u)" -ne 0 ] || chown postgres: "$data" "$sock" "$san" "$log"
-run_as_server "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
-
-. scripts/throwaway_cluster.sh
-port=$(cluster_free_port)
+mkdir -p "$san"
+cluster_init "$cluster"
 
 # Same settings as scripts/test.sh, plus: jit off (JIT-compiled code is not
 # instrumented), fsync off (throwaway), crashes not hidden by a restart loop.
-cat >>"$data/postgresql.conf" <<EOF
-port = $port
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$sock'
+cat >>"$cluster/data/postgresql.conf" <<EOF
 max_worker_processes = 16
 max_parallel_workers = 8
 shared_preload_libraries = 'pg_cron'
@@ -147,10 +130,7 @@ san_env=(
     ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:disable_coredump=1:log_path=$san/asan"
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$san/ubsan"
 )
-run_as_server env "${san_env[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 120 start >/dev/null
-server_running=1
-
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+cluster_start "$cluster" "${san_env[@]}"
 psql=$bindir/psql
 
 # The backend really maps the instrumented clv.so from the copy and the
@@ -159,7 +139,7 @@ maps=$("$psql" -XAtq -c "LOAD 'clv'" -c "SELECT pg_read_file('/proc/self/maps')"
 grep -q " $root/usr/lib/postgresql/$PGVERSION/lib/clv.so\$" <<<"$maps" ||
     { echo "sanitize: the server did not load $root/.../clv.so" >&2; grep clv <<<"$maps" >&2; exit 1; }
 grep -q "libasan" <<<"$maps" || { echo "sanitize: libasan is not in the server" >&2; exit 1; }
-echo "sanitize: server $("$psql" -XAtq -c 'SHOW server_version') on port $port," \
+echo "sanitize: server $("$psql" -XAtq -c 'SHOW server_version') on port $PGPORT," \
      "clv.so from $root/usr/lib/postgresql/$PGVERSION/lib"
 
 # -- tests -------------------------------------------------------------------
@@ -170,14 +150,13 @@ if ! make -s PG_CONFIG="$SYS_PG_CONFIG" with_llvm=no installcheck; then
     cat regression.diffs 2>/dev/null || true
     failed+=(pg_regress)
 fi
-if ! pg_prove --psql-bin "$psql" --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql; then
+if ! pg_prove --psql-bin "$psql" --ext .sql --set shared_data="$CLV_SHARED_DATA" test/pgtap/*.sql; then
     failed+=(pg_prove)
 fi
 cd "$repo"
 
 # -- verdict -----------------------------------------------------------------
-run_as_server "$bindir/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
-server_running=
+cluster_stop "$cluster"
 
 reports=$(find "$san" -type f -size +0 | sort)
 if [ -n "$reports" ]; then

@@ -1,13 +1,13 @@
 #!/bin/bash
 # Runs every clv test on throwaway clusters (Debian's pg_virtualenv):
 # the lint of the extension scripts (test/lint/run.sh), pg_regress (sql/ +
-# expected/), pgTAP (test/*.sql, with pg_prove), the lint of the installed
+# expected/), pgTAP (test/pgtap/*.sql, with pg_prove), the lint of the installed
 # function bodies (test/lint/installed_bodies.sh), the HTML report in
 # headless chromium (test/browser/report_check.sh) and a pg_dump /
-# pg_restore round trip (test/dump_restore.sh); the README and docs/ run as
+# pg_restore round trip (test/system/dump_restore.sh); the README and docs/ run as
 # written on the demo data (test/docs/run.sh); the tests that read the
 # clock, under fake clocks in several server time zones
-# (test/time_zones.sh); then the hardening runs:
+# (test/system/time_zones.sh); then the hardening runs:
 # the fuzz harnesses for CLV_FUZZ_SECONDS each (default 20, scripts/fuzz.sh),
 # the whole suite again under ASan + UBSan (scripts/sanitize.sh), and a short
 # load test (scripts/load.sh 15 5000).
@@ -26,8 +26,8 @@ test/lint/run.sh   # the scripts name every function and operator with its schem
 
 test/core.sh       # pg_regress, pgTAP, the installed bodies, the report in chromium, dump and restore
 PGVERSION="$PGVERSION" test/docs/run.sh         # every SQL block of README.md and docs/, as written, on the demo data
-PGVERSION="$PGVERSION" test/shard_clusters.sh   # partial states across three clusters, as Citus ships them
-PGVERSION="$PGVERSION" test/time_zones.sh       # fake clocks at chosen instants, server zones +14 and -11
+PGVERSION="$PGVERSION" test/system/shard_clusters.sh   # partial states across three clusters, as Citus ships them
+PGVERSION="$PGVERSION" test/system/time_zones.sh       # fake clocks at chosen instants, server zones +14 and -11
 
 scripts/fuzz.sh "${CLV_FUZZ_SECONDS:-20}"
 scripts/sanitize.sh

@@ -3,15 +3,19 @@
 #   cluster_init DIR                      initdb into DIR/data (trust, UTF8)
 #   cluster_start DIR [ENV=VALUE ...] [-- SERVER OPTIONS]
 #                                         start it on a free loopback port,
-#                                         the environment given to the
-#                                         server only (LD_PRELOAD, FAKETIME);
-#                                         exports PGHOST, PGPORT, PGUSER
+#                                         socket in DIR/socket, log in
+#                                         DIR/server.log, the environment
+#                                         given to the server only
+#                                         (LD_PRELOAD, FAKETIME); exports
+#                                         PGHOST, PGPORT, PGUSER, PGDATABASE
 #   cluster_stop DIR
 #   cluster_free_port [AFTER]             a port for a cluster (the scripts
 #                                         that start pg_virtualenv use it too)
-# Needs PG_CONFIG (or pg_config on PATH) and, as root, the postgres user.
+#   cluster_as_server COMMAND...          as the postgres user when root
+# Needs CLUSTER_BINDIR (PostgreSQL's programs), else PG_CONFIG (or pg_config
+# on PATH), and, as root, the postgres user.
 
-cluster_bindir() { "${PG_CONFIG:-pg_config}" --bindir; }
+cluster_bindir() { echo "${CLUSTER_BINDIR:-$("${PG_CONFIG:-pg_config}" --bindir)}"; }
 
 # as the postgres user when root: PostgreSQL refuses to run as root
 cluster_as_server() {

@@ -3,7 +3,7 @@
 -- deletions (equal to a full refresh every time), while another session
 -- reads and writes; bad rows, unfittable data, bad arguments; dropped.
 -- Every pipeline here is observed up to a fixed as_of, so that nothing
--- depends on the day the test runs (test/time_zones.sh runs live pipelines
+-- depends on the day the test runs (test/system/time_zones.sh runs live pipelines
 -- under fixed fake clocks).
 \set VERBOSITY terse
 SET client_min_messages = error;   -- fit warnings on small data are not the point here

@@ -141,9 +141,9 @@ activity_header_checked(Datum datum)
 
 /* The whole check, for a state given to any function but a transition. */
 static ArrayType *
-activity_checked(Datum datum)
+activity_checked(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = activity_header_checked(datum);
+	ArrayType  *state = activity_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 	const int64 *e = entries(s);
 
@@ -379,7 +379,7 @@ clv_activity_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_ARRAYTYPE_P(activity_compact(clv_state_data(activity_checked(PG_GETARG_DATUM(0)))));
+	PG_RETURN_ARRAYTYPE_P(activity_compact(clv_state_data(activity_checked(fcinfo, 0))));
 }
 
 /*
@@ -406,7 +406,7 @@ clv_activity_total_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	total = transition_state(fcinfo, kind);
-	a = clv_state_data(activity_checked(PG_GETARG_DATUM(1)));
+	a = clv_state_data(activity_checked(fcinfo, 1));
 	if (a[A_KIND] != ONE_CUSTOMER)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -501,21 +501,16 @@ Datum
 clv_activity_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
+	Datum		given;
 	int64	   *a,
 			   *b;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		aggcontext = CurrentMemoryContext;
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_ARRAYTYPE_P(activity_checked(PG_GETARG_DATUM(0)));
-	}
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(activity_checked(PG_GETARG_DATUM(1)));
-	a = clv_state_data(activity_checked(PG_GETARG_DATUM(0)));
-	b = clv_state_data(activity_checked(PG_GETARG_DATUM(1)));
+	if (clv_combine_with_null(fcinfo, activity_checked, &given))
+		return given;
+	a = clv_state_data(activity_checked(fcinfo, 0));
+	b = clv_state_data(activity_checked(fcinfo, 1));
 	check_same_kind(a, b);
 	if (!AggCheckCallContext(fcinfo, NULL))
 		PG_RETURN_ARRAYTYPE_P(activity_compact(clv_state_data(activity_merge(a, b, 1, CurrentMemoryContext))));
@@ -533,8 +528,8 @@ clv_activity_difference(PG_FUNCTION_ARGS)
 	int64	   *a,
 			   *b;
 
-	a = clv_state_data(activity_checked(PG_GETARG_DATUM(0)));
-	b = clv_state_data(activity_checked(PG_GETARG_DATUM(1)));
+	a = clv_state_data(activity_checked(fcinfo, 0));
+	b = clv_state_data(activity_checked(fcinfo, 1));
 	check_same_kind(a, b);
 	if (a[A_KIND] == ONE_CUSTOMER)
 		ereport(ERROR,
@@ -557,7 +552,7 @@ clv_activity_months(PG_FUNCTION_ARGS)
 	const int64 *e;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	s = clv_state_data(activity_checked(PG_GETARG_DATUM(0)));
+	s = clv_state_data(activity_checked(fcinfo, 0));
 	e = entries(s);
 	for (int64 i = 0; i < s[A_NENTRIES]; i++, e += E_WIDTH)
 	{

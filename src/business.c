@@ -180,6 +180,7 @@ business_get_checked(FunctionCallInfo fcinfo, int argno)
 Datum
 clv_business_combine(PG_FUNCTION_ARGS)
 {
+	Datum		given;
 	ArrayType  *a;
 	ArrayType  *b;
 	ArrayType  *result;
@@ -187,12 +188,8 @@ clv_business_combine(PG_FUNCTION_ARGS)
 			   *sb,
 			   *sr;
 
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	if (PG_ARGISNULL(1))
-		PG_RETURN_ARRAYTYPE_P(business_get_checked(fcinfo, 0));
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(business_get_checked(fcinfo, 1));
+	if (clv_combine_with_null(fcinfo, business_get_checked, &given))
+		return given;
 	a = business_get_checked(fcinfo, 0);
 	b = business_get_checked(fcinfo, 1);
 	sa = clv_state_data(a);

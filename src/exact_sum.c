@@ -27,9 +27,9 @@ enum
 };
 
 static ArrayType *
-exact_sum_checked(Datum datum)
+exact_sum_checked(FunctionCallInfo fcinfo, int argno)
 {
-	ArrayType  *state = clv_state_checked(datum, EXACT_SUM_MAGIC, X_LENGTH, EXACT_SUM_NAME);
+	ArrayType  *state = clv_state_checked(PG_GETARG_DATUM(argno), EXACT_SUM_MAGIC, X_LENGTH, EXACT_SUM_NAME);
 	int64	   *s = clv_state_data(state);
 
 	if (clv_state_length(state) != X_LENGTH || s[X_COUNT] < 1 || !clv_money_valid(clv_money_load(s + X_MONEY)))
@@ -65,7 +65,7 @@ clv_exact_sum_transfn(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		state = exact_sum_checked(PG_GETARG_DATUM(0));
+		state = exact_sum_checked(fcinfo, 0);
 		s = clv_state_data(state);
 	}
 	s[X_COUNT] = clv_count_add(s[X_COUNT], 1, "number of values");
@@ -77,6 +77,7 @@ Datum
 clv_exact_sum_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
+	Datum		given;
 	ArrayType  *combined;
 	int64	   *a,
 			   *b,
@@ -84,16 +85,10 @@ clv_exact_sum_combine(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		aggcontext = CurrentMemoryContext;
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_ARRAYTYPE_P(exact_sum_checked(PG_GETARG_DATUM(0)));
-	}
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(exact_sum_checked(PG_GETARG_DATUM(1)));
-	a = clv_state_data(exact_sum_checked(PG_GETARG_DATUM(0)));
-	b = clv_state_data(exact_sum_checked(PG_GETARG_DATUM(1)));
+	if (clv_combine_with_null(fcinfo, exact_sum_checked, &given))
+		return given;
+	a = clv_state_data(exact_sum_checked(fcinfo, 0));
+	b = clv_state_data(exact_sum_checked(fcinfo, 1));
 	combined = clv_state_alloc(X_LENGTH, aggcontext);
 	c = clv_state_data(combined);
 	c[X_MAGIC] = EXACT_SUM_MAGIC;
@@ -108,5 +103,5 @@ clv_exact_sum_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(clv_money_to_float8(clv_money_load(clv_state_data(exact_sum_checked(PG_GETARG_DATUM(0))) + X_MONEY)));
+	PG_RETURN_FLOAT8(clv_money_to_float8(clv_money_load(clv_state_data(exact_sum_checked(fcinfo, 0)) + X_MONEY)));
 }

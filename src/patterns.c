@@ -285,6 +285,7 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 Datum
 clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 {
+	Datum		given;
 	ArrayType  *a;
 	ArrayType  *b;
 	ArrayType  *merged;
@@ -292,12 +293,8 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 			   *sb,
 			   *sm;
 
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	if (PG_ARGISNULL(1))
-		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 0));
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(patterns_get_checked(fcinfo, 1));
+	if (clv_combine_with_null(fcinfo, patterns_get_checked, &given))
+		return given;
 	a = patterns_get_checked(fcinfo, 0);
 	b = patterns_get_checked(fcinfo, 1);
 	sa = clv_state_data(a);

@@ -331,18 +331,29 @@ run_pipeline_step(FunctionCallInfo fcinfo, const PipelineIdentity *id, const cha
 	return value;
 }
 
+/*
+ * What refresh and drop share: the pipeline named by the first argument,
+ * the caller allowed to act (as action) for its owner, and the step run as
+ * the owner with the arguments passed through, one row per line it reports.
+ */
+static Datum
+run_owner_step(FunctionCallInfo fcinfo, const char *action, const char *step_function)
+{
+	PipelineIdentity id;
+
+	check_target_schema_given(fcinfo);
+	id = pipeline_identity(PG_GETARG_NAME(0));
+	check_may_act_as_owner(&id, action);
+	return run_pipeline_step(fcinfo, &id, step_function, STEP_ROWS);
+}
+
 PG_FUNCTION_INFO_V1(clv_refresh_pipeline);
 
 /* clv_refresh_pipeline(target_schema name, concurrent boolean, incremental boolean) */
 Datum
 clv_refresh_pipeline(PG_FUNCTION_ARGS)
 {
-	PipelineIdentity id;
-
-	check_target_schema_given(fcinfo);
-	id = pipeline_identity(PG_GETARG_NAME(0));
-	check_may_act_as_owner(&id, "refresh");
-	return run_pipeline_step(fcinfo, &id, "clv_pipeline_refresh_steps", STEP_ROWS);
+	return run_owner_step(fcinfo, "refresh", "clv_pipeline_refresh_steps");
 }
 
 PG_FUNCTION_INFO_V1(clv_drop_pipeline);
@@ -351,12 +362,7 @@ PG_FUNCTION_INFO_V1(clv_drop_pipeline);
 Datum
 clv_drop_pipeline(PG_FUNCTION_ARGS)
 {
-	PipelineIdentity id;
-
-	check_target_schema_given(fcinfo);
-	id = pipeline_identity(PG_GETARG_NAME(0));
-	check_may_act_as_owner(&id, "drop");
-	return run_pipeline_step(fcinfo, &id, "clv_pipeline_drop_steps", STEP_ROWS);
+	return run_owner_step(fcinfo, "drop", "clv_pipeline_drop_steps");
 }
 
 PG_FUNCTION_INFO_V1(clv_report_html);

@@ -267,6 +267,7 @@ rfm_state_arg(FunctionCallInfo fcinfo, int argno)
 Datum
 clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 {
+	Datum		given;
 	ArrayType  *left;
 	ArrayType  *right;
 	int64	   *l;
@@ -276,15 +277,9 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clv_rfm_breakpoints_combine called in non-aggregate context")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	if (clv_combine_with_null(fcinfo, rfm_state_arg, &given))
+		return given;
 	right = rfm_state_arg(fcinfo, 1);
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(right);
 	left = rfm_state_arg(fcinfo, 0);
 	l = clv_state_data(left);
 	r = clv_state_data(right);

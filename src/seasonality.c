@@ -170,6 +170,7 @@ season_state_arg(FunctionCallInfo fcinfo, int argno)
 Datum
 clv_seasonality_combine(PG_FUNCTION_ARGS)
 {
+	Datum		given;
 	ArrayType  *left;
 	ArrayType  *right;
 	int64	   *r;
@@ -178,15 +179,9 @@ clv_seasonality_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clv_seasonality_combine called in non-aggregate context")));
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	if (clv_combine_with_null(fcinfo, season_state_arg, &given))
+		return given;
 	right = season_state_arg(fcinfo, 1);
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(right);
 	r = clv_state_data(right);
 	left = season_cover(season_state_arg(fcinfo, 0), r[M_FIRST_MONTH],
 						r[M_FIRST_MONTH] + r[M_NMONTHS] - 1);

@@ -63,3 +63,25 @@ clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
 	return clv_state_checked(PG_GETARG_DATUM(argno), magic, header_len, aggname);
 }
 
+/*
+ * The NULL cases of a combine function, the same for every state: with both
+ * states NULL the result is NULL, with one NULL it is the other, checked by
+ * state_arg like any state a combine function merges.  Returns true when
+ * that decides the result (*result, and fcinfo->isnull), false when both
+ * states are given, for the caller to merge.
+ */
+bool
+clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *result)
+{
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
+		return false;
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+	{
+		fcinfo->isnull = true;
+		*result = (Datum) 0;
+	}
+	else
+		*result = PointerGetDatum(state_arg(fcinfo, PG_ARGISNULL(0) ? 1 : 0));
+	return true;
+}
+

@@ -31,6 +31,11 @@ extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
 								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
 
+/* a state argument, checked through and through by its module */
+typedef ArrayType *(*ClvStateArg) (FunctionCallInfo fcinfo, int argno);
+extern bool clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg,
+								  Datum *result);
+
 /*
  * Counts in states add up exactly or not at all: a forged state, a typed-in
  * summary or a combine of two such can bring them near 2^63.  Inline: the

@@ -508,6 +508,7 @@ merge_days(const int64 *a, int64 na, const int64 *b, int64 nb, int width, int64 
 Datum
 clv_summary_combine(PG_FUNCTION_ARGS)
 {
+	Datum		given;
 	ArrayType  *a;
 	ArrayType  *b;
 	ArrayType  *merged;
@@ -520,12 +521,8 @@ clv_summary_combine(PG_FUNCTION_ARGS)
 				nrefund;
 	int64	   *refunds_out;
 
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	if (PG_ARGISNULL(1))
-		PG_RETURN_ARRAYTYPE_P(summary_get_checked(fcinfo, 0));
-	if (PG_ARGISNULL(0))
-		PG_RETURN_ARRAYTYPE_P(summary_get_checked(fcinfo, 1));
+	if (clv_combine_with_null(fcinfo, summary_get_checked, &given))
+		return given;
 
 	a = summary_get_checked(fcinfo, 0);
 	b = summary_get_checked(fcinfo, 1);

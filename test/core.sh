@@ -1,6 +1,6 @@
 #!/bin/bash
 # The core of the suite, on one throwaway cluster (Debian's pg_virtualenv)
-# with pg_cron loaded: pg_regress (sql/ + expected/), pgTAP (test/*.sql,
+# with pg_cron loaded: pg_regress (sql/ + expected/), pgTAP (test/pgtap/*.sql,
 # with pg_prove), the lint of the installed function bodies, the HTML report
 # in headless chromium and a pg_dump / pg_restore round trip.  Run by
 # scripts/test.sh, and by test/debian13.sh inside a Debian 13 root; expects
@@ -25,8 +25,8 @@ pg_virtualenv -t -v "$PGVERSION" -o max_worker_processes=16 -o max_parallel_work
             cat regression.diffs 2>/dev/null || true
             exit 1
         fi
-        pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/*.sql
+        pg_prove --ext .sql --set shared_data="$CLV_SHARED_DATA" test/pgtap/*.sql
         test/lint/installed_bodies.sh
         test/browser/report_check.sh
-        test/dump_restore.sh
+        test/system/dump_restore.sh
     '

@@ -1,5 +1,5 @@
 -- Checks that test/bench/plain_sql.sql computes what clv_summary does, on
--- the table `orders` as it stands (scripts/bench.sh fills it with a small
+-- the table `orders` as it stands (test/bench/summary.sh fills it with a small
 -- generated data set first) plus the edge cases added below, in a zone with
 -- daylight saving time, in UTC (clv's fixed-offset shortcut) and in a zone
 -- with a half-hour offset.  Stops with an error on the first difference.

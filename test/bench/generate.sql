@@ -1,4 +1,4 @@
--- Synthetic orders for the clv benchmark (scripts/bench.sh).
+-- Synthetic orders for the clv benchmark (test/bench/summary.sh).
 --
 -- psql variables: n_orders, n_customers, seed (a float8 in [-1, 1]).
 --
@@ -6,7 +6,7 @@
 --     customer of an order is floor(n_customers * u^2) + 1, so customer 1
 --     has about 0.41 * n_orders / sqrt(n_customers) orders (4,100 at 10
 --     million orders) and the last ones about 5; the mean is
---     n_orders / n_customers (10 with scripts/bench.sh);
+--     n_orders / n_customers (10 with test/bench/summary.sh);
 --   * three years of timestamps, 2023-07-01 to 2026-06-30 (UTC); each
 --     customer starts on its own day (a hash of its id, anywhere in the
 --     first 90% of the period) and buys uniformly from then on, at any

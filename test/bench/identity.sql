@@ -1,4 +1,4 @@
--- The identity-linking benchmark (scripts/bench_identity.sh): generates
+-- The identity-linking benchmark (test/bench/identity.sh): generates
 -- contact records of people seen in three systems and their identifier
 -- pairs, then times clv_link_identities in this one session against the
 -- cheapest scan of the same pairs and a plain-SQL label propagation, checks
@@ -9,8 +9,8 @@
 -- seed (a float8 in [-1, 1]), runs (timed rounds after one warm-up round),
 -- cap (max_records_per_identifier), run_plain (on/off: time the plain SQL).
 -- Run from the repository root in a database with the clv and pg_prewarm
--- extensions and a bench_summary table; bench_identity.sh sets everything up.
--- The peak memory is measured by bench_identity.sh, in a fresh session.
+-- extensions and a bench_summary table; test/bench/identity.sh sets everything up.
+-- The peak memory is measured by test/bench/identity.sh, in a fresh session.
 --
 -- The data (setup, not timed), per million pairs 250,000 people:
 --   * people: an e-mail address (first name, a number unique to the
@@ -263,13 +263,7 @@ SELECT 3, 'plain SQL: label propagation',
        format('SELECT count(*), sum(profile) FROM pg_temp.link_identities_sql(%s)', :cap)
 WHERE :'run_plain'::bool;
 
--- Round 0 is the warm-up, not counted.
-\o /dev/null
-SELECT format('SELECT pg_temp.bench(%L, %L, %s)', label, query, r)
-FROM bench_queries, generate_series(0, :runs) AS r
-ORDER BY r, ord
-\gexec
-\o
+\ir bench_rounds.psql
 
 CREATE TEMP TABLE bench_result AS
 SELECT q.ord, q.label,

@@ -1,11 +1,11 @@
--- The model benchmark for one size (scripts/bench_models.sh): generates the
+-- The model benchmark for one size (test/bench/models.sh): generates the
 -- table `customers` of per-customer summaries, fits BG/NBD and Gamma-Gamma
 -- once (parameters, iterations, distinct patterns), then times the fits and
 -- the scores in this one session and prints the results table.
 --
 -- psql variables: n_customers, seed (a float8 in [-1, 1]), runs (timed
 -- rounds after one warm-up round).  Run from the repository root in a
--- database with the clv and pg_prewarm extensions; bench_models.sh sets
+-- database with the clv and pg_prewarm extensions; test/bench/models.sh sets
 -- everything up.
 --
 -- The data: customers(frequency, recency, age, monetary) as clv_summary
@@ -118,29 +118,7 @@ CREATE OR REPLACE AGGREGATE bench_bgnbd_patterns(float8, float8, float8) (
     SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[],
     COMBINEFUNC = clv_fit_patterns_combine, PARALLEL = SAFE);
 
-CREATE TEMP TABLE bench_runs (label text, round int, ms float8, launched int, jit text, plan text);
-
-CREATE FUNCTION pg_temp.bench(label text, query text, workers int, round int)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    plan text := '';
-BEGIN
-    -- for this transaction only
-    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
-    -- COSTS ON (the default): EXPLAIN reports JIT only with costs
-    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) ' || query LOOP
-        plan := plan || line || E'\n';
-    END LOOP;
-    INSERT INTO bench_runs
-    VALUES (label, round,
-            substring(plan FROM 'Execution Time: ([0-9.]+) ms')::float8,
-            coalesce(substring(plan FROM 'Workers Launched: ([0-9]+)')::int, 0),
-            CASE WHEN plan !~ 'JIT:' THEN 'off'
-                 WHEN plan ~ 'Optimization true' THEN 'on, optimized'
-                 ELSE 'on' END,
-            plan);
-END $$;
+\ir bench_runs.psql
 
 CREATE TEMP TABLE bench_queries (ord int, label text, workers int, scoring bool, query text);
 INSERT INTO bench_queries VALUES
@@ -165,13 +143,7 @@ INSERT INTO bench_queries VALUES
     (10, '6. clv_fit_bgnbd, 2 workers', 2, false,
      'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers');
 
--- Round 0 is the warm-up, not counted.
-\o /dev/null
-SELECT format('SELECT pg_temp.bench(%L, %L, %s, %s)', label, query, workers, r)
-FROM bench_queries, generate_series(0, :runs) AS r
-ORDER BY r, ord
-\gexec
-\o
+\ir bench_rounds.psql
 
 CREATE TEMP TABLE bench_result AS
 SELECT ord, label, scoring,

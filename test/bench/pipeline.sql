@@ -1,11 +1,11 @@
--- The pipeline benchmark (scripts/bench_pipeline.sh): what a refresh costs
+-- The pipeline benchmark (test/bench/pipeline.sh): what a refresh costs
 -- against the same work done by hand, and an incremental refresh against a
 -- full one, in one session, with 0 and with 2 parallel workers.
 --
 -- psql variables: n_customers, history_days, rate_scale, seed (see
 -- generate_orders.sql), runs (timed rounds after one warm-up round).  Run
 -- from the repository root in a database with the clv and pg_prewarm
--- extensions; bench_pipeline.sh sets everything up.
+-- extensions; test/bench/pipeline.sh sets everything up.
 --
 -- The data (setup, not timed): generate_orders.sql, VACUUM ANALYZE, the
 -- orders loaded into shared_buffers; then the pipeline, created once with

@@ -1,4 +1,4 @@
--- A dashboard's reads of the benchmark's pipeline (scripts/bench_pipeline.sh,
+-- A dashboard's reads of the benchmark's pipeline (test/bench/pipeline.sh,
 -- run by pgbench with -D n_customers=N): one customer's scores, the value by
 -- segment, and the ten declining customers with the most value at risk.
 \set c random(1, :n_customers)

@@ -1,4 +1,4 @@
--- The stages of the scale benchmark (scripts/bench_scale.sh) over the
+-- The stages of the scale benchmark (test/bench/scale.sh) over the
 -- orders of scale_generate.sql, observed up to 2026-06-30: this file sets
 -- them up; the script runs each (bench.run_stage) in a session of its own,
 -- so that a stage's memory is its own, and test/bench/scale_report.sql

@@ -1,4 +1,4 @@
--- The orders of the scale benchmark (scripts/bench_scale.sh): exactly
+-- The orders of the scale benchmark (test/bench/scale.sh): exactly
 -- :n_orders rows over the 1095 days up to 2026-06-30, inserted in the
 -- transaction that creates the table (with wal_level=minimal: no WAL).
 --

@@ -1,4 +1,4 @@
--- The report of the scale benchmark (scripts/bench_scale.sh): the tables
+-- The report of the scale benchmark (test/bench/scale.sh): the tables
 -- stage_runs and pipeline_runs that test/bench/scale.sql filled, and
 -- memory_samples, the sampler's lines (epoch seconds, summed RssAnon kB).
 \set QUIET 1

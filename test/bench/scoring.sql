@@ -120,20 +120,7 @@ SELECT (SELECT clv_fit_bgnbd(s) FROM customers) AS bg,
 ANALYZE models;
 SELECT bg::text AS "BG/NBD", gg::text AS "Gamma-Gamma" FROM models \gx
 
-CREATE TEMP TABLE bench_runs (label text, round int, ms float8);
-
-CREATE FUNCTION pg_temp.bench(label text, query text, round int)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    plan text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) ' || query LOOP
-        plan := plan || line || E'\n';
-    END LOOP;
-    INSERT INTO bench_runs
-    VALUES (label, round, substring(plan FROM 'Execution Time: ([0-9.]+) ms')::float8);
-END $$;
+\ir bench_runs.psql
 
 CREATE TEMP TABLE bench_queries (ord int, label text, query text);
 INSERT INTO bench_queries VALUES
@@ -162,13 +149,7 @@ SELECT sum(clv_predicted_value(m.bg, m.gg, frequency, recency, age, monetary, 12
        sum(length((clv_decline(s, m.bg, (s).total_amount)).alert)) AS "alert chars"
 FROM customers, models m;
 
--- Round 0 is the warm-up, not counted.
-\o /dev/null
-SELECT format('SELECT pg_temp.bench(%L, %L, %s)', label, query, r)
-FROM bench_queries, generate_series(0, :runs) AS r
-ORDER BY r, ord
-\gexec
-\o
+\ir bench_rounds.psql
 
 CREATE TEMP TABLE bench_result AS
 SELECT ord, label,

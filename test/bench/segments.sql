@@ -1,4 +1,4 @@
--- The segmentation benchmark (scripts/bench_segments.sh): generates raw
+-- The segmentation benchmark (test/bench/segments.sh): generates raw
 -- orders and one clv_summary per customer, then times RFM breakpoints, RFM
 -- scores and segments, decline verdicts and the seasonality index in this
 -- one session, each against a plain-SQL equivalent or the cheapest scan of
@@ -6,7 +6,7 @@
 --
 -- psql variables: n_customers, seed (a float8 in [-1, 1]), runs (timed
 -- rounds after one warm-up round).  Run from the repository root in a
--- database with the clv and pg_prewarm extensions; bench_segments.sh sets
+-- database with the clv and pg_prewarm extensions; test/bench/segments.sh sets
 -- everything up.
 --
 -- The data (setup, not timed):
@@ -208,13 +208,7 @@ INSERT INTO bench_pairs VALUES
     (7, 3, 1), (8, 5, 1), (9, 10, 8),
     (10, 1, NULL), (11, 8, NULL);
 
--- Round 0 is the warm-up, not counted.
-\o /dev/null
-SELECT format('SELECT pg_temp.bench(%L, %L, %s)', label, query, r)
-FROM bench_queries, generate_series(0, :runs) AS r
-ORDER BY r, ord
-\gexec
-\o
+\ir bench_rounds.psql
 
 CREATE TEMP TABLE bench_result AS
 SELECT q.ord, q.label, q.tbl,

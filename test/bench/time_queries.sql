@@ -1,7 +1,7 @@
 -- Times test/bench/{baseline,clv_summary,plain_sql}.sql on the table
 -- `orders`, all in this one session, and prints the results table.
 -- psql variables: runs (timed runs per query, after one warm-up run each).
--- Run from the repository root; scripts/bench.sh sets everything up.
+-- Run from the repository root; test/bench/summary.sh sets everything up.
 --
 -- Each run is EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) of the bare query,
 -- and its "Execution Time" is taken: the executor computes every aggregate
@@ -16,23 +16,7 @@
 \set q_clv `cat test/bench/clv_summary.sql`
 \set q_plain `cat test/bench/plain_sql.sql`
 
-CREATE TEMP TABLE bench_runs (label text, round int, ms float8, result_rows bigint, plan text);
-
-CREATE FUNCTION pg_temp.bench(label text, query text, round int)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    plan text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF, SUMMARY ON) ' || query LOOP
-        plan := plan || line || E'\n';
-    END LOOP;
-    INSERT INTO bench_runs
-    VALUES (label, round,
-            substring(plan FROM 'Execution Time: ([0-9.]+) ms')::float8,
-            substring(plan FROM '^[^\n]*actual rows=([0-9]+)')::bigint,
-            plan);
-END $$;
+\ir bench_runs.psql
 
 CREATE TEMP TABLE bench_queries (ord int, label text, query text);
 INSERT INTO bench_queries VALUES
@@ -40,13 +24,7 @@ INSERT INTO bench_queries VALUES
     (2, '2. clv_summary', :'q_clv'),
     (3, '3. plain SQL equivalent', :'q_plain');
 
--- Round 0 is the warm-up, not counted.
-\o /dev/null
-SELECT format('SELECT pg_temp.bench(%L, %L, %s)', label, query, r)
-FROM bench_queries, generate_series(0, :runs) AS r
-ORDER BY r, ord
-\gexec
-\o
+\ir bench_rounds.psql
 
 SELECT count(DISTINCT result_rows) = 1 AS same_row_count FROM bench_runs \gset
 \if :same_row_count

@@ -21,7 +21,7 @@ the demo data with the command the README gives the reader
 comparing (for an author: then read the diff).
 
 Blocks run with the session's TimeZone set to UTC (CLV_DOCTEST_TZ names
-another: test/time_zones.sh runs them from +14 and -11 under fake clocks,
+another: test/system/time_zones.sh runs them from +14 and -11 under fake clocks,
 where they must print the same, as the README says no figure depends on it).
 Exits 0 when every block ran and matched, 1 otherwise.
 """

@@ -9,7 +9,7 @@
 #   *.body.plpgsql    linted with --body plpgsql
 #   "-- lint-test: frozen" in a fixture's first lines: linted with --frozen
 #
-# Then the real scripts extension/clv--*.sql are linted; a finding fails the run
+# Then the real scripts (extension/clv--*.sql, the parts in extension/install/) are linted; a finding fails the run
 # (LINT_REAL_SCRIPTS_MUST_PASS=0 only prints them, for work in progress).
 # test/lint/installed_bodies.sh lints the bodies an install actually holds.
 #
@@ -118,7 +118,7 @@ real=$("${lint[@]}" \
     --frozen extension/clv--0.1.0.sql \
     --frozen extension/clv--0.1.0--0.2.0.sql \
     --frozen extension/clv--0.2.0--0.3.0.sql \
-    extension/clv--*.sql 2>&1)
+    extension/clv--*--*.sql extension/install/*.sql 2>&1)
 real_rc=$?
 set -e
 if [[ $real_rc -eq 0 ]]; then

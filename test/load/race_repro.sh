@@ -33,38 +33,45 @@ FROM (SELECT s.customer_id, s.orders AS po, r.orders AS ro
       WHERE s.orders IS DISTINCT FROM r.orders) d;
 SQL
 }
+INCREMENTAL="'p', incremental => true"
+FULL="'p'"
+refresh() { P -c "SELECT count(*) FROM clv_refresh_pipeline($1)" >/dev/null; }
+# a refresh in a transaction held open for 2 s, in the background
+refresh_held() { P -c "BEGIN" -c "SELECT count(*) FROM clv_refresh_pipeline($1)" -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null & }
+new_orders() { P -c "INSERT INTO orders (customer_id, ordered_at, amount) SELECT c, now(), 5 FROM generate_series(1, 10) c"; }
+
 echo "== 1. an order in flight while an incremental refresh runs"
 P -c "BEGIN" -c "INSERT INTO orders (customer_id, ordered_at, amount) VALUES (1, now(), 99)" -c "SELECT pg_sleep(2)" -c "COMMIT" &
 sleep 0.5
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" >/dev/null
+refresh "$INCREMENTAL"
 wait
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" >/dev/null
+refresh "$INCREMENTAL"
 check
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p')" >/dev/null
+refresh "$FULL"
 echo "after a full refresh:"; check
 
 echo "== 2. two incremental refreshes at once"
-P -c "INSERT INTO orders (customer_id, ordered_at, amount) SELECT c, now(), 5 FROM generate_series(1, 10) c" 
-P -c "BEGIN" -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+new_orders
+refresh_held "$INCREMENTAL"
 sleep 0.5
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" >/dev/null
+refresh "$INCREMENTAL"
 wait
 check
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p')" >/dev/null
+refresh "$FULL"
 
 echo "== 3. an incremental refresh while a full one runs"
-P -c "INSERT INTO orders (customer_id, ordered_at, amount) SELECT c, now(), 5 FROM generate_series(1, 10) c" 
-P -c "BEGIN" -c "SELECT count(*) FROM clv_refresh_pipeline('p')" -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+new_orders
+refresh_held "$FULL"
 sleep 0.5
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" >/dev/null
+refresh "$INCREMENTAL"
 wait
 check
-P -c "SELECT count(*) FROM clv_refresh_pipeline('p')" >/dev/null
+refresh "$FULL"
 
 echo "== 4. an incremental refresh that started first but reaches the states second"
-P -c "INSERT INTO orders (customer_id, ordered_at, amount) SELECT c, now(), 5 FROM generate_series(1, 10) c" 
-P -c "BEGIN" -c "SELECT pg_sleep(1)" -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" -c "COMMIT" >/dev/null &
+new_orders
+P -c "BEGIN" -c "SELECT pg_sleep(1)" -c "SELECT count(*) FROM clv_refresh_pipeline($INCREMENTAL)" -c "COMMIT" >/dev/null &
 sleep 0.3
-P -c "BEGIN" -c "SELECT count(*) FROM clv_refresh_pipeline('p', incremental => true)" -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+refresh_held "$INCREMENTAL"
 wait
 check

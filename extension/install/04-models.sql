@@ -1,0 +1,208 @@
+------------------------------------------------------------------------------
+-- The fitted model type (src/model.c) and the purchase models: BG/NBD,
+-- MBG/NBD and Pareto/NBD (src/bgnbd.c, src/paretonbd.c, src/purchases.c)
+------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.clv_model;
+
+CREATE FUNCTION @extschema@.clv_model_in(cstring) RETURNS @extschema@.clv_model
+AS 'MODULE_PATHNAME', 'clv_model_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_model_out(@extschema@.clv_model) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_model_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_model_recv(internal) RETURNS @extschema@.clv_model
+AS 'MODULE_PATHNAME', 'clv_model_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_model_send(@extschema@.clv_model) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_model_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.clv_model (
+    INPUT = @extschema@.clv_model_in,
+    OUTPUT = @extschema@.clv_model_out,
+    RECEIVE = @extschema@.clv_model_recv,
+    SEND = @extschema@.clv_model_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = main
+);
+
+COMMENT ON TYPE @extschema@.clv_model IS
+'a fitted customer-base model: its kind, parameters, log-likelihood, customers, iterations, convergence, penalizer and the covariance of the log-parameters';
+
+CREATE FUNCTION @extschema@.clv_model_params(model @extschema@.clv_model) RETURNS jsonb
+AS 'MODULE_PATHNAME', 'clv_model_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_model_params(@extschema@.clv_model) IS
+'the model as jsonb: kind, parameters, standard errors, log-likelihood and fit diagnostics';
+
+-- The fit state is a bigint[] of distinct (frequency, recency, age) patterns
+-- with their counts; see src/bgnbd.c.
+CREATE FUNCTION @extschema@.clv_fit_bgnbd_transfn(
+    state bigint[], frequency float8, recency float8, age float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgnbd_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgnbd_transfn(
+    state bigint[], frequency float8, recency float8, age float8, penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgnbd_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgnbd_transfn(state bigint[], summary @extschema@.clv_summary)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgnbd_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgnbd_transfn(
+    state bigint[], summary @extschema@.clv_summary, penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgnbd_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_patterns_combine(bigint[], bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_patterns_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgnbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_bgnbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(frequency float8, recency float8, age float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(frequency float8, recency float8, age float8, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(summary @extschema@.clv_summary) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(summary @extschema@.clv_summary, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(float8, float8, float8) IS
+'BG/NBD (Fader, Hardie & Lee 2005) fitted by maximum likelihood over customers'' (frequency, recency, age)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(float8, float8, float8, float8) IS
+'BG/NBD with an L2 penalizer on the parameters, as lifetimes'' penalizer_coef';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(@extschema@.clv_summary) IS
+'BG/NBD fitted over customer summaries; customers without purchases are skipped';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(@extschema@.clv_summary, float8) IS
+'BG/NBD over customer summaries, with an L2 penalizer';
+
+CREATE FUNCTION @extschema@.clv_fit_mbgnbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_mbgnbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, age float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, age float8, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(summary @extschema@.clv_summary) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(summary @extschema@.clv_summary, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8) IS
+'MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD where a customer can also drop out right after the first purchase';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8, float8) IS
+'MBG/NBD with an L2 penalizer';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary) IS
+'MBG/NBD fitted over customer summaries';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary, float8) IS
+'MBG/NBD over customer summaries, with an L2 penalizer';
+
+CREATE FUNCTION @extschema@.clv_fit_paretonbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_paretonbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(frequency float8, recency float8, age float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(frequency float8, recency float8, age float8, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(summary @extschema@.clv_summary) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(summary @extschema@.clv_summary, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(float8, float8, float8) IS
+'Pareto/NBD (Schmittlein, Morrison & Colombo 1987) fitted by maximum likelihood over customers'' (frequency, recency, age)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(float8, float8, float8, float8) IS
+'Pareto/NBD with an L2 penalizer';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(@extschema@.clv_summary) IS
+'Pareto/NBD fitted over customer summaries';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(@extschema@.clv_summary, float8) IS
+'Pareto/NBD over customer summaries, with an L2 penalizer';
+
+CREATE FUNCTION @extschema@.clv_p_alive(
+    model @extschema@.clv_model, frequency float8, recency float8, age float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_p_alive(model @extschema@.clv_model, summary @extschema@.clv_summary)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_p_alive_summary'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_expected_purchases(
+    model @extschema@.clv_model, t float8, frequency float8, recency float8, age float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_expected_purchases(
+    model @extschema@.clv_model, t float8, summary @extschema@.clv_summary)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_expected_purchases_summary'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_expected_purchases_new(model @extschema@.clv_model, t float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgnbd_expected_purchases_new'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, float8, float8, float8) IS
+'probability that the customer is still active, given frequency, recency and age (BG/NBD or MBG/NBD)';
+
+COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, @extschema@.clv_summary) IS
+'probability that the customer is still active, from a clv_summary';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, float8, float8, float8) IS
+'expected purchases in the next t time units, given frequency, recency and age';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, @extschema@.clv_summary) IS
+'expected purchases in the next t time units (the summary''s unit), from a clv_summary';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases_new(@extschema@.clv_model, float8) IS
+'expected purchases of a newly acquired customer in its first t time units';

@@ -1,0 +1,1443 @@
+------------------------------------------------------------------------------
+-- The refreshable pipeline: tables over the user's orders, made, refreshed
+-- and dropped as the pipeline's owner (src/pipeline_owner.c, src/pipeline_capture.c)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_check_pipeline_arguments(
+    gross_margin float8, period interval, periods integer, discount_rate float8, penalizer float8)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- NaN compares greater than every number in PostgreSQL, so each range
+    -- check also names NaN
+    IF gross_margin IS NULL OR gross_margin OPERATOR(pg_catalog.=) 'NaN'
+       OR NOT (gross_margin OPERATOR(pg_catalog.>) 0 AND gross_margin OPERATOR(pg_catalog.<=) 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'gross_margin must be a fraction above 0 and at most 1';
+    END IF;
+    -- its length as clv_predicted_value and EXTRACT(epoch) count it: a month
+    -- 30 days, a year 365.25
+    IF period IS NULL OR NOT EXTRACT(epoch FROM period) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'period must be a positive interval, such as ''30 days'' or ''1 month''';
+    END IF;
+    IF periods IS NULL OR periods OPERATOR(pg_catalog.<) 1 OR periods OPERATOR(pg_catalog.>) 1200 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'periods must be between 1 and 1200';
+    END IF;
+    IF discount_rate IS NULL OR discount_rate OPERATOR(pg_catalog.=) 'NaN'
+       OR NOT (discount_rate OPERATOR(pg_catalog.>=) 0 AND discount_rate OPERATOR(pg_catalog.<) 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'discount_rate must be a fraction from 0 to below 1';
+    END IF;
+    IF penalizer IS NULL OR penalizer OPERATOR(pg_catalog.=) ANY ('{NaN,Infinity}'::float8[])
+       OR penalizer OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'penalizer must be a finite number, not negative';
+    END IF;
+END
+$$;
+
+-- Refresh and drop run as the pipeline's owner, in a security-restricted
+-- operation (src/pipeline_owner.c).  concurrent is accepted and changes
+-- nothing: no refresh blocks readers.
+CREATE FUNCTION @extschema@.clv_refresh_pipeline(
+    target_schema name DEFAULT 'clv_report', concurrent boolean DEFAULT true,
+    incremental boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'clv_refresh_pipeline'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.clv_drop_pipeline(target_schema name DEFAULT 'clv_report')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'clv_drop_pipeline'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.clv_refresh_pipeline(name, boolean, boolean) IS
+'summarises the orders again (in full, or incremental: only the customers whose orders changed since the last refresh) and rewrites the pipeline''s tables in one transaction, as the pipeline''s owner; readers are never blocked';
+
+COMMENT ON FUNCTION @extschema@.clv_drop_pipeline(name) IS
+'drops exactly what clv_create_pipeline created (and the schema, if it made it and it is empty), as the pipeline''s owner';
+
+-- The type under any domains: the type whose own operators a column's values
+-- are compared with, and what clv's tables copy values into (a domain's
+-- CHECK would otherwise run, as whoever writes, on every copy).
+CREATE FUNCTION @extschema@.clv_base_type(t regtype)
+RETURNS regtype
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE chain AS (
+        SELECT y.oid, y.typbasetype, 1 AS depth FROM pg_catalog.pg_type y WHERE y.oid OPERATOR(pg_catalog.=) t
+        UNION ALL
+        SELECT y.oid, y.typbasetype, c.depth OPERATOR(pg_catalog.+) 1
+          FROM chain c JOIN pg_catalog.pg_type y ON y.oid OPERATOR(pg_catalog.=) c.typbasetype
+         WHERE c.typbasetype OPERATOR(pg_catalog.<>) 0)
+    SELECT c.oid::regtype FROM chain c ORDER BY c.depth DESC LIMIT 1
+$$;
+
+-- A time zone name that the calendar-explicit functions accept, or an error
+-- that says so (the same parser as theirs).
+CREATE FUNCTION @extschema@.clv_time_zone_checked(time_zone text)
+RETURNS text AS 'MODULE_PATHNAME', 'clv_time_zone_checked'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+-- The equality operator of an operator class (btree strategy 3, hash
+-- strategy 1), as OPERATOR(schema.name); NULL for a class without one.
+CREATE FUNCTION @extschema@.clv_opclass_equality(opclass oid)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname)
+      FROM pg_catalog.pg_opclass c
+      JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.opcmethod
+      JOIN pg_catalog.pg_amop ao ON ao.amopfamily OPERATOR(pg_catalog.=) c.opcfamily
+                                AND ao.amoplefttype OPERATOR(pg_catalog.=) c.opcintype
+                                AND ao.amoprighttype OPERATOR(pg_catalog.=) c.opcintype
+                                AND ao.amopstrategy OPERATOR(pg_catalog.=)
+                                    CASE WHEN a.amname OPERATOR(pg_catalog.=) 'hash' THEN 1 ELSE 3 END
+      JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) ao.amopopr
+      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) o.oprnamespace
+     WHERE c.oid OPERATOR(pg_catalog.=) opclass
+       AND a.amname OPERATOR(pg_catalog.=) ANY (ARRAY['btree', 'hash'])
+$$;
+
+-- The equality operator of a type's default btree operator class, as
+-- OPERATOR(schema.name): the equality GROUP BY and a primary key use, so
+-- that the pipeline compares customers exactly as it groups them (citext
+-- customers compare as citext, not as text).
+CREATE FUNCTION @extschema@.clv_equality_operator(t regtype)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+        (SELECT e.equality
+           FROM pg_catalog.pg_opclass c
+           JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.opcmethod
+          CROSS JOIN LATERAL (SELECT @extschema@.clv_opclass_equality(c.oid) AS equality) e
+          WHERE a.amname OPERATOR(pg_catalog.=) 'btree' AND c.opcdefault AND e.equality IS NOT NULL
+            AND (c.opcintype OPERATOR(pg_catalog.=) t
+                 OR EXISTS (SELECT FROM pg_catalog.pg_cast k
+                             WHERE k.castsource OPERATOR(pg_catalog.=) t
+                               AND k.casttarget OPERATOR(pg_catalog.=) c.opcintype
+                               AND k.castmethod OPERATOR(pg_catalog.=) 'b'))
+          ORDER BY c.opcintype OPERATOR(pg_catalog.=) t DESC
+          LIMIT 1),
+        -- polymorphic classes (enums, arrays, ranges): pg_catalog's
+        'OPERATOR(pg_catalog.=)')
+$$;
+
+-- An optimisation fence for a subquery: it is planned on its own, so what
+-- it computes is computed once a row however often the level above uses it.
+-- OFFSET NULL where parallel workers may run the levels above it (see
+-- clv_pipeline_summaries_sql); OFFSET 0 where a plan must stay serial.
+CREATE FUNCTION @extschema@.clv_pipeline_fence(parallel_ok boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN parallel_ok THEN 'OFFSET NULL' ELSE 'OFFSET 0' END
+$$;
+
+-- The SQL of a pipeline's per-customer objects, one definition each for the
+-- views dashboards read and for the refresh that aggregates them: every
+-- customer's summary state moved on to the registry's observation end
+-- (src/summary.c), and the scores of the registry's models.  As a FROM
+-- clause with the summary as c.s and the registry as r: for_view, each
+-- summary a LATERAL subquery over its row, so that a reader's WHERE on
+-- customer_id reaches summary_state's index; else a subquery over all the
+-- rows, the customer as c.customer_id, with the registry's values either as
+-- scalar subqueries (each read once) or, with registry_params, as the
+-- parameters $1 to $10 in the order listed below, which the caller passes
+-- with USING.  Only the latter can be computed by parallel workers on
+-- PostgreSQL 15: a query level with initplans (the scalar subqueries) offers
+-- no partial paths to the level above, and a fence written OFFSET 0 (a cast,
+-- not a constant, when planned from outside) forbids them too, where OFFSET
+-- NULL does not.
+CREATE FUNCTION @extschema@.clv_pipeline_summaries_sql(target_schema name, ordered_at_type regtype, for_view boolean,
+                                                        registry_params boolean DEFAULT false)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        CASE WHEN for_view
+             THEN '%1$I.summary_state st CROSS JOIN %1$I.clv_pipeline r,'
+                  ' LATERAL (SELECT @extschema@.clv_summary_final(%2$s) AS s OFFSET 0) c'
+             ELSE '(SELECT st.customer_id, @extschema@.clv_summary_final(%2$s) AS s'
+                  '   FROM %1$I.summary_state st CROSS JOIN (SELECT %3$s) r'
+                  '  WHERE st.state IS NOT NULL %4$s) c'
+                  ' CROSS JOIN (SELECT %3$s) r' END,
+        target_schema,
+        CASE WHEN ordered_at_type OPERATOR(pg_catalog.=) 'timestamptz'::pg_catalog.regtype
+             THEN '@extschema@.clv_summary_advance(st.state, r.observed_until, r.time_zone)'
+             ELSE '@extschema@.clv_summary_advance(st.state, r.observation_end)' END,
+        -- for a pass over every customer, the registry's values rather than
+        -- a join with it: cheaper per row, and no join to plan around
+        pg_catalog.string_agg(CASE WHEN registry_params THEN pg_catalog.format('$%s AS %I', c.n, c.name)
+                                   ELSE pg_catalog.format('(SELECT p.%1$I FROM %2$I.clv_pipeline p) AS %1$I',
+                                                          c.name, target_schema) END, ', ' ORDER BY c.n),
+        @extschema@.clv_pipeline_fence(registry_params))
+      FROM pg_catalog.unnest(ARRAY['observed_until', 'observation_end', 'time_zone', 'purchase_model', 'spend_model',
+                                   'rfm_breakpoints', 'periods', 'discount_rate', 'period', 'gross_margin'])
+           WITH ORDINALITY AS c(name, n)
+$$;
+
+-- The type of money in a pipeline's tables and views: numeric rounded to
+-- the cent on the way in (a float8 sum shows as 144.10999999999999 in a BI
+-- tool), with room for any finite float8.
+CREATE FUNCTION @extschema@.clv_pipeline_money()
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 'pg_catalog.numeric(1000,2)'::pg_catalog.text
+$$;
+
+CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        'SELECT st.customer_id, (c.s).first_order, (c.s).last_order, (c.s).observation_end, (c.s).orders,'
+        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount::%2$s AS net_revenue,'
+        ' (c.s).refunded_amount::%2$s AS refunded_amount, (c.s).avg_order_value::%2$s AS avg_order_value,'
+        ' (c.s).frequency AS repeat_purchase_days, (c.s).recency AS recency_days,'
+        ' (c.s).age AS age_days, (c.s).monetary::%2$s AS repeat_order_value, (c.s).mean_gap AS mean_gap_days,'
+        ' (c.s).gap_stddev AS gap_stddev_days'
+        ' FROM %1$s WHERE st.state IS NOT NULL',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), @extschema@.clv_pipeline_money())
+$$;
+
+-- A customer's value tier from its predicted CLV and the bounds a refresh
+-- stored in the registry (clv_pipeline_refresh_steps): exactly what
+-- clv_value_tier gives for its cume_dist() OVER (ORDER BY predicted_clv
+-- DESC NULLS LAST), without ranking every customer again when read.
+CREATE FUNCTION @extschema@.clv_pipeline_tier_sql(predicted_clv text, bounds text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format(
+        'CASE WHEN %1$s OPERATOR(pg_catalog.>=) %2$s[1] THEN ''top 1%%'''
+        ' WHEN %1$s OPERATOR(pg_catalog.>=) %2$s[2] THEN ''top 5%%'''
+        ' WHEN %1$s OPERATOR(pg_catalog.>=) %2$s[3] THEN ''top 20%%'' ELSE ''rest'' END',
+        predicted_clv, bounds)
+$$;
+
+-- for_view: the columns of customer_scores, with the value tier and the
+-- note on NULL scores from the registry, written so that a reader's WHERE on
+-- customer_id reaches summary_state's index (each score a LATERAL subquery
+-- over the summary's row); else what a refresh aggregates, with the day of
+-- the first order, written for a pass over every customer (each score
+-- computed once in a subquery's projection, which costs less per row, and
+-- the registry's values the parameters $1 to $10 of clv_pipeline_summaries_sql,
+-- so that parallel workers may score).  The scores themselves are the same
+-- expressions either way.
+CREATE FUNCTION @extschema@.clv_pipeline_scores_sql(target_schema name, ordered_at_type regtype, for_view boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH e AS (
+        SELECT '@extschema@.clv_p_alive(r.purchase_model, c.s)' AS p_alive,
+               '@extschema@.clv_predicted_value(r.purchase_model, r.spend_model, c.s, r.periods, r.discount_rate,'
+               ' r.period, r.gross_margin)' AS predicted_clv,
+               '@extschema@.clv_rfm(c.s, r.rfm_breakpoints)' AS rfm,
+               -- the summary, the purchase model and the predicted CLV
+               '@extschema@.clv_decline(%1$s, %2$s, %3$s)' AS decline,
+               -- the rows holding the RFM scores and the decline verdict
+               '(%1$s.rfm).recency_score, (%1$s.rfm).frequency_score, (%1$s.rfm).monetary_score, (%1$s.rfm).rfm_cell,'
+               ' (%1$s.rfm).segment AS rfm_segment, (%2$s.decline).declining, (%2$s.decline).severity AS decline_severity,'
+               ' pg_catalog.array_to_string((%2$s.decline).reasons, '', '') AS decline_reasons,'
+               ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk%3$s AS value_at_risk' AS score_columns)
+    SELECT CASE WHEN for_view THEN pg_catalog.format(
+        'SELECT st.customer_id, (c.s).total_amount::%8$s AS net_revenue, (c.s).orders, (c.s).last_order,'
+        ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
+        ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
+        ' %6$s AS value_tier, r.score_note'
+        ' FROM %1$s,'
+        ' LATERAL (SELECT %3$s AS predicted_clv OFFSET 0) v,'
+        ' LATERAL (SELECT %4$s AS rfm OFFSET 0) q,'
+        ' LATERAL (SELECT %7$s AS decline OFFSET 0) d'
+        ' WHERE st.state IS NOT NULL',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), e.p_alive, e.predicted_clv, e.rfm,
+        pg_catalog.format(e.score_columns, 'q', 'd', '::' OPERATOR(pg_catalog.||) @extschema@.clv_pipeline_money()),
+        @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
+        pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'), @extschema@.clv_pipeline_money())
+    ELSE pg_catalog.format(
+        'SELECT x.customer_id, (x.s).total_amount AS net_revenue, (x.s).first_order, (x.s).orders, (x.s).last_order,'
+        ' x.p_alive, x.predicted_clv, %5$s'
+        ' FROM (SELECT y.*, %6$s AS decline'
+        '         FROM (SELECT c.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
+        '                      %4$s AS rfm'
+        '                 FROM %1$s %7$s) y %7$s) x',
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false, true), e.p_alive, e.predicted_clv,
+        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', ''),
+        pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'),
+        @extschema@.clv_pipeline_fence(true))
+    END
+      FROM e
+$$;
+
+CREATE FUNCTION @extschema@.clv_create_pipeline(
+    orders          regclass,
+    customer        name,
+    ordered_at      name,
+    amount          name,
+    target_schema   name    DEFAULT 'clv_report',
+    gross_margin    float8  DEFAULT 1.0,
+    period          interval DEFAULT '30 days',
+    periods         integer DEFAULT 12,
+    discount_rate   float8  DEFAULT 0.01,
+    penalizer       float8  DEFAULT 0.001,
+    as_of           timestamptz DEFAULT NULL,
+    channel         name    DEFAULT NULL,
+    time_zone       text    DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    col name;
+    col_type regtype;
+    customer_type text;
+    date_type regtype;
+    amount_type regtype;
+    channel_type regtype;
+    schema_owner oid;
+    me oid := (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER);
+    created_schema boolean := false;
+    zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
+    capture boolean := false;
+    capture_note text;
+    schema_oid oid;
+    event text;
+    objects text[] := ARRAY['customer_summary', 'models', 'customer_scores', 'segments', 'value_tiers',
+                            'declining_customers', 'monthly', 'cohorts', 'rejected_orders'];
+BEGIN
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR amount IS NULL
+       OR target_schema IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_create_pipeline: orders, customer, ordered_at, amount and target_schema must not be NULL';
+    END IF;
+    FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount]
+                         OPERATOR(pg_catalog.||) CASE WHEN channel IS NULL THEN '{}'::name[] ELSE ARRAY[channel] END LOOP
+        SELECT @extschema@.clv_base_type(a.atttypid) INTO col_type
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) col
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+        IF col_type IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = pg_catalog.format('column %I does not exist in %s', col, orders);
+        END IF;
+        IF col OPERATOR(pg_catalog.=) ordered_at THEN
+            date_type := col_type;
+            IF NOT col_type OPERATOR(pg_catalog.=) ANY (ARRAY['timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype]) THEN
+                RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                    MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', col, orders, col_type);
+            END IF;
+        ELSIF col OPERATOR(pg_catalog.=) amount THEN
+            amount_type := col_type;
+            IF NOT col_type OPERATOR(pg_catalog.=) ANY (ARRAY['numeric'::regtype, 'float8'::regtype, 'float4'::regtype,
+                                                               'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype,
+                                                               'money'::regtype]) THEN
+                RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                    MESSAGE = pg_catalog.format('column %I of %s must be a number, not %s', col, orders, col_type);
+            END IF;
+        ELSIF col OPERATOR(pg_catalog.=) customer THEN
+            customer_type := pg_catalog.format_type(col_type, NULL);
+        ELSE
+            -- a channel is text, an integer or an enum: types whose cast to
+            -- text is PostgreSQL's own, so that reading it runs nobody's code
+            channel_type := col_type;
+            IF NOT (col_type OPERATOR(pg_catalog.=) ANY (ARRAY['text'::regtype, 'varchar'::regtype, 'bpchar'::regtype,
+                                                               'name'::regtype, 'smallint'::regtype, 'integer'::regtype,
+                                                               'bigint'::regtype])
+                    OR (SELECT t.typtype OPERATOR(pg_catalog.=) 'e' FROM pg_catalog.pg_type t
+                         WHERE t.oid OPERATOR(pg_catalog.=) col_type)) THEN
+                RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+                    MESSAGE = pg_catalog.format('column %I of %s must be text, an integer or an enum, not %s', col, orders, col_type);
+            END IF;
+        END IF;
+    END LOOP;
+    -- an option given as NULL takes the signature's default (the NULL rule)
+    gross_margin := coalesce(gross_margin, 1.0);
+    period := coalesce(period, '30 days');
+    periods := coalesce(periods, 12);
+    discount_rate := coalesce(discount_rate, 0.01);
+    penalizer := coalesce(penalizer, 0.001);
+    PERFORM @extschema@.clv_check_pipeline_arguments(gross_margin, period, periods, discount_rate, penalizer);
+    PERFORM @extschema@.clv_time_zone_checked(zone);
+    IF as_of OPERATOR(pg_catalog.=) ANY ('{infinity,-infinity}'::timestamptz[]) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'as_of must be a finite time, or NULL for the time of each refresh';
+    END IF;
+
+    -- a schema of another role is never written into: its owner could replace
+    -- the pipeline's tables and run code as the pipeline's owner
+    SELECT n.nspowner INTO schema_owner FROM pg_catalog.pg_namespace n
+     WHERE n.nspname OPERATOR(pg_catalog.=) target_schema;
+    IF schema_owner OPERATOR(pg_catalog.<>) me THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = pg_catalog.format('schema %I belongs to role %s, not to %s', target_schema,
+                                        schema_owner::regrole, CURRENT_USER),
+            DETAIL = 'A pipeline is built only in a new schema or in one its owner owns.',
+            HINT = 'Choose another target_schema; clv_create_pipeline creates it.';
+    END IF;
+    IF pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema)) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = pg_catalog.format('schema %I already holds a clv pipeline', target_schema),
+            HINT = pg_catalog.format('Drop it first with SELECT clv_drop_pipeline(%L).', target_schema);
+    END IF;
+    IF schema_owner IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
+        created_schema := true;
+    END IF;
+    schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
+    IF channel IS NOT NULL THEN
+        objects := pg_catalog.array_append(objects, 'channels');
+    END IF;
+
+    -- the registry: what was made, with what settings, and the fitted models
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.clv_pipeline (
+            format          integer NOT NULL,
+            source          regclass NOT NULL,
+            customer        name NOT NULL,
+            ordered_at      name NOT NULL,
+            amount          name NOT NULL,
+            channel         name,
+            ordered_at_type regtype NOT NULL,
+            amount_type     regtype NOT NULL,
+            channel_type    regtype,
+            time_zone       text NOT NULL,
+            gross_margin    float8 NOT NULL,
+            period          interval NOT NULL,
+            periods         integer NOT NULL,
+            discount_rate   float8 NOT NULL,
+            penalizer       float8 NOT NULL,
+            as_of           timestamptz,
+            change_capture  boolean NOT NULL,
+            change_capture_note text,
+            source_relfilenode oid,
+            objects         text[] NOT NULL,
+            created_schema  boolean NOT NULL,
+            observed_until  timestamptz,
+            observation_end date,
+            purchase_model  %2$s.clv_model,
+            spend_model     %2$s.clv_model,
+            rfm_breakpoints float8[],
+            tier_bounds     float8[],
+            score_note      text,
+            created_at      timestamptz NOT NULL,
+            refreshed_at    timestamptz,
+            last_refresh    text,
+            customers_summarised bigint,
+            rejected_orders bigint)$v$,
+        target_schema, '@extschema@');
+    EXECUTE pg_catalog.format('COMMENT ON TABLE %I.clv_pipeline IS %L', target_schema,
+                              'what clv_create_pipeline made here, its settings and fitted models; clv_refresh_pipeline and clv_drop_pipeline read it');
+
+    -- the working tables: each customer's summary state, activity by month
+    -- (src/activity.c; their totals in activity_totals, apart from the
+    -- registry, whose row every score reads: kept small, nothing in it is
+    -- compressed), touches by channel
+    -- (with a channel) and how many of its order rows were not counted, the
+    -- customers whose orders changed since
+    -- the last refresh, and a refresh's list of them
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.summary_state (
+            customer_id %2$s, state bigint[], activity bigint[], channels bytea, rejected bigint NOT NULL);
+        CREATE UNIQUE INDEX summary_state_customer ON %1$I.summary_state (customer_id);
+        CREATE TABLE %1$I.activity_totals (by_cohort boolean PRIMARY KEY, total bigint[]);
+        INSERT INTO %1$I.activity_totals VALUES (false, NULL), (true, NULL);
+        CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
+        CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
+        target_schema, customer_type);
+
+    -- what dashboards read: each customer's summary and scores, computed when
+    -- read from the stored states and the registry's models (a refresh
+    -- rewrites no row per customer), and tables of the rest
+    EXECUTE pg_catalog.format('CREATE VIEW %I.customer_summary AS %s', target_schema,
+                              @extschema@.clv_pipeline_summary_sql(target_schema, date_type));
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.models (
+            model text PRIMARY KEY, kind text NOT NULL, status text NOT NULL, error text,
+            parameters jsonb, fitted_at timestamptz NOT NULL)$v$, target_schema);
+    EXECUTE pg_catalog.format('CREATE VIEW %I.customer_scores AS %s', target_schema,
+                              @extschema@.clv_pipeline_scores_sql(target_schema, date_type, true));
+    EXECUTE pg_catalog.format($v$
+        CREATE TABLE %1$I.segments (
+            rfm_segment text PRIMARY KEY, customers bigint, net_revenue %4$s, predicted_clv %4$s,
+            predicted_clv_per_customer %4$s, share_of_predicted_clv float8,
+            declining_customers bigint, value_at_risk %4$s);
+        CREATE TABLE %1$I.value_tiers (
+            value_tier text PRIMARY KEY, customers bigint, min_predicted_clv %4$s,
+            predicted_clv %4$s, share_of_predicted_clv float8);
+        CREATE TABLE %1$I.declining_customers (
+            rank bigint PRIMARY KEY, customer_id %2$s NOT NULL, rfm_segment text, value_tier text,
+            predicted_clv %4$s, p_alive float8, value_at_risk %4$s, decline_severity integer,
+            decline_reasons text, decline_alert text, last_order date);
+        CREATE TABLE %1$I.monthly (
+            month date PRIMARY KEY, active_customers bigint, new_customers bigint, orders bigint,
+            revenue %4$s, avg_order_value %4$s, seasonal_index float8,
+            revenue_seasonally_adjusted %4$s, new_customers_revenue_so_far %4$s,
+            new_customers_predicted_clv %4$s, partial_month boolean NOT NULL);
+        CREATE TABLE %1$I.cohorts (
+            cohort date, period_number integer, cohort_customers bigint, active_customers bigint,
+            retention float8, PRIMARY KEY (cohort, period_number));
+        CREATE TABLE %1$I.rejected_orders (
+            customer_id %2$s, ordered_at %3$s, amount text, reason text NOT NULL);
+        CREATE INDEX ON %1$I.rejected_orders (customer_id)$v$,
+        target_schema, customer_type, date_type, @extschema@.clv_pipeline_money());
+    IF channel IS NOT NULL THEN
+        EXECUTE pg_catalog.format($v$
+            CREATE TABLE %1$I.channels (
+                channel text PRIMARY KEY, customers bigint, orders bigint, revenue %2$s,
+                predicted_clv_first_touch %2$s, predicted_clv_last_touch %2$s,
+                predicted_clv_linear %2$s, predicted_clv_position_based %2$s)$v$,
+            target_schema, @extschema@.clv_pipeline_money());
+    END IF;
+
+    PERFORM @extschema@.clv_pipeline_describe(target_schema, orders, customer, zone, gross_margin, period, periods,
+                                              discount_rate, channel IS NOT NULL);
+
+    -- change capture, where the caller may put triggers on the orders table
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) orders AND c.relkind OPERATOR(pg_catalog.=) 'r') THEN
+        -- a view or a foreign table takes no such triggers, and a partitioned
+        -- table's triggers miss the writes made to a partition directly and
+        -- partitions attached, detached or dropped
+        capture_note := pg_catalog.format('%s is not a plain table', orders);
+    ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                       WHERE c.oid OPERATOR(pg_catalog.=) orders), 'USAGE') THEN
+        capture_note := pg_catalog.format('only the owner of %s can add the triggers that record its changes', orders);
+    ELSE
+        -- the triggers call clv's own function, which runs as the pipeline's
+        -- owner in a security-restricted operation (src/pipeline_capture.c);
+        -- ENABLE ALWAYS: they fire for logical replication's apply workers
+        -- too, where orders arrive from another database
+        BEGIN
+            FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+                EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s.clv_capture_order_changes(%L)',
+                                          pg_catalog.format('clv_%s_%s', schema_oid, event), pg_catalog.upper(event), orders,
+                                          CASE WHEN event OPERATOR(pg_catalog.=) 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
+                                               WHEN event OPERATOR(pg_catalog.=) 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                                               WHEN event OPERATOR(pg_catalog.=) 'delete' THEN 'REFERENCING OLD TABLE AS old_rows'
+                                               ELSE '' END,
+                                          '@extschema@', target_schema);
+                EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', orders,
+                                          pg_catalog.format('clv_%s_%s', schema_oid, event));
+            END LOOP;
+            capture := true;
+        EXCEPTION WHEN feature_not_supported OR wrong_object_type OR insufficient_privilege
+                       OR object_not_in_prerequisite_state OR invalid_object_definition THEN
+            capture_note := SQLERRM;
+        END;
+    END IF;
+    IF NOT capture THEN
+        RAISE NOTICE USING
+            MESSAGE = pg_catalog.format('no change capture on %s: every refresh of %I summarises all orders', orders, target_schema),
+            DETAIL = capture_note,
+            HINT = 'An incremental refresh needs the pipeline''s triggers on a table its creator owns.';
+    END IF;
+
+    EXECUTE pg_catalog.format($v$
+        INSERT INTO %1$I.clv_pipeline (format, source, customer, ordered_at, amount, channel, ordered_at_type,
+                                      amount_type, channel_type, time_zone, gross_margin, period, periods,
+                                      discount_rate, penalizer, as_of, change_capture, change_capture_note,
+                                      objects, created_schema, created_at)
+        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                pg_catalog.clock_timestamp())$v$, target_schema)
+    USING orders, customer, ordered_at, amount, channel, date_type, amount_type, channel_type, zone, gross_margin,
+          period, periods, discount_rate, penalizer, as_of, capture, capture_note, objects, created_schema;
+    -- one row, which every score reads: without statistics the planner would
+    -- count on more, and keep scoring away from parallel workers
+    EXECUTE pg_catalog.format('ANALYZE %I.clv_pipeline', target_schema);
+
+    RETURN QUERY SELECT * FROM @extschema@.clv_refresh_pipeline(target_schema, true, false);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text) IS
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
+
+-- A description of every table and column a dashboard reads, with its units
+-- and the pipeline's settings (horizon, margin, discount, calendar), for the
+-- BI tools that show comments (and psql's \d+).  Called once, by
+-- clv_create_pipeline, on the objects it has just made.
+CREATE FUNCTION @extschema@.clv_pipeline_describe(target_schema name, orders regclass, customer name, zone text,
+                                                  gross_margin float8, period interval, periods integer,
+                                                  discount_rate float8, with_channels boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    money text := pg_catalog.format('in the currency of %s''s amounts, to the cent', orders);
+    day text := pg_catalog.format('a calendar day in %s', zone);
+    -- the period in days (a month counted as 30, a year as 365.25, as
+    -- EXTRACT(epoch) counts them), not in the session's IntervalStyle
+    period_days text := pg_catalog.format('%s days', (EXTRACT(epoch FROM period) OPERATOR(pg_catalog./) 86400)::float8);
+    clv text := pg_catalog.format('predicted gross margin over the next %s periods of %s (BG/NBD purchases, Gamma-Gamma spend),'
+                                  ' discounted at %s a period, times the gross margin %s, %s',
+                                  periods, period_days, discount_rate, gross_margin, money);
+    d record;
+BEGIN
+    FOR d IN
+        SELECT x.object, x.col, x.note
+          FROM (VALUES
+            ('customer_summary', NULL, 'one row per customer: its counted orders summarised (clv_summary), computed when read from the stored states, up to the latest refresh''s end of observation'),
+            ('customer_summary', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('customer_summary', 'first_order', 'the first purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', 'observation_end', 'the last day observed, ' OPERATOR(pg_catalog.||) day),
+            ('customer_summary', 'orders', 'order rows counted with an amount of 0 or more'),
+            ('customer_summary', 'refunds', 'rows with a negative amount (refunds)'),
+            ('customer_summary', 'purchase_days', 'distinct days with an order'),
+            ('customer_summary', 'net_revenue', 'orders minus refunds, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (the BTYD frequency x)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (the BTYD recency t_x)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (the BTYD age T)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
+            ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('customer_scores', 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', 'orders', 'order rows counted'),
+            ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('customer_scores', 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('customer_scores', 'expected_purchases_next_period', pg_catalog.format('expected purchase days in the next %s (BG/NBD)', period_days)),
+            ('customer_scores', 'predicted_clv', clv),
+            ('customer_scores', 'recency_score', 'RFM recency score, 1 (longest silence) to 5 (most recent), quintiles of all customers'),
+            ('customer_scores', 'frequency_score', 'RFM frequency score, 1 (fewest orders) to 5 (most)'),
+            ('customer_scores', 'monetary_score', 'RFM monetary score, 1 (least net revenue) to 5 (most)'),
+            ('customer_scores', 'rfm_cell', 'the three RFM scores as one number: 100 R + 10 F + M'),
+            ('customer_scores', 'rfm_segment', 'the named RFM segment (clv_rfm_standard_segments)'),
+            ('customer_scores', 'declining', 'true when at least one decline signal fired (clv_decline)'),
+            ('customer_scores', 'decline_severity', 'how many decline signals fired'),
+            ('customer_scores', 'decline_reasons', 'the signals that fired, comma-separated'),
+            ('customer_scores', 'decline_alert', 'the decline verdict in words'),
+            ('customer_scores', 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', 'value_tier', 'top 1%, top 5%, top 20% or rest of all customers by predicted_clv'),
+            ('customer_scores', 'score_note', 'why scores are NULL when a model could not be fitted; NULL otherwise'),
+            ('models', NULL, 'the models the latest refresh fitted: purchases (BG/NBD), spend (Gamma-Gamma), rfm (quintile breakpoints)'),
+            ('models', 'model', 'purchases, spend or rfm'),
+            ('models', 'kind', 'the model''s name'),
+            ('models', 'status', 'fitted, failed (see error) or no data'),
+            ('models', 'error', 'why the fit failed'),
+            ('models', 'parameters', 'the fitted parameters, standard errors and diagnostics (clv_model_params), time in days'),
+            ('models', 'fitted_at', 'when the fit ended'),
+            ('segments', NULL, 'one row per RFM segment'),
+            ('segments', 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
+            ('segments', 'customers', 'customers in the segment'),
+            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money),
+            ('segments', 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
+            ('segments', 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
+            ('segments', 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
+            ('segments', 'declining_customers', 'customers flagged as declining'),
+            ('segments', 'value_at_risk', 'their total predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('value_tiers', NULL, 'customers by predicted_clv rank: top 1%, top 5%, top 20%, rest (sort by min_predicted_clv descending)'),
+            ('value_tiers', 'value_tier', 'top 1%, top 5%, top 20% or rest'),
+            ('value_tiers', 'customers', 'customers in the tier'),
+            ('value_tiers', 'min_predicted_clv', 'the lowest predicted_clv in the tier; sorts the tiers, best first, descending'),
+            ('value_tiers', 'predicted_clv', 'the tier''s total ' OPERATOR(pg_catalog.||) clv),
+            ('value_tiers', 'share_of_predicted_clv', 'the tier''s share of all predicted_clv, 0 to 1'),
+            ('declining_customers', NULL, 'the customers flagged as declining, most value at risk first'),
+            ('declining_customers', 'rank', '1 for the most value at risk'),
+            ('declining_customers', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('declining_customers', 'rfm_segment', 'the named RFM segment'),
+            ('declining_customers', 'value_tier', 'top 1%, top 5%, top 20% or rest'),
+            ('declining_customers', 'predicted_clv', clv),
+            ('declining_customers', 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('declining_customers', 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
+            ('declining_customers', 'decline_severity', 'how many decline signals fired'),
+            ('declining_customers', 'decline_reasons', 'the signals that fired, comma-separated'),
+            ('declining_customers', 'decline_alert', 'the decline verdict in words'),
+            ('declining_customers', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
+            ('monthly', NULL, pg_catalog.format('one row per calendar month (of the calendar of %s) from the first order''s to the observation end''s, months without orders included', zone)),
+            ('monthly', 'month', 'the first day of the month'),
+            ('monthly', 'active_customers', 'customers with an order in the month'),
+            ('monthly', 'new_customers', 'customers whose first order was in the month'),
+            ('monthly', 'orders', 'order rows in the month'),
+            ('monthly', 'revenue', 'net revenue of the month, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'avg_order_value', 'revenue per order, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality) over the whole months, averaging 1'),
+            ('monthly', 'revenue_seasonally_adjusted', 'revenue divided by the seasonal index, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'new_customers_revenue_so_far', 'mean net revenue so far of the customers acquired in the month, ' OPERATOR(pg_catalog.||) money),
+            ('monthly', 'new_customers_predicted_clv', 'mean predicted_clv of the customers acquired in the month'),
+            ('monthly', 'partial_month', 'true for the month of the observation end when it ends before the month does: its figures are not a whole month''s'),
+            ('cohorts', NULL, 'retention of each cohort of customers, by month of their first order'),
+            ('cohorts', 'cohort', 'the first day of the month of the cohort''s first orders'),
+            ('cohorts', 'period_number', 'months since the cohort''s first month (0: that month)'),
+            ('cohorts', 'cohort_customers', 'customers in the cohort'),
+            ('cohorts', 'active_customers', 'of them, customers with an order in that month'),
+            ('cohorts', 'retention', 'active_customers / cohort_customers, 0 to 1'),
+            ('rejected_orders', NULL, 'order rows not counted, with the reason'),
+            ('rejected_orders', 'customer_id', pg_catalog.format('the customer (%s.%I), as in the row', orders, customer)),
+            ('rejected_orders', 'ordered_at', 'the order date, as in the row'),
+            ('rejected_orders', 'amount', 'the amount, as text'),
+            ('rejected_orders', 'reason', 'why the row is not counted'),
+            ('channels', NULL, 'one row per order channel: customers'' predicted CLV split over the channels of their orders'),
+            ('channels', 'channel', 'the order channel'),
+            ('channels', 'customers', 'customers with an order through the channel'),
+            ('channels', 'orders', 'order rows through the channel'),
+            ('channels', 'revenue', 'their net revenue, ' OPERATOR(pg_catalog.||) money),
+            ('channels', 'predicted_clv_first_touch', 'predicted_clv credited to the channel of each customer''s first order'),
+            ('channels', 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
+            ('channels', 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
+            ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders')
+          ) AS x(object, col, note)
+         WHERE with_channels OR x.object OPERATOR(pg_catalog.<>) 'channels'
+    LOOP
+        IF d.col IS NULL THEN
+            EXECUTE pg_catalog.format('COMMENT ON %s %I.%I IS %L',
+                                      CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class c
+                                                  WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', target_schema, d.object)::regclass)
+                                                OPERATOR(pg_catalog.=) 'v' THEN 'VIEW' ELSE 'TABLE' END,
+                                      target_schema, d.object, d.note);
+        ELSE
+            EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, d.object, d.col, d.note);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Milliseconds since a moment, for a refresh's report lines.
+CREATE FUNCTION @extschema@.clv_ms_since(since timestamptz)
+RETURNS numeric
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) since)
+                            OPERATOR(pg_catalog.*) 1000)
+$$;
+
+-- Whether the registry in target_schema has the layout of clv 0.4.0; a
+-- pipeline made by an earlier version has materialized views and no format.
+CREATE FUNCTION @extschema@.clv_pipeline_format(target_schema name)
+RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                              WHERE a.attrelid OPERATOR(pg_catalog.=)
+                                        pg_catalog.to_regclass(pg_catalog.format('%I.clv_pipeline', target_schema))
+                                AND a.attname OPERATOR(pg_catalog.=) 'format' AND NOT a.attisdropped)
+                THEN 2 ELSE 1 END
+$$;
+
+-- The change capture trigger function (src/pipeline_capture.c): clv's own,
+-- so that nobody can replace what runs on other roles' writes; it runs as
+-- the pipeline's owner, in a security-restricted operation.
+CREATE FUNCTION @extschema@.clv_capture_order_changes()
+RETURNS trigger AS 'MODULE_PATHNAME', 'clv_capture_order_changes'
+LANGUAGE C;
+
+COMMENT ON FUNCTION @extschema@.clv_capture_order_changes() IS
+'internal: the trigger function of a pipeline''s change capture on its orders table; its argument is the pipeline''s schema';
+
+-- The capture triggers of the pipeline in target_schema, on whatever table:
+-- those that call clv_capture_order_changes with that schema's name.
+CREATE FUNCTION @extschema@.clv_pipeline_capture_triggers(target_schema name)
+RETURNS SETOF pg_catalog.pg_trigger
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.* FROM pg_catalog.pg_trigger t
+     WHERE t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.clv_capture_order_changes()'::pg_catalog.regprocedure
+       AND t.tgnargs OPERATOR(pg_catalog.=) 1
+       AND t.tgargs OPERATOR(pg_catalog.=)
+               (pg_catalog.convert_to(target_schema::pg_catalog.text, pg_catalog.current_setting('server_encoding'))
+                OPERATOR(pg_catalog.||) '\x00'::pg_catalog.bytea)
+$$;
+
+-- How the columns of source differ from the types they had (under any
+-- domain), as text; NULL when none does.
+CREATE FUNCTION @extschema@.clv_pipeline_source_changes(source regclass, columns name[], types regtype[])
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I is %s, not %s', c.name,
+                                                   coalesce(t.actual::text, 'gone'), c.expected), ', ')
+      FROM ROWS FROM (pg_catalog.unnest(columns), pg_catalog.unnest(types)) AS c(name, expected)
+      LEFT JOIN pg_catalog.pg_attribute a
+             ON a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) c.name
+            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+      CROSS JOIN LATERAL (SELECT @extschema@.clv_base_type(a.atttypid) AS actual) t
+     WHERE t.actual IS NULL OR NOT t.actual OPERATOR(pg_catalog.=) c.expected
+$$;
+
+-- Whether a valid, whole-table btree or hash index on source starts with the
+-- customer column, in the column's collation, with an operator class whose
+-- equality is the pipeline's (equality, from clv_equality_operator): then
+-- "customer = value" is found through it.
+CREATE FUNCTION @extschema@.clv_customer_index_exists(source regclass, customer name, equality text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute att ON att.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                          AND att.attnum OPERATOR(pg_catalog.=) i.indkey[0]
+         WHERE i.indrelid OPERATOR(pg_catalog.=) source AND i.indisvalid AND i.indpred IS NULL
+           AND att.attname OPERATOR(pg_catalog.=) customer
+           AND i.indcollation[0] OPERATOR(pg_catalog.=) att.attcollation
+           -- NULL (neither btree nor hash) is not equal
+           AND @extschema@.clv_opclass_equality(i.indclass[0]) OPERATOR(pg_catalog.=) equality)
+$$;
+
+-- The condition that a customer (an SQL expression) is one whose orders
+-- changed: true for all when changed_set is NULL (a full refresh).
+CREATE FUNCTION @extschema@.clv_pipeline_changed(customer_expr text, equality text, changed_set text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN changed_set IS NULL THEN 'true'
+                ELSE pg_catalog.format('%s %s ANY %s', customer_expr, equality, changed_set) END
+$$;
+
+-- The refresh, as the pipeline's owner (called by clv_refresh_pipeline only).
+CREATE FUNCTION @extschema@.clv_pipeline_refresh_steps(target_schema name, concurrent boolean, incremental boolean)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    future_reason CONSTANT text := 'dated after the observation end';
+    p record;
+    step_started timestamptz := pg_catalog.clock_timestamp();
+    why_full text;
+    cutoff timestamptz;
+    end_day date;
+    -- SQL over the orders, each row as o
+    src text;
+    cust text;
+    dcol text;
+    amount_value text;
+    eq text;
+    cutoff_value text;
+    floor_value text;
+    valid text;
+    counted text;
+    reason text;
+    day_of text;
+    touched_at text;
+    state_of text;
+    activity_of text;
+    -- which customers this refresh summarises again: their stored rows (st)
+    -- and their orders (o); all of them in a full refresh
+    changed_set text;
+    nulls_changed boolean;
+    stored_changed text;
+    rejected_changed text;
+    changed_orders text;
+    changed_count bigint;
+    stored_count float8;
+    has_rejected boolean;
+    summarise text;
+    plan json;
+    staged boolean := false;
+    summaries text;
+    source_file oid;
+    source_changes text;
+    truncated boolean;
+    customers bigint;
+    rejected bigint;
+    purchase_model @extschema@.clv_model;
+    spend_model @extschema@.clv_model;
+    breakpoints float8[];
+    -- the activity totals of the customers summarised again, before and after
+    old_monthly bigint[];
+    old_cohorts bigint[];
+    new_monthly bigint[];
+    new_cohorts bigint[];
+    purchase_error text;
+    spend_error text;
+    rfm_error text;
+BEGIN
+    PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    -- an option given as NULL takes clv_refresh_pipeline's default (the NULL rule)
+    incremental := coalesce(incremental, false);
+    IF @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = pg_catalog.format('pipeline %I was made by clv 0.3.0 or earlier and cannot be refreshed by this version', target_schema),
+            DETAIL = 'Since 0.4.0 a pipeline keeps tables, refreshed as its owner, with one calendar and change capture.',
+            HINT = pg_catalog.format('Drop it with SELECT clv_drop_pipeline(%L) and create it again with clv_create_pipeline().', target_schema);
+    END IF;
+    -- refreshes of one pipeline queue up here, and its end never moves back
+    EXECUTE pg_catalog.format('SELECT * FROM %I.clv_pipeline FOR UPDATE', target_schema) INTO p;
+    -- one calendar: every conversion below happens in the pipeline's zone, and
+    -- the times written into SQL read back the same on any node
+    PERFORM pg_catalog.set_config('TimeZone', p.time_zone, true);
+    PERFORM pg_catalog.set_config('DateStyle', 'ISO, YMD', true);
+    PERFORM pg_catalog.set_config('IntervalStyle', 'postgres', true);
+    -- its queries spend their time in clv's C functions, which JIT compiling
+    -- the plan does not speed up
+    PERFORM pg_catalog.set_config('jit', 'off', true);
+    -- a live pipeline's end is the clock, never before the last refresh's;
+    -- a fixed one's is as_of, which its owner may move in the registry
+    cutoff := coalesce(p.as_of, greatest(pg_catalog.clock_timestamp(), p.observed_until));
+    end_day := (cutoff AT TIME ZONE p.time_zone)::date;
+
+    src := p.source::text;
+    -- held to the end: a rewrite of the orders (ALTER TABLE ... USING) waits
+    -- for this refresh, and one made before it shows in the file node
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+    source_file := (SELECT c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source);
+    -- the orders' columns as the pipeline was made for them: a column whose
+    -- type changed since could bring its type owner's casts into this refresh
+    source_changes := @extschema@.clv_pipeline_source_changes(
+        p.source,
+        ARRAY[p.customer, p.ordered_at, p.amount] OPERATOR(pg_catalog.||) CASE WHEN p.channel IS NULL THEN '{}'::name[] ELSE ARRAY[p.channel] END,
+        ARRAY[(SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass
+                  AND a.attname OPERATOR(pg_catalog.=) 'customer_id'),
+              p.ordered_at_type, p.amount_type] OPERATOR(pg_catalog.||)
+            CASE WHEN p.channel IS NULL THEN '{}'::regtype[] ELSE ARRAY[p.channel_type] END);
+    IF source_changes IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = pg_catalog.format('the columns of %s changed since pipeline %I was made: %s', src, target_schema, source_changes),
+            HINT = pg_catalog.format('Drop the pipeline with clv_drop_pipeline(%L) and create it again.', target_schema);
+    END IF;
+    cust := pg_catalog.format('o.%I', p.customer);
+    dcol := pg_catalog.format('o.%I', p.ordered_at);
+    amount_value := CASE WHEN p.amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype])
+                         THEN pg_catalog.format('(o.%I)::pg_catalog.float8', p.amount)
+                         ELSE pg_catalog.format('(o.%I)::pg_catalog.numeric', p.amount) END;
+    eq := @extschema@.clv_equality_operator(
+              (SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass
+                  AND a.attname OPERATOR(pg_catalog.=) 'customer_id'));
+    IF p.ordered_at_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
+        cutoff_value := pg_catalog.format('%L::pg_catalog.timestamptz', cutoff);
+        floor_value := pg_catalog.format('%L::pg_catalog.timestamptz', '1900-01-01'::timestamp AT TIME ZONE p.time_zone);
+        day_of := pg_catalog.format('(%s AT TIME ZONE %L)::pg_catalog.date', dcol, p.time_zone);
+        touched_at := dcol;
+        state_of := pg_catalog.format('@extschema@.clv_summary_state(%s, %s::pg_catalog.float8, %s, ''1 day''::pg_catalog.interval, %L)',
+                                      dcol, amount_value, cutoff_value, p.time_zone);
+        activity_of := pg_catalog.format('@extschema@.clv_activity_state(%s, %s::pg_catalog.float8, %L)',
+                                         dcol, amount_value, p.time_zone);
+    ELSE
+        IF p.ordered_at_type OPERATOR(pg_catalog.=) 'timestamp'::regtype THEN
+            cutoff_value := pg_catalog.format('%L::pg_catalog.timestamp', cutoff AT TIME ZONE p.time_zone);
+            floor_value := '''1900-01-01''::pg_catalog.timestamp';
+        ELSE
+            cutoff_value := pg_catalog.format('%L::pg_catalog.date', end_day);
+            floor_value := '''1900-01-01''::pg_catalog.date';
+        END IF;
+        day_of := pg_catalog.format('(%s)::pg_catalog.date', dcol);
+        -- only their order matters to attribution: a fixed zone keeps it
+        touched_at := pg_catalog.format('((%s)::pg_catalog.timestamp AT TIME ZONE ''UTC'')', dcol);
+        state_of := pg_catalog.format('@extschema@.clv_summary_state((%s)::pg_catalog.date, %s::pg_catalog.float8, %L::pg_catalog.date)',
+                                      dcol, amount_value, end_day);
+        activity_of := pg_catalog.format('@extschema@.clv_activity_state((%s)::pg_catalog.date, %s::pg_catalog.float8)',
+                                         dcol, amount_value);
+    END IF;
+    valid := pg_catalog.format(
+        '%1$s IS NOT NULL AND %2$s IS NOT NULL AND %3$s IS NOT NULL AND pg_catalog.isfinite(%2$s)'
+        ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18',
+        cust, dcol, amount_value, floor_value);
+    counted := pg_catalog.format('(%s AND %s OPERATOR(pg_catalog.<=) %s)', valid, dcol, cutoff_value);
+    reason := pg_catalog.format($r$CASE WHEN %1$s IS NULL THEN 'customer is NULL'
+                                        WHEN %2$s IS NULL THEN 'order date is NULL'
+                                        WHEN NOT pg_catalog.isfinite(%2$s) THEN 'order date is not finite'
+                                        WHEN %2$s OPERATOR(pg_catalog.<) %4$s THEN 'dated before 1900'
+                                        WHEN %3$s IS NULL THEN 'amount is NULL'
+                                        WHEN NOT (pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18)
+                                            THEN 'amount is not a number from -4e18 to 4e18'
+                                        WHEN %2$s OPERATOR(pg_catalog.>) %5$s THEN %6$L END$r$,
+                                cust, dcol, amount_value, floor_value, cutoff_value, future_reason);
+
+    -- the customers whose orders changed since the last refresh; all of them
+    -- when there is no change capture, or the orders were truncated
+    IF incremental AND cutoff OPERATOR(pg_catalog.<) p.observed_until THEN
+        -- the owner moved as_of back: the stored states are observed too far
+        why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
+    ELSIF incremental AND NOT p.change_capture THEN
+        why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
+    ELSIF incremental AND NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                                      WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE') THEN
+        -- the capture triggers record nothing once the owner no longer acts
+        -- for the orders' owner; a right given back later would not bring
+        -- back what was missed, so capture stays off
+        why_full := pg_catalog.format('the owner no longer acts for the owner of %s, so its changes are not captured', src);
+        EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
+                                  target_schema)
+            USING 'the owner stopped acting for the orders'' owner; drop and recreate the pipeline to capture again';
+    ELSIF incremental AND (SELECT pg_catalog.count(*) FROM @extschema@.clv_pipeline_capture_triggers(target_schema) t
+                            WHERE t.tgrelid OPERATOR(pg_catalog.=) p.source
+                              AND t.tgenabled OPERATOR(pg_catalog.=) 'A') OPERATOR(pg_catalog.<) 4 THEN
+        why_full := pg_catalog.format('the change capture triggers on %s are missing or not enabled ALWAYS', src);
+    END IF;
+    IF incremental AND why_full IS NULL THEN
+        -- taken before the orders are read: a change committed after this
+        -- stays recorded for the next refresh, whatever this one saw of it
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.changed_customers;
+            WITH consumed AS (DELETE FROM %1$I.order_changes c RETURNING c.customer_id, c.everything)
+            INSERT INTO %1$I.changed_customers SELECT DISTINCT c.customer_id, c.everything FROM consumed c$q$,
+            target_schema);
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.changed_customers c WHERE c.everything)', target_schema)
+            INTO truncated;
+        IF truncated THEN
+            why_full := pg_catalog.format('%s was truncated', src);
+        ELSIF source_file OPERATOR(pg_catalog.<>) p.source_relfilenode THEN
+            -- ALTER TABLE ... USING rewrites every row without a trigger firing
+            why_full := pg_catalog.format('%s was rewritten since the last refresh (ALTER TABLE, VACUUM FULL or CLUSTER)', src);
+        END IF;
+    END IF;
+    IF why_full IS NOT NULL THEN
+        RAISE NOTICE USING MESSAGE = pg_catalog.format('refreshing %I in full: %s', target_schema, why_full);
+    END IF;
+    incremental := incremental AND why_full IS NULL;
+
+
+    -- the customers summarised again: all of them, or those whose orders
+    -- changed (NULL customers, whose rows are all rejected, when theirs did).
+    -- Each condition is written so that an index on the customer column
+    -- finds their rows
+    IF incremental THEN
+        changed_set := pg_catalog.format('(SELECT c.customer_id FROM %I.changed_customers c)', target_schema);
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.changed_customers c WHERE c.customer_id IS NULL)',
+                                  target_schema) INTO nulls_changed;
+        stored_changed := pg_catalog.format('(%s%s)', @extschema@.clv_pipeline_changed('st.customer_id', eq, changed_set),
+                                            CASE WHEN nulls_changed THEN ' OR st.customer_id IS NULL' ELSE '' END);
+        rejected_changed := pg_catalog.format('(%s%s)', @extschema@.clv_pipeline_changed('r.customer_id', eq, changed_set),
+                                              CASE WHEN nulls_changed THEN ' OR r.customer_id IS NULL' ELSE '' END);
+        -- When few customers changed (at most 1% of those stored) and an
+        -- index leads with the customer column, their orders are fetched
+        -- customer by customer through it: a lateral subquery behind a fence,
+        -- which the planner cannot turn into a scan of every order.  Left to
+        -- itself it scans them all whenever the orders of one customer lie on
+        -- scattered pages (orders kept in the order they came), as its
+        -- default page costs assume a disk, not the cache the orders are in.
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %I.changed_customers', target_schema)
+            INTO changed_count;
+        -- (the customers stored: as last counted by VACUUM or ANALYZE)
+        stored_count := (SELECT c.reltuples FROM pg_catalog.pg_class c
+                          WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass);
+        IF changed_count OPERATOR(pg_catalog.<=) (stored_count OPERATOR(pg_catalog./) 100)
+           AND @extschema@.clv_customer_index_exists(p.source, p.customer, eq) THEN
+            changed_orders := pg_catalog.format(
+                '(SELECT o.* FROM %1$I.changed_customers c CROSS JOIN LATERAL'
+                ' (SELECT o.* FROM %2$s o WHERE %3$s %4$s c.customer_id %5$s) o',
+                target_schema, src, cust, eq, @extschema@.clv_pipeline_fence(true));
+        ELSE
+            changed_orders := pg_catalog.format('(SELECT o.* FROM %1$s o WHERE %2$s', src,
+                                                @extschema@.clv_pipeline_changed(cust, eq, changed_set));
+        END IF;
+        changed_orders := changed_orders OPERATOR(pg_catalog.||)
+                          CASE WHEN nulls_changed
+                               THEN pg_catalog.format(' UNION ALL SELECT o.* FROM %s o WHERE %s IS NULL', src, cust)
+                               ELSE '' END OPERATOR(pg_catalog.||) ') o';
+    ELSE
+        stored_changed := 'true';
+        rejected_changed := 'true';
+        changed_orders := src OPERATOR(pg_catalog.||) ' o';
+    END IF;
+
+    -- their old states and rejected rows go (their activity comes off the
+    -- totals below); then their orders are summarised again, in one pass:
+    -- the summary state, the activity by month, and how many rows are not
+    -- counted
+    IF incremental THEN
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_activity_total(st.activity, false),'
+                                  ' @extschema@.clv_activity_total(st.activity, true) FROM %I.summary_state st WHERE %s',
+                                  target_schema, stored_changed)
+            INTO old_monthly, old_cohorts;
+    ELSE
+        EXECUTE pg_catalog.format('DELETE FROM %I.order_changes', target_schema);
+    END IF;
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.summary_state st WHERE %2$s;
+        DELETE FROM %1$I.rejected_orders r WHERE %3$s$q$,
+        target_schema, stored_changed, rejected_changed);
+    -- (the fence: whether a row counts is worked out once, not per aggregate)
+    summarise := pg_catalog.format($q$
+        SELECT %1$s AS customer_id, %2$s FILTER (WHERE o."clv counted") AS state,
+               %3$s FILTER (WHERE o."clv counted") AS activity, %6$s AS channels,
+               pg_catalog.count(*) FILTER (WHERE NOT o."clv counted") AS rejected
+          FROM (SELECT o.*, %4$s AS "clv counted" FROM %5$s %7$s) o GROUP BY %1$s$q$,
+        cust, state_of, activity_of, counted, changed_orders,
+        CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
+             ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
+                                    ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
+        @extschema@.clv_pipeline_fence(true));
+    -- PostgreSQL never runs INSERT ... SELECT in parallel: when the planner
+    -- would have parallel workers summarise whole customers (orders
+    -- partitioned by customer, aggregated partition by partition), the states
+    -- are made by a CREATE TABLE AS, which may, and then copied.  Not when
+    -- workers would only scan, or aggregate partially for the leader to
+    -- merge: each worker meets nearly every customer then, and the merge
+    -- costs more than the second core saves (docs/scale.md).
+    IF NOT incremental THEN
+        PERFORM pg_catalog.set_config('enable_partitionwise_aggregate', 'on', true);
+        EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) summarise INTO plan;
+        IF pg_catalog.jsonb_path_exists(plan::pg_catalog.jsonb,
+                                        'lax $.** ? (@."Node Type" starts with "Gather").**'
+                                        ' ? (@."Node Type" == "Aggregate" && @."Partial Mode" == "Simple")') THEN
+            EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %I.clv_refresh_states AS %s', target_schema, summarise);
+            summarise := pg_catalog.format('SELECT * FROM %I.clv_refresh_states', target_schema);
+            staged := true;
+        END IF;
+    END IF;
+    EXECUTE pg_catalog.format($q$
+        WITH summarised AS (
+            INSERT INTO %1$I.summary_state (customer_id, state, activity, channels, rejected) %2$s
+            RETURNING state IS NOT NULL AS counted)
+        SELECT pg_catalog.count(*) FILTER (WHERE s.counted) FROM summarised s$q$,
+        target_schema, summarise) INTO customers;
+    IF staged THEN
+        EXECUTE pg_catalog.format('DROP TABLE %I.clv_refresh_states', target_schema);
+    END IF;
+    EXECUTE pg_catalog.format('SELECT @extschema@.clv_activity_total(st.activity, false),'
+                              ' @extschema@.clv_activity_total(st.activity, true) FROM %I.summary_state st WHERE %s',
+                              target_schema, stored_changed)
+        INTO new_monthly, new_cohorts;
+    IF incremental THEN
+        EXECUTE pg_catalog.format($q$
+            UPDATE %I.activity_totals t
+               SET total = @extschema@.clv_activity_combine(
+                               CASE WHEN t.total IS NULL OR d.old IS NULL THEN t.total
+                                    ELSE @extschema@.clv_activity_difference(t.total, d.old) END, d.new)
+              FROM (VALUES (false, $1, $2), (true, $3, $4)) d(by_cohort, old, new)
+             WHERE t.by_cohort OPERATOR(pg_catalog.=) d.by_cohort$q$, target_schema)
+            USING old_monthly, new_monthly, old_cohorts, new_cohorts;
+    ELSE
+        EXECUTE pg_catalog.format($q$
+            UPDATE %I.activity_totals t SET total = CASE WHEN t.by_cohort THEN $2 ELSE $1 END$q$, target_schema)
+            USING new_monthly, new_cohorts;
+    END IF;
+    -- the rows not counted, listed with their reason: read again only when
+    -- the customers summarised have some
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.summary_state st WHERE st.rejected OPERATOR(pg_catalog.>) 0 AND %s)',
+                              target_schema, stored_changed) INTO has_rejected;
+    IF has_rejected THEN
+        EXECUTE pg_catalog.format($q$
+            INSERT INTO %1$I.rejected_orders (customer_id, ordered_at, amount, reason)
+            SELECT %2$s, %3$s, (o.%4$I)::pg_catalog.text, %5$s FROM %6$s WHERE NOT %7$s$q$,
+            target_schema, cust, dcol, p.amount, reason, changed_orders, counted);
+    END IF;
+    -- a customer with orders dated after the end is summarised again at the
+    -- next refresh, when some of them may have come due
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO %1$I.order_changes (customer_id)
+        SELECT DISTINCT r.customer_id FROM %1$I.rejected_orders r
+         WHERE r.reason OPERATOR(pg_catalog.=) %2$L AND %3$s$q$,
+        target_schema, future_reason, rejected_changed);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %I.rejected_orders', target_schema) INTO rejected;
+    RETURN NEXT pg_catalog.format('%I.summary_state: %s customers summarised (%s refresh) in %s ms', target_schema,
+                                  customers, CASE WHEN incremental THEN 'incremental' ELSE 'full' END,
+                                  @extschema@.clv_ms_since(step_started));
+    IF rejected OPERATOR(pg_catalog.>) 0 THEN
+        RAISE NOTICE USING
+            MESSAGE = pg_catalog.format('%s orders of %s are not counted: see %I.rejected_orders', rejected, src, target_schema),
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-4e18, or dated after the observation end.';
+    END IF;
+
+    -- the new end of observation: from here on, every customer's summary
+    -- (clv_pipeline_summaries_sql) is its stored state moved on to it
+    EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET observed_until = $1, observation_end = $2', target_schema)
+        USING cutoff, end_day;
+
+    -- the models, in one pass over the summaries: the registry's values are
+    -- its parameters $1 to $10 (the summaries read only the end of
+    -- observation from them) and the penalizer $11, so that parallel workers
+    -- may compute the summaries and the fits' partial states.  When one
+    -- model cannot be fitted, each again on its own (the registry read as
+    -- scalar subqueries, serially: a rare path), so that the others are
+    -- kept, the scores that need it are NULL, and the registry says why
+    step_started := pg_catalog.clock_timestamp();
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $11), @extschema@.clv_fit_gammagamma(c.s, $11),'
+                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s',
+                                  @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false, true))
+            INTO purchase_model, spend_model, breakpoints
+            USING cutoff, end_day, p.time_zone, NULL::@extschema@.clv_model, NULL::@extschema@.clv_model,
+                  NULL::pg_catalog.float8[], p.periods, p.discount_rate, p.period, p.gross_margin, p.penalizer;
+    EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+        summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false);
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1) FROM %s', summaries)
+                INTO purchase_model USING p.penalizer;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+            purchase_error := SQLERRM;
+        END;
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_gammagamma(c.s, $1) FROM %s', summaries)
+                INTO spend_model USING p.penalizer;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+            spend_error := SQLERRM;
+        END;
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_rfm_breakpoints(c.s) FROM %s', summaries)
+                INTO breakpoints;
+        EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
+            rfm_error := SQLERRM;
+        END;
+    END;
+    EXECUTE pg_catalog.format($q$
+        UPDATE %1$I.clv_pipeline SET purchase_model = $1, spend_model = $2, rfm_breakpoints = $3, score_note = $4;
+        DELETE FROM %1$I.models;
+        INSERT INTO %1$I.models (model, kind, status, error, parameters, fitted_at)
+        VALUES ('purchases', 'BG/NBD', $5, $6, @extschema@.clv_model_params($1), pg_catalog.clock_timestamp()),
+               ('spend', 'Gamma-Gamma', $7, $8, @extschema@.clv_model_params($2), pg_catalog.clock_timestamp()),
+               ('rfm', 'quintile breakpoints', $9, $10, pg_catalog.to_jsonb($3), pg_catalog.clock_timestamp())$q$,
+        target_schema)
+    USING purchase_model, spend_model, breakpoints,
+          CASE WHEN purchase_model IS NULL OR spend_model IS NULL OR breakpoints IS NULL
+               THEN pg_catalog.concat_ws('; ',
+                        CASE WHEN purchase_model IS NULL
+                             THEN 'no purchase model (' OPERATOR(pg_catalog.||) coalesce(purchase_error, 'no repeat purchases')
+                                  OPERATOR(pg_catalog.||) '): p_alive, expected purchases and predicted CLV are NULL' END,
+                        CASE WHEN spend_model IS NULL
+                             THEN 'no spend model (' OPERATOR(pg_catalog.||) coalesce(spend_error, 'no repeat purchases')
+                                  OPERATOR(pg_catalog.||) '): predicted CLV is NULL' END,
+                        CASE WHEN breakpoints IS NULL
+                             THEN 'no RFM breakpoints (' OPERATOR(pg_catalog.||) coalesce(rfm_error, 'no customers')
+                                  OPERATOR(pg_catalog.||) '): RFM scores are NULL' END) END,
+          CASE WHEN purchase_model IS NOT NULL THEN 'fitted' WHEN purchase_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          purchase_error,
+          CASE WHEN spend_model IS NOT NULL THEN 'fitted' WHEN spend_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          spend_error,
+          CASE WHEN breakpoints IS NOT NULL THEN 'fitted' WHEN rfm_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
+          rfm_error;
+    RETURN NEXT pg_catalog.format('%I.models refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- every customer's scores, once, into a table of this refresh's own (a
+    -- CREATE TABLE AS, which parallel workers may compute), from which the
+    -- tables below are aggregated; customer_scores computes the same when read.
+    -- Unlogged, like the staged states above: made and dropped within this
+    -- transaction, so a crash can lose nothing of it that a replay would need,
+    -- and writing no WAL saves about a seventh of the step
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %I.clv_refresh_scores AS %s', target_schema,
+                              @extschema@.clv_pipeline_scores_sql(target_schema, p.ordered_at_type, false))
+        USING cutoff, end_day, p.time_zone, purchase_model, spend_model, breakpoints, p.periods, p.discount_rate,
+              p.period, p.gross_margin;
+    -- the value tiers' bounds: the lowest predicted CLV whose cume_dist() over
+    -- all customers, best first, is within each tier
+    EXECUTE pg_catalog.format('UPDATE %1$I.clv_pipeline SET tier_bounds = (SELECT @extschema@.clv_value_tier_bounds('
+                              'pg_catalog.array_agg(w.predicted_clv)) FROM %1$I.clv_refresh_scores w)', target_schema);
+    RETURN NEXT pg_catalog.format('%I.customer_scores computed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- per RFM segment, per value tier (the 80/20 view), and the declining
+    -- customers, most value at risk first.  Sums are exact (clv_exact_sum): a
+    -- float8 sum depends on the order of the rows, which a refresh changes
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.segments;
+        INSERT INTO %1$I.segments
+        SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), @extschema@.clv_exact_sum(x.net_revenue),
+               @extschema@.clv_exact_sum(x.predicted_clv),
+               @extschema@.clv_exact_sum(x.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(x.predicted_clv),
+               CASE WHEN @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () OPERATOR(pg_catalog.=) 0
+                    THEN NULL
+                    ELSE @extschema@.clv_exact_sum(x.predicted_clv)
+                         OPERATOR(pg_catalog./) @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () END,
+               pg_catalog.count(*) FILTER (WHERE x.declining), @extschema@.clv_exact_sum(x.value_at_risk)
+          FROM %1$I.clv_refresh_scores x GROUP BY 1;
+        DELETE FROM %1$I.value_tiers;
+        INSERT INTO %1$I.value_tiers
+        SELECT x.value_tier, pg_catalog.count(*), pg_catalog.min(x.predicted_clv),
+               @extschema@.clv_exact_sum(x.predicted_clv),
+               CASE WHEN @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () OPERATOR(pg_catalog.=) 0
+                    THEN NULL
+                    ELSE @extschema@.clv_exact_sum(x.predicted_clv)
+                         OPERATOR(pg_catalog./) @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () END
+          FROM (SELECT w.predicted_clv, %2$s AS value_tier
+                  FROM %1$I.clv_refresh_scores w CROSS JOIN %1$I.clv_pipeline r) x
+         GROUP BY x.value_tier;
+        DELETE FROM %1$I.declining_customers;
+        INSERT INTO %1$I.declining_customers
+        SELECT pg_catalog.row_number() OVER (ORDER BY w.value_at_risk DESC NULLS LAST, w.customer_id),
+               w.customer_id, w.rfm_segment, %2$s, w.predicted_clv, w.p_alive, w.value_at_risk,
+               w.decline_severity, w.decline_reasons, w.decline_alert, w.last_order
+          FROM %1$I.clv_refresh_scores w CROSS JOIN %1$I.clv_pipeline r WHERE w.declining$q$,
+        target_schema, @extschema@.clv_pipeline_tier_sql('w.predicted_clv', 'r.tier_bounds'));
+    RETURN NEXT pg_catalog.format('%I.segments, value_tiers and declining_customers refreshed in %s ms', target_schema,
+                                  @extschema@.clv_ms_since(step_started));
+
+    -- per calendar month of the pipeline's calendar: activity (kept up to
+    -- date with the summary states), the seasonal index, and the customers
+    -- acquired that month; cohort retention by month of the first order
+    step_started := pg_catalog.clock_timestamp();
+    EXECUTE pg_catalog.format($q$
+        DELETE FROM %1$I.monthly;
+        WITH activity AS (
+            SELECT a.month, a.customers AS active_customers, a.orders, a.amount AS revenue
+              FROM %1$I.activity_totals t, @extschema@.clv_activity_months(t.total) a WHERE NOT t.by_cohort),
+        -- every month from the first with orders to the end of observation's,
+        -- the last of them partial unless observation ends on its last day
+        months AS (
+            SELECT m.m::pg_catalog.date AS month,
+                   m.m::pg_catalog.date OPERATOR(pg_catalog.=) pg_catalog.date_trunc('month', %2$L::pg_catalog.timestamp)::pg_catalog.date
+                   AND (%2$L::pg_catalog.date OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.<>)
+                       (m.m OPERATOR(pg_catalog.+) '1 month'::pg_catalog.interval)::pg_catalog.date AS partial_month
+              FROM (SELECT pg_catalog.min(a.month) AS first, pg_catalog.max(a.month) AS last FROM activity a) f,
+                   pg_catalog.generate_series(f.first::pg_catalog.timestamp,
+                                              greatest(f.last::pg_catalog.timestamp,
+                                                      pg_catalog.date_trunc('month', %2$L::pg_catalog.timestamp)),
+                                              '1 month'::pg_catalog.interval) m(m)),
+        acquired AS (
+            SELECT pg_catalog.date_trunc('month', w.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
+                   pg_catalog.count(*) AS new_customers,
+                   @extschema@.clv_exact_sum(w.net_revenue) OPERATOR(pg_catalog./) pg_catalog.count(w.net_revenue) AS revenue_so_far,
+                   @extschema@.clv_exact_sum(w.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(w.predicted_clv) AS predicted_clv
+              FROM %1$I.clv_refresh_scores w
+             WHERE w.first_order IS NOT NULL GROUP BY 1),
+        -- the seasonal index over whole months only, those without orders
+        -- counted as 0: a partial month would read as a seasonal low
+        season AS (
+            SELECT @extschema@.clv_seasonality(mo.month, coalesce(a.revenue, 0)) AS idx
+              FROM months mo LEFT JOIN activity a ON a.month OPERATOR(pg_catalog.=) mo.month
+             WHERE NOT mo.partial_month)
+        INSERT INTO %1$I.monthly
+        SELECT mo.month, coalesce(a.active_customers, 0), coalesce(n.new_customers, 0), coalesce(a.orders, 0),
+               coalesce(a.revenue, 0),
+               CASE WHEN coalesce(a.orders, 0) OPERATOR(pg_catalog.=) 0 THEN NULL
+                    ELSE a.revenue OPERATOR(pg_catalog./) a.orders END,
+               i.seasonal_index,
+               CASE WHEN i.seasonal_index OPERATOR(pg_catalog.=) 0 THEN NULL
+                    ELSE coalesce(a.revenue, 0) OPERATOR(pg_catalog./) i.seasonal_index END,
+               n.revenue_so_far, n.predicted_clv, mo.partial_month
+          FROM months mo
+          LEFT JOIN activity a ON a.month OPERATOR(pg_catalog.=) mo.month
+          LEFT JOIN acquired n ON n.month OPERATOR(pg_catalog.=) mo.month
+          CROSS JOIN season
+          CROSS JOIN LATERAL (SELECT season.idx[EXTRACT(month FROM mo.month)::integer] AS seasonal_index) i;
+        DELETE FROM %1$I.cohorts;
+        WITH activity AS (
+            SELECT a.cohort, a.month, a.customers
+              FROM %1$I.activity_totals t, @extschema@.clv_activity_months(t.total) a WHERE t.by_cohort)
+        INSERT INTO %1$I.cohorts
+        SELECT a.cohort,
+               ((EXTRACT(year FROM a.month) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM a.month))
+                OPERATOR(pg_catalog.-)
+                (EXTRACT(year FROM a.cohort) OPERATOR(pg_catalog.*) 12 OPERATOR(pg_catalog.+) EXTRACT(month FROM a.cohort)))::integer,
+               s.customers, a.customers, a.customers::pg_catalog.float8 OPERATOR(pg_catalog./) s.customers
+          FROM activity a
+          JOIN activity s ON s.cohort OPERATOR(pg_catalog.=) a.cohort AND s.month OPERATOR(pg_catalog.=) a.cohort$q$,
+        target_schema, end_day);
+    RETURN NEXT pg_catalog.format('%I.monthly and cohorts refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+
+    -- per channel, when the orders name one: the customers, orders and
+    -- revenue, and each customer's predicted CLV (to the cent) split over the
+    -- channels of its orders, from the touches kept with its state
+    IF p.channel IS NOT NULL THEN
+        step_started := pg_catalog.clock_timestamp();
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.channels;
+            INSERT INTO %1$I.channels
+            SELECT c.channel, pg_catalog.count(*), pg_catalog.sum(c.touches), @extschema@.clv_exact_sum(c.amount),
+                   pg_catalog.sum(c.first_touch), pg_catalog.sum(c.last_touch), pg_catalog.sum(c.linear),
+                   pg_catalog.sum(c.position_based)
+              FROM %1$I.summary_state st
+              LEFT JOIN %1$I.clv_refresh_scores w ON w.customer_id %2$s st.customer_id
+             CROSS JOIN LATERAL @extschema@.clv_channel_credits(
+                       st.channels, pg_catalog.round(w.predicted_clv::pg_catalog.numeric, 2)) c
+             WHERE st.channels IS NOT NULL
+             GROUP BY c.channel$q$,
+            target_schema, eq);
+        RETURN NEXT pg_catalog.format('%I.channels refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
+    END IF;
+
+    EXECUTE pg_catalog.format($q$
+        DROP TABLE %1$I.clv_refresh_scores;
+        UPDATE %1$I.clv_pipeline
+           SET refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $1, customers_summarised = $2,
+               rejected_orders = $3, source_relfilenode = $4$q$, target_schema)
+    USING CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file;
+END
+$$;
+
+-- The drop, as the pipeline's owner (called by clv_drop_pipeline only):
+-- exactly what was created, in reverse order and without CASCADE, so that a
+-- view of the user's on top of the pipeline's tables stops it; the schema
+-- too, if the pipeline created it and it is empty.
+CREATE FUNCTION @extschema@.clv_pipeline_drop_steps(target_schema name)
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    objects text[];
+    created_schema boolean;
+    legacy boolean;
+    schema_oid oid;
+    trigger_name name;
+    trigger_table regclass;
+    kind "char";
+BEGIN
+    PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    legacy := @extschema@.clv_pipeline_format(target_schema) OPERATOR(pg_catalog.<) 2;
+    schema_oid := (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema);
+    EXECUTE pg_catalog.format('SELECT objects, created_schema FROM %I.clv_pipeline FOR UPDATE', target_schema)
+        INTO objects, created_schema;
+    -- the capture triggers, wherever they are (the registry's source may have
+    -- changed since); a trigger on a table whose owner the pipeline's owner
+    -- no longer acts for stays, harmless (it records nothing for a pipeline
+    -- that is gone), and is named for that table's owner to drop
+    FOR trigger_name, trigger_table IN
+        SELECT t.tgname, t.tgrelid::regclass FROM @extschema@.clv_pipeline_capture_triggers(target_schema) t
+         ORDER BY t.oid LOOP
+        IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                    WHERE c.oid OPERATOR(pg_catalog.=) trigger_table), 'USAGE') THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, trigger_table);
+            RETURN NEXT pg_catalog.format('trigger %I on %s', trigger_name, trigger_table);
+        ELSE
+            RAISE NOTICE USING
+                MESSAGE = pg_catalog.format('trigger %I on %s is left for its owner to drop', trigger_name, trigger_table),
+                DETAIL = 'It records nothing once the pipeline is dropped.';
+        END IF;
+    END LOOP;
+    -- what dashboards read, in reverse order of creation (views, tables, and
+    -- before 0.4.0 materialized views), then the working tables
+    FOR i IN REVERSE pg_catalog.array_length(objects, 1) .. 1 LOOP
+        kind := (SELECT c.relkind FROM pg_catalog.pg_class c
+                  WHERE c.relnamespace OPERATOR(pg_catalog.=) schema_oid AND c.relname OPERATOR(pg_catalog.=) objects[i]);
+        EXECUTE pg_catalog.format('DROP %s %I.%I',
+                                  CASE WHEN kind OPERATOR(pg_catalog.=) 'v' THEN 'VIEW'
+                                       WHEN kind OPERATOR(pg_catalog.=) 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                                  target_schema, objects[i]);
+        RETURN NEXT pg_catalog.format('%I.%I', target_schema, objects[i]);
+    END LOOP;
+    EXECUTE pg_catalog.format('DROP TABLE %I.summary_state', target_schema);
+    RETURN NEXT pg_catalog.format('%I.summary_state', target_schema);
+    IF NOT legacy THEN
+        EXECUTE pg_catalog.format('DROP TABLE %1$I.activity_totals, %1$I.order_changes, %1$I.changed_customers',
+                                  target_schema);
+        RETURN NEXT pg_catalog.format('%1$I.activity_totals, %1$I.order_changes, %1$I.changed_customers', target_schema);
+    END IF;
+    EXECUTE pg_catalog.format('DROP TABLE %I.clv_pipeline', target_schema);
+    RETURN NEXT pg_catalog.format('%I.clv_pipeline', target_schema);
+    IF created_schema
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) schema_oid)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc f WHERE f.pronamespace OPERATOR(pg_catalog.=) schema_oid)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) schema_oid) THEN
+        EXECUTE pg_catalog.format('DROP SCHEMA %I', target_schema);
+        RETURN NEXT pg_catalog.format('schema %I', target_schema);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION @extschema@.clv_pipeline_owner_check(target_schema name)
+RETURNS void
+AS 'MODULE_PATHNAME', 'clv_pipeline_owner_check'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.clv_pipeline_owner_check(name) IS
+'internal: refuses to let a pipeline step run anywhere but inside clv_refresh_pipeline or clv_drop_pipeline';

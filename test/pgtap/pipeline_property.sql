@@ -1,0 +1,156 @@
+-- Incremental equals full, always: random sequences (from a fixed seed) of
+-- what happens to an orders table -- orders today, back-dated ones, new
+-- customers, refunds, rows without an amount or a customer, NaN amounts,
+-- orders dated after the end of observation, single orders and whole
+-- customers deleted, amounts, dates and customers corrected, the end of
+-- observation moved on (days passing) -- each followed by an incremental
+-- refresh whose tables must equal, row for row, those of a full refresh
+-- made right after it.  For a timestamptz, a timestamp and a date order
+-- column, each pipeline in a zone of its own.
+\ir ../include/prologue.psql
+BEGIN;
+SELECT plan(9);
+SELECT setseed(0.2718);
+SET LOCAL client_min_messages = error;
+SET LOCAL TimeZone = 'UTC';
+
+CREATE SCHEMA prop;
+-- 120 customers over two years up to 2025-06-30, as timestamptz, timestamp and date
+CREATE TABLE prop.seed AS
+SELECT c AS customer, timestamptz '2023-07-01 00:00+00'
+           + ((c * 37) % 500 + k * (9 + (c * 13) % 50) + floor(random() * 4)) * interval '1 day'
+           + floor(random() * 86400) * interval '1 second' AS at,
+       round((CASE WHEN random() < 0.06 THEN -1 ELSE 1 END * (5 + random() * 90))::numeric, 2) AS amount
+FROM generate_series(1, 120) c, generate_series(0, c % 8) k;
+DELETE FROM prop.seed WHERE at > '2025-06-30 12:00+00';
+CREATE TABLE prop.orders_tz (customer int, at timestamptz, amount numeric);
+CREATE TABLE prop.orders_ts (customer int, at timestamp, amount numeric);
+CREATE TABLE prop.orders_d (customer int, at date, amount numeric);
+INSERT INTO prop.orders_tz SELECT customer, at, amount FROM prop.seed;
+INSERT INTO prop.orders_ts SELECT customer, at AT TIME ZONE 'UTC', amount FROM prop.seed;
+INSERT INTO prop.orders_d SELECT customer, (at AT TIME ZONE 'UTC')::date, amount FROM prop.seed;
+
+DO $$
+BEGIN
+    PERFORM clv_create_pipeline('prop.orders_tz', 'customer', 'at', 'amount', 'prop_tz',
+                                as_of => '2025-06-30 18:00+00', time_zone => 'Asia/Tokyo');
+    PERFORM clv_create_pipeline('prop.orders_ts', 'customer', 'at', 'amount', 'prop_ts',
+                                as_of => '2025-06-30 18:00+00', time_zone => 'America/Sao_Paulo');
+    PERFORM clv_create_pipeline('prop.orders_d', 'customer', 'at', 'amount', 'prop_d',
+                                as_of => '2025-06-30 18:00+00', time_zone => 'UTC');
+END $$;
+
+\ir ../include/pipeline_digest.psql
+
+-- the same change to all three tables: the timestamp column holds the UTC
+-- wall time, the date column the UTC date
+CREATE FUNCTION prop.apply(change text, t timestamptz, customer int, amount numeric) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF change = 'insert' THEN
+        INSERT INTO prop.orders_tz VALUES (customer, t, amount);
+        INSERT INTO prop.orders_ts VALUES (customer, t AT TIME ZONE 'UTC', amount);
+        INSERT INTO prop.orders_d VALUES (customer, (t AT TIME ZONE 'UTC')::date, amount);
+    END IF;
+END $$;
+
+CREATE TABLE prop.steps (n int, change text, pipeline name, incremental text, same boolean);
+CREATE FUNCTION prop.run(steps int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    day_end timestamptz := '2025-06-30 18:00+00';
+    change text;
+    c int;
+    k int;
+    s name;
+    line text;
+    after_incremental text;
+BEGIN
+    FOR n IN 1 .. steps LOOP
+        change := (ARRAY['today', 'back-dated', 'new customer', 'refund', 'no amount', 'no customer',
+                         'not a number', 'after the end', 'delete an order', 'delete a customer',
+                         'correct an amount', 'move a date', 'move to another customer', 'a day passes'])
+                  [1 + floor(random() * 14)::int];
+        c := 1 + floor(random() * 120)::int;
+        k := 1 + floor(random() * 3)::int;
+        CASE change
+        WHEN 'today' THEN
+            FOR i IN 1 .. k LOOP
+                PERFORM prop.apply('insert', day_end - random() * interval '20 hours', 1 + floor(random() * 120)::int,
+                                   round((5 + random() * 90)::numeric, 2));
+            END LOOP;
+        WHEN 'back-dated' THEN
+            PERFORM prop.apply('insert', day_end - (1 + floor(random() * 400)) * interval '1 day', c,
+                               round((5 + random() * 90)::numeric, 2));
+        WHEN 'new customer' THEN
+            PERFORM prop.apply('insert', day_end - floor(random() * 60) * interval '1 day', 1000 + n, 42.50);
+        WHEN 'refund' THEN
+            PERFORM prop.apply('insert', day_end - floor(random() * 30) * interval '1 day', c, -12.25);
+        WHEN 'no amount' THEN
+            PERFORM prop.apply('insert', day_end - interval '3 days', c, NULL);
+        WHEN 'no customer' THEN
+            PERFORM prop.apply('insert', day_end - interval '2 days', NULL, 7);
+        WHEN 'not a number' THEN
+            PERFORM prop.apply('insert', day_end - interval '5 days', c, 'NaN');
+        WHEN 'after the end' THEN
+            PERFORM prop.apply('insert', day_end + (1 + floor(random() * 5)) * interval '1 day', c, 30);
+        WHEN 'delete an order' THEN
+            DELETE FROM prop.orders_tz o WHERE o.customer = c
+               AND o.at = (SELECT max(at) FROM prop.orders_tz WHERE customer = c);
+            DELETE FROM prop.orders_ts o WHERE o.customer = c
+               AND o.at = (SELECT max(at) FROM prop.orders_ts WHERE customer = c);
+            DELETE FROM prop.orders_d o WHERE o.ctid = (SELECT ctid FROM prop.orders_d WHERE customer = c ORDER BY at DESC LIMIT 1);
+        WHEN 'delete a customer' THEN
+            DELETE FROM prop.orders_tz WHERE customer = c;
+            DELETE FROM prop.orders_ts WHERE customer = c;
+            DELETE FROM prop.orders_d WHERE customer = c;
+        WHEN 'correct an amount' THEN
+            UPDATE prop.orders_tz SET amount = amount + 1 WHERE customer = c;
+            UPDATE prop.orders_ts SET amount = amount + 1 WHERE customer = c;
+            UPDATE prop.orders_d SET amount = amount + 1 WHERE customer = c;
+        WHEN 'move a date' THEN
+            UPDATE prop.orders_tz SET at = at - interval '10 days' WHERE customer = c;
+            UPDATE prop.orders_ts SET at = at - interval '10 days' WHERE customer = c;
+            UPDATE prop.orders_d SET at = at - 10 WHERE customer = c;
+        WHEN 'move to another customer' THEN
+            UPDATE prop.orders_tz SET customer = c % 120 + 1 WHERE customer = c;
+            UPDATE prop.orders_ts SET customer = c % 120 + 1 WHERE customer = c;
+            UPDATE prop.orders_d SET customer = c % 120 + 1 WHERE customer = c;
+        WHEN 'a day passes' THEN
+            day_end := day_end + k * interval '1 day';
+            UPDATE prop_tz.clv_pipeline SET as_of = day_end;
+            UPDATE prop_ts.clv_pipeline SET as_of = day_end;
+            UPDATE prop_d.clv_pipeline SET as_of = day_end;
+        END CASE;
+        FOREACH s IN ARRAY '{prop_tz,prop_ts,prop_d}'::name[] LOOP
+            SELECT r INTO line FROM clv_refresh_pipeline(s, incremental => true) r LIMIT 1;
+            after_incremental := pg_temp.pipeline_digest(s);
+            PERFORM clv_refresh_pipeline(s);
+            INSERT INTO prop.steps VALUES (n, change, s, line, after_incremental = pg_temp.pipeline_digest(s));
+        END LOOP;
+    END LOOP;
+END $$;
+SELECT prop.run(60) \g /dev/null
+
+SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_tz' AND NOT same), 0::bigint,
+          'timestamptz orders: every incremental refresh equals a full one');
+SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_ts' AND NOT same), 0::bigint,
+          'timestamp orders: every incremental refresh equals a full one');
+SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_d' AND NOT same), 0::bigint,
+          'date orders: every incremental refresh equals a full one');
+SELECT is((SELECT count(*) FROM prop.steps), 180::bigint, '60 steps, each refreshed in three pipelines');
+SELECT is((SELECT count(DISTINCT change) FROM prop.steps), 14::bigint, 'every kind of change was drawn');
+-- the incremental refreshes did stay incremental: a few customers each, not all
+SELECT ok((SELECT bool_and(incremental ~ '\(incremental refresh\)') FROM prop.steps),
+          'every refresh after a change was an incremental one');
+SELECT ok((SELECT max(substring(incremental FROM ': ([0-9]+) customers')::int) FROM prop.steps
+           WHERE change <> 'a day passes') < 20,
+          'an incremental refresh summarised only the few customers that changed');
+-- bad rows are listed, not counted, and do not stop a refresh
+SELECT ok((SELECT count(*) FROM prop_tz.rejected_orders WHERE reason = 'amount is NULL') > 0
+          OR NOT EXISTS (SELECT FROM prop.steps WHERE change = 'no amount'),
+          'orders without an amount are listed in rejected_orders');
+SELECT ok((SELECT count(*) FROM prop_d.rejected_orders WHERE reason LIKE 'amount is not a number%') > 0
+          OR NOT EXISTS (SELECT FROM prop.steps WHERE change = 'not a number'),
+          'NaN amounts are listed in rejected_orders');
+
+SELECT * FROM finish();
+ROLLBACK;

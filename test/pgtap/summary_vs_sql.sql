@@ -1,0 +1,88 @@
+-- clv_summary agrees with a plain-SQL reference implementation of the same
+-- definitions on random data: same-day orders, refunds before and after the
+-- purchase they belong to, refund-only days, one customer with 10,000 orders
+-- (its state grows far past the first allocation), a time zone with DST.
+\ir ../include/prologue.psql
+BEGIN;
+SELECT plan(7);
+SET LOCAL TimeZone = 'America/New_York';
+SELECT setseed(0.17);
+
+CREATE TEMP TABLE orders AS
+SELECT customer_id, ordered_at,
+       CASE WHEN random() < 0.06 THEN -round((random() * 80)::numeric, 2)
+            ELSE round((random() * 150)::numeric, 2) END AS amount
+FROM (SELECT (random() * 1999)::int AS customer_id,
+             '2023-01-01'::timestamptz + random() * interval '900 days' AS ordered_at
+      FROM generate_series(1, 30000)
+      UNION ALL
+      SELECT 5000, '2023-01-01'::timestamptz + random() * interval '1000 days'
+      FROM generate_series(1, 10000)
+      UNION ALL   -- several orders on one day, for everyone
+      SELECT (random() * 1999)::int, '2024-06-15 12:00'::timestamptz + random() * interval '10 hours'
+      FROM generate_series(1, 3000)) r
+ORDER BY random();
+
+CREATE TEMP TABLE ours AS
+SELECT customer_id, (clv_summary(ordered_at, amount::float8, '2026-01-01', '7 days')).*
+FROM orders GROUP BY customer_id;
+
+CREATE TEMP TABLE reference AS
+WITH days AS (
+    SELECT customer_id, ordered_at::date AS day,
+           count(*) FILTER (WHERE amount >= 0) AS orders,
+           count(*) FILTER (WHERE amount < 0) AS refunds,
+           sum(amount) AS net,
+           coalesce(sum(-amount) FILTER (WHERE amount < 0), 0) AS refunded
+    FROM orders GROUP BY 1, 2),
+purchases AS (
+    SELECT customer_id, day, net,
+           row_number() OVER w AS k,
+           day - lag(day) OVER w AS gap
+    FROM days WHERE orders > 0
+    WINDOW w AS (PARTITION BY customer_id ORDER BY day)),
+per_customer AS (
+    SELECT customer_id, min(day) AS first_order, max(day) AS last_order,
+           count(*)::int AS purchase_days, count(*)::int - 1 AS frequency,
+           (max(day) - min(day)) / 7.0 AS recency,
+           (date '2026-01-01' - min(day)) / 7.0 AS age,
+           coalesce(sum(net) FILTER (WHERE k > 1) / nullif(count(*) - 1, 0), 0) AS monetary,
+           avg(gap) / 7.0 AS mean_gap,
+           stddev_samp(gap) / 7.0 AS gap_stddev
+    FROM purchases GROUP BY customer_id)
+SELECT d.customer_id, p.first_order, p.last_order, sum(d.orders) AS orders, sum(d.refunds) AS refunds,
+       coalesce(p.purchase_days, 0) AS purchase_days, sum(d.net) AS total_amount,
+       sum(d.refunded) AS refunded_amount, sum(d.net) / nullif(sum(d.orders), 0) AS avg_order_value,
+       p.frequency, p.recency, p.age, p.monetary, p.mean_gap, p.gap_stddev
+FROM days d LEFT JOIN per_customer p USING (customer_id)
+GROUP BY d.customer_id, p.first_order, p.last_order, p.purchase_days, p.frequency, p.recency,
+         p.age, p.monetary, p.mean_gap, p.gap_stddev;
+
+CREATE FUNCTION pg_temp.close(a float8, b numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS
+$$ SELECT (a IS NULL AND b IS NULL) OR abs(a - b::float8) <= 1e-9 * greatest(1, abs(b::float8)) $$;
+
+SELECT is((SELECT count(*) FROM ours), (SELECT count(*) FROM reference), 'one summary per customer');
+SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
+           WHERE o.first_order IS DISTINCT FROM r.first_order OR o.last_order IS DISTINCT FROM r.last_order
+              OR o.orders <> r.orders OR o.refunds <> r.refunds OR o.purchase_days <> r.purchase_days
+              OR o.frequency IS DISTINCT FROM r.frequency),
+          0::bigint, 'dates and counts match the reference');
+SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
+           WHERE NOT pg_temp.close(o.total_amount, r.total_amount)
+              OR NOT pg_temp.close(o.refunded_amount, r.refunded_amount)
+              OR NOT pg_temp.close(o.avg_order_value, r.avg_order_value)),
+          0::bigint, 'totals, refunds and average order value match the reference');
+SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
+           WHERE NOT pg_temp.close(o.recency, r.recency) OR NOT pg_temp.close(o.age, r.age)),
+          0::bigint, 'recency and age (in weeks) match the reference');
+SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
+           WHERE NOT pg_temp.close(o.monetary, r.monetary)),
+          0::bigint, 'monetary (mean net value of repeat purchase days) matches the reference');
+SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
+           WHERE NOT pg_temp.close(o.mean_gap, r.mean_gap) OR NOT pg_temp.close(o.gap_stddev, r.gap_stddev)),
+          0::bigint, 'mean and spread of purchase gaps match the reference');
+SELECT ok((SELECT purchase_days > 900 AND refunds > 100 FROM ours WHERE customer_id = 5000),
+          'the heavy customer has hundreds of purchase days and refunds');
+
+SELECT * FROM finish();
+ROLLBACK;
