@@ -625,36 +625,53 @@ compare_credits(const void *a, const void *b, void *arg)
 }
 
 /*
- * The state's value split over its channels under its model, in whole units
- * of the value's last decimal (*scale: how many decimals): one Credit per
- * channel, those without a touch at 0, most credit first, ties by name.
+ * Time decay's weights: 2^(-(conversion - t) / half_life) for each touch,
+ * scaled to add up to 1, summed into each channel's weight.
  */
-static Credit *
-split_value(const AttributionState *st, int *scale)
+static void
+time_decay_weights(const AttributionState *st, Credit *credits)
 {
 	int64		n = st->ncounted;
-	Credit	   *credits;
-	Credit	  **order;
-	int128		denominator;
-	int128		units;
-	int128		magnitude;
-	int128		given = 0;
 
-	Assert(n > 0);
-	credits = palloc0(st->nchannels * sizeof(Credit));
-	for (int32 c = 0; c < st->nchannels; c++)
+	/* a copy: the final function must leave the state as it was */
+	Touch	   *touches = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(Touch));
+	double	   *w = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(double));
+	double		sum = 0;
+
+	if (st->ntouches != n)
+		elog(ERROR, "clv_attribution: %lld touches kept for %lld counted",
+			 (long long) st->ntouches, (long long) n);
+	memcpy(touches, st->touches, n * sizeof(Touch));
+	qsort_arg(touches, n, sizeof(Touch), compare_touches, st->channels);
+
+	/*
+	 * 2^(-(conversion - t) / half_life) is 2^(-(last - t) / half_life) times
+	 * a factor common to every touch, which the scaling cancels; measured
+	 * from the last touch, the latest weight is 1 and the sum cannot
+	 * underflow to 0.  Summed in time order, so the row order does not show
+	 * in the bits.
+	 */
+	for (int64 i = 0; i < n; i++)
 	{
-		credits[c].channel = c;
-		if (st->counts[c] > PG_INT32_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("channel \"%s\" has more than %d touches in one group",
-							st->channels[c], PG_INT32_MAX)));
-		credits[c].touches = (int32) st->counts[c];
+		/* in double: two finite timestamps can be further apart than int64 holds */
+		w[i] = exp2(-((double) touches[n - 1].at - (double) touches[i].at) / st->half_life);
+		sum += w[i];
 	}
+	for (int64 i = 0; i < n; i++)
+		credits[touches[i].channel].weight += w[i] / sum;
+}
 
-	/* the exact models: each channel's share of the denominator */
-	denominator = 1;
+/*
+ * Each channel's weight under the state's model.  The exact models give each
+ * channel a share of the returned denominator (weight = share / denominator);
+ * time decay gives float8 weights and returns 1.
+ */
+static int128
+channel_weights(const AttributionState *st, Credit *credits)
+{
+	int64		n = st->ncounted;
+	int128		denominator = 1;
+
 	switch ((AttributionModel) st->model)
 	{
 		case FIRST_TOUCH:
@@ -669,34 +686,7 @@ split_value(const AttributionState *st, int *scale)
 				credits[c].share = st->counts[c];
 			break;
 		case TIME_DECAY:
-			{
-				/* a copy: the final function must leave the state as it was */
-				Touch	   *touches = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(Touch));
-				double	   *w = MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(double));
-				double		sum = 0;
-
-				if (st->ntouches != n)
-					elog(ERROR, "clv_attribution: %lld touches kept for %lld counted",
-						 (long long) st->ntouches, (long long) n);
-				memcpy(touches, st->touches, n * sizeof(Touch));
-				qsort_arg(touches, n, sizeof(Touch), compare_touches, st->channels);
-
-				/*
-				 * 2^(-(conversion - t) / half_life) is 2^(-(last - t) /
-				 * half_life) times a factor common to every touch, which the
-				 * scaling cancels; measured from the last touch, the latest
-				 * weight is 1 and the sum cannot underflow to 0.  Summed in
-				 * time order, so the row order does not show in the bits.
-				 */
-				for (int64 i = 0; i < n; i++)
-				{
-					/* in double: two finite timestamps can be further apart than int64 holds */
-					w[i] = exp2(-((double) touches[n - 1].at - (double) touches[i].at) / st->half_life);
-					sum += w[i];
-				}
-				for (int64 i = 0; i < n; i++)
-					credits[touches[i].channel].weight += w[i] / sum;
-			}
+			time_decay_weights(st, credits);
 			break;
 		case POSITION_BASED:
 			if (n <= 2)
@@ -717,7 +707,7 @@ split_value(const AttributionState *st, int *scale)
 				denominator = (int128) 5 * (n - 2);
 				for (int32 c = 0; c < st->nchannels; c++)
 				{
-					int		ends = (c == st->first.channel) + (c == st->last.channel);
+					int			ends = (c == st->first.channel) + (c == st->last.channel);
 
 					credits[c].share = (int128) 2 * (n - 2) * ends + (st->counts[c] - ends);
 				}
@@ -734,17 +724,22 @@ split_value(const AttributionState *st, int *scale)
 	for (int32 c = 0; c < st->nchannels; c++)
 		if (!isfinite(credits[c].weight) || credits[c].weight < 0 || credits[c].weight > 1 + 1e-9)
 			elog(ERROR, "clv_attribution: a channel's weight is %g", credits[c].weight);
+	return denominator;
+}
 
-	/* largest remainder: whole units first, then one more to the largest rests */
-	units = value_units(st->value, scale);
-	magnitude = units < 0 ? -units : units;
-	/* the split goes through float8: exact up to 2^53 units */
-	if (magnitude > ((int128) 1 << 53))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value %s has too many digits to split exactly", st->value),
-				 errdetail("clv_attribution splits values of up to 15 significant digits, counting the decimals.")));
-	order = palloc(st->nchannels * sizeof(Credit *));
+/*
+ * Largest remainder: magnitude units split by the weights, whole units
+ * first, then one more to the largest rests (or one back from the smallest)
+ * until the channels with a touch hold exactly magnitude.
+ */
+static void
+apportion_units(const AttributionState *st, Credit *credits, int128 magnitude, int128 denominator)
+{
+	Credit	  **order = palloc(st->nchannels * sizeof(Credit *));
+	int128		given = 0;
+	int128		rest;
+	int32		with_touches = 0;
+
 	for (int32 c = 0; c < st->nchannels; c++)
 	{
 		if (st->model == TIME_DECAY)
@@ -765,30 +760,66 @@ split_value(const AttributionState *st, int *scale)
 		order[c] = &credits[c];
 	}
 	qsort_arg(order, st->nchannels, sizeof(Credit *), compare_remainders, st->channels);
-	{
-		/*
-		 * The whole units fall short of the value by less than one a channel
-		 * (float8 rounding can add a unit or two either way): hand out the
-		 * rest one unit each, largest remainders first, or take back from
-		 * the smallest.  A larger gap means a weight went wrong.
-		 */
-		int128		rest = magnitude - given;
-		int32		with_touches = 0;
 
-		for (int32 c = 0; c < st->nchannels; c++)
-			if (order[c]->touches > 0)
-				order[with_touches++] = order[c];
-		if (rest > with_touches + 2 || rest < -2 || with_touches == 0)
-			elog(ERROR, "clv_attribution: the credits do not add up (%g units apart)", (double) rest);
-		for (int32 c = 0; rest > 0; c = (c + 1) % with_touches, rest--)
-			order[c]->units++;
-		for (int32 c = with_touches - 1; rest < 0; c = (c + with_touches - 1) % with_touches)
-			if (order[c]->units > 0)
-			{
-				order[c]->units--;
-				rest++;
-			}
+	/*
+	 * The whole units fall short of the value by less than one a channel
+	 * (float8 rounding can add a unit or two either way): hand out the rest
+	 * one unit each, largest remainders first, or take back from the
+	 * smallest.  A larger gap means a weight went wrong.
+	 */
+	rest = magnitude - given;
+	for (int32 c = 0; c < st->nchannels; c++)
+		if (order[c]->touches > 0)
+			order[with_touches++] = order[c];
+	if (rest > with_touches + 2 || rest < -2 || with_touches == 0)
+		elog(ERROR, "clv_attribution: the credits do not add up (%g units apart)", (double) rest);
+	for (int32 c = 0; rest > 0; c = (c + 1) % with_touches, rest--)
+		order[c]->units++;
+	for (int32 c = with_touches - 1; rest < 0; c = (c + with_touches - 1) % with_touches)
+		if (order[c]->units > 0)
+		{
+			order[c]->units--;
+			rest++;
+		}
+	pfree(order);
+}
+
+/*
+ * The state's value split over its channels under its model, in whole units
+ * of the value's last decimal (*scale: how many decimals): one Credit per
+ * channel, those without a touch at 0, most credit first, ties by name.
+ */
+static Credit *
+split_value(const AttributionState *st, int *scale)
+{
+	Credit	   *credits;
+	int128		denominator;
+	int128		units;
+	int128		magnitude;
+
+	Assert(st->ncounted > 0);
+	credits = palloc0(st->nchannels * sizeof(Credit));
+	for (int32 c = 0; c < st->nchannels; c++)
+	{
+		credits[c].channel = c;
+		if (st->counts[c] > PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("channel \"%s\" has more than %d touches in one group",
+							st->channels[c], PG_INT32_MAX)));
+		credits[c].touches = (int32) st->counts[c];
 	}
+	denominator = channel_weights(st, credits);
+
+	units = value_units(st->value, scale);
+	magnitude = units < 0 ? -units : units;
+	/* the split goes through float8: exact up to 2^53 units */
+	if (magnitude > ((int128) 1 << 53))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value %s has too many digits to split exactly", st->value),
+				 errdetail("clv_attribution splits values of up to 15 significant digits, counting the decimals.")));
+	apportion_units(st, credits, magnitude, denominator);
 	if (units < 0)
 		for (int32 c = 0; c < st->nchannels; c++)
 			credits[c].units = -credits[c].units;

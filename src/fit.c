@@ -91,11 +91,20 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, double *lo
 		initStringInfo(&params);
 		for (int k = 0; k < n; k++)
 			appendStringInfo(&params, "%s %g, ", info->param_names[k], model->params[k]);
+		if (result.at_edge)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s fit did not converge", info->label),
+					 errdetail("The parameters ran off to where the likelihood cannot be computed, and the fit stopped there after %d iterations and %d evaluations of the likelihood: %slog-likelihood %g, over %.0f customers.",
+							   result.iterations, result.evaluations, params.data,
+							   model->log_likelihood, data->customers),
+					 errhint("The data may not identify the model: for example, when every customer's lifetime has about the same mean, Pareto/NBD's s and beta grow together without end. A penalizer such as 0.001 keeps the parameters finite.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s fit did not converge", info->label),
-				 errdetail("After %d iterations: %slog-likelihood %g, over %.0f customers.",
-						   result.iterations, params.data, model->log_likelihood, data->customers),
+				 errdetail("After %d iterations and %d evaluations of the likelihood: %slog-likelihood %g, over %.0f customers.",
+						   result.iterations, result.evaluations, params.data,
+						   model->log_likelihood, data->customers),
 				 errhint("The data may not identify the model (too few customers or too short a history); a penalizer such as 0.001 keeps the parameters finite.")));
 	}
 	model->flags |= CLV_MODEL_CONVERGED;

@@ -19,6 +19,22 @@
 #define MAX_ITERATIONS 500
 #define GRADIENT_TOLERANCE 1e-6
 #define MAX_STEP 4.0			/* in log-parameter units: a factor of e^4 */
+#define MAX_HALVINGS 60
+
+/*
+ * A fit whose parameters run off along a ridge (Pareto/NBD's s and beta
+ * growing together when every customer's lifetime has about the same mean)
+ * reaches points where its likelihood cannot be computed (the model gives
+ * up on series that would not end in reasonable time) and then presses
+ * against them: every line search must cut its step by 2^EDGE_HALVINGS or
+ * more because the points beyond are not finite, and the fit would creep
+ * along that edge in ever smaller steps, each a full pass over the data.
+ * EDGE_ITERATIONS such iterations in a row end it, not converged.  A fit
+ * heading for an optimum inside shortens its steps because of the
+ * objective's curvature, not because the objective stops existing.
+ */
+#define EDGE_HALVINGS 10
+#define EDGE_ITERATIONS 3
 
 static double
 dot(const double *a, const double *b, int n)
@@ -54,12 +70,14 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 	ClvOptimResult result = {0};
 	double		fx;
 	int			stalled = 0;
+	int			at_edge = 0;
 
 	Assert(n > 0 && n <= CLV_OPTIM_MAX_PARAMS);
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < n; j++)
 			h[i][j] = (i == j);
 	fx = f(x, g, arg);
+	result.evaluations = 1;
 	if (!isfinite(fx))
 	{
 		result.value = fx;
@@ -74,6 +92,7 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 		double		f_new = 0;
 		double		sy;
 		bool		accepted = false;
+		int			not_finite = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		if (max_abs(g, n) < GRADIENT_TOLERANCE)
@@ -100,22 +119,31 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 		if (length > MAX_STEP)
 			step = MAX_STEP / length;
 
-		for (int tries = 0; tries < 60; tries++)
+		for (int tries = 0; tries < MAX_HALVINGS; tries++)
 		{
 			for (int i = 0; i < n; i++)
 				x_new[i] = x[i] + step * p[i];
 			f_new = f(x_new, g_new, arg);
+			result.evaluations++;
 			if (isfinite(f_new) && f_new <= fx + 1e-4 * step * slope)
 			{
 				accepted = true;
 				break;
 			}
+			not_finite += !isfinite(f_new);
 			step *= 0.5;
 		}
-		if (!accepted)
+		at_edge = (not_finite >= EDGE_HALVINGS) ? at_edge + 1 : 0;
+		if (!accepted || at_edge >= EDGE_ITERATIONS)
 		{
-			/* no decrease along the direction: at the optimum within rounding? */
+			/*
+			 * No decrease along the direction, or none but by creeping along
+			 * the edge: at the optimum within rounding (or within what can
+			 * be computed)?
+			 */
 			result.converged = max_abs(g, n) < 1e3 * GRADIENT_TOLERANCE;
+			result.at_edge = !result.converged &&
+				(at_edge >= EDGE_ITERATIONS || not_finite == MAX_HALVINGS);
 			break;
 		}
 

@@ -15,7 +15,9 @@ typedef struct ClvOptimResult
 {
 	double		value;			/* f at the solution */
 	int			iterations;
+	int			evaluations;	/* of f, line searches included */
 	bool		converged;
+	bool		at_edge;		/* stopped against points where f is not finite */
 } ClvOptimResult;
 
 extern ClvOptimResult clv_minimize(clv_objective f, void *arg, double *x, int n);

@@ -290,8 +290,12 @@ paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 	for (int64 i = 0; i < data->npatterns; i++)
 	{
 		double		g[4] = {0};
+		double		ll = pattern_ll_grad(theta, &data->patterns[i], grad ? g : NULL);
 
-		total += data->patterns[i].count * pattern_ll_grad(theta, &data->patterns[i], grad ? g : NULL);
+		/* one pattern the likelihood cannot be computed for makes it undefined */
+		if (isnan(ll))
+			return ll;
+		total += data->patterns[i].count * ll;
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
 				grad[k] += data->patterns[i].count * g[k];
