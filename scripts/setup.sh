@@ -17,12 +17,14 @@ SUDO=
 # harnesses (scripts/fuzz.sh); git and iproute2 (ss): the sanitizer run
 # (scripts/sanitize.sh) copies the working tree and finds a free port;
 # libfaketime: the time-zone tests run servers under fake clocks; python3:
-# the lint of the extension scripts (scripts/lint_sql.py); debootstrap: the
-# Debian 13 run of CI (test/debian13.sh) builds its root with it
+# the lint of the extension scripts (scripts/lint_sql.py); python3-mpmath:
+# the high-precision references of the numerics tests (test/numerics/);
+# debootstrap: the Debian 13 run of CI (test/debian13.sh) builds its root
+# with it
 packages=(postgresql-$PGVERSION postgresql-server-dev-$PGVERSION
           postgresql-$PGVERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
           postgresql-$PGVERSION-cron chromium postgresql-common make gcc
-          clang-$CLANG_VERSION libclang-rt-$CLANG_VERSION-dev git iproute2 libfaketime python3 debootstrap)
+          clang-$CLANG_VERSION libclang-rt-$CLANG_VERSION-dev git iproute2 libfaketime python3 python3-mpmath debootstrap)
 if [ "${1:-}" = "--print-packages" ]; then
     echo "${packages[*]}"
     exit 0

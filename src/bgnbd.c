@@ -30,6 +30,7 @@
 #include "special.h"
 #include "summary.h"
 
+#include "miscadmin.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
@@ -301,10 +302,68 @@ clv_bgnbd_p_alive_of(const ClvModel *model, double x, double t_x, double T)
 }
 
 /*
+ * The bracket of the expected purchases below,
+ *   c/(a-1) [1 - w^m 2F1(m, c-a+1; c; z)],   z = 1 - w,
+ * for any a > 0 and c > -1.  Written so, it is 0/0 at a = 1, refused for
+ * c <= 0 where it exists, and for a frequent buyer (m and c in the
+ * thousands) its series climbs past double range before it settles.
+ * Euler's transformation 2F1(m, B; c; z) = w^(c-m-B) 2F1(c-m, c-B; c; z),
+ * with c - B = a - 1, gives
+ *   c (1 - w^(a-1)) / (a-1)  -  w^(a-1) sum_{k>=1} (c-m)_k (a)_(k-1) / ((c+1)_(k-1) k!) z^k
+ * whose first part is -c ln w at a = 1 (taken with expm1), and whose
+ * series has no division by a - 1 or c, and parameters c - m = a + b - 1 - r
+ * (+1 for MBG/NBD) that do not grow with the frequency: a frequent buyer's
+ * terms fall at once.  Where they first climb (a large), the sum is kept
+ * scaled so that it does not overflow.  The terms fall like z^k in the end,
+ * so a horizon t far beyond alpha + T takes some 40 / (1 - z) of them; a
+ * sum not settled after MAX_BRACKET_TERMS is an error, not a guess.
+ */
+#define MAX_BRACKET_TERMS 2000000
+
+static double
+expected_bracket(double m, double a, double c, double z, double log_w)
+{
+	double		first = (a == 1) ? -c * log_w : c * -expm1((a - 1) * log_w) / (a - 1);
+	double		climb = fabs(c - m) + a;
+	double		term = (c - m) * z;
+	double		sum = term;
+	double		log_scale = 0;
+
+	for (int k = 1; term != 0; k++)
+	{
+		double		ratio = (c - m + k) * (a + k - 1) * z / ((c + k) * (k + 1));
+		double		bound = Max(fabs(ratio), z);
+
+		/* past the terms' climb, the tail is below term bound / (1 - bound) */
+		if (k > climb && bound < 1 &&
+			fabs(term) * bound <= 1e-17 * fabs(sum) * (1 - bound))
+			break;
+		if (k >= MAX_BRACKET_TERMS)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("expected purchases: the series did not settle in %d terms", MAX_BRACKET_TERMS),
+					 errhint("The horizon is very long compared with alpha plus the customer's age.")));
+		term *= ratio;
+		sum += term;
+		if (fabs(sum) > 1e280)
+		{
+			sum *= 1e-280;
+			term *= 1e-280;
+			log_scale += 280 * M_LN10;
+		}
+		if ((k & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (log_scale == 0)
+		return first - exp((a - 1) * log_w) * sum;
+	return first - copysign(exp((a - 1) * log_w + log_scale + log(fabs(sum))), sum);
+}
+
+/*
  * E[Y(t) | x, t_x, T], the expected purchases in the next t:
  *   BG/NBD:  (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] P(alive)
  *   MBG/NBD: (a+b+x)/(a-1)   [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; z)] P(alive)
- * with z = t / (alpha+T+t).
+ * with z = t / (alpha+T+t), the bracket evaluated by expected_bracket.
  */
 double
 clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, double T)
@@ -316,20 +375,13 @@ clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, dou
 				b = theta[3];
 	double		shift = is_modified(model) ? 1 : 0;
 	double		c = a + b + x - 1 + shift;
-	double		head,
-				result;
+	double		result;
 
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		return 0;
-	if (a == 1 || c <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases are not defined for a = 1 or a + b + frequency <= 1"),
-				 errdetail("The model has a = %g, b = %g.", a, b)));
-	head = exp((r + x) * (log(alpha + T) - log(alpha + T + t)));
-	result = c / (a - 1) * (1 - head * clv_hyp2f1(r + x, b + x + shift, c, t / (alpha + T + t)));
+	result = expected_bracket(r + x, a, c, t / (alpha + T + t), -log1p(t / (alpha + T)));
 	return clv_check_result(result * clv_bgnbd_p_alive_of(model, x, t_x, T), "expected purchases");
 }
 
@@ -418,7 +470,8 @@ clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 						  ClvPurchasesCache **cache, MemoryContext context)
 {
 	const double *theta = model->params;
-	double		alpha = theta[1],
+	double		r = theta[0],
+				alpha = theta[1],
 				a = theta[2],
 				b = theta[3];
 	double		c = a + b + x - 1 + (is_modified(model) ? 1 : 0);
@@ -431,12 +484,26 @@ clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 	clv_check_nonnegative(periods * units, "t");
 	if (periods == 0 || units == 0)
 		return 0;
-	if (a == 1 || c <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases are not defined for a = 1 or a + b + frequency <= 1"),
-				 errdetail("The model has a = %g, b = %g.", a, b)));
 	alive = clv_bgnbd_p_alive_of(model, x, t_x, T);
+	if (a == 1 || c <= 0)
+	{
+		/*
+		 * the shared expansions divide by a - 1 and need c > 0: these rare
+		 * models take each period's bracket on its own
+		 */
+		sum = last = 0;
+		for (int k = 1; k <= periods; k++)
+		{
+			double		t = k * units;
+
+			if (weight[k] == 0 && k < periods)
+				continue;
+			last = expected_bracket(r + x, a, c, t / (alpha + T + t), -log1p(t / (alpha + T)));
+			sum += weight[k] * last;
+		}
+		clv_check_result(last * alive, "expected purchases");
+		return alive * sum;
+	}
 	f = frequency_expansion(cache ? purchases_cache(cache, model, context) : NULL, model, x, c);
 	sum = clv_hyp_one_minus_sum(f, -units / (alpha + T), periods, weight, &last);
 	if (cache == NULL)
@@ -464,13 +531,8 @@ clv_bgnbd_expected_new_of(const ClvModel *model, double t)
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		return 0;
-	if (a == 1 || c <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases are not defined for a = 1 or a + b <= 1"),
-				 errdetail("The model has a = %g, b = %g.", a, b)));
-	return clv_check_result((shift ? b : c) / (a - 1) *
-							(1 - exp(r * (log(alpha) - log(alpha + t))) *
-							 clv_hyp2f1(r, b + shift, c, t / (alpha + t))),
+	/* the bracket is c/(a-1) [...]; MBG/NBD's factor is b/(a-1) */
+	return clv_check_result((shift ? b / c : 1) *
+							expected_bracket(r, a, c, t / (alpha + t), -log1p(t / alpha)),
 							"expected purchases");
 }

@@ -33,36 +33,6 @@ clv_digamma(double x)
 }
 
 /*
- * 2F1(a, b; c; z) for 0 <= z < 1 and c > 0 by its power series, the only
- * case the BG/NBD expressions need (a, b, c > 0, so every term is
- * positive and there is no cancellation).  The terms shrink geometrically
- * once k exceeds the parameters; a sum that has not settled after a
- * million terms is reported rather than returned.
- */
-double
-clv_hyp2f1(double a, double b, double c, double z)
-{
-	double		term = 1;
-	double		sum = 1;
-
-	Assert(z >= 0 && z < 1 && c > 0);
-	for (int k = 0; k < 1000000; k++)
-	{
-		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
-		sum += term;
-		if (!isfinite(sum))
-			break;
-		if (fabs(term) <= 1e-16 * fabs(sum) && k + 1 > fabs(a) + fabs(b))
-			return sum;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", a, b, c, z),
-			 errhint("The prediction horizon is very long compared with the customer's age.")));
-	return 0;					/* keep the compiler quiet */
-}
-
-/*
  * ln Gamma(b + x) - ln Gamma(b) for b > 0, x >= 0, without the cancellation
  * of subtracting two large lgamma values when b is large: a sum of logs
  * for small whole x, Stirling's series of the difference for large b, the

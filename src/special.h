@@ -7,7 +7,6 @@
 #include "utils/palloc.h"
 
 extern double clv_digamma(double x);
-extern double clv_hyp2f1(double a, double b, double c, double z);
 extern double clv_lgamma_ratio(double b, double x);
 extern double clv_digamma_ratio(double b, double x);
 extern double clv_gamma_q(double a, double x);

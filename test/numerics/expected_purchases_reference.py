@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""High-precision reference for BG/NBD and MBG/NBD expected purchases.
+
+The table of test/pgtap/expected_purchases_extremes.sql holds, for a grid of
+extreme cases (frequent buyers, b near 0 so that a + b + x - 1 <= 0, a at and
+near 1, alpha + T far below the horizon), the expected purchases in the next t
+
+    E = P(alive) c/(a-1) [1 - w^(r+x) 2F1(r+x, b+x+s; c; 1-w)],
+    c = a+b+x-1+s, w = (alpha+T)/(alpha+T+t), s = 1 for MBG/NBD, else 0
+
+computed here with mpmath at 60 digits (its own 2F1, with analytic
+continuation for c <= 0; at a = 1, where the form is 0/0, the value at
+a = 1 + 1e-40, the expression being analytic in a).  pgTAP compares clv's
+scores with the table on every run; this script checks that the table is
+what the reference gives, where mpmath is installed.
+
+  expected_purchases_reference.py          check the table (skips without mpmath)
+  expected_purchases_reference.py --sql    print the table's rows
+"""
+import os
+import re
+import sys
+
+TABLE = os.path.join(os.path.dirname(__file__), '..', 'pgtap', 'expected_purchases_extremes.sql')
+
+
+def grid():
+    for kind, shift in (('bgnbd', 0), ('mbgnbd', 1)):
+        for r, alpha in ((0.243, 4.414), (2.5, 30.0), (0.5, 1e-4)):
+            for a in (0.793, 0.9999, 1.0, 1.001, 5.0):
+                for b in (2.426, 1e-3, 1e-6):
+                    for x, t_x, T in ((0, 0, 38.86), (2, 30.43, 38.86), (1000, 3000, 3650),
+                                      (5000, 10900, 11000), (1, 0.01, 0.01)):
+                        for t in (39.0, 3650.0):
+                            yield kind, shift, r, alpha, a, b, x, t_x, T, t
+
+
+def reference(mp, shift, r, alpha, a, b, x, t_x, T, t):
+    r, alpha, a, b, x, t_x, T, t = (mp.mpf(v) for v in (r, alpha, a, b, x, t_x, T, t))
+    if x == 0 and not shift:
+        alive = mp.mpf(1)
+    else:
+        alive = 1 / (1 + a / (b + x - 1 + shift) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+    if a == 1:
+        a = 1 + mp.mpf('1e-40')
+    c = a + b + x - 1 + shift
+    w = (alpha + T) / (alpha + T + t)
+    return alive * c / (a - 1) * (1 - w ** (r + x) * mp.hyp2f1(r + x, b + x + shift, c, 1 - w))
+
+
+def main():
+    try:
+        import mpmath as mp
+    except ImportError:
+        print('expected_purchases_reference: skipped, mpmath is not installed (python3-mpmath)')
+        return 0
+    mp.mp.dps = 60
+    if sys.argv[1:] == ['--sql']:
+        rows = []
+        for kind, shift, r, alpha, a, b, x, t_x, T, t in grid():
+            ref = reference(mp, shift, r, alpha, a, b, x, t_x, T, t)
+            rows.append(f"    ('{kind}', {r!r}, {alpha!r}, {a!r}, {b!r}, {x!r}, {t_x!r}, {T!r}, {t!r}, "
+                        f"{mp.nstr(ref, 20, min_fixed=-1, max_fixed=-1)})")
+        print(',\n'.join(rows))
+        return 0
+    text = open(TABLE).read()
+    row = re.compile(r"\('(\w+)', ([^,]+), ([^,]+), ([^,]+), ([^,]+), ([^,]+), ([^,]+), ([^,]+), ([^,]+), ([^)]+)\)")
+    found = row.findall(text)
+    expected = list(grid())
+    if len(found) != len(expected):
+        print(f'expected_purchases_reference: the table has {len(found)} rows, the grid {len(expected)}')
+        return 1
+    worst = 0
+    for got, case in zip(found, expected):
+        kind, shift = case[0], case[1]
+        if got[0] != kind or [float(v) for v in got[1:9]] != [float(v) for v in case[2:]]:
+            print(f'expected_purchases_reference: row {got} is not the grid case {case}')
+            return 1
+        ref = reference(mp, shift, *case[2:])
+        rel = abs(mp.mpf(got[9]) - ref) / abs(ref)
+        worst = max(worst, rel)
+    print(f'expected_purchases_reference: {len(found)} rows equal the 60-digit reference '
+          f'to {mp.nstr(worst, 3)} relative')
+    return 0 if worst < 1e-18 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
