@@ -62,7 +62,11 @@ SELECT clv_p_alive(m, 1, 0, 10) FROM models WHERE name = 'published';
 SELECT clv_p_alive(m, 'NaN', 0, 10) FROM models WHERE name = 'published';
 SELECT clv_expected_purchases(m, -1, 1, 1, 10) FROM models WHERE name = 'published';
 SELECT clv_expected_purchases(m, 'Infinity', 1, 1, 10) FROM models WHERE name = 'published';
-SELECT clv_expected_purchases('kind=bgnbd r=1 alpha=1 a=1 b=2 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0', 10, 1, 1, 10);
+-- a = 1, where the paper's form is 0/0, has its limit (0.08636433402153283441...
+-- at 60 digits), between its neighbours
+SELECT round(clv_expected_purchases(format('kind=bgnbd r=1 alpha=1 a=%s b=2 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0', a)::clv_model,
+                                    10, 1, 1, 10)::numeric, 15) AS expected
+FROM (VALUES (0.999999), (1), (1.000001)) v(a);
 
 -- a fit on a handful of customers converges but says how little it knows
 -- and flags the model (weak=true in its text, "weak" in its jsonb)
