@@ -302,61 +302,189 @@ clv_bgnbd_p_alive_of(const ClvModel *model, double x, double t_x, double T)
 }
 
 /*
- * The bracket of the expected purchases below,
- *   c/(a-1) [1 - w^m 2F1(m, c-a+1; c; z)],   z = 1 - w,
- * for any a > 0 and c > -1.  Written so, it is 0/0 at a = 1, refused for
- * c <= 0 where it exists, and for a frequent buyer (m and c in the
- * thousands) its series climbs past double range before it settles.
- * Euler's transformation 2F1(m, B; c; z) = w^(c-m-B) 2F1(c-m, c-B; c; z),
- * with c - B = a - 1, gives
- *   c (1 - w^(a-1)) / (a-1)  -  w^(a-1) sum_{k>=1} (c-m)_k (a)_(k-1) / ((c+1)_(k-1) k!) z^k
- * whose first part is -c ln w at a = 1 (taken with expm1), and whose
- * series has no division by a - 1 or c, and parameters c - m = a + b - 1 - r
- * (+1 for MBG/NBD) that do not grow with the frequency: a frequent buyer's
- * terms fall at once.  Where they first climb (a large), the sum is kept
- * scaled so that it does not overflow.  The terms fall like z^k in the end,
- * so a horizon t far beyond alpha + T takes some 40 / (1 - z) of them; a
- * sum not settled after MAX_BRACKET_TERMS is an error, not a guess.
+ * The bracket of the expected purchases below, for a customer with x repeat
+ * purchases (shift 1 for MBG/NBD, else 0):
+ *   c/(a-1) [1 - w^m 2F1(m, B; c; z)],  m = r+x, B = b+x+shift,
+ *   c = a+b+x-1+shift, z = t/(alpha+T+t), w = 1 - z, log_w = ln w.
+ * Two series give it, each exact where the other is not:
+ *
+ * - direct: 2F1 summed as it stands (every term positive when c > 0).  It
+ *   needs c > 0 and a != 1, and where 1 - w^m 2F1 cancels (a near 1, or a
+ *   frequent buyer, whose 2F1 climbs to e^(x z) against a w^m as small)
+ *   it loses the digits the cancellation takes.
+ * - transformed: Euler's 2F1(m, B; c; z) = w^(c-m-B) 2F1(c-m, a-1; c; z)
+ *   (c - B = a - 1) gives
+ *     c (1 - w^(a-1))/(a-1) - w^(a-1) sum_{k>=1} (c-m)_k (a)_(k-1) / ((c+1)_(k-1) k!) z^k,
+ *   defined for any c > -1 (so for a + b + x <= 1 too), -c ln w at a = 1,
+ *   and its parameters c - m = a+b-1+shift-r do not grow with x.  But its
+ *   terms alternate and climb to e^(|c-m| z) when r is well above a + b
+ *   and x is small, and they fall only past k ~ a z/(1-z) when a is large.
+ *
+ * Each reports the relative error its rounding can have (from the largest
+ * magnitude it summed and the cancellation of the last subtraction); the
+ * direct series is tried first (it is the cheap one for typical models),
+ * the transformed one where the direct is not exact to 1e-11, and the
+ * result is the one with the smaller bound.  Neither within 1e-8, or
+ * neither settled in MAX_BRACKET_TERMS terms (a horizon far beyond
+ * alpha + T): an error, not a guess.
  */
 #define MAX_BRACKET_TERMS 2000000
+#define DOUBLE_ROUNDING 2.3e-16
 
-static double
-expected_bracket(double m, double a, double c, double z, double log_w)
+typedef struct Bracket
 {
+	double		value;
+	double		error;			/* bound on the relative rounding error */
+	bool		settled;
+} Bracket;
+
+/* past the terms' climb, the tail is below term bound / (1 - bound) */
+static inline bool
+tail_negligible(double term, double sum, double ratio, double z)
+{
+	double		bound = Max(fabs(ratio), z);
+
+	return bound < 1 && fabs(term) * bound <= 1e-17 * fabs(sum) * (1 - bound);
+}
+
+static Bracket
+direct_bracket(double m, double B, double a, double c, double z, double log_w)
+{
+	Bracket		out = {0, INFINITY, false};
+	double		term = 1,
+				tail = 0,		/* 2F1 - 1, summed apart so that 1 - w^m 2F1 keeps its digits */
+				log_scale = 0,
+				minus_bracket;	/* w^m 2F1 - 1 */
+	double		m_log_w = m * log_w;
+	/* past the climb the terms fall about like z^k: the tail is some term / (1 - z) */
+	double		tolerance = 1e-16 * (1 - z);
+
+	for (int k = 0;; k++)
+	{
+		double		ratio = (m + k) * (B + k) * z / ((c + k) * (k + 1));
+
+		if (k > m + B && fabs(term) <= tolerance * (1 + tail))
+			break;
+		if (k >= MAX_BRACKET_TERMS)
+			return out;
+		term *= ratio;
+		tail += term;
+		if (tail > 1e280)
+		{
+			tail *= 1e-280;
+			term *= 1e-280;
+			log_scale += 280 * M_LN10;
+		}
+		if ((k & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (log_scale == 0 && m_log_w > -M_LN2)
+	{
+		/*
+		 * w^m near 1: w^m 2F1 - 1 = (w^m - 1) 2F1 + (2F1 - 1), which keeps
+		 * the digits that 1 - w^m 2F1 would cancel
+		 */
+		double		head_m1 = expm1(m_log_w);
+
+		minus_bracket = head_m1 * (1 + tail) + tail;
+		out.error = DOUBLE_ROUNDING *
+			(4 + (fabs(head_m1) * (1 + tail) + tail + (1 + head_m1) * (1 + tail) * fabs(m_log_w)) /
+			 fabs(minus_bracket));
+	}
+	else
+	{
+		/*
+		 * w^m small (or a 2F1 past double range): w^m 2F1 in logs, whose
+		 * rounding grows with their size
+		 */
+		/* 2F1 = 1 + tail, the tail scaled by e^-log_scale and the 1 not */
+		double		log_2f1 = log_scale + log(tail + exp(-log_scale));
+		double		log_hf = m_log_w + log_2f1;
+
+		minus_bracket = expm1(log_hf);
+		out.error = DOUBLE_ROUNDING *
+			(4 + Max(1, exp(log_hf)) * (fabs(m_log_w) + fabs(log_2f1) + 1) / fabs(minus_bracket));
+	}
+	out.value = c / (a - 1) * -minus_bracket;
+	out.settled = isfinite(out.value) && isfinite(out.error);
+	return out;
+}
+
+static Bracket
+transformed_bracket(double m, double a, double c, double c_plus_1, double c_minus_m,
+					double z, double log_w)
+{
+	Bracket		out = {0, INFINITY, false};
 	double		first = (a == 1) ? -c * log_w : c * -expm1((a - 1) * log_w) / (a - 1);
-	double		climb = fabs(c - m) + a;
-	double		term = (c - m) * z;
+	double		climb = fabs(c_minus_m) + a;
+	double		term = c_minus_m * z;
 	double		sum = term;
+	double		largest = fabs(term);
 	double		log_scale = 0;
+	double		log_part;
 
 	for (int k = 1; term != 0; k++)
 	{
-		double		ratio = (c - m + k) * (a + k - 1) * z / ((c + k) * (k + 1));
-		double		bound = Max(fabs(ratio), z);
+		double		ratio = (c_minus_m + k) * (a + k - 1) * z / ((c_plus_1 + k - 1) * (k + 1));
 
-		/* past the terms' climb, the tail is below term bound / (1 - bound) */
-		if (k > climb && bound < 1 &&
-			fabs(term) * bound <= 1e-17 * fabs(sum) * (1 - bound))
+		if (k > climb && tail_negligible(term, sum, ratio, z))
 			break;
 		if (k >= MAX_BRACKET_TERMS)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("expected purchases: the series did not settle in %d terms", MAX_BRACKET_TERMS),
-					 errhint("The horizon is very long compared with alpha plus the customer's age.")));
+			return out;
 		term *= ratio;
 		sum += term;
-		if (fabs(sum) > 1e280)
+		largest = Max(largest, Max(fabs(term), fabs(sum)));
+		if (largest > 1e280)
 		{
 			sum *= 1e-280;
 			term *= 1e-280;
+			largest *= 1e-280;
 			log_scale += 280 * M_LN10;
 		}
 		if ((k & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	if (log_scale == 0)
-		return first - exp((a - 1) * log_w) * sum;
-	return first - copysign(exp((a - 1) * log_w + log_scale + log(fabs(sum))), sum);
+	/* w^(a-1) times the sum, and times the largest magnitude summed */
+	log_part = (a - 1) * log_w + log_scale;
+	out.value = first - (sum == 0 ? 0 : copysign(exp(log_part + log(fabs(sum))), sum));
+	out.error = DOUBLE_ROUNDING * (4 + (fabs(first) + (largest == 0 ? 0 : exp(log_part + log(largest))))
+								   / fabs(out.value));
+	out.settled = isfinite(out.value);
+	return out;
+}
+
+static double
+expected_bracket(double r, double a, double b, double x, double shift, double z, double log_w)
+{
+	double		m = r + x;
+	double		c = a + b + x - 1 + shift;
+	Bracket		direct = {0, INFINITY, false};
+	Bracket		transformed;
+	const Bracket *best;
+
+	if (c > 0 && a != 1)
+	{
+		direct = direct_bracket(m, b + x + shift, a, c, z, log_w);
+		if (direct.settled && direct.error <= 1e-11)
+			return direct.value;
+	}
+	/* c + 1 and c - m without the rounding of c's - 1 and + x */
+	transformed = transformed_bracket(m, a, c, a + b + x + shift, a + b + shift - 1 - r, z, log_w);
+	best = !transformed.settled ? &direct :
+		!direct.settled ? &transformed :
+		(direct.error <= transformed.error ? &direct : &transformed);
+	if (!best->settled)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected purchases: the series did not settle in %d terms", MAX_BRACKET_TERMS),
+				 errhint("The horizon is very long compared with alpha plus the customer's age.")));
+	if (!(best->error <= 1e-8))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected purchases cannot be computed to double precision for this model and history"),
+				 errdetail("The best of its two series is exact only to %.1g relative (r = %g, a = %g, b = %g, frequency %g).",
+						   best->error, r, a, b, x)));
+	return best->value;
 }
 
 /*
@@ -374,14 +502,13 @@ clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, dou
 				a = theta[2],
 				b = theta[3];
 	double		shift = is_modified(model) ? 1 : 0;
-	double		c = a + b + x - 1 + shift;
 	double		result;
 
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		return 0;
-	result = expected_bracket(r + x, a, c, t / (alpha + T + t), -log1p(t / (alpha + T)));
+	result = expected_bracket(r, a, b, x, shift, t / (alpha + T + t), -log1p(t / (alpha + T)));
 	return clv_check_result(result * clv_bgnbd_p_alive_of(model, x, t_x, T), "expected purchases");
 }
 
@@ -498,7 +625,8 @@ clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 
 			if (weight[k] == 0 && k < periods)
 				continue;
-			last = expected_bracket(r + x, a, c, t / (alpha + T + t), -log1p(t / (alpha + T)));
+			last = expected_bracket(r, a, b, x, is_modified(model) ? 1 : 0, t / (alpha + T + t),
+									-log1p(t / (alpha + T)));
 			sum += weight[k] * last;
 		}
 		clv_check_result(last * alive, "expected purchases");
@@ -533,6 +661,6 @@ clv_bgnbd_expected_new_of(const ClvModel *model, double t)
 		return 0;
 	/* the bracket is c/(a-1) [...]; MBG/NBD's factor is b/(a-1) */
 	return clv_check_result((shift ? b / c : 1) *
-							expected_bracket(r, a, c, t / (alpha + t), -log1p(t / alpha)),
+							expected_bracket(r, a, b, 0, shift, t / (alpha + t), -log1p(t / alpha)),
 							"expected purchases");
 }

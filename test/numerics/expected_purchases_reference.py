@@ -33,6 +33,19 @@ def grid():
                                       (5000, 10900, 11000), (1, 0.01, 0.01)):
                         for t in (39.0, 3650.0):
                             yield kind, shift, r, alpha, a, b, x, t_x, T, t
+    # where one of clv's two series fails and the other must be taken: r far
+    # above a + b for a one-time buyer (the transformed series alternates and
+    # cancels), a in the thousands (it climbs), r tiny against a + b
+    yield 'bgnbd', 0, 100.0, 1.0, 0.8, 2.5, 0, 0, 30.0, 100.0
+    yield 'mbgnbd', 1, 100.0, 1.0, 0.8, 2.5, 0, 0, 30.0, 1000.0
+    yield 'bgnbd', 0, 40.0, 50.0, 0.8, 2.5, 0, 0, 50.0, 365.0
+    yield 'bgnbd', 0, 0.5, 1.0, 100000.0, 1.0, 0, 0, 10.0, 1000.0
+    yield 'mbgnbd', 1, 0.5, 1.0, 1000.0, 1e-6, 0, 0, 10.0, 10000.0
+    yield 'bgnbd', 0, 1e-6, 1.0, 1000.0, 1000.0, 0, 0, 10.0, 10.0
+    yield 'bgnbd', 0, 1.43e-6, 1.0, 0.0136, 754.0, 0, 0, 10.0, 10.0
+    # a frequent buyer whose 2F1 passes double range (kept scaled)
+    yield 'mbgnbd', 1, 0.25, 5.0, 0.8, 2.5, 200, 9.5, 10.0, 365.0
+    yield 'bgnbd', 0, 0.243, 4.414, 0.793, 2.426, 200, 9.5, 10.0, 365.0
 
 
 def reference(mp, shift, r, alpha, a, b, x, t_x, T, t):

@@ -2,10 +2,12 @@
 -- 60-digit references (test/numerics/expected_purchases_reference.py makes
 -- and checks it): frequent buyers (x = 1,000 and 5,000), b near 0 so that
 -- a + b + x - 1 <= 0, a at and near 1, horizons far beyond alpha + T.
--- Before 0.4.0, 288 of these 900 cases were errors ("2F1 series did not
+-- Before 0.4.0, 288 of the first 900 cases were errors ("2F1 series did not
 -- converge", "not defined for a = 1 or a + b + frequency <= 1") and 114
--- were off by more than 1e-9 (up to 2e-5).  Every value must now be within
--- 1e-9 of the reference, but where the horizon is over 10^5 times
+-- were off by more than 1e-9 (up to 2e-5); the last 9 are where one of
+-- clv's two series fails and the other must be taken, or where 2F1 passes
+-- double range.  Every value must now
+-- be within 1e-9 of the reference, but where the horizon is over 10^5 times
 -- alpha + T: those end in an error that says so.
 \ir ../include/prologue.psql
 BEGIN;
@@ -913,7 +915,16 @@ INSERT INTO reference VALUES
     ('mbgnbd', 0.5, 0.0001, 5.0, 1e-06, 5000, 10900, 11000, 39.0, 2.5818474054826737008e-16),
     ('mbgnbd', 0.5, 0.0001, 5.0, 1e-06, 5000, 10900, 11000, 3650.0, 1.2535002032520818073e-14),
     ('mbgnbd', 0.5, 0.0001, 5.0, 1e-06, 1, 0.01, 0.01, 39.0, 2.4999787067121908957e-1),
-    ('mbgnbd', 0.5, 0.0001, 5.0, 1e-06, 1, 0.01, 0.01, 3650.0, 2.5000024736972545921e-1);
+    ('mbgnbd', 0.5, 0.0001, 5.0, 1e-06, 1, 0.01, 0.01, 3650.0, 2.5000024736972545921e-1),
+    ('bgnbd', 100.0, 1.0, 0.8, 2.5, 0, 0, 30.0, 100.0, 2.0548805872453597503e+1),
+    ('mbgnbd', 100.0, 1.0, 0.8, 2.5, 0, 0, 30.0, 1000.0, 1.1532806997452195818e-147),
+    ('bgnbd', 40.0, 50.0, 0.8, 2.5, 0, 0, 50.0, 365.0, 1.5848495112711660854e+1),
+    ('bgnbd', 0.5, 1.0, 100000.0, 1.0, 0, 0, 10.0, 1000.0, 8.9569968540744117765e-1),
+    ('mbgnbd', 0.5, 1.0, 1000.0, 1e-06, 0, 0, 10.0, 10000.0, 2.9180364463571522145e-10),
+    ('bgnbd', 1e-06, 1.0, 1000.0, 1000.0, 0, 0, 10.0, 10.0, 7.4940011835984337792e-7),
+    ('bgnbd', 1.43e-06, 1.0, 0.0136, 754.0, 0, 0, 10.0, 10.0, 1.2999893505258875863e-6),
+    ('mbgnbd', 0.25, 5.0, 0.8, 2.5, 200, 9.5, 10.0, 365.0, 2.0367455025171191492e+2),
+    ('bgnbd', 0.243, 4.414, 0.793, 2.426, 200, 9.5, 10.0, 365.0, 1.6734471416012523381e+2);
 
 -- a score, or the error it ended in
 CREATE FUNCTION pg_temp.try_expected(model clv_model, t float8, x float8, t_x float8, age float8)
@@ -929,14 +940,15 @@ FROM reference r,
      LATERAL (SELECT format('kind=%s r=%s alpha=%s a=%s b=%s log_likelihood=0 customers=1 iterations=0 '
                             'converged=true penalizer=0', r.kind, r.r, r.alpha, r.a, r.b)::clv_model AS model) m;
 
-SELECT is((SELECT count(*) FROM scored WHERE got !~ '^ERROR' AND t / (alpha + age) <= 1e5), 870::bigint,
+SELECT is((SELECT count(*) FROM scored WHERE got !~ '^ERROR' AND t / (alpha + age) <= 1e5), 879::bigint,
           'every case within reach is scored');
 SELECT cmp_ok((SELECT max(abs(got::numeric - expected) / abs(expected)) FROM scored WHERE got !~ '^ERROR'),
               '<=', 1e-9::numeric, 'each within 1e-9 relative of the 60-digit reference');
 SELECT is((SELECT count(*) FROM scored
-           WHERE t / (alpha + age) > 1e5 AND got LIKE 'ERROR 22003 expected purchases: the series did not settle%'),
-          (SELECT count(*) FROM scored WHERE t / (alpha + age) > 1e5),
-          'a horizon over 10^5 times alpha + T ends in an error that says so, not a guess');
+           WHERE t / (alpha + age) > 1e5 AND got ~ '^ERROR'
+             AND got NOT LIKE 'ERROR 22003 expected purchases: the series did not settle%'),
+          0::bigint,
+          'a horizon over 10^5 times alpha + T is scored (and within 1e-9, above) or ends in an error that says so');
 
 -- a new customer: the same bracket at x = 0, T = 0
 SELECT cmp_ok((SELECT max(abs(clv_expected_purchases_new(model, t) / clv_expected_purchases(model, t, 0, 0, 0) - 1))
@@ -956,7 +968,7 @@ SELECT cmp_ok((SELECT max(abs(clv_predicted_value(model, gg, x, t_x, age, 30, 12
                            WHERE alpha > 1e-3 AND x <= 2 AND (a = 1 OR b < 0.01)) h,
                           (SELECT 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=0 customers=1 iterations=0 converged=true penalizer=0'::clv_model AS gg) g) q
                WHERE manual > 0),
-              '<=', 1e-12::float8, 'the predicted value of a = 1 and a + b + x <= 1 models, period by period');
+              '<=', 1e-10::float8, 'the predicted value of a = 1 and a + b + x <= 1 models, period by period');
 SELECT is((SELECT count(*) FROM scored WHERE got ~ '^ERROR' AND got !~ 'did not settle'), 0::bigint,
           'no other error');
 
