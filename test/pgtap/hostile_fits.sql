@@ -44,7 +44,7 @@ SELECT is((SELECT clv_fit_gammagamma(0, 50) FROM generate_series(1, 500))::text,
 
 -- one customer with 10,000 orders among the 1,000
 CREATE TEMP TABLE heavy_buyer AS
-SELECT timestamptz '1990-01-01 00:00+00' + g * interval '1 day' AS at, 20 + g % 7 AS amount
+SELECT timestamptz '1990-01-01 00:00+00' + g * interval '24 hours' AS at, 20 + g % 7 AS amount
 FROM generate_series(0, 9999) g;
 SELECT results_eq($$SELECT (x).orders, (x).frequency, (x).total_amount
                     FROM (SELECT clv_summary(at, amount::float8, '2025-07-01 00:00+00') AS x FROM heavy_buyer) q$$,
