@@ -2424,3 +2424,70 @@ CREATE EVENT TRIGGER clv_guard_extension_schema ON ddl_command_start
 
 COMMENT ON FUNCTION @extschema@.clv_guard_extension_schema() IS
 'internal: refuses to rename the schema that holds clv, whose functions name each other with it';
+
+------------------------------------------------------------------------------
+-- BG/BB, purchases at discrete opportunities (src/bgbb.c); scored by
+-- clv_p_alive, clv_expected_purchases and clv_expected_purchases_new
+------------------------------------------------------------------------------
+
+-- The fit state is the bigint[] of patterns above, of (frequency, recency,
+-- periods) with the customers who share each.
+CREATE FUNCTION @extschema@.clv_fit_bgbb_transfn(
+    state bigint[], frequency float8, recency float8, periods float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgbb_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgbb_transfn(
+    state bigint[], frequency float8, recency float8, periods float8, customers bigint)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgbb_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgbb_transfn(
+    state bigint[], frequency float8, recency float8, periods float8, customers bigint, penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_bgbb_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgbb_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_bgbb_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_bgbb(frequency float8, recency float8, periods float8) (
+    SFUNC = @extschema@.clv_fit_bgbb_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgbb_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgbb(frequency float8, recency float8, periods float8, customers bigint) (
+    SFUNC = @extschema@.clv_fit_bgbb_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgbb_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgbb(
+    frequency float8, recency float8, periods float8, customers bigint, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_bgbb_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgbb_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgbb(float8, float8, float8) IS
+'BG/BB (Fader, Hardie & Shang 2010) fitted by maximum likelihood over customers'' discrete-time histories: transactions after the first opportunity (frequency), the last opportunity with one (recency) and the opportunities since the first (periods)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgbb(float8, float8, float8, bigint) IS
+'BG/BB over a table of histories, each with the number of customers who share it; rows with 0 customers are left out';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgbb(float8, float8, float8, bigint, float8) IS
+'BG/BB over a table of histories with their customers, with an L2 penalizer';
+
+CREATE FUNCTION @extschema@.clv_bgbb_pmf(model @extschema@.clv_model, frequency float8, periods float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_bgbb_pmf'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_bgbb_pmf(@extschema@.clv_model, float8, float8) IS
+'BG/BB: the probability that a new customer transacts at exactly frequency of its first periods opportunities after the first';
+
+COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, float8, float8, float8) IS
+'probability that the customer is still active, given frequency, recency and age (BG/NBD, MBG/NBD, Pareto/NBD); for BG/BB age is the periods, and the probability is of being active at the next opportunity';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, float8, float8, float8) IS
+'expected purchases in the next t time units, given frequency, recency and age; for BG/BB, in the next t opportunities, age being the periods';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases_new(@extschema@.clv_model, float8) IS
+'expected purchases of a newly acquired customer in its first t time units (BG/BB: opportunities after the first)';

@@ -51,7 +51,7 @@ clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES, PG_GETARG_FLOAT8(1),
-							PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), penalizer, 0);
+							PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), 1, penalizer, 0);
 }
 
 /* clv_fit_bgnbd(summary [, penalizer]): customers without purchases are skipped */
@@ -72,7 +72,7 @@ clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES, x, t_x, T, penalizer,
+	return clv_patterns_add(fcinfo, CLV_PATTERNS_PURCHASES, x, t_x, T, 1, penalizer,
 							clv_interval_length_usecs(DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT)), "time_unit"));
 }
 

@@ -39,7 +39,7 @@ spend_add(FunctionCallInfo fcinfo, double x, double m, double penalizer)
 	}
 	if (isfinite(m) && m <= 0)
 		return clv_patterns_skip(fcinfo, CLV_PATTERNS_SPEND, penalizer);
-	return clv_patterns_add(fcinfo, CLV_PATTERNS_SPEND, x, m, 0, penalizer, 0);
+	return clv_patterns_add(fcinfo, CLV_PATTERNS_SPEND, x, m, 0, 1, penalizer, 0);
 }
 
 /* clv_fit_gammagamma(frequency, monetary [, penalizer]) */

@@ -138,6 +138,38 @@ clv_check_history(double x, double t_x, double T)
 				 errhint("Repeat purchases on the first purchase day are not repeat purchases: count purchase days.")));
 }
 
+/*
+ * A discrete-time history (BG/BB): x transactions in n opportunities after
+ * the first, the last of them at opportunity t_x; all whole numbers.
+ */
+void
+clv_check_period_history(double x, double t_x, double n)
+{
+	if (!isfinite(x) || !isfinite(t_x) || !isfinite(n) || x < 0 || t_x < 0 || n < 0 ||
+		x != floor(x) || t_x != floor(t_x) || n != floor(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency, recency and periods must be whole numbers, not negative"),
+				 errdetail("Found frequency %g, recency %g, periods %g.", x, t_x, n)));
+	if (n > CLV_MAX_OPPORTUNITIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be at most %d", CLV_MAX_OPPORTUNITIES),
+				 errdetail("Found periods %g.", n),
+				 errhint("A discrete-time model's cost grows with the periods; use longer periods.")));
+	if (x > t_x || t_x > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("frequency must not exceed recency, nor recency periods"),
+				 errdetail("Found frequency %g, recency %g, periods %g.", x, t_x, n),
+				 errhint("Recency is the number of the last period with a transaction, counted from 1 after the first.")));
+	if ((x > 0) != (t_x > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("recency must be positive exactly when frequency is"),
+				 errdetail("Found frequency %g and recency %g.", x, t_x)));
+}
+
 static void
 check_spend(double x, double m)
 {
@@ -148,18 +180,27 @@ check_spend(double x, double m)
 				 errdetail("Found frequency %g and mean spend %g.", x, m)));
 }
 
+/* A pattern of the given kind, as a caller may hand it in. */
+static void
+check_pattern(ClvPatternKind kind, double x, double a, double b)
+{
+	if (kind == CLV_PATTERNS_PURCHASES)
+		clv_check_history(x, a, b);
+	else if (kind == CLV_PATTERNS_PERIODS)
+		clv_check_period_history(x, a, b);
+	else
+		check_spend(x, a);
+}
+
 static void
 check_entry(ClvPatternKind kind, double x, double a, double b)
 {
 	/* stored entries never hold -0 (clv_patterns_add), which compare_entries relies on */
 	if (signbit(a) || signbit(b))
 		clv_state_corrupt(FIT_NAME, "A pattern holds a negative value.");
-	if (kind == CLV_PATTERNS_PURCHASES)
-		clv_check_history(x, a, b);
-	else if (b != 0)
+	if (kind == CLV_PATTERNS_SPEND && b != 0)
 		clv_state_corrupt(FIT_NAME, "A spend pattern has a third value.");
-	else
-		check_spend(x, a);
+	check_pattern(kind, x, a, b);
 }
 
 /* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
@@ -172,7 +213,8 @@ patterns_header_checked(Datum datum)
 	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
 		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
-	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND)
+	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND &&
+		s[P_KIND] != CLV_PATTERNS_PERIODS)
 		clv_state_corrupt(FIT_NAME, "The kind of patterns is unknown.");
 	return state;
 }
@@ -227,16 +269,19 @@ clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer
 /* Add one customer, checked, to the state. */
 Datum
 clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double a, double b,
-				 double penalizer, int64 unit)
+				 int64 count, double penalizer, int64 unit)
 {
 	ArrayType  *state;
 	int64	   *s;
 	int64	   *e;
 
-	if (kind == CLV_PATTERNS_PURCHASES)
-		clv_check_history(x, a, b);
-	else
-		check_spend(x, a);
+	check_pattern(kind, x, a, b);
+	if (count < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customers must be at least 1"),
+				 errdetail("Found %lld customers for one history.", (long long) count),
+				 errhint("Leave out histories no customer has.")));
 	state = patterns_state(fcinfo, kind, penalizer, unit);
 	s = clv_state_data(state);
 	if (s[P_NPATTERNS] == patterns_capacity(state))
@@ -257,7 +302,7 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	e[E_X] = (int64) x;
 	e[E_TX] = clv_float8_slot(a + 0.0);	/* + 0.0: -0 and 0 are one pattern */
 	e[E_T] = clv_float8_slot(b + 0.0);
-	e[E_COUNT] = 1;
+	e[E_COUNT] = count;
 	s[P_NPATTERNS]++;
 	PG_RETURN_ARRAYTYPE_P(state);
 }

@@ -7,7 +7,10 @@
  * not customers.  It is a bigint[] (see state.h): a header, then entries of
  * (x, a, b, count) with a and b float8 bits:
  *   purchase models (BG/NBD): x = frequency, a = recency, b = age;
- *   spend model (Gamma-Gamma): x = frequency, a = mean repeat spend, b = 0.
+ *   spend model (Gamma-Gamma): x = frequency, a = mean repeat spend, b = 0;
+ *   discrete-time purchase model (BG/BB): x = frequency, a = recency,
+ *   b = periods, all whole numbers of transaction opportunities.
+ * count is how many customers share the pattern.
  */
 #ifndef CLV_PATTERNS_H
 #define CLV_PATTERNS_H
@@ -19,8 +22,15 @@
 typedef enum ClvPatternKind
 {
 	CLV_PATTERNS_PURCHASES = 1,
-	CLV_PATTERNS_SPEND = 2
+	CLV_PATTERNS_SPEND = 2,
+	CLV_PATTERNS_PERIODS = 3
 } ClvPatternKind;
+
+/*
+ * The most transaction opportunities a discrete-time history may have: its
+ * likelihood sums over the opportunities after the last transaction.
+ */
+#define CLV_MAX_OPPORTUNITIES 100000
 
 typedef struct Pattern
 {
@@ -41,8 +51,10 @@ typedef struct PatternSet
 } PatternSet;
 
 extern void clv_check_history(double x, double t_x, double T);
+extern void clv_check_period_history(double x, double t_x, double n);
 extern Datum clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind,
-							  double x, double a, double b, double penalizer, int64 unit_usecs);
+							  double x, double a, double b, int64 count,
+							  double penalizer, int64 unit_usecs);
 extern Datum clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer);
 extern void clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set);
 extern double clv_penalizer_arg(FunctionCallInfo fcinfo, int argno);

@@ -3,7 +3,10 @@
  * model argument is checked here and each score is sent to its model's own
  * file, bgnbd.c or paretonbd.c, which are siblings; the SQL-callable scores
  * that take any purchase model (clv_p_alive, clv_expected_purchases,
- * clv_expected_purchases_new) are here too.
+ * clv_expected_purchases_new) are here too.  Those three also take BG/BB
+ * (bgbb.c), whose history counts opportunities instead of time; the rest of
+ * clv (summaries, predicted value, the pipeline) works in continuous time
+ * and refuses it (clv_purchase_model_arg).
  */
 #include "model.h"
 #include "scores.h"
@@ -51,6 +54,12 @@ clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
 
 	clv_model_check(model);
+	if (model->kind == CLV_MODEL_BGBB)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function needs a continuous-time purchase model (bgnbd, mbgnbd or paretonbd), not bgbb"),
+				 errdetail("BG/BB counts transaction opportunities, not time since the first purchase."),
+				 errhint("Score BG/BB with clv_p_alive(model, frequency, recency, periods) and clv_expected_purchases(model, t, frequency, recency, periods).")));
 	if (model->kind != CLV_MODEL_BGNBD && model->kind != CLV_MODEL_MBGNBD &&
 		model->kind != CLV_MODEL_PARETONBD)
 		ereport(ERROR,
@@ -60,19 +69,41 @@ clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
 	return model;
 }
 
+/* a purchase model in continuous or in discrete time (BG/BB), checked */
+static const ClvModel *
+any_purchase_model_arg(FunctionCallInfo fcinfo, int argno)
+{
+	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
+
+	clv_model_check(model);
+	if (model->kind == CLV_MODEL_BGBB)
+		return model;
+	return clv_purchase_model_arg(fcinfo, argno);
+}
+
 Datum
 clv_bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(clv_purchases_p_alive(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
-								   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3)));
+	const ClvModel *model = any_purchase_model_arg(fcinfo, 0);
+	double		x = PG_GETARG_FLOAT8(1),
+				t_x = PG_GETARG_FLOAT8(2),
+				T = PG_GETARG_FLOAT8(3);
+
+	PG_RETURN_FLOAT8(model->kind == CLV_MODEL_BGBB ? clv_bgbb_p_alive_of(model, x, t_x, T) :
+					 clv_purchases_p_alive(model, x, t_x, T));
 }
 
 Datum
 clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(clv_purchases_expected(clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
-									PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
-									PG_GETARG_FLOAT8(4)));
+	const ClvModel *model = any_purchase_model_arg(fcinfo, 0);
+	double		t = PG_GETARG_FLOAT8(1),
+				x = PG_GETARG_FLOAT8(2),
+				t_x = PG_GETARG_FLOAT8(3),
+				T = PG_GETARG_FLOAT8(4);
+
+	PG_RETURN_FLOAT8(model->kind == CLV_MODEL_BGBB ? clv_bgbb_expected_of(model, t, x, t_x, T) :
+					 clv_purchases_expected(model, t, x, t_x, T));
 }
 
 Datum
@@ -103,9 +134,11 @@ clv_bgnbd_expected_purchases_summary(PG_FUNCTION_ARGS)
 Datum
 clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS)
 {
-	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
+	const ClvModel *model = any_purchase_model_arg(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 
+	if (model->kind == CLV_MODEL_BGBB)
+		PG_RETURN_FLOAT8(clv_bgbb_expected_new_of(model, t));
 	PG_RETURN_FLOAT8(is_paretonbd(model) ? clv_paretonbd_expected_new(model, t) :
 					 clv_bgnbd_expected_new_of(model, t));
 }

@@ -42,6 +42,14 @@ extern double clv_paretonbd_expected_new(const ClvModel *model, double t);
 extern double clv_paretonbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
 										 double units, int32 periods, const double *weight);
 
+/*
+ * BG/BB (bgbb.c), in discrete time: x transactions in n opportunities, the
+ * last at t_x; t opportunities ahead
+ */
+extern double clv_bgbb_p_alive_of(const ClvModel *model, double x, double t_x, double n);
+extern double clv_bgbb_expected_of(const ClvModel *model, double t, double x, double t_x, double n);
+extern double clv_bgbb_expected_new_of(const ClvModel *model, double t);
+
 /* Gamma-Gamma: expected spend per transaction, given x and mean spend m */
 extern double clv_gammagamma_expected(const ClvModel *model, double x, double m);
 extern bool clv_gammagamma_defined(const ClvModel *model, double x);

@@ -82,17 +82,25 @@ INSERT INTO hx.summaries
 SELECT 'weekly ' || customer_id, clv_summary(ordered_at::date, amount, date '2025-01-01', '7 days')
 FROM hx.orders WHERE customer_id <= 5 GROUP BY customer_id;
 
+-- discrete-time histories for BG/BB: (x, t_x, n) and the customers who share them
+CREATE TABLE hx.period_histories (x float8, t_x float8, n float8, c bigint);
+INSERT INTO hx.period_histories VALUES
+    (0, 0, 6, 346), (1, 1, 6, 109), (1, 3, 6, 13), (1, 6, 6, 13), (2, 2, 6, 61), (2, 5, 6, 17),
+    (3, 4, 6, 18), (3, 6, 6, 36), (4, 6, 6, 51), (5, 6, 6, 73), (6, 6, 6, 120), (0, 0, 2, 40), (2, 2, 2, 25);
+
 -- the models, fitted on the fixture
 CREATE TABLE hx.models (name text PRIMARY KEY, m clv_model);
 INSERT INTO hx.models
 SELECT 'bgnbd', clv_fit_bgnbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL SELECT 'mbgnbd', clv_fit_mbgnbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL SELECT 'paretonbd', clv_fit_paretonbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
-UNION ALL SELECT 'gammagamma', clv_fit_gammagamma(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %';
+UNION ALL SELECT 'gammagamma', clv_fit_gammagamma(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
+UNION ALL SELECT 'bgbb', clv_fit_bgbb(x, t_x, n, c) FROM hx.period_histories;
 
 -- the raw bigint[] states of the aggregates (their transition function without the final one)
 CREATE AGGREGATE hx.fit_state(float8, float8, float8) (SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.gg_state(float8, float8) (SFUNC = clv_fit_gammagamma_transfn, STYPE = bigint[]);
+CREATE AGGREGATE hx.bgbb_state(float8, float8, float8, bigint) (SFUNC = clv_fit_bgbb_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.rfm_state(float8, float8, float8) (SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.season_state(date, float8) (SFUNC = clv_seasonality_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.business_state(clv_summary, date) (SFUNC = clv_business_transfn, STYPE = bigint[]);
@@ -104,6 +112,8 @@ UNION ALL
 SELECT 'fit', hx.fit_state((s).frequency, (s).recency, (s).age) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL
 SELECT 'gammagamma', hx.gg_state((s).frequency, (s).monetary) FROM hx.summaries WHERE name LIKE 'customer %'
+UNION ALL
+SELECT 'bgbb', hx.bgbb_state(x, t_x, n, c) FROM hx.period_histories
 UNION ALL
 SELECT 'rfm', hx.rfm_state((s).recency, (s).orders, (s).total_amount) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL
@@ -439,6 +449,9 @@ FROM (VALUES
     ('kind=mbgnbd r=1.7976931348623157e308 alpha=1.7976931348623157e308 a=1.7976931348623157e308 b=1.7976931348623157e308 log_likelihood=-1 customers=9223372036854775807 iterations=2147483647 converged=true penalizer=0'),
     ('kind=paretonbd r=1e300 alpha=1e-300 s=1e300 beta=1e-300 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=paretonbd r=5e-324 alpha=1e308 s=5e-324 beta=1e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
+    ('kind=bgbb alpha=1e300 beta=5e-324 gamma=1e300 delta=5e-324 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
+    ('kind=bgbb alpha=5e-324 beta=1e308 gamma=5e-324 delta=1e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
+    ('kind=bgbb alpha=1.7976931348623157e308 beta=1.7976931348623157e308 gamma=1.7976931348623157e308 delta=1.7976931348623157e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=gammagamma p=1e300 q=5e-324 gamma=1e300 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=gammagamma p=5e-324 q=1e-300 gamma=5e-324 log_likelihood=1e300 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=gammagamma p=6 q=1 gamma=15 log_likelihood=-100 customers=10 iterations=5 converged=true penalizer=0'),
@@ -450,6 +463,7 @@ SELECT hx.add('clv_model', NULL, NULL, ARRAY['(SELECT m FROM hx.models WHERE nam
 SELECT hx.add('clv_model', 'spend_model', NULL, ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_expected_spend', ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_p_no_purchase,clv_p_purchases', ARRAY['(SELECT m FROM hx.models WHERE name = ''paretonbd'')'], 1);
+SELECT hx.add('clv_model', 'model', 'clv_bgbb_pmf', ARRAY['(SELECT m FROM hx.models WHERE name = ''bgbb'')'], 1);
 
 -- cstring: what clv_model_in reads
 SELECT hx.add('cstring', NULL, NULL, ARRAY['NULL'] || array_agg(quote_literal(m) || '::cstring'))
@@ -649,6 +663,7 @@ INSERT INTO hx.invariant VALUES
     ('clv_p_purchases', 'r BETWEEN 0 AND 1'),
     ('clv_expected_purchases', 'r >= 0'),
     ('clv_expected_purchases_new', 'r >= 0'),
+    ('clv_bgbb_pmf', 'r BETWEEN 0 AND 1'),
     ('clv_expected_spend', 'r >= 0'),
     ('clv_predicted_value', 'r >= 0'),
     ('clv_cac_ratio', 'true'),

@@ -282,6 +282,16 @@ INSERT INTO shard.cases VALUES
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, s AS a1 FROM shard.summaries$$),
 ('clv_fit_paretonbd(clv_summary,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, sw AS a1, 0.05 AS a2 FROM shard.summaries$$),
+-- BG/BB on the weekly summaries read as whole weeks
+('clv_fit_bgbb(double precision,double precision,double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, least((sw).frequency, ceil((sw).recency)) AS a1,
+          ceil((sw).recency) AS a2, ceil((sw).age) AS a3 FROM shard.summaries$$),
+('clv_fit_bgbb(double precision,double precision,double precision,bigint)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, least((sw).frequency, ceil((sw).recency)) AS a1,
+          ceil((sw).recency) AS a2, ceil((sw).age) AS a3, 1 + customer % 4 AS a4 FROM shard.summaries$$),
+('clv_fit_bgbb(double precision,double precision,double precision,bigint,double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, least((sw).frequency, ceil((sw).recency)) AS a1,
+          ceil((sw).recency) AS a2, ceil((sw).age) AS a3, customer % 3 AS a4, 0.01 AS a5 FROM shard.summaries$$),
 ('clv_fit_gammagamma(double precision,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (s).frequency AS a1, (s).monetary AS a2
    FROM shard.summaries$$),
@@ -344,17 +354,7 @@ INSERT INTO shard.damages VALUES
 -------------------------------------------------------------------------------
 -- The machinery
 -------------------------------------------------------------------------------
-CREATE FUNCTION shard.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END
-$$;
+\ir ../include/plan_of.psql
 
 -- the result of a query, or the error it raises
 CREATE FUNCTION shard.outcome(query text, undamaged text) RETURNS text LANGUAGE plpgsql AS $$
@@ -565,7 +565,7 @@ BEGIN
                    format('SELECT v.grp, v.r FROM (SELECT %s FROM shard.%I) x, LATERAL (VALUES %s) v(grp, r)',
                           p, 'pw_emp_' || a.n, key)];
         SELECT string_agg(plan, E'\n') INTO p
-        FROM (SELECT shard.plan_of(x) AS plan FROM unnest(q) x) pl
+        FROM (SELECT pg_temp.plan_of(x, 'COSTS OFF') AS plan FROM unnest(q) x) pl
         WHERE NOT (plan ~ 'Finalize (Hash)?Aggregate' AND plan ~ '->  Append' AND plan !~ 'Merge Append|Gather'
                    AND (SELECT count(*) FROM regexp_matches(plan, 'Partial (Hash)?Aggregate', 'g')) = 3);
         RETURN NEXT ok(p IS NULL, a.agg || ': partitionwise plans: a partial aggregate per partition, finalized over an Append');
