@@ -25,6 +25,7 @@ export CLV_SHARED_DATA=${CLV_SHARED_DATA:-$(cd .. && pwd)/shared/data}
 test/lint/run.sh   # the scripts name every function and operator with its schema
 test/numerics/expected_purchases_reference.py   # the pgTAP table of expected purchases is mpmath's, at 60 digits
 test/numerics/bgbb_reference.py   # and the table of BG/BB scores, at 80 digits
+test/numerics/sbg_reference.py    # and of sBG scores, at 50 digits
 
 test/core.sh       # pg_regress, pgTAP, the installed bodies, the report in chromium, dump and restore
 PGVERSION="$PGVERSION" test/docs/run.sh         # every SQL block of README.md and docs/, as written, on the demo data

@@ -20,7 +20,7 @@
  * who became inactive just after opportunity t_x + i.  Each Beta ratio is a
  * ratio of rising factorials (clv_lgamma_ratio), and consecutive terms of
  * the sum differ by one factor each, below 1, so a history costs at most
- * O(n - t_x) and usually far less (history_ll).
+ * O(n - t_x) (history_ll; less only where the terms fall fast).
  *
  * The scores follow from the share of the likelihood in the first term,
  * P(alive at n) = A_0 / L: P(alive at n + 1) multiplies it by
@@ -33,6 +33,7 @@
 #include "scores.h"
 #include "special.h"
 
+#include "miscadmin.h"
 #include "utils/float.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_bgbb_transfn);
@@ -142,9 +143,9 @@ ratio_tables_build(RatioTables *tables, const Bases *bases, int64 len, bool with
 		for (int64 k = 1; k < len; k++)
 		{
 			/* clv_lgamma_ratio's own sum below 65, each partial sum once */
-			lg[k] = k <= 64 ? lg[k - 1] + log(b + k - 1) : clv_lgamma_ratio(b, k);
+			lg[k] = k <= 64 ? lg[k - 1] + log(b + (k - 1)) : clv_lgamma_ratio(b, k);
 			if (psi)
-				psi[k] = k <= 64 ? psi[k - 1] + 1 / (b + k - 1) : clv_digamma_ratio(b, k);
+				psi[k] = k <= 64 ? psi[k - 1] + 1 / (b + (k - 1)) : clv_digamma_ratio(b, k);
 		}
 		tables->lg[j] = lg;
 		tables->psi[j] = psi;
@@ -200,8 +201,8 @@ history_ll(const double *theta, const Bases *bases, double x, double t_x, double
 	 * is the one before times a factor below 1, so the terms are summed
 	 * relative to the first, and once the rest together (at most the
 	 * current term times the terms left) fall below 1e-18 of the sum they
-	 * are left out: a long history after its last transaction costs what
-	 * its customer can still matter.
+	 * are left out.  The terms fall like t^-(alpha + gamma + 1), so that
+	 * happens early only for large alpha + gamma.
 	 */
 	if (n > t_x)
 	{
@@ -277,7 +278,11 @@ bgbb_total_ll(const PatternSet *data, const double *theta, double *grad)
 	{
 		const Pattern *p = &data->patterns[i];
 		double		g[4];
-		double		ll = history_ll(theta, &bases, p->x, p->t_x, p->T, grad ? g : NULL, NULL);
+		double		ll;
+
+		/* a long history costs up to its periods: let a cancel in */
+		CHECK_FOR_INTERRUPTS();
+		ll = history_ll(theta, &bases, p->x, p->t_x, p->T, grad ? g : NULL, NULL);
 
 		/* the optimizer backs off from a point it cannot evaluate */
 		if (!isfinite(ll))
@@ -318,7 +323,10 @@ clv_fit_bgbb_transfn(PG_FUNCTION_ARGS)
 					 errmsg("customers must not be negative"),
 					 errdetail("Found %lld customers for one history.", (long long) customers)));
 		if (customers == 0)
+		{
+			clv_check_period_history(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
 			goto skip;
+		}
 	}
 	return clv_patterns_add(fcinfo, CLV_PATTERNS_PERIODS, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
 							PG_GETARG_FLOAT8(3), customers, penalizer, 0);
@@ -359,6 +367,33 @@ log1p_over(double u)
 	return log1p(u) / u;
 }
 
+/*
+ * (L(u1) - L(u2)) / (u1 - u2) for L(u) = log1p(u) / u, from L's series
+ * sum_k (-u)^k / (k + 1): (u1^k - u2^k) / (u1 - u2) = q_k with
+ * q_{k+1} = u1 q_k + u2^k, so no difference of nearly equal numbers is
+ * formed.  For |u1|, |u2| <= 0.1 (45 terms reach 1e-45).
+ */
+static double
+log1p_over_slope(double u1, double u2)
+{
+	double		sum = 0,
+				q = 0,
+				u2_k = 1;
+
+	for (int k = 1; k <= 45; k++)
+	{
+		double		term;
+
+		q = u1 * q + u2_k;
+		u2_k *= u2;
+		term = (k % 2 ? -q : q) / (k + 1);
+		sum += term;
+		if (fabs(term) < 1e-18 * fabs(sum))
+			break;
+	}
+	return sum;
+}
+
 /* (1 - e^-D) / D, with its limit 1 at D = 0 */
 static double
 one_minus_exp_over(double D)
@@ -383,6 +418,12 @@ one_minus_exp_over(double D)
  *   h = gamma - 1, z1 = 1 + d + m, z2 = 1 + d,
  * with D / h from Stirling's series written so that every term carries its
  * factor h: no cancellation when gamma is near 1, and the limit at gamma = 1.
+ * Its first two terms, (z + h - 1/2) / z * L(h / z) at z1 and at z2 with
+ * L(u) = log1p(u) / u, are each about 1 and differ by about h m / z^2: taken
+ * apart, that difference lost up to 1e-4 relative for delta + n around
+ * 1e16, so it is formed from 1/z1 - 1/z2 = -m / (z1 z2) and L's slope
+ * instead.  The tail is reached only while the terms have not underflowed,
+ * which keeps |h / z| below 0.05 (gamma over d below about 709 / 16384).
  */
 static double
 survival_sum(double gamma, double d, double m)
@@ -407,10 +448,20 @@ survival_sum(double gamma, double d, double m)
 	/* the remaining m - j terms, relative to the last: a sum from d + j */
 	d += j;
 	m -= j;
-	z1 = 1 + d + m;
 	z2 = 1 + d;
-	D_over_h = (z1 + h - 0.5) / z1 * log1p_over(h / z1) - (z2 + h - 0.5) / z2 * log1p_over(h / z2) +
-		log1p(m / z2) - (1 / (z1 * (z1 + h)) - 1 / (z2 * (z2 + h))) / 12;
+	z1 = z2 + m;
+	{
+		double		u1 = h / z1,
+					u2 = h / z2;
+		double		inverse_step = -(m / z2) / z1;	/* 1/z1 - 1/z2 */
+		double		slope = (fabs(u1) <= 0.1 && fabs(u2) <= 0.1) ? log1p_over_slope(u1, u2) :
+			(log1p_over(u1) - log1p_over(u2)) / (u1 - u2);
+
+		D_over_h = (h - 0.5) * inverse_step * log1p_over(u1) +
+			(1 + (h - 0.5) / z2) * (h * inverse_step) * slope +
+			log1p(m / z2) +
+			(m / z2) * (z1 + z2 + h) / (z1 * (z1 + h) * (z2 + h)) / 12;
+	}
 	return sum + term * d * D_over_h * one_minus_exp_over(h * D_over_h);
 }
 
@@ -428,7 +479,7 @@ check_scorable(const ClvModel *model, double n)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("BG/BB parameters too large to score"),
-				 errdetail("alpha + beta or gamma + delta is beyond double precision.")));
+				 errdetail("The sum alpha + beta or gamma + delta is beyond double precision.")));
 }
 
 /* a score, which must be a number: NaN would mean an unforeseen overflow */
@@ -466,15 +517,21 @@ clv_bgbb_p_alive_of(const ClvModel *model, double x, double t_x, double n)
 	return checked_score(exp(log_alive_at_end(model, x, t_x, n)) * ((delta + n) / (gamma + delta + n)));
 }
 
+/*
+ * The longest forecast: beyond it delta + n + t could leave double range
+ * (and no business plans 10^15 opportunities ahead).
+ */
+#define MAX_HORIZON 1e15
+
 static void
 check_opportunities(double t)
 {
-	if (!(isfinite(t) && t >= 0 && t == floor(t)))
+	if (!(isfinite(t) && t >= 0 && t == floor(t) && t <= MAX_HORIZON))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("BG/BB forecasts whole numbers of periods"),
+				 errmsg("t must be a whole number of opportunities from 0 to 1e15"),
 				 errdetail("Found t = %g.", t),
-				 errhint("t counts the transaction opportunities to come.")));
+				 errhint("BG/BB forecasts the transaction opportunities to come, not time.")));
 }
 
 /* E[transactions at opportunities n + 1 .. n + t | x, t_x, n], equation 13 */
@@ -524,7 +581,7 @@ clv_bgbb_pmf(PG_FUNCTION_ARGS)
 	beta = model->params[BETA];
 	gamma = model->params[GAMMA];
 	delta = model->params[DELTA];
-	if (!(isfinite(x) && isfinite(n) && x >= 0 && x == floor(x) && n == floor(n)) ||
+	if (!(isfinite(x) && isfinite(n) && x >= 0 && n >= 0 && x == floor(x) && n == floor(n)) ||
 		n > CLV_MAX_OPPORTUNITIES)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

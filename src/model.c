@@ -31,6 +31,7 @@ static const ClvModelKindInfo kinds[] = {
 	{CLV_MODEL_MBGNBD, "mbgnbd", "MBG/NBD", true, 4, {"r", "alpha", "a", "b"}},
 	{CLV_MODEL_PARETONBD, "paretonbd", "Pareto/NBD", false, 4, {"r", "alpha", "s", "beta"}},
 	{CLV_MODEL_BGBB, "bgbb", "BG/BB", true, 4, {"alpha", "beta", "gamma", "delta"}},
+	{CLV_MODEL_SBG, "sbg", "sBG", true, 2, {"alpha", "beta"}},
 };
 
 const ClvModelKindInfo *
@@ -275,7 +276,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		}
 	}
 	if (info == NULL)
-		syntax_error(input, "Unknown model kind; the kinds are: bgbb, bgnbd, gammagamma, mbgnbd, paretonbd.");
+		syntax_error(input, "Unknown model kind; the kinds are: bgbb, bgnbd, gammagamma, mbgnbd, paretonbd, sbg.");
 	model = clv_model_new(info->kind);
 	n = info->nparams;
 	for (int i = 0; i < n; i++)

@@ -170,6 +170,27 @@ clv_check_period_history(double x, double t_x, double n)
 				 errdetail("Found frequency %g and recency %g.", x, t_x)));
 }
 
+/*
+ * A subscriber's tenure (sBG): periods whole and not negative, churned 0 or
+ * 1, and one who churned was there for at least one period.
+ */
+void
+clv_check_tenure(double churned, double periods)
+{
+	if (!(churned == 0 || churned == 1))
+		clv_state_corrupt(FIT_NAME, "A tenure pattern's churned flag is neither 0 nor 1.");
+	if (!isfinite(periods) || periods < 0 || periods != floor(periods) || periods > CLV_MAX_TENURE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be a whole number from 0 to %d", CLV_MAX_TENURE),
+				 errdetail("Found periods %g.", periods)));
+	if (churned == 1 && periods < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a subscriber who churned was there for at least 1 period"),
+				 errhint("periods counts the periods paid for, the first included.")));
+}
+
 static void
 check_spend(double x, double m)
 {
@@ -188,6 +209,8 @@ check_pattern(ClvPatternKind kind, double x, double a, double b)
 		clv_check_history(x, a, b);
 	else if (kind == CLV_PATTERNS_PERIODS)
 		clv_check_period_history(x, a, b);
+	else if (kind == CLV_PATTERNS_TENURE)
+		clv_check_tenure(x, a);
 	else
 		check_spend(x, a);
 }
@@ -198,8 +221,8 @@ check_entry(ClvPatternKind kind, double x, double a, double b)
 	/* stored entries never hold -0 (clv_patterns_add), which compare_entries relies on */
 	if (signbit(a) || signbit(b))
 		clv_state_corrupt(FIT_NAME, "A pattern holds a negative value.");
-	if (kind == CLV_PATTERNS_SPEND && b != 0)
-		clv_state_corrupt(FIT_NAME, "A spend pattern has a third value.");
+	if ((kind == CLV_PATTERNS_SPEND || kind == CLV_PATTERNS_TENURE) && b != 0)
+		clv_state_corrupt(FIT_NAME, "A spend or tenure pattern has a third value.");
 	check_pattern(kind, x, a, b);
 }
 
@@ -214,7 +237,7 @@ patterns_header_checked(Datum datum)
 		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
 	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND &&
-		s[P_KIND] != CLV_PATTERNS_PERIODS)
+		s[P_KIND] != CLV_PATTERNS_PERIODS && s[P_KIND] != CLV_PATTERNS_TENURE)
 		clv_state_corrupt(FIT_NAME, "The kind of patterns is unknown.");
 	return state;
 }
@@ -266,24 +289,24 @@ clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
-/* Add one customer, checked, to the state. */
-Datum
-clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double a, double b,
-				 int64 count, double penalizer, int64 unit)
+static void
+check_count(int64 count)
 {
-	ArrayType  *state;
-	int64	   *s;
-	int64	   *e;
-
-	check_pattern(kind, x, a, b);
 	if (count < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("customers must be at least 1"),
 				 errdetail("Found %lld customers for one history.", (long long) count),
 				 errhint("Leave out histories no customer has.")));
-	state = patterns_state(fcinfo, kind, penalizer, unit);
-	s = clv_state_data(state);
+}
+
+/* One entry, checked by the caller, at the end of the state, grown if need be. */
+static ArrayType *
+patterns_append(ArrayType *state, double x, double a, double b, int64 count)
+{
+	int64	   *s = clv_state_data(state);
+	int64	   *e;
+
 	if (s[P_NPATTERNS] == patterns_capacity(state))
 	{
 		patterns_compact(s);
@@ -304,6 +327,42 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	e[E_T] = clv_float8_slot(b + 0.0);
 	e[E_COUNT] = count;
 	s[P_NPATTERNS]++;
+	return state;
+}
+
+/* Add one history, checked, shared by count customers, to the state. */
+Datum
+clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double a, double b,
+				 int64 count, double penalizer, int64 unit)
+{
+	ArrayType  *state;
+
+	check_pattern(kind, x, a, b);
+	check_count(count);
+	state = patterns_state(fcinfo, kind, penalizer, unit);
+	PG_RETURN_ARRAYTYPE_P(patterns_append(state, x, a, b, count));
+}
+
+/*
+ * Add the histories of one row that stands for several (a cohort's
+ * survival counts), each checked; those of count 0 are left out.
+ */
+Datum
+clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, const Pattern *entries,
+						 double penalizer)
+{
+	ArrayType  *state;
+
+	for (int i = 0; i < n; i++)
+	{
+		check_pattern(kind, entries[i].x, entries[i].t_x, entries[i].T);
+		if (entries[i].count != 0)
+			check_count((int64) entries[i].count);
+	}
+	state = patterns_state(fcinfo, kind, penalizer, 0);
+	for (int i = 0; i < n; i++)
+		if (entries[i].count != 0)
+			state = patterns_append(state, entries[i].x, entries[i].t_x, entries[i].T, (int64) entries[i].count);
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -395,9 +454,12 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 		p->count = (double) e[E_COUNT];
 		customers = clv_count_add(customers, e[E_COUNT], "model fit customer count");
 	}
-	/* below 2^53, so the count and its double agree; more is a forged state */
+	/* below 2^53, so the count and its double agree */
 	if (customers > (INT64CONST(1) << 53))
-		clv_state_corrupt(FIT_NAME, "The patterns count more customers than can be fitted.");
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a model fit takes at most 2^53 customers"),
+				 errdetail("The rows count " INT64_FORMAT " customers.", customers)));
 	set->customers = (double) customers;
 }
 

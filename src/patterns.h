@@ -9,7 +9,8 @@
  *   purchase models (BG/NBD): x = frequency, a = recency, b = age;
  *   spend model (Gamma-Gamma): x = frequency, a = mean repeat spend, b = 0;
  *   discrete-time purchase model (BG/BB): x = frequency, a = recency,
- *   b = periods, all whole numbers of transaction opportunities.
+ *   b = periods, all whole numbers of transaction opportunities;
+ *   subscription model (sBG): x = 1 if churned, else 0, a = periods, b = 0.
  * count is how many customers share the pattern.
  */
 #ifndef CLV_PATTERNS_H
@@ -23,8 +24,12 @@ typedef enum ClvPatternKind
 {
 	CLV_PATTERNS_PURCHASES = 1,
 	CLV_PATTERNS_SPEND = 2,
-	CLV_PATTERNS_PERIODS = 3
+	CLV_PATTERNS_PERIODS = 3,
+	CLV_PATTERNS_TENURE = 4
 } ClvPatternKind;
+
+/* the longest tenure a subscription model takes, in periods */
+#define CLV_MAX_TENURE 1000000
 
 /*
  * The most transaction opportunities a discrete-time history may have: its
@@ -55,6 +60,9 @@ extern void clv_check_period_history(double x, double t_x, double n);
 extern Datum clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind,
 							  double x, double a, double b, int64 count,
 							  double penalizer, int64 unit_usecs);
+extern void clv_check_tenure(double churned, double periods);
+extern Datum clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n,
+									  const Pattern *entries, double penalizer);
 extern Datum clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer);
 extern void clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set);
 extern double clv_penalizer_arg(FunctionCallInfo fcinfo, int argno);

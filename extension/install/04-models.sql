@@ -264,3 +264,103 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
 
 COMMENT ON FUNCTION @extschema@.clv_bgbb_pmf(@extschema@.clv_model, float8, float8) IS
 'BG/BB: the probability that a new customer transacts at exactly frequency of its first periods opportunities after the first';
+
+------------------------------------------------------------------------------
+-- sBG, the subscription model (src/sbg.c)
+------------------------------------------------------------------------------
+
+-- The fit state is the bigint[] of patterns above, of (churned, periods)
+-- with the subscribers who share each.
+CREATE FUNCTION @extschema@.clv_fit_sbg_transfn(state bigint[], periods float8, churned boolean)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_sbg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_sbg_transfn(state bigint[], periods float8, churned boolean, customers bigint)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_sbg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_sbg_transfn(
+    state bigint[], periods float8, churned boolean, customers bigint, penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_sbg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_sbg_transfn(state bigint[], survivors bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_sbg_survivors_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_sbg_transfn(state bigint[], survivors bigint[], penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_sbg_survivors_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_sbg_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_sbg_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_sbg(periods float8, churned boolean) (
+    SFUNC = @extschema@.clv_fit_sbg_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_sbg_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_sbg(periods float8, churned boolean, customers bigint) (
+    SFUNC = @extschema@.clv_fit_sbg_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_sbg_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_sbg(periods float8, churned boolean, customers bigint, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_sbg_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_sbg_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_sbg(survivors bigint[]) (
+    SFUNC = @extschema@.clv_fit_sbg_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_sbg_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_sbg(survivors bigint[], penalizer float8) (
+    SFUNC = @extschema@.clv_fit_sbg_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_sbg_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(float8, boolean) IS
+'sBG (Fader & Hardie 2007) fitted by maximum likelihood over subscribers: the periods each paid for, and whether it left after the last of them';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(float8, boolean, bigint) IS
+'sBG over a table of (periods, churned) with the subscribers who share each; rows with 0 subscribers are left out';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(float8, boolean, bigint, float8) IS
+'sBG over a table of (periods, churned) with their subscribers, with an L2 penalizer';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(bigint[]) IS
+'sBG over cohorts'' survival counts, one row per cohort: its size at acquisition, then how many are still subscribed after 1, 2, ... periods';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(bigint[], float8) IS
+'sBG over cohorts'' survival counts, with an L2 penalizer';
+
+CREATE FUNCTION @extschema@.clv_sbg_survival(model @extschema@.clv_model, periods float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_sbg_survival'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_sbg_retention(model @extschema@.clv_model, period float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_sbg_retention'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_sbg_expected_payments(model @extschema@.clv_model, discount_rate float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_sbg_expected_payments'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_sbg_expected_payments(
+    model @extschema@.clv_model, discount_rate float8, renewals float8)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_sbg_expected_payments'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_sbg_survival(@extschema@.clv_model, float8) IS
+'sBG: the share of a new cohort still subscribed after periods periods';
+
+COMMENT ON FUNCTION @extschema@.clv_sbg_retention(@extschema@.clv_model, float8) IS
+'sBG: the share of those subscribed for period - 1 periods who renew for period period; it rises with tenure';
+
+COMMENT ON FUNCTION @extschema@.clv_sbg_expected_payments(@extschema@.clv_model, float8) IS
+'sBG: a new subscriber''s expected number of payments, the first included, each discounted by (1 + discount_rate) per period (DEL; times the margin per payment, its expected CLV); at discount_rate 0 its expected lifetime';
+
+COMMENT ON FUNCTION @extschema@.clv_sbg_expected_payments(@extschema@.clv_model, float8, float8) IS
+'sBG: the expected discounted number of further payments of a subscriber that has renewed renewals times, from its next renewal on (DERL; times the margin per payment, its expected residual value)';

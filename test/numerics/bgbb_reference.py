@@ -34,9 +34,11 @@ PARAMS = ((1.204, 0.750, 0.657, 2.783),    # the donation data's published estim
           (1e-6, 1e-6, 1e-6, 1e-6),
           (1e6, 1e6, 1e6, 1e6),
           (0.01, 100.0, 50.0, 1e-3),
-          (1e3, 1e-3, 1e-3, 1e3))
+          (1e3, 1e-3, 1e-3, 1e3),
+          (1.0, 1.0, 1000.0, 1e16),        # delta + n far above the horizon: where the closed
+          (2.0, 3.0, 1e6, 1e13))           # form's tail once cancelled (1e-4 relative)
 HISTORIES = ((0, 0, 0), (0, 0, 6), (3, 5, 6), (6, 6, 6), (10, 50, 100), (1, 1, 1000), (500, 9000, 10000))
-HORIZONS = (1, 10, 1000, 1000000, 1000000000)
+HORIZONS = (1, 10, 1000, 16386, 1000000, 1000000000)   # 16,384 terms are summed one by one
 
 
 def grid():

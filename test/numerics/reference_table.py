@@ -8,11 +8,12 @@ its table on every run.
 import re
 import sys
 
-ROW = re.compile(r"^\s*\('(\w+)', ([^)]*)\)", re.M)
+ROW = re.compile(r"^\s*\('(\w+)', (-?[0-9][^)]*)\)", re.M)   # ('kind', a number, ...)
 
 
-def main(name, table, digits, grid, reference):
-    """grid(): the cases, each (kind, number, ...); reference(mp, *case): an mpf."""
+def main(name, table, digits, grid, reference, quoted=False):
+    """grid(): the cases, each (kind, number, ...); reference(mp, *case): an
+    mpf; quoted: the table holds the values as text (beyond numeric's range)."""
     try:
         import mpmath as mp
     except ImportError:
@@ -20,8 +21,10 @@ def main(name, table, digits, grid, reference):
         return 0
     mp.mp.dps = digits
     if sys.argv[1:] == ['--sql']:
-        print(',\n'.join("    ('%s', %s, %s)" % (case[0], ', '.join(repr(v) for v in case[1:]),
-                                                 mp.nstr(reference(mp, *case), 20, min_fixed=-1, max_fixed=-1))
+        value = "'%s'" if quoted else "%s"
+        print(',\n'.join(("    ('%s', %s, " + value + ")")
+                         % (case[0], ', '.join(repr(v) for v in case[1:]),
+                            mp.nstr(reference(mp, *case), 20, min_fixed=-1, max_fixed=-1))
                          for case in grid()))
         return 0
     found = ROW.findall(open(table).read())
@@ -36,7 +39,7 @@ def main(name, table, digits, grid, reference):
             print(f'{name}: row ({kind}, {fields}) is not the grid case {case}')
             return 1
         ref = reference(mp, *case)
-        value = mp.mpf(values[-1])
+        value = mp.mpf(values[-1].strip("'"))
         worst = max(worst, abs(value - ref) / abs(ref) if ref != 0 else abs(value))
     print(f'{name}: {len(found)} rows equal the {digits}-digit reference to {mp.nstr(worst, 3)} relative')
     return 0 if worst < 1e-18 else 1

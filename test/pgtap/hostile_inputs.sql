@@ -95,12 +95,14 @@ SELECT 'bgnbd', clv_fit_bgnbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'custo
 UNION ALL SELECT 'mbgnbd', clv_fit_mbgnbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL SELECT 'paretonbd', clv_fit_paretonbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL SELECT 'gammagamma', clv_fit_gammagamma(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
-UNION ALL SELECT 'bgbb', clv_fit_bgbb(x, t_x, n, c) FROM hx.period_histories;
+UNION ALL SELECT 'bgbb', clv_fit_bgbb(x, t_x, n, c) FROM hx.period_histories
+UNION ALL SELECT 'sbg', clv_fit_sbg('{1000,869,743,653,593,551,517,491}'::bigint[]);
 
 -- the raw bigint[] states of the aggregates (their transition function without the final one)
 CREATE AGGREGATE hx.fit_state(float8, float8, float8) (SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.gg_state(float8, float8) (SFUNC = clv_fit_gammagamma_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.bgbb_state(float8, float8, float8, bigint) (SFUNC = clv_fit_bgbb_transfn, STYPE = bigint[]);
+CREATE AGGREGATE hx.sbg_state(bigint[]) (SFUNC = clv_fit_sbg_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.rfm_state(float8, float8, float8) (SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.season_state(date, float8) (SFUNC = clv_seasonality_transfn, STYPE = bigint[]);
 CREATE AGGREGATE hx.business_state(clv_summary, date) (SFUNC = clv_business_transfn, STYPE = bigint[]);
@@ -114,6 +116,8 @@ UNION ALL
 SELECT 'gammagamma', hx.gg_state((s).frequency, (s).monetary) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL
 SELECT 'bgbb', hx.bgbb_state(x, t_x, n, c) FROM hx.period_histories
+UNION ALL
+SELECT 'sbg', hx.sbg_state('{1000,631,468,382,326,289,262,241}'::bigint[])
 UNION ALL
 SELECT 'rfm', hx.rfm_state((s).recency, (s).orders, (s).total_amount) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL
@@ -450,6 +454,9 @@ FROM (VALUES
     ('kind=paretonbd r=1e300 alpha=1e-300 s=1e300 beta=1e-300 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=paretonbd r=5e-324 alpha=1e308 s=5e-324 beta=1e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=bgbb alpha=1e300 beta=5e-324 gamma=1e300 delta=5e-324 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
+    ('kind=sbg alpha=1e300 beta=5e-324 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
+    ('kind=sbg alpha=5e-324 beta=1e300 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
+    ('kind=sbg alpha=1.7976931348623157e308 beta=1.7976931348623157e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=bgbb alpha=5e-324 beta=1e308 gamma=5e-324 delta=1e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=bgbb alpha=1.7976931348623157e308 beta=1.7976931348623157e308 gamma=1.7976931348623157e308 delta=1.7976931348623157e308 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
     ('kind=gammagamma p=1e300 q=5e-324 gamma=1e300 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'),
@@ -464,6 +471,8 @@ SELECT hx.add('clv_model', 'spend_model', NULL, ARRAY['(SELECT m FROM hx.models 
 SELECT hx.add('clv_model', 'model', 'clv_expected_spend', ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_p_no_purchase,clv_p_purchases', ARRAY['(SELECT m FROM hx.models WHERE name = ''paretonbd'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_bgbb_pmf', ARRAY['(SELECT m FROM hx.models WHERE name = ''bgbb'')'], 1);
+SELECT hx.add('clv_model', 'model', 'clv_sbg_survival,clv_sbg_retention,clv_sbg_expected_payments',
+              ARRAY['(SELECT m FROM hx.models WHERE name = ''sbg'')'], 1);
 
 -- cstring: what clv_model_in reads
 SELECT hx.add('cstring', NULL, NULL, ARRAY['NULL'] || array_agg(quote_literal(m) || '::cstring'))
@@ -664,6 +673,9 @@ INSERT INTO hx.invariant VALUES
     ('clv_expected_purchases', 'r >= 0'),
     ('clv_expected_purchases_new', 'r >= 0'),
     ('clv_bgbb_pmf', 'r BETWEEN 0 AND 1'),
+    ('clv_sbg_survival', 'r BETWEEN 0 AND 1'),
+    ('clv_sbg_retention', 'r BETWEEN 0 AND 1'),
+    ('clv_sbg_expected_payments', 'r >= 0'),
     ('clv_expected_spend', 'r >= 0'),
     ('clv_predicted_value', 'r >= 0'),
     ('clv_cac_ratio', 'true'),

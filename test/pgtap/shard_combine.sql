@@ -282,6 +282,25 @@ INSERT INTO shard.cases VALUES
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, s AS a1 FROM shard.summaries$$),
 ('clv_fit_paretonbd(clv_summary,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, sw AS a1, 0.05 AS a2 FROM shard.summaries$$),
+-- sBG: the weekly summaries as subscriptions of whole weeks, churned when
+-- the last order is over 4 weeks old; and cohorts' survival counts
+('clv_fit_sbg(double precision,boolean)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, 1 + ceil((sw).recency) AS a1,
+          (sw).age - (sw).recency > 4 AS a2 FROM shard.summaries$$),
+('clv_fit_sbg(double precision,boolean,bigint)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, 1 + ceil((sw).recency) AS a1,
+          (sw).age - (sw).recency > 4 AS a2, customer % 3 AS a3 FROM shard.summaries$$),
+('clv_fit_sbg(double precision,boolean,bigint,double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, 1 + ceil((sw).recency) AS a1,
+          (sw).age - (sw).recency > 4 AS a2, 1 + customer % 2 AS a3, 0.01 AS a4 FROM shard.summaries$$),
+('clv_fit_sbg(bigint[])', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard,
+          ARRAY[100 + customer % 50, 80 + customer % 20, 60 + customer % 20, 50 + customer % 10]::bigint[] AS a1
+   FROM shard.summaries$$),
+('clv_fit_sbg(bigint[],double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard,
+          ARRAY[100 + customer % 50, 80 + customer % 20, 60 + customer % 20]::bigint[] AS a1, 0.01 AS a2
+   FROM shard.summaries$$),
 -- BG/BB on the weekly summaries read as whole weeks
 ('clv_fit_bgbb(double precision,double precision,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, least((sw).frequency, ceil((sw).recency)) AS a1,
