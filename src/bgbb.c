@@ -308,25 +308,17 @@ bgbb_total_ll(const PatternSet *data, const double *theta, double *grad)
 Datum
 clv_fit_bgbb_transfn(PG_FUNCTION_ARGS)
 {
-	int64		customers = 1;
+	int64		customers;
 	double		penalizer = clv_penalizer_arg(fcinfo, 5);
 
 	for (int i = 1; i < Min(PG_NARGS(), 5); i++)
 		if (PG_ARGISNULL(i))
 			goto skip;
-	if (PG_NARGS() > 4)
+	customers = clv_customers_arg(fcinfo, 4);
+	if (customers == 0)
 	{
-		customers = PG_GETARG_INT64(4);
-		if (customers < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("customers must not be negative"),
-					 errdetail("Found %lld customers for one history.", (long long) customers)));
-		if (customers == 0)
-		{
-			clv_check_period_history(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
-			goto skip;
-		}
+		clv_check_period_history(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+		goto skip;
 	}
 	return clv_patterns_add(fcinfo, CLV_PATTERNS_PERIODS, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
 							PG_GETARG_FLOAT8(3), customers, penalizer, 0);

@@ -463,6 +463,26 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	set->customers = (double) customers;
 }
 
+/*
+ * The optional customers argument of a fit over counted histories: the
+ * count, 1 when the argument is not there; 0 means the row is left out.
+ */
+int64
+clv_customers_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int64		customers;
+
+	if (argno >= PG_NARGS())
+		return 1;
+	customers = PG_GETARG_INT64(argno);
+	if (customers < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customers must not be negative"),
+				 errdetail("Found %lld customers for one history.", (long long) customers)));
+	return customers;
+}
+
 /* The optional penalizer argument of a fit's transition function. */
 double
 clv_penalizer_arg(FunctionCallInfo fcinfo, int argno)

@@ -66,6 +66,7 @@ extern Datum clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind ki
 extern Datum clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer);
 extern void clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set);
 extern double clv_penalizer_arg(FunctionCallInfo fcinfo, int argno);
+extern int64 clv_customers_arg(FunctionCallInfo fcinfo, int argno);
 extern bool clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *data,
 								  double *mean_x, double *mean_T);
 

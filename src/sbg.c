@@ -137,21 +137,16 @@ keep_state(FunctionCallInfo fcinfo)
 Datum
 clv_fit_sbg_transfn(PG_FUNCTION_ARGS)
 {
-	int64		customers = 1;
+	int64		customers;
 
 	for (int i = 1; i < Min(PG_NARGS(), 4); i++)
 		if (PG_ARGISNULL(i))
 			return keep_state(fcinfo);
-	if (PG_NARGS() > 3)
+	customers = clv_customers_arg(fcinfo, 3);
+	if (customers == 0)
 	{
-		customers = PG_GETARG_INT64(3);
-		if (customers < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("customers must not be negative"),
-					 errdetail("Found %lld customers for one history.", (long long) customers)));
-		if (customers == 0)
-			return keep_state(fcinfo);
+		clv_check_tenure(PG_GETARG_BOOL(2) ? 1 : 0, PG_GETARG_FLOAT8(1));
+		return keep_state(fcinfo);
 	}
 	return clv_patterns_add(fcinfo, CLV_PATTERNS_TENURE, PG_GETARG_BOOL(2) ? 1 : 0, PG_GETARG_FLOAT8(1), 0,
 							customers, penalizer_at(fcinfo, 4), 0);

@@ -63,11 +63,7 @@ CREATE TABLE tap_donors AS
 SELECT frequency, recency, periods FROM donations, generate_series(1, customers) ORDER BY md5(random()::text);
 ALTER TABLE tap_donors SET (parallel_workers = 2);
 ANALYZE tap_donors;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL parallel_leader_participation = off;
+\ir ../include/force_parallel.psql
 \ir ../include/plan_of.psql
 SELECT matches(pg_temp.plan_of('SELECT clv_fit_bgbb(frequency, recency, periods) FROM tap_donors'),
                'Partial Aggregate', 'the fit runs in parallel');

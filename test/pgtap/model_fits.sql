@@ -108,11 +108,7 @@ SELECT ok(abs(value - truth) < 4 * se AND se < 0.5 * truth,
 FROM est_more ORDER BY model, key;
 
 -- the same fit, bit for bit, with parallel workers and from shipped partial states
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL parallel_leader_participation = off;
+\ir ../include/force_parallel.psql
 SELECT is((SELECT clv_fit_bgnbd(frequency, recency, age)::text FROM sim),
           (SELECT m::text FROM fit), 'the parallel fit equals the serial one');
 SELECT is((SELECT clv_fit_mbgnbd(frequency, recency, age)::text FROM sim),

@@ -25,11 +25,7 @@ ANALYZE tap_serial;
 CREATE TABLE tap_serial_kpis AS
 SELECT clv_business_kpis(s, '2025-01-01') AS k FROM tap_serial;
 
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL parallel_leader_participation = off;
+\ir ../include/force_parallel.psql
 SET LOCAL enable_sort = off;
 
 \ir ../include/plan_of.psql

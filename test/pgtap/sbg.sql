@@ -60,11 +60,7 @@ CREATE TABLE tap_subscribers AS
 SELECT periods, churned FROM subscribers, generate_series(1, customers) ORDER BY md5(random()::text);
 ALTER TABLE tap_subscribers SET (parallel_workers = 2);
 ANALYZE tap_subscribers;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL parallel_leader_participation = off;
+\ir ../include/force_parallel.psql
 \ir ../include/plan_of.psql
 SELECT matches(pg_temp.plan_of('SELECT clv_fit_sbg(periods, churned) FROM tap_subscribers'),
                'Partial Aggregate', 'the fit runs in parallel');
