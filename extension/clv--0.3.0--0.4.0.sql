@@ -2549,7 +2549,7 @@ CREATE AGGREGATE @extschema@.clv_fit_sbg(survivors bigint[], penalizer float8) (
     COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
 
 COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(float8, boolean) IS
-'sBG (Fader & Hardie 2007) fitted by maximum likelihood over subscribers: the periods each paid for, and whether it left after the last of them';
+'sBG (Fader & Hardie 2007) fitted by maximum likelihood over subscribers: for one that left, the periods it paid for; for one still there, the periods it has completed (its renewals); and whether it left';
 
 COMMENT ON AGGREGATE @extschema@.clv_fit_sbg(float8, boolean, bigint) IS
 'sBG over a table of (periods, churned) with the subscribers who share each; rows with 0 subscribers are left out';

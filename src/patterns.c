@@ -188,7 +188,7 @@ clv_check_tenure(double churned, double periods)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a subscriber who churned was there for at least 1 period"),
-				 errhint("periods counts the periods paid for, the first included.")));
+				 errhint("For a subscriber that left, periods counts the periods it paid for, the first included.")));
 }
 
 static void
@@ -356,6 +356,12 @@ clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, co
 	for (int i = 0; i < n; i++)
 	{
 		check_pattern(kind, entries[i].x, entries[i].t_x, entries[i].T);
+		/* the fit's own limit, and below it the double is the count exactly */
+		if (!(entries[i].count <= (double) (INT64CONST(1) << 53)))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a model fit takes at most 2^53 customers"),
+					 errdetail("One row counts %.17g.", entries[i].count)));
 		if (entries[i].count != 0)
 			check_count((int64) entries[i].count);
 	}

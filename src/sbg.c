@@ -234,6 +234,17 @@ clv_fit_sbg_final(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(clv_fit(CLV_MODEL_SBG, sbg_total_ll, &data, log_theta));
 }
 
+/* input takes any finite parameters; their sums must stay in double range */
+static void
+check_scorable(const ClvModel *model)
+{
+	if (!isfinite(model->params[ALPHA] + model->params[BETA] + CLV_MAX_TENURE))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sBG parameters too large to score"),
+				 errdetail("The sum alpha + beta is beyond the range of double precision.")));
+}
+
 static double
 whole_periods_arg(FunctionCallInfo fcinfo, int argno, const char *name, double least)
 {
@@ -255,6 +266,7 @@ clv_sbg_survival(PG_FUNCTION_ARGS)
 	double		t = whole_periods_arg(fcinfo, 1, "periods", 0);
 
 	clv_model_check(model);
+	check_scorable(model);
 	PG_RETURN_FLOAT8(exp(log_survival(model->params[ALPHA], model->params[BETA], t)));
 }
 
@@ -267,6 +279,7 @@ clv_sbg_retention(PG_FUNCTION_ARGS)
 	double		beta;
 
 	clv_model_check(model);
+	check_scorable(model);
 	beta = model->params[BETA] + (t - 1);
 	PG_RETURN_FLOAT8(beta / (model->params[ALPHA] + beta));
 }
@@ -331,11 +344,7 @@ clv_sbg_expected_payments(PG_FUNCTION_ARGS)
 				 errmsg("discount_rate must be 0 or from %g to 1e6 per period", MIN_DISCOUNT_RATE),
 				 errdetail("Found %g.", d),
 				 errhint("A yearly rate of 10%% is 0.1 with yearly periods, about 0.008 with monthly ones.")));
-	if (!isfinite(alpha + beta + CLV_MAX_TENURE))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("sBG parameters too large to score"),
-				 errdetail("alpha + beta is beyond double precision.")));
+	check_scorable(model);
 	if (PG_NARGS() < 3)
 		PG_RETURN_FLOAT8(discounted_payments(alpha, beta, d));
 	else
