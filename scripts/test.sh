@@ -26,6 +26,7 @@ test/lint/run.sh   # the scripts name every function and operator with its schem
 test/numerics/expected_purchases_reference.py   # the pgTAP table of expected purchases is mpmath's, at 60 digits
 test/numerics/bgbb_reference.py   # and the table of BG/BB scores, at 80 digits
 test/numerics/sbg_reference.py    # and of sBG scores, at 50 digits
+test/numerics/paretonbd_reference.py   # and of Pareto/NBD scores at the extremes, at 30 digits
 
 test/core.sh       # pg_regress, pgTAP, the installed bodies, the report in chromium, dump and restore
 PGVERSION="$PGVERSION" test/docs/run.sh         # every SQL block of README.md and docs/, as written, on the demo data

@@ -70,7 +70,130 @@ log_hyp2f1_next(double a, double b, double z)
 	return 0;
 }
 
-/* log A0 of the likelihood above; -Infinity when A0 = 0 (t_x = T) */
+static double series_terms(double a, double b, double z);
+
+/*
+ * Gauss-Legendre nodes and weights on [-1, 1], by Newton's method on the
+ * Legendre polynomial from the usual starting guesses, computed once.
+ */
+#define GL_POINTS 20
+static double gl_node[GL_POINTS];
+static double gl_weight[GL_POINTS];
+
+static void
+gauss_legendre_init(void)
+{
+	if (gl_weight[0] != 0)
+		return;
+	for (int i = 0; i < GL_POINTS; i++)
+	{
+		double		z = cos(M_PI * (i + 0.75) / (GL_POINTS + 0.5));
+		double		dp = 1;
+
+		for (int iteration = 0; iteration < 100; iteration++)
+		{
+			double		p0 = 1,
+						p1 = 0,
+						step;
+
+			for (int j = 1; j <= GL_POINTS; j++)
+			{
+				double		p2 = p1;
+
+				p1 = p0;
+				p0 = ((2 * j - 1) * z * p1 - (j - 1) * p2) / j;
+			}
+			dp = GL_POINTS * (z * p0 - p1) / (z * z - 1);
+			step = p0 / dp;
+			z -= step;
+			if (fabs(step) < 1e-16)
+				break;
+		}
+		gl_node[i] = z;
+		gl_weight[i] = 2 / ((1 - z * z) * dp * dp);
+	}
+}
+
+/*
+ * log A0 from what it stands for, (r+s+x) I with
+ *   I = integral from t_x to T of (alpha + tau)^-(r+x) (beta + tau)^-(s+1) dtau
+ * (the death term of Fader & Hardie's note before its integral is written
+ * as 2F1): for alpha and beta so far apart that the 2F1 series would need
+ * millions of terms (z within 1e-5 of 1, such as alpha 1e-6 against beta
+ * 1e6).  With m = min(alpha, beta), D = |alpha - beta| and tau = e^w - m
+ * the integrand in w, e^w (e^w)^-c1 (D + e^w)^-c2, is smooth; it is summed
+ * by 20-point Gauss-Legendre on panels narrow enough for its local steepness, in
+ * log space about its largest value, and once it only falls (its log
+ * slope 1 - c1 - c2 e^w / (D + e^w) below 0, which it then stays) the
+ * panels stop where what is left cannot reach 1e-18 of the sum.
+ */
+static double
+log_a0_by_quadrature(const double *theta, double x, double t_x, double T)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				s = theta[2],
+				beta = theta[3];
+	double		m = Min(alpha, beta),
+				D = fabs(alpha - beta);
+	/* c1: the power of the nearer singularity, c2 of the other */
+	double		c1 = alpha <= beta ? r + x : s + 1;
+	double		c2 = alpha <= beta ? s + 1 : r + x;
+	double		w0 = log(m + t_x),
+				w1 = log(m + T);
+	double		y = (1 - c1) / c2;
+	double		w_peak = (y > 0 && y < 1) ? log(D) + log(y / (1 - y)) : w0;
+	double		log_peak;
+	double		sum = 0;
+
+#define LOG_INTEGRAND(w) ((w) * (1 - c1) - c2 * log(D + exp(w)))
+/* minus the log slope's second part, c2 e^w / (D + e^w): rises with w */
+#define PULL(w) (c2 / (1 + D * exp(-(w))))
+
+	gauss_legendre_init();
+	w_peak = Min(Max(w_peak, w0), w1);
+	log_peak = LOG_INTEGRAND(w_peak);
+	for (double lo = w0; lo < w1;)
+	{
+		/*
+		 * A panel over which the log of the integrand moves by about 4 at
+		 * most: its slope 1 - c1 - PULL(w) is largest in size at one end,
+		 * and PULL grows at most e^0.5-fold over half a unit.
+		 */
+		double		width = Min(0.5, 4 / (fabs(1 - c1) + PULL(lo + 0.5)));
+		double		hi = Min(lo + width, w1);
+		double		half = (hi - lo) / 2,
+					mid = (hi + lo) / 2;
+		double		panel = 0;
+
+		for (int i = 0; i < GL_POINTS; i++)
+		{
+			double		w = mid + half * gl_node[i];
+
+			panel += gl_weight[i] * exp(LOG_INTEGRAND(w) - log_peak);
+		}
+		panel *= half;
+		sum += panel;
+		/* falling from here on: the rest is below the panel's start value times what is left */
+		if (1 - c1 - PULL(hi) < 0 &&
+			exp(LOG_INTEGRAND(hi) - log_peak) * (w1 - hi) < 1e-18 * sum)
+			break;
+		lo = hi;
+		CHECK_FOR_INTERRUPTS();
+	}
+#undef LOG_INTEGRAND
+#undef PULL
+	if (!(sum > 0))
+		return -get_float8_infinity();
+	return log(r + s + x) + log_peak + log(sum);
+}
+
+/*
+ * log A0 of the likelihood above; -Infinity when A0 = 0 (t_x = T).  From
+ * the 2F1 series, or from the integral they sum (log_a0_by_quadrature)
+ * where the series would run to millions of terms or the two would cancel
+ * (t_x and T close against alpha and beta).
+ */
 static double
 log_a0(const double *theta, double x, double t_x, double T)
 {
@@ -97,10 +220,15 @@ log_a0(const double *theta, double x, double t_x, double T)
 		hi = beta;
 		low = alpha;
 	}
+	if (t_x < T && (hi - low) / (hi + t_x) > 0 && series_terms(a, b, (hi - low) / (hi + t_x)) > 1e5)
+		return log_a0_by_quadrature(theta, x, t_x, T);
 	first = log_hyp2f1_next(a, b, (hi - low) / (hi + t_x)) - a * log(hi + t_x);
 	second = log_hyp2f1_next(a, b, (hi - low) / (hi + T)) - a * log(hi + T);
 	if (!(second < first))
 		return -get_float8_infinity();
+	/* nearly equal, their difference would keep few digits: the integral has them all */
+	if (first - second < 1e-3)
+		return log_a0_by_quadrature(theta, x, t_x, T);
 	/* log(e^first - e^second) */
 	return first + log(-expm1(second - first));
 }
@@ -347,10 +475,12 @@ static double
 lifetime_factor(double s, double base, double t)
 {
 	double		log_ratio = log(base) - log(base + t);	/* < 0 */
+	double		u = (s - 1) * log_ratio;
 
-	if (fabs(s - 1) < 1e-9)
-		return -log_ratio;
-	return -expm1((s - 1) * log_ratio) / (s - 1);
+	/* near s = 1, three terms of the series of expm1(u) / u, not a 0/0 */
+	if (fabs(u) < 1e-5)
+		return -log_ratio * (1 + u / 2 + u * u / 6);
+	return -expm1(u) / (s - 1);
 }
 
 double
