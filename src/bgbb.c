@@ -347,7 +347,7 @@ clv_fit_bgbb_final(PG_FUNCTION_ARGS)
 				 errmsg("BG/BB cannot be fitted without repeat transactions"),
 				 errdetail("None of the %.0f customers transacted after the first opportunity.",
 						   data.customers)));
-	PG_RETURN_POINTER(clv_fit(CLV_MODEL_BGBB, bgbb_total_ll, &data, log_theta));
+	PG_RETURN_POINTER(clv_fit(CLV_MODEL_BGBB, bgbb_total_ll, &data, NULL, log_theta));
 }
 
 /* log1p(u) / u, with its limit 1 at u = 0 */

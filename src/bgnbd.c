@@ -96,6 +96,8 @@ typedef struct XTerms
 				psi_b,
 				psi_ab;			/* the same for digamma */
 	double		log_b_x;		/* ln(b + x - 1 + shift) */
+	double		log_alpha,
+				log_a;			/* not x's, but as cheap to keep here */
 } XTerms;
 
 static void
@@ -110,6 +112,8 @@ x_terms(const double *theta, double x, int shift, bool with_gradient, XTerms *xt
 	xt->lg_b = clv_lgamma_ratio(b, x + shift);
 	xt->lg_ab = clv_lgamma_ratio(a + b, x + shift);
 	xt->log_b_x = (x + shift > 0) ? log(b + x - 1 + shift) : 0;
+	xt->log_alpha = log(theta[1]);
+	xt->log_a = log(a);
 	if (with_gradient)
 	{
 		xt->psi_r = clv_digamma_ratio(r, x);
@@ -118,17 +122,28 @@ x_terms(const double *theta, double x, int shift, bool with_gradient, XTerms *xt
 	}
 }
 
+/*
+ * What depends on a time v alone (a pattern's t_x or T): log(alpha + v) and
+ * 1 / (alpha + v), computed once per distinct time (PatternTimes).
+ */
+typedef struct TimeTerms
+{
+	double		log_shifted;
+	double		inverse_shifted;
+} TimeTerms;
+
 /* Log-likelihood of one BG/NBD pattern and its gradient in (r, alpha, a, b). */
 static double
-bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double *grad)
+bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
+				 const TimeTerms *at_tx, const TimeTerms *at_T, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
 				a = theta[2],
 				b = theta[3];
 	double		x = p->x;
-	double		log_alpha_T = log(alpha + p->T);
-	double		a1 = xt->lg_r + r * log(alpha);
+	double		log_alpha_T = at_T->log_shifted;
+	double		a1 = xt->lg_r + r * xt->log_alpha;
 	double		a2 = xt->lg_b - xt->lg_ab;
 	double		a3 = -(r + x) * log_alpha_T;
 	double		ll,
@@ -137,12 +152,15 @@ bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double
 
 	if (x > 0)
 	{
-		double		a4;
+		double		a4,
+					e;
 
-		log_alpha_tx = log(alpha + p->t_x);
-		a4 = log(a) - xt->log_b_x - (r + x) * log_alpha_tx;
-		ll = a1 + a2 + Max(a3, a4) + log1p(exp(-fabs(a3 - a4)));
-		w4 = 1 / (1 + exp(a3 - a4));
+		log_alpha_tx = at_tx->log_shifted;
+		a4 = xt->log_a - xt->log_b_x - (r + x) * log_alpha_tx;
+		/* log(e^a3 + e^a4), and the share of e^a4 in the sum, from one exp */
+		e = exp(-fabs(a3 - a4));
+		ll = a1 + a2 + Max(a3, a4) + log1p(e);
+		w4 = a4 > a3 ? 1 / (1 + e) : e / (1 + e);
 	}
 	else
 		ll = a1 + a2 + a3;
@@ -151,9 +169,9 @@ bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double
 	{
 		double		w3 = 1 - w4;
 
-		grad[0] = xt->psi_r + log(alpha) - w3 * log_alpha_T - w4 * log_alpha_tx;
-		grad[1] = r / alpha - w3 * (r + x) / (alpha + p->T) -
-			(x > 0 ? w4 * (r + x) / (alpha + p->t_x) : 0);
+		grad[0] = xt->psi_r + xt->log_alpha - w3 * log_alpha_T - w4 * log_alpha_tx;
+		grad[1] = r / alpha - w3 * (r + x) * at_T->inverse_shifted -
+			(x > 0 ? w4 * (r + x) * at_tx->inverse_shifted : 0);
 		grad[2] = -xt->psi_ab + (x > 0 ? w4 / a : 0);
 		grad[3] = xt->psi_b - xt->psi_ab - (x > 0 ? w4 / (b + x - 1) : 0);
 	}
@@ -162,43 +180,53 @@ bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double
 
 /* The same for MBG/NBD: one more drop-out chance, at the first purchase. */
 static double
-mbgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p, double *grad)
+mbgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
+				  const TimeTerms *at_tx, const TimeTerms *at_T, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
 				a = theta[2],
 				b = theta[3];
 	double		x = p->x;
-	double		log_alpha_T = log(alpha + p->T);
-	double		log_alpha_tx = log(alpha + p->t_x);
-	double		a1 = xt->lg_r + r * log(alpha);
+	double		log_alpha_T = at_T->log_shifted;
+	double		log_alpha_tx = at_tx->log_shifted;
+	double		a1 = xt->lg_r + r * xt->log_alpha;
 	double		a2 = xt->lg_b - xt->lg_ab;
 	double		a3 = -(r + x) * log_alpha_T;
-	double		a4 = log(a) - xt->log_b_x + (r + x) * (log_alpha_T - log_alpha_tx);
-	/* log(1 + e^a4), and its derivative, the logistic function of a4 */
-	double		softplus = Max(a4, 0) + log1p(exp(-fabs(a4)));
-	double		w = a4 > 0 ? 1 / (1 + exp(-a4)) : exp(a4) / (1 + exp(a4));
+	double		a4 = xt->log_a - xt->log_b_x + (r + x) * (log_alpha_T - log_alpha_tx);
+	/* log(1 + e^a4), and its derivative, the logistic function of a4, from one exp */
+	double		e = exp(-fabs(a4));
+	double		softplus = Max(a4, 0) + log1p(e);
+	double		w = a4 > 0 ? 1 / (1 + e) : e / (1 + e);
 
 	if (grad != NULL)
 	{
-		grad[0] = xt->psi_r + log(alpha) - log_alpha_T + w * (log_alpha_T - log_alpha_tx);
-		grad[1] = r / alpha - (r + x) / (alpha + p->T) +
-			w * (r + x) * (1 / (alpha + p->T) - 1 / (alpha + p->t_x));
+		grad[0] = xt->psi_r + xt->log_alpha - log_alpha_T + w * (log_alpha_T - log_alpha_tx);
+		grad[1] = r / alpha - (r + x) * at_T->inverse_shifted +
+			w * (r + x) * (at_T->inverse_shifted - at_tx->inverse_shifted);
 		grad[2] = -xt->psi_ab + w / a;
 		grad[3] = xt->psi_b - xt->psi_ab - w / (b + x);
 	}
 	return a1 + a2 + a3 + softplus;
 }
 
-typedef double (*pattern_ll) (const double *theta, const XTerms *xt, const Pattern *p, double *grad);
+typedef double (*pattern_ll) (const double *theta, const XTerms *xt, const Pattern *p,
+							  const TimeTerms *at_tx, const TimeTerms *at_T, double *grad);
 
 /* Sum of the weighted log-likelihoods, and its gradient in theta. */
 static double
 total_ll(pattern_ll ll, int shift, const PatternSet *data, const double *theta, double *grad)
 {
+	const PatternTimes *times = data->times;
+	TimeTerms  *at = palloc(Max(times->nvalues, 1) * sizeof(TimeTerms));
 	double		total = 0;
 	XTerms		xt;
 
+	for (int64 k = 0; k < times->nvalues; k++)
+	{
+		at[k].log_shifted = log(theta[1] + times->values[k]);
+		at[k].inverse_shifted = 1 / (theta[1] + times->values[k]);
+	}
 	xt.x = -1;
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
@@ -209,11 +237,13 @@ total_ll(pattern_ll ll, int shift, const PatternSet *data, const double *theta, 
 
 		if (p->x != xt.x)
 			x_terms(theta, p->x, shift, grad != NULL, &xt);
-		total += p->count * ll(theta, &xt, p, grad ? g : NULL);
+		total += p->count * ll(theta, &xt, p, &at[times->t_x_index[i]], &at[times->T_index[i]],
+							   grad ? g : NULL);
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
 				grad[k] += p->count * g[k];
 	}
+	pfree(at);
 	return total;
 }
 
@@ -232,7 +262,8 @@ mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 static ClvModel *
 fit_purchases(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 {
-	PatternSet	data;
+	PatternSet	data,
+				coarse;
 	double		mean_x,
 				mean_T;
 	double		log_theta[4];
@@ -244,7 +275,8 @@ fit_purchases(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 	log_theta[1] = log(Max(mean_T, 1e-6) / Max(mean_x, 1e-6));
 	log_theta[2] = 0;
 	log_theta[3] = 0;
-	return clv_fit(kind, loglik, &data, log_theta);
+	return clv_fit(kind, loglik, &data,
+				   clv_coarse_purchase_patterns(&data, &coarse) ? &coarse : NULL, log_theta);
 }
 
 Datum

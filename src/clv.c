@@ -3,10 +3,26 @@
  */
 #include "clv.h"
 
+#include "patterns.h"
+
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("clv.coarse_start",
+							 "Fits of many distinct histories start from a fit of a coarse copy of them.",
+							 "Off fits the histories directly from the usual start, as clv 0.3 did: slower, "
+							 "and the same optimum to the fit's tolerance.",
+							 &clv_fit_coarse_start, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("clv");
+}
 
 void
 clv_check_finite(double value, const char *arg)

@@ -58,8 +58,63 @@ objective(const double *log_theta, double *grad, void *arg)
 	return isfinite(value) ? value : get_float8_infinity();
 }
 
+/* An estimate that ran off towards 0 or infinity from where it started is no estimate. */
+static bool
+ran_off(const double *log_theta, const double *start, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (!(fabs(log_theta[k] - start[k]) < MAX_ABS_LOG_PARAM))
+			return true;
+	return false;
+}
+
+/*
+ * The optimum of the data from a coarse copy's (clv_coarse_purchase_patterns):
+ * the copy is fitted first, and the fit of the data starts from its
+ * estimate and its curvature, so that the many iterations far from the
+ * optimum run over a fraction of the patterns.  False, with log_theta as it
+ * was, when either fit fails to converge or runs off: data that do not
+ * determine the model (a likelihood flat along a ridge) may send the warm
+ * fit further along the ridge than the direct one, and the direct fit then
+ * decides, as if there had been no copy.  *spent counts the work either way.
+ */
+static bool
+fit_from_coarse(const Objective *mean, const PatternSet *coarse, double *log_theta, ClvOptimResult *result,
+				ClvOptimResult *spent)
+{
+	int			n = mean->nparams;
+	Objective	coarse_mean = {mean->loglik, coarse, n, 1 / coarse->customers, coarse->penalizer};
+	double		inverse_hessian[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
+	double		warm[CLV_MODEL_MAX_PARAMS];
+
+	memcpy(warm, log_theta, n * sizeof(double));
+	for (int i = 0; i < n * n; i++)
+		inverse_hessian[i] = (i % (n + 1) == 0);
+	*result = clv_minimize(objective, &coarse_mean, warm, n, inverse_hessian);
+	spent->iterations += result->iterations;
+	spent->evaluations += result->evaluations;
+	if (!result->converged || ran_off(warm, log_theta, n))
+		return false;
+	*result = clv_minimize(objective, (void *) mean, warm, n, inverse_hessian);
+	if (!result->converged || ran_off(warm, log_theta, n))
+	{
+		spent->iterations += result->iterations;
+		spent->evaluations += result->evaluations;
+		return false;
+	}
+	memcpy(log_theta, warm, n * sizeof(double));
+	return true;
+}
+
+/*
+ * Fit a model of the given kind to data from log_theta (replaced by the
+ * estimate).  coarse, when not NULL, is a coarse copy of the data to start
+ * from (fit_from_coarse); the model is the optimum of the data either way,
+ * to the same tolerance.
+ */
 ClvModel *
-clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, double *log_theta)
+clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const PatternSet *coarse,
+		double *log_theta)
 {
 	const ClvModelKindInfo *info = clv_model_kind_info(kind);
 	int			n = info->nparams;
@@ -67,19 +122,20 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, double *lo
 	Objective	total = {loglik, data, n, 1, 0};
 	double		covariance[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
 	double		start[CLV_MODEL_MAX_PARAMS];
-	ClvOptimResult result;
+	ClvOptimResult result,
+				spent = {0};
 	ClvModel   *model = clv_model_new(kind);
 	bool		weak = false;
 
 	memcpy(start, log_theta, n * sizeof(double));
-	result = clv_minimize(objective, &mean, log_theta, n);
+	if (coarse == NULL || !fit_from_coarse(&mean, coarse, log_theta, &result, &spent))
+		result = clv_minimize(objective, &mean, log_theta, n, NULL);
+	result.iterations += spent.iterations;
+	result.evaluations += spent.evaluations;
+	if (ran_off(log_theta, start, n))
+		result.converged = false;
 	for (int k = 0; k < n; k++)
-	{
 		model->params[k] = exp(log_theta[k]);
-		/* an estimate that ran off towards 0 or infinity is no estimate */
-		if (!(fabs(log_theta[k] - start[k]) < MAX_ABS_LOG_PARAM))
-			result.converged = false;
-	}
 	model->log_likelihood = loglik(data, model->params, NULL);
 	model->customers = (int64) data->customers;
 	model->iterations = result.iterations;

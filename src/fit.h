@@ -14,6 +14,6 @@
 typedef double (*clv_loglik) (const PatternSet *data, const double *theta, double *grad);
 
 extern ClvModel *clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
-						 double *log_theta);
+						 const PatternSet *coarse, double *log_theta);
 
 #endif							/* CLV_FIT_H */

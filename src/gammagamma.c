@@ -163,7 +163,7 @@ clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 	log_theta[0] = 0;
 	log_theta[1] = log(2);
 	log_theta[2] = log(sum_m / data.customers);
-	model = clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, log_theta);
+	model = clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, NULL, log_theta);
 	if (!clv_gammagamma_defined(model, 0))
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),

@@ -56,8 +56,14 @@ max_abs(const double *a, int n)
 	return m;
 }
 
+/*
+ * Minimise f from x (replaced by the solution).  inverse_hessian, when not
+ * NULL, is an n x n approximation of the inverse Hessian to start from (a
+ * fit of a coarser copy of the data hands its curvature on this way) and
+ * receives the one BFGS ends with; NULL starts from the identity.
+ */
 ClvOptimResult
-clv_minimize(clv_objective f, void *arg, double *x, int n)
+clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessian)
 {
 	double		h[CLV_OPTIM_MAX_PARAMS][CLV_OPTIM_MAX_PARAMS];
 	double		g[CLV_OPTIM_MAX_PARAMS],
@@ -75,7 +81,7 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 	Assert(n > 0 && n <= CLV_OPTIM_MAX_PARAMS);
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < n; j++)
-			h[i][j] = (i == j);
+			h[i][j] = inverse_hessian ? inverse_hessian[i * n + j] : (i == j);
 	fx = f(x, g, arg);
 	result.evaluations = 1;
 	if (!isfinite(fx))
@@ -186,6 +192,10 @@ clv_minimize(clv_objective f, void *arg, double *x, int n)
 		}
 	}
 	result.value = fx;
+	if (inverse_hessian != NULL)
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+				inverse_hessian[i * n + j] = h[i][j];
 	return result;
 }
 

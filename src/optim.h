@@ -20,7 +20,8 @@ typedef struct ClvOptimResult
 	bool		at_edge;		/* stopped against points where f is not finite */
 } ClvOptimResult;
 
-extern ClvOptimResult clv_minimize(clv_objective f, void *arg, double *x, int n);
+extern ClvOptimResult clv_minimize(clv_objective f, void *arg, double *x, int n,
+								   double *inverse_hessian);
 extern bool clv_inverse_hessian(clv_objective f, void *arg, const double *x, int n,
 								double *covariance);
 

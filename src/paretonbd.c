@@ -40,10 +40,12 @@ PG_FUNCTION_INFO_V1(clv_fit_paretonbd_final);
  * log 2F1(a, b; a+1; z) for 0 <= z < 1, a > 0, 0 < b < a+1, by Euler's
  * transformation: every term of 2F1(1, a+1-b; a+1; z) is positive and at
  * most z times the previous one, so the tail after a term t is below
- * t z / (1 - z).
+ * t z / (1 - z).  one_minus_z is 1 - z as the caller has it exactly, (lo +
+ * t) / (hi + t): rounded from a z near 1, its error would be multiplied by
+ * b - 1 in (1 - b) log(1 - z).
  */
 static double
-log_hyp2f1_next(double a, double b, double z)
+log_hyp2f1_next(double a, double b, double z, double one_minus_z)
 {
 	double		term = 1;
 	double		sum = 1;
@@ -59,8 +61,8 @@ log_hyp2f1_next(double a, double b, double z)
 	{
 		term *= z * (a + 1 - b + k) / (a + 1 + k);
 		sum += term;
-		if (term * z / (1 - z) <= 1e-16 * sum)
-			return (1 - b) * log1p(-z) + log(sum);
+		if (term * z / one_minus_z <= 1e-16 * sum)
+			return (1 - b) * log(one_minus_z) + log(sum);
 		if ((k & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -208,6 +210,8 @@ log_a0(const double *theta, double x, double t_x, double T)
 				first,
 				second;
 
+	if (!(t_x < T))
+		return -get_float8_infinity();
 	if (alpha >= beta)
 	{
 		b = s + 1;
@@ -220,10 +224,10 @@ log_a0(const double *theta, double x, double t_x, double T)
 		hi = beta;
 		low = alpha;
 	}
-	if (t_x < T && (hi - low) / (hi + t_x) > 0 && series_terms(a, b, (hi - low) / (hi + t_x)) > 1e5)
+	if ((hi - low) / (hi + t_x) > 0 && series_terms(a, b, (hi - low) / (hi + t_x)) > 1e5)
 		return log_a0_by_quadrature(theta, x, t_x, T);
-	first = log_hyp2f1_next(a, b, (hi - low) / (hi + t_x)) - a * log(hi + t_x);
-	second = log_hyp2f1_next(a, b, (hi - low) / (hi + T)) - a * log(hi + T);
+	first = log_hyp2f1_next(a, b, (hi - low) / (hi + t_x), (low + t_x) / (hi + t_x)) - a * log(hi + t_x);
+	second = log_hyp2f1_next(a, b, (hi - low) / (hi + T), (low + T) / (hi + T)) - a * log(hi + T);
 	if (!(second < first))
 		return -get_float8_infinity();
 	/* nearly equal, their difference would keep few digits: the integral has them all */
@@ -276,7 +280,7 @@ series_terms(double a, double b, double z)
  * error with its hint.
  */
 static bool
-log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
+log_hyp2f1_next_grad(double a, double b, double z, double one_minus_z, Hyp *h)
 {
 	double		c = a + 1 - b;
 	double		term = 1,
@@ -312,14 +316,15 @@ log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
 		sum_k += k * term;
 		sum_c += run_c * term;
 		sum_a += run_a * term;
-		if (term * z / (1 - z) <= 1e-16 * sum && term * k <= 1e-16 * sum_k)
+		if (term * z / one_minus_z <= 1e-16 * sum && term * k <= 1e-16 * sum_k)
 		{
 			double		dlns_dc = sum_c / sum;
+			double		log_one_minus_z = log(one_minus_z);
 
-			h->value = (1 - b) * log1p(-z) + log(sum);
+			h->value = (1 - b) * log_one_minus_z + log(sum);
 			h->d_a = dlns_dc - sum_a / sum;
-			h->d_b = -log1p(-z) - dlns_dc;
-			h->d_z = (b - 1) / (1 - z) + sum_k / (z * sum);
+			h->d_b = -log_one_minus_z - dlns_dc;
+			h->d_z = (b - 1) / one_minus_z + sum_k / (z * sum);
 			return true;
 		}
 		if ((k & 0xFFFF) == 0)
@@ -329,14 +334,89 @@ log_hyp2f1_next_grad(double a, double b, double z, Hyp *h)
 }
 
 /*
- * One pattern's log-likelihood and its gradient in (r, alpha, s, beta):
+ * Li = ln 2F1(a, b; a+1; z_i) - a ln(hi + t_i) of the likelihood below and
+ * its gradient in (r, alpha, s, beta), for one x and one time t_i: it
+ * depends on the pattern only through them, and patterns sharing an x
+ * share it for every recency and age they have in common.
+ */
+typedef struct DeathTerm
+{
+	int64		x_run;			/* the run of equal x it was computed for */
+	bool		defined;		/* false: the series would not end in time */
+	double		L;
+	double		dL[4];
+} DeathTerm;
+
+static void
+death_term(const double *theta, double x, double t, DeathTerm *term)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				s = theta[2],
+				beta = theta[3];
+	double		a = r + s + x;
+	bool		alpha_high = alpha >= beta;
+	double		hi = alpha_high ? alpha : beta;
+	double		lo = alpha_high ? beta : alpha;
+	double		b = alpha_high ? s + 1 : r + x;
+	double		h = hi + t;
+	double		z = (hi - lo) / h;
+	/* dz/d(hi) and dz/d(lo) */
+	double		dz_hi = (lo + t) / (h * h);
+	double		dz_lo = -1 / h;
+	Hyp			g;
+
+	term->defined = log_hyp2f1_next_grad(a, b, z, (lo + t) / h, &g);
+	if (!term->defined)
+		return;
+	term->L = g.value - a * log(h);
+	/* a = r+s+x moves with r and s; b with s (alpha high) or r (beta high) */
+	term->dL[0] = g.d_a - log(h) + (alpha_high ? 0 : g.d_b);
+	term->dL[2] = g.d_a - log(h) + (alpha_high ? g.d_b : 0);
+	/* hi and lo are alpha and beta, one way or the other */
+	term->dL[alpha_high ? 1 : 3] = g.d_z * dz_hi - a / h;
+	term->dL[alpha_high ? 3 : 1] = g.d_z * dz_lo;
+}
+
+/*
+ * What one evaluation of the likelihood keeps: per distinct time v (the
+ * patterns' PatternTimes), log(alpha + v), log(beta + v) and the death term
+ * of the current x; per x, the Gamma and digamma ratios.
+ */
+typedef struct ParetoCache
+{
+	const PatternTimes *times;
+	double	   *log_alpha_at;
+	double	   *log_beta_at;
+	DeathTerm  *death_at;
+	int64		x_run;
+	double		x;
+	double		lg_r;
+	double		psi_r;
+} ParetoCache;
+
+static const DeathTerm *
+cached_death_term(const double *theta, ParetoCache *cache, double x, int32 index)
+{
+	DeathTerm  *term = &cache->death_at[index];
+
+	if (term->x_run != cache->x_run)
+	{
+		death_term(theta, x, cache->times->values[index], term);
+		term->x_run = cache->x_run;
+	}
+	return term;
+}
+
+/*
+ * Pattern i's log-likelihood and its gradient in (r, alpha, s, beta):
  *   LL = ln Gamma(r+x) - ln Gamma(r) + r ln alpha + s ln beta + log(e^A + e^B)
  *   A = -(r+x) ln(alpha+T) - s ln(beta+T),   B = ln s - ln(r+s+x) + ln A0,
  *   ln A0 = ln(e^L1 - e^L2),  Li = ln 2F1(a, b; a+1; z_i) - a ln(hi + t_i)
  * with t_1 = t_x, t_2 = T and (hi, lo, b) as in log_a0.
  */
 static double
-pattern_ll_grad(const double *theta, const Pattern *p, double *grad)
+pattern_ll_grad(const double *theta, ParetoCache *cache, const Pattern *p, int64 i, double *grad)
 {
 	double		r = theta[0],
 				alpha = theta[1],
@@ -344,49 +424,40 @@ pattern_ll_grad(const double *theta, const Pattern *p, double *grad)
 				beta = theta[3];
 	double		x = p->x;
 	double		a = r + s + x;
-	bool		alpha_high = alpha >= beta;
-	double		hi = alpha_high ? alpha : beta;
-	double		lo = alpha_high ? beta : alpha;
-	double		b = alpha_high ? s + 1 : r + x;
-	double		A = -(r + x) * log(alpha + p->T) - s * log(beta + p->T);
-	double		times[2] = {p->t_x, p->T};
-	double		L[2],
-				dL[2][4];
+	int32		tx_index = cache->times->t_x_index[i],
+				T_index = cache->times->T_index[i];
+	double		log_alpha_T = cache->log_alpha_at[T_index],
+				log_beta_T = cache->log_beta_at[T_index];
+	double		A = -(r + x) * log_alpha_T - s * log_beta_T;
+	const DeathTerm *at_tx,
+			   *at_T;
 	double		B,
 				weight_B,
 				ll;
 
-	for (int i = 0; i < 2; i++)
+	if (x != cache->x)
 	{
-		double		h = hi + times[i];
-		double		z = (hi - lo) / h;
-		/* dz/d(hi) and dz/d(lo) */
-		double		dz_hi = (lo + times[i]) / (h * h);
-		double		dz_lo = -1 / h;
-		Hyp			g;
-
-		if (!log_hyp2f1_next_grad(a, b, z, &g))
-			return get_float8_nan();
-		L[i] = g.value - a * log(h);
-		/* a = r+s+x moves with r and s; b with s (alpha high) or r (beta high) */
-		dL[i][0] = g.d_a - log(h) + (alpha_high ? 0 : g.d_b);
-		dL[i][2] = g.d_a - log(h) + (alpha_high ? g.d_b : 0);
-		/* hi and lo are alpha and beta, one way or the other */
-		dL[i][alpha_high ? 1 : 3] = g.d_z * dz_hi - a / h;
-		dL[i][alpha_high ? 3 : 1] = g.d_z * dz_lo;
+		cache->x = x;
+		cache->x_run++;
+		cache->lg_r = clv_lgamma_ratio(r, x);
+		cache->psi_r = clv_digamma_ratio(r, x);
 	}
+	at_tx = cached_death_term(theta, cache, x, tx_index);
+	at_T = cached_death_term(theta, cache, x, T_index);
+	if (!at_tx->defined || !at_T->defined)
+		return get_float8_nan();
 
-	ll = clv_lgamma_ratio(r, x) + r * log(alpha) + s * log(beta);
-	if (L[1] < L[0])
+	ll = cache->lg_r + r * log(alpha) + s * log(beta);
+	if (at_T->L < at_tx->L)
 	{
-		double		w = exp(L[1] - L[0]);	/* e^L2 / e^L1 < 1 */
+		double		w = exp(at_T->L - at_tx->L);	/* e^L2 / e^L1 < 1 */
 
-		B = log(s) - log(a) + L[0] + log(-expm1(L[1] - L[0]));
+		B = log(s) - log(a) + at_tx->L + log(-expm1(at_T->L - at_tx->L));
 		weight_B = 1 / (1 + exp(A - B));
 		ll += Max(A, B) + log1p(exp(-fabs(A - B)));
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
-				grad[k] = weight_B * (dL[0][k] - w * dL[1][k]) / (1 - w);
+				grad[k] = weight_B * (at_tx->dL[k] - w * at_T->dL[k]) / (1 - w);
 	}
 	else
 	{
@@ -400,9 +471,9 @@ pattern_ll_grad(const double *theta, const Pattern *p, double *grad)
 	{
 		double		weight_A = 1 - weight_B;
 
-		grad[0] += clv_digamma_ratio(r, x) + log(alpha) - weight_A * log(alpha + p->T) - weight_B / a;
+		grad[0] += cache->psi_r + log(alpha) - weight_A * log_alpha_T - weight_B / a;
 		grad[1] += r / alpha - weight_A * (r + x) / (alpha + p->T);
-		grad[2] += log(beta) - weight_A * log(beta + p->T) + weight_B * (1 / s - 1 / a);
+		grad[2] += log(beta) - weight_A * log_beta_T + weight_B * (1 / s - 1 / a);
 		grad[3] += s / beta - weight_A * s / (beta + p->T);
 	}
 	return ll;
@@ -411,30 +482,53 @@ pattern_ll_grad(const double *theta, const Pattern *p, double *grad)
 static double
 paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
+	const PatternTimes *times = data->times;
+	ParetoCache cache;
 	double		total = 0;
+
+	cache.times = times;
+	cache.log_alpha_at = palloc(Max(times->nvalues, 1) * sizeof(double));
+	cache.log_beta_at = palloc(Max(times->nvalues, 1) * sizeof(double));
+	cache.death_at = palloc(Max(times->nvalues, 1) * sizeof(DeathTerm));
+	for (int64 k = 0; k < times->nvalues; k++)
+	{
+		cache.log_alpha_at[k] = log(theta[1] + times->values[k]);
+		cache.log_beta_at[k] = log(theta[3] + times->values[k]);
+		cache.death_at[k].x_run = 0;
+	}
+	cache.x_run = 0;
+	cache.x = -1;				/* no x yet: the first pattern sets what follows */
+	cache.lg_r = cache.psi_r = 0;
 
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
 	for (int64 i = 0; i < data->npatterns; i++)
 	{
 		double		g[4] = {0};
-		double		ll = pattern_ll_grad(theta, &data->patterns[i], grad ? g : NULL);
+		double		ll = pattern_ll_grad(theta, &cache, &data->patterns[i], i, grad ? g : NULL);
 
 		/* one pattern the likelihood cannot be computed for makes it undefined */
 		if (isnan(ll))
-			return ll;
+		{
+			total = ll;
+			break;
+		}
 		total += data->patterns[i].count * ll;
 		if (grad != NULL)
 			for (int k = 0; k < 4; k++)
 				grad[k] += data->patterns[i].count * g[k];
 	}
+	pfree(cache.log_alpha_at);
+	pfree(cache.log_beta_at);
+	pfree(cache.death_at);
 	return total;
 }
 
 Datum
 clv_fit_paretonbd_final(PG_FUNCTION_ARGS)
 {
-	PatternSet	data;
+	PatternSet	data,
+				coarse;
 	double		mean_x,
 				mean_T;
 	double		log_theta[4];
@@ -446,7 +540,8 @@ clv_fit_paretonbd_final(PG_FUNCTION_ARGS)
 	log_theta[1] = log(Max(mean_T, 1e-6) / Max(mean_x, 1e-6));
 	log_theta[2] = 0;
 	log_theta[3] = log(Max(mean_T, 1e-6));
-	PG_RETURN_POINTER(clv_fit(CLV_MODEL_PARETONBD, paretonbd_total_ll, &data, log_theta));
+	PG_RETURN_POINTER(clv_fit(CLV_MODEL_PARETONBD, paretonbd_total_ll, &data,
+							  clv_coarse_purchase_patterns(&data, &coarse) ? &coarse : NULL, log_theta));
 }
 
 /* P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0) */
@@ -474,7 +569,7 @@ clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T)
 static double
 lifetime_factor(double s, double base, double t)
 {
-	double		log_ratio = log(base) - log(base + t);	/* < 0 */
+	double		log_ratio = -log1p(t / base);	/* < 0; not log(base) - log(base + t), which cancels for t << base */
 	double		u = (s - 1) * log_ratio;
 
 	/* near s = 1, three terms of the series of expm1(u) / u, not a 0/0 */

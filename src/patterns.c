@@ -4,10 +4,13 @@
 #include "state.h"
 #include "patterns.h"
 
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_patterns_combine);
+
+static PatternTimes *pattern_times(const PatternSet *set);
 
 #define FIT_NAME "model fit"
 #define FIT_MAGIC	INT64CONST(0x434c565002)	/* "CLVP", layout 2 */
@@ -73,16 +76,14 @@ compare_entries(const PatternEntry *a, const PatternEntry *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-/* Sort the entries and merge equal patterns, adding their counts. */
-static void
-patterns_compact(int64 *s)
+/* Sort entries[0 .. n-1] and merge equal ones, adding their counts; returns how many are left. */
+static int64
+sort_and_merge(PatternEntry *entries, int64 n)
 {
-	PatternEntry *entries = (PatternEntry *) (s + P_HEADER);
-	int64		n = s[P_NPATTERNS];
 	int64		kept = 0;
 
 	if (n < 2)
-		return;
+		return n;
 	sort_pattern_entries(entries, n);
 	for (int64 i = 1; i < n; i++)
 	{
@@ -92,7 +93,76 @@ patterns_compact(int64 *s)
 		else
 			entries[++kept] = entries[i];
 	}
-	s[P_NPATTERNS] = kept + 1;
+	return kept + 1;
+}
+
+/*
+ * Sort the entries and merge equal patterns, adding their counts.  A state
+ * is compacted each time it fills up, and then begins with the entries
+ * compacted last time, in order: only the entries after them are sorted,
+ * and the two runs are merged from the back, in place.
+ */
+static void
+patterns_compact(int64 *s)
+{
+	PatternEntry *entries = (PatternEntry *) (s + P_HEADER);
+	int64		n = s[P_NPATTERNS];
+	int64		sorted = 1,
+				added,
+				i,
+				j,
+				w;
+	PatternEntry *tail;
+
+	if (n < 2)
+		return;
+	/* the longest run at the start that is strictly ascending, hence compacted */
+	while (sorted < n && compare_entries(&entries[sorted - 1], &entries[sorted]) < 0)
+		sorted++;
+	if (sorted == n)
+		return;
+	if (sorted < n / 4)
+	{
+		s[P_NPATTERNS] = sort_and_merge(entries, n);
+		return;
+	}
+	added = n - sorted;
+	tail = palloc(added * sizeof(PatternEntry));
+	memcpy(tail, entries + sorted, added * sizeof(PatternEntry));
+	added = sort_and_merge(tail, added);
+
+	/*
+	 * Merge from the back into entries[0 .. n-1].  The write position w stays
+	 * above the run's read position i while any of the tail is left, since
+	 * at most as many of the tail are written as it has.
+	 */
+	i = sorted - 1;
+	j = added - 1;
+	w = n - 1;
+	while (j >= 0)
+	{
+		int			c = i >= 0 ? compare_entries(&entries[i], &tail[j]) : -1;
+
+		if (c > 0)
+			entries[w--] = entries[i--];
+		else if (c < 0)
+			entries[w--] = tail[j--];
+		else
+		{
+			PatternEntry merged = tail[j--];
+
+			merged.slot[E_COUNT] = clv_count_add(merged.slot[E_COUNT], entries[i--].slot[E_COUNT],
+												 "model fit customer count");
+			entries[w--] = merged;
+		}
+	}
+	/* what is left of the run, entries[0 .. i], is in order below the rest */
+	memmove(entries + w - i, entries, (i + 1) * sizeof(PatternEntry));
+	w -= i + 1;
+	/* the merged entries are entries[w+1 .. n-1]: to the front */
+	memmove(entries, entries + w + 1, (n - 1 - w) * sizeof(PatternEntry));
+	s[P_NPATTERNS] = n - 1 - w;
+	pfree(tail);
 }
 
 static ArrayType *
@@ -446,6 +516,7 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	set->npatterns = s[P_NPATTERNS];
 	set->patterns = palloc(Max(set->npatterns, 1) * sizeof(Pattern));
 	customers = 0;
+	set->times = NULL;
 	set->penalizer = clv_slot_float8(s[P_PENALIZER]);
 	set->unit_usecs = s[P_UNIT];
 	set->skipped = s[P_SKIPPED];
@@ -525,5 +596,136 @@ clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *da
 				 errdetail("None of the %.0f customers bought more than once.", data->customers)));
 	*mean_x = sum_x / data->customers;
 	*mean_T = sum_T / data->customers;
+	data->times = pattern_times(data);
+	return true;
+}
+
+/*
+ * A hash table from a time's float8 bits to its place among the distinct
+ * times (PostgreSQL's simplehash), for pattern_times.
+ */
+typedef struct TimeSlot
+{
+	uint64		bits;
+	int32		index;
+	char		status;
+} TimeSlot;
+
+#define SH_PREFIX time_slots
+#define SH_ELEMENT_TYPE TimeSlot
+#define SH_KEY_TYPE uint64
+#define SH_KEY bits
+#define SH_HASH_KEY(tb, key) hash_bytes_uint32((uint32) ((key) ^ ((key) >> 32)))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DEFINE
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+/* where time is among the distinct ones so far, added if new */
+static int32
+time_index(time_slots_hash *slots, PatternTimes *times, double time)
+{
+	bool		found;
+	TimeSlot   *slot = time_slots_insert(slots, (uint64) clv_float8_slot(time), &found);
+
+	if (!found)
+	{
+		slot->index = (int32) times->nvalues;
+		times->values[times->nvalues++] = time;
+	}
+	return slot->index;
+}
+
+/*
+ * The distinct recencies and ages of purchase patterns, in the order first
+ * met, and where each pattern's are among them (PatternTimes).  Data on a
+ * day grid have a few hundred distinct times against hundreds of thousands
+ * of patterns.
+ */
+static PatternTimes *
+pattern_times(const PatternSet *set)
+{
+	PatternTimes *times = palloc(sizeof(PatternTimes));
+	time_slots_hash *slots = time_slots_create(CurrentMemoryContext, 1024, NULL);
+
+	/* at most 2^25 patterns fit in the 1 GB of a state, so the indexes fit in int32 */
+	Assert(set->npatterns < PG_INT32_MAX / 2);
+	times->nvalues = 0;
+	times->values = palloc(Max(2 * set->npatterns, 1) * sizeof(double));
+	times->t_x_index = palloc(Max(set->npatterns, 1) * sizeof(int32));
+	times->T_index = palloc(Max(set->npatterns, 1) * sizeof(int32));
+	for (int64 i = 0; i < set->npatterns; i++)
+	{
+		times->t_x_index[i] = time_index(slots, times, set->patterns[i].t_x);
+		times->T_index[i] = time_index(slots, times, set->patterns[i].T);
+	}
+	time_slots_destroy(slots);
+	return times;
+}
+
+/*
+ * A coarse copy of many purchase patterns, for a first fit whose optimum
+ * (and curvature) the fit of the whole set then starts from: frequencies
+ * kept, recencies and ages rounded to COARSE_STEPS steps of the largest age
+ * (a recency never above its age), equal patterns merged.  Its likelihood is
+ * close to the whole set's, and at a fraction of the patterns its
+ * iterations cost little; the fit of the whole set then converges to the
+ * same tolerance in a few iterations instead of a few dozen.  False, and
+ * nothing built, when the set is small or the copy would not be much
+ * smaller.
+ */
+#define COARSE_MIN_PATTERNS 20000
+#define COARSE_STEPS 64
+
+bool		clv_fit_coarse_start = true;
+
+bool
+clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
+{
+	int64	   *s;
+	PatternEntry *entries;
+	double		max_T = 0,
+				step;
+
+	if (!clv_fit_coarse_start || data->npatterns < COARSE_MIN_PATTERNS)
+		return false;
+	for (int64 i = 0; i < data->npatterns; i++)
+		max_T = Max(max_T, data->patterns[i].T);
+	step = max_T / COARSE_STEPS;
+	if (!(step > 0))
+		return false;
+	s = palloc((P_HEADER + data->npatterns * E_WIDTH) * sizeof(int64));
+	entries = (PatternEntry *) (s + P_HEADER);
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		const Pattern *p = &data->patterns[i];
+		double		T = Max(rint(p->T / step), 1) * step;
+		double		t_x = Min(rint(p->t_x / step) * step, T);
+
+		entries[i].slot[E_X] = (int64) p->x;
+		entries[i].slot[E_TX] = clv_float8_slot(t_x);
+		entries[i].slot[E_T] = clv_float8_slot(T);
+		entries[i].slot[E_COUNT] = (int64) p->count;
+	}
+	s[P_NPATTERNS] = data->npatterns;
+	patterns_compact(s);
+	if (s[P_NPATTERNS] > data->npatterns / 4)
+	{
+		pfree(s);
+		return false;
+	}
+	*coarse = *data;
+	coarse->npatterns = s[P_NPATTERNS];
+	coarse->patterns = palloc(coarse->npatterns * sizeof(Pattern));
+	for (int64 i = 0; i < coarse->npatterns; i++)
+	{
+		coarse->patterns[i].x = (double) entries[i].slot[E_X];
+		coarse->patterns[i].t_x = clv_slot_float8(entries[i].slot[E_TX]);
+		coarse->patterns[i].T = clv_slot_float8(entries[i].slot[E_T]);
+		coarse->patterns[i].count = (double) entries[i].slot[E_COUNT];
+	}
+	pfree(s);
+	coarse->times = pattern_times(coarse);
 	return true;
 }

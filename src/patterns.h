@@ -45,10 +45,24 @@ typedef struct Pattern
 	double		count;
 } Pattern;
 
+/*
+ * The distinct recencies and ages of purchase patterns (clv_pattern_times):
+ * a likelihood computes what depends on a time alone, such as
+ * log(alpha + T), once per value and evaluation instead of once per pattern.
+ */
+typedef struct PatternTimes
+{
+	int64		nvalues;
+	double	   *values;			/* distinct */
+	int32	   *t_x_index;		/* per pattern, where its t_x is in values */
+	int32	   *T_index;		/* and its T */
+} PatternTimes;
+
 typedef struct PatternSet
 {
 	Pattern    *patterns;
 	int64		npatterns;
+	const PatternTimes *times;	/* purchase patterns' times, or NULL */
 	double		customers;
 	double		penalizer;
 	int64		unit_usecs;		/* time unit of the summaries, 0 for plain numbers */
@@ -69,5 +83,9 @@ extern double clv_penalizer_arg(FunctionCallInfo fcinfo, int argno);
 extern int64 clv_customers_arg(FunctionCallInfo fcinfo, int argno);
 extern bool clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *data,
 								  double *mean_x, double *mean_T);
+extern bool clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse);
+
+/* the setting clv.coarse_start: whether clv_coarse_purchase_patterns makes a copy */
+extern bool clv_fit_coarse_start;
 
 #endif							/* CLV_PATTERNS_H */

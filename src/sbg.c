@@ -231,7 +231,7 @@ clv_fit_sbg_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("sBG cannot be fitted without churn"),
 				 errdetail("None of the %.0f subscribers left.", data.customers)));
-	PG_RETURN_POINTER(clv_fit(CLV_MODEL_SBG, sbg_total_ll, &data, log_theta));
+	PG_RETURN_POINTER(clv_fit(CLV_MODEL_SBG, sbg_total_ll, &data, NULL, log_theta));
 }
 
 /* input takes any finite parameters; their sums must stay in double range */

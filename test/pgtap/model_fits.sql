@@ -8,56 +8,7 @@ SELECT plan(28);
 SELECT setseed(0.31);
 
 \ir ../include/rgamma.psql
-
--- BG/NBD's story: purchases at Poisson rate lambda ~ Gamma(r, 1/alpha); after
--- each repeat purchase the customer leaves with probability p ~ Beta(a, b).
--- MBG/NBD (leaves_at_first): the customer may also leave right after the
--- first purchase, with the same p.
-CREATE FUNCTION pg_temp.simulate_bgnbd(r float8, alpha float8, a float8, b float8, INOUT age float8,
-                                      OUT frequency float8, OUT recency float8,
-                                      leaves_at_first boolean DEFAULT false)
-LANGUAGE plpgsql AS $$
-DECLARE
-    lambda float8 := pg_temp.rgamma(r, 1 / alpha);
-    ga float8 := pg_temp.rgamma(a, 1);
-    p float8 := ga / (ga + pg_temp.rgamma(b, 1));
-    t float8 := 0;
-BEGIN
-    frequency := 0;
-    recency := 0;
-    IF leaves_at_first THEN
-        IF random() < p THEN
-            RETURN;
-        END IF;
-    END IF;
-    LOOP
-        t := t - ln(1 - random()) / lambda;
-        EXIT WHEN t > age;
-        frequency := frequency + 1;
-        recency := t;
-        EXIT WHEN random() < p;
-    END LOOP;
-END $$;
-
--- Pareto/NBD: purchases at rate lambda ~ Gamma(r, 1/alpha) until an
--- exponential death at rate mu ~ Gamma(s, 1/beta)
-CREATE FUNCTION pg_temp.simulate_paretonbd(r float8, alpha float8, s float8, beta float8, INOUT age float8,
-                                          OUT frequency float8, OUT recency float8)
-LANGUAGE plpgsql AS $$
-DECLARE
-    lambda float8 := pg_temp.rgamma(r, 1 / alpha);
-    death float8 := -ln(1 - random()) / pg_temp.rgamma(s, 1 / beta);
-    t float8 := 0;
-BEGIN
-    frequency := 0;
-    recency := 0;
-    LOOP
-        t := t - ln(1 - random()) / lambda;
-        EXIT WHEN t > least(age, death);
-        frequency := frequency + 1;
-        recency := t;
-    END LOOP;
-END $$;
+\ir ../include/simulate_purchases.psql
 
 -- ages between 26 and 52 weeks; "+ 0 * g" makes each row draw its own
 CREATE TABLE sim AS
