@@ -96,6 +96,9 @@ sort_and_merge(PatternEntry *entries, int64 n)
 	return kept + 1;
 }
 
+/* the most entries patterns_compact copies aside (128 MB) to merge them */
+#define MAX_MERGED_TAIL (INT64CONST(4) * 1024 * 1024)
+
 /*
  * Sort the entries and merge equal patterns, adding their counts.  A state
  * is compacted each time it fills up, and then begins with the entries
@@ -121,7 +124,8 @@ patterns_compact(int64 *s)
 		sorted++;
 	if (sorted == n)
 		return;
-	if (sorted < n / 4)
+	/* a short run gains little; a long tail would double the memory of a huge state */
+	if (sorted < n / 4 || (n - sorted) > MAX_MERGED_TAIL)
 	{
 		s[P_NPATTERNS] = sort_and_merge(entries, n);
 		return;

@@ -174,11 +174,19 @@ clv_fit_sbg_survivors_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("survivors must be a one-dimensional array")));
-	deconstruct_array(survivors, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &counts, &nulls, &n);
-	if (n > CLV_MAX_TENURE + 1)
+	/* element k counts the cohort after k - 1 periods: the position is the period */
+	if (ARR_NDIM(survivors) == 1 && ARR_LBOUND(survivors)[0] != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("survivors must start at subscript 1"),
+				 errdetail("The array starts at subscript %d.", ARR_LBOUND(survivors)[0]),
+				 errhint("The first element counts the cohort when it was acquired, the next after one period, and so on.")));
+	/* before the elements are taken apart: a huge array is refused without copying it */
+	if (ArrayGetNItems(ARR_NDIM(survivors), ARR_DIMS(survivors)) > CLV_MAX_TENURE + 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("survivors may count at most %d periods", CLV_MAX_TENURE)));
+	deconstruct_array(survivors, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &counts, &nulls, &n);
 	entries = palloc(Max(n, 1) * sizeof(Pattern));
 	for (int t = 0; t < n; t++)
 	{
@@ -307,7 +315,8 @@ discounted_payments(double alpha, double b, double d)
 					 errmsg("the expected lifetime is infinite when alpha is at most 1"),
 					 errdetail("The model's alpha is %g: enough subscribers almost never leave that the mean lifetime diverges.", alpha),
 					 errhint("Give a discount rate, at least %g per period.", MIN_DISCOUNT_RATE)));
-		return (alpha + b - 1) / (alpha - 1);
+		/* 1 + b / (alpha - 1), not (alpha + b - 1) / (alpha - 1): no cancellation for alpha near 1 */
+		return 1 + b / (alpha - 1);
 	}
 	z = 1 / (1 + d);
 	tail_factor = z / (1 - z);

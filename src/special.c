@@ -57,7 +57,8 @@ clv_lgamma_ratio(double b, double x)
 
 		return (z - 0.5) * log1p(x / b) + x * log(b) - x +
 			(1 / z - 1 / b) / 12 - (1 / (z * z * z) - 1 / (b * b * b)) / 360 +
-			(1 / pow(z, 5) - 1 / pow(b, 5)) / 1260;
+			(1 / pow(z, 5) - 1 / pow(b, 5)) / 1260 - (1 / pow(z, 7) - 1 / pow(b, 7)) / 1680 +
+			(1 / pow(z, 9) - 1 / pow(b, 9)) / 1188;
 	}
 	return lgamma(b + x) - lgamma(b);
 }
@@ -81,7 +82,8 @@ clv_digamma_ratio(double b, double x)
 		double		z = b + x;
 
 		return log1p(x / b) - (1 / z - 1 / b) / 2 - (1 / (z * z) - 1 / (b * b)) / 12 +
-			(1 / pow(z, 4) - 1 / pow(b, 4)) / 120 - (1 / pow(z, 6) - 1 / pow(b, 6)) / 252;
+			(1 / pow(z, 4) - 1 / pow(b, 4)) / 120 - (1 / pow(z, 6) - 1 / pow(b, 6)) / 252 +
+			(1 / pow(z, 8) - 1 / pow(b, 8)) / 240 - (1 / pow(z, 10) - 1 / pow(b, 10)) / 132;
 	}
 	return clv_digamma(b + x) - clv_digamma(b);
 }

@@ -6,7 +6,7 @@
 -- parallel too; and bad input is refused.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
 
 -- Fader & Hardie (2007), "How to project customer retention", Table 1:
 -- subscribers of one cohort of 1,000 still there after 0 to 12 years
@@ -297,6 +297,8 @@ SELECT throws_ok($$SELECT clv_fit_sbg(s) FROM (VALUES ('{1000,NULL,900}'::bigint
                  'survivors must be counts, not NULL or negative', 'a NULL count');
 SELECT throws_ok($$SELECT clv_fit_sbg(s) FROM (VALUES ('{{1000,800},{700,600}}'::bigint[])) v(s)$$, '2202E',
                  'survivors must be a one-dimensional array', 'a two-dimensional array');
+SELECT throws_ok($$SELECT clv_fit_sbg(s) FROM (VALUES ('[0:2]={1000,800,700}'::bigint[])) v(s)$$, '2202E',
+                 'survivors must start at subscript 1', 'the position of a count is its period');
 SELECT throws_ok($$SELECT clv_fit_sbg(0, true)$$, '22023',
                  'a subscriber who churned was there for at least 1 period', 'churned before paying');
 SELECT throws_ok($$SELECT clv_fit_sbg(2.5, false)$$, '22023',
