@@ -96,8 +96,11 @@ typedef struct XTerms
 				psi_b,
 				psi_ab;			/* the same for digamma */
 	double		log_b_x;		/* ln(b + x - 1 + shift) */
+	double		inverse_b_x;	/* 1 / (b + x - 1 + shift) */
 	double		log_alpha,
-				log_a;			/* not x's, but as cheap to keep here */
+				log_a,
+				inverse_a,
+				r_over_alpha;	/* not x's, but as cheap to keep here */
 } XTerms;
 
 static void
@@ -112,8 +115,11 @@ x_terms(const double *theta, double x, int shift, bool with_gradient, XTerms *xt
 	xt->lg_b = clv_lgamma_ratio(b, x + shift);
 	xt->lg_ab = clv_lgamma_ratio(a + b, x + shift);
 	xt->log_b_x = (x + shift > 0) ? log(b + x - 1 + shift) : 0;
+	xt->inverse_b_x = (x + shift > 0) ? 1 / (b + x - 1 + shift) : 0;
 	xt->log_alpha = log(theta[1]);
 	xt->log_a = log(a);
+	xt->inverse_a = 1 / a;
+	xt->r_over_alpha = r / theta[1];
 	if (with_gradient)
 	{
 		xt->psi_r = clv_digamma_ratio(r, x);
@@ -137,10 +143,7 @@ static double
 bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
 				 const TimeTerms *at_tx, const TimeTerms *at_T, double *grad)
 {
-	double		r = theta[0],
-				alpha = theta[1],
-				a = theta[2],
-				b = theta[3];
+	double		r = theta[0];
 	double		x = p->x;
 	double		log_alpha_T = at_T->log_shifted;
 	double		a1 = xt->lg_r + r * xt->log_alpha;
@@ -170,10 +173,10 @@ bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
 		double		w3 = 1 - w4;
 
 		grad[0] = xt->psi_r + xt->log_alpha - w3 * log_alpha_T - w4 * log_alpha_tx;
-		grad[1] = r / alpha - w3 * (r + x) * at_T->inverse_shifted -
+		grad[1] = xt->r_over_alpha - w3 * (r + x) * at_T->inverse_shifted -
 			(x > 0 ? w4 * (r + x) * at_tx->inverse_shifted : 0);
-		grad[2] = -xt->psi_ab + (x > 0 ? w4 / a : 0);
-		grad[3] = xt->psi_b - xt->psi_ab - (x > 0 ? w4 / (b + x - 1) : 0);
+		grad[2] = -xt->psi_ab + w4 * xt->inverse_a;
+		grad[3] = xt->psi_b - xt->psi_ab - w4 * xt->inverse_b_x;
 	}
 	return ll;
 }
@@ -183,10 +186,7 @@ static double
 mbgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
 				  const TimeTerms *at_tx, const TimeTerms *at_T, double *grad)
 {
-	double		r = theta[0],
-				alpha = theta[1],
-				a = theta[2],
-				b = theta[3];
+	double		r = theta[0];
 	double		x = p->x;
 	double		log_alpha_T = at_T->log_shifted;
 	double		log_alpha_tx = at_tx->log_shifted;
@@ -202,10 +202,10 @@ mbgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
 	if (grad != NULL)
 	{
 		grad[0] = xt->psi_r + xt->log_alpha - log_alpha_T + w * (log_alpha_T - log_alpha_tx);
-		grad[1] = r / alpha - (r + x) * at_T->inverse_shifted +
+		grad[1] = xt->r_over_alpha - (r + x) * at_T->inverse_shifted +
 			w * (r + x) * (at_T->inverse_shifted - at_tx->inverse_shifted);
-		grad[2] = -xt->psi_ab + w / a;
-		grad[3] = xt->psi_b - xt->psi_ab - w / (b + x);
+		grad[2] = -xt->psi_ab + w * xt->inverse_a;
+		grad[3] = xt->psi_b - xt->psi_ab - w * xt->inverse_b_x;
 	}
 	return a1 + a2 + a3 + softplus;
 }

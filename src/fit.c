@@ -122,6 +122,7 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const Patt
 	Objective	total = {loglik, data, n, 1, 0};
 	double		covariance[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
 	double		start[CLV_MODEL_MAX_PARAMS];
+	double		gradient[CLV_MODEL_MAX_PARAMS];
 	ClvOptimResult result,
 				spent = {0};
 	ClvModel   *model = clv_model_new(kind);
@@ -136,7 +137,8 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const Patt
 		result.converged = false;
 	for (int k = 0; k < n; k++)
 		model->params[k] = exp(log_theta[k]);
-	model->log_likelihood = loglik(data, model->params, NULL);
+	/* minus the total objective is the log-likelihood; its gradient starts the Hessian */
+	model->log_likelihood = -objective(log_theta, gradient, &total);
 	model->customers = (int64) data->customers;
 	model->iterations = result.iterations;
 	model->penalizer = data->penalizer;
@@ -165,7 +167,7 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const Patt
 	}
 	model->flags |= CLV_MODEL_CONVERGED;
 
-	if (clv_inverse_hessian(objective, &total, log_theta, n, covariance))
+	if (clv_inverse_hessian(objective, &total, log_theta, gradient, n, covariance))
 	{
 		model->flags |= CLV_MODEL_HAS_COVARIANCE;
 		for (int i = 0; i < n; i++)

@@ -201,31 +201,40 @@ clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessi
 
 /*
  * Covariance of the estimates: the inverse of the Hessian of f at x, the
- * Hessian taken by central differences of the analytic gradient.  False
- * when it is not positive definite (the estimates are then not identified
- * from the data and no standard errors are given).
+ * Hessian taken by forward differences of the analytic gradient from
+ * gradient, f's gradient at x: n evaluations where central differences
+ * take 2n.  The step, 1e-6 (relative, for parameters beyond 1), balances
+ * the truncation error (half the step, relative) against the gradient's
+ * rounding divided by the difference: on a million customers the standard
+ * errors came within 7e-7 of central differences' (steps of 1e-5 and 1e-7
+ * gave 5e-6 and 4e-6), for standard errors that are asymptotic
+ * approximations anyway.  False when it is not positive definite (the
+ * estimates are then not identified from the data and no standard errors
+ * are given).
  */
 bool
-clv_inverse_hessian(clv_objective f, void *arg, const double *x, int n, double *covariance)
+clv_inverse_hessian(clv_objective f, void *arg, const double *x, const double *gradient, int n,
+					double *covariance)
 {
 	double		a[CLV_OPTIM_MAX_PARAMS][2 * CLV_OPTIM_MAX_PARAMS];
 	double		xp[CLV_OPTIM_MAX_PARAMS],
-				gp[CLV_OPTIM_MAX_PARAMS],
-				gm[CLV_OPTIM_MAX_PARAMS];
+				gp[CLV_OPTIM_MAX_PARAMS];
 
+	for (int i = 0; i < n; i++)
+		if (!isfinite(gradient[i]))
+			return false;
 	for (int j = 0; j < n; j++)
 	{
-		double		step = 1e-5 * Max(1, fabs(x[j]));
+		double		step = 1e-6 * Max(1, fabs(x[j]));
 
 		memcpy(xp, x, n * sizeof(double));
 		xp[j] = x[j] + step;
+		/* the step as represented, so that the difference is divided by what was taken */
+		step = xp[j] - x[j];
 		if (!isfinite(f(xp, gp, arg)))
 			return false;
-		xp[j] = x[j] - step;
-		if (!isfinite(f(xp, gm, arg)))
-			return false;
 		for (int i = 0; i < n; i++)
-			a[i][j] = (gp[i] - gm[i]) / (2 * step);
+			a[i][j] = (gp[i] - gradient[i]) / step;
 	}
 	/* symmetrise, then Gauss-Jordan on [A | I] with partial pivoting */
 	for (int i = 0; i < n; i++)

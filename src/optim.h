@@ -22,7 +22,7 @@ typedef struct ClvOptimResult
 
 extern ClvOptimResult clv_minimize(clv_objective f, void *arg, double *x, int n,
 								   double *inverse_hessian);
-extern bool clv_inverse_hessian(clv_objective f, void *arg, const double *x, int n,
-								double *covariance);
+extern bool clv_inverse_hessian(clv_objective f, void *arg, const double *x, const double *gradient,
+								int n, double *covariance);
 
 #endif							/* CLV_OPTIM_H */
