@@ -1,0 +1,106 @@
+-- The clv half of the fit comparison for one size (test/bench/fits_vs_scipy.sh):
+-- generates the table `customers` of per-customer summaries as models.sql
+-- does, fits BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma once (the
+-- parameters to compare with scipy's), then times the four fits against the
+-- cheapest scan of the same rows in this one session and prints the table.
+-- Leaves two tables for the runner to export: `customers` (its distinct
+-- histories are what scipy fits) and `fit_results` (clv's side of the
+-- comparison: median ms, ms beyond the scan, the model as jsonb).
+--
+-- psql variables: n_customers, seed (a float8 in [-1, 1]), runs (timed
+-- rounds after one warm-up round).  Run from the repository root in a
+-- database with the clv and pg_prewarm extensions; test/bench/fits_vs_scipy.sh
+-- sets everything up.
+--
+-- The data are models.sql's, from the same generator with the same
+-- settings: day granularity in weeks, CDNOW's BG/NBD and Gamma-Gamma
+-- parameters.  Pareto/NBD and MBG/NBD are fitted to BG/NBD data: a
+-- misspecified model is still a well-defined optimum, and the same one for
+-- both optimisers.
+--
+-- Each timed run is EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) of the bare
+-- query and its "Execution Time" (bench_runs.psql): the whole fit, i.e.
+-- scanning the rows, collecting the distinct histories and optimising,
+-- with nothing sent to the client.  Rounds are interleaved; the median is
+-- reported.
+
+\o /dev/null
+SELECT setseed(:seed);
+\o
+DROP TABLE IF EXISTS customers, fits, fit_results;
+CREATE TABLE customers (frequency float8, recency float8, age float8, monetary float8);
+
+SELECT clock_timestamp() AS gen_start \gset
+\set generated_table customers
+\set age_span_days 540
+\set time_unit_days 7.0
+\ir generate_summaries.sql
+SELECT round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric, 1) AS gen_s \gset
+VACUUM ANALYZE customers;
+\o /dev/null
+SELECT pg_prewarm('customers');
+\o
+\echo 'generated' :n_customers 'customers in' :gen_s 's'
+
+\pset footer off
+SELECT count(*) AS customers,
+       round(100.0 * count(*) FILTER (WHERE frequency > 0) / count(*), 1) AS "repeat buyers %",
+       max(frequency) AS "max x",
+       (SELECT count(*) FROM (SELECT FROM customers GROUP BY frequency, recency, age) p)
+           AS "distinct (x, t_x, T)",
+       (SELECT count(*) FROM (SELECT FROM customers WHERE frequency > 0 GROUP BY frequency, monetary) p)
+           AS "distinct (x, m)"
+FROM customers;
+
+-- The models, fitted once: the parameters scipy's must agree with.  The
+-- timed runs below give the same models (a fit is deterministic).
+CREATE TABLE fits AS
+SELECT 1 AS ord, 'BG/NBD' AS model,
+       (SELECT clv_model_params(clv_fit_bgnbd(frequency, recency, age)) FROM customers) AS params
+UNION ALL
+SELECT 2, 'MBG/NBD', (SELECT clv_model_params(clv_fit_mbgnbd(frequency, recency, age)) FROM customers)
+UNION ALL
+SELECT 3, 'Pareto/NBD', (SELECT clv_model_params(clv_fit_paretonbd(frequency, recency, age)) FROM customers)
+UNION ALL
+SELECT 4, 'Gamma-Gamma', (SELECT clv_model_params(clv_fit_gammagamma(frequency, monetary)) FROM customers);
+
+\ir bench_runs.psql
+
+CREATE TEMP TABLE bench_queries (ord int, label text, model text, query text);
+INSERT INTO bench_queries VALUES
+    (0, '0. baseline: count, 3 sums', NULL,
+     'SELECT count(*), sum(frequency), sum(recency), sum(age) FROM customers'),
+    (1, '1. clv_fit_bgnbd', 'BG/NBD',
+     'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers'),
+    (2, '2. clv_fit_mbgnbd', 'MBG/NBD',
+     'SELECT clv_fit_mbgnbd(frequency, recency, age) FROM customers'),
+    (3, '3. clv_fit_paretonbd', 'Pareto/NBD',
+     'SELECT clv_fit_paretonbd(frequency, recency, age) FROM customers'),
+    (4, '4. clv_fit_gammagamma', 'Gamma-Gamma',
+     'SELECT clv_fit_gammagamma(frequency, monetary) FROM customers');
+
+\ir bench_rounds.psql
+
+CREATE TEMP TABLE bench_result AS
+SELECT ord, label, model,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE round > 0) AS median_ms,
+       string_agg(round(ms)::text, ' ' ORDER BY round) FILTER (WHERE round > 0) AS runs_ms,
+       round(min(ms) FILTER (WHERE round = 0)) AS warmup_ms,
+       string_agg(DISTINCT jit, ',') AS jit
+FROM bench_runs JOIN bench_queries USING (label)
+GROUP BY ord, label, model;
+
+SELECT median_ms AS base_ms FROM bench_result WHERE ord = 0 \gset
+SELECT r.label AS query,
+       round(r.median_ms::numeric) AS "median ms",
+       CASE WHEN r.ord > 0 THEN round((r.median_ms - :base_ms)::numeric) END AS "minus baseline ms",
+       (f.params ->> 'iterations') AS iterations,
+       (f.params ->> 'customers') AS customers,
+       r.runs_ms AS "runs (ms)", r.warmup_ms AS "warm-up", r.jit
+FROM bench_result r LEFT JOIN fits f USING (model)
+ORDER BY r.ord;
+
+-- clv's side of the comparison, exported by the runner for fits_vs_scipy.py
+CREATE TABLE fit_results AS
+SELECT f.ord, f.model, r.median_ms, r.median_ms - :base_ms AS beyond_scan_ms, f.params::text AS params
+FROM fits f JOIN bench_result r USING (model);
