@@ -36,18 +36,6 @@ PG_FUNCTION_INFO_V1(clv_next_purchase_summary);
 PG_FUNCTION_INFO_V1(clv_p_no_purchase);
 PG_FUNCTION_INFO_V1(clv_p_purchases);
 
-/* 20-point Gauss-Legendre nodes and weights on [-1, 1] (half of them) */
-static const double gl_nodes[10] = {
-	0.0765265211334973, 0.2277858511416451, 0.3737060887154195, 0.5108670019508271,
-	0.6360536807265150, 0.7463319064601508, 0.8391169718222188, 0.9122344282513259,
-	0.9639719272779138, 0.9931285991850949
-};
-static const double gl_weights[10] = {
-	0.1527533871307258, 0.1491729864726037, 0.1420961093183820, 0.1316886384491766,
-	0.1181945319615184, 0.1019301198172404, 0.0832767415767048, 0.0626720483341091,
-	0.0406014298003869, 0.0176140071391521
-};
-
 typedef struct Hazards
 {
 	double		k;				/* r + x */
@@ -83,8 +71,8 @@ purchase_before_death(const Hazards *h, double u_end)
 					half = (hi - lo) / 2;
 
 		for (int j = 0; j < 10; j++)
-			total += half * gl_weights[j] * (density_v(h, mid - half * gl_nodes[j]) +
-											 density_v(h, mid + half * gl_nodes[j]));
+			total += half * clv_gl_weights[j] * (density_v(h, mid - half * clv_gl_nodes[j]) +
+											 density_v(h, mid + half * clv_gl_nodes[j]));
 	}
 	return total;
 }
@@ -230,9 +218,9 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 			for (int j = 0; j < 10; j++)
 				for (int sign = -1; sign <= 1; sign += 2)
 				{
-					double		u = mid + sign * half * gl_nodes[j];
+					double		u = mid + sign * half * clv_gl_nodes[j];
 
-					total += half * gl_weights[j] *
+					total += half * clv_gl_weights[j] *
 						exp(log(s) - log(D) + (s + 1) * (log(D) - log(D + u)) + log_nb(R, B, k, u));
 				}
 		}

@@ -75,48 +75,6 @@ log_hyp2f1_next(double a, double b, double z, double one_minus_z)
 static double series_terms(double a, double b, double z);
 
 /*
- * Gauss-Legendre nodes and weights on [-1, 1], by Newton's method on the
- * Legendre polynomial from the usual starting guesses, computed once.
- */
-#define GL_POINTS 20
-static double gl_node[GL_POINTS];
-static double gl_weight[GL_POINTS];
-
-static void
-gauss_legendre_init(void)
-{
-	if (gl_weight[0] != 0)
-		return;
-	for (int i = 0; i < GL_POINTS; i++)
-	{
-		double		z = cos(M_PI * (i + 0.75) / (GL_POINTS + 0.5));
-		double		dp = 1;
-
-		for (int iteration = 0; iteration < 100; iteration++)
-		{
-			double		p0 = 1,
-						p1 = 0,
-						step;
-
-			for (int j = 1; j <= GL_POINTS; j++)
-			{
-				double		p2 = p1;
-
-				p1 = p0;
-				p0 = ((2 * j - 1) * z * p1 - (j - 1) * p2) / j;
-			}
-			dp = GL_POINTS * (z * p0 - p1) / (z * z - 1);
-			step = p0 / dp;
-			z -= step;
-			if (fabs(step) < 1e-16)
-				break;
-		}
-		gl_node[i] = z;
-		gl_weight[i] = 2 / ((1 - z * z) * dp * dp);
-	}
-}
-
-/*
  * log A0 from what it stands for, (r+s+x) I with
  *   I = integral from t_x to T of (alpha + tau)^-(r+x) (beta + tau)^-(s+1) dtau
  * (the death term of Fader & Hardie's note before its integral is written
@@ -152,7 +110,6 @@ log_a0_by_quadrature(const double *theta, double x, double t_x, double T)
 /* minus the log slope's second part, c2 e^w / (D + e^w): rises with w */
 #define PULL(w) (c2 / (1 + D * exp(-(w))))
 
-	gauss_legendre_init();
 	w_peak = Min(Max(w_peak, w0), w1);
 	log_peak = LOG_INTEGRAND(w_peak);
 	for (double lo = w0; lo < w1;)
@@ -168,12 +125,9 @@ log_a0_by_quadrature(const double *theta, double x, double t_x, double T)
 					mid = (hi + lo) / 2;
 		double		panel = 0;
 
-		for (int i = 0; i < GL_POINTS; i++)
-		{
-			double		w = mid + half * gl_node[i];
-
-			panel += gl_weight[i] * exp(LOG_INTEGRAND(w) - log_peak);
-		}
+		for (int i = 0; i < CLV_GL_HALF; i++)
+			panel += clv_gl_weights[i] * (exp(LOG_INTEGRAND(mid - half * clv_gl_nodes[i]) - log_peak) +
+										  exp(LOG_INTEGRAND(mid + half * clv_gl_nodes[i]) - log_peak));
 		panel *= half;
 		sum += panel;
 		/* falling from here on: the rest is below the panel's start value times what is left */

@@ -12,6 +12,14 @@ extern double clv_digamma_ratio(double b, double x);
 extern double clv_gamma_q(double a, double x);
 extern double clv_beta_inc(double a, double b, double x, double y);
 
+/*
+ * 20-point Gauss-Legendre on [-1, 1]: nodes +clv_gl_nodes[i] and
+ * -clv_gl_nodes[i], both with weight clv_gl_weights[i].
+ */
+#define CLV_GL_HALF 10
+extern const double clv_gl_nodes[CLV_GL_HALF];
+extern const double clv_gl_weights[CLV_GL_HALF];
+
 /* 1 - 2F1(a, b; c; w) at the points w = k h <= 0, sharing its work across calls */
 typedef struct ClvHypOneMinus ClvHypOneMinus;
 
