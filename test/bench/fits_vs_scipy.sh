@@ -30,14 +30,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1000)
-for k in "${sizes[@]}"; do
-    if ! [[ $k =~ ^[0-9]+$ ]] || [ "$k" -eq 0 ]; then
-        echo "usage: test/bench/fits_vs_scipy.sh [CUSTOMERS_IN_THOUSANDS...]   (positive whole numbers, default 1000)" >&2
-        exit 2
-    fi
-done
+. test/bench/lib.sh
+bench_sizes test/bench/fits_vs_scipy.sh 1000 -- "$@"
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
 # python3-scipy is Debian's package, for Debian's python3: a pyenv or
@@ -48,7 +42,6 @@ fi
 . scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS SEED PGVERSION PYTHON
 
-. test/bench/lib.sh
 bench_enter_cluster "$0" "${sizes[@]}"
 
 # the histories exported for scipy, removed at exit

@@ -24,23 +24,8 @@
 -- with nothing sent to the client.  Rounds are interleaved; the median is
 -- reported.
 
-\o /dev/null
-SELECT setseed(:seed);
-\o
-DROP TABLE IF EXISTS customers, fits, fit_results;
-CREATE TABLE customers (frequency float8, recency float8, age float8, monetary float8);
-
-SELECT clock_timestamp() AS gen_start \gset
-\set generated_table customers
-\set age_span_days 540
-\set time_unit_days 7.0
-\ir generate_summaries.sql
-SELECT round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric, 1) AS gen_s \gset
-VACUUM ANALYZE customers;
-\o /dev/null
-SELECT pg_prewarm('customers');
-\o
-\echo 'generated' :n_customers 'customers in' :gen_s 's'
+DROP TABLE IF EXISTS fits, fit_results;
+\ir generate_customers.psql
 
 \pset footer off
 SELECT count(*) AS customers,

@@ -27,6 +27,24 @@ bench_enter_cluster() {
 
 psql_run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
+# bench_sizes SCRIPT DEFAULT... -- ARG...: the sizes (customers in thousands)
+# in the array `sizes`, the arguments or else the defaults; exits 2 with a
+# usage line unless each is a positive whole number.
+bench_sizes() {
+    local script=$1 defaults=()
+    shift
+    while [ "$1" != -- ]; do defaults+=("$1"); shift; done
+    shift
+    sizes=("$@")
+    [ ${#sizes[@]} -gt 0 ] || sizes=("${defaults[@]}")
+    for k in "${sizes[@]}"; do
+        if ! [[ $k =~ ^[0-9]+$ ]] || [ "$k" -eq 0 ]; then
+            echo "usage: $script [CUSTOMERS_IN_THOUSANDS...]   (positive whole numbers, default ${defaults[*]})" >&2
+            exit 2
+        fi
+    done
+}
+
 bench_load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # bench_footer SIZE SETTINGS LOAD_NOTE: the server, the build, the size,

@@ -29,20 +29,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(100 1000 10000)
-for k in "${sizes[@]}"; do
-    if ! [[ $k =~ ^[0-9]+$ ]] || [ "$k" -eq 0 ]; then
-        echo "usage: test/bench/models.sh [CUSTOMERS_IN_THOUSANDS...]   (positive whole numbers, default 100 1000 10000)" >&2
-        exit 2
-    fi
-done
+. test/bench/lib.sh
+bench_sizes test/bench/models.sh 100 1000 10000 -- "$@"
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
 . scripts/debian_release.sh   # PGVERSION: the PostgreSQL of this Debian release
 export RUNS SEED PGVERSION
 
-. test/bench/lib.sh
 bench_enter_cluster "$0" "${sizes[@]}"
 
 psql_run -c "CREATE EXTENSION clv" -c "CREATE EXTENSION pg_prewarm"

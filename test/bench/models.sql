@@ -36,24 +36,8 @@
 -- The model of the scoring queries is the one fitted here, in a one-row
 -- table `models` joined to `customers`, as a user would write it.
 
-\o /dev/null
-SELECT setseed(:seed);
-\o
-DROP TABLE IF EXISTS customers, models;
-CREATE TABLE customers (frequency float8, recency float8, age float8, monetary float8);
-
-SELECT clock_timestamp() AS gen_start \gset
-\set generated_table customers
-\set age_span_days 540
-\set time_unit_days 7.0
-\ir generate_summaries.sql
-SELECT round(extract(epoch FROM clock_timestamp() - :'gen_start'::timestamptz)::numeric, 1) AS gen_s \gset
-VACUUM ANALYZE customers;
-ALTER TABLE customers SET (parallel_workers = 2);
-\o /dev/null
-SELECT pg_prewarm('customers');
-\o
-\echo 'generated' :n_customers 'customers in' :gen_s 's'
+DROP TABLE IF EXISTS models;
+\ir generate_customers.psql
 
 -- The data must be what the models take.
 SELECT count(*) FILTER (WHERE frequency <> floor(frequency) OR frequency < 0
