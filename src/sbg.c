@@ -182,7 +182,7 @@ clv_fit_sbg_survivors_transfn(PG_FUNCTION_ARGS)
 				 errdetail("The array starts at subscript %d.", ARR_LBOUND(survivors)[0]),
 				 errhint("The first element counts the cohort when it was acquired, the next after one period, and so on.")));
 	/* before the elements are taken apart: a huge array is refused without copying it */
-	if (ArrayGetNItems(ARR_NDIM(survivors), ARR_DIMS(survivors)) > CLV_MAX_TENURE + 1)
+	if (ARR_NDIM(survivors) == 1 && ARR_DIMS(survivors)[0] > CLV_MAX_TENURE + 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("survivors may count at most %d periods", CLV_MAX_TENURE)));

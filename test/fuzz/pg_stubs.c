@@ -136,6 +136,13 @@ MemoryContextAllocHuge(MemoryContext context, Size size)
 	return chunk_alloc(size, false, true);
 }
 
+/* simplehash's allocations (the fits' table of distinct times) */
+void *
+MemoryContextAllocExtended(MemoryContext context, Size size, int flags)
+{
+	return chunk_alloc(size, (flags & MCXT_ALLOC_ZERO) != 0, (flags & MCXT_ALLOC_HUGE) != 0);
+}
+
 void
 pfree(void *pointer)
 {
