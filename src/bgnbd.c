@@ -218,7 +218,8 @@ static double
 total_ll(pattern_ll ll, int shift, const PatternSet *data, const double *theta, double *grad)
 {
 	const PatternTimes *times = data->times;
-	TimeTerms  *at = palloc(Max(times->nvalues, 1) * sizeof(TimeTerms));
+	/* up to 2 x 2^25 times of 16 bytes: just over what palloc takes */
+	TimeTerms  *at = palloc_extended(Max(times->nvalues, 1) * sizeof(TimeTerms), MCXT_ALLOC_HUGE);
 	double		total = 0;
 	XTerms		xt;
 
@@ -522,13 +523,16 @@ typedef struct BetaMean
 static double
 beta_log_weight(const BetaMean *bm, double y, double *slope)
 {
-	/* log sigma(y) and log sigma(-y), without overflow */
+	/*
+	 * log sigma(y) and log sigma(-y), each from y directly, without
+	 * overflow: log_q as log_p - y would carry log_p's rounding, half an
+	 * ulp of y, which beta in the hundreds of millions multiplies
+	 */
 	double		log_p = y > 0 ? -log1p(exp(-y)) : y - log1p(exp(y));
-	double		log_q = log_p - y;
-	double		p = exp(log_p);
+	double		log_q = y > 0 ? -y - log1p(exp(-y)) : -log1p(exp(y));
 
 	if (slope != NULL)
-		*slope = bm->a * (1 - p) - bm->beta * p;
+		*slope = bm->a * exp(log_q) - bm->beta * exp(log_p);
 	return bm->a * log_p + bm->beta * log_q - bm->top;
 }
 
@@ -606,14 +610,18 @@ expected_bracket(double r, double a, double b, double x, double shift, double z,
 	Bracket		transformed;
 	const Bracket *best;
 
-	if (c > 0 && a != 1)
+	/* each series stops only past its climb: one that climbs beyond MAX_BRACKET_TERMS is not tried */
+	if (c > 0 && a != 1 && m + b + x + shift < MAX_BRACKET_TERMS)
 	{
 		direct = direct_bracket(m, b + x + shift, a, c, z, log_w);
 		if (direct.settled && direct.error <= 1e-11)
 			return direct.value;
 	}
 	/* c + 1 and c - m without the rounding of c's - 1 and + x */
-	transformed = transformed_bracket(m, a, c, a + b + x + shift, a + b + shift - 1 - r, z, log_w);
+	if (fabs(a + b + shift - 1 - r) + a < MAX_BRACKET_TERMS)
+		transformed = transformed_bracket(m, a, c, a + b + x + shift, a + b + shift - 1 - r, z, log_w);
+	else
+		transformed = (Bracket) {0, INFINITY, false};
 	best = !transformed.settled ? &direct :
 		!direct.settled ? &transformed :
 		(direct.error <= transformed.error ? &direct : &transformed);

@@ -99,8 +99,9 @@ log_a0_by_quadrature(const double *theta, double x, double t_x, double T)
 	/* c1: the power of the nearer singularity, c2 of the other */
 	double		c1 = alpha <= beta ? r + x : s + 1;
 	double		c2 = alpha <= beta ? s + 1 : r + x;
-	double		w0 = log(m + t_x),
-				w1 = log(m + T);
+	double		w0 = log(m + t_x);
+	/* the interval's length as such, not log(m + T) - w0, which cancels when t_x is near T */
+	double		length = log1p((T - t_x) / (m + t_x));
 	double		y = (1 - c1) / c2;
 	double		w_peak = (y > 0 && y < 1) ? log(D) + log(y / (1 - y)) : w0;
 	double		log_peak;
@@ -110,19 +111,20 @@ log_a0_by_quadrature(const double *theta, double x, double t_x, double T)
 /* minus the log slope's second part, c2 e^w / (D + e^w): rises with w */
 #define PULL(w) (c2 / (1 + D * exp(-(w))))
 
-	w_peak = Min(Max(w_peak, w0), w1);
+	w_peak = Min(Max(w_peak, w0), w0 + length);
 	log_peak = LOG_INTEGRAND(w_peak);
-	for (double lo = w0; lo < w1;)
+	/* lo and hi are offsets from w0, so that each panel's width is exact */
+	for (double lo = 0; lo < length;)
 	{
 		/*
 		 * A panel over which the log of the integrand moves by about 4 at
 		 * most: its slope 1 - c1 - PULL(w) is largest in size at one end,
 		 * and PULL grows at most e^0.5-fold over half a unit.
 		 */
-		double		width = Min(0.5, 4 / (fabs(1 - c1) + PULL(lo + 0.5)));
-		double		hi = Min(lo + width, w1);
+		double		width = Min(0.5, 4 / (fabs(1 - c1) + PULL(w0 + lo + 0.5)));
+		double		hi = Min(lo + width, length);
 		double		half = (hi - lo) / 2,
-					mid = (hi + lo) / 2;
+					mid = w0 + (hi + lo) / 2;
 		double		panel = 0;
 
 		for (int i = 0; i < CLV_GL_HALF; i++)
@@ -131,8 +133,8 @@ log_a0_by_quadrature(const double *theta, double x, double t_x, double T)
 		panel *= half;
 		sum += panel;
 		/* falling from here on: the rest is below the panel's start value times what is left */
-		if (1 - c1 - PULL(hi) < 0 &&
-			exp(LOG_INTEGRAND(hi) - log_peak) * (w1 - hi) < 1e-18 * sum)
+		if (1 - c1 - PULL(w0 + hi) < 0 &&
+			exp(LOG_INTEGRAND(w0 + hi) - log_peak) * (length - hi) < 1e-18 * sum)
 			break;
 		lo = hi;
 		CHECK_FOR_INTERRUPTS();
@@ -184,7 +186,7 @@ log_a0(const double *theta, double x, double t_x, double T)
 	second = log_hyp2f1_next(a, b, (hi - low) / (hi + T), (low + T) / (hi + T)) - a * log(hi + T);
 	if (!(second < first))
 		return -get_float8_infinity();
-	/* nearly equal, their difference would keep few digits: the integral has them all */
+	/* nearly equal, their difference would keep few digits: the integral keeps them (its length taken as such) */
 	if (first - second < 1e-3)
 		return log_a0_by_quadrature(theta, x, t_x, T);
 	/* log(e^first - e^second) */
@@ -337,12 +339,16 @@ death_term(const double *theta, double x, double t, DeathTerm *term)
  * patterns' PatternTimes), log(alpha + v), log(beta + v) and the death term
  * of the current x; per x, the Gamma and digamma ratios.
  */
+/* 4 million times, 224 MB of death terms */
+#define MAX_CACHED_DEATH_TERMS (INT64CONST(4) * 1024 * 1024)
+
 typedef struct ParetoCache
 {
 	const PatternTimes *times;
 	double	   *log_alpha_at;
 	double	   *log_beta_at;
-	DeathTerm  *death_at;
+	DeathTerm  *death_at;		/* NULL past MAX_CACHED_DEATH_TERMS times */
+	DeathTerm	uncached[2];
 	int64		x_run;
 	double		x;
 	double		lg_r;
@@ -350,9 +356,18 @@ typedef struct ParetoCache
 } ParetoCache;
 
 static const DeathTerm *
-cached_death_term(const double *theta, ParetoCache *cache, double x, int32 index)
+cached_death_term(const double *theta, ParetoCache *cache, double x, int32 index, int which)
 {
-	DeathTerm  *term = &cache->death_at[index];
+	DeathTerm  *term;
+
+	if (cache->death_at == NULL)
+	{
+		/* no table (times by the million): t_x's and T's terms each in its own slot */
+		term = &cache->uncached[which];
+		death_term(theta, x, cache->times->values[index], term);
+		return term;
+	}
+	term = &cache->death_at[index];
 
 	if (term->x_run != cache->x_run)
 	{
@@ -396,8 +411,8 @@ pattern_ll_grad(const double *theta, ParetoCache *cache, const Pattern *p, int64
 		cache->lg_r = clv_lgamma_ratio(r, x);
 		cache->psi_r = clv_digamma_ratio(r, x);
 	}
-	at_tx = cached_death_term(theta, cache, x, tx_index);
-	at_T = cached_death_term(theta, cache, x, T_index);
+	at_tx = cached_death_term(theta, cache, x, tx_index, 0);
+	at_T = cached_death_term(theta, cache, x, T_index, 1);
 	if (!at_tx->defined || !at_T->defined)
 		return get_float8_nan();
 
@@ -443,12 +458,15 @@ paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 	cache.times = times;
 	cache.log_alpha_at = palloc(Max(times->nvalues, 1) * sizeof(double));
 	cache.log_beta_at = palloc(Max(times->nvalues, 1) * sizeof(double));
-	cache.death_at = palloc(Max(times->nvalues, 1) * sizeof(DeathTerm));
+	/* a table of death terms per time only while it stays well within 1 GB */
+	cache.death_at = times->nvalues <= MAX_CACHED_DEATH_TERMS ?
+		palloc(Max(times->nvalues, 1) * sizeof(DeathTerm)) : NULL;
 	for (int64 k = 0; k < times->nvalues; k++)
 	{
 		cache.log_alpha_at[k] = log(theta[1] + times->values[k]);
 		cache.log_beta_at[k] = log(theta[3] + times->values[k]);
-		cache.death_at[k].x_run = 0;
+		if (cache.death_at != NULL)
+			cache.death_at[k].x_run = 0;
 	}
 	cache.x_run = 0;
 	cache.x = -1;				/* no x yet: the first pattern sets what follows */
@@ -474,7 +492,8 @@ paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 	}
 	pfree(cache.log_alpha_at);
 	pfree(cache.log_beta_at);
-	pfree(cache.death_at);
+	if (cache.death_at != NULL)
+		pfree(cache.death_at);
 	return total;
 }
 
