@@ -318,8 +318,9 @@ log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
 {
 	const double *theta = model->params;
 
+	/* log((alpha+T)/(alpha+t_x)) as log1p: the difference of the logs cancels, and r+x multiplies it */
 	return log(theta[2]) - log(theta[3] + x - (is_modified(model) ? 0 : 1)) +
-		(theta[0] + x) * (log(theta[1] + T) - log(theta[1] + t_x));
+		(theta[0] + x) * log1p((T - t_x) / (theta[1] + t_x));
 }
 
 double
