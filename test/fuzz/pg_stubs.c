@@ -136,6 +136,13 @@ MemoryContextAllocHuge(MemoryContext context, Size size)
 	return chunk_alloc(size, false, true);
 }
 
+/* the fits' table of per-time terms, which may pass 1 GB */
+void *
+palloc_extended(Size size, int flags)
+{
+	return chunk_alloc(size, (flags & MCXT_ALLOC_ZERO) != 0, (flags & MCXT_ALLOC_HUGE) != 0);
+}
+
 /* simplehash's allocations (the fits' table of distinct times) */
 void *
 MemoryContextAllocExtended(MemoryContext context, Size size, int flags)
