@@ -520,17 +520,24 @@ typedef struct BetaMean
 				top;			/* the weight's log at its top */
 } BetaMean;
 
+/*
+ * log sigma(y) = -log(1 + e^-y), without overflow.  log sigma(-y), the log
+ * of 1 - p, is taken the same way from -y, not as log sigma(y) - y, which
+ * would carry log sigma(y)'s rounding, half an ulp of y, that beta in the
+ * hundreds of millions multiplies.
+ */
+static inline double
+log_sigmoid(double y)
+{
+	return y > 0 ? -log1p(exp(-y)) : y - log1p(exp(y));
+}
+
 /* log of the Beta weight in y, less its top, and its slope */
 static double
 beta_log_weight(const BetaMean *bm, double y, double *slope)
 {
-	/*
-	 * log sigma(y) and log sigma(-y), each from y directly, without
-	 * overflow: log_q as log_p - y would carry log_p's rounding, half an
-	 * ulp of y, which beta in the hundreds of millions multiplies
-	 */
-	double		log_p = y > 0 ? -log1p(exp(-y)) : y - log1p(exp(y));
-	double		log_q = y > 0 ? -y - log1p(exp(-y)) : -log1p(exp(y));
+	double		log_p = log_sigmoid(y);
+	double		log_q = log_sigmoid(-y);
 
 	if (slope != NULL)
 		*slope = bm->a * exp(log_q) - bm->beta * exp(log_p);
@@ -541,8 +548,7 @@ beta_log_weight(const BetaMean *bm, double y, double *slope)
 static double
 beta_mean_g(const BetaMean *bm, double y)
 {
-	double		log_p = y > 0 ? -log1p(exp(-y)) : y - log1p(exp(y));
-	double		p = exp(log_p);
+	double		p = exp(log_sigmoid(y));
 
 	if (p * bm->u < 1e-300)
 		return bm->m * bm->u;

@@ -96,6 +96,16 @@ sort_and_merge(PatternEntry *entries, int64 n)
 	return kept + 1;
 }
 
+/* A state's entry as the fits read it. */
+static void
+pattern_of_entry(const PatternEntry *e, Pattern *p)
+{
+	p->x = (double) e->slot[E_X];
+	p->t_x = clv_slot_float8(e->slot[E_TX]);
+	p->T = clv_slot_float8(e->slot[E_T]);
+	p->count = (double) e->slot[E_COUNT];
+}
+
 /* the most entries patterns_compact copies aside (128 MB) to merge them */
 #define MAX_MERGED_TAIL (INT64CONST(4) * 1024 * 1024)
 
@@ -526,14 +536,10 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	set->skipped = s[P_SKIPPED];
 	for (int64 i = 0; i < set->npatterns; i++)
 	{
-		int64	   *e = s + P_HEADER + i * E_WIDTH;
-		Pattern    *p = &set->patterns[i];
+		const PatternEntry *e = (const PatternEntry *) (s + P_HEADER) + i;
 
-		p->x = (double) e[E_X];
-		p->t_x = clv_slot_float8(e[E_TX]);
-		p->T = clv_slot_float8(e[E_T]);
-		p->count = (double) e[E_COUNT];
-		customers = clv_count_add(customers, e[E_COUNT], "model fit customer count");
+		pattern_of_entry(e, &set->patterns[i]);
+		customers = clv_count_add(customers, e->slot[E_COUNT], "model fit customer count");
 	}
 	/* below 2^53, so the count and its double agree */
 	if (customers > (INT64CONST(1) << 53))
@@ -723,12 +729,7 @@ clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 	coarse->npatterns = s[P_NPATTERNS];
 	coarse->patterns = palloc(coarse->npatterns * sizeof(Pattern));
 	for (int64 i = 0; i < coarse->npatterns; i++)
-	{
-		coarse->patterns[i].x = (double) entries[i].slot[E_X];
-		coarse->patterns[i].t_x = clv_slot_float8(entries[i].slot[E_TX]);
-		coarse->patterns[i].T = clv_slot_float8(entries[i].slot[E_T]);
-		coarse->patterns[i].count = (double) entries[i].slot[E_COUNT];
-	}
+		pattern_of_entry(&entries[i], &coarse->patterns[i]);
 	pfree(s);
 	coarse->times = pattern_times(coarse);
 	return true;
