@@ -31,6 +31,7 @@
 #include "summary.h"
 
 #include "miscadmin.h"
+#include "utils/float.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_transfn);
@@ -309,15 +310,20 @@ is_modified(const ClvModel *model)
 }
 
 /*
- * log of the odds of having dropped out against being alive:
+ * log of the odds of having dropped out against being alive (-Infinity when
+ * the customer cannot have):
  *   BG/NBD  (x > 0): (a / (b+x-1)) ((alpha+T)/(alpha+t_x))^(r+x)
  *   MBG/NBD (all x): (a / (b+x))   ((alpha+T)/(alpha+t_x))^(r+x)
  */
-static double
-log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
+double
+clv_bgnbd_log_dropout_odds_of(const ClvModel *model, double x, double t_x, double T)
 {
 	const double *theta = model->params;
 
+	clv_check_history(x, t_x, T);
+	/* a BG/NBD customer without repeat purchases has had no chance to drop out */
+	if (x == 0 && !is_modified(model))
+		return -get_float8_infinity();
 	/* log((alpha+T)/(alpha+t_x)) as log1p: the difference of the logs cancels, and r+x multiplies it */
 	return log(theta[2]) - log(theta[3] + x - (is_modified(model) ? 0 : 1)) +
 		(theta[0] + x) * log1p((T - t_x) / (theta[1] + t_x));
@@ -326,13 +332,7 @@ log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
 double
 clv_bgnbd_p_alive_of(const ClvModel *model, double x, double t_x, double T)
 {
-	double		odds;
-
-	clv_check_history(x, t_x, T);
-	if (x == 0 && !is_modified(model))
-		return 1;
-	odds = log_dropout_odds(model, x, t_x, T);
-	return odds > 0 ? exp(-odds) / (1 + exp(-odds)) : 1 / (1 + exp(odds));
+	return clv_logistic(-clv_bgnbd_log_dropout_odds_of(model, x, t_x, T));
 }
 
 /*

@@ -14,12 +14,15 @@
  * Gamma(s, beta+T) as well, the density of a next purchase at u, before
  * death, is
  *   f(u) = (r+x)/(alpha+T) (1 + u/(alpha+T))^-(r+x+1) (1 + u/(beta+T))^-s,
- * integrated numerically (Gauss-Legendre on u = (alpha+T) v/(1-v)).
+ * integrated numerically in log u, where u f(u) is log-concave (special.c).
  *
- * The probability of no purchase in the next t follows from the same: a
- * customer who is gone buys nothing, an alive one buys nothing in t with
- * probability ((alpha+T)/(alpha+T+t))^(r+x) (BG/NBD, MBG/NBD) or
- * 1 - integral of f from 0 to t (Pareto/NBD).
+ * The probability of no purchase in the next t is that of exactly 0 below:
+ * a customer who is gone buys nothing, an alive one buys nothing in t with
+ * probability ((alpha+T)/(alpha+T+t))^(r+x) (BG/NBD, MBG/NBD), or
+ * (Pareto/NBD) survives t without a purchase or dies before the first.
+ * P(gone) and P(alive) are each taken from the log-odds of having dropped
+ * out, so that neither is 1 minus the other rounded, and every term is a
+ * positive one: the probabilities are exact where they are tiny too.
  */
 #include "model.h"
 #include "scores.h"
@@ -36,45 +39,19 @@ PG_FUNCTION_INFO_V1(clv_next_purchase_summary);
 PG_FUNCTION_INFO_V1(clv_p_no_purchase);
 PG_FUNCTION_INFO_V1(clv_p_purchases);
 
-typedef struct Hazards
+static double p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double T);
+
+/*
+ * The density of a next purchase at u, before death (Pareto/NBD), times u,
+ * as a log-concave function of log u (special.c): R = r+x, B = alpha+T,
+ * D = beta+T
+ */
+static ClvLogConcave
+purchase_before_death(double R, double B, double s, double D)
 {
-	double		k;				/* r + x */
-	double		scale_buy;		/* alpha + T */
-	double		s;
-	double		scale_die;		/* beta + T */
-} Hazards;
+	ClvLogConcave f = {log(R / B), 1, R + 1, B, s, D};
 
-/* f(u) above, on v in [0, 1) with u = scale_buy v / (1 - v) and its Jacobian */
-static double
-density_v(const Hazards *h, double v)
-{
-	double		u = h->scale_buy * v / (1 - v);
-	double		du_dv = h->scale_buy / ((1 - v) * (1 - v));
-
-	return h->k / h->scale_buy *
-		exp(-(h->k + 1) * log1p(u / h->scale_buy) - h->s * log1p(u / h->scale_die)) * du_dv;
-}
-
-/* integral of f from 0 to u_end (Infinity for all of it), 64 panels of 20 points */
-static double
-purchase_before_death(const Hazards *h, double u_end)
-{
-	double		v_end = isinf(u_end) ? 1 : u_end / (h->scale_buy + u_end);
-	double		total = 0;
-	int			panels = 64;
-
-	for (int i = 0; i < panels; i++)
-	{
-		double		lo = v_end * i / panels;
-		double		hi = v_end * (i + 1) / panels;
-		double		mid = (lo + hi) / 2,
-					half = (hi - lo) / 2;
-
-		for (int j = 0; j < 10; j++)
-			total += half * clv_gl_weights[j] * (density_v(h, mid - half * clv_gl_nodes[j]) +
-											 density_v(h, mid + half * clv_gl_nodes[j]));
-	}
-	return total;
+	return f;
 }
 
 static Datum
@@ -91,25 +68,14 @@ next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t
 
 	if (model->kind == CLV_MODEL_PARETONBD)
 	{
-		Hazards		h = {k, theta[1] + T, theta[2], theta[3] + T};
-		double		total = purchase_before_death(&h, get_float8_infinity());
-		double		lo = 0,
-					hi = h.scale_buy;
+		ClvLogConcave f = purchase_before_death(k, theta[1] + T, theta[2], theta[3] + T);
+		ClvLogConcavePanels *panels = palloc(sizeof(ClvLogConcavePanels));
 
-		/* the median of the wait given a purchase: bisection on the cumulative integral */
-		while (purchase_before_death(&h, hi) < total / 2)
-			hi *= 2;
-		for (int i = 0; i < 60; i++)
-		{
-			double		mid = (lo + hi) / 2;
-
-			if (purchase_before_death(&h, mid) < total / 2)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		p_purchase = alive * total;
-		median = (lo + hi) / 2;
+		/* the median of the wait given a purchase: where the integral reaches half of all of it */
+		/* (a probability: the quadrature's rounding must not take it past 1) */
+		p_purchase = alive * Min(exp(clv_log_concave_integral(&f, get_float8_infinity(), panels)), 1);
+		median = clv_log_concave_quantile(&f, panels, 0.5);
+		pfree(panels);
 	}
 	else
 	{
@@ -121,7 +87,12 @@ next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t
 		elog(ERROR, "clv_next_purchase must return a composite type");
 	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Float8GetDatum(clv_check_result(p_purchase, "next purchase probability"));
-	values[1] = Float8GetDatum(clv_check_result(median, "median wait"));
+	/*
+	 * With r+x and s tiny, half of the chance of a next purchase lies e^(some
+	 * 10^5) time units ahead: the median is then Infinity, longer than any
+	 * double, while the probability is exact
+	 */
+	values[1] = Float8GetDatum(isinf(median) && median > 0 ? median : clv_check_result(median, "median wait"));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -152,20 +123,13 @@ clv_p_no_purchase(PG_FUNCTION_ARGS)
 	double		t = PG_GETARG_FLOAT8(1);
 	double		x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(4);
-	const double *theta = model->params;
-	double		alive = clv_purchases_p_alive(model, x, PG_GETARG_FLOAT8(3), T);
-	double		quiet_if_alive;
+	double		log_odds = clv_purchases_log_dropout_odds(model, x, PG_GETARG_FLOAT8(3), T);
 
 	clv_check_nonnegative(t, "t");
-	if (model->kind == CLV_MODEL_PARETONBD)
-	{
-		Hazards		h = {theta[0] + x, theta[1] + T, theta[2], theta[3] + T};
-
-		quiet_if_alive = 1 - purchase_before_death(&h, t);
-	}
-	else
-		quiet_if_alive = exp((theta[0] + x) * (log(theta[1] + T) - log(theta[1] + T + t)));
-	PG_RETURN_FLOAT8(clv_check_result(1 - alive + alive * quiet_if_alive, "probability"));
+	/* gone, or alive and quiet: each term from the odds, so that neither is 1 - a rounded P(alive) */
+	PG_RETURN_FLOAT8(clv_check_result(clv_logistic(log_odds) +
+									  clv_logistic(-log_odds) * p_purchases_if_alive(model, 0, t, x, T),
+									  "probability"));
 }
 
 /*
@@ -192,8 +156,38 @@ log_nb(double R, double B, int32 k, double u)
 {
 	if (u == 0)
 		return k == 0 ? 0 : -get_float8_infinity();
-	return clv_lgamma_ratio(R, k) - lgamma(k + 1.0) + R * (log(B) - log(B + u)) +
-		k * (log(u) - log(B + u));
+	/* log(B/(B+u)) and log(u/(B+u)) as log1p: R and k multiply their rounding */
+	return clv_lgamma_ratio(R, k) - lgamma(k + 1.0) - R * log1p(u / B) - (k == 0 ? 0 : k * log1p(B / u));
+}
+
+/*
+ * P(N(u) >= k) for an alive customer, k >= 1: not 1 - P(N(u) < k), which
+ * keeps no digit where the k-th purchase is unlikely.  Beyond the mean the
+ * terms fall, by a factor tending to q = u/(B+u): while q <= 0.999 they are
+ * summed (at most some 40,000 of them, each from the last); otherwise the
+ * regularized incomplete beta I_q(k, R) it equals, in O(sqrt max(k, R))
+ * steps, whose complement form cancels only where R is tiny as well.
+ */
+static double
+at_least(double R, double B, int32 k, double u)
+{
+	double		q = u / (B + u);
+
+	if (R * u / B < k && q <= 0.999)
+	{
+		double		term = exp(log_nb(R, B, k, u)),
+					total = 0;
+
+		for (double j = k; term > 1e-17 * total || total == 0; j++)
+		{
+			total += term;
+			if (term == 0)
+				break;
+			term *= (R + j) / (j + 1) * q;
+		}
+		return total;
+	}
+	return clv_beta_inc(k, R, q, B / (B + u));
 }
 
 static double
@@ -207,54 +201,36 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 	{
 		double		s = theta[2],
 					D = theta[3] + T;
-		double		total = exp(s * (log(D) - log(D + t)) + log_nb(R, B, k, t));
-		int			panels = 64;
+		/* alive at t: the k-th purchase came and the (k+1)-th did not */
+		double		total = exp(-s * log1p(t / D) + log_nb(R, B, k, t));
 
-		for (int i = 0; i < panels; i++)
+		/*
+		 * or died at u < t, after exactly k purchases: the death density
+		 * s/D (1 + u/D)^-(s+1) times NB_k(u), times u as a function of
+		 * log u, is log-concave (special.c)
+		 */
+		if (t > 0)
 		{
-			double		mid = t * (i + 0.5) / panels,
-						half = t / (2 * panels);
+			ClvLogConcave f = {log(s / D) + clv_lgamma_ratio(R, k) - lgamma(k + 1.0) - k * log(B),
+							   k + 1.0, R + k, B, s + 1, D};
 
-			for (int j = 0; j < 10; j++)
-				for (int sign = -1; sign <= 1; sign += 2)
-				{
-					double		u = mid + sign * half * clv_gl_nodes[j];
-
-					total += half * clv_gl_weights[j] *
-						exp(log(s) - log(D) + (s + 1) * (log(D) - log(D + u)) + log_nb(R, B, k, u));
-				}
+			total += exp(clv_log_concave_integral(&f, t, NULL));
 		}
-		return total;
+		/* (a probability: the quadrature's rounding must not take it past 1) */
+		return Min(total, 1);
 	}
 	else
 	{
 		double		a = theta[2];
 		double		b = theta[3] + x + (model->kind == CLV_MODEL_MBGNBD ? 1 : 0);
-		double		below_k = 0;
+		double		at_least_k;
 
 		if (k == 0)
 			return exp(log_nb(R, B, 0, t));
-		/*
-		 * P(N(t) < k): a sum of k terms, or for large k the regularized
-		 * incomplete beta I_{B/(B+t)}(R, k) it equals, in O(sqrt k) steps
-		 */
-		if (k > 1000)
-			below_k = clv_beta_inc(R, k, B / (B + t), t / (B + t));
-		else
-		{
-			for (int j = 0; j < k; j++)
-			{
-				double		term = exp(log_nb(R, B, j, t));
-
-				below_k += term;
-				/* past the mode, once the terms no longer move the sum, the rest cannot */
-				if (j > R * t / B && term < 1e-17 * below_k)
-					break;
-			}
-		}
+		at_least_k = at_least(R, B, k, t);
 		/* B(a, b+k)/B(a, b) = Gamma(b+k) Gamma(a+b) / (Gamma(b) Gamma(a+b+k)) */
 		return exp(clv_lgamma_ratio(b, k) - clv_lgamma_ratio(a + b, k) + log_nb(R, B, k, t)) +
-			exp(log(a) + clv_lgamma_ratio(b, k - 1) - clv_lgamma_ratio(a + b, k)) * Max(1 - below_k, 0);
+			exp(log(a) + clv_lgamma_ratio(b, k - 1) - clv_lgamma_ratio(a + b, k)) * at_least_k;
 	}
 }
 
@@ -267,7 +243,7 @@ clv_p_purchases(PG_FUNCTION_ARGS)
 	double		t = PG_GETARG_FLOAT8(2);
 	double		x = PG_GETARG_FLOAT8(3);
 	double		T = PG_GETARG_FLOAT8(5);
-	double		alive = clv_purchases_p_alive(model, x, PG_GETARG_FLOAT8(4), T);
+	double		log_odds = clv_purchases_log_dropout_odds(model, x, PG_GETARG_FLOAT8(4), T);
 
 	clv_check_nonnegative(t, "t");
 	if (k < 0)
@@ -275,7 +251,7 @@ clv_p_purchases(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the number of purchases must not be negative"),
 				 errdetail("The value given was %d.", k)));
-	PG_RETURN_FLOAT8(clv_check_result((k == 0 ? 1 - alive : 0) +
-									  alive * p_purchases_if_alive(model, k, t, x, T),
+	PG_RETURN_FLOAT8(clv_check_result((k == 0 ? clv_logistic(log_odds) : 0) +
+									  clv_logistic(-log_odds) * p_purchases_if_alive(model, k, t, x, T),
 									  "probability"));
 }

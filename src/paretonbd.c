@@ -517,21 +517,29 @@ clv_fit_paretonbd_final(PG_FUNCTION_ARGS)
 							  clv_coarse_purchase_patterns(&data, &coarse) ? &coarse : NULL, log_theta));
 }
 
-/* P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0) */
+/*
+ * P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0):
+ * the log of the odds of having died against being alive is the log of
+ * s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0
+ */
 double
-clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T)
+clv_paretonbd_log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
 {
 	const double *theta = model->params;
 	double		r = theta[0],
 				alpha = theta[1],
 				s = theta[2],
 				beta = theta[3];
-	double		log_odds;
 
 	clv_check_history(x, t_x, T);
-	log_odds = log(s / (r + s + x)) + (r + x) * log(alpha + T) + s * log(beta + T) +
+	return log(s / (r + s + x)) + (r + x) * log(alpha + T) + s * log(beta + T) +
 		log_a0(theta, x, t_x, T);
-	return log_odds > 0 ? exp(-log_odds) / (1 + exp(-log_odds)) : 1 / (1 + exp(log_odds));
+}
+
+double
+clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T)
+{
+	return clv_logistic(-clv_paretonbd_log_dropout_odds(model, x, t_x, T));
 }
 
 /*

@@ -32,6 +32,13 @@ clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T)
 }
 
 double
+clv_purchases_log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
+{
+	return is_paretonbd(model) ? clv_paretonbd_log_dropout_odds(model, x, t_x, T) :
+		clv_bgnbd_log_dropout_odds_of(model, x, t_x, T);
+}
+
+double
 clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T)
 {
 	return is_paretonbd(model) ? clv_paretonbd_expected(model, t, x, t_x, T) :

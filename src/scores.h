@@ -13,6 +13,11 @@
  */
 extern double clv_purchases_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_purchases_p_alive(const ClvModel *model, double x, double t_x, double T);
+/*
+ * log of the odds of having dropped out against being alive, for P(alive)
+ * and 1 - P(alive) each without the other's rounding (clv_logistic)
+ */
+extern double clv_purchases_log_dropout_odds(const ClvModel *model, double x, double t_x, double T);
 extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /*
@@ -29,6 +34,7 @@ extern double clv_purchases_expected_sum(const ClvModel *model, double x, double
 
 /* BG/NBD and MBG/NBD (bgnbd.c); the functions above dispatch to them */
 extern double clv_bgnbd_p_alive_of(const ClvModel *model, double x, double t_x, double T);
+extern double clv_bgnbd_log_dropout_odds_of(const ClvModel *model, double x, double t_x, double T);
 extern double clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_bgnbd_expected_new_of(const ClvModel *model, double t);
 extern double clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
@@ -37,6 +43,7 @@ extern double clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double 
 
 /* Pareto/NBD (paretonbd.c) */
 extern double clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T);
+extern double clv_paretonbd_log_dropout_odds(const ClvModel *model, double x, double t_x, double T);
 extern double clv_paretonbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_paretonbd_expected_new(const ClvModel *model, double t);
 extern double clv_paretonbd_expected_sum(const ClvModel *model, double x, double t_x, double T,

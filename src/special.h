@@ -11,6 +11,35 @@ extern double clv_lgamma_ratio(double b, double x);
 extern double clv_digamma_ratio(double b, double x);
 extern double clv_gamma_q(double a, double x);
 extern double clv_beta_inc(double a, double b, double x, double y);
+extern double clv_logistic(double z);
+
+/*
+ * h(y) = exp(c + a y - p1 log(1 + e^y/q1) - p2 log(1 + e^y/q2)), y = log u:
+ * its integral over u in (0, u_end] (special.c), and the panels laid for it
+ */
+typedef struct ClvLogConcave
+{
+	double		c,
+				a,
+				p1,
+				q1,
+				p2,
+				q2;
+} ClvLogConcave;
+
+#define CLV_CONCAVE_MAX_PANELS 400
+
+typedef struct ClvLogConcavePanels
+{
+	int			n;
+	double		top;
+	double		lo[CLV_CONCAVE_MAX_PANELS];
+	double		hi[CLV_CONCAVE_MAX_PANELS];
+	double		mass[CLV_CONCAVE_MAX_PANELS];
+} ClvLogConcavePanels;
+
+extern double clv_log_concave_integral(const ClvLogConcave *f, double u_end, ClvLogConcavePanels *panels);
+extern double clv_log_concave_quantile(const ClvLogConcave *f, const ClvLogConcavePanels *panels, double q);
 
 /*
  * 20-point Gauss-Legendre on [-1, 1]: nodes +clv_gl_nodes[i] and
