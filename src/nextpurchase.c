@@ -43,13 +43,15 @@ static double p_purchases_if_alive(const ClvModel *model, int32 k, double t, dou
 
 /*
  * The density of a next purchase at u, before death (Pareto/NBD), times u,
- * as a log-concave function of log u (special.c): R = r+x, B = alpha+T,
- * D = beta+T
+ * as a log-concave function of y = log u (special.c), R = r+x, B = alpha+T,
+ * D = beta+T:
+ *   log(R/B u (1 + u/B)^-(R+1) (1 + u/D)^-s)
+ *     = log R - softplus(log B - y) - R softplus(y - log B) - s softplus(y - log D)
  */
 static ClvLogConcave
 purchase_before_death(double R, double B, double s, double D)
 {
-	ClvLogConcave f = {log(R / B), 1, R + 1, B, s, D};
+	ClvLogConcave f = {log(R), {1, R, s, 0}, {-1, 1, 1, 1}, {log(B), log(B), log(D), 0}};
 
 	return f;
 }
@@ -72,8 +74,8 @@ next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t
 		ClvLogConcavePanels *panels = palloc(sizeof(ClvLogConcavePanels));
 
 		/* the median of the wait given a purchase: where the integral reaches half of all of it */
-		/* (a probability: the quadrature's rounding must not take it past 1) */
-		p_purchase = alive * Min(exp(clv_log_concave_integral(&f, get_float8_infinity(), panels)), 1);
+		/* (a probability: the quadrature's rounding must not take it past 1; NaN stays NaN) */
+		p_purchase = alive * Min(1, exp(clv_log_concave_integral(&f, get_float8_infinity(), panels)));
 		median = clv_log_concave_quantile(&f, panels, 0.5);
 		pfree(panels);
 	}
@@ -151,20 +153,30 @@ clv_p_no_purchase(PG_FUNCTION_ARGS)
  * mu ~ Gamma(s, D), D = beta+T:
  *   P(k) = (D/(D+t))^s NB_k(t) + integral_0^t s/D (D/(D+u))^(s+1) NB_k(u) du.
  */
+/* log(1 + num/den), also where num/den overflows (alpha + T at 1e-300) */
+static double
+log1p_ratio(double num, double den)
+{
+	double		ratio = num / den;
+
+	return isinf(ratio) ? log(num) - log(den) : log1p(ratio);
+}
+
 static double
 log_nb(double R, double B, int32 k, double u)
 {
 	if (u == 0)
 		return k == 0 ? 0 : -get_float8_infinity();
 	/* log(B/(B+u)) and log(u/(B+u)) as log1p: R and k multiply their rounding */
-	return clv_lgamma_ratio(R, k) - lgamma(k + 1.0) - R * log1p(u / B) - (k == 0 ? 0 : k * log1p(B / u));
+	return clv_lgamma_ratio(R, k) - lgamma(k + 1.0) - R * log1p_ratio(u, B) - (k == 0 ? 0 : k * log1p_ratio(B, u));
 }
 
 /*
  * P(N(u) >= k) for an alive customer, k >= 1: not 1 - P(N(u) < k), which
  * keeps no digit where the k-th purchase is unlikely.  Beyond the mean the
- * terms fall, by a factor tending to q = u/(B+u): while q <= 0.999 they are
- * summed (at most some 40,000 of them, each from the last); otherwise the
+ * terms fall, by a factor q (R+j)/(j+1) falling towards q = u/(B+u): when
+ * it is 0.999 or less from j = k on, they are summed (at most some 40,000
+ * of them, each from the last); otherwise the
  * regularized incomplete beta I_q(k, R) it equals, in O(sqrt max(k, R))
  * steps, whose complement form cancels only where R is tiny as well.
  */
@@ -173,7 +185,8 @@ at_least(double R, double B, int32 k, double u)
 {
 	double		q = u / (B + u);
 
-	if (R * u / B < k && q <= 0.999)
+	/* summed while the terms from k on fall by a factor of 0.999 or less each */
+	if (R * u / B < k && q * (R + k) / (k + 1.0) <= 0.999)
 	{
 		double		term = exp(log_nb(R, B, k, u)),
 					total = 0;
@@ -202,22 +215,24 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 		double		s = theta[2],
 					D = theta[3] + T;
 		/* alive at t: the k-th purchase came and the (k+1)-th did not */
-		double		total = exp(-s * log1p(t / D) + log_nb(R, B, k, t));
+		double		total = exp(-s * log1p_ratio(t, D) + log_nb(R, B, k, t));
 
 		/*
 		 * or died at u < t, after exactly k purchases: the death density
-		 * s/D (1 + u/D)^-(s+1) times NB_k(u), times u as a function of
-		 * log u, is log-concave (special.c)
+		 * s/D (1 + u/D)^-(s+1) times NB_k(u), times u, as a function of
+		 * y = log u, is log-concave (special.c):
+		 *   log s + log(Gamma(R+k)/(Gamma(R) k!)) - k softplus(log B - y)
+		 *   - R softplus(y - log B) - softplus(log D - y) - s softplus(y - log D)
 		 */
 		if (t > 0)
 		{
-			ClvLogConcave f = {log(s / D) + clv_lgamma_ratio(R, k) - lgamma(k + 1.0) - k * log(B),
-							   k + 1.0, R + k, B, s + 1, D};
+			ClvLogConcave f = {log(s) + clv_lgamma_ratio(R, k) - lgamma(k + 1.0),
+							   {k, R, 1, s}, {-1, 1, -1, 1}, {log(B), log(B), log(D), log(D)}};
 
 			total += exp(clv_log_concave_integral(&f, t, NULL));
 		}
-		/* (a probability: the quadrature's rounding must not take it past 1) */
-		return Min(total, 1);
+		/* (a probability: the quadrature's rounding must not take it past 1; NaN stays NaN) */
+		return Min(1, total);
 	}
 	else
 	{

@@ -270,39 +270,59 @@ clv_logistic(double z)
  * The Pareto/NBD probabilities of purchases before death are integrals over
  * u in (0, u_end] of densities that, as functions of y = log u (with the
  * Jacobian u), are
- *   h(y) = exp(c + a y - p1 log(1 + e^y/q1) - p2 log(1 + e^y/q2)),
- * a, p1, p2 >= 0, q1, q2 > 0: log-concave, with one mode where
- *   L'(y) = a - p1 e^y/(q1 + e^y) - p2 e^y/(q2 + e^y) = 0.
- * Wherever the mode lies (u at 1e-9 or 1e9 of the scales q) and however
- * narrow it is (p1 in the millions), Gauss-Legendre panels are laid from
- * the mode outwards: the first as wide as the curvature there allows, each
- * next at most twice the last and so wide that L changes by at most about
- * 16 across it (judged by the slope at both its ends), until h is e^-46 of
- * its top (or the end of the range).  In a few dozen
- * panels the result is exact to about 1e-15 relative.
+ *   h(y) = exp(c - sum_i p_i softplus(side_i (y - l_i))),
+ * softplus(z) = log(1 + e^z), p_i >= 0, side_i = +1 or -1: log(1 + u/q)
+ * is softplus(y - log q), and log(u/q) - log(1 + u/q) is -softplus(log q - y),
+ * so no power of u is ever formed apart from its scale (a shape of 1e-20
+ * is not lost beside 1, as in u^(r+x+1) / u).  Each term is concave, so h
+ * is log-concave with one mode.  Its log bends only near the l_i, where the
+ * poles of softplus at l_i +- i pi are close; elsewhere it is nearly linear.
+ * Gauss-Legendre panels (20 points) are laid from the mode outwards: the
+ * first as wide as the curvature there allows, each next at most twice the
+ * last, so wide that L changes by at most about 16 across it (judged by the
+ * slope at both ends), ending at every l_i, and within 4 + half its
+ * distance of an l_i (so that the poles stay outside the ellipse of
+ * convergence), until h is e^-46 of its top or the range ends.  The error
+ * is then near the rounding of L itself; a side that needs more than
+ * CLV_CONCAVE_MAX_PANELS / 2 panels gives NaN rather than a short sum.
  */
-static double
-concave_slope(const ClvLogConcave *f, double y)
-{
-	return f->a - f->p1 * clv_logistic(y - log(f->q1)) - f->p2 * clv_logistic(y - log(f->q2));
-}
-
-/* log(1 + e^z), without overflow for large z */
 static double
 softplus(double z)
 {
 	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
 }
 
-/*
- * log h(y); log(1 + u/q) as softplus(y - log q), so that y may run past
- * log(DBL_MAX): with r + x and s tiny, h falls by e^-46 only thousands of
- * units of log u beyond it, and the mass out there counts
- */
+static double
+concave_slope(const ClvLogConcave *f, double y)
+{
+	double		slope = 0;
+
+	for (int i = 0; i < CLV_CONCAVE_TERMS; i++)
+		if (f->p[i] != 0)
+			slope -= f->p[i] * f->side[i] * clv_logistic(f->side[i] * (y - f->l[i]));
+	return slope;
+}
+
+static double
+concave_curvature(const ClvLogConcave *f, double y)
+{
+	double		curvature = 0;
+
+	for (int i = 0; i < CLV_CONCAVE_TERMS; i++)
+		if (f->p[i] != 0)
+			curvature += f->p[i] * clv_logistic(y - f->l[i]) * clv_logistic(f->l[i] - y);
+	return curvature;
+}
+
 static double
 concave_log(const ClvLogConcave *f, double y)
 {
-	return f->c + f->a * y - f->p1 * softplus(y - log(f->q1)) - f->p2 * softplus(y - log(f->q2));
+	double		log_h = f->c;
+
+	for (int i = 0; i < CLV_CONCAVE_TERMS; i++)
+		if (f->p[i] != 0)
+			log_h -= f->p[i] * softplus(f->side[i] * (y - f->l[i]));
+	return log_h;
 }
 
 /* the integral of h over one panel [lo, hi], in units of e^top */
@@ -323,9 +343,9 @@ concave_panel(const ClvLogConcave *f, double lo, double hi, double top)
  * The panels of one side, from y0 in direction dir (-1 or 1), up to y_end
  * on the right; their integrals added to *total (in units of e^top).  When
  * cut is not NULL, each panel is recorded (lo, hi, integral) for
- * clv_log_concave_quantile.
+ * clv_log_concave_quantile.  False when the panels ran out first.
  */
-static void
+static bool
 concave_side(const ClvLogConcave *f, double y0, int dir, double y_end, double width, double top,
 			 double *total, ClvLogConcavePanels *cut)
 {
@@ -338,11 +358,19 @@ concave_side(const ClvLogConcave *f, double y0, int dir, double y_end, double wi
 		double		next,
 					part;
 
-		/*
-		 * the slope steepens away from the mode, suddenly where a scale q is
-		 * passed: judge the width by the far end's slope too (a panel of the
-		 * flat tail's width must not reach over the bend into the steep part)
-		 */
+		/* near a bend, a width its poles allow; and no panel across one */
+		for (int i = 0; i < CLV_CONCAVE_TERMS; i++)
+		{
+			double		ahead = dir * (f->l[i] - y);
+
+			if (f->p[i] == 0)
+				continue;
+			if (ahead > 1e-9 * (1 + fabs(y)))
+				w = Min(w, Min(ahead, (4 + ahead / 2) / 1.5));
+			else
+				w = Min(w, 4 - ahead / 2);
+		}
+		/* the slope steepens away from the mode: judge the width by the far end's slope too */
 		while (w * Max(slope, fabs(concave_slope(f, y + dir * w))) > 16 && w > 1e-12 * (1 + fabs(y)))
 			w /= 2;
 		next = dir > 0 ? Min(y + w, y_end) : y - w;
@@ -358,29 +386,36 @@ concave_side(const ClvLogConcave *f, double y0, int dir, double y_end, double wi
 		width = fabs(next - y);
 		y = next;
 		if ((dir > 0 && y >= y_end) || concave_log(f, y) - top < -46)
-			return;
+			return true;
 	}
+	return false;
 }
 
 /*
  * log of the integral of h over y in (-Infinity, log u_end] (u_end may be
- * Infinity); panels, when not NULL, receives the panels laid, left to right
- * by construction of each side (the left side's in reverse).
+ * Infinity); panels, when not NULL, receives the panels laid, left to
+ * right.  NaN if the panels could not reach where h is negligible.
  */
 double
 clv_log_concave_integral(const ClvLogConcave *f, double u_end, ClvLogConcavePanels *panels)
 {
 	double		y_end = isinf(u_end) ? get_float8_infinity() : log(u_end);
-	double		lo = log(Min(f->q1, f->q2)),
-				hi = log(Max(f->q1, f->q2)),
+	double		lo = get_float8_infinity(),
+				hi = -get_float8_infinity(),
 				mode,
 				top,
 				curvature,
 				width,
 				total = 0;
+	bool		complete;
 
-	/* bracket the mode: L' falls from a > 0 to a - p1 - p2 < 0 (each step doubles) */
-	Assert(f->a > 0 && f->a - f->p1 - f->p2 < 0);
+	for (int i = 0; i < CLV_CONCAVE_TERMS; i++)
+		if (f->p[i] != 0)
+		{
+			lo = Min(lo, f->l[i]);
+			hi = Max(hi, f->l[i]);
+		}
+	/* bracket the mode: L' falls from the left's sum to minus the right's (each step doubles) */
 	for (int i = 0; i < 2000 && concave_slope(f, lo) < 0; i++)
 		lo -= Max(1, hi - lo);
 	for (int i = 0; i < 2000 && concave_slope(f, hi) > 0; i++)
@@ -396,12 +431,11 @@ clv_log_concave_integral(const ClvLogConcave *f, double u_end, ClvLogConcavePane
 	}
 	mode = Min((lo + hi) / 2, y_end);
 	top = concave_log(f, mode);
-	curvature = f->p1 * clv_logistic(mode - log(f->q1)) * clv_logistic(log(f->q1) - mode) +
-		f->p2 * clv_logistic(mode - log(f->q2)) * clv_logistic(log(f->q2) - mode);
+	curvature = concave_curvature(f, mode);
 	width = curvature > 0 ? 1 / sqrt(curvature) : 1;
 	if (panels != NULL)
 		panels->n = 0;
-	concave_side(f, mode, -1, y_end, width / 2, top, &total, panels);
+	complete = concave_side(f, mode, -1, y_end, width / 2, top, &total, panels);
 	if (panels != NULL)
 	{
 		/* the left side was laid right to left */
@@ -415,10 +449,10 @@ clv_log_concave_integral(const ClvLogConcave *f, double u_end, ClvLogConcavePane
 		}
 	}
 	if (mode < y_end)
-		concave_side(f, mode, 1, y_end, width / 2, top, &total, panels);
+		complete = concave_side(f, mode, 1, y_end, width / 2, top, &total, panels) && complete;
 	if (panels != NULL)
 		panels->top = top;
-	return top + log(total);
+	return complete ? top + log(total) : get_float8_nan();
 }
 
 /*

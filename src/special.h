@@ -14,17 +14,18 @@ extern double clv_beta_inc(double a, double b, double x, double y);
 extern double clv_logistic(double z);
 
 /*
- * h(y) = exp(c + a y - p1 log(1 + e^y/q1) - p2 log(1 + e^y/q2)), y = log u:
- * its integral over u in (0, u_end] (special.c), and the panels laid for it
+ * h(y) = exp(c - sum_i p[i] log(1 + e^(side[i] (y - l[i])))), y = log u,
+ * log-concave: its integral over u in (0, u_end] (special.c), and the
+ * panels laid for it.  Terms with p[i] = 0 are left out.
  */
+#define CLV_CONCAVE_TERMS 4
+
 typedef struct ClvLogConcave
 {
-	double		c,
-				a,
-				p1,
-				q1,
-				p2,
-				q2;
+	double		c;
+	double		p[CLV_CONCAVE_TERMS];
+	double		side[CLV_CONCAVE_TERMS];
+	double		l[CLV_CONCAVE_TERMS];
 } ClvLogConcave;
 
 #define CLV_CONCAVE_MAX_PANELS 400

@@ -5,7 +5,8 @@
 -- probability of a next purchase and median wait for it; BG/NBD, MBG/NBD
 -- and Pareto/NBD with r, alpha, a, b, s and beta at 1e-6 and 1e6; histories
 -- from none to a frequent buyer of thirty years; horizons of 0.01, 39 and
--- 3,650 days.  Before 0.4.0, 1 - P(alive) and 1 - P(fewer than k) were
+-- 3,650 days; and cases found in review (a shape far below 1, alpha + T
+-- at 1e-300).  Before 0.4.0, 1 - P(alive) and 1 - P(fewer than k) were
 -- rounded differences (a probability of 8e-275 came out as 8e-98), and
 -- Pareto/NBD's integrals had fixed panels that missed narrow or distant
 -- densities (a next purchase for r = s = 1e-6: 0.0007 against 0.49999).
@@ -13,7 +14,7 @@
 -- relative; the smaller ones come out below 1e-300.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
 
 -- k >= 0: clv_p_purchases; -1: clv_p_no_purchase; -2, -3: clv_next_purchase
 -- (probability, median wait).  For BG/NBD and MBG/NBD, a and b are the
@@ -940,7 +941,14 @@ INSERT INTO reference VALUES
     ('paretonbd', 1e-06, 1.0, 1e-06, 1.0, 5000, 10900, 11000, 3650.0, 1, '1.4817944298570805603e-20'),
     ('paretonbd', 1e-06, 1.0, 1e-06, 1.0, 5000, 10900, 11000, 3650.0, 50, '1.467416608214316946e-20'),
     ('paretonbd', 1e-06, 1.0, 1e-06, 1.0, 5000, 10900, 11000, 0.0, -2, '7.4104539466788490773e-11'),
-    ('paretonbd', 1e-06, 1.0, 1e-06, 1.0, 5000, 10900, 11000, 0.0, -3, '1.5251681402149793033');
+    ('paretonbd', 1e-06, 1.0, 1e-06, 1.0, 5000, 10900, 11000, 0.0, -3, '1.5251681402149793033'),
+    ('paretonbd', 0.001, 1.0, 0.5, 1000000000000.0, 0, 0, 38.86, 0.0, -2, '2.5010575484566500753e-2'),
+    ('paretonbd', 0.001, 1.0, 0.5, 1000000000000.0, 0, 0, 38.86, 0.0, -3, '1.1634816799920339385e+7'),
+    ('paretonbd', 1e-06, 1.0, 0.001, 1000000000000.0, 0, 0, 38.86, 0.0, -2, '1.0229207949740068733e-3'),
+    ('paretonbd', 0.001, 1.0, 1e-08, 1.0, 0, 0, 38.86, 0.0, -2, '9.9998996317864236449e-1'),
+    ('paretonbd', 0.5, 1000000000000.0, 0.001, 1.0, 0, 0, 38.86, 100000000000000.0, -1, '1.2475146229034114147e-1'),
+    ('bgnbd', 1e-06, 1e-300, 1.0, 1.0, 0, 0, 0, 10000000000.0, -1, '9.9928645331677175966e-1'),
+    ('bgnbd', 1e-06, 1e-300, 1.0, 1.0, 0, 0, 0, 10000000000.0, 1, '3.572729848407785571e-4');
 
 CREATE FUNCTION pg_temp.score(m clv_model, k integer, t float8, x float8, t_x float8, age float8)
 RETURNS text LANGUAGE plpgsql AS $$
@@ -980,6 +988,13 @@ SELECT is((SELECT count(*) FROM scored a JOIN scored b USING (kind, r, alpha, a,
 -- r + x and s at 1e-6: the median wait is e^(some 10^5) days, beyond double range
 SELECT is((SELECT (clv_next_purchase('kind=paretonbd r=1e-6 alpha=1 s=1e-6 beta=1 log_likelihood=0 customers=1 iterations=0 converged=true penalizer=0', 0, 0, 38.86)).median_wait),
           'Infinity'::float8, 'a median wait beyond double range is Infinity, next to its exact probability');
+-- r = s with alpha = beta: a purchase and death are alike, so an alive customer buys
+-- again with probability 1/2 exactly (beyond the reference's quadrature at 1e-20)
+SELECT cmp_ok((SELECT max(abs((clv_next_purchase(m, 0, 0, 38.86)).probability / clv_p_alive(m, 0, 0, 38.86) - 0.5))
+               FROM (VALUES (1e-20), (1e-12), (1e-6), (0.5), (2)) v(shape),
+                    LATERAL (SELECT format('kind=paretonbd r=%s alpha=1 s=%s beta=1 log_likelihood=0 customers=1 '
+                                           'iterations=0 converged=true penalizer=0', shape, shape)::clv_model AS m) q),
+              '<=', 1e-12::float8, 'r = s and alpha = beta: a next purchase with probability P(alive) / 2');
 -- the largest count there is, in bounded time (k + 1 once overflowed to a negative slope, and the search never ended)
 SELECT is((SELECT array_agg(clv_p_purchases(m::clv_model, 2147483647, 39, 2, 30, 38))
            FROM (VALUES ('kind=bgnbd r=0.243 alpha=4.414 a=0.793 b=2.426'), ('kind=mbgnbd r=0.243 alpha=4.414 a=0.793 b=2.426'),
