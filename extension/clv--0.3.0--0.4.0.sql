@@ -456,7 +456,7 @@ END
 $$;
 
 CREATE FUNCTION @extschema@.clv_cohort_retention(
-    orders regclass, customer_column name, date_column name,
+    orders regclass, customer name, ordered_at name,
     period text, time_zone text)
 RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
                active_customers bigint, retention float8)
@@ -469,7 +469,7 @@ DECLARE
     -- the period as a word
     calendar_period text := @extschema@.clv_calendar_period(period);
 BEGIN
-    IF orders IS NULL OR customer_column IS NULL OR date_column IS NULL OR period IS NULL
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR period IS NULL
        OR time_zone IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_cohort_retention arguments must not be NULL';
@@ -483,30 +483,30 @@ BEGIN
     PERFORM @extschema@.clv_time_zone_checked(time_zone);
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid OPERATOR(pg_catalog.=) orders
-                      AND a.attname OPERATOR(pg_catalog.=) customer_column
+                      AND a.attname OPERATOR(pg_catalog.=) customer
                       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-            MESSAGE = pg_catalog.format('column %I does not exist in %s', customer_column, orders);
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', customer, orders);
     END IF;
     SELECT @extschema@.clv_base_type(a.atttypid) INTO date_type
       FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) date_column
+     WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) ordered_at
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
     IF date_type IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-            MESSAGE = pg_catalog.format('column %I does not exist in %s', date_column, orders);
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', ordered_at, orders);
     END IF;
     IF date_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
-        day_of := pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', date_column, time_zone);
+        day_of := pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', ordered_at, time_zone);
     ELSIF date_type OPERATOR(pg_catalog.=) ANY (ARRAY['timestamp'::regtype, 'date'::regtype]) THEN
-        day_of := pg_catalog.format('%I::pg_catalog.date', date_column);
+        day_of := pg_catalog.format('%I::pg_catalog.date', ordered_at);
     ELSE
         RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
-            MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', date_column, orders, date_type);
+            MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', ordered_at, orders, date_type);
     END IF;
     RETURN QUERY EXECUTE
         @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %1$I AS customer, %2$s AS day FROM %3$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL',
-                                                     customer_column, day_of, orders, date_column), calendar_period)
+                                                     customer, day_of, orders, ordered_at), calendar_period)
         OPERATOR(pg_catalog.||) ' ORDER BY cohort, period_number';
 END
 $$;
@@ -894,12 +894,13 @@ CREATE FUNCTION @extschema@.clv_create_pipeline(
     target_schema   name    DEFAULT 'clv_report',
     gross_margin    float8  DEFAULT 1.0,
     period          interval DEFAULT '30 days',
-    periods         integer DEFAULT 12,
+    periods         integer DEFAULT NULL,
     discount_rate   float8  DEFAULT 0.01,
     penalizer       float8  DEFAULT 0.001,
     as_of           timestamptz DEFAULT NULL,
     channel         name    DEFAULT NULL,
-    time_zone       text    DEFAULT NULL)
+    time_zone       text    DEFAULT NULL,
+    horizon         interval DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -970,6 +971,16 @@ BEGIN
     -- an option given as NULL takes the signature's default (the NULL rule)
     gross_margin := coalesce(gross_margin, 1.0);
     period := coalesce(period, '30 days');
+    -- the horizon in periods: given as either, the same when given as both
+    IF horizon IS NOT NULL THEN
+        IF periods OPERATOR(pg_catalog.<>) @extschema@.clv_horizon_periods(horizon, period) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('a horizon of %s is %s periods of %s, not %s', horizon,
+                                            @extschema@.clv_horizon_periods(horizon, period), period, periods),
+                HINT = 'Give the horizon or the number of periods, not both.';
+        END IF;
+        periods := @extschema@.clv_horizon_periods(horizon, period);
+    END IF;
     periods := coalesce(periods, 12);
     discount_rate := coalesce(discount_rate, 0.01);
     penalizer := coalesce(penalizer, 0.001);
@@ -1166,8 +1177,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text) IS
-'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text, interval) IS
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
 
 -- A description of every table and column a dashboard reads, with its units
 -- and the pipeline's settings (horizon, margin, discount, calendar), for the
@@ -1202,15 +1213,15 @@ BEGIN
             ('customer_summary', 'orders', 'order rows counted with an amount of 0 or more'),
             ('customer_summary', 'refunds', 'rows with a negative amount (refunds)'),
             ('customer_summary', 'purchase_days', 'distinct days with an order'),
-            ('customer_summary', 'net_revenue', 'orders minus refunds, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'net_revenue', 'orders minus refunds (clv_summary''s total_amount), ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (the BTYD frequency x)'),
-            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (the BTYD recency t_x)'),
-            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (the BTYD age T)'),
-            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase'),
-            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (clv_summary''s frequency, the BTYD x)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (clv_summary''s recency, the BTYD t_x)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (clv_summary''s age, the BTYD T)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any (clv_summary''s monetary), ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days (clv_summary''s mean_gap); NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days (clv_summary''s gap_stddev); NULL with fewer than 2 gaps'),
             ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
             ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
             ('customer_scores', 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
@@ -2591,3 +2602,38 @@ COMMENT ON FUNCTION @extschema@.clv_sbg_expected_payments(@extschema@.clv_model,
 
 COMMENT ON FUNCTION @extschema@.clv_sbg_expected_payments(@extschema@.clv_model, float8, float8) IS
 'sBG: the expected discounted number of further payments of a subscriber that has renewed renewals times, from its next renewal on (DERL; times the margin per payment, its expected residual value)';
+
+------------------------------------------------------------------------------
+-- One convention for horizons and the margin: the horizon forms of the
+-- predicted value (src/value.c, src/interval.c)
+------------------------------------------------------------------------------
+
+-- The convention's forms (docs/reference.md#conventions): the horizon an
+-- interval, the margin a fraction named gross_margin as everywhere else.
+-- The forms above keep the names that calls written for 0.3.0 use.
+CREATE FUNCTION @extschema@.clv_horizon_periods(horizon interval, period interval)
+RETURNS integer AS 'MODULE_PATHNAME', 'clv_horizon_periods_sql'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_horizon_periods(interval, interval) IS
+'how many periods a horizon holds: months by months when both are whole months (''1 year'' holds 12 of ''1 month''), else lengths by lengths; an error unless it is a whole number';
+
+CREATE FUNCTION @extschema@.clv_predicted_value(
+    purchase_model @extschema@.clv_model, spend_model @extschema@.clv_model,
+    summary @extschema@.clv_summary, horizon interval, period interval,
+    discount_rate float8, gross_margin float8 DEFAULT 1)
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_predicted_value_horizon'
+LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_predicted_value(@extschema@.clv_model, @extschema@.clv_model, @extschema@.clv_summary, interval, interval, float8, float8) IS
+'discounted CLV over the horizon, in periods of the given length, discounted at discount_rate a period, times gross_margin (a fraction; NULL is 1); NULL for a NULL model or summary';
+
+CREATE FUNCTION @extschema@.clv_predicted_value_interval(
+    purchase_model @extschema@.clv_model, spend_model @extschema@.clv_model,
+    summary @extschema@.clv_summary, horizon interval, period interval,
+    discount_rate float8, gross_margin float8 DEFAULT 1, level float8 DEFAULT 0.95)
+RETURNS @extschema@.clv_interval AS 'MODULE_PATHNAME', 'clv_predicted_value_interval_horizon'
+LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_predicted_value_interval(@extschema@.clv_model, @extschema@.clv_model, @extschema@.clv_summary, interval, interval, float8, float8, float8) IS
+'clv_predicted_value over a horizon with a delta-method interval from both models'' parameter covariances';

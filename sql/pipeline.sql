@@ -286,6 +286,20 @@ SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer I
                                                    discount_rate => NULL, penalizer => NULL);
 SELECT gross_margin, period, periods, discount_rate, penalizer FROM x.clv_pipeline;
 SELECT count(*) AS dropped FROM clv_drop_pipeline('x');
+-- the horizon as an interval (months counted as months), or as periods: the
+-- same when given as both
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                  period => '1 month', periods => 6, horizon => '1 year');
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                  period => '1 month', horizon => '1 year 1 day');
+SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                                   period => '1 month', periods => 24, horizon => '2 years');
+SELECT period, periods FROM x.clv_pipeline;
+SELECT count(*) AS dropped FROM clv_drop_pipeline('x');
+SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                                   period => '1 week', horizon => '364 days');
+SELECT period, periods FROM x.clv_pipeline;
+SELECT count(*) AS dropped FROM clv_drop_pipeline('x');
 SELECT * FROM clv_refresh_pipeline('no such schema');
 SELECT * FROM clv_drop_pipeline(NULL);
 -- a pipeline's steps run only through clv_refresh_pipeline and clv_drop_pipeline

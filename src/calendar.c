@@ -243,3 +243,47 @@ clv_interval_length_usecs(const Interval *length, const char *what)
 						   (double) usecs / USECS_PER_DAY)));
 	return usecs;
 }
+
+/*
+ * A horizon counted in periods.  When both are whole months (and years)
+ * they are divided as months, so that '1 year' holds twelve periods of
+ * '1 month' even though EXTRACT(epoch) makes a year 12.175 of its 30-day
+ * months; otherwise as lengths.  Either way the horizon must hold a whole
+ * number of periods: a fraction of a period has no discounting date.
+ */
+int32
+clv_horizon_periods(const Interval *horizon, const Interval *period)
+{
+	int64		horizon_usecs = clv_interval_length_usecs(horizon, "horizon");
+	int64		period_usecs = clv_interval_length_usecs(period, "period");
+	int64		periods;
+
+	if (horizon->day == 0 && horizon->time == 0 && period->day == 0 && period->time == 0)
+	{
+		horizon_usecs = horizon->month;
+		period_usecs = period->month;
+	}
+	if (horizon_usecs % period_usecs != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon must be a whole number of periods"),
+				 errdetail("The horizon holds %.6g periods.", (double) horizon_usecs / period_usecs),
+				 errhint("Give the horizon and the period both in months or both in days, weeks or hours, "
+						 "or give the number of periods.")));
+	periods = horizon_usecs / period_usecs;
+	if (periods > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon holds too many periods"),
+				 errdetail("It holds %lld periods.", (long long) periods)));
+	return (int32) periods;
+}
+
+PG_FUNCTION_INFO_V1(clv_horizon_periods_sql);
+
+/* clv_horizon_periods(horizon interval, period interval) */
+Datum
+clv_horizon_periods_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(clv_horizon_periods(PG_GETARG_INTERVAL_P(0), PG_GETARG_INTERVAL_P(1)));
+}

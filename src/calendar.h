@@ -32,4 +32,11 @@ extern int32 clv_timestamptz_day(ClvDayZone *dz, TimestampTz ts);
  */
 extern int64 clv_interval_length_usecs(const Interval *length, const char *what);
 
+/*
+ * How many periods a horizon holds: months divided by months when both are
+ * whole months (and years), lengths by lengths otherwise; an error unless
+ * the horizon holds a whole number of periods.
+ */
+extern int32 clv_horizon_periods(const Interval *horizon, const Interval *period);
+
 #endif							/* CLV_CALENDAR_H */

@@ -57,6 +57,15 @@ clv_check_fraction(double value, const char *arg)
 				 errhint("Give a rate or margin as a fraction: 40%% is 0.4.")));
 }
 
+void
+clv_require_argument(FunctionCallInfo fcinfo, int argno, const char *arg)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", arg)));
+}
+
 /* Finite inputs whose product or sum overflows are an error, as in float.c. */
 double
 clv_check_result(double result, const char *what)

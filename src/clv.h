@@ -35,6 +35,8 @@ extern void clv_check_finite(double value, const char *arg);
 extern void clv_check_nonnegative(double value, const char *arg);
 extern void clv_check_fraction(double value, const char *arg);
 extern double clv_check_result(double result, const char *what);
+/* an argument without a default given as NULL: an error naming it */
+extern void clv_require_argument(FunctionCallInfo fcinfo, int argno, const char *arg);
 
 /* Doubles in ascending order, none of them NaN (src/float8_sort.c). */
 extern void clv_sort_float8(double *values, size_t n);

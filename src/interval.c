@@ -10,14 +10,17 @@
  * as the score does.  It covers the uncertainty of the parameters, not the
  * randomness of the customer's own purchases.
  */
+#include "calendar.h"
 #include "model.h"
 #include "scores.h"
 
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(clv_expected_purchases_interval);
 PG_FUNCTION_INFO_V1(clv_predicted_value_interval);
+PG_FUNCTION_INFO_V1(clv_predicted_value_interval_horizon);
 
 #define LOG_STEP 1e-4
 
@@ -136,15 +139,12 @@ predicted_value_score(const ClvModel *purchases, const ClvModel *spend, const do
 								  (int32) args[4], args[5], args[6], args[7]);
 }
 
-/* clv_predicted_value_interval(purchase_model, spend_model, x, t_x, T, m, periods, discount, units, margin, level) */
-Datum
-clv_predicted_value_interval(PG_FUNCTION_ARGS)
+/* args as predicted_value_score; NULL where there is no finite expected spend */
+static Datum
+predicted_value_interval(FunctionCallInfo fcinfo, double *args, double level)
 {
 	const ClvModel *purchases = clv_purchase_model_arg(fcinfo, 0);
 	const ClvModel *spend = clv_model_arg(fcinfo, 1, CLV_MODEL_GAMMAGAMMA);
-	double		args[8] = {PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4),
-		PG_GETARG_FLOAT8(5), PG_GETARG_INT32(6), PG_GETARG_FLOAT8(7),
-	PG_GETARG_FLOAT8(8), PG_GETARG_FLOAT8(9)};
 	double		estimate;
 
 	clv_model_check(spend);
@@ -155,5 +155,47 @@ clv_predicted_value_interval(PG_FUNCTION_ARGS)
 	return interval_result(fcinfo, estimate,
 						   model_variance(predicted_value_score, purchases, spend, args, false) +
 						   model_variance(predicted_value_score, purchases, spend, args, true),
-						   PG_GETARG_FLOAT8(10));
+						   level);
+}
+
+/* clv_predicted_value_interval(purchase_model, spend_model, x, t_x, T, m, periods, discount, units, margin, level) */
+Datum
+clv_predicted_value_interval(PG_FUNCTION_ARGS)
+{
+	double		args[8] = {PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4),
+		PG_GETARG_FLOAT8(5), PG_GETARG_INT32(6), PG_GETARG_FLOAT8(7),
+	PG_GETARG_FLOAT8(8), PG_GETARG_FLOAT8(9)};
+
+	return predicted_value_interval(fcinfo, args, PG_GETARG_FLOAT8(10));
+}
+
+/*
+ * clv_predicted_value_interval(purchase_model, spend_model, summary, horizon,
+ * period, discount_rate, gross_margin, level): the convention's form, as
+ * clv_predicted_value's (value.c); level 0.95 when left out or NULL.
+ */
+Datum
+clv_predicted_value_interval_horizon(PG_FUNCTION_ARGS)
+{
+	ClvValueHistory h;
+	double		args[8];
+	double		level;
+
+	clv_require_argument(fcinfo, 3, "horizon");
+	clv_require_argument(fcinfo, 4, "period");
+	clv_require_argument(fcinfo, 5, "discount_rate");
+	args[4] = clv_horizon_periods(PG_GETARG_INTERVAL_P(3), PG_GETARG_INTERVAL_P(4));
+	args[5] = PG_GETARG_FLOAT8(5);
+	args[7] = clv_gross_margin_arg(fcinfo, 6);
+	level = clv_option_given(fcinfo, 7) ? PG_GETARG_FLOAT8(7) : 0.95;
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	if (!clv_value_history(PG_GETARG_HEAPTUPLEHEADER(2), PG_GETARG_INTERVAL_P(4), &h))
+		PG_RETURN_NULL();
+	args[0] = h.x;
+	args[1] = h.t_x;
+	args[2] = h.T;
+	args[3] = h.m;
+	args[6] = h.units_per_period;
+	return predicted_value_interval(fcinfo, args, level);
 }

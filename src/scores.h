@@ -7,6 +7,9 @@
 
 #include "model.h"
 
+#include "access/htup.h"
+#include "datatype/timestamp.h"
+
 /*
  * any purchase model (BG/NBD, MBG/NBD, Pareto/NBD; purchases.c): expected
  * purchases in the next t, and P(alive), given x, t_x, T
@@ -71,5 +74,22 @@ extern bool clv_gammagamma_defined(const ClvModel *model, double x);
 extern double clv_predicted_value_of(const ClvModel *purchases, const ClvModel *spend,
 									 double x, double t_x, double T, double m, int32 periods,
 									 double discount, double units_per_period, double margin);
+
+/* a customer's history for a predicted value, read from its summary */
+typedef struct ClvValueHistory
+{
+	double		x;
+	double		t_x;
+	double		T;
+	double		m;
+	double		units_per_period;	/* the period in the summary's time units */
+} ClvValueHistory;
+
+/* false for a summary with no history (value.c) */
+extern bool clv_value_history(HeapTupleHeader summary, const Interval *period,
+							  ClvValueHistory *history);
+
+/* gross_margin argument argno: 1 when left out or NULL, else a fraction */
+extern double clv_gross_margin_arg(FunctionCallInfo fcinfo, int argno);
 
 #endif							/* CLV_SCORES_H */

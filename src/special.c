@@ -629,6 +629,30 @@ hyp_seed_next(ClvHypOneMinus *f, double center, double e0, const double *terms, 
 	f->next_d = slope / radius;
 }
 
+/*
+ * Whether piece 0's terms fall from term n on, evaluated as far as the next
+ * centre: the ratio of term m+1 to m there is g(m) RHO |HYP_SEED_TAU|, with
+ * g(m) = (a+m)(b+m) / ((c+m)(m+1)).  Each factor of g is monotone in m and
+ * tends to 1, so the larger of 1 and each factor now bounds g from n on; and
+ * since g(m) - 1 = (ab - c + m (a+b-c-1)) / ((c+m)(m+1)), g stays at most 1
+ * when that numerator is at most 0 at n and does not grow.  The second bound
+ * is the one that holds for b in the millions beside a larger c (a BG/NBD
+ * fit whose dropout probability hardly varies), where the first would wait
+ * for n near b.
+ */
+static bool
+hyp_terms_fall_for_good(const ClvHypOneMinus *f, int n)
+{
+	double		slope = f->a + f->b - f->c - 1;
+	double		bound;
+
+	if (slope <= 0 && f->a * f->b - f->c + n * slope <= 0)
+		bound = 1;
+	else
+		bound = Max(1, (f->a + n) / (f->c + n)) * Max(1, (f->b + n) / (n + 1));
+	return bound * HYP_RHO * fabs(HYP_SEED_TAU) < 1;
+}
+
 /* Piece 0: the series sum_n (a)_n (b)_n / ((c)_n n!) w^n, in tau = w / RHO. */
 static void
 hyp_piece_zero(ClvHypOneMinus *f, double *terms)
@@ -642,13 +666,8 @@ hyp_piece_zero(ClvHypOneMinus *f, double *terms)
 		terms[n] = terms[n - 1] * (f->a + n - 1) * (f->b + n - 1) / ((f->c + n - 1) * n) * HYP_RHO;
 		if (!isfinite(terms[n]))
 			break;
-		/*
-		 * Check now and then, once the terms fall for good: the ratio of
-		 * term n+1 to n is (a+n)/(c+n) (b+n)/(n+1) RHO, each factor monotone
-		 * in n and tending to 1.
-		 */
-		if (n % 8 == 0 &&
-			Max(1, (f->a + n) / (f->c + n)) * Max(1, (f->b + n) / (n + 1)) * HYP_RHO * fabs(HYP_SEED_TAU) < 1 &&
+		/* check now and then, once the terms fall for good */
+		if (n % 8 == 0 && hyp_terms_fall_for_good(f, n) &&
 			(settled = hyp_settled(terms, n, 0, HYP_SEED_TAU)) > 0)
 			break;
 	}

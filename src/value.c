@@ -29,6 +29,7 @@
 
 PG_FUNCTION_INFO_V1(clv_predicted_value);
 PG_FUNCTION_INFO_V1(clv_predicted_value_summary);
+PG_FUNCTION_INFO_V1(clv_predicted_value_horizon);
 
 /*
  * What the rows of one query share, kept in fn_extra: the models last
@@ -191,27 +192,75 @@ clv_predicted_value(PG_FUNCTION_ARGS)
 						   PG_GETARG_FLOAT8(8), PG_GETARG_FLOAT8(9));
 }
 
+/*
+ * What a predicted value needs from a summary, with the period in the
+ * summary's time units; false for a summary with no history.
+ */
+bool
+clv_value_history(HeapTupleHeader summary_tuple, const Interval *period, ClvValueHistory *history)
+{
+	ClvSummaryRow summary;
+	Interval   *unit;
+
+	clv_summary_read(summary_tuple, &summary);
+	if (!clv_summary_history(&summary, &history->x, &history->t_x, &history->T))
+		return false;
+	history->m = DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY));
+	unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
+	history->units_per_period = (double) clv_interval_length_usecs(period, "period") /
+		(double) clv_interval_length_usecs(unit, "the summary's time_unit");
+	return true;
+}
+
 /* (purchase_model, spend_model, summary, periods, discount_rate, period interval, margin) */
 Datum
 clv_predicted_value_summary(PG_FUNCTION_ARGS)
 {
-	ClvSummaryRow summary;
-	double		x,
-				t_x,
-				T;
-	Interval   *period = PG_GETARG_INTERVAL_P(5);
-	Interval   *unit;
-	double		period_usecs;
-	double		unit_usecs;
+	ClvValueHistory h;
 
-	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(2), &summary);
-	if (!clv_summary_history(&summary, &x, &t_x, &T))
+	if (!clv_value_history(PG_GETARG_HEAPTUPLEHEADER(2), PG_GETARG_INTERVAL_P(5), &h))
 		PG_RETURN_NULL();
-	unit = DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT));
-	period_usecs = (double) clv_interval_length_usecs(period, "period");
-	unit_usecs = (double) clv_interval_length_usecs(unit, "the summary's time_unit");
-	return predicted_value(fcinfo, x, t_x, T,
-						   DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)),
-						   PG_GETARG_INT32(3), PG_GETARG_FLOAT8(4),
-						   period_usecs / unit_usecs, PG_GETARG_FLOAT8(6));
+	return predicted_value(fcinfo, h.x, h.t_x, h.T, h.m, PG_GETARG_INT32(3), PG_GETARG_FLOAT8(4),
+						   h.units_per_period, PG_GETARG_FLOAT8(6));
+}
+
+/*
+ * The gross margin of the horizon forms: 1 when left out or NULL, else a
+ * fraction.
+ */
+double
+clv_gross_margin_arg(FunctionCallInfo fcinfo, int argno)
+{
+	double		gross_margin;
+
+	if (!clv_option_given(fcinfo, argno))
+		return 1;
+	gross_margin = PG_GETARG_FLOAT8(argno);
+	clv_check_fraction(gross_margin, "gross_margin");
+	return gross_margin;
+}
+
+/*
+ * (purchase_model, spend_model, summary, horizon interval, period interval,
+ * discount_rate, gross_margin): the convention's form, the horizon an
+ * interval (clv_horizon_periods) and the margin named as everywhere else.
+ */
+Datum
+clv_predicted_value_horizon(PG_FUNCTION_ARGS)
+{
+	ClvValueHistory h;
+	int32		periods;
+	double		gross_margin;
+
+	clv_require_argument(fcinfo, 3, "horizon");
+	clv_require_argument(fcinfo, 4, "period");
+	clv_require_argument(fcinfo, 5, "discount_rate");
+	periods = clv_horizon_periods(PG_GETARG_INTERVAL_P(3), PG_GETARG_INTERVAL_P(4));
+	gross_margin = clv_gross_margin_arg(fcinfo, 6);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	if (!clv_value_history(PG_GETARG_HEAPTUPLEHEADER(2), PG_GETARG_INTERVAL_P(4), &h))
+		PG_RETURN_NULL();
+	return predicted_value(fcinfo, h.x, h.t_x, h.T, h.m, periods, PG_GETARG_FLOAT8(5),
+						   h.units_per_period, gross_margin);
 }

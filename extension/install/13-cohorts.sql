@@ -113,7 +113,7 @@ END
 $$;
 
 CREATE FUNCTION @extschema@.clv_cohort_retention(
-    orders regclass, customer_column name, date_column name,
+    orders regclass, customer name, ordered_at name,
     period text, time_zone text)
 RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
                active_customers bigint, retention float8)
@@ -126,7 +126,7 @@ DECLARE
     -- the period as a word
     calendar_period text := @extschema@.clv_calendar_period(period);
 BEGIN
-    IF orders IS NULL OR customer_column IS NULL OR date_column IS NULL OR period IS NULL
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR period IS NULL
        OR time_zone IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_cohort_retention arguments must not be NULL';
@@ -140,30 +140,30 @@ BEGIN
     PERFORM @extschema@.clv_time_zone_checked(time_zone);
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid OPERATOR(pg_catalog.=) orders
-                      AND a.attname OPERATOR(pg_catalog.=) customer_column
+                      AND a.attname OPERATOR(pg_catalog.=) customer
                       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-            MESSAGE = pg_catalog.format('column %I does not exist in %s', customer_column, orders);
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', customer, orders);
     END IF;
     SELECT @extschema@.clv_base_type(a.atttypid) INTO date_type
       FROM pg_catalog.pg_attribute a
-     WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) date_column
+     WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) ordered_at
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
     IF date_type IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-            MESSAGE = pg_catalog.format('column %I does not exist in %s', date_column, orders);
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', ordered_at, orders);
     END IF;
     IF date_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
-        day_of := pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', date_column, time_zone);
+        day_of := pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', ordered_at, time_zone);
     ELSIF date_type OPERATOR(pg_catalog.=) ANY (ARRAY['timestamp'::regtype, 'date'::regtype]) THEN
-        day_of := pg_catalog.format('%I::pg_catalog.date', date_column);
+        day_of := pg_catalog.format('%I::pg_catalog.date', ordered_at);
     ELSE
         RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
-            MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', date_column, orders, date_type);
+            MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', ordered_at, orders, date_type);
     END IF;
     RETURN QUERY EXECUTE
         @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %1$I AS customer, %2$s AS day FROM %3$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL',
-                                                     customer_column, day_of, orders, date_column), calendar_period)
+                                                     customer, day_of, orders, ordered_at), calendar_period)
         OPERATOR(pg_catalog.||) ' ORDER BY cohort, period_number';
 END
 $$;

@@ -293,12 +293,13 @@ CREATE FUNCTION @extschema@.clv_create_pipeline(
     target_schema   name    DEFAULT 'clv_report',
     gross_margin    float8  DEFAULT 1.0,
     period          interval DEFAULT '30 days',
-    periods         integer DEFAULT 12,
+    periods         integer DEFAULT NULL,
     discount_rate   float8  DEFAULT 0.01,
     penalizer       float8  DEFAULT 0.001,
     as_of           timestamptz DEFAULT NULL,
     channel         name    DEFAULT NULL,
-    time_zone       text    DEFAULT NULL)
+    time_zone       text    DEFAULT NULL,
+    horizon         interval DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -369,6 +370,16 @@ BEGIN
     -- an option given as NULL takes the signature's default (the NULL rule)
     gross_margin := coalesce(gross_margin, 1.0);
     period := coalesce(period, '30 days');
+    -- the horizon in periods: given as either, the same when given as both
+    IF horizon IS NOT NULL THEN
+        IF periods OPERATOR(pg_catalog.<>) @extschema@.clv_horizon_periods(horizon, period) THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('a horizon of %s is %s periods of %s, not %s', horizon,
+                                            @extschema@.clv_horizon_periods(horizon, period), period, periods),
+                HINT = 'Give the horizon or the number of periods, not both.';
+        END IF;
+        periods := @extschema@.clv_horizon_periods(horizon, period);
+    END IF;
     periods := coalesce(periods, 12);
     discount_rate := coalesce(discount_rate, 0.01);
     penalizer := coalesce(penalizer, 0.001);
@@ -565,8 +576,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text) IS
-'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text, interval) IS
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
 
 -- A description of every table and column a dashboard reads, with its units
 -- and the pipeline's settings (horizon, margin, discount, calendar), for the
@@ -601,15 +612,15 @@ BEGIN
             ('customer_summary', 'orders', 'order rows counted with an amount of 0 or more'),
             ('customer_summary', 'refunds', 'rows with a negative amount (refunds)'),
             ('customer_summary', 'purchase_days', 'distinct days with an order'),
-            ('customer_summary', 'net_revenue', 'orders minus refunds, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'net_revenue', 'orders minus refunds (clv_summary''s total_amount), ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (the BTYD frequency x)'),
-            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (the BTYD recency t_x)'),
-            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (the BTYD age T)'),
-            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase'),
-            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (clv_summary''s frequency, the BTYD x)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (clv_summary''s recency, the BTYD t_x)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (clv_summary''s age, the BTYD T)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any (clv_summary''s monetary), ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days (clv_summary''s mean_gap); NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days (clv_summary''s gap_stddev); NULL with fewer than 2 gaps'),
             ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
             ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
             ('customer_scores', 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),

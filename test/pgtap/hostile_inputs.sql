@@ -297,6 +297,7 @@ SELECT hx.add('interval', NULL, NULL, ARRAY['NULL', '''0''::interval', '''-1 day
 SELECT hx.add('interval', NULL, NULL, ARRAY['''7 days''::interval'], 1);
 SELECT hx.add('interval', 'time_unit', NULL, ARRAY['''1 day''::interval'], 1);
 SELECT hx.add('interval', 'period', NULL, ARRAY['''30 days''::interval'], 1);
+SELECT hx.add('interval', 'horizon', NULL, ARRAY['''360 days''::interval'], 1);
 SELECT hx.add('interval', 'half_life', NULL, ARRAY['''14 days''::interval'], 1);
 
 -- text: empty, long, unicode, control characters, SQL-looking, number-looking

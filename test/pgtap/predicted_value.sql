@@ -20,7 +20,7 @@
 -- at 1e-13 relative without any such allowance.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(20);
+SELECT plan(25);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL client_min_messages = warning;
@@ -179,7 +179,11 @@ INSERT INTO exact_models VALUES
   ('mbg', 'kind=mbgnbd r=0.25 alpha=5 a=0.8 b=2.5 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0'),
   ('small_b', 'kind=bgnbd r=0.9 alpha=3 a=0.6 b=0.5 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0'),
   ('a_gt_1', 'kind=bgnbd r=1.7 alpha=40 a=2.5 b=0.3 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0'),
-  ('r_big', 'kind=bgnbd r=6 alpha=100 a=0.4 b=0.2 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0');
+  ('r_big', 'kind=bgnbd r=6 alpha=100 a=0.4 b=0.2 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0'),
+  -- a fit whose dropout probability hardly varies (a and b in the hundreds
+  -- of millions): the series about 0 has b + x in the millions beside a
+  -- larger c, which used to be "did not converge"
+  ('same_dropout', 'kind=bgnbd r=0.3298187182559201 alpha=95.08296004645351 a=155207974.9496132 b=334380818.6881502 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0');
 CREATE TEMP TABLE exact (name text, x float8, t_x float8, t float8, p int, d float8, u float8, value numeric);
 INSERT INTO exact VALUES
   ('cdnow', 200, 3650, 3650, 1, 0, 1, 1.365572058285852790792231),
@@ -194,11 +198,41 @@ INSERT INTO exact VALUES
   ('small_b', 0, 0, 2, 1200, 0.01, 30, 443.7869017647477053856195),
   ('a_gt_1', 17, 300, 1000, 120, 0.01, 30, 0.000001208556463771584554371301),
   ('r_big', 60, 900, 3650, 12, 0.2, 365, 1.209759201315611944620757e-33),
-  ('cdnow', 60, 3000, 3650, 1200, 0.01, 1, 0.02355783560262179755576961);
+  ('cdnow', 60, 3000, 3650, 1200, 0.01, 1, 0.02355783560262179755576961),
+  ('same_dropout', 3, 438, 1202, 12, 0.01, 30, 1.91873569561985463920964),
+  ('same_dropout', 0, 0, 5, 12, 0.01, 30, 23.35725133554135639961804),
+  ('same_dropout', 40, 900, 1000, 120, 0.2, 7, 0.9622493885025829985682925);
 SELECT is((SELECT count(*) FROM exact JOIN exact_models USING (name)
            WHERE NOT abs(clv_predicted_value(pm, 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=-1 customers=1 iterations=1 converged=true penalizer=0',
                                              x, t_x, t, 25, p, d, u)::numeric - value) <= 1e-13 * abs(value)),
           0::bigint, 'exact values to 1e-13 relative, far horizons and a = 1 + 1e-6 included');
+
+-- The convention's form: the horizon an interval, the margin gross_margin.
+-- The same numbers as the periods form wherever the horizon holds a whole
+-- number of periods, months counted as months.
+SELECT is((SELECT count(*) FROM summary_cases c,
+                  (VALUES ('1 year'::interval, '1 month'::interval, 12), ('2 years', '3 months', 8),
+                          ('84 days', '1 week', 12), ('1 day', '1 hour', 24)) h(horizon, period, periods)
+           WHERE clv_predicted_value(pm, gm, summary, horizon => h.horizon, period => h.period, discount_rate => d,
+                                     gross_margin => 0.4)
+                 IS DISTINCT FROM clv_predicted_value(pm, gm, summary, h.periods, d, h.period, 0.4)),
+          0::bigint, 'the horizon form gives the periods form''s numbers (''1 year'' is 12 months)');
+SELECT is((SELECT count(*) FROM summary_cases c
+           WHERE c.customer % 10 = 0
+             AND (clv_predicted_value(pm, gm, summary, '1 year'::interval, '1 month', 0.01, NULL)
+                  IS DISTINCT FROM clv_predicted_value(pm, gm, summary, '1 year'::interval, '1 month', 0.01)
+                  OR clv_predicted_value(pm, gm, summary, '1 year'::interval, '1 month', 0.01)
+                     IS DISTINCT FROM clv_predicted_value(pm, gm, summary, 12, 0.01, '1 month'))),
+          0::bigint, 'gross_margin left out or NULL is 1');
+SELECT is((SELECT count(*) FILTER (WHERE clv_predicted_value(NULL, gm, summary, '1 year'::interval, '1 month', 0.01) IS NULL
+                                     AND clv_predicted_value(pm, gm, NULL, '1 year'::interval, '1 month', 0.01) IS NULL)
+           FROM summary_cases WHERE customer % 50 = 0),
+          (SELECT count(*) FROM summary_cases WHERE customer % 50 = 0),
+          'a NULL model or summary gives NULL');
+SELECT throws_ok($$SELECT clv_predicted_value(pm, gm, summary, '1 year'::interval, '1 week', 0.01) FROM summary_cases LIMIT 1$$,
+                 '22023', 'horizon must be a whole number of periods', 'a horizon of 52.18 weeks is refused');
+SELECT throws_ok($$SELECT clv_predicted_value(pm, gm, summary, NULL::interval, '1 week', 0.01) FROM summary_cases LIMIT 1$$,
+                 '22004', 'horizon must not be NULL', 'a NULL horizon is an error, not a NULL value');
 
 -- the errors and edge cases of before
 SELECT throws_ok($$SELECT clv_predicted_value(pm, gm, 1, 5, 10, 25, 1201, 0, 1) FROM purchase_models WHERE name = 'cdnow bgnbd'$$,
