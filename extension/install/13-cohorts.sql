@@ -112,32 +112,19 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION @extschema@.clv_cohort_retention(
-    orders regclass, customer name, ordered_at name,
-    period text, time_zone text)
-RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
-               active_customers bigint, retention float8)
+-- The calendar day of an orders table's date column, as SQL over the table's
+-- row: a timestamptz's day in time_zone, a timestamp's or a date's own.  It
+-- checks that the customer and date columns exist and that the date column
+-- is a date or timestamp.  One place for the functions that read a user's
+-- orders by column names (clv_cohort_retention, clv_evaluate).
+CREATE FUNCTION @extschema@.clv_orders_day_sql(orders regclass, customer name, ordered_at name, time_zone text)
+RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     date_type regtype;
-    day_of text;
-    -- the period as a word
-    calendar_period text := @extschema@.clv_calendar_period(period);
 BEGIN
-    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR period IS NULL
-       OR time_zone IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
-            MESSAGE = 'clv_cohort_retention arguments must not be NULL';
-    END IF;
-    IF calendar_period IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = pg_catalog.format('period must be a calendar period, not %L', period),
-            DETAIL = 'Cohorts start on calendar boundaries: week, month, quarter or year.',
-            HINT = 'Give the word, or the interval it spans: ''1 week'', ''1 month'', ''3 months'' or ''1 year''.';
-    END IF;
-    PERFORM @extschema@.clv_time_zone_checked(time_zone);
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                     WHERE a.attrelid OPERATOR(pg_catalog.=) orders
                       AND a.attname OPERATOR(pg_catalog.=) customer
@@ -154,13 +141,44 @@ BEGIN
             MESSAGE = pg_catalog.format('column %I does not exist in %s', ordered_at, orders);
     END IF;
     IF date_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
-        day_of := pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', ordered_at, time_zone);
+        RETURN pg_catalog.format('(%I AT TIME ZONE %L)::pg_catalog.date', ordered_at, time_zone);
     ELSIF date_type OPERATOR(pg_catalog.=) ANY (ARRAY['timestamp'::regtype, 'date'::regtype]) THEN
-        day_of := pg_catalog.format('%I::pg_catalog.date', ordered_at);
-    ELSE
-        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
-            MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', ordered_at, orders, date_type);
+        RETURN pg_catalog.format('%I::pg_catalog.date', ordered_at);
     END IF;
+    RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+        MESSAGE = pg_catalog.format('column %I of %s must be a date or timestamp, not %s', ordered_at, orders, date_type);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_orders_day_sql(regclass, name, name, text) IS
+'internal: the calendar day of an orders table''s date column as SQL, the columns checked';
+
+CREATE FUNCTION @extschema@.clv_cohort_retention(
+    orders regclass, customer name, ordered_at name,
+    period text, time_zone text)
+RETURNS TABLE (cohort date, period_number integer, cohort_customers bigint,
+               active_customers bigint, retention float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    day_of text;
+    -- the period as a word
+    calendar_period text := @extschema@.clv_calendar_period(period);
+BEGIN
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR period IS NULL
+       OR time_zone IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_cohort_retention arguments must not be NULL';
+    END IF;
+    IF calendar_period IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('period must be a calendar period, not %L', period),
+            DETAIL = 'Cohorts start on calendar boundaries: week, month, quarter or year.',
+            HINT = 'Give the word, or the interval it spans: ''1 week'', ''1 month'', ''3 months'' or ''1 year''.';
+    END IF;
+    PERFORM @extschema@.clv_time_zone_checked(time_zone);
+    day_of := @extschema@.clv_orders_day_sql(orders, customer, ordered_at, time_zone);
     RETURN QUERY EXECUTE
         @extschema@.clv_cohort_sql(pg_catalog.format('SELECT %1$I AS customer, %2$s AS day FROM %3$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL',
                                                      customer, day_of, orders, ordered_at), calendar_period)

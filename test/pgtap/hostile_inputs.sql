@@ -273,6 +273,8 @@ SELECT hx.add('date', 'order_date,day', NULL, ARRAY['''2024-03-05''::date', '''2
     '''2023-12-24''::date'], 1);
 SELECT hx.add('date', 'observation_end', NULL, ARRAY['''2025-01-01''::date'], 1);
 SELECT hx.add('date', 'retention_start', NULL, ARRAY['''2024-06-01''::date'], 1);
+SELECT hx.add('date', 'calibration_end', NULL, ARRAY['''2024-06-30''::date'], 1);
+SELECT hx.add('date', 'holdout_end', NULL, ARRAY['''2024-12-31''::date'], 1);
 SELECT hx.add('timestamptz', NULL, NULL, ARRAY['NULL', '''4714-11-24 00:00:00+00 BC''::timestamptz',
     '''294276-12-31 23:59:59.999999+00''::timestamptz', '''1970-01-01 00:00:00+00''::timestamptz',
     '''2000-01-01 00:00:00+00''::timestamptz', '''2000-01-01 00:00:00.000001+14''::timestamptz',

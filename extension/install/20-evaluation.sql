@@ -1,0 +1,171 @@
+------------------------------------------------------------------------------
+-- Is the model any good?  Every model fitted on a calibration window, and
+-- its predictions compared with what each customer did in the holdout window
+-- after it (Fader, Hardie & Lee 2005, "Counting your customers the easy
+-- way", the conditional-expectations figure and the holdout totals)
+------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.clv_evaluate(
+    orders          regclass,
+    customer        name,
+    ordered_at      name,
+    amount          name,
+    calibration_end date,
+    holdout_end     date,
+    time_unit       interval DEFAULT '1 day',
+    time_zone       text     DEFAULT pg_catalog.current_setting('TimeZone'),
+    penalizer       float8   DEFAULT 0,
+    max_frequency   integer  DEFAULT 7)
+RETURNS TABLE (model text, calibration_frequency integer, customers bigint,
+               actual_total float8, predicted_total float8, actual_mean float8, predicted_mean float8,
+               mean_absolute_error float8, root_mean_squared_error float8, correlation float8,
+               log_likelihood float8, bic float8, error text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    day_of text;
+    amount_type regtype;
+    amount_value text;
+    -- the holdout's length in time units, as the summaries count them
+    horizon float8;
+    kind text;
+    fitted @extschema@.clv_model;
+    failure text;
+    left_out bigint;
+BEGIN
+    IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR amount IS NULL
+       OR calibration_end IS NULL OR holdout_end IS NULL OR time_zone IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'clv_evaluate: orders, customer, ordered_at, amount, calibration_end, holdout_end and time_zone must not be NULL';
+    END IF;
+    -- an option given as NULL takes the signature's default (the NULL rule)
+    time_unit := coalesce(time_unit, '1 day');
+    penalizer := coalesce(penalizer, 0);
+    max_frequency := coalesce(max_frequency, 7);
+    IF NOT (pg_catalog.isfinite(calibration_end) AND pg_catalog.isfinite(holdout_end))
+       OR holdout_end OPERATOR(pg_catalog.<=) calibration_end THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('the holdout must end after the calibration: %s is not after %s',
+                                        holdout_end, calibration_end);
+    END IF;
+    IF max_frequency OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('max_frequency must be 1 or more, not %s', max_frequency);
+    END IF;
+    IF NOT (EXTRACT(epoch FROM time_unit) OPERATOR(pg_catalog.>) 0) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('time_unit must be a positive interval, not %s', time_unit);
+    END IF;
+    PERFORM @extschema@.clv_time_zone_checked(time_zone);
+    day_of := @extschema@.clv_orders_day_sql(orders, customer, ordered_at, time_zone);
+    SELECT @extschema@.clv_base_type(a.atttypid) INTO amount_type
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) amount
+       AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+    IF amount_type IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = pg_catalog.format('column %I does not exist in %s', amount, orders);
+    ELSIF amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype]) THEN
+        amount_value := pg_catalog.format('(%I)::pg_catalog.float8', amount);
+    ELSIF amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['numeric'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                                                       'smallint'::regtype, 'money'::regtype]) THEN
+        amount_value := pg_catalog.format('(%I)::pg_catalog.numeric', amount);
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = pg_catalog.format('column %I of %s must be a number, not %s', amount, orders, amount_type);
+    END IF;
+    horizon := (holdout_end OPERATOR(pg_catalog.-) calibration_end)::float8 OPERATOR(pg_catalog.*) 86400
+               OPERATOR(pg_catalog./) EXTRACT(epoch FROM time_unit)::float8;
+
+    -- each customer acquired by the calibration end: the calibration summary,
+    -- and the purchase days (orders of 0 or more) and their amount after it,
+    -- up to the holdout end; the rows a pipeline would reject are left out
+    IF pg_catalog.to_regclass('pg_temp.clv_evaluation_split') IS NOT NULL THEN
+        DROP TABLE pg_temp.clv_evaluation_split;
+    END IF;
+    EXECUTE pg_catalog.format($q$
+        CREATE TEMP TABLE clv_evaluation_split ON COMMIT DROP AS
+        SELECT o.customer,
+               @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, %4$L::pg_catalog.date, %6$L::pg_catalog.interval)
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.<=) %4$L::pg_catalog.date) AS calibration,
+               pg_catalog.count(DISTINCT o.day)
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) %4$L::pg_catalog.date
+                             AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
+               pg_catalog.sum(o.amount::pg_catalog.float8)
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) %4$L::pg_catalog.date
+                             AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_amount
+          FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %7$s) o
+         WHERE o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
+           AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
+           AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18
+           AND o.day OPERATOR(pg_catalog.<=) %5$L::pg_catalog.date
+         GROUP BY o.customer
+        HAVING pg_catalog.min(o.day) OPERATOR(pg_catalog.<=) %4$L::pg_catalog.date$q$,
+        customer, day_of, amount_value, calibration_end, holdout_end, time_unit, orders);
+    EXECUTE pg_catalog.format($q$
+        SELECT pg_catalog.count(*) FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
+         WHERE NOT (o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
+                    AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
+                    AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18)$q$,
+        customer, day_of, amount_value, orders) INTO left_out;
+    IF left_out OPERATOR(pg_catalog.>) 0 THEN
+        RAISE NOTICE USING
+            MESSAGE = pg_catalog.format('%s order rows of %s were left out', left_out, orders),
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-4e18.';
+    END IF;
+
+    FOREACH kind IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'gammagamma'] LOOP
+        -- a model that cannot be fitted is a row with its error, not the end
+        BEGIN
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(s.calibration, $1) FROM pg_temp.clv_evaluation_split s', kind)
+                INTO fitted USING penalizer;
+            -- an aggregate over no customer it can use gives no model
+            failure := CASE WHEN fitted IS NULL THEN 'no model: no customer to fit it on' END;
+        -- (class 22, data exceptions, holds every error a fit raises)
+        EXCEPTION WHEN data_exception THEN
+            fitted := NULL;
+            GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
+        END;
+        -- one row for all customers, then one per calibration frequency
+        -- (the last bucket: max_frequency or more); the spend model is
+        -- compared, per customer with repeat purchases in both windows, with
+        -- the mean amount of the holdout's purchase days
+        RETURN QUERY EXECUTE pg_catalog.format($q$
+            WITH scored AS (
+                SELECT LEAST((s.calibration).frequency, $3) AS x, %1$s AS actual, %2$s AS predicted
+                  FROM pg_temp.clv_evaluation_split s %3$s)
+            SELECT %4$L::pg_catalog.text, sc.x, pg_catalog.count(*),
+                   %5$s, %6$s, pg_catalog.avg(sc.actual), pg_catalog.avg(sc.predicted),
+                   pg_catalog.avg(pg_catalog.abs(sc.predicted OPERATOR(pg_catalog.-) sc.actual)),
+                   pg_catalog.sqrt(pg_catalog.avg((sc.predicted OPERATOR(pg_catalog.-) sc.actual)
+                                                  OPERATOR(pg_catalog.*) (sc.predicted OPERATOR(pg_catalog.-) sc.actual))),
+                   pg_catalog.corr(sc.predicted, sc.actual),
+                   CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
+                        THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'log_likelihood')::pg_catalog.float8 END,
+                   CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
+                        THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'bic')::pg_catalog.float8 END,
+                   $4
+              FROM scored sc
+             GROUP BY ROLLUP (sc.x)
+            HAVING $1 IS NOT NULL OR GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
+             ORDER BY sc.x NULLS FIRST$q$,
+            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                 THEN 's.holdout_amount OPERATOR(pg_catalog./) s.holdout_days' ELSE 's.holdout_days::pg_catalog.float8' END,
+            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                 THEN '@extschema@.clv_expected_spend($1, s.calibration)'
+                 ELSE '@extschema@.clv_expected_purchases($1, $2, s.calibration)' END,
+            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                 THEN 'WHERE (s.calibration).frequency OPERATOR(pg_catalog.>) 0 AND s.holdout_days OPERATOR(pg_catalog.>) 0'
+                 ELSE '' END,
+            kind,
+            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.actual)' END,
+            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.predicted)' END)
+            USING fitted, horizon, max_frequency, failure;
+    END LOOP;
+    DROP TABLE pg_temp.clv_evaluation_split;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer) IS
+'fits BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';

@@ -1,0 +1,129 @@
+-- clv_evaluate: every model fitted on a calibration window and compared with
+-- what each customer did in the holdout after it.  Against the same
+-- comparison written by hand in SQL on generated BTYD orders; the calendar
+-- of the date column (date, timestamp, timestamptz in a named zone or the
+-- session's); a model that cannot be fitted; bad input.  CDNOW's published
+-- figures are checked in cdnow_models.sql.
+\ir ../include/prologue.psql
+BEGIN;
+SELECT plan(13);
+
+SET LOCAL max_parallel_workers_per_gather = 0;
+SET LOCAL client_min_messages = warning;
+\ir ../include/btyd_orders.psql
+
+-- by hand: calibration to the end of 2024, holdout the first half of 2025,
+-- calendar days in UTC
+CREATE TEMP TABLE split AS
+SELECT customer,
+       clv_summary(day, amount::float8, date '2024-12-31', '1 day') FILTER (WHERE day <= '2024-12-31') AS calibration,
+       count(DISTINCT day) FILTER (WHERE day > '2024-12-31' AND amount >= 0) AS holdout_days,
+       sum(amount::float8) FILTER (WHERE day > '2024-12-31' AND amount >= 0) AS holdout_amount
+FROM (SELECT customer, (at AT TIME ZONE 'UTC')::date AS day, amount FROM orders) o
+WHERE day <= '2025-06-30'
+GROUP BY customer HAVING min(day) <= '2024-12-31';
+CREATE TEMP TABLE fits (model text, m clv_model);
+INSERT INTO fits
+SELECT 'bgnbd', clv_fit_bgnbd(calibration) FROM split UNION ALL
+SELECT 'mbgnbd', clv_fit_mbgnbd(calibration) FROM split UNION ALL
+SELECT 'paretonbd', clv_fit_paretonbd(calibration) FROM split UNION ALL
+SELECT 'gammagamma', clv_fit_gammagamma(calibration) FROM split;
+CREATE TEMP TABLE by_hand AS
+WITH scored AS (
+    SELECT f.model, f.m, least((s.calibration).frequency, 4) AS x,
+           CASE WHEN f.model = 'gammagamma' THEN s.holdout_amount / s.holdout_days ELSE s.holdout_days END AS actual,
+           CASE WHEN f.model = 'gammagamma' THEN clv_expected_spend(f.m, s.calibration)
+                ELSE clv_expected_purchases(f.m, 181, s.calibration) END AS predicted
+    FROM split s, fits f
+    WHERE f.model <> 'gammagamma' OR ((s.calibration).frequency > 0 AND s.holdout_days > 0))
+SELECT model, x AS calibration_frequency, count(*) AS customers,
+       CASE WHEN model <> 'gammagamma' THEN sum(actual) END AS actual_total,
+       CASE WHEN model <> 'gammagamma' THEN sum(predicted) END AS predicted_total,
+       avg(actual) AS actual_mean, avg(predicted) AS predicted_mean,
+       avg(abs(predicted - actual)) AS mean_absolute_error, sqrt(avg((predicted - actual) ^ 2)) AS root_mean_squared_error,
+       corr(predicted, actual) AS correlation
+FROM scored GROUP BY model, ROLLUP (x);
+RESET client_min_messages;
+
+-- two rows alike to 1e-12 relative in every number
+CREATE FUNCTION pg_temp.close(a float8, b float8) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT (a IS NULL AND b IS NULL) OR abs(a - b) <= 1e-12 * greatest(abs(a), abs(b), 1e-300)
+$$;
+CREATE FUNCTION pg_temp.differing(evaluated regclass, reference regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE format($q$
+        SELECT count(*) FROM %s e FULL JOIN %s r
+            ON e.model = r.model AND e.calibration_frequency IS NOT DISTINCT FROM r.calibration_frequency
+         WHERE e.model IS NULL OR r.model IS NULL OR e.customers <> r.customers
+            OR NOT pg_temp.close(e.actual_total, r.actual_total) OR NOT pg_temp.close(e.predicted_total, r.predicted_total)
+            OR NOT pg_temp.close(e.actual_mean, r.actual_mean) OR NOT pg_temp.close(e.predicted_mean, r.predicted_mean)
+            OR NOT pg_temp.close(e.mean_absolute_error, r.mean_absolute_error)
+            OR NOT pg_temp.close(e.root_mean_squared_error, r.root_mean_squared_error)
+            OR NOT pg_temp.close(e.correlation, r.correlation)$q$, evaluated, reference) INTO n;
+    RETURN n;
+END $$;
+
+CREATE TEMP TABLE evaluation AS
+SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30',
+                           time_zone => 'UTC', max_frequency => 4);
+SELECT is((SELECT count(*) FROM evaluation), (SELECT count(*) FROM by_hand),
+          'one row per model and calibration frequency 0 .. 4+, and one for all customers');
+SELECT is(pg_temp.differing('evaluation', 'by_hand'), 0::bigint,
+          'the numbers of the comparison written by hand, for the three purchase models and Gamma-Gamma');
+SELECT is((SELECT count(*) FROM evaluation e JOIN fits f USING (model)
+           WHERE e.calibration_frequency IS NULL
+             AND e.log_likelihood = (clv_model_params(f.m) ->> 'log_likelihood')::float8
+             AND e.bic = (clv_model_params(f.m) ->> 'bic')::float8 AND e.error IS NULL),
+          4::bigint, 'each model''s log-likelihood and BIC on its row for all customers');
+SELECT is((SELECT count(*) FROM evaluation WHERE calibration_frequency IS NOT NULL AND (log_likelihood IS NOT NULL OR bic IS NOT NULL)),
+          0::bigint, 'the rows per frequency leave the likelihood to the row for all customers');
+SELECT ok((SELECT array_agg(model ORDER BY ord) = ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'gammagamma']
+           FROM (SELECT model, row_number() OVER () AS ord, calibration_frequency FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', time_zone => 'UTC')) q
+           WHERE calibration_frequency IS NULL),
+          'the models in a fixed order, each with its row for all customers first');
+
+-- the calendar: a date or timestamp column holding the UTC days and times
+-- gives the same rows; a timestamptz column's days are those of time_zone,
+-- by default the session's
+SET LOCAL client_min_messages = warning;
+CREATE TEMP TABLE dated AS SELECT customer, (at AT TIME ZONE 'UTC')::date AS day, amount FROM orders;
+CREATE TEMP TABLE timed AS SELECT customer, at AT TIME ZONE 'Pacific/Kiritimati' AS at, amount FROM orders;
+CREATE TEMP TABLE by_date AS SELECT * FROM clv_evaluate('dated', 'customer', 'day', 'amount', '2024-12-31', '2025-06-30', max_frequency => 4);
+CREATE TEMP TABLE kiritimati AS SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', time_zone => 'Pacific/Kiritimati');
+CREATE TEMP TABLE by_timestamp AS SELECT * FROM clv_evaluate('timed', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', time_zone => 'Pacific/Pago_Pago');
+SET LOCAL TimeZone = 'Pacific/Kiritimati';
+CREATE TEMP TABLE session_zone AS SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30');
+RESET TimeZone;
+RESET client_min_messages;
+SELECT is(pg_temp.differing('by_date', 'evaluation'), 0::bigint, 'a date column gives the same rows');
+SELECT is(pg_temp.differing('by_timestamp', 'kiritimati'), 0::bigint,
+          'a timestamp column is read as it is; a timestamptz column''s days are those of time_zone');
+SELECT is(pg_temp.differing('session_zone', 'kiritimati'), 0::bigint, 'without time_zone, the session''s TimeZone');
+
+-- rows no model can count are left out, and nothing else changes
+INSERT INTO dated VALUES (NULL, '2024-06-01', 10), (1, NULL, 10), (1, '2024-06-01', NULL), (1, '-infinity', 10);
+SET LOCAL client_min_messages = warning;
+CREATE TEMP TABLE with_bad_rows AS SELECT * FROM clv_evaluate('dated', 'customer', 'day', 'amount', '2024-12-31', '2025-06-30', max_frequency => 4);
+RESET client_min_messages;
+SELECT is(pg_temp.differing('with_bad_rows', 'evaluation'), 0::bigint, 'rows without a customer, day or amount, or not finite, are left out');
+
+-- a model that cannot be fitted is a row with its error; the others go on
+CREATE TEMP TABLE one_time_buyers AS
+SELECT c AS customer, date '2024-01-01' + c % 300 AS day, 20.0 AS amount FROM generate_series(1, 50) c;
+SET LOCAL client_min_messages = warning;
+CREATE TEMP TABLE unfittable AS SELECT * FROM clv_evaluate('one_time_buyers', 'customer', 'day', 'amount', '2024-12-31', '2025-06-30');
+RESET client_min_messages;
+SELECT is((SELECT count(*) FROM unfittable WHERE error IS NOT NULL AND calibration_frequency IS NULL AND predicted_mean IS NULL),
+          (SELECT count(*) FROM unfittable), 'without repeat purchases every fit fails, each in one row with its error');
+SELECT is((SELECT count(DISTINCT model) FROM unfittable), 4::bigint, 'and every model has its row');
+
+-- bad input
+SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2025-06-30', '2025-06-30')$$,
+                 '22023', 'the holdout must end after the calibration: 2025-06-30 is not after 2025-06-30',
+                 'a holdout that does not end after the calibration is refused');
+SELECT throws_like($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'no_such_column', '2024-12-31', '2025-06-30')$$,
+                   'column no_such_column does not exist in %orders', 'a missing column is named');
+
+SELECT * FROM finish();
+ROLLBACK;
