@@ -529,7 +529,7 @@ typedef struct BetaMean
 static inline double
 log_sigmoid(double y)
 {
-	return y > 0 ? -log1p(exp(-y)) : y - log1p(exp(y));
+	return -clv_softplus(-y);
 }
 
 /* log of the Beta weight in y, less its top, and its slope */

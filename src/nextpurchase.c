@@ -72,11 +72,15 @@ next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t
 	{
 		ClvLogConcave f = purchase_before_death(k, theta[1] + T, theta[2], theta[3] + T);
 		ClvLogConcavePanels *panels = palloc(sizeof(ClvLogConcavePanels));
+		double		log_mass = clv_log_concave_integral(&f, get_float8_infinity(), panels);
 
-		/* the median of the wait given a purchase: where the integral reaches half of all of it */
-		/* (a probability: the quadrature's rounding must not take it past 1; NaN stays NaN) */
-		p_purchase = alive * Min(1, exp(clv_log_concave_integral(&f, get_float8_infinity(), panels)));
-		median = clv_log_concave_quantile(&f, panels, 0.5);
+		/*
+		 * A probability: the quadrature's rounding must not take it past 1
+		 * (NaN stays NaN).  The median of the wait given a purchase is where
+		 * the integral reaches half of all of it; none when it failed.
+		 */
+		p_purchase = alive * Min(1, exp(log_mass));
+		median = isnan(log_mass) ? log_mass : clv_log_concave_quantile(&f, panels, 0.5);
 		pfree(panels);
 	}
 	else

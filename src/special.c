@@ -264,6 +264,13 @@ clv_logistic(double z)
 	return z < 0 ? exp(z) / (1 + exp(z)) : 1 / (1 + exp(-z));
 }
 
+/* log(1 + e^z), without overflow for large z nor loss for very negative z */
+double
+clv_softplus(double z)
+{
+	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
+}
+
 /*
  * ---- Integrals of log-concave functions of log u ----
  *
@@ -286,11 +293,6 @@ clv_logistic(double z)
  * is then near the rounding of L itself; a side that needs more than
  * CLV_CONCAVE_MAX_PANELS / 2 panels gives NaN rather than a short sum.
  */
-static double
-softplus(double z)
-{
-	return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
-}
 
 static double
 concave_slope(const ClvLogConcave *f, double y)
@@ -321,7 +323,7 @@ concave_log(const ClvLogConcave *f, double y)
 
 	for (int i = 0; i < CLV_CONCAVE_TERMS; i++)
 		if (f->p[i] != 0)
-			log_h -= f->p[i] * softplus(f->side[i] * (y - f->l[i]));
+			log_h -= f->p[i] * clv_softplus(f->side[i] * (y - f->l[i]));
 	return log_h;
 }
 

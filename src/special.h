@@ -12,6 +12,7 @@ extern double clv_digamma_ratio(double b, double x);
 extern double clv_gamma_q(double a, double x);
 extern double clv_beta_inc(double a, double b, double x, double y);
 extern double clv_logistic(double z);
+extern double clv_softplus(double z);
 
 /*
  * h(y) = exp(c - sum_i p[i] log(1 + e^(side[i] (y - l[i])))), y = log u,
