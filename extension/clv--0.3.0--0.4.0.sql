@@ -918,7 +918,8 @@ CREATE FUNCTION @extschema@.clv_create_pipeline(
     as_of           timestamptz DEFAULT NULL,
     channel         name    DEFAULT NULL,
     time_zone       text    DEFAULT NULL,
-    horizon         interval DEFAULT NULL)
+    horizon         interval DEFAULT NULL,
+    model           text    DEFAULT 'bgnbd')
 RETURNS SETOF text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -940,6 +941,9 @@ DECLARE
     event text;
     objects text[] := ARRAY['customer_summary', 'models', 'customer_scores', 'segments', 'value_tiers',
                             'declining_customers', 'monthly', 'cohorts', 'rejected_orders'];
+    -- the purchase model's kind, and with model 'auto' the comparison that chose it
+    purchase_kind text;
+    evaluation_end date;
 BEGIN
     IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR amount IS NULL
        OR target_schema IS NULL THEN
@@ -1000,6 +1004,11 @@ BEGIN
         periods := @extschema@.clv_horizon_periods(horizon, period);
     END IF;
     periods := coalesce(periods, 12);
+    model := pg_catalog.lower(coalesce(model, 'bgnbd'));
+    IF NOT model OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'auto']) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('model must be bgnbd, mbgnbd, paretonbd or auto, not %L', model);
+    END IF;
     discount_rate := coalesce(discount_rate, 0.01);
     penalizer := coalesce(penalizer, 0.001);
     PERFORM @extschema@.clv_check_pipeline_arguments(gross_margin, period, periods, discount_rate, penalizer);
@@ -1033,6 +1042,9 @@ BEGIN
     IF channel IS NOT NULL THEN
         objects := pg_catalog.array_append(objects, 'channels');
     END IF;
+    IF model OPERATOR(pg_catalog.=) 'auto' THEN
+        objects := pg_catalog.array_append(objects, 'model_evaluation');
+    END IF;
 
     -- the registry: what was made, with what settings, and the fitted models
     EXECUTE pg_catalog.format($v$
@@ -1052,6 +1064,7 @@ BEGIN
             periods         integer NOT NULL,
             discount_rate   float8 NOT NULL,
             penalizer       float8 NOT NULL,
+            purchase_kind   text NOT NULL,
             as_of           timestamptz,
             change_capture  boolean NOT NULL,
             change_capture_note text,
@@ -1135,8 +1148,32 @@ BEGIN
             target_schema, @extschema@.clv_pipeline_money());
     END IF;
 
+    -- model 'auto': every purchase model fitted on the orders up to 90 days
+    -- before the end of observation and compared with the last 90 days
+    -- (clv_evaluate); the one with the least mean absolute error of the
+    -- customers' holdout purchases is the pipeline's, for good
+    purchase_kind := model;
+    IF model OPERATOR(pg_catalog.=) 'auto' THEN
+        evaluation_end := (coalesce(as_of, pg_catalog.now()) AT TIME ZONE zone)::date;
+        EXECUTE pg_catalog.format($v$
+            CREATE TABLE %1$I.model_evaluation AS
+            SELECT e.*, false AS chosen, $1::pg_catalog.date AS calibration_end, $2::pg_catalog.date AS holdout_end
+              FROM @extschema@.clv_evaluate($3, $4, $5, $6, $1, $2, '1 day', $7, $8) e
+             WHERE e.model OPERATOR(pg_catalog.<>) 'gammagamma'$v$, target_schema)
+            USING evaluation_end OPERATOR(pg_catalog.-) 90, evaluation_end, orders, customer, ordered_at, amount,
+                  zone, penalizer;
+        EXECUTE pg_catalog.format($v$
+            SELECT coalesce((SELECT e.model FROM %1$I.model_evaluation e
+                              WHERE e.calibration_frequency IS NULL AND e.mean_absolute_error IS NOT NULL
+                              ORDER BY e.mean_absolute_error, pg_catalog.array_position(ARRAY['bgnbd', 'mbgnbd', 'paretonbd'], e.model)
+                              LIMIT 1), 'bgnbd')$v$, target_schema)
+            INTO purchase_kind;
+        EXECUTE pg_catalog.format('UPDATE %1$I.model_evaluation SET chosen = model OPERATOR(pg_catalog.=) $1', target_schema)
+            USING purchase_kind;
+    END IF;
+
     PERFORM @extschema@.clv_pipeline_describe(target_schema, orders, customer, zone, gross_margin, period, periods,
-                                              discount_rate, channel IS NOT NULL);
+                                              discount_rate, purchase_kind);
 
     -- change capture, where the caller may put triggers on the orders table
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
@@ -1181,12 +1218,13 @@ BEGIN
     EXECUTE pg_catalog.format($v$
         INSERT INTO %1$I.clv_pipeline (format, source, customer, ordered_at, amount, channel, ordered_at_type,
                                       amount_type, channel_type, time_zone, gross_margin, period, periods,
-                                      discount_rate, penalizer, as_of, change_capture, change_capture_note,
-                                      objects, created_schema, created_at)
-        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                                      discount_rate, penalizer, purchase_kind, as_of, change_capture,
+                                      change_capture_note, objects, created_schema, created_at)
+        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                 pg_catalog.clock_timestamp())$v$, target_schema)
     USING orders, customer, ordered_at, amount, channel, date_type, amount_type, channel_type, zone, gross_margin,
-          period, periods, discount_rate, penalizer, as_of, capture, capture_note, objects, created_schema;
+          period, periods, discount_rate, penalizer, purchase_kind, as_of, capture, capture_note, objects,
+          created_schema;
     -- one row, which every score reads: without statistics the planner would
     -- count on more, and keep scoring away from parallel workers
     EXECUTE pg_catalog.format('ANALYZE %I.clv_pipeline', target_schema);
@@ -1195,8 +1233,19 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text, interval) IS
-'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh';
+COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text, interval, text) IS
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh; model: the purchase model, bgnbd, mbgnbd, paretonbd or auto (the least holdout error over the last 90 days)';
+
+-- The name of a purchase model's kind, as the papers write it.
+CREATE FUNCTION @extschema@.clv_purchase_model_label(kind text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN kind OPERATOR(pg_catalog.=) 'bgnbd' THEN 'BG/NBD'
+                WHEN kind OPERATOR(pg_catalog.=) 'mbgnbd' THEN 'MBG/NBD'
+                WHEN kind OPERATOR(pg_catalog.=) 'paretonbd' THEN 'Pareto/NBD' END
+$$;
 
 -- A description of every table and column a dashboard reads, with its units
 -- and the pipeline's settings (horizon, margin, discount, calendar), for the
@@ -1204,7 +1253,7 @@ COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, 
 -- clv_create_pipeline, on the objects it has just made.
 CREATE FUNCTION @extschema@.clv_pipeline_describe(target_schema name, orders regclass, customer name, zone text,
                                                   gross_margin float8, period interval, periods integer,
-                                                  discount_rate float8, with_channels boolean)
+                                                  discount_rate float8, purchase_kind text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -1215,9 +1264,10 @@ DECLARE
     -- the period in days (a month counted as 30, a year as 365.25, as
     -- EXTRACT(epoch) counts them), not in the session's IntervalStyle
     period_days text := pg_catalog.format('%s days', (EXTRACT(epoch FROM period) OPERATOR(pg_catalog./) 86400)::float8);
-    clv text := pg_catalog.format('predicted gross margin over the next %s periods of %s (BG/NBD purchases, Gamma-Gamma spend),'
+    purchases text := @extschema@.clv_purchase_model_label(purchase_kind);
+    clv text := pg_catalog.format('predicted gross margin over the next %s periods of %s (%s purchases, Gamma-Gamma spend),'
                                   ' discounted at %s a period, times the gross margin %s, %s',
-                                  periods, period_days, discount_rate, gross_margin, money);
+                                  periods, period_days, purchases, discount_rate, gross_margin, money);
     d record;
 BEGIN
     FOR d IN
@@ -1245,8 +1295,8 @@ BEGIN
             ('customer_scores', 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
             ('customer_scores', 'orders', 'order rows counted'),
             ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
-            ('customer_scores', 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
-            ('customer_scores', 'expected_purchases_next_period', pg_catalog.format('expected purchase days in the next %s (BG/NBD)', period_days)),
+            ('customer_scores', 'p_alive', pg_catalog.format('probability that the customer still buys (%s), 0 to 1', purchases)),
+            ('customer_scores', 'expected_purchases_next_period', pg_catalog.format('expected purchase days in the next %s (%s)', period_days, purchases)),
             ('customer_scores', 'predicted_clv', clv),
             ('customer_scores', 'recency_score', 'RFM recency score, 1 (longest silence) to 5 (most recent), quintiles of all customers'),
             ('customer_scores', 'frequency_score', 'RFM frequency score, 1 (fewest orders) to 5 (most)'),
@@ -1260,7 +1310,7 @@ BEGIN
             ('customer_scores', 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
             ('customer_scores', 'value_tier', 'top 1%, top 5%, top 20% or rest of all customers by predicted_clv'),
             ('customer_scores', 'score_note', 'why scores are NULL when a model could not be fitted; NULL otherwise'),
-            ('models', NULL, 'the models the latest refresh fitted: purchases (BG/NBD), spend (Gamma-Gamma), rfm (quintile breakpoints)'),
+            ('models', NULL, pg_catalog.format('the models the latest refresh fitted: purchases (%s), spend (Gamma-Gamma), rfm (quintile breakpoints)', purchases)),
             ('models', 'model', 'purchases, spend or rfm'),
             ('models', 'kind', 'the model''s name'),
             ('models', 'status', 'fitted, failed (see error) or no data'),
@@ -1288,7 +1338,7 @@ BEGIN
             ('declining_customers', 'rfm_segment', 'the named RFM segment'),
             ('declining_customers', 'value_tier', 'top 1%, top 5%, top 20% or rest'),
             ('declining_customers', 'predicted_clv', clv),
-            ('declining_customers', 'p_alive', 'probability that the customer still buys (BG/NBD), 0 to 1'),
+            ('declining_customers', 'p_alive', pg_catalog.format('probability that the customer still buys (%s), 0 to 1', purchases)),
             ('declining_customers', 'value_at_risk', 'predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
             ('declining_customers', 'decline_severity', 'how many decline signals fired'),
             ('declining_customers', 'decline_reasons', 'the signals that fired, comma-separated'),
@@ -1325,9 +1375,28 @@ BEGIN
             ('channels', 'predicted_clv_first_touch', 'predicted_clv credited to the channel of each customer''s first order'),
             ('channels', 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
             ('channels', 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
-            ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders')
+            ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders'),
+            ('model_evaluation', NULL, 'how the purchase model was chosen when the pipeline was created (model auto): each model fitted on the orders up to calibration_end and compared with every customer''s purchase days up to holdout_end (clv_evaluate); the chosen one has the least mean absolute error'),
+            ('model_evaluation', 'model', 'bgnbd, mbgnbd or paretonbd'),
+            ('model_evaluation', 'calibration_frequency', 'the customers'' repeat purchase days in the calibration window (the last: 7 or more); NULL: all customers'),
+            ('model_evaluation', 'customers', 'customers acquired by calibration_end'),
+            ('model_evaluation', 'actual_total', 'their purchase days in the holdout'),
+            ('model_evaluation', 'predicted_total', 'their expected purchase days in the holdout'),
+            ('model_evaluation', 'actual_mean', 'actual_total per customer'),
+            ('model_evaluation', 'predicted_mean', 'predicted_total per customer'),
+            ('model_evaluation', 'mean_absolute_error', 'mean of |predicted - actual| purchase days per customer'),
+            ('model_evaluation', 'root_mean_squared_error', 'square root of the mean of (predicted - actual)^2'),
+            ('model_evaluation', 'correlation', 'correlation of predicted with actual purchase days'),
+            ('model_evaluation', 'log_likelihood', 'of the calibration fit (all customers'' row only)'),
+            ('model_evaluation', 'bic', 'Bayesian information criterion of the calibration fit (all customers'' row only)'),
+            ('model_evaluation', 'error', 'why the model could not be fitted'),
+            ('model_evaluation', 'chosen', 'true for the model the pipeline uses'),
+            ('model_evaluation', 'calibration_end', pg_catalog.format('the last calibration day, %s', day)),
+            ('model_evaluation', 'holdout_end', pg_catalog.format('the last holdout day, %s', day))
           ) AS x(object, col, note)
-         WHERE with_channels OR x.object OPERATOR(pg_catalog.<>) 'channels'
+         -- channels and model_evaluation are made only with a channel and
+         -- with model auto
+         WHERE pg_catalog.to_regclass(pg_catalog.format('%I.%I', target_schema, x.object)) IS NOT NULL
     LOOP
         IF d.col IS NULL THEN
             EXECUTE pg_catalog.format('COMMENT ON %s %I.%I IS %L',
@@ -1792,8 +1861,8 @@ BEGIN
     -- kept, the scores that need it are NULL, and the registry says why
     step_started := pg_catalog.clock_timestamp();
     BEGIN
-        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $11), @extschema@.clv_fit_gammagamma(c.s, $11),'
-                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s',
+        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(c.s, $11), @extschema@.clv_fit_gammagamma(c.s, $11),'
+                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s', p.purchase_kind,
                                   @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false, true))
             INTO purchase_model, spend_model, breakpoints
             USING cutoff, end_day, p.time_zone, NULL::@extschema@.clv_model, NULL::@extschema@.clv_model,
@@ -1801,7 +1870,7 @@ BEGIN
     EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
         summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false);
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_bgnbd(c.s, $1) FROM %s', summaries)
+            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(c.s, $1) FROM %s', p.purchase_kind, summaries)
                 INTO purchase_model USING p.penalizer;
         EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
             purchase_error := SQLERRM;
@@ -1823,7 +1892,7 @@ BEGIN
         UPDATE %1$I.clv_pipeline SET purchase_model = $1, spend_model = $2, rfm_breakpoints = $3, score_note = $4;
         DELETE FROM %1$I.models;
         INSERT INTO %1$I.models (model, kind, status, error, parameters, fitted_at)
-        VALUES ('purchases', 'BG/NBD', $5, $6, @extschema@.clv_model_params($1), pg_catalog.clock_timestamp()),
+        VALUES ('purchases', $11, $5, $6, @extschema@.clv_model_params($1), pg_catalog.clock_timestamp()),
                ('spend', 'Gamma-Gamma', $7, $8, @extschema@.clv_model_params($2), pg_catalog.clock_timestamp()),
                ('rfm', 'quintile breakpoints', $9, $10, pg_catalog.to_jsonb($3), pg_catalog.clock_timestamp())$q$,
         target_schema)
@@ -1844,7 +1913,7 @@ BEGIN
           CASE WHEN spend_model IS NOT NULL THEN 'fitted' WHEN spend_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
           spend_error,
           CASE WHEN breakpoints IS NOT NULL THEN 'fitted' WHEN rfm_error IS NOT NULL THEN 'failed' ELSE 'no data' END,
-          rfm_error;
+          rfm_error, @extschema@.clv_purchase_model_label(p.purchase_kind);
     RETURN NEXT pg_catalog.format('%I.models refreshed in %s ms', target_schema, @extschema@.clv_ms_since(step_started));
 
     -- every customer's scores, once, into a table of this refresh's own (a
@@ -2707,6 +2776,10 @@ BEGIN
             MESSAGE = pg_catalog.format('the holdout must end after the calibration: %s is not after %s',
                                         holdout_end, calibration_end);
     END IF;
+    IF NOT (penalizer OPERATOR(pg_catalog.>=) 0 AND penalizer OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.float8) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('penalizer must be a finite number of 0 or more, not %s', penalizer);
+    END IF;
     IF max_frequency OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = pg_catalog.format('max_frequency must be 1 or more, not %s', max_frequency);
@@ -2739,28 +2812,30 @@ BEGIN
     -- each customer acquired by the calibration end: the calibration summary,
     -- and the purchase days (orders of 0 or more) and their amount after it,
     -- up to the holdout end; the rows a pipeline would reject are left out
+    -- (one that exists is the caller's own: this one lives only during a call)
     IF pg_catalog.to_regclass('pg_temp.clv_evaluation_split') IS NOT NULL THEN
-        DROP TABLE pg_temp.clv_evaluation_split;
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_table',
+            MESSAGE = 'a temporary relation clv_evaluation_split exists, and clv_evaluate needs the name',
+            HINT = 'Rename or drop it.';
     END IF;
     EXECUTE pg_catalog.format($q$
         CREATE TEMP TABLE clv_evaluation_split ON COMMIT DROP AS
         SELECT o.customer,
-               @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, %4$L::pg_catalog.date, %6$L::pg_catalog.interval)
-                   FILTER (WHERE o.day OPERATOR(pg_catalog.<=) %4$L::pg_catalog.date) AS calibration,
+               @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, $1, $3)
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.<=) $1) AS calibration,
                pg_catalog.count(DISTINCT o.day)
-                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) %4$L::pg_catalog.date
-                             AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) $1 AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
                pg_catalog.sum(o.amount::pg_catalog.float8)
-                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) %4$L::pg_catalog.date
-                             AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_amount
-          FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %7$s) o
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) $1 AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_amount
+          FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
            AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
            AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18
-           AND o.day OPERATOR(pg_catalog.<=) %5$L::pg_catalog.date
+           AND o.day OPERATOR(pg_catalog.<=) $2
          GROUP BY o.customer
-        HAVING pg_catalog.min(o.day) OPERATOR(pg_catalog.<=) %4$L::pg_catalog.date$q$,
-        customer, day_of, amount_value, calibration_end, holdout_end, time_unit, orders);
+        HAVING pg_catalog.min(o.day) OPERATOR(pg_catalog.<=) $1$q$,
+        customer, day_of, amount_value, orders)
+        USING calibration_end, holdout_end, time_unit;
     EXECUTE pg_catalog.format($q$
         SELECT pg_catalog.count(*) FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE NOT (o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL

@@ -300,6 +300,34 @@ SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer I
                                                    period => '1 week', horizon => '364 days');
 SELECT period, periods FROM x.clv_pipeline;
 SELECT count(*) AS dropped FROM clv_drop_pipeline('x');
+-- the purchase model: one named, or auto: the least mean absolute error of
+-- the customers' purchase days over the last 90 days, each model fitted on
+-- the orders before them (model_evaluation, made once, says how)
+SELECT * FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x', model => 'gamma');
+SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                                   as_of => '2025-11-01 00:00+01', time_zone => 'Europe/Paris',
+                                                   model => 'ParetoNBD');
+SELECT kind, status, clv_model_params((SELECT purchase_model FROM x.clv_pipeline)) ->> 'kind' AS fitted
+FROM x.models WHERE model = 'purchases';
+SELECT col_description('x.customer_scores'::regclass, 5) AS p_alive;
+SELECT count(*) FILTER (WHERE s.p_alive IS DISTINCT FROM
+                              clv_p_alive(r.purchase_model, c.repeat_purchase_days, c.recency_days, c.age_days)) AS differing,
+       count(*) AS customers
+FROM x.customer_scores s JOIN x.customer_summary c USING (customer_id), x.clv_pipeline r;
+SELECT to_regclass('x.model_evaluation') IS NULL AS no_evaluation;
+SELECT count(*) AS dropped FROM clv_drop_pipeline('x');
+SELECT count(*) AS created FROM clv_create_pipeline('"Order Lines"', 'Customer Id', 'Created At', 'Total €', 'x',
+                                                   as_of => '2025-11-01 00:00+01', time_zone => 'Europe/Paris',
+                                                   model => 'auto');
+SELECT model, chosen, mean_absolute_error = min(mean_absolute_error) OVER () AS least_error, customers, actual_total,
+       error, calibration_end, holdout_end
+FROM x.model_evaluation WHERE calibration_frequency IS NULL ORDER BY model;
+SELECT m.kind = clv_purchase_model_label(e.model) AS uses_the_chosen_model
+FROM x.models m, x.model_evaluation e WHERE m.model = 'purchases' AND e.chosen AND e.calibration_frequency IS NULL;
+SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('x', incremental => false);
+SELECT m.kind = clv_purchase_model_label(e.model) AS still_the_chosen_model
+FROM x.models m, x.model_evaluation e WHERE m.model = 'purchases' AND e.chosen AND e.calibration_frequency IS NULL;
+SELECT count(*) AS dropped, bool_or(d = 'x.model_evaluation') AS evaluation_dropped FROM clv_drop_pipeline('x') d;
 SELECT * FROM clv_refresh_pipeline('no such schema');
 SELECT * FROM clv_drop_pipeline(NULL);
 -- a pipeline's steps run only through clv_refresh_pipeline and clv_drop_pipeline

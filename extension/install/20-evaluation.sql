@@ -49,6 +49,10 @@ BEGIN
             MESSAGE = pg_catalog.format('the holdout must end after the calibration: %s is not after %s',
                                         holdout_end, calibration_end);
     END IF;
+    IF NOT (penalizer OPERATOR(pg_catalog.>=) 0 AND penalizer OPERATOR(pg_catalog.<) 'infinity'::pg_catalog.float8) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('penalizer must be a finite number of 0 or more, not %s', penalizer);
+    END IF;
     IF max_frequency OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = pg_catalog.format('max_frequency must be 1 or more, not %s', max_frequency);
@@ -81,28 +85,30 @@ BEGIN
     -- each customer acquired by the calibration end: the calibration summary,
     -- and the purchase days (orders of 0 or more) and their amount after it,
     -- up to the holdout end; the rows a pipeline would reject are left out
+    -- (one that exists is the caller's own: this one lives only during a call)
     IF pg_catalog.to_regclass('pg_temp.clv_evaluation_split') IS NOT NULL THEN
-        DROP TABLE pg_temp.clv_evaluation_split;
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_table',
+            MESSAGE = 'a temporary relation clv_evaluation_split exists, and clv_evaluate needs the name',
+            HINT = 'Rename or drop it.';
     END IF;
     EXECUTE pg_catalog.format($q$
         CREATE TEMP TABLE clv_evaluation_split ON COMMIT DROP AS
         SELECT o.customer,
-               @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, %4$L::pg_catalog.date, %6$L::pg_catalog.interval)
-                   FILTER (WHERE o.day OPERATOR(pg_catalog.<=) %4$L::pg_catalog.date) AS calibration,
+               @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, $1, $3)
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.<=) $1) AS calibration,
                pg_catalog.count(DISTINCT o.day)
-                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) %4$L::pg_catalog.date
-                             AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) $1 AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
                pg_catalog.sum(o.amount::pg_catalog.float8)
-                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) %4$L::pg_catalog.date
-                             AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_amount
-          FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %7$s) o
+                   FILTER (WHERE o.day OPERATOR(pg_catalog.>) $1 AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_amount
+          FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
            AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
            AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18
-           AND o.day OPERATOR(pg_catalog.<=) %5$L::pg_catalog.date
+           AND o.day OPERATOR(pg_catalog.<=) $2
          GROUP BY o.customer
-        HAVING pg_catalog.min(o.day) OPERATOR(pg_catalog.<=) %4$L::pg_catalog.date$q$,
-        customer, day_of, amount_value, calibration_end, holdout_end, time_unit, orders);
+        HAVING pg_catalog.min(o.day) OPERATOR(pg_catalog.<=) $1$q$,
+        customer, day_of, amount_value, orders)
+        USING calibration_end, holdout_end, time_unit;
     EXECUTE pg_catalog.format($q$
         SELECT pg_catalog.count(*) FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE NOT (o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL

@@ -6,7 +6,7 @@
 -- figures are checked in cdnow_models.sql.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(13);
+SELECT plan(16);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL client_min_messages = warning;
@@ -101,6 +101,15 @@ SELECT is(pg_temp.differing('by_timestamp', 'kiritimati'), 0::bigint,
           'a timestamp column is read as it is; a timestamptz column''s days are those of time_zone');
 SELECT is(pg_temp.differing('session_zone', 'kiritimati'), 0::bigint, 'without time_zone, the session''s TimeZone');
 
+-- the dates mean the same days whatever the session's DateStyle
+SET LOCAL client_min_messages = warning;
+SET LOCAL DateStyle = 'German, MDY';
+CREATE TEMP TABLE german AS SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30',
+                                                       time_zone => 'UTC', max_frequency => 4);
+RESET DateStyle;
+RESET client_min_messages;
+SELECT is(pg_temp.differing('german', 'evaluation'), 0::bigint, 'the same rows under DateStyle German, MDY');
+
 -- rows no model can count are left out, and nothing else changes
 INSERT INTO dated VALUES (NULL, '2024-06-01', 10), (1, NULL, 10), (1, '2024-06-01', NULL), (1, '-infinity', 10);
 SET LOCAL client_min_messages = warning;
@@ -122,6 +131,13 @@ SELECT is((SELECT count(DISTINCT model) FROM unfittable), 4::bigint, 'and every 
 SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2025-06-30', '2025-06-30')$$,
                  '22023', 'the holdout must end after the calibration: 2025-06-30 is not after 2025-06-30',
                  'a holdout that does not end after the calibration is refused');
+SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', penalizer => -1)$$,
+                 '22023', 'penalizer must be a finite number of 0 or more, not -1', 'a negative penalizer is an error, not four failed fits');
+CREATE TEMP TABLE clv_evaluation_split (mine text);
+SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30')$$,
+                 '42P07', 'a temporary relation clv_evaluation_split exists, and clv_evaluate needs the name',
+                 'a temporary table of the caller''s of the same name is refused, not dropped');
+DROP TABLE clv_evaluation_split;
 SELECT throws_like($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'no_such_column', '2024-12-31', '2025-06-30')$$,
                    'column no_such_column does not exist in %orders', 'a missing column is named');
 
