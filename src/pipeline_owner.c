@@ -200,7 +200,7 @@ typedef struct ReadRelation
 	const char *name;
 	char		relkind;
 	bool		caller_reads;
-	bool		optional;		/* made only for some pipelines (channels) */
+	bool		optional;		/* made only for some pipelines (channels, model_evaluation) */
 } ReadRelation;
 
 /*
@@ -381,6 +381,7 @@ clv_report_html(PG_FUNCTION_ARGS)
 		{"value_tiers", RELKIND_RELATION, true, false},
 		{"channels", RELKIND_RELATION, true, true},
 		{"declining_customers", RELKIND_RELATION, true, false},
+		{"model_evaluation", RELKIND_RELATION, true, true},
 	};
 	PipelineIdentity id;
 

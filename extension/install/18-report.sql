@@ -47,6 +47,8 @@ DECLARE
     monthly text;
     tiers text;
     channels text;
+    -- with model auto: how the purchase model was chosen
+    model_choice text := '';
     top_bin float8;
     low_bin float8;
 BEGIN
@@ -59,9 +61,21 @@ BEGIN
                                       (EXTRACT(epoch FROM r.period::interval) OPERATOR(pg_catalog./) 86400)::float8 AS period_days,
                                       r.discount_rate::float8 AS discount_rate, r.gross_margin::float8 AS gross_margin,
                                       pg_catalog.format(''%%s.%%I'', r.source, r.amount) AS amounts,
-                                      r.channel IS NOT NULL AS has_channels
+                                      r.channel IS NOT NULL AS has_channels,
+                                      @extschema@.clv_purchase_model_label(r.purchase_kind) AS purchases
                                  FROM %I.clv_pipeline r', target_schema)
         INTO registry;
+    IF pg_catalog.to_regclass(pg_catalog.format('%I.model_evaluation', target_schema)) IS NOT NULL THEN
+        EXECUTE pg_catalog.format($q$
+            SELECT pg_catalog.format(', chosen for the least mean absolute error of the customers'' purchase days from %%s to %%s: %%s',
+                                     pg_catalog.to_char(pg_catalog.min(e.calibration_end) OPERATOR(pg_catalog.+) 1, 'YYYY-MM-DD'),
+                                     pg_catalog.to_char(pg_catalog.max(e.holdout_end), 'YYYY-MM-DD'),
+                                     pg_catalog.string_agg(@extschema@.clv_purchase_model_label(e.model) OPERATOR(pg_catalog.||) ' '
+                                                           OPERATOR(pg_catalog.||) coalesce(pg_catalog.round(e.mean_absolute_error::numeric, 3)::text, 'not fitted'),
+                                                           ', ' ORDER BY e.model))
+              FROM %I.model_evaluation e WHERE e.calibration_frequency IS NULL$q$, target_schema)
+            INTO model_choice;
+    END IF;
     EXECUTE pg_catalog.format($q$
         SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue::float8) AS revenue,
                pg_catalog.sum(s.predicted_clv::float8) AS predicted, pg_catalog.avg(s.p_alive::float8) AS p_alive,
@@ -336,11 +350,12 @@ $html$,
         @extschema@.clv_html_escape(registry.time_zone),
         coalesce(pg_catalog.to_char(registry.refreshed_at AT TIME ZONE registry.time_zone, 'YYYY-MM-DD HH24:MI'), 'never'),
         @extschema@.clv_html_escape(
-            pg_catalog.format('the gross margin of the next %s periods of %s days, discounted at %s%% a period, at a gross margin of %s%s',
+            pg_catalog.format('the gross margin of the next %s periods of %s days, discounted at %s%% a period, at a gross margin of %s%s; purchases from %s%s, spend from Gamma-Gamma',
                               registry.periods, registry.period_days, registry.discount_rate OPERATOR(pg_catalog.*) 100,
                               registry.gross_margin,
                               CASE WHEN registry.gross_margin OPERATOR(pg_catalog.=) 1
-                                   THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END)
+                                   THEN ' (so it is revenue: give gross_margin when the pipeline is made)' ELSE '' END,
+                              registry.purchases, model_choice)
             OPERATOR(pg_catalog.||)
             CASE WHEN currency OPERATOR(pg_catalog.=) ''
                  THEN pg_catalog.format('. Amounts are in the currency of %s (give clv_report_html a currency to show it)',
