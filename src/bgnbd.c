@@ -763,34 +763,37 @@ clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 	if (periods == 0 || units == 0)
 		return 0;
 	alive = clv_bgnbd_p_alive_of(model, x, t_x, T);
-	if (a == 1 || c <= 0 || r + x > 1e4)
+	/*
+	 * The shared expansions divide by a - 1, need c > 0, and cannot follow
+	 * 2F1(r+x, ...) for r + x in the tens of thousands, nor where their sum
+	 * cancels (NaN): those rare models take each period's bracket on its own.
+	 */
+	if (!(a == 1 || c <= 0 || r + x > 1e4))
 	{
-		/*
-		 * the shared expansions divide by a - 1, need c > 0, and cannot
-		 * follow 2F1(r+x, ...) for r + x in the tens of thousands: these
-		 * rare models take each period's bracket on its own
-		 */
-		sum = last = 0;
-		for (int k = 1; k <= periods; k++)
+		f = frequency_expansion(cache ? purchases_cache(cache, model, context) : NULL, model, x, c);
+		sum = clv_hyp_one_minus_sum(f, -units / (alpha + T), periods, weight, &last);
+		if (cache == NULL)
+			clv_hyp_one_minus_free(f);
+		if (!isnan(sum))
 		{
-			double		t = k * units;
-
-			if (weight[k] == 0 && k < periods)
-				continue;
-			last = expected_bracket(r, a, b, x, is_modified(model) ? 1 : 0, t / (alpha + T + t),
-									-log1p(t / (alpha + T)));
-			sum += weight[k] * last;
+			/* the expectation grows with t: the last is the largest */
+			clv_check_result(c / (a - 1) * last * alive, "expected purchases");
+			return c / (a - 1) * alive * sum;
 		}
-		clv_check_result(last * alive, "expected purchases");
-		return alive * sum;
 	}
-	f = frequency_expansion(cache ? purchases_cache(cache, model, context) : NULL, model, x, c);
-	sum = clv_hyp_one_minus_sum(f, -units / (alpha + T), periods, weight, &last);
-	if (cache == NULL)
-		clv_hyp_one_minus_free(f);
-	/* the expectation grows with t: the last is the largest */
-	clv_check_result(c / (a - 1) * last * alive, "expected purchases");
-	return c / (a - 1) * alive * sum;
+	sum = last = 0;
+	for (int k = 1; k <= periods; k++)
+	{
+		double		t = k * units;
+
+		if (weight[k] == 0 && k < periods)
+			continue;
+		last = expected_bracket(r, a, b, x, is_modified(model) ? 1 : 0, t / (alpha + T + t),
+								-log1p(t / (alpha + T)));
+		sum += weight[k] * last;
+	}
+	clv_check_result(last * alive, "expected purchases");
+	return alive * sum;
 }
 
 /*

@@ -531,6 +531,7 @@ clv_log_concave_quantile(const ClvLogConcave *f, const ClvLogConcavePanels *pane
 #define HYP_MAX_MILLER (1 << 20)
 #define HYP_MAX_PIECES 80
 #define HYP_FORWARD_AMPLIFICATION 64.0
+#define HYP_MAX_CANCELLATION 1e3	/* piece 0 may lose 3 of its 16 digits */
 
 typedef struct HypPiece
 {
@@ -552,6 +553,7 @@ struct ClvHypOneMinus
 	HypPiece	pieces[HYP_MAX_PIECES];
 	double		next_e;			/* 1 - F and F' at the next piece's centre */
 	double		next_d;
+	bool		ill_conditioned;	/* piece 0's sum cancels: see hyp_piece_zero */
 };
 
 static void
@@ -574,17 +576,23 @@ hyp_settled(const double *terms, int n, double e0, double tau)
 	double		scale = fabs(e0);
 	double		power = 1;
 	int			quiet = 0;
+	int			peak = 0;
 
 	for (int i = 1; i <= n; i++)
 	{
 		power *= fabs(tau);
-		scale = Max(scale, fabs(terms[i]) * power);
+		if (fabs(terms[i]) * power > scale)
+		{
+			scale = fabs(terms[i]) * power;
+			peak = i;
+		}
 	}
+	/* the quiet run must come after the largest term, not before it rises */
 	power = 1;
 	for (int i = 1; i <= n; i++)
 	{
 		power *= fabs(tau);
-		quiet = fabs(terms[i]) * power <= HYP_TOL * scale ? quiet + 1 : 0;
+		quiet = i > peak && fabs(terms[i]) * power <= HYP_TOL * scale ? quiet + 1 : 0;
 		if (quiet == 3)
 			return i;
 	}
@@ -677,6 +685,25 @@ hyp_piece_zero(ClvHypOneMinus *f, double *terms)
 		hyp_out_of_reach(f, 0);
 	hyp_seed_next(f, 0, 0, terms, settled);
 	hyp_keep_piece(f, 0, 0, terms, settled);
+
+	/*
+	 * Where the terms at the next centre rise far above the value they sum
+	 * to, that value and every piece seeded from it keep only what the
+	 * cancellation leaves (a and b in the hundreds or more with c not much
+	 * larger, a BG/NBD fit with b large and many purchases): the caller
+	 * must evaluate such points otherwise.
+	 */
+	{
+		double		power = 1,
+					largest = 0;
+
+		for (int i = 1; i <= settled; i++)
+		{
+			power *= fabs(HYP_SEED_TAU);
+			largest = Max(largest, fabs(terms[i]) * power);
+		}
+		f->ill_conditioned = largest > HYP_MAX_CANCELLATION * fabs(1 - f->next_e);
+	}
 }
 
 /*
@@ -835,6 +862,7 @@ clv_hyp_one_minus_new(double a, double b, double c, MemoryContext context)
 	f->c = c;
 	f->context = context;
 	f->npieces = 0;
+	f->ill_conditioned = false;
 	return f;
 }
 
@@ -872,7 +900,9 @@ hyp_piece_eval(const HypPiece *piece, double tau)
 
 /*
  * sum_{k=1..n} weight[k] (1 - F(k h)) for h <= 0, and 1 - F(n h) in *last.
- * Points whose weight is 0 are skipped (but for the last).
+ * Points whose weight is 0 are skipped (but for the last).  NaN (in both)
+ * when the expansions cannot give F to the precision the rest of clv keeps
+ * (hyp_piece_zero): the caller evaluates each point on its own instead.
  */
 double
 clv_hyp_one_minus_sum(ClvHypOneMinus *f, double h, int n, const double *weight, double *last)
@@ -884,6 +914,8 @@ clv_hyp_one_minus_sum(ClvHypOneMinus *f, double h, int n, const double *weight, 
 	Assert(h <= 0);
 	if (f->npieces == 0)
 		hyp_add_piece(f);
+	if (f->ill_conditioned)
+		return *last = get_float8_nan();
 	for (int k = 1; k <= n; k++)
 	{
 		double		w = k * h;

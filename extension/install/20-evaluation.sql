@@ -82,7 +82,8 @@ BEGIN
     horizon := (holdout_end OPERATOR(pg_catalog.-) calibration_end)::float8 OPERATOR(pg_catalog.*) 86400
                OPERATOR(pg_catalog./) EXTRACT(epoch FROM time_unit)::float8;
 
-    -- each customer acquired by the calibration end: the calibration summary,
+    -- each customer acquired by the calibration end (an order of 0 or more:
+    -- a refund alone acquires no one): the calibration summary,
     -- and the purchase days (orders of 0 or more) and their amount after it,
     -- up to the holdout end; the rows a pipeline would reject are left out
     -- (one that exists is the caller's own: this one lives only during a call)
@@ -106,7 +107,7 @@ BEGIN
            AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18
            AND o.day OPERATOR(pg_catalog.<=) $2
          GROUP BY o.customer
-        HAVING pg_catalog.min(o.day) OPERATOR(pg_catalog.<=) $1$q$,
+        HAVING pg_catalog.min(o.day) FILTER (WHERE o.amount OPERATOR(pg_catalog.>=) 0) OPERATOR(pg_catalog.<=) $1$q$,
         customer, day_of, amount_value, orders)
         USING calibration_end, holdout_end, time_unit;
     EXECUTE pg_catalog.format($q$

@@ -21,7 +21,7 @@ SELECT customer,
        sum(amount::float8) FILTER (WHERE day > '2024-12-31' AND amount >= 0) AS holdout_amount
 FROM (SELECT customer, (at AT TIME ZONE 'UTC')::date AS day, amount FROM orders) o
 WHERE day <= '2025-06-30'
-GROUP BY customer HAVING min(day) <= '2024-12-31';
+GROUP BY customer HAVING min(day) FILTER (WHERE amount >= 0) <= '2024-12-31';
 CREATE TEMP TABLE fits (model text, m clv_model);
 INSERT INTO fits
 SELECT 'bgnbd', clv_fit_bgnbd(calibration) FROM split UNION ALL
@@ -112,10 +112,12 @@ SELECT is(pg_temp.differing('german', 'evaluation'), 0::bigint, 'the same rows u
 
 -- rows no model can count are left out, and nothing else changes
 INSERT INTO dated VALUES (NULL, '2024-06-01', 10), (1, NULL, 10), (1, '2024-06-01', NULL), (1, '-infinity', 10);
+-- and a customer whose only calibration row is a refund was not acquired then
+INSERT INTO dated VALUES (99999, '2024-03-01', -10), (99999, '2025-01-10', 20), (99999, '2025-02-10', 20);
 SET LOCAL client_min_messages = warning;
 CREATE TEMP TABLE with_bad_rows AS SELECT * FROM clv_evaluate('dated', 'customer', 'day', 'amount', '2024-12-31', '2025-06-30', max_frequency => 4);
 RESET client_min_messages;
-SELECT is(pg_temp.differing('with_bad_rows', 'evaluation'), 0::bigint, 'rows without a customer, day or amount, or not finite, are left out');
+SELECT is(pg_temp.differing('with_bad_rows', 'evaluation'), 0::bigint, 'rows without a customer, day or amount, or not finite, are left out, and a refund acquires no one');
 
 -- a model that cannot be fitted is a row with its error; the others go on
 CREATE TEMP TABLE one_time_buyers AS
