@@ -2879,38 +2879,48 @@ BEGIN
         -- one row for all customers, then one per calibration frequency
         -- (the last bucket: max_frequency or more); the spend model is
         -- compared, per customer with repeat purchases in both windows, with
-        -- the mean amount of the holdout's purchase days
-        RETURN QUERY EXECUTE pg_catalog.format($q$
-            WITH scored AS (
-                SELECT LEAST((s.calibration).frequency, $3) AS x, %1$s AS actual, %2$s AS predicted
-                  FROM pg_temp.clv_evaluation_split s %3$s)
-            SELECT %4$L::pg_catalog.text, sc.x, pg_catalog.count(*),
-                   %5$s, %6$s, pg_catalog.avg(sc.actual), pg_catalog.avg(sc.predicted),
-                   pg_catalog.avg(pg_catalog.abs(sc.predicted OPERATOR(pg_catalog.-) sc.actual)),
-                   pg_catalog.sqrt(pg_catalog.avg((sc.predicted OPERATOR(pg_catalog.-) sc.actual)
-                                                  OPERATOR(pg_catalog.*) (sc.predicted OPERATOR(pg_catalog.-) sc.actual))),
-                   pg_catalog.corr(sc.predicted, sc.actual),
-                   CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
-                        THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'log_likelihood')::pg_catalog.float8 END,
-                   CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
-                        THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'bic')::pg_catalog.float8 END,
-                   $4
-              FROM scored sc
-             GROUP BY ROLLUP (sc.x)
-            HAVING $1 IS NOT NULL OR GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
-             ORDER BY sc.x NULLS FIRST$q$,
-            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
-                 THEN 's.holdout_amount OPERATOR(pg_catalog./) s.holdout_days' ELSE 's.holdout_days::pg_catalog.float8' END,
-            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
-                 THEN '@extschema@.clv_expected_spend($1, s.calibration)'
-                 ELSE '@extschema@.clv_expected_purchases($1, $2, s.calibration)' END,
-            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
-                 THEN 'WHERE (s.calibration).frequency OPERATOR(pg_catalog.>) 0 AND s.holdout_days OPERATOR(pg_catalog.>) 0'
-                 ELSE '' END,
-            kind,
-            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.actual)' END,
-            CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.predicted)' END)
-            USING fitted, horizon, max_frequency, failure;
+        -- the mean amount of the holdout's purchase days.  A customer the
+        -- model cannot score (class 22) makes the model's row an error too:
+        -- the rows come out only once every customer is scored (the groups
+        -- are sorted), so none of them is left behind
+        BEGIN
+            RETURN QUERY EXECUTE pg_catalog.format($q$
+                WITH scored AS (
+                    SELECT LEAST((s.calibration).frequency, $3) AS x, %1$s AS actual, %2$s AS predicted
+                      FROM pg_temp.clv_evaluation_split s %3$s)
+                SELECT %4$L::pg_catalog.text, sc.x, pg_catalog.count(*),
+                       %5$s, %6$s, pg_catalog.avg(sc.actual), pg_catalog.avg(sc.predicted),
+                       pg_catalog.avg(pg_catalog.abs(sc.predicted OPERATOR(pg_catalog.-) sc.actual)),
+                       pg_catalog.sqrt(pg_catalog.avg((sc.predicted OPERATOR(pg_catalog.-) sc.actual)
+                                                      OPERATOR(pg_catalog.*) (sc.predicted OPERATOR(pg_catalog.-) sc.actual))),
+                       pg_catalog.corr(sc.predicted, sc.actual),
+                       CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
+                            THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'log_likelihood')::pg_catalog.float8 END,
+                       CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
+                            THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'bic')::pg_catalog.float8 END,
+                       $4
+                  FROM scored sc
+                 GROUP BY ROLLUP (sc.x)
+                HAVING $1 IS NOT NULL OR GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
+                 ORDER BY sc.x NULLS FIRST$q$,
+                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                     THEN 's.holdout_amount OPERATOR(pg_catalog./) s.holdout_days' ELSE 's.holdout_days::pg_catalog.float8' END,
+                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                     THEN '@extschema@.clv_expected_spend($1, s.calibration)'
+                     ELSE '@extschema@.clv_expected_purchases($1, $2, s.calibration)' END,
+                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                     THEN 'WHERE (s.calibration).frequency OPERATOR(pg_catalog.>) 0 AND s.holdout_days OPERATOR(pg_catalog.>) 0'
+                     ELSE '' END,
+                kind,
+                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.actual)' END,
+                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.predicted)' END)
+                USING fitted, horizon, max_frequency, failure;
+        EXCEPTION WHEN data_exception THEN
+            GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
+            RETURN QUERY SELECT kind, NULL::integer, NULL::bigint, NULL::float8, NULL::float8, NULL::float8,
+                                NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8,
+                                failure;
+        END;
     END LOOP;
     DROP TABLE pg_temp.clv_evaluation_split;
 END

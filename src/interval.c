@@ -10,7 +10,6 @@
  * as the score does.  It covers the uncertainty of the parameters, not the
  * randomness of the customer's own purchases.
  */
-#include "calendar.h"
 #include "model.h"
 #include "scores.h"
 
@@ -178,16 +177,16 @@ Datum
 clv_predicted_value_interval_horizon(PG_FUNCTION_ARGS)
 {
 	ClvValueHistory h;
+	ClvHorizonOptions options;
 	double		args[8];
 	double		level;
 
-	clv_require_argument(fcinfo, 3, "horizon");
-	clv_require_argument(fcinfo, 4, "period");
-	clv_require_argument(fcinfo, 5, "discount_rate");
-	args[4] = clv_horizon_periods(PG_GETARG_INTERVAL_P(3), PG_GETARG_INTERVAL_P(4));
-	args[5] = PG_GETARG_FLOAT8(5);
-	args[7] = clv_gross_margin_arg(fcinfo, 6);
+	clv_horizon_options(fcinfo, &options);
 	level = clv_option_given(fcinfo, 7) ? PG_GETARG_FLOAT8(7) : 0.95;
+	(void) two_sided_z(level);	/* checks it, whatever the data */
+	args[4] = options.periods;
+	args[5] = options.discount;
+	args[7] = options.gross_margin;
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	if (!clv_value_history(PG_GETARG_HEAPTUPLEHEADER(2), PG_GETARG_INTERVAL_P(4), &h))

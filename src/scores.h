@@ -89,7 +89,15 @@ typedef struct ClvValueHistory
 extern bool clv_value_history(HeapTupleHeader summary, const Interval *period,
 							  ClvValueHistory *history);
 
-/* gross_margin argument argno: 1 when left out or NULL, else a fraction */
-extern double clv_gross_margin_arg(FunctionCallInfo fcinfo, int argno);
+/* the options of the horizon forms of the predicted value (value.c) */
+typedef struct ClvHorizonOptions
+{
+	int32		periods;
+	double		discount;
+	double		gross_margin;
+} ClvHorizonOptions;
+
+/* arguments 3 to 6: horizon, period, discount_rate, gross_margin, checked */
+extern void clv_horizon_options(FunctionCallInfo fcinfo, ClvHorizonOptions *options);
 
 #endif							/* CLV_SCORES_H */

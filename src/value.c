@@ -225,19 +225,29 @@ clv_predicted_value_summary(PG_FUNCTION_ARGS)
 }
 
 /*
- * The gross margin of the horizon forms: 1 when left out or NULL, else a
- * fraction.
+ * The options of the horizon forms, arguments 3 to 6 (horizon, period,
+ * discount_rate, gross_margin), read and checked before anything else, so
+ * that a bad option is an error whatever the customer's data: the horizon
+ * in periods, at most CLV_MAX_PERIODS of them; gross_margin 1 when left out
+ * or NULL.
  */
-double
-clv_gross_margin_arg(FunctionCallInfo fcinfo, int argno)
+void
+clv_horizon_options(FunctionCallInfo fcinfo, ClvHorizonOptions *options)
 {
-	double		gross_margin;
-
-	if (!clv_option_given(fcinfo, argno))
-		return 1;
-	gross_margin = PG_GETARG_FLOAT8(argno);
-	clv_check_fraction(gross_margin, "gross_margin");
-	return gross_margin;
+	clv_require_argument(fcinfo, 3, "horizon");
+	clv_require_argument(fcinfo, 4, "period");
+	clv_require_argument(fcinfo, 5, "discount_rate");
+	options->periods = clv_horizon_periods(PG_GETARG_INTERVAL_P(3), PG_GETARG_INTERVAL_P(4));
+	if (options->periods > CLV_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the horizon holds %d periods, more than %d", options->periods, CLV_MAX_PERIODS),
+				 errhint("Use longer periods for a longer horizon: 1200 months is a century.")));
+	options->discount = PG_GETARG_FLOAT8(5);
+	options->gross_margin = clv_option_given(fcinfo, 6) ? PG_GETARG_FLOAT8(6) : 1;
+	clv_check_fraction(options->gross_margin, "gross_margin");
+	/* the period's own length is checked with the summary's time unit */
+	check_arguments(options->periods, options->discount, 1, options->gross_margin);
 }
 
 /*
@@ -249,18 +259,13 @@ Datum
 clv_predicted_value_horizon(PG_FUNCTION_ARGS)
 {
 	ClvValueHistory h;
-	int32		periods;
-	double		gross_margin;
+	ClvHorizonOptions options;
 
-	clv_require_argument(fcinfo, 3, "horizon");
-	clv_require_argument(fcinfo, 4, "period");
-	clv_require_argument(fcinfo, 5, "discount_rate");
-	periods = clv_horizon_periods(PG_GETARG_INTERVAL_P(3), PG_GETARG_INTERVAL_P(4));
-	gross_margin = clv_gross_margin_arg(fcinfo, 6);
+	clv_horizon_options(fcinfo, &options);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	if (!clv_value_history(PG_GETARG_HEAPTUPLEHEADER(2), PG_GETARG_INTERVAL_P(4), &h))
 		PG_RETURN_NULL();
-	return predicted_value(fcinfo, h.x, h.t_x, h.T, h.m, periods, PG_GETARG_FLOAT8(5),
-						   h.units_per_period, gross_margin);
+	return predicted_value(fcinfo, h.x, h.t_x, h.T, h.m, options.periods, options.discount,
+						   h.units_per_period, options.gross_margin);
 }

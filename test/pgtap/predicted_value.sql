@@ -20,7 +20,7 @@
 -- at 1e-13 relative without any such allowance.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL client_min_messages = warning;
@@ -245,6 +245,14 @@ SELECT throws_ok($$SELECT clv_predicted_value(pm, gm, summary, '1 year'::interva
                  '22023', 'horizon must be a whole number of periods', 'a horizon of 52.18 weeks is refused');
 SELECT throws_ok($$SELECT clv_predicted_value(pm, gm, summary, NULL::interval, '1 week', 0.01) FROM summary_cases LIMIT 1$$,
                  '22004', 'horizon must not be NULL', 'a NULL horizon is an error, not a NULL value');
+
+-- a bad option is an error whatever the customer's data, NULL ones included
+SELECT throws_ok($$SELECT clv_predicted_value(NULL::clv_model, NULL, NULL::clv_summary, '1 year'::interval, '1 month', -2)$$,
+                 '22023', 'discount_rate must be greater than -1', 'a discount of -2 is refused, with NULL data too');
+SELECT throws_ok($$SELECT clv_predicted_value_interval(NULL::clv_model, NULL, NULL::clv_summary, '1 year'::interval, '1 month', 0.01, 0.3, 7)$$,
+                 '22023', 'level must be between 0 and 1, exclusive', 'a level of 7 is refused, with NULL data too');
+SELECT throws_ok($$SELECT clv_predicted_value(NULL::clv_model, NULL, NULL::clv_summary, '101 years'::interval, '1 month', 0.01)$$,
+                 '22023', 'the horizon holds 1212 periods, more than 1200', 'a horizon beyond 1,200 periods names the horizon');
 
 -- the errors and edge cases of before
 SELECT throws_ok($$SELECT clv_predicted_value(pm, gm, 1, 5, 10, 25, 1201, 0, 1) FROM purchase_models WHERE name = 'cdnow bgnbd'$$,
