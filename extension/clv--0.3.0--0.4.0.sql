@@ -2928,3 +2928,84 @@ $$;
 
 COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer) IS
 'fits BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';
+
+-- MBG/CNBD-k and BG/CNBD-k (purchase regularity; see src/cnbd.c): the
+-- histories as numbers with each customer's sum of ln(gap) over the gaps
+-- between consecutive purchase days; k chosen by likelihood unless given.
+-- The state is the purchase models' pattern set, with k and the total of
+-- the log gaps in its header.
+CREATE FUNCTION @extschema@.clv_fit_cnbd_transfn(
+    state bigint[], frequency float8, recency float8, age float8, log_gap_sum float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_cnbd_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_cnbd_transfn(
+    state bigint[], frequency float8, recency float8, age float8, log_gap_sum float8, k integer)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_cnbd_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_cnbd_transfn(
+    state bigint[], frequency float8, recency float8, age float8, log_gap_sum float8, k integer,
+    penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_cnbd_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_mbgcnbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_mbgcnbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgcnbd_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_bgcnbd_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgcnbd(frequency float8, recency float8, age float8, log_gap_sum float8) (
+    SFUNC = @extschema@.clv_fit_cnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgcnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgcnbd(frequency float8, recency float8, age float8, log_gap_sum float8,
+                                             k integer) (
+    SFUNC = @extschema@.clv_fit_cnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgcnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgcnbd(frequency float8, recency float8, age float8, log_gap_sum float8,
+                                             k integer, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_cnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgcnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgcnbd(frequency float8, recency float8, age float8, log_gap_sum float8) (
+    SFUNC = @extschema@.clv_fit_cnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgcnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgcnbd(frequency float8, recency float8, age float8, log_gap_sum float8,
+                                            k integer) (
+    SFUNC = @extschema@.clv_fit_cnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgcnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgcnbd(frequency float8, recency float8, age float8, log_gap_sum float8,
+                                            k integer, penalizer float8) (
+    SFUNC = @extschema@.clv_fit_cnbd_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgcnbd_final,
+    COMBINEFUNC = @extschema@.clv_fit_patterns_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgcnbd(float8, float8, float8, float8) IS
+'MBG/CNBD-k (Platzer & Reutterer 2016): MBG/NBD with Erlang-k times between purchases, k = 1, 2, ... chosen by likelihood; log_gap_sum is the sum of ln(gap) over the gaps between consecutive purchase days, in the time unit of recency and age';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgcnbd(float8, float8, float8, float8, integer) IS
+'MBG/CNBD-k with k given (1 to 12; NULL: chosen by likelihood); k = 1 is MBG/NBD';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgcnbd(float8, float8, float8, float8, integer, float8) IS
+'MBG/CNBD-k with k given or NULL, and an L2 penalizer';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgcnbd(float8, float8, float8, float8) IS
+'BG/CNBD-k (Reutterer, Platzer & Schröder 2021): BG/NBD with Erlang-k times between purchases, k chosen by likelihood; log_gap_sum as for clv_fit_mbgcnbd';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgcnbd(float8, float8, float8, float8, integer) IS
+'BG/CNBD-k with k given (1 to 12; NULL: chosen by likelihood); k = 1 is BG/NBD';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgcnbd(float8, float8, float8, float8, integer, float8) IS
+'BG/CNBD-k with k given or NULL, and an L2 penalizer';

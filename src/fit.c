@@ -128,6 +128,9 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const Patt
 	ClvModel   *model = clv_model_new(kind);
 	bool		weak = false;
 
+	if (clv_model_has_shape(kind))
+		model->shape = data->shape;
+
 	memcpy(start, log_theta, n * sizeof(double));
 	if (coarse == NULL || !fit_from_coarse(&mean, coarse, log_theta, &result, &spent))
 		result = clv_minimize(objective, &mean, log_theta, n, NULL);

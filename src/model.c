@@ -5,6 +5,7 @@
  *   kind=bgnbd r=0.2426 alpha=4.414 a=0.7929 b=2.426 log_likelihood=-9582.43
  *   customers=2357 iterations=31 converged=true penalizer=0 [weak=true]
  *   [covariance=c11,c12,...]
+ * MBG/CNBD-k and BG/CNBD-k write their k first: kind=mbgcnbd k=2 r=...
  * Floats are written in their shortest exact form, so text and binary both
  * round-trip bit for bit.  Input checks as much as a fit guarantees: known
  * kind, every parameter present once, positive and finite, counts not
@@ -32,6 +33,9 @@ static const ClvModelKindInfo kinds[] = {
 	{CLV_MODEL_PARETONBD, "paretonbd", "Pareto/NBD", false, 4, {"r", "alpha", "s", "beta"}},
 	{CLV_MODEL_BGBB, "bgbb", "BG/BB", true, 4, {"alpha", "beta", "gamma", "delta"}},
 	{CLV_MODEL_SBG, "sbg", "sBG", true, 2, {"alpha", "beta"}},
+	/* densities of inter-purchase times, not probabilities */
+	{CLV_MODEL_MBGCNBD, "mbgcnbd", "MBG/CNBD-k", false, 4, {"r", "alpha", "a", "b"}},
+	{CLV_MODEL_BGCNBD, "bgcnbd", "BG/CNBD-k", false, 4, {"r", "alpha", "a", "b"}},
 };
 
 const ClvModelKindInfo *
@@ -41,6 +45,13 @@ clv_model_kind_info(int kind)
 		if (kinds[i].kind == kind)
 			return &kinds[i];
 	return NULL;
+}
+
+/* whether models of this kind carry a k (ClvModel.shape) */
+bool
+clv_model_has_shape(int kind)
+{
+	return kind == CLV_MODEL_MBGCNBD || kind == CLV_MODEL_BGCNBD;
 }
 
 ClvModel *
@@ -95,6 +106,10 @@ clv_model_check(const ClvModel *model)
 		model_invalid("The model kind is unknown.");
 	if ((model->flags & ~CLV_MODEL_ALL_FLAGS) != 0)
 		model_invalid("The flags are unknown.");
+	if (clv_model_has_shape(model->kind) ?
+		!(model->shape >= 1 && model->shape <= CLV_MODEL_MAX_SHAPE) : model->shape != 0)
+		model_invalid(psprintf("k must be between 1 and %d for mbgcnbd and bgcnbd, and absent for other kinds.",
+							   CLV_MODEL_MAX_SHAPE));
 	n = info->nparams;
 	for (int i = 0; i < CLV_MODEL_MAX_PARAMS; i++)
 		if (i < n ? !(isfinite(model->params[i]) && model->params[i] > 0) : !is_plus_zero(model->params[i]))
@@ -163,6 +178,8 @@ clv_model_out(PG_FUNCTION_ARGS)
 	n = info->nparams;
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "kind=%s", info->name);
+	if (clv_model_has_shape(model->kind))
+		appendStringInfo(&buf, " k=%d", model->shape);
 	for (int i = 0; i < n; i++)
 	{
 		appendStringInfo(&buf, " %s=", info->param_names[i]);
@@ -276,8 +293,16 @@ clv_model_in(PG_FUNCTION_ARGS)
 		}
 	}
 	if (info == NULL)
-		syntax_error(input, "Unknown model kind; the kinds are: bgbb, bgnbd, gammagamma, mbgnbd, paretonbd, sbg.");
+		syntax_error(input, "Unknown model kind; the kinds are: bgbb, bgcnbd, bgnbd, gammagamma, mbgcnbd, mbgnbd, paretonbd, sbg.");
 	model = clv_model_new(info->kind);
+	if (clv_model_has_shape(info->kind))
+	{
+		int64		shape = parse_int(input, &p, "k");
+
+		if (shape < 1 || shape > CLV_MODEL_MAX_SHAPE)
+			syntax_error(input, psprintf("k must be between 1 and %d.", CLV_MODEL_MAX_SHAPE));
+		model->shape = (int32) shape;
+	}
 	n = info->nparams;
 	for (int i = 0; i < n; i++)
 		model->params[i] = parse_double(input, &p, info->param_names[i]);
@@ -358,6 +383,9 @@ clv_model_send(PG_FUNCTION_ARGS)
 		pq_sendfloat8(&buf, model->params[i]);
 	for (int i = 0; i < CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS; i++)
 		pq_sendfloat8(&buf, model->covariance[i]);
+	/* last, and only for the kinds that have it: 0.3.0's binary form stays valid */
+	if (clv_model_has_shape(model->kind))
+		pq_sendint32(&buf, model->shape);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -377,6 +405,8 @@ clv_model_recv(PG_FUNCTION_ARGS)
 		model->params[i] = pq_getmsgfloat8(buf);
 	for (int i = 0; i < CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS; i++)
 		model->covariance[i] = pq_getmsgfloat8(buf);
+	if (clv_model_has_shape(model->kind))
+		model->shape = (int32) pq_getmsgint(buf, 4);
 	pq_getmsgend(buf);
 	clv_model_check(model);
 	PG_RETURN_POINTER(model);
@@ -396,6 +426,8 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 	n = info->nparams;
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"kind\": \"%s\"", info->name);
+	if (clv_model_has_shape(model->kind))
+		appendStringInfo(&buf, ", \"k\": %d", model->shape);
 	for (int i = 0; i < n; i++)
 	{
 		appendStringInfo(&buf, ", \"%s\": ", info->param_names[i]);
@@ -415,7 +447,12 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoString(&buf, ", \"log_likelihood\": ");
 	append_double(&buf, model->log_likelihood);
-	/* information criteria, for comparing models fitted on the same customers */
+	/*
+	 * information criteria, for comparing models fitted on the same
+	 * customers; k counts as a parameter, which a fit may choose
+	 */
+	if (clv_model_has_shape(model->kind))
+		n++;
 	appendStringInfoString(&buf, ", \"aic\": ");
 	append_double(&buf, 2 * n - 2 * model->log_likelihood);
 	if (model->customers > 0)

@@ -13,8 +13,16 @@ typedef enum ClvModelKind
 	CLV_MODEL_MBGNBD = 3,
 	CLV_MODEL_PARETONBD = 4,
 	CLV_MODEL_BGBB = 5,
-	CLV_MODEL_SBG = 6
+	CLV_MODEL_SBG = 6,
+	CLV_MODEL_MBGCNBD = 7,
+	CLV_MODEL_BGCNBD = 8
 } ClvModelKind;
+
+/*
+ * The largest k (Erlang-k inter-purchase times) of MBG/CNBD-k and
+ * BG/CNBD-k: a fit that chooses k tries 1, 2, ... up to it.
+ */
+#define CLV_MODEL_MAX_SHAPE 12
 
 #define CLV_MODEL_MAX_PARAMS 4
 
@@ -35,6 +43,9 @@ typedef struct ClvModel
 	int16		kind;
 	uint16		flags;
 	int32		iterations;
+	int32		shape;			/* k of MBG/CNBD-k and BG/CNBD-k; 0 for the
+								 * other kinds (and in 0.3.0's values, where
+								 * these bytes were padding set to 0) */
 	int64		customers;
 	double		log_likelihood;
 	double		penalizer;
@@ -53,6 +64,7 @@ typedef struct ClvModelKindInfo
 } ClvModelKindInfo;
 
 extern const ClvModelKindInfo *clv_model_kind_info(int kind);
+extern bool clv_model_has_shape(int kind);
 extern ClvModel *clv_model_new(ClvModelKind kind);
 extern void clv_model_check(const ClvModel *model);
 extern const ClvModel *clv_model_arg(FunctionCallInfo fcinfo, int argno, ClvModelKind kind);

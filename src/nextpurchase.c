@@ -85,8 +85,17 @@ next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t
 	}
 	else
 	{
+		double		scale = theta[1] + T;
+
 		p_purchase = alive;
-		median = (theta[1] + T) * expm1(M_LN2 / k);
+		/*
+		 * alpha + T beyond a double (both near 1e308) with a median that is
+		 * not: the product in logs.  Infinity from expm1 (r+x tiny) is the
+		 * median's own size, kept below.
+		 */
+		median = isinf(scale) ?
+			exp(log(theta[1]) + log1p(T / theta[1]) + log(expm1(M_LN2 / k))) :
+			scale * expm1(M_LN2 / k);
 	}
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -105,7 +114,7 @@ next_purchase(FunctionCallInfo fcinfo, const ClvModel *model, double x, double t
 Datum
 clv_next_purchase(PG_FUNCTION_ARGS)
 {
-	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
+	return next_purchase(fcinfo, clv_poisson_purchase_model_arg(fcinfo, 0), PG_GETARG_FLOAT8(1),
 						 PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
 }
 
@@ -118,14 +127,14 @@ clv_next_purchase_summary(PG_FUNCTION_ARGS)
 
 	if (!clv_summary_history_arg(fcinfo, 1, &x, &t_x, &T))
 		PG_RETURN_NULL();
-	return next_purchase(fcinfo, clv_purchase_model_arg(fcinfo, 0), x, t_x, T);
+	return next_purchase(fcinfo, clv_poisson_purchase_model_arg(fcinfo, 0), x, t_x, T);
 }
 
 /* clv_p_no_purchase(model, t, frequency, recency, age) */
 Datum
 clv_p_no_purchase(PG_FUNCTION_ARGS)
 {
-	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
+	const ClvModel *model = clv_poisson_purchase_model_arg(fcinfo, 0);
 	double		t = PG_GETARG_FLOAT8(1);
 	double		x = PG_GETARG_FLOAT8(2);
 	double		T = PG_GETARG_FLOAT8(4);
@@ -257,7 +266,7 @@ p_purchases_if_alive(const ClvModel *model, int32 k, double t, double x, double 
 Datum
 clv_p_purchases(PG_FUNCTION_ARGS)
 {
-	const ClvModel *model = clv_purchase_model_arg(fcinfo, 0);
+	const ClvModel *model = clv_poisson_purchase_model_arg(fcinfo, 0);
 	int32		k = PG_GETARG_INT32(1);
 	double		t = PG_GETARG_FLOAT8(2);
 	double		x = PG_GETARG_FLOAT8(3);

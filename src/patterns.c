@@ -3,6 +3,7 @@
  */
 #include "state.h"
 #include "patterns.h"
+#include "model.h"
 
 #include "common/hashfn.h"
 #include "common/int.h"
@@ -13,7 +14,7 @@ PG_FUNCTION_INFO_V1(clv_fit_patterns_combine);
 static PatternTimes *pattern_times(const PatternSet *set);
 
 #define FIT_NAME "model fit"
-#define FIT_MAGIC	INT64CONST(0x434c565002)	/* "CLVP", layout 2 */
+#define FIT_MAGIC	INT64CONST(0x434c565003)	/* "CLVP", layout 3 */
 enum
 {
 	P_MAGIC,
@@ -22,6 +23,11 @@ enum
 	P_PENALIZER,				/* float8 bits */
 	P_UNIT,						/* time unit of summaries in microseconds, 0 for plain numbers */
 	P_SKIPPED,
+	P_SHAPE,					/* regularity fits: k, or CLV_SHAPE_CHOSEN; else 0 */
+	P_LOG_GAPS,					/* regularity fits: sum of the rows' log_gap_sum, a
+								 * clv_money in this slot and the next: exact,
+								 * so that the order of the rows cannot change it */
+	P_LOG_GAPS_LOW,
 	P_HEADER
 };
 enum
@@ -428,6 +434,43 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 }
 
 /*
+ * Add one customer's history and the sum of the logs of its gaps between
+ * purchases to a regularity fit's state (MBG/CNBD-k, BG/CNBD-k): shape is
+ * the k every row gives, or CLV_SHAPE_CHOSEN.  The gaps add up to the
+ * recency, so by the inequality of arithmetic and geometric means their
+ * logs add up to at most x ln(t_x / x); a sum beyond it cannot come from
+ * this history (or comes in another time unit).
+ */
+Datum
+clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T, double log_gap_sum,
+						 int shape, double penalizer)
+{
+	ArrayType  *state;
+	int64	   *s;
+
+	check_pattern(CLV_PATTERNS_PURCHASES, x, t_x, T);
+	if (!isfinite(log_gap_sum) ||
+		(x == 0 ? log_gap_sum != 0 :
+		 log_gap_sum > x * log(t_x / x) + 1e-9 * Max(1, fabs(x * log(t_x / x)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("log_gap_sum %g does not fit frequency %g and recency %g", log_gap_sum, x, t_x),
+				 errdetail("The gaps between a customer's purchase days add up to the recency, so the sum of their logarithms is at most frequency x ln(recency / frequency), and 0 without repeat purchases."),
+				 errhint("Give the sum of ln(gap) over the gaps between consecutive purchase days, in the time unit of recency and age.")));
+	state = patterns_state(fcinfo, CLV_PATTERNS_PURCHASES, penalizer, 0);
+	s = clv_state_data(state);
+	if (s[P_NPATTERNS] == 0 && s[P_SHAPE] == 0)
+		s[P_SHAPE] = shape;
+	else if (s[P_SHAPE] != shape)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be the same for every row")));
+	clv_money_store(s + P_LOG_GAPS, clv_money_add(clv_money_load(s + P_LOG_GAPS),
+												  clv_money_from_float8(log_gap_sum, "log_gap_sum")));
+	PG_RETURN_ARRAYTYPE_P(patterns_append(state, x, t_x, T, 1));
+}
+
+/*
  * Add the histories of one row that stands for several (a cohort's
  * survival counts), each checked; those of count 0 are left out.
  */
@@ -465,6 +508,10 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 
 	if (!(isfinite(penalizer) && penalizer >= 0) || s[P_UNIT] < 0 || s[P_SKIPPED] < 0)
 		clv_state_corrupt(FIT_NAME, "The penalizer or the time unit is out of range.");
+	if (s[P_SHAPE] == 0 ? (s[P_LOG_GAPS] != 0 || s[P_LOG_GAPS_LOW] != 0) :
+		!(s[P_KIND] == CLV_PATTERNS_PURCHASES && clv_money_valid(clv_money_load(s + P_LOG_GAPS)) &&
+		  (s[P_SHAPE] == CLV_SHAPE_CHOSEN || (s[P_SHAPE] >= 1 && s[P_SHAPE] <= CLV_MODEL_MAX_SHAPE))))
+		clv_state_corrupt(FIT_NAME, "The regularity k or the sum of log gaps is out of range.");
 	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
 	{
 		int64	   *e = s + P_HEADER + i * E_WIDTH;
@@ -493,16 +540,19 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	b = patterns_get_checked(fcinfo, 1);
 	sa = clv_state_data(a);
 	sb = clv_state_data(b);
-	if (sa[P_KIND] != sb[P_KIND] || sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT])
+	if (sa[P_KIND] != sb[P_KIND] || sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT] ||
+		sa[P_SHAPE] != sb[P_SHAPE])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine model fit states of different kinds, penalizers or time units")));
+				 errmsg("cannot combine model fit states of different kinds, penalizers, time units or k")));
 	merged = patterns_alloc(Max(sa[P_NPATTERNS] + sb[P_NPATTERNS], 64), CurrentMemoryContext);
 	sm = clv_state_data(merged);
 	sm[P_KIND] = sa[P_KIND];
 	sm[P_PENALIZER] = sa[P_PENALIZER];
 	sm[P_UNIT] = sa[P_UNIT];
 	sm[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");
+	sm[P_SHAPE] = sa[P_SHAPE];
+	clv_money_store(sm + P_LOG_GAPS, clv_money_add(clv_money_load(sa + P_LOG_GAPS), clv_money_load(sb + P_LOG_GAPS)));
 	memcpy(sm + P_HEADER, sa + P_HEADER, sa[P_NPATTERNS] * E_WIDTH * sizeof(int64));
 	memcpy(sm + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER,
 		   sb[P_NPATTERNS] * E_WIDTH * sizeof(int64));
@@ -534,6 +584,8 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	set->penalizer = clv_slot_float8(s[P_PENALIZER]);
 	set->unit_usecs = s[P_UNIT];
 	set->skipped = s[P_SKIPPED];
+	set->shape = (int) s[P_SHAPE];
+	set->log_gap_sum = clv_money_to_float8(clv_money_load(s + P_LOG_GAPS));
 	for (int64 i = 0; i < set->npatterns; i++)
 	{
 		const PatternEntry *e = (const PatternEntry *) (s + P_HEADER) + i;

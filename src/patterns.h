@@ -67,7 +67,12 @@ typedef struct PatternSet
 	double		penalizer;
 	int64		unit_usecs;		/* time unit of the summaries, 0 for plain numbers */
 	int64		skipped;		/* rows left out (spend: no positive mean spend) */
+	int			shape;			/* regularity fits: k, or CLV_SHAPE_CHOSEN; else 0 */
+	double		log_gap_sum;	/* regularity fits: every customer's sum of ln(gap) */
 } PatternSet;
+
+/* a regularity fit's k when the fit chooses it */
+#define CLV_SHAPE_CHOSEN (-1)
 
 extern void clv_check_history(double x, double t_x, double T);
 extern void clv_check_period_history(double x, double t_x, double n);
@@ -75,6 +80,8 @@ extern Datum clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind,
 							  double x, double a, double b, int64 count,
 							  double penalizer, int64 unit_usecs);
 extern void clv_check_tenure(double churned, double periods);
+extern Datum clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T,
+									  double log_gap_sum, int shape, double penalizer);
 extern Datum clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n,
 									  const Pattern *entries, double penalizer);
 extern Datum clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer);

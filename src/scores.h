@@ -22,6 +22,7 @@ extern double clv_purchases_p_alive(const ClvModel *model, double x, double t_x,
  */
 extern double clv_purchases_log_dropout_odds(const ClvModel *model, double x, double t_x, double T);
 extern const ClvModel *clv_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
+extern const ClvModel *clv_poisson_purchase_model_arg(FunctionCallInfo fcinfo, int argno);
 
 /*
  * sum_{k=1..periods} weight[k] E[Y(k units) | x, t_x, T]: the expected
@@ -43,6 +44,14 @@ extern double clv_bgnbd_expected_new_of(const ClvModel *model, double t);
 extern double clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 										double units, int32 periods, const double *weight,
 										ClvPurchasesCache **cache, MemoryContext context);
+
+/* MBG/CNBD-k and BG/CNBD-k (cnbd.c) */
+extern double clv_cnbd_p_alive(const ClvModel *model, double x, double t_x, double T);
+extern double clv_cnbd_log_dropout_odds(const ClvModel *model, double x, double t_x, double T);
+extern double clv_cnbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
+extern double clv_cnbd_expected_new(const ClvModel *model, double t);
+extern double clv_cnbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
+									double units, int32 periods, const double *weight);
 
 /* Pareto/NBD (paretonbd.c) */
 extern double clv_paretonbd_p_alive(const ClvModel *model, double x, double t_x, double T);

@@ -49,6 +49,8 @@ extern Datum clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_final(PG_FUNCTION_ARGS);
 extern Datum clv_fit_mbgnbd_final(PG_FUNCTION_ARGS);
 extern Datum clv_fit_paretonbd_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_mbgcnbd_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_bgcnbd_final(PG_FUNCTION_ARGS);
 extern Datum clv_fit_gammagamma_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_gammagamma_summary_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_gammagamma_final(PG_FUNCTION_ARGS);
@@ -485,7 +487,8 @@ static bool
 final(Group *g, Datum state, uint8_t which)
 {
 	static const PGFunction purchase_finals[] = {
-		clv_fit_bgnbd_final, clv_fit_mbgnbd_final, clv_fit_paretonbd_final
+		clv_fit_bgnbd_final, clv_fit_mbgnbd_final, clv_fit_paretonbd_final,
+		clv_fit_mbgcnbd_final, clv_fit_bgcnbd_final
 	};
 	PGFunction	fn;
 	Datum		before = copy_varlena(state);
@@ -500,7 +503,7 @@ final(Group *g, Datum state, uint8_t which)
 			fuzz_result_natts = SUMMARY_NATTS;
 			break;
 		case AGG_FIT_PURCHASES:
-			fn = purchase_finals[which % 3];
+			fn = purchase_finals[which % lengthof(purchase_finals)];
 			break;
 		case AGG_FIT_SPEND:
 			fn = clv_fit_gammagamma_final;

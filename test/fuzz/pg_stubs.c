@@ -315,6 +315,21 @@ errhint(const char *fmt,...)
 	return 0;
 }
 
+int
+set_errcontext_domain(const char *domain)
+{
+	return 0;
+}
+
+int
+errcontext_msg(const char *fmt,...)
+{
+	char		context[512];
+
+	FORMAT_INTO(context, fmt);
+	return 0;
+}
+
 void
 errfinish(const char *filename, int lineno, const char *funcname)
 {
@@ -434,6 +449,7 @@ fuzz_call(PGFunction fn, FmgrInfo *flinfo, bool in_agg, int nargs,
 	FunctionCallInfo fcinfo = &call.fcinfo;
 	sigjmp_buf	jump;
 	sigjmp_buf *saved = PG_exception_stack;
+	ErrorContextCallback *saved_context = error_context_stack;
 	MemoryContext context = CurrentMemoryContext;
 
 	if (nargs > FUZZ_MAX_ARGS)
@@ -452,6 +468,8 @@ fuzz_call(PGFunction fn, FmgrInfo *flinfo, bool in_agg, int nargs,
 	if (sigsetjmp(jump, 0) != 0)
 	{
 		PG_exception_stack = saved;
+		/* as PG_TRY restores it: the callbacks pushed were on the stack jumped off */
+		error_context_stack = saved_context;
 		CurrentMemoryContext = context;
 		/* CLV_FUZZ_VERBOSE=1 shows each error, to see how far a reproducer gets */
 		if (verbose)

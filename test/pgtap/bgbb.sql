@@ -706,7 +706,7 @@ SELECT throws_ok($$SELECT clv_expected_purchases(m, 2.5, 1, 1, 6) FROM fitted$$,
 SELECT throws_ok($$SELECT clv_p_alive(m, 1, 1, 100001) FROM fitted$$, '22023',
                  'periods must be at most 100000', 'more opportunities than the bound');
 SELECT throws_ok($$SELECT clv_predicted_value(m, 'kind=gammagamma p=6.25 q=3.74 gamma=15.44 log_likelihood=0 customers=1 iterations=0 converged=true penalizer=0', 1, 1, 6, 30, 12, 0.01, 1, 1) FROM fitted$$,
-                 '22023', 'this function needs a continuous-time purchase model (bgnbd, mbgnbd or paretonbd), not bgbb',
+                 '22023', 'this function needs a continuous-time purchase model (bgnbd, mbgnbd, paretonbd, mbgcnbd or bgcnbd), not bgbb',
                  'the continuous-time predicted value refuses BG/BB');
 SELECT throws_ok($$SELECT clv_bgbb_pmf('kind=bgnbd r=0.243 alpha=4.414 a=0.793 b=2.426 log_likelihood=0 customers=1 iterations=0 converged=true penalizer=0', 1, 6)$$,
                  '22023', 'this function needs a bgbb model, not bgnbd', 'the pmf needs a BG/BB model');

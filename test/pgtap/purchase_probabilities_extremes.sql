@@ -14,7 +14,7 @@
 -- relative; the smaller ones come out below 1e-300.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(8);
+SELECT plan(9);
 
 -- k >= 0: clv_p_purchases; -1: clv_p_no_purchase; -2, -3: clv_next_purchase
 -- (probability, median wait).  For BG/NBD and MBG/NBD, a and b are the
@@ -988,6 +988,13 @@ SELECT is((SELECT count(*) FROM scored a JOIN scored b USING (kind, r, alpha, a,
 -- r + x and s at 1e-6: the median wait is e^(some 10^5) days, beyond double range
 SELECT is((SELECT (clv_next_purchase('kind=paretonbd r=1e-6 alpha=1 s=1e-6 beta=1 log_likelihood=0 customers=1 iterations=0 converged=true penalizer=0', 0, 0, 38.86)).median_wait),
           'Infinity'::float8, 'a median wait beyond double range is Infinity, next to its exact probability');
+-- alpha and the age near 1e308: alpha + T overflows, the median wait
+-- (alpha+T)(2^(1/(r+x)) - 1) with r as large does not (about 2.8e308 ln 2 / 1.8e308)
+SELECT cmp_ok((SELECT abs((clv_next_purchase('kind=mbgnbd r=1.7976931348623157e308 alpha=1.7976931348623157e308 a=1 b=1 '
+                                             'log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0',
+                                             2, 1e308, 1e308)).median_wait
+                          / ((1.7976931348623157e308 / 1e308 + 1) * ln(2) / 1.7976931348623157) - 1)),
+              '<=', 1e-12::float8, 'alpha + age beyond double range: the median wait is still finite and right');
 -- r = s with alpha = beta: a purchase and death are alike, so an alive customer buys
 -- again with probability 1/2 exactly (beyond the reference's quadrature at 1e-20)
 SELECT cmp_ok((SELECT max(abs((clv_next_purchase(m, 0, 0, 38.86)).probability / clv_p_alive(m, 0, 0, 38.86) - 0.5))

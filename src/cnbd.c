@@ -1,0 +1,523 @@
+/*
+ * cnbd.c: purchase regularity, MBG/CNBD-k and BG/CNBD-k (Platzer &
+ * Reutterer 2016, "Ticking away the moments: timing regularity helps to
+ * better predict customer activity", Marketing Science 35(5); Reutterer,
+ * Platzer & Schröder 2021, "Leveraging purchase regularity for predicting
+ * customer behavior the easy way", IJRM 38(1)).
+ *
+ * MBG/NBD and BG/NBD with Erlang-k times between purchases instead of
+ * exponential ones: a customer's purchases are every k-th event of a
+ * Poisson process of rate lambda ~ Gamma(r, alpha), so for k > 1 they come
+ * at regular intervals, and a customer silent for several of their own
+ * intervals is more likely gone than a random buyer as silent.  After each
+ * purchase (MBG: and at the first) the customer drops out with probability
+ * p ~ Beta(a, b).  k = 1 is MBG/NBD, or BG/NBD.
+ *
+ * Written from the model's assumptions: with m0 = 1 for MBG, 0 for BG,
+ * y = b + x + m0, c = r + k x and u = T - t_x, integrating lambda and p out
+ * of a customer's likelihood gives
+ *   L = C_k * Gamma(c) alpha^r / Gamma(r) * B(a, y) / B(a, b)
+ *       * (alpha+T)^-c [S + R],
+ *   S = sum_{i<k} Gamma(c+i) / (Gamma(c) i!) (u / (alpha+T))^i
+ *       (alive: no k-th event in the u since the last purchase),
+ *   R = [m0 or x > 0] a / (y-1) ((alpha+T) / (alpha+t_x))^c
+ *       (gone right after the last purchase),
+ *   C_k = prod over the x gaps of gap^(k-1) / (k-1)!,
+ * and C_k is where the regularity shows: ln C_k = (k-1) log_gap_sum -
+ * x ln((k-1)!), the same for every parameter value, so it is added to the
+ * total once (the fit needs each customer's sum of ln(gap) only through
+ * the total, which the state keeps).  P(alive) = S / (S + R).
+ *
+ * Expected purchases in the next t: given lambda, alive, and j Poisson
+ * events since the last purchase (posterior weight of each j its term of
+ * S), the m-th next purchase comes when N(t) + j >= m k, N(t) ~ Poisson,
+ * and is made if the customer stayed after the m-1 before it; so
+ *   E = sum_{j<k} s_j / (S + R)  E_N[ W(floor((N + j) / k)) ],
+ *   W(M) = sum_{m=1..M} B(a, y+m-1) / B(a, y),
+ * N negative binomial of shape c + j and probability t / (alpha+T+t) once
+ * lambda is integrated out.  The expectation over N is summed outwards
+ * from its mode until the terms are negligible, so it costs about the
+ * spread of N, not its size.
+ */
+#include "model.h"
+#include "fit.h"
+#include "scores.h"
+#include "special.h"
+
+#include "utils/float.h"
+
+PG_FUNCTION_INFO_V1(clv_fit_cnbd_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_mbgcnbd_final);
+PG_FUNCTION_INFO_V1(clv_fit_bgcnbd_final);
+
+/*
+ * clv_fit_mbgcnbd(frequency, recency, age, log_gap_sum [, k [, penalizer]]),
+ * and clv_fit_bgcnbd the same: k NULL or left out is chosen by likelihood.
+ */
+Datum
+clv_fit_cnbd_transfn(PG_FUNCTION_ARGS)
+{
+	double		penalizer = clv_penalizer_arg(fcinfo, 6);
+	int			shape = CLV_SHAPE_CHOSEN;
+
+	if (clv_option_given(fcinfo, 5))
+	{
+		int32		k = PG_GETARG_INT32(5);
+
+		if (k < 1 || k > CLV_MODEL_MAX_SHAPE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k must be between 1 and %d", CLV_MODEL_MAX_SHAPE),
+					 errhint("Leave k out, or give NULL, to have the fit choose it.")));
+		shape = k;
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	return clv_patterns_add_regular(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
+									PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4), shape, penalizer);
+}
+
+/* ---- the likelihood ---- */
+
+/* ln(e^p + e^q) */
+static inline double
+log_add(double p, double q)
+{
+	if (p == -get_float8_infinity())
+		return q;
+	if (q == -get_float8_infinity())
+		return p;
+	return Max(p, q) + log1p(exp(-fabs(p - q)));
+}
+
+/*
+ * What a history's likelihood and scores share: ln S and ln R above, and
+ * each term of S (log_s[i]), for k, m0 and the parameters theta.
+ */
+typedef struct Regularity
+{
+	double		log_s[CLV_MODEL_MAX_SHAPE];
+	double		log_S;
+	double		log_R;			/* -Infinity when the customer cannot have dropped out */
+	double		log_total;		/* ln(S + R) */
+} Regularity;
+
+static void
+regularity(const double *theta, int k, int m0, double x, double t_x, double T, Regularity *g)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		c = r + k * x;
+	double		log_rho = log((T - t_x) / (alpha + T));
+
+	g->log_s[0] = 0;
+	g->log_S = 0;
+	for (int i = 1; i < k; i++)
+	{
+		/* Gamma(c+i) / (Gamma(c) i!) rho^i, from the term before */
+		g->log_s[i] = g->log_s[i - 1] + log((c + i - 1) / i) + log_rho;
+		g->log_S = log_add(g->log_S, g->log_s[i]);
+	}
+	if (m0 == 0 && x == 0)
+		g->log_R = -get_float8_infinity();
+	else
+		/* ln((alpha+T)/(alpha+t_x)) as log1p: the difference of the logs cancels, and c multiplies it */
+		g->log_R = log(a) - log(b + x + m0 - 1) + c * log1p((T - t_x) / (alpha + t_x));
+	g->log_total = log_add(g->log_S, g->log_R);
+}
+
+/*
+ * What a history's likelihood needs that depends only on its x (patterns
+ * come sorted by x, so it is computed once per distinct x): the ratios of
+ * Gamma functions and their digamma counterparts.
+ */
+typedef struct XTerms
+{
+	double		x;
+	double		log_gamma;		/* ln Gamma(r+kx)/Gamma(r) + ln B(a, b+x+m0)/B(a, b) */
+	double		psi_r,			/* psi(r+kx) - psi(r) */
+				psi_b,			/* psi(b+x+m0) - psi(b) */
+				psi_ab;			/* psi(a+b+x+m0) - psi(a+b) */
+} XTerms;
+
+static void
+x_terms(const double *theta, int k, int m0, double x, bool with_gradient, XTerms *xt)
+{
+	double		r = theta[0],
+				a = theta[2],
+				b = theta[3];
+
+	xt->x = x;
+	xt->log_gamma = clv_lgamma_ratio(r, k * x) + clv_lgamma_ratio(b, x + m0) - clv_lgamma_ratio(a + b, x + m0);
+	if (with_gradient)
+	{
+		xt->psi_r = clv_digamma_ratio(r, k * x);
+		xt->psi_b = clv_digamma_ratio(b, x + m0);
+		xt->psi_ab = clv_digamma_ratio(a + b, x + m0);
+	}
+}
+
+/*
+ * One history's log-likelihood without ln C_k, and when grad is not NULL
+ * its gradient in theta (r, alpha, a, b).
+ */
+static double
+pattern_ll(const double *theta, int k, int m0, const XTerms *xt, const Pattern *p, double *grad)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2],
+				b = theta[3];
+	double		x = p->x;
+	double		c = r + k * x;
+	Regularity	g;
+	double		ll;
+
+	regularity(theta, k, m0, x, p->t_x, p->T, &g);
+	ll = xt->log_gamma + r * log(alpha) - c * log(alpha + p->T) + g.log_total;
+	if (grad != NULL)
+	{
+		double		w_R = exp(g.log_R - g.log_total),
+					w_S = exp(g.log_S - g.log_total);
+		double		d_S[2] = {0, 0};	/* d ln S / d r, d ln S / d alpha */
+		double		psi = 0;			/* psi(c+i) - psi(c) */
+		double		inverse_T = 1 / (alpha + p->T);
+
+		for (int i = 1; i < k; i++)
+		{
+			double		w = exp(g.log_s[i] - g.log_S);
+
+			psi += 1 / (c + i - 1);
+			d_S[0] += w * psi;
+			d_S[1] -= w * i * inverse_T;
+		}
+		d_S[0] *= w_S;
+		d_S[1] *= w_S;
+		grad[0] = xt->psi_r + log(alpha) - log(alpha + p->T) + d_S[0];
+		grad[1] = r / alpha - c * inverse_T + d_S[1];
+		grad[2] = -xt->psi_ab;
+		grad[3] = xt->psi_b - xt->psi_ab;
+		if (w_R > 0)
+		{
+			grad[0] += w_R * log1p((p->T - p->t_x) / (alpha + p->t_x));
+			grad[1] += w_R * c * (inverse_T - 1 / (alpha + p->t_x));
+			grad[2] += w_R / a;
+			grad[3] -= w_R / (b + x + m0 - 1);
+		}
+	}
+	return ll;
+}
+
+static double
+total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
+{
+	int			k = data->shape;
+	double		total = 0,
+				repeat_purchases = 0;
+	XTerms		xt = {0};
+
+	Assert(k >= 1 && k <= CLV_MODEL_MAX_SHAPE);
+	if (grad != NULL)
+		memset(grad, 0, 4 * sizeof(double));
+	xt.x = -1;
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		const Pattern *p = &data->patterns[i];
+		double		g[4];
+
+		if (p->x != xt.x)
+			x_terms(theta, k, m0, p->x, grad != NULL, &xt);
+		total += p->count * pattern_ll(theta, k, m0, &xt, p, grad ? g : NULL);
+		repeat_purchases += p->count * p->x;
+		if (grad != NULL)
+			for (int j = 0; j < 4; j++)
+				grad[j] += p->count * g[j];
+	}
+	/* ln C_k of every customer: the regularity of their gaps */
+	return total + (k - 1) * data->log_gap_sum - lgamma(k) * repeat_purchases;
+}
+
+static double
+mbgcnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+{
+	return total_ll(1, data, theta, grad);
+}
+
+static double
+bgcnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+{
+	return total_ll(0, data, theta, grad);
+}
+
+/* the k being fitted, for the context of an error */
+static void
+fit_context(void *arg)
+{
+	errcontext("fitting k = %d", *(int *) arg);
+}
+
+/*
+ * The fit: for one k, or for k = 1, 2, ... as long as the likelihood grows
+ * (up to CLV_MODEL_MAX_SHAPE), the model with the greatest likelihood.
+ * Each k starts where MBG/NBD's start would put a Poisson rate, its
+ * scale alpha divided by k (the mean gap is k / lambda).
+ */
+static ClvModel *
+fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
+{
+	PatternSet	data,
+				coarse;
+	bool		have_coarse;
+	double		mean_x,
+				mean_T;
+	int			first,
+				last;
+	ClvModel   *best = NULL;
+	ErrorContextCallback context;
+	int			k;
+
+	if (!clv_purchase_patterns(fcinfo, clv_model_kind_info(kind)->label, &data, &mean_x, &mean_T))
+		return NULL;
+	if (data.shape == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this state was not made by a regularity fit")));
+	have_coarse = clv_coarse_purchase_patterns(&data, &coarse);
+	first = data.shape == CLV_SHAPE_CHOSEN ? 1 : data.shape;
+	last = data.shape == CLV_SHAPE_CHOSEN ? CLV_MODEL_MAX_SHAPE : data.shape;
+	context.callback = fit_context;
+	context.arg = &k;
+	context.previous = error_context_stack;
+	error_context_stack = &context;
+	for (k = first; k <= last; k++)
+	{
+		double		log_theta[4] = {0, log(Max(mean_T, 1e-6) / Max(mean_x, 1e-6)) - log(k), 0, 0};
+		ClvModel   *model;
+
+		data.shape = k;
+		coarse.shape = k;
+		model = clv_fit(kind, loglik, &data, have_coarse ? &coarse : NULL, log_theta);
+		if (best != NULL && !(model->log_likelihood > best->log_likelihood))
+			break;
+		best = model;
+	}
+	error_context_stack = context.previous;
+	return best;
+}
+
+Datum
+clv_fit_mbgcnbd_final(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = fit_regular(fcinfo, CLV_MODEL_MBGCNBD, mbgcnbd_total_ll);
+
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(model);
+}
+
+Datum
+clv_fit_bgcnbd_final(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = fit_regular(fcinfo, CLV_MODEL_BGCNBD, bgcnbd_total_ll);
+
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(model);
+}
+
+/* ---- scoring ---- */
+
+static int
+dropout_at_start(const ClvModel *model)
+{
+	return model->kind == CLV_MODEL_MBGCNBD ? 1 : 0;
+}
+
+/* log of the odds of having dropped out against being alive: ln R - ln S */
+double
+clv_cnbd_log_dropout_odds(const ClvModel *model, double x, double t_x, double T)
+{
+	Regularity	g;
+
+	clv_check_history(x, t_x, T);
+	regularity(model->params, model->shape, dropout_at_start(model), x, t_x, T, &g);
+	return g.log_R - g.log_S;
+}
+
+double
+clv_cnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
+{
+	return clv_logistic(-clv_cnbd_log_dropout_odds(model, x, t_x, T));
+}
+
+/*
+ * The most terms the expectations over N below may sum, all phases
+ * together: some tens of milliseconds of work, reached only by a horizon
+ * of millions of purchases, or one thousands of times alpha + T with r
+ * tiny (most customers all but never buying, a few very often).
+ */
+#define MAX_EXPECTATION_TERMS 10000000
+/* a term of N's distribution this far below its largest is past counting */
+#define NEGLIGIBLE_TERM 1e-18
+
+/*
+ * E[W(floor((N + j) / k))] for N negative binomial of shape n and
+ * probability q (P(N = i) = Gamma(n+i) / (Gamma(n) i!) q^i (1-q)^n), with
+ * W(M) = sum_{m=1..M} w_m, w_1 = 1, w_(m+1) = w_m (y+m-1) / (a+y+m-1).
+ * The terms are summed outwards from N's mode, relative to the mode's, and
+ * the result divided by their sum, so that no term's size under- or
+ * overflows; *terms counts the work.
+ */
+static double
+mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 *terms)
+{
+	double		ratio = q / (1 - q);
+	double		mode = n > 1 ? floor((n - 1) * ratio) : 0;
+	int64		top = (int64) mode;
+	int64		M = (top + j) / k;
+	double		w = 1,
+				W = 0;
+	double		weighted,
+				weights,
+				term;
+	double		W_top;
+
+	if (!(mode < 1e15))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("expected purchases over this horizon are too many to sum")));
+	/* W(M) and w_M at the mode */
+	for (int64 m = 1; m <= M; m++)
+	{
+		if (m > 1)
+			w *= (y + m - 2) / (a + y + m - 2);
+		W += w;
+		if (++*terms > MAX_EXPECTATION_TERMS)
+			goto too_many;
+	}
+	W_top = W;
+	weighted = W;
+	weights = 1;
+	/* upwards: P(N = i+1) / P(N = i) = (n+i) q / (i+1) */
+	term = 1;
+	for (int64 i = top + 1;; i++)
+	{
+		term *= (n + i - 1) * q / i;
+		if ((i + j) % k == 0)
+		{
+			/* a new purchase: M = (i+j)/k */
+			int64		m = (i + j) / k;
+
+			w = m == 1 ? 1 : w * (y + m - 2) / (a + y + m - 2);
+			W += w;
+		}
+		weighted += term * W;
+		weights += term;
+		if (term < NEGLIGIBLE_TERM * weights && i > top)
+			break;
+		if (++*terms > MAX_EXPECTATION_TERMS)
+			goto too_many;
+	}
+	/*
+	 * downwards: P(N = i-1) / P(N = i) = i / ((n+i-1) q).  Each w_m
+	 * leaving W is computed on its own, ln w_m = ln Gamma(y+m-1) - ln
+	 * Gamma(y) - (ln Gamma(a+y+m-1) - ln Gamma(a+y)): w_top may have
+	 * underflowed, and running the recurrence backwards from it would
+	 * multiply its rounding by (a+y+m)/(y+m) at every step.
+	 */
+	term = 1;
+	W = W_top;
+	for (int64 i = top; i > 0; i--)
+	{
+		term *= i / ((n + i - 1) * q);
+		if ((i + j) % k == 0)
+		{
+			/* leaving i: purchase (i+j)/k is no longer made */
+			int64		m = (i + j) / k;
+
+			W = m == 1 ? 0 : W - exp(clv_lgamma_ratio(y, m - 1) - clv_lgamma_ratio(a + y, m - 1));
+		}
+		weighted += term * W;
+		weights += term;
+		if (term < NEGLIGIBLE_TERM * weights)
+			break;
+		if (++*terms > MAX_EXPECTATION_TERMS)
+			goto too_many;
+	}
+	return weighted / weights;
+
+too_many:
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("expected purchases over this horizon need more than %d terms", MAX_EXPECTATION_TERMS),
+			 errdetail("The purchases the horizon may hold are too many, or too spread out, to sum one by one: the horizon is %g times alpha plus the customer's age.",
+					   ratio)));
+	return 0;					/* not reached */
+}
+
+/* E[X(T, T+t) | x, t_x, T], the history checked by the caller */
+static double
+expected_of(const ClvModel *model, double t, double x, double t_x, double T)
+{
+	const double *theta = model->params;
+	int			k = model->shape;
+	int			m0 = dropout_at_start(model);
+	double		c = theta[0] + k * x;
+	double		q = t / (theta[1] + T + t);
+	Regularity	g;
+	double		total = 0;
+	int64		terms = 0;
+
+	if (t == 0)
+		return 0;
+	regularity(theta, k, m0, x, t_x, T, &g);
+	for (int j = 0; j < k; j++)
+	{
+		double		weight = exp(g.log_s[j] - g.log_total);
+
+		if (weight == 0)
+			continue;
+		total += weight * mean_purchases_made(c + j, q, j, k, theta[2], theta[3] + x + m0, &terms);
+	}
+	return clv_check_result(total, "expected purchases");
+}
+
+double
+clv_cnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
+{
+	clv_check_history(x, t_x, T);
+	clv_check_nonnegative(t, "t");
+	return expected_of(model, t, x, t_x, T);
+}
+
+/* E[X(t)] for a customer just acquired: the history of one purchase, at 0 */
+double
+clv_cnbd_expected_new(const ClvModel *model, double t)
+{
+	clv_check_nonnegative(t, "t");
+	return expected_of(model, t, 0, 0, 0);
+}
+
+/* sum_{i=1..periods} weight[i] E[X(T, T + i units)] */
+double
+clv_cnbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
+					  double units, int32 periods, const double *weight)
+{
+	double		total = 0;
+
+	clv_check_history(x, t_x, T);
+	clv_check_nonnegative(periods * units, "t");
+	for (int i = 1; i <= periods; i++)
+	{
+		if (weight[i] == 0 && i < periods)
+			continue;
+		total += weight[i] * expected_of(model, i * units, x, t_x, T);
+	}
+	return total;
+}
