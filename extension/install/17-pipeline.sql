@@ -78,6 +78,23 @@ AS $$
     SELECT c.oid::regtype FROM chain c ORDER BY c.depth DESC LIMIT 1
 $$;
 
+-- An orders table's amount column as SQL for the aggregates: float8 and
+-- float4 as float8, the exact types (numeric, the integers, money) as numeric;
+-- NULL for any other type, which the caller refuses.  One list of the
+-- amount types the pipeline and clv_evaluate accept.
+CREATE FUNCTION @extschema@.clv_amount_sql(amount_type regtype, amount_column text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype])
+                THEN pg_catalog.format('(%s)::pg_catalog.float8', amount_column)
+                WHEN amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['numeric'::regtype, 'integer'::regtype,
+                                                                   'bigint'::regtype, 'smallint'::regtype,
+                                                                   'money'::regtype])
+                THEN pg_catalog.format('(%s)::pg_catalog.numeric', amount_column) END
+$$;
+
 -- A time zone name that the calendar-explicit functions accept, or an error
 -- that says so (the same parser as theirs).
 CREATE FUNCTION @extschema@.clv_time_zone_checked(time_zone text)
@@ -349,9 +366,7 @@ BEGIN
             END IF;
         ELSIF col OPERATOR(pg_catalog.=) amount THEN
             amount_type := col_type;
-            IF NOT col_type OPERATOR(pg_catalog.=) ANY (ARRAY['numeric'::regtype, 'float8'::regtype, 'float4'::regtype,
-                                                               'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype,
-                                                               'money'::regtype]) THEN
+            IF @extschema@.clv_amount_sql(col_type, '') IS NULL THEN
                 RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
                     MESSAGE = pg_catalog.format('column %I of %s must be a number, not %s', col, orders, col_type);
             END IF;
@@ -994,9 +1009,7 @@ BEGIN
     END IF;
     cust := pg_catalog.format('o.%I', p.customer);
     dcol := pg_catalog.format('o.%I', p.ordered_at);
-    amount_value := CASE WHEN p.amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype])
-                         THEN pg_catalog.format('(o.%I)::pg_catalog.float8', p.amount)
-                         ELSE pg_catalog.format('(o.%I)::pg_catalog.numeric', p.amount) END;
+    amount_value := @extschema@.clv_amount_sql(p.amount_type, pg_catalog.format('o.%I', p.amount));
     eq := @extschema@.clv_equality_operator(
               (SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute a
                 WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass

@@ -70,12 +70,9 @@ BEGIN
     IF amount_type IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
             MESSAGE = pg_catalog.format('column %I does not exist in %s', amount, orders);
-    ELSIF amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['float8'::regtype, 'float4'::regtype]) THEN
-        amount_value := pg_catalog.format('(%I)::pg_catalog.float8', amount);
-    ELSIF amount_type OPERATOR(pg_catalog.=) ANY (ARRAY['numeric'::regtype, 'integer'::regtype, 'bigint'::regtype,
-                                                       'smallint'::regtype, 'money'::regtype]) THEN
-        amount_value := pg_catalog.format('(%I)::pg_catalog.numeric', amount);
-    ELSE
+    END IF;
+    amount_value := @extschema@.clv_amount_sql(amount_type, pg_catalog.format('%I', amount));
+    IF amount_value IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
             MESSAGE = pg_catalog.format('column %I of %s must be a number, not %s', amount, orders, amount_type);
     END IF;
