@@ -44,6 +44,7 @@
 #include "scores.h"
 #include "special.h"
 
+#include "miscadmin.h"
 #include "utils/float.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_cnbd_transfn);
@@ -218,8 +219,7 @@ static double
 total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
 {
 	int			k = data->shape;
-	double		total = 0,
-				repeat_purchases = 0;
+	double		total = 0;
 	XTerms		xt = {0};
 
 	Assert(k >= 1 && k <= CLV_MODEL_MAX_SHAPE);
@@ -234,13 +234,27 @@ total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
 		if (p->x != xt.x)
 			x_terms(theta, k, m0, p->x, grad != NULL, &xt);
 		total += p->count * pattern_ll(theta, k, m0, &xt, p, grad ? g : NULL);
-		repeat_purchases += p->count * p->x;
 		if (grad != NULL)
 			for (int j = 0; j < 4; j++)
 				grad[j] += p->count * g[j];
 	}
-	/* ln C_k of every customer: the regularity of their gaps */
-	return total + (k - 1) * data->log_gap_sum - lgamma(k) * repeat_purchases;
+	return total;
+}
+
+/*
+ * ln C_k of every customer, the regularity of their gaps: the same for
+ * every parameter value, so it is left out of what the optimizer sees
+ * (its size would swamp the relative changes its stopping rules look at)
+ * and added to the fitted model's log-likelihood.
+ */
+static double
+regularity_constant(const PatternSet *data, int k)
+{
+	double		repeat_purchases = 0;
+
+	for (int64 i = 0; i < data->npatterns; i++)
+		repeat_purchases += data->patterns[i].count * data->patterns[i].x;
+	return (k - 1) * data->log_gap_sum - lgamma(k) * repeat_purchases;
 }
 
 static double
@@ -266,7 +280,10 @@ fit_context(void *arg)
  * The fit: for one k, or for k = 1, 2, ... as long as the likelihood grows
  * (up to CLV_MODEL_MAX_SHAPE), the model with the greatest likelihood.
  * Each k starts where MBG/NBD's start would put a Poisson rate, its
- * scale alpha divided by k (the mean gap is k / lambda).
+ * scale alpha divided by k (the mean gap is k / lambda).  When k is being
+ * chosen, a k past the first whose fit does not converge ends the search
+ * (with a notice) rather than the query: the likelihood could not be
+ * computed to its maximum there.
  */
 static ClvModel *
 fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
@@ -287,7 +304,9 @@ fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 	if (data.shape == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("this state was not made by a regularity fit")));
+				 errmsg("invalid model fit state"),
+				 errdetail("The state was not made by a regularity fit (it has no k)."),
+				 errhint("A state must come from the aggregate's own transition or combine function.")));
 	have_coarse = clv_coarse_purchase_patterns(&data, &coarse);
 	first = data.shape == CLV_SHAPE_CHOSEN ? 1 : data.shape;
 	last = data.shape == CLV_SHAPE_CHOSEN ? CLV_MODEL_MAX_SHAPE : data.shape;
@@ -302,12 +321,22 @@ fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 
 		data.shape = k;
 		coarse.shape = k;
-		model = clv_fit(kind, loglik, &data, have_coarse ? &coarse : NULL, log_theta);
+		/* the first k raises the error that says why, as any fit does */
+		model = clv_fit_candidate(kind, loglik, &data, have_coarse ? &coarse : NULL, log_theta, best == NULL);
+		if (model == NULL)
+		{
+			ereport(NOTICE,
+					(errmsg("%s: the fit with k = %d did not converge; k = %d is kept",
+							clv_model_kind_info(kind)->label, k, best->shape)));
+			break;
+		}
+		model->log_likelihood += regularity_constant(&data, k);
 		if (best != NULL && !(model->log_likelihood > best->log_likelihood))
 			break;
 		best = model;
 	}
 	error_context_stack = context.previous;
+	clv_fit_warn_weak(best);
 	return best;
 }
 
@@ -366,6 +395,15 @@ clv_cnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
 /* a term of N's distribution this far below its largest is past counting */
 #define NEGLIGIBLE_TERM 1e-18
 
+/* one more term of the work a score may do; false past the budget */
+static inline bool
+count_term(int64 *terms)
+{
+	if ((++*terms & 0xFFFF) == 0)
+		CHECK_FOR_INTERRUPTS();
+	return *terms <= MAX_EXPECTATION_TERMS;
+}
+
 /*
  * E[W(floor((N + j) / k))] for N negative binomial of shape n and
  * probability q (P(N = i) = Gamma(n+i) / (Gamma(n) i!) q^i (1-q)^n), with
@@ -398,7 +436,7 @@ mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 
 		if (m > 1)
 			w *= (y + m - 2) / (a + y + m - 2);
 		W += w;
-		if (++*terms > MAX_EXPECTATION_TERMS)
+		if (!count_term(terms))
 			goto too_many;
 	}
 	W_top = W;
@@ -421,7 +459,7 @@ mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 
 		weights += term;
 		if (term < NEGLIGIBLE_TERM * weights && i > top)
 			break;
-		if (++*terms > MAX_EXPECTATION_TERMS)
+		if (!count_term(terms))
 			goto too_many;
 	}
 	/*
@@ -447,7 +485,7 @@ mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 
 		weights += term;
 		if (term < NEGLIGIBLE_TERM * weights)
 			break;
-		if (++*terms > MAX_EXPECTATION_TERMS)
+		if (!count_term(terms))
 			goto too_many;
 	}
 	return weighted / weights;
@@ -461,9 +499,13 @@ too_many:
 	return 0;					/* not reached */
 }
 
-/* E[X(T, T+t) | x, t_x, T], the history checked by the caller */
+/*
+ * E[X(T, T+t) | x, t_x, T], the history checked by the caller; *terms
+ * counts the work against MAX_EXPECTATION_TERMS, across the calls of one
+ * score.
+ */
 static double
-expected_of(const ClvModel *model, double t, double x, double t_x, double T)
+expected_of(const ClvModel *model, double t, double x, double t_x, double T, int64 *terms)
 {
 	const double *theta = model->params;
 	int			k = model->shape;
@@ -472,7 +514,6 @@ expected_of(const ClvModel *model, double t, double x, double t_x, double T)
 	double		q = t / (theta[1] + T + t);
 	Regularity	g;
 	double		total = 0;
-	int64		terms = 0;
 
 	if (t == 0)
 		return 0;
@@ -483,7 +524,7 @@ expected_of(const ClvModel *model, double t, double x, double t_x, double T)
 
 		if (weight == 0)
 			continue;
-		total += weight * mean_purchases_made(c + j, q, j, k, theta[2], theta[3] + x + m0, &terms);
+		total += weight * mean_purchases_made(c + j, q, j, k, theta[2], theta[3] + x + m0, terms);
 	}
 	return clv_check_result(total, "expected purchases");
 }
@@ -491,25 +532,30 @@ expected_of(const ClvModel *model, double t, double x, double t_x, double T)
 double
 clv_cnbd_expected(const ClvModel *model, double t, double x, double t_x, double T)
 {
+	int64		terms = 0;
+
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(t, "t");
-	return expected_of(model, t, x, t_x, T);
+	return expected_of(model, t, x, t_x, T, &terms);
 }
 
 /* E[X(t)] for a customer just acquired: the history of one purchase, at 0 */
 double
 clv_cnbd_expected_new(const ClvModel *model, double t)
 {
+	int64		terms = 0;
+
 	clv_check_nonnegative(t, "t");
-	return expected_of(model, t, 0, 0, 0);
+	return expected_of(model, t, 0, 0, 0, &terms);
 }
 
-/* sum_{i=1..periods} weight[i] E[X(T, T + i units)] */
+/* sum_{i=1..periods} weight[i] E[X(T, T + i units)], within one budget of terms */
 double
 clv_cnbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
 					  double units, int32 periods, const double *weight)
 {
 	double		total = 0;
+	int64		terms = 0;
 
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(periods * units, "t");
@@ -517,7 +563,7 @@ clv_cnbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
 	{
 		if (weight[i] == 0 && i < periods)
 			continue;
-		total += weight[i] * expected_of(model, i * units, x, t_x, T);
+		total += weight[i] * expected_of(model, i * units, x, t_x, T, &terms);
 	}
 	return total;
 }

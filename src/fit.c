@@ -26,6 +26,9 @@
  */
 #define MAX_ABS_LOG_PARAM 20.0
 
+static ClvModel *fit_model(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
+						   const PatternSet *coarse, double *log_theta, bool raise);
+
 typedef struct Objective
 {
 	clv_loglik	loglik;
@@ -110,11 +113,48 @@ fit_from_coarse(const Objective *mean, const PatternSet *coarse, double *log_the
  * Fit a model of the given kind to data from log_theta (replaced by the
  * estimate).  coarse, when not NULL, is a coarse copy of the data to start
  * from (fit_from_coarse); the model is the optimum of the data either way,
- * to the same tolerance.
+ * to the same tolerance.  A fit that does not converge is an error; a
+ * model whose parameters the data barely determine comes with a warning.
  */
 ClvModel *
 clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const PatternSet *coarse,
 		double *log_theta)
+{
+	ClvModel   *model = fit_model(kind, loglik, data, coarse, log_theta, true);
+
+	clv_fit_warn_weak(model);
+	return model;
+}
+
+/*
+ * The same fit as one candidate among several (the k of a regularity
+ * model), without the warning, which the caller gives for the candidate it
+ * keeps; with raise false, NULL instead of an error when it does not
+ * converge.
+ */
+ClvModel *
+clv_fit_candidate(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const PatternSet *coarse,
+				  double *log_theta, bool raise)
+{
+	return fit_model(kind, loglik, data, coarse, log_theta, raise);
+}
+
+/* The warning of a model whose parameters the data barely determine. */
+void
+clv_fit_warn_weak(const ClvModel *model)
+{
+	if (model->flags & CLV_MODEL_WEAK)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s parameters are poorly determined by these " INT64_FORMAT " customers",
+						clv_model_kind_info(model->kind)->label, model->customers),
+				 errdetail("A parameter's standard error exceeds its own size, or the information matrix is singular."),
+				 errhint("Fit on more customers or a longer history, or add a penalizer.")));
+}
+
+static ClvModel *
+fit_model(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const PatternSet *coarse,
+		  double *log_theta, bool raise)
 {
 	const ClvModelKindInfo *info = clv_model_kind_info(kind);
 	int			n = info->nparams;
@@ -145,6 +185,8 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const Patt
 	model->customers = (int64) data->customers;
 	model->iterations = result.iterations;
 	model->penalizer = data->penalizer;
+	if ((!isfinite(model->log_likelihood) || !result.converged) && !raise)
+		return NULL;
 	if (!isfinite(model->log_likelihood) || !result.converged)
 	{
 		StringInfoData params;
@@ -184,15 +226,7 @@ clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data, const Patt
 	else
 		weak = true;
 	if (weak)
-	{
 		model->flags |= CLV_MODEL_WEAK;
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("%s parameters are poorly determined by these %.0f customers",
-						info->label, data->customers),
-				 errdetail("A parameter's standard error exceeds its own size, or the information matrix is singular."),
-				 errhint("Fit on more customers or a longer history, or add a penalizer.")));
-	}
 	clv_model_check(model);
 	return model;
 }

@@ -15,5 +15,8 @@ typedef double (*clv_loglik) (const PatternSet *data, const double *theta, doubl
 
 extern ClvModel *clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
 						 const PatternSet *coarse, double *log_theta);
+extern ClvModel *clv_fit_candidate(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
+								   const PatternSet *coarse, double *log_theta, bool raise);
+extern void clv_fit_warn_weak(const ClvModel *model);
 
 #endif							/* CLV_FIT_H */

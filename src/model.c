@@ -20,6 +20,13 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+/*
+ * The stored layout: 0.3.0's values, on disk, have these offsets and this
+ * size, and shape where they had padding (always 0: clv_model_new zeroes).
+ */
+StaticAssertDecl(offsetof(ClvModel, shape) == 12 && offsetof(ClvModel, customers) == 16 &&
+				 sizeof(ClvModel) == 200, "clv_model's stored layout changed");
+
 PG_FUNCTION_INFO_V1(clv_model_in);
 PG_FUNCTION_INFO_V1(clv_model_out);
 PG_FUNCTION_INFO_V1(clv_model_recv);

@@ -369,12 +369,24 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 	return state;
 }
 
+/*
+ * A row without gaps cannot join a regularity fit's state: its customer's
+ * log gaps would be missing from the total.
+ */
+static void
+check_not_regular(ArrayType *state)
+{
+	if (clv_state_data(state)[P_SHAPE] != 0)
+		clv_state_corrupt(FIT_NAME, "A row without the logs of its gaps was added to a regularity fit's state.");
+}
+
 /* Count a row left out of the fit; -1: no time unit to check */
 Datum
 clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer)
 {
 	ArrayType  *state = patterns_state(fcinfo, kind, penalizer, -1);
 
+	check_not_regular(state);
 	clv_state_data(state)[P_SKIPPED] = clv_count_add(clv_state_data(state)[P_SKIPPED], 1, "model fit customer count");
 	PG_RETURN_ARRAYTYPE_P(state);
 }
@@ -430,7 +442,25 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 	check_pattern(kind, x, a, b);
 	check_count(count);
 	state = patterns_state(fcinfo, kind, penalizer, unit);
+	check_not_regular(state);
 	PG_RETURN_ARRAYTYPE_P(patterns_append(state, x, a, b, count));
+}
+
+/*
+ * The most the logs of x gaps adding up to t_x can sum to, x ln(t_x / x)
+ * (all gaps equal), written so that a tiny t_x cannot make it NaN; and the
+ * rounding allowed above it.
+ */
+static double
+log_gap_bound(double x, double t_x)
+{
+	return x * (log(t_x) - log(x));
+}
+
+static double
+log_gap_slack(double x, double t_x)
+{
+	return 1e-9 * Max(1, fabs(log_gap_bound(x, t_x)));
 }
 
 /*
@@ -450,8 +480,7 @@ clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T
 
 	check_pattern(CLV_PATTERNS_PURCHASES, x, t_x, T);
 	if (!isfinite(log_gap_sum) ||
-		(x == 0 ? log_gap_sum != 0 :
-		 log_gap_sum > x * log(t_x / x) + 1e-9 * Max(1, fabs(x * log(t_x / x)))))
+		(x == 0 ? log_gap_sum != 0 : !(log_gap_sum <= log_gap_bound(x, t_x) + log_gap_slack(x, t_x))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("log_gap_sum %g does not fit frequency %g and recency %g", log_gap_sum, x, t_x),
@@ -459,6 +488,9 @@ clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T
 				 errhint("Give the sum of ln(gap) over the gaps between consecutive purchase days, in the time unit of recency and age.")));
 	state = patterns_state(fcinfo, CLV_PATTERNS_PURCHASES, penalizer, 0);
 	s = clv_state_data(state);
+	/* O(1): what keeps the addition below exact (INITCOND can be anything) */
+	if (!clv_money_valid(clv_money_load(s + P_LOG_GAPS)))
+		clv_state_corrupt(FIT_NAME, "The sum of log gaps is out of range.");
 	if (s[P_NPATTERNS] == 0 && s[P_SHAPE] == 0)
 		s[P_SHAPE] = shape;
 	else if (s[P_SHAPE] != shape)
@@ -493,6 +525,7 @@ clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, co
 			check_count((int64) entries[i].count);
 	}
 	state = patterns_state(fcinfo, kind, penalizer, 0);
+	check_not_regular(state);
 	for (int i = 0; i < n; i++)
 		if (entries[i].count != 0)
 			state = patterns_append(state, entries[i].x, entries[i].t_x, entries[i].T, (int64) entries[i].count);
@@ -505,6 +538,8 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 	ArrayType  *state = patterns_header_checked(PG_GETARG_DATUM(argno));
 	int64	   *s = clv_state_data(state);
 	double		penalizer = clv_slot_float8(s[P_PENALIZER]);
+	double		bound = 0,
+				slack = 0;
 
 	if (!(isfinite(penalizer) && penalizer >= 0) || s[P_UNIT] < 0 || s[P_SKIPPED] < 0)
 		clv_state_corrupt(FIT_NAME, "The penalizer or the time unit is out of range.");
@@ -515,11 +550,21 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 	for (int64 i = 0; i < s[P_NPATTERNS]; i++)
 	{
 		int64	   *e = s + P_HEADER + i * E_WIDTH;
+		double		x = (double) e[E_X],
+					t_x = clv_slot_float8(e[E_TX]);
 
 		if (e[E_COUNT] < 1)
 			clv_state_corrupt(FIT_NAME, "A pattern has no customers.");
-		check_entry((ClvPatternKind) s[P_KIND], (double) e[E_X], clv_slot_float8(e[E_TX]), clv_slot_float8(e[E_T]));
+		check_entry((ClvPatternKind) s[P_KIND], x, t_x, clv_slot_float8(e[E_T]));
+		if (s[P_SHAPE] != 0 && x > 0)
+		{
+			bound += e[E_COUNT] * log_gap_bound(x, t_x);
+			slack += e[E_COUNT] * log_gap_slack(x, t_x);
+		}
 	}
+	/* the total of every row's log gaps is within the sum of their bounds */
+	if (s[P_SHAPE] != 0 && !(clv_money_to_float8(clv_money_load(s + P_LOG_GAPS)) <= bound + slack))
+		clv_state_corrupt(FIT_NAME, "The sum of log gaps exceeds what the histories allow.");
 	return state;
 }
 

@@ -45,6 +45,7 @@ extern Datum clv_summary_final(PG_FUNCTION_ARGS);
 extern Datum clv_summary_state_final(PG_FUNCTION_ARGS);
 extern Datum clv_summary_advance(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_cnbd_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_final(PG_FUNCTION_ARGS);
 extern Datum clv_fit_mbgnbd_final(PG_FUNCTION_ARGS);
@@ -97,6 +98,8 @@ typedef struct Group
 	bool		in_agg;			/* false: functions called directly from SQL */
 	bool		variant;		/* timestamptz summary / summary-composite input */
 	bool		optional_arg;	/* time_unit, penalizer, bins or gross_margin given */
+	bool		regular;		/* purchase fits: MBG/CNBD-k and BG/CNBD-k's rows, with log gaps */
+	int32		shape;			/* their k: 0 for NULL (chosen), 13 to 15 out of range */
 	Datum		end;
 	Datum		unit;
 	double		penalizer;
@@ -271,8 +274,8 @@ replace_state(Datum *state, bool *isnull, Datum result, bool result_null)
 static bool
 transition(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 {
-	Datum		args[6];
-	bool		nulls[6] = {*state_null, false, false, false, false, false};
+	Datum		args[7];
+	bool		nulls[7] = {*state_null, false, false, false, false, false, false};
 	int			nargs;
 	PGFunction	fn;
 	uint8_t		row_nulls = fz_u8(in);
@@ -332,12 +335,27 @@ transition(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 					t_x = fz_f64(in);
 					T = fz_f64(in);
 				}
-				fn = clv_fit_bgnbd_transfn;
 				args[1] = Float8GetDatum(x);
 				args[2] = Float8GetDatum(t_x);
 				args[3] = Float8GetDatum(T);
-				args[4] = Float8GetDatum(g->penalizer);
-				nargs = g->optional_arg ? 5 : 4;
+				if (g->regular)
+				{
+					/* the logs of x gaps adding up to t_x: at most x ln(t_x / x) */
+					double		log_gaps = x > 0 && t_x > 0 ? x * (log(t_x) - log(x)) - x * fz_u8(in) / 64.0 : 0;
+
+					fn = clv_fit_cnbd_transfn;
+					args[4] = Float8GetDatum(kind >= 224 ? fz_f64(in) : log_gaps);
+					args[5] = Int32GetDatum(g->shape);
+					nulls[5] = nulls[5] || g->shape == 0;
+					args[6] = Float8GetDatum(g->penalizer);
+					nargs = g->optional_arg ? 7 : 6;
+				}
+				else
+				{
+					fn = clv_fit_bgnbd_transfn;
+					args[4] = Float8GetDatum(g->penalizer);
+					nargs = g->optional_arg ? 5 : 4;
+				}
 			}
 			break;
 		case AGG_RFM:
@@ -503,7 +521,9 @@ final(Group *g, Datum state, uint8_t which)
 			fuzz_result_natts = SUMMARY_NATTS;
 			break;
 		case AGG_FIT_PURCHASES:
-			fn = purchase_finals[which % lengthof(purchase_finals)];
+			/* a regularity state mostly to its own finals, now and then to another */
+			fn = g->regular && which % 8 != 0 ? purchase_finals[3 + which % 2] :
+				purchase_finals[which % lengthof(purchase_finals)];
 			break;
 		case AGG_FIT_SPEND:
 			fn = clv_fit_gammagamma_final;
@@ -628,6 +648,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.variant = g.flags & 1;
 	g.optional_arg = (g.flags & 2) != 0;
 	g.in_agg = (g.flags & 0xF0) != 0xF0;
+	g.regular = (g.flags & 8) != 0;
+	g.shape = g.flags >> 4;
 	g.trans_flinfo = fuzz_flinfo();
 	g.final_flinfo = fuzz_flinfo();
 	if (g.agg == AGG_SUMMARY)

@@ -9,7 +9,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(37);
+SELECT plan(40);
 SELECT setseed(0.27);
 
 \ir ../include/rgamma.psql
@@ -160,6 +160,19 @@ SELECT skip('../shared/data not found: CDNOW checks skipped', 4);
 -- bad input
 SELECT throws_ok($$SELECT clv_fit_mbgcnbd(2, 10, 20, 4)$$, '22023', NULL,
                  'a log_gap_sum above frequency x ln(recency / frequency)');
+SELECT throws_ok($$SELECT clv_fit_mbgcnbd(2, 5e-324, 10, 1e5)$$, '22023', NULL,
+                 'a recency so small that recency / frequency underflows cannot let any log_gap_sum through');
+-- forged states: a row without gaps added to a regularity state, a total of log gaps no history allows
+CREATE AGGREGATE pg_temp.mixed(float8, float8, float8) (
+    SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[], FINALFUNC = clv_fit_mbgcnbd_final,
+    INITCOND = '{289043533827,1,0,0,0,0,3,0,0}');
+SELECT throws_ok($$SELECT pg_temp.mixed(frequency, recency, age) FROM sim2$$, '22023', 'invalid model fit state',
+                 'a row without the logs of its gaps cannot join a regularity fit');
+CREATE AGGREGATE pg_temp.forged_gaps(float8, float8, float8, float8) (
+    SFUNC = clv_fit_cnbd_transfn, STYPE = bigint[], FINALFUNC = clv_fit_mbgcnbd_final,
+    INITCOND = '{289043533827,1,0,0,0,0,-1,4000000,0}');
+SELECT throws_ok($$SELECT pg_temp.forged_gaps(frequency, recency, age, log_gap_sum) FROM sim2$$, '22023',
+                 'invalid model fit state', 'a total of log gaps beyond what the histories allow is refused');
 SELECT throws_ok($$SELECT clv_fit_mbgcnbd(0, 0, 20, 1)$$, '22023', NULL, 'a log_gap_sum without repeat purchases');
 SELECT throws_ok($$SELECT clv_fit_mbgcnbd(2, 10, 20, 'NaN')$$, '22023', NULL, 'a NaN log_gap_sum');
 SELECT throws_ok($$SELECT clv_fit_mbgcnbd(2, 10, 20, 3, 13)$$, '22023', 'k must be between 1 and 12', 'k = 13');
