@@ -659,7 +659,9 @@ clv_bgnbd_expected_of(const ClvModel *model, double t, double x, double t_x, dou
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
 		return 0;
-	result = expected_bracket(r, a, b, x, shift, t / (alpha + T + t), -log1p(t / (alpha + T)));
+	/* z and ln(1-z) that agree also where alpha + T + t overflows */
+	result = expected_bracket(r, a, b, x, shift, clv_horizon_share(t, alpha, T),
+							  -log1p(clv_horizon_ratio(t, alpha, T)));
 	return clv_check_result(result * clv_bgnbd_p_alive_of(model, x, t_x, T), "expected purchases");
 }
 
@@ -788,8 +790,8 @@ clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 
 		if (weight[k] == 0 && k < periods)
 			continue;
-		last = expected_bracket(r, a, b, x, is_modified(model) ? 1 : 0, t / (alpha + T + t),
-								-log1p(t / (alpha + T)));
+		last = expected_bracket(r, a, b, x, is_modified(model) ? 1 : 0, clv_horizon_share(t, alpha, T),
+								-log1p(clv_horizon_ratio(t, alpha, T)));
 		sum += weight[k] * last;
 	}
 	clv_check_result(last * alive, "expected purchases");
@@ -816,6 +818,7 @@ clv_bgnbd_expected_new_of(const ClvModel *model, double t)
 		return 0;
 	/* the bracket is c/(a-1) [...]; MBG/NBD's factor is b/(a-1) */
 	return clv_check_result((shift ? b / c : 1) *
-							expected_bracket(r, a, b, 0, shift, t / (alpha + t), -log1p(t / alpha)),
+							expected_bracket(r, a, b, 0, shift, clv_horizon_share(t, alpha, 0),
+											 -log1p(clv_horizon_ratio(t, alpha, 0))),
 							"expected purchases");
 }

@@ -405,22 +405,84 @@ count_term(int64 *terms)
 }
 
 /*
+ * W(M) = sum_{m=1..M} B(a, y+m-1) / B(a, y) and w_M, its last term.  The
+ * sum telescopes: with L = ln(Gamma(y+M) / Gamma(y)) - ln(Gamma(a+y-1+M)
+ * / Gamma(a+y-1)),
+ *   W(M) = (a+y-1) / (a-1) (1 - e^L),  and y (psi(y+M) - psi(y)) at a = 1,
+ * so a frequent buyer's W costs a few Gamma ratios, not M terms.  L is
+ * formed from ratios whose shift is a - 1 (ln Gamma(z+h) - ln Gamma(z)
+ * with h = |a - 1|), not from ratios over M, which would leave L, about
+ * (a-1) ln(1 + M/y), to the rounding of numbers M ln y in size.  Those
+ * small-shift ratios are exact to rounding for z >= 10 (Stirling's series
+ * of the difference) and, below, while h is not tiny; elsewhere, and for
+ * small M or a + y <= 1, the terms are added up (counted against the
+ * budget).
+ */
+#define W_BY_TERMS_MAX 4096
+
+static double
+telescoped_weight(int64 M, double a, double y)
+{
+	double		h = fabs(a - 1),
+				L;
+
+	if (a == 1)
+		return y * clv_digamma_ratio(y, M);
+	if (a > 1)
+		L = clv_lgamma_ratio(y, h) - clv_lgamma_ratio(y + M, h);
+	else
+		L = clv_lgamma_ratio(y + M - h, h) - clv_lgamma_ratio(y - h, h);
+	return (a + y - 1) / (a - 1) * -expm1(L);
+}
+
+static bool
+purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms)
+{
+	double		last = 1;
+
+	if (M == 0)
+	{
+		*W = 0;
+		*w = 0;
+		return true;
+	}
+	*w = exp(clv_lgamma_ratio(y, M - 1) - clv_lgamma_ratio(a + y, M - 1));
+	if (M > W_BY_TERMS_MAX && a + y - 1 > 0 && (y - fabs(a - 1) >= 10 || fabs(a - 1) > 1e-3 || a == 1))
+	{
+		*W = telescoped_weight(M, a, y);
+		return true;
+	}
+	*W = 0;
+	for (int64 m = 1; m <= M; m++)
+	{
+		/* forwards, w_(m+1) = w_m (y+m-1) / (a+y+m-1): factors below 1, rounding grows only linearly */
+		if (m > 1)
+			last *= (y + m - 2) / (a + y + m - 2);
+		*W += last;
+		if (!count_term(terms))
+			return false;
+	}
+	return true;
+}
+
+/*
  * E[W(floor((N + j) / k))] for N negative binomial of shape n and
- * probability q (P(N = i) = Gamma(n+i) / (Gamma(n) i!) q^i (1-q)^n), with
- * W(M) = sum_{m=1..M} w_m, w_1 = 1, w_(m+1) = w_m (y+m-1) / (a+y+m-1).
- * The terms are summed outwards from N's mode, relative to the mode's, and
- * the result divided by their sum, so that no term's size under- or
- * overflows; *terms counts the work.
+ * probability q = ratio / (1 + ratio) (P(N = i) = Gamma(n+i) / (Gamma(n)
+ * i!) q^i (1-q)^n), W as above.  The terms are summed outwards from N's
+ * mode, relative to the mode's, and the result divided by their sum, so
+ * that no term's size under- or overflows; upwards until the terms, and
+ * what they add, are negligible, but not before the first purchase can be
+ * made (W is 0 below it, and a value owed to the far tail alone would be
+ * lost); *terms counts the work.
  */
 static double
-mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 *terms)
+mean_purchases_made(double n, double ratio, int j, int k, double a, double y, int64 *terms)
 {
-	double		ratio = q / (1 - q);
+	double		q = ratio / (1 + ratio);
 	double		mode = n > 1 ? floor((n - 1) * ratio) : 0;
-	int64		top = (int64) mode;
-	int64		M = (top + j) / k;
-	double		w = 1,
-				W = 0;
+	int64		top;
+	double		w,
+				W;
 	double		weighted,
 				weights,
 				term;
@@ -429,16 +491,11 @@ mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 
 	if (!(mode < 1e15))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("expected purchases over this horizon are too many to sum")));
-	/* W(M) and w_M at the mode */
-	for (int64 m = 1; m <= M; m++)
-	{
-		if (m > 1)
-			w *= (y + m - 2) / (a + y + m - 2);
-		W += w;
-		if (!count_term(terms))
-			goto too_many;
-	}
+				 errmsg("expected purchases over this horizon are too many to sum"),
+				 errdetail("The horizon is %g times alpha plus the customer's age.", ratio)));
+	top = (int64) mode;
+	if (!purchases_weight((top + j) / k, a, y, &W, &w, terms))
+		goto too_many;
 	W_top = W;
 	weighted = W;
 	weights = 1;
@@ -457,7 +514,8 @@ mean_purchases_made(double n, double q, int j, int k, double a, double y, int64 
 		}
 		weighted += term * W;
 		weights += term;
-		if (term < NEGLIGIBLE_TERM * weights && i > top)
+		if (term == 0 ||
+			(i + j >= k && term < NEGLIGIBLE_TERM * weights && term * W <= NEGLIGIBLE_TERM * weighted))
 			break;
 		if (!count_term(terms))
 			goto too_many;
@@ -501,8 +559,7 @@ too_many:
 
 /*
  * E[X(T, T+t) | x, t_x, T], the history checked by the caller; *terms
- * counts the work against MAX_EXPECTATION_TERMS, across the calls of one
- * score.
+ * counts the work against MAX_EXPECTATION_TERMS.
  */
 static double
 expected_of(const ClvModel *model, double t, double x, double t_x, double T, int64 *terms)
@@ -511,7 +568,7 @@ expected_of(const ClvModel *model, double t, double x, double t_x, double T, int
 	int			k = model->shape;
 	int			m0 = dropout_at_start(model);
 	double		c = theta[0] + k * x;
-	double		q = t / (theta[1] + T + t);
+	double		ratio = clv_horizon_ratio(t, theta[1], T);
 	Regularity	g;
 	double		total = 0;
 
@@ -524,7 +581,7 @@ expected_of(const ClvModel *model, double t, double x, double t_x, double T, int
 
 		if (weight == 0)
 			continue;
-		total += weight * mean_purchases_made(c + j, q, j, k, theta[2], theta[3] + x + m0, terms);
+		total += weight * mean_purchases_made(c + j, ratio, j, k, theta[2], theta[3] + x + m0, terms);
 	}
 	return clv_check_result(total, "expected purchases");
 }
@@ -549,21 +606,35 @@ clv_cnbd_expected_new(const ClvModel *model, double t)
 	return expected_of(model, t, 0, 0, 0, &terms);
 }
 
-/* sum_{i=1..periods} weight[i] E[X(T, T + i units)], within one budget of terms */
+/*
+ * sum_{i=1..periods} weight[i] E[X(T, T + i units)]: each period within
+ * the budget of one score, all of them within ten (a few seconds)
+ */
+#define MAX_SUM_TERMS (INT64CONST(10) * MAX_EXPECTATION_TERMS)
+
 double
 clv_cnbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
 					  double units, int32 periods, const double *weight)
 {
 	double		total = 0;
-	int64		terms = 0;
+	int64		all_terms = 0;
 
 	clv_check_history(x, t_x, T);
 	clv_check_nonnegative(periods * units, "t");
 	for (int i = 1; i <= periods; i++)
 	{
+		int64		terms = 0;
+
 		if (weight[i] == 0 && i < periods)
 			continue;
 		total += weight[i] * expected_of(model, i * units, x, t_x, T, &terms);
+		all_terms += terms;
+		if (all_terms > MAX_SUM_TERMS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("expected purchases over these %d periods need more than " INT64_FORMAT " terms",
+							periods, (int64) MAX_SUM_TERMS),
+					 errhint("A shorter horizon, or longer periods, cost less.")));
 	}
 	return total;
 }

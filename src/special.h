@@ -13,6 +13,8 @@ extern double clv_gamma_q(double a, double x);
 extern double clv_beta_inc(double a, double b, double x, double y);
 extern double clv_logistic(double z);
 extern double clv_softplus(double z);
+extern double clv_horizon_ratio(double t, double alpha, double T);
+extern double clv_horizon_share(double t, double alpha, double T);
 
 /*
  * h(y) = exp(c - sum_i p[i] log(1 + e^(side[i] (y - l[i])))), y = log u,

@@ -9,7 +9,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(40);
+SELECT plan(44);
 SELECT setseed(0.27);
 
 \ir ../include/rgamma.psql
@@ -103,6 +103,35 @@ SELECT ok(max(abs(clv_predicted_value(c, gg, frequency, recency, age, 20, 12, 0.
           'k = 1: the predicted value of MBG/NBD')
 FROM sim2, k1, (SELECT 'kind=gammagamma p=6 q=4 gamma=15 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model AS gg) s
 WHERE frequency > 0;
+
+-- frequent buyers, whose purchases to come are summed in closed form: k = 1
+-- against MBG/NBD's 2F1, with a below, at, just above and above 1; and 12
+-- million purchases against a 30-digit reference (mpmath, the same sum
+-- over the negative binomial in high precision: 8664723.2530392334)
+SELECT ok(max(abs(clv_expected_purchases(replace(m, 'kind=mbgnbd', 'kind=mbgcnbd k=1')::clv_model, 52, x, 52, 52)
+                  / clv_expected_purchases(m::clv_model, 52, x, 52, 52) - 1)) < 1e-10,
+          'k = 1, 1,000 to 100,000 purchases, a from 0.5 to 3: MBG/NBD''s expected purchases to 1e-10')
+FROM (VALUES (0.5), (1.0), (1.0000001), (3.0)) v(a), (VALUES (1e3), (1e4), (1e5)) f(x),
+     LATERAL (SELECT format('kind=mbgnbd r=0.8 alpha=2 a=%s b=2.5 log_likelihood=-1 customers=1 iterations=0 '
+                            'converged=true penalizer=0', a) AS m) q;
+SELECT ok(abs(clv_expected_purchases('kind=mbgcnbd k=1 r=0.8 alpha=2 a=0.8 b=2.5 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0',
+                                     52, 1.2e7, 52, 52) / 8664723.2530392334 - 1) < 1e-10,
+          '12 million purchases: the expectation to 1e-10 of a 30-digit reference');
+-- a tiny expectation is not lost: twelve Poisson events in 0.01 weeks, as
+-- the first term of the negative binomial tail gives it (to its O(q) error)
+SELECT ok(abs(clv_expected_purchases_new(m, 0.01) / lead - 1) < 0.01,
+          format('k = 12 over 0.01 weeks: %s expected purchases, the tail''s first term %s',
+                 clv_expected_purchases_new(m, 0.01), lead))
+FROM (SELECT 'kind=bgcnbd k=12 r=0.8 alpha=2 a=0.8 b=2.5 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model AS m,
+             exp((SELECT sum(ln((0.8 + i) / (i + 1))) FROM generate_series(0, 11) i) + 12 * ln(0.01 / 2.01)
+                 + 0.8 * ln(2 / 2.01)) AS lead) q;
+-- a horizon and alpha near 1e308: alpha + T + t overflows, the expectation
+-- (which depends on t / (alpha + T) alone) does not
+SELECT ok(bool_and(abs(clv_expected_purchases(replace(m, 'ALPHA', '1e308')::clv_model, 1e308, 0, 0, 0)
+                       / clv_expected_purchases(replace(m, 'ALPHA', '1e300')::clv_model, 1e300, 0, 0, 0) - 1) < 1e-12),
+          'alpha and t near 1e308: the same expected purchases as at 1e300 (MBG/NBD, MBG/CNBD-1, MBG/CNBD-3)')
+FROM (VALUES ('kind=mbgnbd'), ('kind=mbgcnbd k=1'), ('kind=mbgcnbd k=3')) v(kind),
+     LATERAL (SELECT kind || ' r=0.8 alpha=ALPHA a=0.8 b=2.5 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0' AS m) q;
 
 -- the same fit in parallel and from partial states shipped as text: bit for bit
 \ir ../include/force_parallel.psql
