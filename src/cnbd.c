@@ -36,8 +36,9 @@
  *   W(M) = sum_{m=1..M} B(a, y+m-1) / B(a, y),
  * N negative binomial of shape c + j and probability t / (alpha+T+t) once
  * lambda is integrated out.  The expectation over N is summed outwards
- * from its mode until the terms are negligible, so it costs about the
- * spread of N, not its size.
+ * from its mode until the terms are negligible, with W at the mode in
+ * closed form (purchases_weight), so it costs about the spread of N, not
+ * its size.
  */
 #include "model.h"
 #include "fit.h"
