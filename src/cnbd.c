@@ -249,12 +249,8 @@ total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
  * and added to the fitted model's log-likelihood.
  */
 static double
-regularity_constant(const PatternSet *data, int k)
+regularity_constant(const PatternSet *data, double repeat_purchases, int k)
 {
-	double		repeat_purchases = 0;
-
-	for (int64 i = 0; i < data->npatterns; i++)
-		repeat_purchases += data->patterns[i].count * data->patterns[i].x;
 	return (k - 1) * data->log_gap_sum - lgamma(k) * repeat_purchases;
 }
 
@@ -293,7 +289,8 @@ fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 				coarse;
 	bool		have_coarse;
 	double		mean_x,
-				mean_T;
+				mean_T,
+				repeat_purchases;
 	int			first,
 				last;
 	ClvModel   *best = NULL;
@@ -309,6 +306,10 @@ fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 				 errdetail("The state was not made by a regularity fit (it has no k)."),
 				 errhint("A state must come from the aggregate's own transition or combine function.")));
 	have_coarse = clv_coarse_purchase_patterns(&data, &coarse);
+	/* every customer's repeat purchases, for ln C_k, once for all k */
+	repeat_purchases = 0;
+	for (int64 i = 0; i < data.npatterns; i++)
+		repeat_purchases += data.patterns[i].count * data.patterns[i].x;
 	first = data.shape == CLV_SHAPE_CHOSEN ? 1 : data.shape;
 	last = data.shape == CLV_SHAPE_CHOSEN ? CLV_MODEL_MAX_SHAPE : data.shape;
 	context.callback = fit_context;
@@ -331,7 +332,7 @@ fit_regular(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 							clv_model_kind_info(kind)->label, k, best->shape)));
 			break;
 		}
-		model->log_likelihood += regularity_constant(&data, k);
+		model->log_likelihood += regularity_constant(&data, repeat_purchases, k);
 		if (best != NULL && !(model->log_likelihood > best->log_likelihood))
 			break;
 		best = model;

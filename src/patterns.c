@@ -449,7 +449,7 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 /*
  * The most the logs of x gaps adding up to t_x can sum to, x ln(t_x / x)
  * (all gaps equal), written so that a tiny t_x cannot make it NaN; and the
- * rounding allowed above it.
+ * rounding allowed above a bound.
  */
 static double
 log_gap_bound(double x, double t_x)
@@ -458,9 +458,9 @@ log_gap_bound(double x, double t_x)
 }
 
 static double
-log_gap_slack(double x, double t_x)
+log_gap_slack(double bound)
 {
-	return 1e-9 * Max(1, fabs(log_gap_bound(x, t_x)));
+	return 1e-9 * Max(1, fabs(bound));
 }
 
 /*
@@ -477,10 +477,12 @@ clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T
 {
 	ArrayType  *state;
 	int64	   *s;
+	double		bound;
 
 	check_pattern(CLV_PATTERNS_PURCHASES, x, t_x, T);
+	bound = x > 0 ? log_gap_bound(x, t_x) : 0;
 	if (!isfinite(log_gap_sum) ||
-		(x == 0 ? log_gap_sum != 0 : !(log_gap_sum <= log_gap_bound(x, t_x) + log_gap_slack(x, t_x))))
+		(x == 0 ? log_gap_sum != 0 : !(log_gap_sum <= bound + log_gap_slack(bound))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("log_gap_sum %g does not fit frequency %g and recency %g", log_gap_sum, x, t_x),
@@ -558,8 +560,10 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 		check_entry((ClvPatternKind) s[P_KIND], x, t_x, clv_slot_float8(e[E_T]));
 		if (s[P_SHAPE] != 0 && x > 0)
 		{
-			bound += e[E_COUNT] * log_gap_bound(x, t_x);
-			slack += e[E_COUNT] * log_gap_slack(x, t_x);
+			double		one = log_gap_bound(x, t_x);
+
+			bound += e[E_COUNT] * one;
+			slack += e[E_COUNT] * log_gap_slack(one);
 		}
 	}
 	/* the total of every row's log gaps is within the sum of their bounds */

@@ -264,31 +264,6 @@ clv_logistic(double z)
 	return z < 0 ? exp(z) / (1 + exp(z)) : 1 / (1 + exp(-z));
 }
 
-/*
- * t / (alpha + T), the horizon against a customer's shifted age, also where
- * alpha + T is beyond a double (both near 1e308) and the ratio is not.
- */
-double
-clv_horizon_ratio(double t, double alpha, double T)
-{
-	double		base = alpha + T;
-
-	return isinf(base) ? exp(log(t) - log(alpha) - log1p(T / alpha)) : t / base;
-}
-
-/* t / (alpha + T + t), from clv_horizon_ratio where the sum is beyond a double */
-double
-clv_horizon_share(double t, double alpha, double T)
-{
-	double		whole = alpha + T + t;
-	double		ratio;
-
-	if (!isinf(whole))
-		return t / whole;
-	ratio = clv_horizon_ratio(t, alpha, T);
-	return ratio / (1 + ratio);
-}
-
 /* log(1 + e^z), without overflow for large z nor loss for very negative z */
 double
 clv_softplus(double z)

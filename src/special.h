@@ -13,8 +13,6 @@ extern double clv_gamma_q(double a, double x);
 extern double clv_beta_inc(double a, double b, double x, double y);
 extern double clv_logistic(double z);
 extern double clv_softplus(double z);
-extern double clv_horizon_ratio(double t, double alpha, double T);
-extern double clv_horizon_share(double t, double alpha, double T);
 
 /*
  * h(y) = exp(c - sum_i p[i] log(1 + e^(side[i] (y - l[i])))), y = log u,
@@ -60,5 +58,31 @@ extern ClvHypOneMinus *clv_hyp_one_minus_new(double a, double b, double c, Memor
 extern void clv_hyp_one_minus_free(ClvHypOneMinus *f);
 extern double clv_hyp_one_minus_sum(ClvHypOneMinus *f, double h, int n, const double *weight,
 									double *last);
+
+/*
+ * t / (alpha + T), the horizon against a customer's shifted age, also where
+ * alpha + T is beyond a double (both near 1e308) and the ratio is not.
+ * Inline: the predicted value computes it once per period and customer.
+ */
+static inline double
+clv_horizon_ratio(double t, double alpha, double T)
+{
+	double		base = alpha + T;
+
+	return isinf(base) ? exp(log(t) - log(alpha) - log1p(T / alpha)) : t / base;
+}
+
+/* t / (alpha + T + t), from clv_horizon_ratio where the sum is beyond a double */
+static inline double
+clv_horizon_share(double t, double alpha, double T)
+{
+	double		whole = alpha + T + t;
+	double		ratio;
+
+	if (!isinf(whole))
+		return t / whole;
+	ratio = clv_horizon_ratio(t, alpha, T);
+	return ratio / (1 + ratio);
+}
 
 #endif							/* CLV_SPECIAL_H */
