@@ -74,6 +74,25 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], date) IS
 'a clv_summary_state of order dates observed up to a later day';
 
+CREATE AGGREGATE @extschema@.clv_summary_state(
+    order_date date, amount float8, observation_end date, time_unit interval) (
+    SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_state_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary_state(date, float8, date, interval) IS
+'the state of clv_summary over order dates, time in time_unit, compacted; clv_summary_advance(state, later_date) moves it on';
+
+-- What the regularity models take beside the summary, from the purchase
+-- days the state keeps (clv_summary itself cannot grow a field: a table
+-- column of type clv_summary forbids ALTER TYPE ... ADD ATTRIBUTE).
+CREATE FUNCTION @extschema@.clv_summary_log_gap_sum(state bigint[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_summary_log_gap_sum'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_log_gap_sum(bigint[]) IS
+'the sum of ln(gap) over the gaps between consecutive purchase days of a clv_summary_state, in its time unit: the log_gap_sum of clv_fit_mbgcnbd and clv_fit_bgcnbd (0 for one purchase day, NULL for none)';
+
 ------------------------------------------------------------------------------
 -- Activity by calendar month (src/activity.c), kept beside a customer's
 -- summary state by a pipeline so that its monthly and cohort tables follow
@@ -796,7 +815,8 @@ AS $$
         CASE WHEN for_view
              THEN '%1$I.summary_state st CROSS JOIN %1$I.clv_pipeline r,'
                   ' LATERAL (SELECT @extschema@.clv_summary_final(%2$s) AS s OFFSET 0) c'
-             ELSE '(SELECT st.customer_id, @extschema@.clv_summary_final(%2$s) AS s'
+             ELSE '(SELECT st.customer_id, @extschema@.clv_summary_final(%2$s) AS s,'
+                  '        @extschema@.clv_summary_log_gap_sum(st.state) AS log_gap_sum'
                   '   FROM %1$I.summary_state st CROSS JOIN (SELECT %3$s) r'
                   '  WHERE st.state IS NOT NULL %4$s) c'
                   ' CROSS JOIN (SELECT %3$s) r' END,
@@ -824,6 +844,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT 'pg_catalog.numeric(1000,2)'::pg_catalog.text
+$$;
+
+-- The fit of a pipeline's purchase model over its summaries c.s, penalized
+-- by the query's parameter $penalizer_param.  The regularity models take
+-- each customer's log gaps too (c.log_gap_sum, from the stored state) and
+-- choose k at each refresh.
+CREATE FUNCTION @extschema@.clv_pipeline_fit_sql(kind text, penalizer_param integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN kind OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd'])
+                THEN pg_catalog.format('@extschema@.clv_fit_%s((c.s).frequency, (c.s).recency, (c.s).age,'
+                                       ' c.log_gap_sum, NULL::pg_catalog.int4, $%s)', kind, penalizer_param)
+                ELSE pg_catalog.format('@extschema@.clv_fit_%s(c.s, $%s)', kind, penalizer_param) END
 $$;
 
 CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
@@ -1020,9 +1055,9 @@ BEGIN
     END IF;
     periods := coalesce(periods, 12);
     model := pg_catalog.lower(coalesce(model, 'bgnbd'));
-    IF NOT model OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'auto']) THEN
+    IF NOT model OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'auto']) THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = pg_catalog.format('model must be bgnbd, mbgnbd, paretonbd or auto, not %L', model);
+            MESSAGE = pg_catalog.format('model must be bgnbd, mbgnbd, paretonbd, mbgcnbd, bgcnbd or auto, not %L', model);
     END IF;
     discount_rate := coalesce(discount_rate, 0.01);
     penalizer := coalesce(penalizer, 0.001);
@@ -1166,7 +1201,11 @@ BEGIN
     -- model 'auto': every purchase model fitted on the orders up to 90 days
     -- before the end of observation and compared with the last 90 days
     -- (clv_evaluate); the one with the least mean absolute error of the
-    -- customers' holdout purchases is the pipeline's, for good
+    -- customers' holdout purchases is the pipeline's, for good.  A lead
+    -- of 1e-6 purchase days a customer is no evidence (the regularity
+    -- models with k = 1 are MBG/NBD and BG/NBD, fitted by another route):
+    -- of the models within it of the least error, the simplest (earliest
+    -- in the list) is kept
     purchase_kind := model;
     IF model OPERATOR(pg_catalog.=) 'auto' THEN
         evaluation_end := (coalesce(as_of, pg_catalog.now()) AT TIME ZONE zone)::date;
@@ -1179,8 +1218,11 @@ BEGIN
                   zone, penalizer;
         EXECUTE pg_catalog.format($v$
             SELECT coalesce((SELECT e.model FROM %1$I.model_evaluation e
-                              WHERE e.calibration_frequency IS NULL AND e.mean_absolute_error IS NOT NULL
-                              ORDER BY e.mean_absolute_error, pg_catalog.array_position(ARRAY['bgnbd', 'mbgnbd', 'paretonbd'], e.model)
+                              WHERE e.calibration_frequency IS NULL
+                                AND e.mean_absolute_error OPERATOR(pg_catalog.<=)
+                                    ((SELECT pg_catalog.min(l.mean_absolute_error) FROM %1$I.model_evaluation l
+                                       WHERE l.calibration_frequency IS NULL) OPERATOR(pg_catalog.+) 1e-6)
+                              ORDER BY pg_catalog.array_position(ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd'], e.model)
                               LIMIT 1), 'bgnbd')$v$, target_schema)
             INTO purchase_kind;
         EXECUTE pg_catalog.format('UPDATE %1$I.model_evaluation SET chosen = model OPERATOR(pg_catalog.=) $1', target_schema)
@@ -1249,7 +1291,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text, interval, text) IS
-'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh; model: the purchase model, bgnbd, mbgnbd, paretonbd or auto (the least holdout error over the last 90 days)';
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh; model: the purchase model, bgnbd, mbgnbd, paretonbd, mbgcnbd, bgcnbd (the regularity models, k chosen at each refresh) or auto (the least holdout error over the last 90 days)';
 
 -- The name of a purchase model's kind, as the papers write it.
 CREATE FUNCTION @extschema@.clv_purchase_model_label(kind text)
@@ -1259,7 +1301,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE WHEN kind OPERATOR(pg_catalog.=) 'bgnbd' THEN 'BG/NBD'
                 WHEN kind OPERATOR(pg_catalog.=) 'mbgnbd' THEN 'MBG/NBD'
-                WHEN kind OPERATOR(pg_catalog.=) 'paretonbd' THEN 'Pareto/NBD' END
+                WHEN kind OPERATOR(pg_catalog.=) 'paretonbd' THEN 'Pareto/NBD'
+                WHEN kind OPERATOR(pg_catalog.=) 'mbgcnbd' THEN 'MBG/CNBD-k'
+                WHEN kind OPERATOR(pg_catalog.=) 'bgcnbd' THEN 'BG/CNBD-k' END
 $$;
 
 -- A description of every table and column a dashboard reads, with its units
@@ -1392,7 +1436,7 @@ BEGIN
             ('channels', 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
             ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders'),
             ('model_evaluation', NULL, 'how the purchase model was chosen when the pipeline was created (model auto): each model fitted on the orders up to calibration_end and compared with every customer''s purchase days up to holdout_end (clv_evaluate); the chosen one has the least mean absolute error'),
-            ('model_evaluation', 'model', 'bgnbd, mbgnbd or paretonbd'),
+            ('model_evaluation', 'model', 'bgnbd, mbgnbd, paretonbd, mbgcnbd or bgcnbd'),
             ('model_evaluation', 'calibration_frequency', 'the customers'' repeat purchase days in the calibration window (the last: 7 or more); NULL: all customers'),
             ('model_evaluation', 'customers', 'customers acquired by calibration_end'),
             ('model_evaluation', 'actual_total', 'their purchase days in the holdout'),
@@ -1874,8 +1918,9 @@ BEGIN
     -- kept, the scores that need it are NULL, and the registry says why
     step_started := pg_catalog.clock_timestamp();
     BEGIN
-        EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(c.s, $11), @extschema@.clv_fit_gammagamma(c.s, $11),'
-                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s', p.purchase_kind,
+        EXECUTE pg_catalog.format('SELECT %s, @extschema@.clv_fit_gammagamma(c.s, $11),'
+                                  ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s',
+                                  @extschema@.clv_pipeline_fit_sql(p.purchase_kind, 11),
                                   @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false, true))
             INTO purchase_model, spend_model, breakpoints
             USING cutoff, end_day, p.time_zone, NULL::@extschema@.clv_model, NULL::@extschema@.clv_model,
@@ -1883,7 +1928,7 @@ BEGIN
     EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
         summaries := @extschema@.clv_pipeline_summaries_sql(target_schema, p.ordered_at_type, false);
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(c.s, $1) FROM %s', p.purchase_kind, summaries)
+            EXECUTE pg_catalog.format('SELECT %s FROM %s', @extschema@.clv_pipeline_fit_sql(p.purchase_kind, 1), summaries)
                 INTO purchase_model USING p.penalizer;
         EXCEPTION WHEN data_exception OR invalid_parameter_value THEN
             purchase_error := SQLERRM;
@@ -2212,7 +2257,9 @@ BEGIN
                                       r.discount_rate::float8 AS discount_rate, r.gross_margin::float8 AS gross_margin,
                                       pg_catalog.format(''%%s.%%I'', r.source, r.amount) AS amounts,
                                       r.channel IS NOT NULL AS has_channels,
-                                      @extschema@.clv_purchase_model_label(r.purchase_kind) AS purchases
+                                      @extschema@.clv_purchase_model_label(r.purchase_kind)
+                                          OPERATOR(pg_catalog.||) coalesce('' with k = '' OPERATOR(pg_catalog.||)
+                                              (@extschema@.clv_model_params(r.purchase_model) OPERATOR(pg_catalog.->>) ''k''), '''') AS purchases
                                  FROM %I.clv_pipeline r', target_schema)
         INTO registry;
     IF pg_catalog.to_regclass(pg_catalog.format('%I.model_evaluation', target_schema)) IS NOT NULL THEN
@@ -2849,6 +2896,10 @@ BEGIN
         SELECT o.customer,
                @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, $1, $3)
                    FILTER (WHERE o.day OPERATOR(pg_catalog.<=) $1) AS calibration,
+               -- (the same aggregate's state, which PostgreSQL computes once)
+               @extschema@.clv_summary_log_gap_sum(
+                   @extschema@.clv_summary_state(o.day, o.amount::pg_catalog.float8, $1, $3)
+                       FILTER (WHERE o.day OPERATOR(pg_catalog.<=) $1)) AS calibration_log_gap_sum,
                pg_catalog.count(DISTINCT o.day)
                    FILTER (WHERE o.day OPERATOR(pg_catalog.>) $1 AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
                pg_catalog.sum(o.amount::pg_catalog.float8)
@@ -2874,10 +2925,16 @@ BEGIN
             DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-4e18.';
     END IF;
 
-    FOREACH kind IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'gammagamma'] LOOP
-        -- a model that cannot be fitted is a row with its error, not the end
+    FOREACH kind IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'gammagamma'] LOOP
+        -- a model that cannot be fitted is a row with its error, not the end;
+        -- the regularity models take the log gaps too, and choose k
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(s.calibration, $1) FROM pg_temp.clv_evaluation_split s', kind)
+            EXECUTE pg_catalog.format('SELECT %s FROM pg_temp.clv_evaluation_split s',
+                                      CASE WHEN kind OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd'])
+                                           THEN pg_catalog.format('@extschema@.clv_fit_%s((s.calibration).frequency,'
+                                                                  ' (s.calibration).recency, (s.calibration).age,'
+                                                                  ' s.calibration_log_gap_sum, NULL::pg_catalog.int4, $1)', kind)
+                                           ELSE pg_catalog.format('@extschema@.clv_fit_%s(s.calibration, $1)', kind) END)
                 INTO fitted USING penalizer;
             -- an aggregate over no customer it can use gives no model
             failure := CASE WHEN fitted IS NULL THEN 'no model: no customer to fit it on' END;
@@ -2937,7 +2994,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer) IS
-'fits BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';
+'fits BG/NBD, MBG/NBD, Pareto/NBD, MBG/CNBD-k, BG/CNBD-k (k chosen by likelihood) and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';
 
 -- MBG/CNBD-k and BG/CNBD-k (purchase regularity; see src/cnbd.c): the
 -- histories as numbers with each customer's sum of ln(gap) over the gaps

@@ -324,7 +324,7 @@ SELECT model, chosen, mean_absolute_error = min(mean_absolute_error) OVER () AS 
 FROM x.model_evaluation WHERE calibration_frequency IS NULL ORDER BY model;
 SELECT m.kind = clv_purchase_model_label(e.model) AS uses_the_chosen_model
 FROM x.models m, x.model_evaluation e WHERE m.model = 'purchases' AND e.chosen AND e.calibration_frequency IS NULL;
-SELECT clv_report_html('x') ~ ('purchases from ' || (SELECT kind FROM x.models WHERE model = 'purchases')
+SELECT clv_report_html('x') ~ ('purchases from ' || (SELECT kind FROM x.models WHERE model = 'purchases') || '( with k = [0-9]+)?'
                                || ', chosen for the least mean absolute error of the customers&#39; purchase days'
                                || ' from 2025-08-04 to 2025-11-01') AS report_says_how_chosen;
 SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('x', incremental => false);

@@ -842,3 +842,27 @@ clv_summary_history_arg(FunctionCallInfo fcinfo, int argno, double *x, double *t
 	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(argno), &summary);
 	return clv_summary_history(&summary, x, t_x, T);
 }
+
+/*
+ * The sum of ln(gap) over the gaps between consecutive purchase days of a
+ * state, in its time unit: what the regularity models (clv_fit_mbgcnbd,
+ * clv_fit_bgcnbd) take beside the summary.  0 for one purchase day, NULL
+ * for none (a summary without purchases has no frequency either).
+ */
+PG_FUNCTION_INFO_V1(clv_summary_log_gap_sum);
+
+Datum
+clv_summary_log_gap_sum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = summary_get_checked(fcinfo, 0);
+	int64	   *s = clv_state_data(state);
+	int64	   *days = summary_days(s);
+	double		sum = 0;
+
+	if (s[S_NDAYS] == 0)
+		PG_RETURN_NULL();
+	/* the days are sorted and distinct (summary_get_checked), so each gap is a whole day or more */
+	for (int64 i = 1; i < s[S_NDAYS]; i++)
+		sum += log(days_in_units(days[i] - days[i - 1], s[S_UNIT]));
+	PG_RETURN_FLOAT8(sum);
+}

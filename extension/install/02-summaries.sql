@@ -194,3 +194,22 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], date) IS
 'a clv_summary_state of order dates observed up to a later day';
+
+CREATE AGGREGATE @extschema@.clv_summary_state(
+    order_date date, amount float8, observation_end date, time_unit interval) (
+    SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_summary_state_final,
+    COMBINEFUNC = @extschema@.clv_summary_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_summary_state(date, float8, date, interval) IS
+'the state of clv_summary over order dates, time in time_unit, compacted; clv_summary_advance(state, later_date) moves it on';
+
+-- What the regularity models take beside the summary, from the purchase
+-- days the state keeps (clv_summary itself cannot grow a field: a table
+-- column of type clv_summary forbids ALTER TYPE ... ADD ATTRIBUTE).
+CREATE FUNCTION @extschema@.clv_summary_log_gap_sum(state bigint[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_summary_log_gap_sum'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_log_gap_sum(bigint[]) IS
+'the sum of ln(gap) over the gaps between consecutive purchase days of a clv_summary_state, in its time unit: the log_gap_sum of clv_fit_mbgcnbd and clv_fit_bgcnbd (0 for one purchase day, NULL for none)';

@@ -62,7 +62,9 @@ BEGIN
                                       r.discount_rate::float8 AS discount_rate, r.gross_margin::float8 AS gross_margin,
                                       pg_catalog.format(''%%s.%%I'', r.source, r.amount) AS amounts,
                                       r.channel IS NOT NULL AS has_channels,
-                                      @extschema@.clv_purchase_model_label(r.purchase_kind) AS purchases
+                                      @extschema@.clv_purchase_model_label(r.purchase_kind)
+                                          OPERATOR(pg_catalog.||) coalesce('' with k = '' OPERATOR(pg_catalog.||)
+                                              (@extschema@.clv_model_params(r.purchase_model) OPERATOR(pg_catalog.->>) ''k''), '''') AS purchases
                                  FROM %I.clv_pipeline r', target_schema)
         INTO registry;
     IF pg_catalog.to_regclass(pg_catalog.format('%I.model_evaluation', target_schema)) IS NOT NULL THEN

@@ -94,6 +94,10 @@ BEGIN
         SELECT o.customer,
                @extschema@.clv_summary(o.day, o.amount::pg_catalog.float8, $1, $3)
                    FILTER (WHERE o.day OPERATOR(pg_catalog.<=) $1) AS calibration,
+               -- (the same aggregate's state, which PostgreSQL computes once)
+               @extschema@.clv_summary_log_gap_sum(
+                   @extschema@.clv_summary_state(o.day, o.amount::pg_catalog.float8, $1, $3)
+                       FILTER (WHERE o.day OPERATOR(pg_catalog.<=) $1)) AS calibration_log_gap_sum,
                pg_catalog.count(DISTINCT o.day)
                    FILTER (WHERE o.day OPERATOR(pg_catalog.>) $1 AND o.amount OPERATOR(pg_catalog.>=) 0) AS holdout_days,
                pg_catalog.sum(o.amount::pg_catalog.float8)
@@ -119,10 +123,16 @@ BEGIN
             DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-4e18.';
     END IF;
 
-    FOREACH kind IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'gammagamma'] LOOP
-        -- a model that cannot be fitted is a row with its error, not the end
+    FOREACH kind IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'gammagamma'] LOOP
+        -- a model that cannot be fitted is a row with its error, not the end;
+        -- the regularity models take the log gaps too, and choose k
         BEGIN
-            EXECUTE pg_catalog.format('SELECT @extschema@.clv_fit_%s(s.calibration, $1) FROM pg_temp.clv_evaluation_split s', kind)
+            EXECUTE pg_catalog.format('SELECT %s FROM pg_temp.clv_evaluation_split s',
+                                      CASE WHEN kind OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd'])
+                                           THEN pg_catalog.format('@extschema@.clv_fit_%s((s.calibration).frequency,'
+                                                                  ' (s.calibration).recency, (s.calibration).age,'
+                                                                  ' s.calibration_log_gap_sum, NULL::pg_catalog.int4, $1)', kind)
+                                           ELSE pg_catalog.format('@extschema@.clv_fit_%s(s.calibration, $1)', kind) END)
                 INTO fitted USING penalizer;
             -- an aggregate over no customer it can use gives no model
             failure := CASE WHEN fitted IS NULL THEN 'no model: no customer to fit it on' END;
@@ -182,4 +192,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer) IS
-'fits BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';
+'fits BG/NBD, MBG/NBD, Pareto/NBD, MBG/CNBD-k, BG/CNBD-k (k chosen by likelihood) and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';

@@ -6,7 +6,7 @@
 -- figures are checked in cdnow_models.sql.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL client_min_messages = warning;
@@ -22,11 +22,22 @@ SELECT customer,
 FROM (SELECT customer, (at AT TIME ZONE 'UTC')::date AS day, amount FROM orders) o
 WHERE day <= '2025-06-30'
 GROUP BY customer HAVING min(day) FILTER (WHERE amount >= 0) <= '2024-12-31';
+-- the regularity models' log gaps, from the calibration's purchase days
+CREATE TEMP TABLE calibration_gaps AS
+SELECT customer, coalesce(sum(ln(gap)), 0) AS log_gap_sum
+FROM (SELECT customer, day - lag(day) OVER (PARTITION BY customer ORDER BY day) AS gap
+      FROM (SELECT DISTINCT customer, (at AT TIME ZONE 'UTC')::date AS day FROM orders
+            WHERE amount >= 0 AND (at AT TIME ZONE 'UTC')::date <= '2024-12-31') d) g
+GROUP BY customer;
 CREATE TEMP TABLE fits (model text, m clv_model);
 INSERT INTO fits
 SELECT 'bgnbd', clv_fit_bgnbd(calibration) FROM split UNION ALL
 SELECT 'mbgnbd', clv_fit_mbgnbd(calibration) FROM split UNION ALL
 SELECT 'paretonbd', clv_fit_paretonbd(calibration) FROM split UNION ALL
+SELECT 'mbgcnbd', clv_fit_mbgcnbd((calibration).frequency, (calibration).recency, (calibration).age, log_gap_sum)
+  FROM split JOIN calibration_gaps USING (customer) UNION ALL
+SELECT 'bgcnbd', clv_fit_bgcnbd((calibration).frequency, (calibration).recency, (calibration).age, log_gap_sum)
+  FROM split JOIN calibration_gaps USING (customer) UNION ALL
 SELECT 'gammagamma', clv_fit_gammagamma(calibration) FROM split;
 CREATE TEMP TABLE by_hand AS
 WITH scored AS (
@@ -70,15 +81,17 @@ SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '
 SELECT is((SELECT count(*) FROM evaluation), (SELECT count(*) FROM by_hand),
           'one row per model and calibration frequency 0 .. 4+, and one for all customers');
 SELECT is(pg_temp.differing('evaluation', 'by_hand'), 0::bigint,
-          'the numbers of the comparison written by hand, for the three purchase models and Gamma-Gamma');
+          'the numbers of the comparison written by hand, for the five purchase models and Gamma-Gamma');
 SELECT is((SELECT count(*) FROM evaluation e JOIN fits f USING (model)
            WHERE e.calibration_frequency IS NULL
              AND e.log_likelihood = (clv_model_params(f.m) ->> 'log_likelihood')::float8
              AND e.bic = (clv_model_params(f.m) ->> 'bic')::float8 AND e.error IS NULL),
-          4::bigint, 'each model''s log-likelihood and BIC on its row for all customers');
+          6::bigint, 'each model''s log-likelihood and BIC on its row for all customers');
+SELECT is((SELECT array_agg((clv_model_params(m) ->> 'k')::integer ORDER BY model) FROM fits WHERE model LIKE '%cnbd'),
+          ARRAY[1, 1], 'the regularity models choose k = 1 for Poisson purchases (the by-hand fits choose it too: both ways agree above)');
 SELECT is((SELECT count(*) FROM evaluation WHERE calibration_frequency IS NOT NULL AND (log_likelihood IS NOT NULL OR bic IS NOT NULL)),
           0::bigint, 'the rows per frequency leave the likelihood to the row for all customers');
-SELECT ok((SELECT array_agg(model ORDER BY ord) = ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'gammagamma']
+SELECT ok((SELECT array_agg(model ORDER BY ord) = ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'gammagamma']
            FROM (SELECT model, row_number() OVER () AS ord, calibration_frequency FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', time_zone => 'UTC')) q
            WHERE calibration_frequency IS NULL),
           'the models in a fixed order, each with its row for all customers first');
@@ -127,7 +140,7 @@ CREATE TEMP TABLE unfittable AS SELECT * FROM clv_evaluate('one_time_buyers', 'c
 RESET client_min_messages;
 SELECT is((SELECT count(*) FROM unfittable WHERE error IS NOT NULL AND calibration_frequency IS NULL AND predicted_mean IS NULL),
           (SELECT count(*) FROM unfittable), 'without repeat purchases every fit fails, each in one row with its error');
-SELECT is((SELECT count(DISTINCT model) FROM unfittable), 4::bigint, 'and every model has its row');
+SELECT is((SELECT count(DISTINCT model) FROM unfittable), 6::bigint, 'and every model has its row');
 
 -- bad input
 SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2025-06-30', '2025-06-30')$$,

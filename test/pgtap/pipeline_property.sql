@@ -6,10 +6,12 @@
 -- observation moved on (days passing) -- each followed by an incremental
 -- refresh whose tables must equal, row for row, those of a full refresh
 -- made right after it.  For a timestamptz, a timestamp and a date order
--- column, each pipeline in a zone of its own.
+-- column, each pipeline in a zone of its own, and with a purchase model of
+-- its own (BG/NBD; MBG/CNBD-k and BG/CNBD-k, whose fits read the log gaps
+-- of the stored states).
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 SELECT setseed(0.2718);
 SET LOCAL client_min_messages = error;
 SET LOCAL TimeZone = 'UTC';
@@ -35,9 +37,9 @@ BEGIN
     PERFORM clv_create_pipeline('prop.orders_tz', 'customer', 'at', 'amount', 'prop_tz',
                                 as_of => '2025-06-30 18:00+00', time_zone => 'Asia/Tokyo');
     PERFORM clv_create_pipeline('prop.orders_ts', 'customer', 'at', 'amount', 'prop_ts',
-                                as_of => '2025-06-30 18:00+00', time_zone => 'America/Sao_Paulo');
+                                as_of => '2025-06-30 18:00+00', time_zone => 'America/Sao_Paulo', model => 'mbgcnbd');
     PERFORM clv_create_pipeline('prop.orders_d', 'customer', 'at', 'amount', 'prop_d',
-                                as_of => '2025-06-30 18:00+00', time_zone => 'UTC');
+                                as_of => '2025-06-30 18:00+00', time_zone => 'UTC', model => 'bgcnbd');
 END $$;
 
 \ir ../include/pipeline_digest.psql
@@ -137,6 +139,12 @@ SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_ts' AND NOT sa
 SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_d' AND NOT same), 0::bigint,
           'date orders: every incremental refresh equals a full one');
 SELECT is((SELECT count(*) FROM prop.steps), 180::bigint, '60 steps, each refreshed in three pipelines');
+SELECT is((SELECT array_agg(m.kind || ' ' || m.status || CASE WHEN (m.parameters ->> 'k')::int > 1 THEN ', k > 1' ELSE '' END
+                            ORDER BY m.kind)
+           FROM (SELECT * FROM prop_tz.models UNION ALL SELECT * FROM prop_ts.models UNION ALL SELECT * FROM prop_d.models) m
+           WHERE m.model = 'purchases'),
+          ARRAY['BG/CNBD-k fitted, k > 1', 'BG/NBD fitted', 'MBG/CNBD-k fitted, k > 1'],
+          'the three purchase models were fitted at the last refresh; the regularity models find the seed''s evenly spaced orders regular');
 SELECT is((SELECT count(DISTINCT change) FROM prop.steps), 14::bigint, 'every kind of change was drawn');
 -- the incremental refreshes did stay incremental: a few customers each, not all
 SELECT ok((SELECT bool_and(incremental ~ '\(incremental refresh\)') FROM prop.steps),

@@ -4,7 +4,7 @@
 -- (its state grows far past the first allocation), a time zone with DST.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(7);
+SELECT plan(9);
 SET LOCAL TimeZone = 'America/New_York';
 SELECT setseed(0.17);
 
@@ -24,7 +24,9 @@ FROM (SELECT (random() * 1999)::int AS customer_id,
 ORDER BY random();
 
 CREATE TEMP TABLE ours AS
-SELECT customer_id, (clv_summary(ordered_at, amount::float8, '2026-01-01', '7 days')).*
+SELECT customer_id, (clv_summary(ordered_at, amount::float8, '2026-01-01', '7 days')).*,
+       clv_summary_log_gap_sum(clv_summary_state(ordered_at, amount::float8, '2026-01-01', '7 days',
+                                                 'America/New_York')) AS log_gap_sum
 FROM orders GROUP BY customer_id;
 
 CREATE TEMP TABLE reference AS
@@ -48,15 +50,16 @@ per_customer AS (
            (date '2026-01-01' - min(day)) / 7.0 AS age,
            coalesce(sum(net) FILTER (WHERE k > 1) / nullif(count(*) - 1, 0), 0) AS monetary,
            avg(gap) / 7.0 AS mean_gap,
-           stddev_samp(gap) / 7.0 AS gap_stddev
+           stddev_samp(gap) / 7.0 AS gap_stddev,
+           coalesce(sum(ln(gap / 7.0)), 0) AS log_gap_sum
     FROM purchases GROUP BY customer_id)
 SELECT d.customer_id, p.first_order, p.last_order, sum(d.orders) AS orders, sum(d.refunds) AS refunds,
        coalesce(p.purchase_days, 0) AS purchase_days, sum(d.net) AS total_amount,
        sum(d.refunded) AS refunded_amount, sum(d.net) / nullif(sum(d.orders), 0) AS avg_order_value,
-       p.frequency, p.recency, p.age, p.monetary, p.mean_gap, p.gap_stddev
+       p.frequency, p.recency, p.age, p.monetary, p.mean_gap, p.gap_stddev, p.log_gap_sum
 FROM days d LEFT JOIN per_customer p USING (customer_id)
 GROUP BY d.customer_id, p.first_order, p.last_order, p.purchase_days, p.frequency, p.recency,
-         p.age, p.monetary, p.mean_gap, p.gap_stddev;
+         p.age, p.monetary, p.mean_gap, p.gap_stddev, p.log_gap_sum;
 
 CREATE FUNCTION pg_temp.close(a float8, b numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS
 $$ SELECT (a IS NULL AND b IS NULL) OR abs(a - b::float8) <= 1e-9 * greatest(1, abs(b::float8)) $$;
@@ -81,6 +84,13 @@ SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
 SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
            WHERE NOT pg_temp.close(o.mean_gap, r.mean_gap) OR NOT pg_temp.close(o.gap_stddev, r.gap_stddev)),
           0::bigint, 'mean and spread of purchase gaps match the reference');
+SELECT is((SELECT count(*) FROM ours o JOIN reference r USING (customer_id)
+           WHERE NOT pg_temp.close(o.log_gap_sum, r.log_gap_sum)),
+          0::bigint, 'the log gaps of a state (in weeks, calendar days of the zone given) match the reference; NULL without a purchase day');
+SELECT is((SELECT array_agg(clv_summary_log_gap_sum(st) ORDER BY n)
+           FROM (SELECT n, clv_summary_state(date '2025-03-01', amount, date '2025-12-31') AS st
+                   FROM (VALUES (1, 10), (2, -10)) v(n, amount) GROUP BY n) s),
+          ARRAY[0, NULL]::float8[], 'one purchase day: 0; a refund alone: NULL');
 SELECT ok((SELECT purchase_days > 900 AND refunds > 100 FROM ours WHERE customer_id = 5000),
           'the heavy customer has hundreds of purchase days and refunds');
 
