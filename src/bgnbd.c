@@ -249,14 +249,15 @@ total_ll(pattern_ll ll, int shift, const PatternSet *data, const double *theta, 
 	return total;
 }
 
-static double
-bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+/* (also the regularity models' at k = 1, which they equal: cnbd.c) */
+double
+clv_bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
 	return total_ll(bgnbd_pattern_ll, 0, data, theta, grad);
 }
 
-static double
-mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
+double
+clv_mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 {
 	return total_ll(mbgnbd_pattern_ll, 1, data, theta, grad);
 }
@@ -284,7 +285,7 @@ fit_purchases(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 Datum
 clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = fit_purchases(fcinfo, CLV_MODEL_BGNBD, bgnbd_total_ll);
+	ClvModel   *model = fit_purchases(fcinfo, CLV_MODEL_BGNBD, clv_bgnbd_total_ll);
 
 	if (model == NULL)
 		PG_RETURN_NULL();
@@ -294,7 +295,7 @@ clv_fit_bgnbd_final(PG_FUNCTION_ARGS)
 Datum
 clv_fit_mbgnbd_final(PG_FUNCTION_ARGS)
 {
-	ClvModel   *model = fit_purchases(fcinfo, CLV_MODEL_MBGNBD, mbgnbd_total_ll);
+	ClvModel   *model = fit_purchases(fcinfo, CLV_MODEL_MBGNBD, clv_mbgnbd_total_ll);
 
 	if (model == NULL)
 		PG_RETURN_NULL();

@@ -28,6 +28,12 @@
  * total once (the fit needs each customer's sum of ln(gap) only through
  * the total, which the state keeps).  P(alive) = S / (S + R).
  *
+ * The fit's likelihood shares what it can between histories, as BG/NBD's
+ * does: ln(alpha + v) once per distinct time v, the Gamma ratios once per
+ * x; S is summed as it stands (its terms grow by (c+i-1)/i u/(alpha+T),
+ * with u/(alpha+T) < 1), in logs only where that overflows.  At k = 1 it
+ * is MBG/NBD's or BG/NBD's likelihood, and theirs is used.
+ *
  * Expected purchases in the next t: given lambda, alive, and j Poisson
  * events since the last purchase (posterior weight of each j its term of
  * S), the m-th next purchase comes when N(t) + j >= m k, N(t) ~ Poisson,
@@ -146,6 +152,10 @@ typedef struct XTerms
 	double		psi_r,			/* psi(r+kx) - psi(r) */
 				psi_b,			/* psi(b+x+m0) - psi(b) */
 				psi_ab;			/* psi(a+b+x+m0) - psi(a+b) */
+	double		log_b_x,		/* ln(b+x+m0-1), 0 where it is not used */
+				inverse_b_x;
+	double		log_alpha,
+				log_a;			/* not x's, but as cheap to keep here */
 } XTerms;
 
 static void
@@ -157,6 +167,10 @@ x_terms(const double *theta, int k, int m0, double x, bool with_gradient, XTerms
 
 	xt->x = x;
 	xt->log_gamma = clv_lgamma_ratio(r, k * x) + clv_lgamma_ratio(b, x + m0) - clv_lgamma_ratio(a + b, x + m0);
+	xt->log_b_x = (x + m0 > 0) ? log(b + x + m0 - 1) : 0;
+	xt->inverse_b_x = (x + m0 > 0) ? 1 / (b + x + m0 - 1) : 0;
+	xt->log_alpha = log(theta[1]);
+	xt->log_a = log(a);
 	if (with_gradient)
 	{
 		xt->psi_r = clv_digamma_ratio(r, k * x);
@@ -216,29 +230,133 @@ pattern_ll(const double *theta, int k, int m0, const XTerms *xt, const Pattern *
 	return ll;
 }
 
+/*
+ * What depends on a time v alone (a pattern's t_x or T): ln(alpha + v) and
+ * 1 / (alpha + v), once per distinct time and evaluation (PatternTimes).
+ */
+typedef struct TimeTerms
+{
+	double		log_shifted;
+	double		inverse_shifted;
+} TimeTerms;
+
+/*
+ * pattern_ll for k >= 2, from the terms of its time and x computed once:
+ * S summed as it stands rather than in logs (each term is the one before
+ * times (c+i-1)/i rho, with rho = (T - t_x) / (alpha + T) < 1), so that a
+ * history costs one logarithm more than an MBG/NBD one; false where S
+ * overflows (c beyond about 1e25), for pattern_ll to take in logs.
+ */
+static bool
+pattern_ll_direct(const double *theta, int k, int m0, const XTerms *xt, const Pattern *p,
+				  const TimeTerms *at_tx, const TimeTerms *at_T, double *ll, double *grad)
+{
+	double		r = theta[0],
+				alpha = theta[1],
+				a = theta[2];
+	double		x = p->x;
+	double		c = r + k * x;
+	double		rho = (p->T - p->t_x) * at_T->inverse_shifted;
+	double		term = 1,
+				S = 1,
+				S_psi = 0,		/* sum of s_i (psi(c+i) - psi(c)) */
+				S_i = 0,		/* sum of s_i i */
+				psi = 0;
+	double		log_S,
+				log_R,
+				w_R;
+
+	for (int i = 1; i < k; i++)
+	{
+		term *= (c + i - 1) / i * rho;
+		psi += 1 / (c + i - 1);
+		S += term;
+		S_psi += term * psi;
+		S_i += term * i;
+	}
+	if (!isfinite(S) || !isfinite(S_psi) || !isfinite(S_i))
+		return false;
+	log_S = log(S);
+	*ll = xt->log_gamma + r * xt->log_alpha - c * at_T->log_shifted;
+	if (m0 == 0 && x == 0)
+	{
+		/* a BG customer without repeat purchases cannot have dropped out */
+		*ll += log_S;
+		w_R = 0;
+	}
+	else
+	{
+		/* ln(S + R), and R's share of the sum, from one exp */
+		double		e;
+
+		log_R = xt->log_a - xt->log_b_x + c * (at_T->log_shifted - at_tx->log_shifted);
+		e = exp(-fabs(log_S - log_R));
+		*ll += Max(log_S, log_R) + log1p(e);
+		w_R = log_R > log_S ? 1 / (1 + e) : e / (1 + e);
+	}
+	if (grad != NULL)
+	{
+		double		w_S = 1 - w_R;
+
+		grad[0] = xt->psi_r + xt->log_alpha - at_T->log_shifted + w_S * S_psi / S;
+		grad[1] = r / alpha - c * at_T->inverse_shifted - w_S * S_i / S * at_T->inverse_shifted;
+		grad[2] = -xt->psi_ab;
+		grad[3] = xt->psi_b - xt->psi_ab;
+		if (w_R > 0)
+		{
+			grad[0] += w_R * (at_T->log_shifted - at_tx->log_shifted);
+			grad[1] += w_R * c * (at_T->inverse_shifted - at_tx->inverse_shifted);
+			grad[2] += w_R / a;
+			grad[3] -= w_R * xt->inverse_b_x;
+		}
+	}
+	return true;
+}
+
+/*
+ * The total log-likelihood (without ln C_k) and its gradient.  At k = 1 the
+ * model is MBG/NBD (m0 = 1) or BG/NBD (m0 = 0), and their likelihood, which
+ * shares more between histories, is this one.
+ */
 static double
 total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
 {
 	int			k = data->shape;
+	const PatternTimes *times = data->times;
+	TimeTerms  *at;
 	double		total = 0;
 	XTerms		xt = {0};
 
 	Assert(k >= 1 && k <= CLV_MODEL_MAX_SHAPE);
+	if (k == 1)
+		return m0 ? clv_mbgnbd_total_ll(data, theta, grad) : clv_bgnbd_total_ll(data, theta, grad);
+	/* up to 2 x 2^25 times of 16 bytes: just over what palloc takes */
+	at = palloc_extended(Max(times->nvalues, 1) * sizeof(TimeTerms), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < times->nvalues; i++)
+	{
+		at[i].log_shifted = log(theta[1] + times->values[i]);
+		at[i].inverse_shifted = 1 / (theta[1] + times->values[i]);
+	}
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
 	xt.x = -1;
 	for (int64 i = 0; i < data->npatterns; i++)
 	{
 		const Pattern *p = &data->patterns[i];
-		double		g[4];
+		double		g[4],
+					ll;
 
 		if (p->x != xt.x)
 			x_terms(theta, k, m0, p->x, grad != NULL, &xt);
-		total += p->count * pattern_ll(theta, k, m0, &xt, p, grad ? g : NULL);
+		if (!pattern_ll_direct(theta, k, m0, &xt, p, &at[times->t_x_index[i]], &at[times->T_index[i]],
+							   &ll, grad ? g : NULL))
+			ll = pattern_ll(theta, k, m0, &xt, p, grad ? g : NULL);
+		total += p->count * ll;
 		if (grad != NULL)
 			for (int j = 0; j < 4; j++)
 				grad[j] += p->count * g[j];
 	}
+	pfree(at);
 	return total;
 }
 

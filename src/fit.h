@@ -19,4 +19,8 @@ extern ClvModel *clv_fit_candidate(ClvModelKind kind, clv_loglik loglik, const P
 								   const PatternSet *coarse, double *log_theta, bool raise);
 extern void clv_fit_warn_weak(const ClvModel *model);
 
+/* BG/NBD's and MBG/NBD's likelihoods (bgnbd.c), which cnbd.c's equal at k = 1 */
+extern double clv_bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad);
+extern double clv_mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad);
+
 #endif							/* CLV_FIT_H */

@@ -1,7 +1,8 @@
 -- The clv half of the fit comparison for one size (test/bench/fits_vs_scipy.sh):
 -- generates the table `customers` of per-customer summaries as models.sql
 -- does, fits BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma once (the
--- parameters to compare with scipy's), then times the four fits against the
+-- parameters to compare with scipy's; MBG/CNBD-k too, which scipy has no
+-- counterpart of), then times the fits against the
 -- cheapest scan of the same rows in this one session and prints the table.
 -- Leaves two tables for the runner to export: `customers` (its distinct
 -- histories are what scipy fits) and `fit_results` (clv's side of the
@@ -26,6 +27,12 @@
 
 DROP TABLE IF EXISTS fits, fit_results;
 \ir generate_customers.psql
+-- the regularity models' log gaps: the generator draws no gaps, so each
+-- customer's is set 0.3 below its largest possible value, x ln(t_x / x)
+-- (all gaps equal), a valid history; it times the fit, not what k it finds
+ALTER TABLE customers ADD COLUMN log_gap_sum float8;
+UPDATE customers SET log_gap_sum = CASE WHEN frequency > 0 THEN frequency * (ln(recency / frequency) - 0.3) ELSE 0 END;
+VACUUM ANALYZE customers;
 
 \pset footer off
 SELECT count(*) AS customers,
@@ -47,7 +54,13 @@ SELECT 2, 'MBG/NBD', (SELECT clv_model_params(clv_fit_mbgnbd(frequency, recency,
 UNION ALL
 SELECT 3, 'Pareto/NBD', (SELECT clv_model_params(clv_fit_paretonbd(frequency, recency, age)) FROM customers)
 UNION ALL
-SELECT 4, 'Gamma-Gamma', (SELECT clv_model_params(clv_fit_gammagamma(frequency, monetary)) FROM customers);
+SELECT 4, 'Gamma-Gamma', (SELECT clv_model_params(clv_fit_gammagamma(frequency, monetary)) FROM customers)
+UNION ALL
+SELECT 5, 'MBG/CNBD-k, k = 2',
+       (SELECT clv_model_params(clv_fit_mbgcnbd(frequency, recency, age, log_gap_sum, 2)) FROM customers)
+UNION ALL
+SELECT 6, 'MBG/CNBD-k, k chosen',
+       (SELECT clv_model_params(clv_fit_mbgcnbd(frequency, recency, age, log_gap_sum)) FROM customers);
 
 \ir bench_runs.psql
 
@@ -62,7 +75,11 @@ INSERT INTO bench_queries VALUES
     (3, '3. clv_fit_paretonbd', 'Pareto/NBD',
      'SELECT clv_fit_paretonbd(frequency, recency, age) FROM customers'),
     (4, '4. clv_fit_gammagamma', 'Gamma-Gamma',
-     'SELECT clv_fit_gammagamma(frequency, monetary) FROM customers');
+     'SELECT clv_fit_gammagamma(frequency, monetary) FROM customers'),
+    (5, '5. clv_fit_mbgcnbd, k = 2', 'MBG/CNBD-k, k = 2',
+     'SELECT clv_fit_mbgcnbd(frequency, recency, age, log_gap_sum, 2) FROM customers'),
+    (6, '6. clv_fit_mbgcnbd, k chosen', 'MBG/CNBD-k, k chosen',
+     'SELECT clv_fit_mbgcnbd(frequency, recency, age, log_gap_sum) FROM customers');
 
 \ir bench_rounds.psql
 
