@@ -42,6 +42,7 @@ extern Datum clv_summary_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_summary_date_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_summary_combine(PG_FUNCTION_ARGS);
 extern Datum clv_summary_final(PG_FUNCTION_ARGS);
+extern Datum clv_summary_log_gap_sum(PG_FUNCTION_ARGS);
 extern Datum clv_summary_state_final(PG_FUNCTION_ARGS);
 extern Datum clv_summary_advance(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS);
@@ -471,6 +472,36 @@ check_summary_row(void)
 	}
 }
 
+/*
+ * The log gaps of a state clv_summary_final accepted (its row still in
+ * fuzz_row_values): accepted too, NULL exactly without purchase days, 0 for
+ * one, and at most x ln(t_x / x) (gaps adding up to the recency, in the
+ * same unit), as the regularity fits require.
+ */
+static void
+check_log_gap_sum(Datum state)
+{
+	bool		no_purchases = fuzz_row_nulls[0];
+	double		x = no_purchases ? 0 : DatumGetInt32(fuzz_row_values[9]);
+	double		t_x = no_purchases ? 0 : DatumGetFloat8(fuzz_row_values[10]);
+	Datum		result;
+	bool		isnull;
+	double		sum;
+
+	if (!fuzz_call(clv_summary_log_gap_sum, NULL, false, 1, &state, NULL, &result, &isnull))
+		fuzz_fail("clv_summary_log_gap_sum refuses a state clv_summary_final accepts: %s",
+				  fuzz_error.message);
+	if (isnull != no_purchases)
+		fuzz_fail("clv_summary_log_gap_sum is NULL %s purchase days", isnull ? "with" : "without");
+	if (isnull)
+		return;
+	sum = DatumGetFloat8(result);
+	if (!isfinite(sum))
+		fuzz_fail("clv_summary_log_gap_sum is not finite");
+	if (x == 0 ? sum != 0 : sum > x * log(t_x / x) + 1e-9 * (1 + fabs(sum)))
+		fuzz_fail("clv_summary_log_gap_sum %.17g exceeds x ln(t_x / x) for x %.0f, t_x %.17g", sum, x, t_x);
+}
+
 static void
 check_model(Datum model, const char *what)
 {
@@ -549,6 +580,7 @@ final(Group *g, Datum state, uint8_t which)
 	{
 		case AGG_SUMMARY:
 			check_summary_row();
+			check_log_gap_sum(state);
 			break;
 		case AGG_FIT_PURCHASES:
 		case AGG_FIT_SPEND:
