@@ -852,13 +852,20 @@ $$;
 -- choose k at each refresh.
 CREATE FUNCTION @extschema@.clv_pipeline_fit_sql(kind text, penalizer_param integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN kind OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd'])
-                THEN pg_catalog.format('@extschema@.clv_fit_%s((c.s).frequency, (c.s).recency, (c.s).age,'
-                                       ' c.log_gap_sum, NULL::pg_catalog.int4, $%s)', kind, penalizer_param)
-                ELSE pg_catalog.format('@extschema@.clv_fit_%s(c.s, $%s)', kind, penalizer_param) END
+BEGIN
+    -- the kind becomes part of a function name: only the five
+    IF kind OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd']) THEN
+        RETURN pg_catalog.format('@extschema@.clv_fit_%s((c.s).frequency, (c.s).recency, (c.s).age,'
+                                 ' c.log_gap_sum, NULL::pg_catalog.int4, $%s)', kind, penalizer_param);
+    ELSIF kind OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'mbgnbd', 'paretonbd']) THEN
+        RETURN pg_catalog.format('@extschema@.clv_fit_%s(c.s, $%s)', kind, penalizer_param);
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+        MESSAGE = pg_catalog.format('unknown purchase model %L', kind);
+END
 $$;
 
 CREATE FUNCTION @extschema@.clv_pipeline_summary_sql(target_schema name, ordered_at_type regtype)
@@ -1291,7 +1298,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.clv_create_pipeline(regclass, name, name, name, name, float8, interval, integer, float8, float8, timestamptz, name, text, interval, text) IS
-'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh; model: the purchase model, bgnbd, mbgnbd, paretonbd, mbgcnbd, bgcnbd (the regularity models, k chosen at each refresh) or auto (the least holdout error over the last 90 days)';
+'creates in target_schema (new, or owned by the caller) the tables a dashboard reads over the orders table and fills them; predicted CLV over horizon (or periods periods, 12 by default) of period; calendar days in time_zone (default: this session''s TimeZone); as_of NULL: observed up to each refresh; model: the purchase model, bgnbd, mbgnbd, paretonbd, mbgcnbd, bgcnbd (the regularity models, k chosen at each refresh) or auto (the first of these whose holdout error over the last 90 days is within 1e-6 of the least)';
 
 -- The name of a purchase model's kind, as the papers write it.
 CREATE FUNCTION @extschema@.clv_purchase_model_label(kind text)
@@ -1435,7 +1442,7 @@ BEGIN
             ('channels', 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
             ('channels', 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
             ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders'),
-            ('model_evaluation', NULL, 'how the purchase model was chosen when the pipeline was created (model auto): each model fitted on the orders up to calibration_end and compared with every customer''s purchase days up to holdout_end (clv_evaluate); the chosen one has the least mean absolute error'),
+            ('model_evaluation', NULL, 'how the purchase model was chosen when the pipeline was created (model auto): each model fitted on the orders up to calibration_end and compared with every customer''s purchase days up to holdout_end (clv_evaluate); the chosen one is the first of bgnbd, mbgnbd, paretonbd, mbgcnbd, bgcnbd whose mean absolute error is within 1e-6 of the least'),
             ('model_evaluation', 'model', 'bgnbd, mbgnbd, paretonbd, mbgcnbd or bgcnbd'),
             ('model_evaluation', 'calibration_frequency', 'the customers'' repeat purchase days in the calibration window (the last: 7 or more); NULL: all customers'),
             ('model_evaluation', 'customers', 'customers acquired by calibration_end'),
@@ -2264,7 +2271,7 @@ BEGIN
         INTO registry;
     IF pg_catalog.to_regclass(pg_catalog.format('%I.model_evaluation', target_schema)) IS NOT NULL THEN
         EXECUTE pg_catalog.format($q$
-            SELECT pg_catalog.format(', chosen for the least mean absolute error of the customers'' purchase days from %%s to %%s: %%s',
+            SELECT pg_catalog.format(', chosen by the mean absolute error of the customers'' purchase days from %%s to %%s (the first within 1e-6 of the least): %%s',
                                      pg_catalog.to_char(pg_catalog.min(e.calibration_end) OPERATOR(pg_catalog.+) 1, 'YYYY-MM-DD'),
                                      pg_catalog.to_char(pg_catalog.max(e.holdout_end), 'YYYY-MM-DD'),
                                      pg_catalog.string_agg(@extschema@.clv_purchase_model_label(e.model) OPERATOR(pg_catalog.||) ' '

@@ -69,7 +69,7 @@ BEGIN
         INTO registry;
     IF pg_catalog.to_regclass(pg_catalog.format('%I.model_evaluation', target_schema)) IS NOT NULL THEN
         EXECUTE pg_catalog.format($q$
-            SELECT pg_catalog.format(', chosen for the least mean absolute error of the customers'' purchase days from %%s to %%s: %%s',
+            SELECT pg_catalog.format(', chosen by the mean absolute error of the customers'' purchase days from %%s to %%s (the first within 1e-6 of the least): %%s',
                                      pg_catalog.to_char(pg_catalog.min(e.calibration_end) OPERATOR(pg_catalog.+) 1, 'YYYY-MM-DD'),
                                      pg_catalog.to_char(pg_catalog.max(e.holdout_end), 'YYYY-MM-DD'),
                                      pg_catalog.string_agg(@extschema@.clv_purchase_model_label(e.model) OPERATOR(pg_catalog.||) ' '
