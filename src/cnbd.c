@@ -129,7 +129,7 @@ regularity(const double *theta, int k, int m0, double x, double t_x, double T, R
 	for (int i = 1; i < k; i++)
 	{
 		/* Gamma(c+i) / (Gamma(c) i!) rho^i, from the term before */
-		g->log_s[i] = g->log_s[i - 1] + log((c + i - 1) / i) + log_rho;
+		g->log_s[i] = g->log_s[i - 1] + log((c + (i - 1)) / i) + log_rho;
 		g->log_S = log_add(g->log_S, g->log_s[i]);
 	}
 	if (m0 == 0 && x == 0)
@@ -209,7 +209,7 @@ pattern_ll(const double *theta, int k, int m0, const XTerms *xt, const Pattern *
 		{
 			double		w = exp(g.log_s[i] - g.log_S);
 
-			psi += 1 / (c + i - 1);
+			psi += 1 / (c + (i - 1));
 			d_S[0] += w * psi;
 			d_S[1] -= w * i * inverse_T;
 		}
@@ -245,7 +245,9 @@ typedef struct TimeTerms
  * S summed as it stands rather than in logs (each term is the one before
  * times (c+i-1)/i rho, with rho = (T - t_x) / (alpha + T) < 1), so that a
  * history costs one logarithm more than an MBG/NBD one; false where S
- * overflows (c beyond about 1e25), for pattern_ll to take in logs.
+ * overflows (c rho beyond about 5e27 at k = 12, far more at smaller k), for
+ * pattern_ll to take in logs.  (c + (i - 1)), not c + i - 1: exact at i = 1
+ * for a tiny c.
  */
 static bool
 pattern_ll_direct(const double *theta, int k, int m0, const XTerms *xt, const Pattern *p,
@@ -268,8 +270,8 @@ pattern_ll_direct(const double *theta, int k, int m0, const XTerms *xt, const Pa
 
 	for (int i = 1; i < k; i++)
 	{
-		term *= (c + i - 1) / i * rho;
-		psi += 1 / (c + i - 1);
+		term *= (c + (i - 1)) / i * rho;
+		psi += 1 / (c + (i - 1));
 		S += term;
 		S_psi += term * psi;
 		S_i += term * i;
@@ -330,6 +332,8 @@ total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
 	Assert(k >= 1 && k <= CLV_MODEL_MAX_SHAPE);
 	if (k == 1)
 		return m0 ? clv_mbgnbd_total_ll(data, theta, grad) : clv_bgnbd_total_ll(data, theta, grad);
+	/* set by clv_purchase_patterns and clv_coarse_purchase_patterns, which made data */
+	Assert(times != NULL);
 	/* up to 2 x 2^25 times of 16 bytes: just over what palloc takes */
 	at = palloc_extended(Max(times->nvalues, 1) * sizeof(TimeTerms), MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < times->nvalues; i++)

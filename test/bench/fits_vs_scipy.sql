@@ -28,7 +28,7 @@
 DROP TABLE IF EXISTS fits, fit_results;
 \ir generate_customers.psql
 -- the regularity models' log gaps: the generator draws no gaps, so each
--- customer's is set 0.3 below its largest possible value, x ln(t_x / x)
+-- customer's is set 0.3 x below its largest possible value, x ln(t_x / x)
 -- (all gaps equal), a valid history; it times the fit, not what k it finds
 ALTER TABLE customers ADD COLUMN log_gap_sum float8;
 UPDATE customers SET log_gap_sum = CASE WHEN frequency > 0 THEN frequency * (ln(recency / frequency) - 0.3) ELSE 0 END;
