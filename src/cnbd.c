@@ -510,6 +510,26 @@ clv_cnbd_p_alive(const ClvModel *model, double x, double t_x, double T)
 }
 
 /*
+ * ln of the chance that a customer still buying would have let the time
+ * since the last purchase go by without one: with the rate's posterior
+ * after x purchases by t_x, Gamma(c, alpha + t_x), the chance of fewer
+ * than k Poisson events in u = T - t_x is
+ *   sum_{i<k} Gamma(c+i) / (Gamma(c) i!) (u / (alpha+T))^i ((alpha+t_x) / (alpha+T))^c
+ * = S ((alpha+t_x) / (alpha+T))^c.  clv_decline's "gone quiet" reads it for
+ * these models: the customer's own rhythm, as the fitted model sees it.
+ */
+double
+clv_cnbd_log_silence(const ClvModel *model, double x, double t_x, double T)
+{
+	Regularity	g;
+	double		c = model->params[0] + model->shape * x;
+
+	clv_check_history(x, t_x, T);
+	regularity(model->params, model->shape, dropout_at_start(model), x, t_x, T, &g);
+	return g.log_S - c * log1p((T - t_x) / (model->params[1] + t_x));
+}
+
+/*
  * The most terms the expectations over N below may sum, all phases
  * together: some tens of milliseconds of work, reached only by a horizon
  * of millions of purchases, or one thousands of times alpha + T with r

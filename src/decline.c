@@ -11,8 +11,11 @@
  *   probability P(gap >= days silent).  Few gaps estimate the spread badly,
  *   so the squared CV is pulled toward 1 (exponential gaps) as if two more
  *   gaps of exponential spread had been seen: cv2 = ((g-1) cv2_obs + 2) / (g+1)
- *   for g gaps.  Fires below quiet_probability, for customers with at least
- *   min_gaps gaps.
+ *   for g gaps.  With a regularity model (MBG/CNBD-k, BG/CNBD-k), the
+ *   probability is the model's instead: that a customer still buying at
+ *   their posterior rate would have made no purchase in the silence
+ *   (clv_cnbd_log_silence).  Fires below quiet_probability, for customers
+ *   with at least min_gaps gaps.
  * p_alive_low / p_alive_dropped: P(alive) from a purchase model below
  *   p_alive_threshold, or fallen by more than p_alive_drop since the
  *   previous scoring.
@@ -416,8 +419,8 @@ add_reason(Verdict *v, const char *reason)
  * below quiet_probability, once there are min_gaps gaps to judge by).
  */
 static void
-rhythm_signal(FunctionCallInfo fcinfo, ClvSummaryRow *summary, double x,
-			  DateADT first, DateADT last, double silent, Verdict *v)
+rhythm_signal(FunctionCallInfo fcinfo, ClvSummaryRow *summary, const ClvModel *model,
+			  double x, double t_x, double T, DateADT first, DateADT last, double silent, Verdict *v)
 {
 	double		mean_gap,
 				cv2 = 1,
@@ -454,7 +457,11 @@ rhythm_signal(FunctionCallInfo fcinfo, ClvSummaryRow *summary, double x,
 
 		cv2 = ((x - 1) * (sd * sd) / (mean_gap * mean_gap) + 2) / (x + 1);
 	}
-	p_gap = gap_survival(silent, mean_gap, cv2);
+	/* a regularity model knows the customer's rhythm better than their few gaps */
+	if (model != NULL && (model->kind == CLV_MODEL_MBGCNBD || model->kind == CLV_MODEL_BGCNBD))
+		p_gap = exp(clv_cnbd_log_silence(model, x, t_x, T));
+	else
+		p_gap = gap_survival(silent, mean_gap, cv2);
 	set_field(v, F_TYPICAL_GAP_DAYS, Float8GetDatum(mean_gap));
 	set_field(v, F_P_GAP, Float8GetDatum(p_gap));
 	append_literal(v->alert, "ordered every ~");
@@ -609,7 +616,8 @@ clv_decline(PG_FUNCTION_ARGS)
 	silent = (double) end - last;
 	set_field(&v, F_DAYS_SILENT, Int32GetDatum((int32) silent));
 
-	rhythm_signal(fcinfo, &summary, x, first, last, silent, &v);
+	rhythm_signal(fcinfo, &summary, PG_ARGISNULL(A_MODEL) ? NULL : decline_model(fcinfo, cache),
+				  x, t_x, T, first, last, silent, &v);
 	if (!PG_ARGISNULL(A_MODEL))
 	{
 		p_alive = p_alive_signal(fcinfo, cache, x, t_x, T, &v);

@@ -47,6 +47,7 @@ extern double clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double 
 
 /* MBG/CNBD-k and BG/CNBD-k (cnbd.c) */
 extern double clv_cnbd_p_alive(const ClvModel *model, double x, double t_x, double T);
+extern double clv_cnbd_log_silence(const ClvModel *model, double x, double t_x, double T);
 extern double clv_cnbd_log_dropout_odds(const ClvModel *model, double x, double t_x, double T);
 extern double clv_cnbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_cnbd_expected_new(const ClvModel *model, double t);

@@ -9,7 +9,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(44);
+SELECT plan(46);
 SELECT setseed(0.27);
 
 \ir ../include/rgamma.psql
@@ -214,6 +214,38 @@ SELECT throws_ok($$SELECT 'kind=bgnbd k=2 r=1 alpha=1 a=1 b=1 log_likelihood=-1 
                  '22P02', NULL, 'k on a model that has none');
 SELECT throws_ok($$SELECT clv_next_purchase(mbg2, 2, 10, 20) FROM fits$$, '0A000', NULL,
                  'the next purchase''s distribution is for Poisson purchases only');
+
+-- clv_decline's gone_quiet with a regularity model: the chance that a
+-- customer still buying at their posterior rate, Gamma(r + k x, alpha + t_x),
+-- would have let the silence pass, sum_{i<k} Gamma(c+i) / (Gamma(c) i!)
+-- (u / (alpha+T))^i ((alpha+t_x) / (alpha+T))^c, written here in SQL (the
+-- Gamma ratio as a product); other
+-- models keep the gaps' own rhythm (the same p_gap as without a model)
+CREATE TEMP TABLE silences AS
+SELECT kind, k, h.x, h.t_x, h.T,
+       format('kind=%s k=%s r=0.8 alpha=2 a=0.8 b=2.5 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0',
+              kind, k)::clv_model AS m,
+       (SELECT sum(exp((SELECT coalesce(sum(ln((0.8 + k * h.x + j - 1) / j)), 0) FROM generate_series(1, i) j)
+                       + i * ln((h.T - h.t_x) / (2 + h.T)) + (0.8 + k * h.x) * ln((2 + h.t_x) / (2 + h.T))))
+          FROM generate_series(0, k - 1) i) AS expected
+FROM unnest(ARRAY['mbgcnbd', 'bgcnbd']) kind, unnest(ARRAY[1, 2, 5]) k,
+     (VALUES (1, 4, 30), (3, 12, 38), (3, 12, 12.5), (6, 20, 60), (25, 50, 52)) h(x, t_x, T);
+CREATE TEMP TABLE decline_of AS
+SELECT si.*, (clv_decline(format('(2026-01-01,%s,%s,%s,0,%s,100,0,10,%s,%s,%s,10,%s,0,7 days)',
+                                 date '2026-01-01' + (7 * si.t_x)::int, date '2026-01-01' + (7 * si.T)::int,
+                                 si.x + 1, si.x + 1, si.x, si.t_x, si.T,
+                                 CASE WHEN si.x > 0 THEN (si.t_x / si.x)::text ELSE '' END)::clv_summary,
+                          si.m)).p_gap
+FROM silences si;
+SELECT is((SELECT count(*) FROM decline_of WHERE p_gap IS NULL OR NOT abs(p_gap - expected) <= 1e-12 * expected), 0::bigint,
+          'gone_quiet with a regularity model: its chance of the silence, as the closed form gives it, k = 1, 2 and 5');
+SELECT is((SELECT count(*) FROM (
+               SELECT (clv_decline(s, 'kind=mbgnbd r=0.8 alpha=2 a=0.8 b=2.5 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0')).p_gap AS with_model,
+                      (clv_decline(s)).p_gap AS without
+               FROM (SELECT clv_summary(d, 10, date '2026-06-30', '7 days') AS s
+                     FROM generate_series(date '2025-10-01', date '2026-01-01', '28 days') d) q) c
+           WHERE with_model IS DISTINCT FROM without OR with_model IS NULL), 0::bigint,
+          'other models leave gone_quiet to the customer''s own gaps');
 
 SELECT * FROM finish();
 ROLLBACK;
