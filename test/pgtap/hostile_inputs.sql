@@ -314,6 +314,7 @@ SELECT hx.add('text', 'model', NULL, ARRAY['''linear''', '''first_touch''', '''l
 SELECT hx.add('text', 'model', NULL, ARRAY['''position_based'''], 1);
 SELECT hx.add('text', 'model', 'clv_attribution', ARRAY['''time_decay'''], 1);
 SELECT hx.add('text', 'model', 'clv_create_pipeline', ARRAY['''bgnbd''', '''auto''', '''paretonbd'''], 1);
+SELECT hx.add('text', 'kind', 'clv_pipeline_fit_sql', ARRAY['''mbgcnbd''', '''bgnbd'''], 1);
 SELECT hx.add('text', 'period', NULL, ARRAY['''week''', '''quarter''', '''year''', '''day''', '''Month''']);
 SELECT hx.add('text', 'period', NULL, ARRAY['''month'''], 1);
 SELECT hx.add('text', 'email', NULL, ARRAY['''@''', '''a@''', '''@b''', '''a@@b''', ''' A.B+Tag@GMail.COM ''',

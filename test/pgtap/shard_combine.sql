@@ -229,6 +229,10 @@ INSERT INTO shard.cases VALUES
 ('clv_summary_state(date,double precision,date)', true,
  $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at::date AS a1, amount AS a2,
           date '2025-07-01' AS a3 FROM shard.order_rows$$),
+('clv_summary_state(date,double precision,date,interval)', true,
+ $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at::date AS a1, amount AS a2,
+          date '2025-07-01' AS a3, (ARRAY['7 days', '1 day', '14 days']::interval[])[1 + customer % 3] AS a4
+   FROM shard.order_rows$$),
 ('clv_activity_state(timestamp with time zone,double precision,text)', true,
  $$SELECT customer AS grp, customer AS cust, shard_row AS shard, at AS a1, amount AS a2,
           (ARRAY['Pacific/Kiritimati', 'UTC', 'America/Los_Angeles', 'Pacific/Pago_Pago'])[1 + customer % 4] AS a3
