@@ -4,6 +4,7 @@
 #include "clv.h"
 
 #include "patterns.h"
+#include "scores.h"
 
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -21,6 +22,11 @@ _PG_init(void)
 							 "Off fits the histories directly from the usual start, as clv 0.3 did: slower, "
 							 "and the same optimum to the fit's tolerance.",
 							 &clv_fit_coarse_start, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("clv.expectation_quadrature",
+							 "The regularity models' expected purchases over a wide spread of purchases to come are "
+							 "integrated, not summed term by term.",
+							 "Off sums every term, as clv 0.4.0 did at first: slower, and refused past ten million terms.",
+							 &clv_expectation_quadrature, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("clv");
 }
 

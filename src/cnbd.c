@@ -558,14 +558,15 @@ count_term(int64 *terms)
  * with h = |a - 1|), not from ratios over M, which would leave L, about
  * (a-1) ln(1 + M/y), to the rounding of numbers M ln y in size.  Those
  * small-shift ratios are exact to rounding for z >= 10 (Stirling's series
- * of the difference) and, below, while h is not tiny; elsewhere, and for
- * small M or a + y <= 1, the terms are added up (counted against the
- * budget).
+ * of the difference) and, below, while h is not tiny.  For M up to
+ * W_BY_TERMS_MAX the terms are added up (counted against the budget); past
+ * it, the first few are, and the form applies from there, where it is
+ * exact (WeightCurve).
  */
 #define W_BY_TERMS_MAX 4096
 
 static double
-telescoped_weight(int64 M, double a, double y)
+telescoped_weight(double M, double a, double y)
 {
 	double		h = fabs(a - 1),
 				L;
@@ -577,6 +578,54 @@ telescoped_weight(int64 M, double a, double y)
 	else
 		L = clv_lgamma_ratio(y + M - h, h) - clv_lgamma_ratio(y - h, h);
 	return (a + y - 1) / (a - 1) * -expm1(L);
+}
+
+/*
+ * W(M) for real M >= the shift below: the first few terms added up, the
+ * rest from the telescoped form,
+ *   W(M) = W(shift) + w_(shift+1) T(M - shift; a, y + shift),
+ * with the shift the smallest that makes a + y + shift - 1 > 1 (otherwise
+ * a + y - 1 and y - |a - 1| cancel: at a = 1e-6 and y = 1 ten digits of
+ * them would be rounding), and, for a within 1e-3 of 1 but not 1, y +
+ * shift > 10 + |a - 1|, where the small-shift ratios are exact to rounding.
+ */
+typedef struct WeightCurve
+{
+	double		a;
+	double		y;
+	int64		shift;
+	double		head;			/* W(shift) */
+	double		scale;			/* w_(shift+1) */
+} WeightCurve;
+
+static void
+weight_curve_init(WeightCurve *curve, double a, double y)
+{
+	double		h = fabs(a - 1);
+	double		need = a == 1 || h > 1e-3 ? 2 - a - y : 10 + h - y;
+	double		last = 1;
+
+	curve->a = a;
+	curve->y = y;
+	curve->shift = need >= 0 ? (int64) floor(need) + 1 : 0;
+	/* at most 11 terms: forwards, w_(m+1) = w_m (y+m-1) / (a+y+m-1) */
+	curve->head = 0;
+	for (int64 m = 1; m <= curve->shift; m++)
+	{
+		if (m > 1)
+			last *= (y + m - 2) / (a + y + m - 2);
+		curve->head += last;
+	}
+	curve->scale = exp(clv_lgamma_ratio(y, curve->shift) - clv_lgamma_ratio(a + y, curve->shift));
+}
+
+static double
+weight_curve_at(const WeightCurve *curve, double M)
+{
+	Assert(M >= curve->shift);
+	if (M == curve->shift)
+		return curve->head;
+	return curve->head + curve->scale * telescoped_weight(M - curve->shift, curve->a, curve->y + curve->shift);
 }
 
 static bool
@@ -591,9 +640,12 @@ purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms
 		return true;
 	}
 	*w = exp(clv_lgamma_ratio(y, M - 1) - clv_lgamma_ratio(a + y, M - 1));
-	if (M > W_BY_TERMS_MAX && a + y - 1 > 0 && (y - fabs(a - 1) >= 10 || fabs(a - 1) > 1e-3 || a == 1))
+	if (M > W_BY_TERMS_MAX)
 	{
-		*W = telescoped_weight(M, a, y);
+		WeightCurve curve;
+
+		weight_curve_init(&curve, a, y);
+		*W = weight_curve_at(&curve, M);
 		return true;
 	}
 	*W = 0;
@@ -610,42 +662,33 @@ purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms
 }
 
 /*
- * E[W(floor((N + j) / k))] for N negative binomial of shape n and
- * probability q = ratio / (1 + ratio) (P(N = i) = Gamma(n+i) / (Gamma(n)
- * i!) q^i (1-q)^n), W as above.  The terms are summed outwards from N's
- * mode, relative to the mode's, and the result divided by their sum, so
- * that no term's size under- or overflows; upwards until the terms, and
- * what they add, are negligible, but not before the first purchase can be
- * made (W is 0 below it, and a value owed to the far tail alone would be
- * lost); *terms counts the work.
+ * The sums of P(N = i) W(floor((i + j) / k)) and of P(N = i) over
+ * 0 <= i < end, for N negative binomial of shape n and probability q =
+ * ratio / (1 + ratio) (P(N = i) = Gamma(n+i) / (Gamma(n) i!) q^i (1-q)^n),
+ * W as above, each term relative to P(N = start), start < end.  Summed
+ * outwards from start, so that no term's size under- or overflows; upwards
+ * until the terms, and what they add, are negligible, but not before the
+ * first purchase can be made (W is 0 below it, and a value owed to the far
+ * tail alone would be lost); *terms counts the work, false past the budget.
  */
-static double
-mean_purchases_made(double n, double ratio, int j, int k, double a, double y, int64 *terms)
+static bool
+sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start, int64 end,
+		   double *weighted, double *weights, int64 *terms)
 {
 	double		q = ratio / (1 + ratio);
-	double		mode = n > 1 ? floor((n - 1) * ratio) : 0;
-	int64		top;
 	double		w,
-				W;
-	double		weighted,
-				weights,
+				W,
+				W_start,
 				term;
-	double		W_top;
 
-	if (!(mode < 1e15))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("expected purchases over this horizon are too many to sum"),
-				 errdetail("The horizon is %g times alpha plus the customer's age.", ratio)));
-	top = (int64) mode;
-	if (!purchases_weight((top + j) / k, a, y, &W, &w, terms))
-		goto too_many;
-	W_top = W;
-	weighted = W;
-	weights = 1;
+	if (!purchases_weight((start + j) / k, a, y, &W, &w, terms))
+		return false;
+	W_start = W;
+	*weighted = W;
+	*weights = 1;
 	/* upwards: P(N = i+1) / P(N = i) = (n+i) q / (i+1) */
 	term = 1;
-	for (int64 i = top + 1;; i++)
+	for (int64 i = start + 1; i < end; i++)
 	{
 		term *= (n + i - 1) * q / i;
 		if ((i + j) % k == 0)
@@ -656,24 +699,24 @@ mean_purchases_made(double n, double ratio, int j, int k, double a, double y, in
 			w = m == 1 ? 1 : w * (y + m - 2) / (a + y + m - 2);
 			W += w;
 		}
-		weighted += term * W;
-		weights += term;
+		*weighted += term * W;
+		*weights += term;
 		if (term == 0 ||
-			(i + j >= k && term < NEGLIGIBLE_TERM * weights && term * W <= NEGLIGIBLE_TERM * weighted))
+			(i + j >= k && term < NEGLIGIBLE_TERM * *weights && term * W <= NEGLIGIBLE_TERM * *weighted))
 			break;
 		if (!count_term(terms))
-			goto too_many;
+			return false;
 	}
 	/*
 	 * downwards: P(N = i-1) / P(N = i) = i / ((n+i-1) q).  Each w_m
 	 * leaving W is computed on its own, ln w_m = ln Gamma(y+m-1) - ln
-	 * Gamma(y) - (ln Gamma(a+y+m-1) - ln Gamma(a+y)): w_top may have
+	 * Gamma(y) - (ln Gamma(a+y+m-1) - ln Gamma(a+y)): w_start may have
 	 * underflowed, and running the recurrence backwards from it would
 	 * multiply its rounding by (a+y+m)/(y+m) at every step.
 	 */
 	term = 1;
-	W = W_top;
-	for (int64 i = top; i > 0; i--)
+	W = W_start;
+	for (int64 i = start; i > 0; i--)
 	{
 		term *= i / ((n + i - 1) * q);
 		if ((i + j) % k == 0)
@@ -683,22 +726,286 @@ mean_purchases_made(double n, double ratio, int j, int k, double a, double y, in
 
 			W = m == 1 ? 0 : W - exp(clv_lgamma_ratio(y, m - 1) - clv_lgamma_ratio(a + y, m - 1));
 		}
-		weighted += term * W;
-		weights += term;
-		if (term < NEGLIGIBLE_TERM * weights)
+		*weighted += term * W;
+		*weights += term;
+		if (term < NEGLIGIBLE_TERM * *weights)
 			break;
 		if (!count_term(terms))
-			goto too_many;
+			return false;
 	}
-	return weighted / weights;
+	return true;
+}
 
-too_many:
-	ereport(ERROR,
-			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-			 errmsg("expected purchases over this horizon need more than %d terms", MAX_EXPECTATION_TERMS),
-			 errdetail("The purchases the horizon may hold are too many, or too spread out, to sum one by one: the horizon is %g times alpha plus the customer's age.",
-					   ratio)));
-	return 0;					/* not reached */
+/*
+ * Where N's spread is wide in purchases, P(N = i) W(floor((i+j)/k)) is
+ * summed by quadrature instead, since the terms cost microseconds each and
+ * their number grows with the horizon over alpha + T (times sqrt(n) when n
+ * is large): for a horizon 10^5 times alpha + T, about 4 10^6 terms.
+ *
+ * Split i by its residue rho modulo k: i = rho + k u, and the purchases made
+ * are then M = u + delta_rho, delta_rho = 1 if rho + j >= k, else 0.  So
+ *   sum_i P(N = i) W(M) = sum_u Phi(u),
+ *   Phi(u) = W(u) sum_{delta_rho = 0} P(N = rho + k u)
+ *            + W(u+1) sum_{delta_rho = 1} P(N = rho + k u),
+ * with P continued to real i through Gamma, and W through its telescoped
+ * form (WeightCurve).  Phi's scale is N's spread over k, at least
+ * CLV_WIDE_SPREAD, and, below its top, u itself; so below WIDE_HEAD_U
+ * purchases the terms are summed one by one, and beyond it
+ *   sum_{u >= U} Phi(u) = integral_U^inf Phi(u) du + Phi_0 / 2 - Delta Phi_0 / 12
+ *                         + Delta^2 Phi_0 / 24 - 19 Delta^3 Phi_0 / 720
+ *                         + 3 Delta^4 Phi_0 / 160 - 863 Delta^5 Phi_0 / 60480,
+ * Gregory's end correction from the forward differences of Phi at U,
+ * U + 1, ... (Phi's sixth difference is of the order of Phi / U^6 there),
+ * and the integral by 20-point Gauss-Legendre on panels as wide as half
+ * their distance from 0 and at most twice the spread, from WIDE_LOW_SPREADS
+ * spreads below N's top (or U) until a panel adds a negligible part.  The
+ * sum of P(N = i), 1 up to rounding, is formed the same way and divides the
+ * result, as in sum_counts.
+ *
+ * The k phases j (N's shape n = c + j) share every point: P_(c+j)(i) /
+ * P_(c+j)(m) = P_c(i) / P_c(m) prod_(l<j) (c+i+l) / (c+m+l), so one
+ * log-Gamma ratio and two weights serve them all, and the rest is k^2
+ * products.  (A phase's P may be scaled by any constant: its mean divides
+ * its weighted sum by the sum of its P.)
+ */
+#define CLV_WIDE_SPREAD 100.0
+#define WIDE_HEAD_U 256
+#define WIDE_LOW_SPREADS 12
+#define WIDE_MAX_PANELS 20000
+
+/* the setting clv.expectation_quadrature: the wide path above, or terms one by one */
+bool		clv_expectation_quadrature = true;
+
+/*
+ * ln P(N = i) - ln P(N = m) for real i, m >= 0: the ratios of Gamma
+ * functions taken by whichever shift is smaller, n - 1 or i - m, so that
+ * a difference of two large logarithms is not left to rounding.
+ */
+static double
+nb_log_ratio(double n, double log_q, double i, double m)
+{
+	double		gammas;
+
+	if (i == m)
+		return 0;
+	if (fabs(i - m) < fabs(n - 1))
+	{
+		/* [ln Gamma(n+i) - ln Gamma(n+m)] - [ln Gamma(i+1) - ln Gamma(m+1)] */
+		if (i > m)
+			gammas = clv_lgamma_ratio(n + m, i - m) - clv_lgamma_ratio(m + 1, i - m);
+		else
+			gammas = clv_lgamma_ratio(i + 1, m - i) - clv_lgamma_ratio(n + i, m - i);
+	}
+	else if (n >= 1)
+		gammas = clv_lgamma_ratio(i + 1, n - 1) - clv_lgamma_ratio(m + 1, n - 1);
+	else
+		gammas = clv_lgamma_ratio(m + n, 1 - n) - clv_lgamma_ratio(i + n, 1 - n);
+	return gammas + (i - m) * log_q;
+}
+
+/* what the points of the wide path share */
+typedef struct WideSum
+{
+	double		c;				/* N's shape in phase 0 */
+	double		log_q;
+	int			k;
+	double		top;			/* phase 0's mode: every P is relative to P(N = top) */
+	double		step[CLV_MODEL_MAX_SHAPE];	/* 1 / (c + top + j - 1 + k spread), j >= 1 */
+	WeightCurve curve;
+} WideSum;
+
+/*
+ * Phi_j(u) and Psi_j(u) = sum_rho P_(c+j)(N = rho + k u), for every phase
+ * j, each P relative to P_(c+j)(N = top)
+ */
+static void
+wide_at(const WideSum *sum, double u, double *phi, double *psi)
+{
+	double		c = sum->c;
+	int			k = sum->k;
+	double		i = k * u;
+	double		p = exp(nb_log_ratio(c, sum->log_q, i, sum->top));
+	double		q = exp(sum->log_q);
+	double		low[CLV_MODEL_MAX_SHAPE] = {0},
+				high[CLV_MODEL_MAX_SHAPE] = {0};
+	double		W_low = weight_curve_at(&sum->curve, u),
+				W_high = weight_curve_at(&sum->curve, u + 1);
+
+	for (int rho = 0; rho < k; rho++)
+	{
+		double		r;
+
+		if (rho > 0)
+			p *= (c + i + rho - 1) * q / (i + rho);
+		r = p;
+		for (int j = 0; j < k; j++)
+		{
+			if (j > 0)
+				r *= (c + i + rho + j - 1) * sum->step[j];
+			if (rho + j >= k)
+				high[j] += r;
+			else
+				low[j] += r;
+		}
+	}
+	for (int j = 0; j < k; j++)
+	{
+		phi[j] = (low[j] > 0 ? low[j] * W_low : 0) + (high[j] > 0 ? high[j] * W_high : 0);
+		psi[j] = low[j] + high[j];
+	}
+}
+
+static bool
+wide_spread(double n, double ratio, int k)
+{
+	/* N's standard deviation, or for n < 1 its tail's scale, over k */
+	return clv_expectation_quadrature &&
+		sqrt(Max(n, 1) * ratio * (1 + ratio)) >= CLV_WIDE_SPREAD * k;
+}
+
+static inline double
+count_mode(double n, double ratio)
+{
+	return n > 1 ? floor((n - 1) * ratio) : 0;
+}
+
+/*
+ * means[j] = E[W(floor((N_j + j) / k))] for every phase j < k, N_j of shape
+ * c + j, as above; false if the sums do not settle.
+ */
+static bool
+mean_purchases_wide(double c, double ratio, int k, double a, double y, double *means, int64 *terms)
+{
+	static const double gregory[6] = {1.0 / 2, -1.0 / 12, 1.0 / 24, -19.0 / 720, 3.0 / 160, -863.0 / 60480};
+	WideSum		sum = {.c = c, .log_q = -log1p(1 / ratio), .k = k, .top = count_mode(c, ratio)};
+	double		spread = sqrt(Max(c, 1) * ratio * (1 + ratio)) / k;
+	double		last_top = count_mode(c + k - 1, ratio);
+	int64		head_end = (int64) k * WIDE_HEAD_U;
+	double		weighted[CLV_MODEL_MAX_SHAPE],
+				weights[CLV_MODEL_MAX_SHAPE];
+	double		phi[6][CLV_MODEL_MAX_SHAPE],
+				psi[6][CLV_MODEL_MAX_SHAPE];
+	double		log_scale[CLV_MODEL_MAX_SHAPE] = {0};
+	double		lo;
+	int			panels = 0;
+
+	Assert(k <= CLV_MODEL_MAX_SHAPE);
+	if (!isfinite(spread))
+		return false;
+
+	/*
+	 * Phase j's factors are taken over c + top + l - 1 + k spread, not c +
+	 * top + l - 1, so that their product stays near 1 where N lies, even
+	 * when c and top are near 0 and N in the trillions; log_scale[j] is
+	 * what that multiplies P_(c+j)(i) / P_(c+j)(top) by.
+	 */
+	for (int j = 1; j < k; j++)
+	{
+		sum.step[j] = 1 / (c + sum.top + j - 1 + k * spread);
+		log_scale[j] = log_scale[j - 1] - log1p(k * spread / (c + sum.top + j - 1));
+	}
+	weight_curve_init(&sum.curve, a, y);
+	Assert(sum.curve.shift < WIDE_HEAD_U);
+
+	/* the head, each phase relative to P(N = its start), then to P(N = top) */
+	for (int j = 0; j < k; j++)
+	{
+		int64		start = (int64) Min(count_mode(c + j, ratio), (double) (head_end - 1));
+		double		scale;
+
+		if (!sum_counts(c + j, ratio, j, k, a, y, start, head_end, &weighted[j], &weights[j], terms))
+			return false;
+		scale = exp(nb_log_ratio(c + j, sum.log_q, start, sum.top) + log_scale[j]);
+		weighted[j] *= scale;
+		weights[j] *= scale;
+	}
+
+	/* Gregory's correction at U, from Phi(U .. U + 5) and their forward differences */
+	for (int d = 0; d < 6; d++)
+		wide_at(&sum, WIDE_HEAD_U + d, phi[d], psi[d]);
+	for (int order = 0; order < 6; order++)
+	{
+		for (int j = 0; j < k; j++)
+		{
+			weighted[j] += gregory[order] * phi[0][j];
+			weights[j] += gregory[order] * psi[0][j];
+			for (int d = 0; d < 5 - order; d++)
+			{
+				phi[d][j] = phi[d + 1][j] - phi[d][j];
+				psi[d][j] = psi[d + 1][j] - psi[d][j];
+			}
+		}
+	}
+
+	/* the integral from U; far below phase 0's top the terms are nothing */
+	lo = Max((double) WIDE_HEAD_U, sum.top / k - WIDE_LOW_SPREADS * spread);
+	for (;;)
+	{
+		double		width = Min(Max(lo / 2, 1.0), 2 * spread);
+		double		mid = lo + width / 2;
+		double		panel_weighted[CLV_MODEL_MAX_SHAPE] = {0},
+					panel_weights[CLV_MODEL_MAX_SHAPE] = {0};
+		bool		settled = lo * k > last_top;
+
+		for (int g = 0; g < CLV_GL_HALF; g++)
+		{
+			for (int side = -1; side <= 1; side += 2)
+			{
+				wide_at(&sum, mid + side * clv_gl_nodes[g] * width / 2, phi[0], psi[0]);
+				for (int j = 0; j < k; j++)
+				{
+					panel_weighted[j] += clv_gl_weights[g] * phi[0][j];
+					panel_weights[j] += clv_gl_weights[g] * psi[0][j];
+				}
+			}
+		}
+		for (int j = 0; j < k; j++)
+		{
+			weighted[j] += panel_weighted[j] * width / 2;
+			weights[j] += panel_weights[j] * width / 2;
+			settled = settled && panel_weights[j] * width / 2 <= NEGLIGIBLE_TERM * weights[j] &&
+				panel_weighted[j] * width / 2 <= NEGLIGIBLE_TERM * weighted[j];
+		}
+		lo += width;
+		if (settled)
+			break;
+		if (++panels > WIDE_MAX_PANELS)
+			return false;
+		*terms += CLV_GL_HALF * 2;
+		CHECK_FOR_INTERRUPTS();
+	}
+	for (int j = 0; j < k; j++)
+	{
+		means[j] = weighted[j] / weights[j];
+		if (!(means[j] >= 0 && isfinite(means[j])))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * E[W(floor((N + j) / k))] for N as above, term by term from N's mode;
+ * *terms counts the work.
+ */
+static double
+mean_purchases_made(double n, double ratio, int j, int k, double a, double y, int64 *terms)
+{
+	double		mode = count_mode(n, ratio);
+	double		weighted,
+				weights;
+
+	if (!(mode < 1e15))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("expected purchases over this horizon are too many to sum"),
+				 errdetail("The horizon is %g times alpha plus the customer's age.", ratio)));
+	if (!sum_counts(n, ratio, j, k, a, y, (int64) mode, PG_INT64_MAX, &weighted, &weights, terms))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("expected purchases over this horizon need more than %d terms", MAX_EXPECTATION_TERMS),
+				 errdetail("The purchases the horizon may hold are too many, or too spread out, to sum one by one: the horizon is %g times alpha plus the customer's age.",
+						   ratio)));
+	return weighted / weights;
 }
 
 /*
@@ -719,6 +1026,20 @@ expected_of(const ClvModel *model, double t, double x, double t_x, double T, int
 	if (t == 0)
 		return 0;
 	regularity(theta, k, m0, x, t_x, T, &g);
+	if (wide_spread(c, ratio, k))
+	{
+		double		means[CLV_MODEL_MAX_SHAPE];
+
+		if (!mean_purchases_wide(c, ratio, k, theta[2], theta[3] + x + m0, means, terms))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("expected purchases over this horizon are beyond double precision"),
+					 errdetail("The horizon is %g times alpha plus the customer's age: the purchases it may hold cannot be weighed in double precision.",
+							   ratio)));
+		for (int j = 0; j < k; j++)
+			total += exp(g.log_s[j] - g.log_total) * means[j];
+		return clv_check_result(total, "expected purchases");
+	}
 	for (int j = 0; j < k; j++)
 	{
 		double		weight = exp(g.log_s[j] - g.log_total);

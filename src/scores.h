@@ -51,6 +51,11 @@ extern double clv_cnbd_log_silence(const ClvModel *model, double x, double t_x, 
 extern double clv_cnbd_log_dropout_odds(const ClvModel *model, double x, double t_x, double T);
 extern double clv_cnbd_expected(const ClvModel *model, double t, double x, double t_x, double T);
 extern double clv_cnbd_expected_new(const ClvModel *model, double t);
+/*
+ * the setting clv.expectation_quadrature: expected purchases over a wide
+ * spread by quadrature (on), or term by term
+ */
+extern bool clv_expectation_quadrature;
 extern double clv_cnbd_expected_sum(const ClvModel *model, double x, double t_x, double T,
 									double units, int32 periods, const double *weight);
 
