@@ -129,16 +129,6 @@ x_terms(const double *theta, double x, int shift, bool with_gradient, XTerms *xt
 	}
 }
 
-/*
- * What depends on a time v alone (a pattern's t_x or T): log(alpha + v) and
- * 1 / (alpha + v), computed once per distinct time (PatternTimes).
- */
-typedef struct TimeTerms
-{
-	double		log_shifted;
-	double		inverse_shifted;
-} TimeTerms;
-
 /* Log-likelihood of one BG/NBD pattern and its gradient in (r, alpha, a, b). */
 static double
 bgnbd_pattern_ll(const double *theta, const XTerms *xt, const Pattern *p,
@@ -219,16 +209,10 @@ static double
 total_ll(pattern_ll ll, int shift, const PatternSet *data, const double *theta, double *grad)
 {
 	const PatternTimes *times = data->times;
-	/* up to 2 x 2^25 times of 16 bytes: just over what palloc takes */
-	TimeTerms  *at = palloc_extended(Max(times->nvalues, 1) * sizeof(TimeTerms), MCXT_ALLOC_HUGE);
+	TimeTerms  *at = clv_time_terms(times, theta[1]);
 	double		total = 0;
 	XTerms		xt;
 
-	for (int64 k = 0; k < times->nvalues; k++)
-	{
-		at[k].log_shifted = log(theta[1] + times->values[k]);
-		at[k].inverse_shifted = 1 / (theta[1] + times->values[k]);
-	}
 	xt.x = -1;
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
@@ -464,7 +448,7 @@ transformed_bracket(double m, double a, double c, double c_plus_1, double c_minu
 
 	for (int k = 1; term != 0; k++)
 	{
-		double		ratio = (c_minus_m + k) * (a + k - 1) * z / ((c_plus_1 + k - 1) * (k + 1));
+		double		ratio = (c_minus_m + k) * (a + (k - 1)) * z / ((c_plus_1 + (k - 1)) * (k + 1));
 
 		if (k > climb && tail_negligible(term, sum, ratio, z))
 			break;

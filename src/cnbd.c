@@ -231,16 +231,6 @@ pattern_ll(const double *theta, int k, int m0, const XTerms *xt, const Pattern *
 }
 
 /*
- * What depends on a time v alone (a pattern's t_x or T): ln(alpha + v) and
- * 1 / (alpha + v), once per distinct time and evaluation (PatternTimes).
- */
-typedef struct TimeTerms
-{
-	double		log_shifted;
-	double		inverse_shifted;
-} TimeTerms;
-
-/*
  * pattern_ll for k >= 2, from the terms of its time and x computed once:
  * S summed as it stands rather than in logs (each term is the one before
  * times (c+i-1)/i rho, with rho = (T - t_x) / (alpha + T) < 1), so that a
@@ -334,13 +324,7 @@ total_ll(int m0, const PatternSet *data, const double *theta, double *grad)
 		return m0 ? clv_mbgnbd_total_ll(data, theta, grad) : clv_bgnbd_total_ll(data, theta, grad);
 	/* set by clv_purchase_patterns and clv_coarse_purchase_patterns, which made data */
 	Assert(times != NULL);
-	/* up to 2 x 2^25 times of 16 bytes: just over what palloc takes */
-	at = palloc_extended(Max(times->nvalues, 1) * sizeof(TimeTerms), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < times->nvalues; i++)
-	{
-		at[i].log_shifted = log(theta[1] + times->values[i]);
-		at[i].inverse_shifted = 1 / (theta[1] + times->values[i]);
-	}
+	at = clv_time_terms(times, theta[1]);
 	if (grad != NULL)
 		memset(grad, 0, 4 * sizeof(double));
 	xt.x = -1;
@@ -613,7 +597,7 @@ weight_curve_init(WeightCurve *curve, double a, double y)
 	for (int64 m = 1; m <= curve->shift; m++)
 	{
 		if (m > 1)
-			last *= (y + m - 2) / (a + y + m - 2);
+			last *= (y + (m - 2)) / ((a + y) + (m - 2));
 		curve->head += last;
 	}
 	curve->scale = exp(clv_lgamma_ratio(y, curve->shift) - clv_lgamma_ratio(a + y, curve->shift));
@@ -653,7 +637,7 @@ purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms
 	{
 		/* forwards, w_(m+1) = w_m (y+m-1) / (a+y+m-1): factors below 1, rounding grows only linearly */
 		if (m > 1)
-			last *= (y + m - 2) / (a + y + m - 2);
+			last *= (y + (m - 2)) / ((a + y) + (m - 2));
 		*W += last;
 		if (!count_term(terms))
 			return false;
@@ -690,13 +674,13 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
 	term = 1;
 	for (int64 i = start + 1; i < end; i++)
 	{
-		term *= (n + i - 1) * q / i;
+		term *= (n + (i - 1)) * q / i;
 		if ((i + j) % k == 0)
 		{
 			/* a new purchase: M = (i+j)/k */
 			int64		m = (i + j) / k;
 
-			w = m == 1 ? 1 : w * (y + m - 2) / (a + y + m - 2);
+			w = m == 1 ? 1 : w * (y + (m - 2)) / ((a + y) + (m - 2));
 			W += w;
 		}
 		*weighted += term * W;
@@ -718,7 +702,7 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
 	W = W_start;
 	for (int64 i = start; i > 0; i--)
 	{
-		term *= i / ((n + i - 1) * q);
+		term *= i / ((n + (i - 1)) * q);
 		if ((i + j) % k == 0)
 		{
 			/* leaving i: purchase (i+j)/k is no longer made */
@@ -855,12 +839,17 @@ wide_at(const WideSum *sum, double u, double *phi, double *psi)
 	}
 }
 
+/* N's standard deviation, or for n < 1 its tail's scale, without overflow */
+static inline double
+count_spread(double n, double ratio)
+{
+	return sqrt(Max(n, 1)) * sqrt(ratio) * sqrt(1 + ratio);
+}
+
 static bool
 wide_spread(double n, double ratio, int k)
 {
-	/* N's standard deviation, or for n < 1 its tail's scale, over k */
-	return clv_expectation_quadrature &&
-		sqrt(Max(n, 1) * ratio * (1 + ratio)) >= CLV_WIDE_SPREAD * k;
+	return clv_expectation_quadrature && count_spread(n, ratio) >= CLV_WIDE_SPREAD * k;
 }
 
 static inline double
@@ -878,7 +867,7 @@ mean_purchases_wide(double c, double ratio, int k, double a, double y, double *m
 {
 	static const double gregory[6] = {1.0 / 2, -1.0 / 12, 1.0 / 24, -19.0 / 720, 3.0 / 160, -863.0 / 60480};
 	WideSum		sum = {.c = c, .log_q = -log1p(1 / ratio), .k = k, .top = count_mode(c, ratio)};
-	double		spread = sqrt(Max(c, 1) * ratio * (1 + ratio)) / k;
+	double		spread = count_spread(c, ratio) / k;
 	double		last_top = count_mode(c + k - 1, ratio);
 	int64		head_end = (int64) k * WIDE_HEAD_U;
 	double		weighted[CLV_MODEL_MAX_SHAPE],
@@ -901,8 +890,11 @@ mean_purchases_wide(double c, double ratio, int k, double a, double y, double *m
 	 */
 	for (int j = 1; j < k; j++)
 	{
-		sum.step[j] = 1 / (c + sum.top + j - 1 + k * spread);
-		log_scale[j] = log_scale[j - 1] - log1p(k * spread / (c + sum.top + j - 1));
+		/* c + (top + (j - 1)): (c + top + j) - 1 would cancel for c tiny and top 0 */
+		double		base = c + (sum.top + (j - 1));
+
+		sum.step[j] = 1 / (base + k * spread);
+		log_scale[j] = log_scale[j - 1] - log1p(k * spread / base);
 	}
 	weight_curve_init(&sum.curve, a, y);
 	Assert(sum.curve.shift < WIDE_HEAD_U);

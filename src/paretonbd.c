@@ -265,9 +265,9 @@ log_hyp2f1_next_grad(double a, double b, double z, double one_minus_z, Hyp *h)
 		return false;
 	for (int k = 1; k < 100000000; k++)
 	{
-		run_c += 1 / (c + k - 1);
+		run_c += 1 / (c + (k - 1));
 		run_a += 1 / (a + k);
-		term *= z * (c + k - 1) / (a + k);
+		term *= z * (c + (k - 1)) / (a + k);
 		sum += term;
 		sum_k += k * term;
 		sum_c += run_c * term;

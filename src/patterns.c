@@ -748,6 +748,21 @@ time_index(time_slots_hash *slots, PatternTimes *times, double time)
 	return slot->index;
 }
 
+/* TimeTerms for every distinct time, palloc'd */
+TimeTerms *
+clv_time_terms(const PatternTimes *times, double alpha)
+{
+	/* up to 2 x 2^25 times of 16 bytes: just over what palloc takes */
+	TimeTerms  *at = palloc_extended(Max(times->nvalues, 1) * sizeof(TimeTerms), MCXT_ALLOC_HUGE);
+
+	for (int64 i = 0; i < times->nvalues; i++)
+	{
+		at[i].log_shifted = log(alpha + times->values[i]);
+		at[i].inverse_shifted = 1 / (alpha + times->values[i]);
+	}
+	return at;
+}
+
 /*
  * The distinct recencies and ages of purchase patterns, in the order first
  * met, and where each pattern's are among them (PatternTimes).  Data on a

@@ -58,6 +58,17 @@ typedef struct PatternTimes
 	int32	   *T_index;		/* and its T */
 } PatternTimes;
 
+/*
+ * What the purchase models' likelihoods take from a time v alone (a
+ * pattern's t_x or T): ln(alpha + v) and 1 / (alpha + v), one per distinct
+ * time and evaluation (clv_time_terms).
+ */
+typedef struct TimeTerms
+{
+	double		log_shifted;
+	double		inverse_shifted;
+} TimeTerms;
+
 typedef struct PatternSet
 {
 	Pattern    *patterns;
@@ -91,6 +102,7 @@ extern int64 clv_customers_arg(FunctionCallInfo fcinfo, int argno);
 extern bool clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *data,
 								  double *mean_x, double *mean_T);
 extern bool clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse);
+extern TimeTerms *clv_time_terms(const PatternTimes *times, double alpha);
 
 /* the setting clv.coarse_start: whether clv_coarse_purchase_patterns makes a copy */
 extern bool clv_fit_coarse_start;

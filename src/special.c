@@ -673,7 +673,7 @@ hyp_piece_zero(ClvHypOneMinus *f, double *terms)
 	terms[0] = 1;
 	for (n = 1; n < HYP_MAX_TERMS - 1; n++)
 	{
-		terms[n] = terms[n - 1] * (f->a + n - 1) * (f->b + n - 1) / ((f->c + n - 1) * n) * HYP_RHO;
+		terms[n] = terms[n - 1] * (f->a + (n - 1)) * (f->b + (n - 1)) / ((f->c + (n - 1)) * n) * HYP_RHO;
 		if (!isfinite(terms[n]))
 			break;
 		/* check now and then, once the terms fall for good */

@@ -818,6 +818,7 @@ BEGIN
             ('model_evaluation', 'log_likelihood', 'of the calibration fit (all customers'' row only)'),
             ('model_evaluation', 'bic', 'Bayesian information criterion of the calibration fit (all customers'' row only)'),
             ('model_evaluation', 'error', 'why the model could not be fitted'),
+            ('model_evaluation', 'fitted', 'the model fitted on the calibration window, its parameters and, for mbgcnbd and bgcnbd, the k chosen (all customers'' row only)'),
             ('model_evaluation', 'chosen', 'true for the model the pipeline uses'),
             ('model_evaluation', 'calibration_end', pg_catalog.format('the last calibration day, %s', day)),
             ('model_evaluation', 'holdout_end', pg_catalog.format('the last holdout day, %s', day))

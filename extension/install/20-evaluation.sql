@@ -19,7 +19,7 @@ CREATE FUNCTION @extschema@.clv_evaluate(
 RETURNS TABLE (model text, calibration_frequency integer, customers bigint,
                actual_total float8, predicted_total float8, actual_mean float8, predicted_mean float8,
                mean_absolute_error float8, root_mean_squared_error float8, correlation float8,
-               log_likelihood float8, bic float8, error text)
+               log_likelihood float8, bic float8, error text, fitted @extschema@.clv_model)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -163,7 +163,8 @@ BEGIN
                             THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'log_likelihood')::pg_catalog.float8 END,
                        CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
                             THEN (@extschema@.clv_model_params($1) OPERATOR(pg_catalog.->>) 'bic')::pg_catalog.float8 END,
-                       $4
+                       $4,
+                       CASE WHEN GROUPING(sc.x) OPERATOR(pg_catalog.=) 1 THEN $1 END
                   FROM scored sc
                  GROUP BY ROLLUP (sc.x)
                 HAVING $1 IS NOT NULL OR GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
@@ -184,7 +185,7 @@ BEGIN
             GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
             RETURN QUERY SELECT kind, NULL::integer, NULL::bigint, NULL::float8, NULL::float8, NULL::float8,
                                 NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8,
-                                failure;
+                                failure, NULL::@extschema@.clv_model;
         END;
     END LOOP;
     DROP TABLE pg_temp.clv_evaluation_split;
@@ -192,4 +193,4 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer) IS
-'fits BG/NBD, MBG/NBD, Pareto/NBD, MBG/CNBD-k, BG/CNBD-k (k chosen by likelihood) and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood and BIC) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';
+'fits BG/NBD, MBG/NBD, Pareto/NBD, MBG/CNBD-k, BG/CNBD-k (k chosen by likelihood) and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood, BIC and the fitted model, whose text gives the k chosen) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';

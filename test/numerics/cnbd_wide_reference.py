@@ -9,9 +9,9 @@ clv.expectation_quadrature) instead of summing every term.
 The values come from cnbd_reference.py's route (a sum over the purchases to
 come, each with the negative binomial's tail), at 30 digits; the cases are
 few because that route walks every count, up to about 10^6 of them here.
-They cover k = 1, 2, 5 and 12, both models, new and repeat customers, r and a
-tiny, a within 5e-4 of 1, a + b large and horizons up to 2,500 times
-alpha + T.  The table is in test/pgtap/regularity_wide.sql.
+They cover k = 1, 2, 5 and 12, both models, new and repeat customers, r down
+to 1e-9, a and b down to 1e-6, a within 5e-4 of 1, a + b large and horizons
+up to 2,500 times alpha + T.  The table is in test/pgtap/regularity_wide.sql.
 
   cnbd_wide_reference.py          check the table (skips without mpmath)
   cnbd_wide_reference.py --sql    print the table's rows
@@ -39,6 +39,11 @@ CASES = (
     ('expected', 0, 5, 0.8, 20.0, 1.0005, 0.9995, 6, 30, 52, 20000),
     ('expected', 1, 12, 30.0, 1000.0, 200.0, 300.0, 50, 300, 310, 70000),
     ('new', 1, 2, 0.243, 4.414, 0.793, 2.426, 0, 0, 0, 5000),
+    # r tiny (c + top cancels unless grouped) and a + y tiny (the weights' first ratio)
+    ('new', 1, 1, 1e-06, 1.0, 0.793, 2.426, 0, 0, 0, 1000),
+    ('new', 0, 2, 1e-09, 1.0, 0.793, 2.426, 0, 0, 0, 1000),
+    ('expected', 0, 1, 0.5, 1.0, 1e-06, 1e-06, 0, 0, 0.01, 2000),
+    ('expected', 0, 2, 1e-06, 1.0, 1e-06, 1e-06, 0, 0, 0.01, 1000),
 )
 
 

@@ -6,7 +6,7 @@
 -- figures are checked in cdnow_models.sql.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL client_min_messages = warning;
@@ -89,8 +89,12 @@ SELECT is((SELECT count(*) FROM evaluation e JOIN fits f USING (model)
           6::bigint, 'each model''s log-likelihood and BIC on its row for all customers');
 SELECT is((SELECT array_agg((clv_model_params(m) ->> 'k')::integer ORDER BY model) FROM fits WHERE model LIKE '%cnbd'),
           ARRAY[1, 1], 'the regularity models choose k = 1 for Poisson purchases');
-SELECT is((SELECT count(*) FROM evaluation WHERE calibration_frequency IS NOT NULL AND (log_likelihood IS NOT NULL OR bic IS NOT NULL)),
-          0::bigint, 'the rows per frequency leave the likelihood to the row for all customers');
+SELECT is((SELECT count(*) FROM evaluation WHERE calibration_frequency IS NOT NULL
+                                             AND (log_likelihood IS NOT NULL OR bic IS NOT NULL OR fitted IS NOT NULL)),
+          0::bigint, 'the rows per frequency leave the likelihood and the fitted model to the row for all customers');
+SELECT is((SELECT count(*) FROM evaluation e JOIN fits f USING (model)
+           WHERE e.calibration_frequency IS NULL AND e.fitted::text = f.m::text),
+          6::bigint, 'each model''s row for all customers holds the fit by hand');
 SELECT ok((SELECT array_agg(model ORDER BY ord) = ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'gammagamma']
            FROM (SELECT model, row_number() OVER () AS ord, calibration_frequency FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', time_zone => 'UTC')) q
            WHERE calibration_frequency IS NULL),
@@ -203,6 +207,9 @@ SELECT is((SELECT array_agg(e.model || ' k=' || (clv_model_params(f.m) ->> 'k') 
              AND e.bic = (clv_model_params(f.m) ->> 'bic')::float8),
           ARRAY['bgcnbd k=3', 'mbgcnbd k=3'],
           'and their log-likelihoods (which hold the log gaps) are those of the fits by hand, which find k = 3');
+SELECT is((SELECT array_agg(model || ' k=' || (clv_model_params(fitted) ->> 'k') ORDER BY model)
+           FROM regular_evaluation WHERE calibration_frequency IS NULL),
+          ARRAY['bgcnbd k=3', 'mbgcnbd k=3'], 'the fitted models say the k chosen');
 
 -- bad input
 SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2025-06-30', '2025-06-30')$$,
