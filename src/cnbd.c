@@ -649,7 +649,8 @@ purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms
  * The sums of P(N = i) W(floor((i + j) / k)) and of P(N = i) over
  * 0 <= i < end, for N negative binomial of shape n and probability q =
  * ratio / (1 + ratio) (P(N = i) = Gamma(n+i) / (Gamma(n) i!) q^i (1-q)^n),
- * W as above, each term relative to P(N = start), start < end.  Summed
+ * W as above, each term relative to P(N = start), start < end, with W(M)
+ * from known_W[M] if it is given (for every M up to (end + j) / k).  Summed
  * outwards from start, so that no term's size under- or overflows; upwards
  * until the terms, and what they add, are negligible, but not before the
  * first purchase can be made (W is 0 below it, and a value owed to the far
@@ -657,15 +658,17 @@ purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms
  */
 static bool
 sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start, int64 end,
-		   double *weighted, double *weights, int64 *terms)
+		   const double *known_W, double *weighted, double *weights, int64 *terms)
 {
 	double		q = ratio / (1 + ratio);
-	double		w,
+	double		w = 0,
 				W,
 				W_start,
 				term;
 
-	if (!purchases_weight((start + j) / k, a, y, &W, &w, terms))
+	if (known_W != NULL)
+		W = known_W[(start + j) / k];
+	else if (!purchases_weight((start + j) / k, a, y, &W, &w, terms))
 		return false;
 	W_start = W;
 	*weighted = W;
@@ -680,8 +683,13 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
 			/* a new purchase: M = (i+j)/k */
 			int64		m = (i + j) / k;
 
-			w = m == 1 ? 1 : w * (y + (m - 2)) / ((a + y) + (m - 2));
-			W += w;
+			if (known_W != NULL)
+				W = known_W[m];
+			else
+			{
+				w = m == 1 ? 1 : w * (y + (m - 2)) / ((a + y) + (m - 2));
+				W += w;
+			}
 		}
 		*weighted += term * W;
 		*weights += term;
@@ -708,7 +716,10 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
 			/* leaving i: purchase (i+j)/k is no longer made */
 			int64		m = (i + j) / k;
 
-			W = m == 1 ? 0 : W - exp(clv_lgamma_ratio(y, m - 1) - clv_lgamma_ratio(a + y, m - 1));
+			if (known_W != NULL)
+				W = known_W[m - 1];
+			else
+				W = m == 1 ? 0 : W - exp(clv_lgamma_ratio(y, m - 1) - clv_lgamma_ratio(a + y, m - 1));
 		}
 		*weighted += term * W;
 		*weights += term;
@@ -875,6 +886,8 @@ mean_purchases_wide(double c, double ratio, int k, double a, double y, double *m
 	double		phi[6][CLV_MODEL_MAX_SHAPE],
 				psi[6][CLV_MODEL_MAX_SHAPE];
 	double		log_scale[CLV_MODEL_MAX_SHAPE] = {0};
+	double		head_W[WIDE_HEAD_U + 1];
+	double		w = 1;
 	double		lo;
 	int			panels = 0;
 
@@ -899,13 +912,27 @@ mean_purchases_wide(double c, double ratio, int k, double a, double y, double *m
 	weight_curve_init(&sum.curve, a, y);
 	Assert(sum.curve.shift < WIDE_HEAD_U);
 
+	/*
+	 * the head's purchases are at most WIDE_HEAD_U, so their weights W(M)
+	 * are tabled once for all phases, forwards (w_1 = 1, and each w_(m+1)
+	 * = w_m (y+m-1) / (a+y+m-1), factors below 1: rounding grows only
+	 * linearly, and a w that underflows is nothing beside W >= 1)
+	 */
+	head_W[0] = 0;
+	for (int m = 1; m <= WIDE_HEAD_U; m++)
+	{
+		if (m > 1)
+			w *= (y + (m - 2)) / ((a + y) + (m - 2));
+		head_W[m] = head_W[m - 1] + w;
+	}
+
 	/* the head, each phase relative to P(N = its start), then to P(N = top) */
 	for (int j = 0; j < k; j++)
 	{
 		int64		start = (int64) Min(count_mode(c + j, ratio), (double) (head_end - 1));
 		double		scale;
 
-		if (!sum_counts(c + j, ratio, j, k, a, y, start, head_end, &weighted[j], &weights[j], terms))
+		if (!sum_counts(c + j, ratio, j, k, a, y, start, head_end, head_W, &weighted[j], &weights[j], terms))
 			return false;
 		scale = exp(nb_log_ratio(c + j, sum.log_q, start, sum.top) + log_scale[j]);
 		weighted[j] *= scale;
@@ -991,7 +1018,7 @@ mean_purchases_made(double n, double ratio, int j, int k, double a, double y, in
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("expected purchases over this horizon are too many to sum"),
 				 errdetail("The horizon is %g times alpha plus the customer's age.", ratio)));
-	if (!sum_counts(n, ratio, j, k, a, y, (int64) mode, PG_INT64_MAX, &weighted, &weights, terms))
+	if (!sum_counts(n, ratio, j, k, a, y, (int64) mode, PG_INT64_MAX, NULL, &weighted, &weights, terms))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("expected purchases over this horizon need more than %d terms", MAX_EXPECTATION_TERMS),
