@@ -763,7 +763,7 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
  * products.  (A phase's P may be scaled by any constant: its mean divides
  * its weighted sum by the sum of its P.)
  */
-#define CLV_WIDE_SPREAD 100.0
+#define CLV_WIDE_SPREAD 40.0
 #define WIDE_HEAD_U 256
 #define WIDE_LOW_SPREADS 12
 #define WIDE_MAX_PANELS 20000

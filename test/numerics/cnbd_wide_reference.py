@@ -2,7 +2,7 @@
 """High-precision reference for the regularity models' expected purchases
 where the purchases to come are many and widely spread: the count of events
 in the horizon has a standard deviation (or, for a shape below 1, a tail's
-scale) of at least 100 k events, so that src/cnbd.c integrates over it
+scale) of at least 40 k events, so that src/cnbd.c integrates over it
 (Gregory's end correction and Gauss-Legendre panels, the setting
 clv.expectation_quadrature) instead of summing every term.
 
