@@ -772,10 +772,77 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
 bool		clv_expectation_quadrature = true;
 
 /*
- * ln P(N = i) - ln P(N = m) for real i, m >= 0: the ratios of Gamma
- * functions taken by whichever shift is smaller, n - 1 or i - m, so that
- * a difference of two large logarithms is not left to rounding.
+ * ln Gamma(x + 1) - ln(sqrt(2 pi x) (x/e)^x) for real x > 0: Stirling's
+ * series from 15 on (its next term below 3e-16 there), else from lgamma
  */
+static double
+stirling_error(double x)
+{
+	double		x2 = x * x;
+
+	if (x <= 15)
+		return lgamma(x + 1) - (x + 0.5) * log(x) + x - 0.5 * log(2 * M_PI);
+	return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680 - 1.0 / 1188 / x2) / x2) / x2) / x2) / x;
+}
+
+/*
+ * x ln(x / mean) + mean - x, the deviance of a count x from its mean, for
+ * x, mean > 0: near the mean as a series in v = (x - mean) / (x + mean),
+ * whose terms keep their digits where the closed form's cancel
+ */
+static double
+count_deviance(double x, double mean)
+{
+	double		v,
+				sum,
+				term;
+
+	if (!(fabs(x - mean) < 0.1 * (x + mean)))
+		return x * log(x / mean) + mean - x;
+	v = (x - mean) / (x + mean);
+	sum = (x - mean) * v;
+	term = 2 * x * v;
+	for (int j = 1; j < 1000; j++)
+	{
+		double		next;
+
+		term *= v * v;
+		next = sum + term / (2 * j + 1);
+		if (next == sum)
+			break;
+		sum = next;
+	}
+	return sum;
+}
+
+/*
+ * ln P(N = i) for real i > 0, as Loader ("Fast and accurate computation of
+ * binomial probabilities", 2000) writes a binomial probability, here of n
+ * successes in n + i trials times n / (n + i): Stirling errors and
+ * deviances, each a few units at most where N lies, instead of log-Gamma
+ * values near n ln i
+ */
+static double
+nb_log_pmf(double n, double p, double q, double i)
+{
+	double		trials = n + i;
+
+	return log(n / trials) + stirling_error(trials) - stirling_error(n) - stirling_error(i)
+		- count_deviance(n, trials * p) - count_deviance(i, trials * q)
+		- 0.5 * (log(2 * M_PI) + log(n) + log(i) - log(trials));
+}
+
+/*
+ * ln P(N = i) - ln P(N = m) for real i, m >= 0.  Where both shifts, n - 1
+ * and i - m, are large (so that the Gamma ratios below would be
+ * differences of numbers near shift ln i: at n = 1e6 and a horizon 1e6
+ * times alpha + T, 3e-9 of rounding), from each probability's deviance
+ * form; else the ratios of Gamma functions taken by whichever shift is
+ * smaller, so that a difference of two large logarithms is not left to
+ * rounding.
+ */
+#define NB_DEVIANCE_SHIFT 50
+
 static double
 nb_log_ratio(double n, double log_q, double i, double m)
 {
@@ -783,6 +850,13 @@ nb_log_ratio(double n, double log_q, double i, double m)
 
 	if (i == m)
 		return 0;
+	if (i > 0 && m > 0 && fabs(n - 1) >= NB_DEVIANCE_SHIFT && fabs(i - m) >= NB_DEVIANCE_SHIFT)
+	{
+		double		q = exp(log_q),
+					p = -expm1(log_q);
+
+		return nb_log_pmf(n, p, q, i) - nb_log_pmf(n, p, q, m);
+	}
 	if (fabs(i - m) < fabs(n - 1))
 	{
 		/* [ln Gamma(n+i) - ln Gamma(n+m)] - [ln Gamma(i+1) - ln Gamma(m+1)] */
