@@ -565,6 +565,18 @@ telescoped_weight(double M, double a, double y)
 }
 
 /*
+ * w_m, the m-th purchase's weight B(a, y+m-1) / B(a, y), from w_(m-1):
+ * forwards, w_m = w_(m-1) (y+m-2) / (a+y+m-2), factors below 1, so rounding
+ * grows only linearly; grouped as (a + y) + (m - 2), exact at m = 2 however
+ * small a + y is
+ */
+static inline double
+next_weight(double w, double a, double y, int64 m)
+{
+	return m == 1 ? 1 : w * ((y + (m - 2)) / ((a + y) + (m - 2)));
+}
+
+/*
  * W(M) for real M >= the shift below: the first few terms added up, the
  * rest from the telescoped form,
  *   W(M) = W(shift) + w_(shift+1) T(M - shift; a, y + shift),
@@ -587,18 +599,17 @@ weight_curve_init(WeightCurve *curve, double a, double y)
 {
 	double		h = fabs(a - 1);
 	double		need = a == 1 || h > 1e-3 ? 2 - a - y : 10 + h - y;
-	double		last = 1;
+	double		w = 0;
 
 	curve->a = a;
 	curve->y = y;
 	curve->shift = need >= 0 ? (int64) floor(need) + 1 : 0;
-	/* at most 11 terms: forwards, w_(m+1) = w_m (y+m-1) / (a+y+m-1) */
+	/* at most 11 terms */
 	curve->head = 0;
 	for (int64 m = 1; m <= curve->shift; m++)
 	{
-		if (m > 1)
-			last *= (y + (m - 2)) / ((a + y) + (m - 2));
-		curve->head += last;
+		w = next_weight(w, a, y, m);
+		curve->head += w;
 	}
 	curve->scale = exp(clv_lgamma_ratio(y, curve->shift) - clv_lgamma_ratio(a + y, curve->shift));
 }
@@ -635,9 +646,7 @@ purchases_weight(int64 M, double a, double y, double *W, double *w, int64 *terms
 	*W = 0;
 	for (int64 m = 1; m <= M; m++)
 	{
-		/* forwards, w_(m+1) = w_m (y+m-1) / (a+y+m-1): factors below 1, rounding grows only linearly */
-		if (m > 1)
-			last *= (y + (m - 2)) / ((a + y) + (m - 2));
+		last = next_weight(last, a, y, m);
 		*W += last;
 		if (!count_term(terms))
 			return false;
@@ -687,7 +696,7 @@ sum_counts(double n, double ratio, int j, int k, double a, double y, int64 start
 				W = known_W[m];
 			else
 			{
-				w = m == 1 ? 1 : w * (y + (m - 2)) / ((a + y) + (m - 2));
+				w = next_weight(w, a, y, m);
 				W += w;
 			}
 		}
@@ -877,6 +886,7 @@ typedef struct WideSum
 {
 	double		c;				/* N's shape in phase 0 */
 	double		log_q;
+	double		q;
 	int			k;
 	double		top;			/* phase 0's mode: every P is relative to P(N = top) */
 	double		step[CLV_MODEL_MAX_SHAPE];	/* 1 / (c + top + j - 1 + k spread), j >= 1 */
@@ -894,7 +904,7 @@ wide_at(const WideSum *sum, double u, double *phi, double *psi)
 	int			k = sum->k;
 	double		i = k * u;
 	double		p = exp(nb_log_ratio(c, sum->log_q, i, sum->top));
-	double		q = exp(sum->log_q);
+	double		q = sum->q;
 	double		low[CLV_MODEL_MAX_SHAPE] = {0},
 				high[CLV_MODEL_MAX_SHAPE] = {0};
 	double		W_low = weight_curve_at(&sum->curve, u),
@@ -951,7 +961,8 @@ static bool
 mean_purchases_wide(double c, double ratio, int k, double a, double y, double *means, int64 *terms)
 {
 	static const double gregory[6] = {1.0 / 2, -1.0 / 12, 1.0 / 24, -19.0 / 720, 3.0 / 160, -863.0 / 60480};
-	WideSum		sum = {.c = c, .log_q = -log1p(1 / ratio), .k = k, .top = count_mode(c, ratio)};
+	WideSum		sum = {.c = c, .log_q = -log1p(1 / ratio), .q = ratio / (1 + ratio), .k = k,
+	.top = count_mode(c, ratio)};
 	double		spread = count_spread(c, ratio) / k;
 	double		last_top = count_mode(c + k - 1, ratio);
 	int64		head_end = (int64) k * WIDE_HEAD_U;
@@ -961,7 +972,7 @@ mean_purchases_wide(double c, double ratio, int k, double a, double y, double *m
 				psi[6][CLV_MODEL_MAX_SHAPE];
 	double		log_scale[CLV_MODEL_MAX_SHAPE] = {0};
 	double		head_W[WIDE_HEAD_U + 1];
-	double		w = 1;
+	double		w = 0;
 	double		lo;
 	int			panels = 0;
 
@@ -988,15 +999,13 @@ mean_purchases_wide(double c, double ratio, int k, double a, double y, double *m
 
 	/*
 	 * the head's purchases are at most WIDE_HEAD_U, so their weights W(M)
-	 * are tabled once for all phases, forwards (w_1 = 1, and each w_(m+1)
-	 * = w_m (y+m-1) / (a+y+m-1), factors below 1: rounding grows only
-	 * linearly, and a w that underflows is nothing beside W >= 1)
+	 * are tabled once for all phases, forwards (a w that underflows is
+	 * nothing beside W >= 1)
 	 */
 	head_W[0] = 0;
 	for (int m = 1; m <= WIDE_HEAD_U; m++)
 	{
-		if (m > 1)
-			w *= (y + (m - 2)) / ((a + y) + (m - 2));
+		w = next_weight(w, a, y, m);
 		head_W[m] = head_W[m - 1] + w;
 	}
 
