@@ -608,6 +608,11 @@ BEGIN
         -- table's triggers miss the writes made to a partition directly and
         -- partitions attached, detached or dropped
         capture_note := pg_catalog.format('%s is not a plain table', orders);
+    ELSIF @extschema@.clv_is_citus_table(orders) THEN
+        -- Citus refuses triggers on its distributed and reference tables
+        -- (with an error of no particular SQLSTATE), and a trigger on their
+        -- shards would run on the workers, where the pipeline's tables are not
+        capture_note := pg_catalog.format('%s is a Citus table', orders);
     ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                        WHERE c.oid OPERATOR(pg_catalog.=) orders), 'USAGE') THEN
         capture_note := pg_catalog.format('only the owner of %s can add the triggers that record its changes', orders);
@@ -848,6 +853,27 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) since)
                             OPERATOR(pg_catalog.*) 1000)
+$$;
+
+-- Whether a table is known to Citus's metadata (a distributed, reference
+-- or Citus-local table: pg_dist_partition, which Citus keeps in
+-- pg_catalog); false where Citus is not installed.  Read dynamically: the
+-- catalog exists only with Citus.
+CREATE FUNCTION @extschema@.clv_is_citus_table(relation regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    known boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d WHERE d.logicalrelid OPERATOR(pg_catalog.=) $1)'
+        INTO known USING relation;
+    RETURN known;
+END
 $$;
 
 -- Whether the registry in target_schema has the layout of clv 0.4.0; a
@@ -1191,7 +1217,10 @@ BEGIN
         DELETE FROM %1$I.summary_state st WHERE %2$s;
         DELETE FROM %1$I.rejected_orders r WHERE %3$s$q$,
         target_schema, stored_changed, rejected_changed);
-    -- (the fence: whether a row counts is worked out once, not per aggregate)
+    -- (the fence: whether a row counts is worked out once, not per aggregate;
+    -- but not over a Citus table, where a subquery with an OFFSET is planned
+    -- apart: every order would be pulled to the coordinator and summarised
+    -- there, where without it each worker summarises its own shards' customers)
     summarise := pg_catalog.format($q$
         SELECT %1$s AS customer_id, %2$s FILTER (WHERE o."clv counted") AS state,
                %3$s FILTER (WHERE o."clv counted") AS activity, %6$s AS channels,
@@ -1201,7 +1230,7 @@ BEGIN
         CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
              ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
                                     ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
-        @extschema@.clv_pipeline_fence(true));
+        CASE WHEN @extschema@.clv_is_citus_table(p.source) THEN '' ELSE @extschema@.clv_pipeline_fence(true) END);
     -- PostgreSQL never runs INSERT ... SELECT in parallel: when the planner
     -- would have parallel workers summarise whole customers (orders
     -- partitioned by customer, aggregated partition by partition), the states
