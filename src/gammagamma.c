@@ -140,7 +140,9 @@ gammagamma_total_ll(const PatternSet *data, const double *theta, double *grad)
 Datum
 clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 {
-	PatternSet	data;
+	PatternSet	data,
+				coarse;
+	bool		has_coarse;
 	double		sum_m = 0;
 	double		log_theta[3];
 	ClvModel   *model;
@@ -159,11 +161,13 @@ clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 		data.patterns[i].T = log(data.patterns[i].t_x);
 	}
 
+	has_coarse = clv_coarse_spend_patterns(&data, &coarse);
+
 	/* start from a mean spend gamma p / (q - 1) equal to the observed one */
 	log_theta[0] = 0;
 	log_theta[1] = log(2);
 	log_theta[2] = log(sum_m / data.customers);
-	model = clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, NULL, log_theta);
+	model = clv_fit(CLV_MODEL_GAMMAGAMMA, gammagamma_total_ll, &data, has_coarse ? &coarse : NULL, log_theta);
 	if (!clv_gammagamma_defined(model, 0))
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),

@@ -850,3 +850,59 @@ clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 	coarse->times = pattern_times(coarse);
 	return true;
 }
+
+/*
+ * The same for the Gamma-Gamma fit: repeat buyers' (frequency, mean spend
+ * m), every m positive, with log(m) in T as that fit keeps it; so has the
+ * copy.  The logarithms are rounded to steps of 1 / COARSE_STEPS (each m
+ * moved by at most 0.8%, whatever the currency).  The patterns are sorted
+ * by frequency and then m (patterns_compact), and rounding keeps that
+ * order, so equal copies are neighbours: one pass counts them, another
+ * writes them, and the copy takes no more memory than it has patterns.
+ */
+bool
+clv_coarse_spend_patterns(const PatternSet *data, PatternSet *coarse)
+{
+	int64		n = 0;
+	double		last_x = 0,
+				last_log_m = 0;
+
+	if (!clv_fit_coarse_start || data->npatterns < COARSE_MIN_PATTERNS)
+		return false;
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		const Pattern *p = &data->patterns[i];
+		double		log_m = rint(p->T * COARSE_STEPS) / COARSE_STEPS;
+
+		if (i == 0 || p->x != last_x || log_m != last_log_m)
+			n++;
+		last_x = p->x;
+		last_log_m = log_m;
+	}
+	if (n > data->npatterns / 4)
+		return false;
+	*coarse = *data;
+	coarse->npatterns = n;
+	coarse->patterns = palloc(n * sizeof(Pattern));
+	n = -1;
+	for (int64 i = 0; i < data->npatterns; i++)
+	{
+		const Pattern *p = &data->patterns[i];
+		double		log_m = rint(p->T * COARSE_STEPS) / COARSE_STEPS;
+
+		if (i == 0 || p->x != last_x || log_m != last_log_m)
+		{
+			Pattern    *c = &coarse->patterns[++n];
+
+			c->x = p->x;
+			c->t_x = exp(log_m);
+			c->T = log_m;
+			c->count = 0;
+		}
+		coarse->patterns[n].count += p->count;
+		last_x = p->x;
+		last_log_m = log_m;
+	}
+	Assert(n + 1 == coarse->npatterns);
+	return true;
+}

@@ -102,9 +102,10 @@ extern int64 clv_customers_arg(FunctionCallInfo fcinfo, int argno);
 extern bool clv_purchase_patterns(FunctionCallInfo fcinfo, const char *label, PatternSet *data,
 								  double *mean_x, double *mean_T);
 extern bool clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse);
+extern bool clv_coarse_spend_patterns(const PatternSet *data, PatternSet *coarse);
 extern TimeTerms *clv_time_terms(const PatternTimes *times, double alpha);
 
-/* the setting clv.coarse_start: whether clv_coarse_purchase_patterns makes a copy */
+/* the setting clv.coarse_start: whether clv_coarse_purchase_patterns and clv_coarse_spend_patterns make a copy */
 extern bool clv_fit_coarse_start;
 
 #endif							/* CLV_PATTERNS_H */

@@ -20,7 +20,10 @@
 #      central differences); prints, per model, clv's
 #      whole query (scan, collection and fit) against scipy's optimisation
 #      alone (best of RUNS; loading and compressing the histories not
-#      counted), and both estimates side by side (test/bench/fits_vs_scipy.py).
+#      counted), and both estimates side by side (test/bench/fits_vs_scipy.py);
+#      then the same with numpy's collection of the distinct histories from
+#      every customer's row (a sort of the rows in memory) added to
+#      scipy's time, against clv's time beyond its scan: the same work.
 #      Skipped, with a line saying so, when python3-scipy is not installed.
 # Environment: RUNS, SEED (default 0.42), PYTHON (default Debian's
 # /usr/bin/python3, which python3-scipy installs for, when it exists).
@@ -59,12 +62,14 @@ for k in "${sizes[@]}"; do
     # \copy takes no psql variables: the paths go in here
     psql_run -c "\\copy (SELECT frequency, recency, age, count(*) FROM customers GROUP BY 1, 2, 3) TO '$work/histories.csv' CSV"
     psql_run -c "\\copy (SELECT frequency, monetary, count(*) FROM customers WHERE frequency > 0 GROUP BY 1, 2) TO '$work/spend.csv' CSV"
+    psql_run -c "\\copy (SELECT frequency, recency, age, monetary FROM customers) TO '$work/customers.csv' CSV"
     psql_run -c "\\copy (SELECT model, median_ms, beyond_scan_ms, params FROM fit_results ORDER BY ord) TO '$work/clv.csv' CSV"
     echo
     # one thread, as the server's fits have one core; the Python part
     # times its own optimisations only, and the cluster is idle meanwhile
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-        "$PYTHON" test/bench/fits_vs_scipy.py "$work/histories.csv" "$work/spend.csv" "$work/clv.csv" "$RUNS"
+        "$PYTHON" test/bench/fits_vs_scipy.py "$work/histories.csv" "$work/spend.csv" "$work/customers.csv" \
+        "$work/clv.csv" "$RUNS"
     echo "($(( $(date +%s) - start )) s for this size)"
 done
 load_after=$(bench_load_avg)

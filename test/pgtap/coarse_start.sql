@@ -1,5 +1,6 @@
 -- Fits of many distinct histories first fit a coarse copy of them (recency
--- and age rounded to 64 steps of the largest age) and start from its optimum
+-- and age rounded to 64 steps of the largest age; for Gamma-Gamma, the log
+-- of the mean spend to steps of 1/64) and start from its optimum
 -- and curvature (clv.coarse_start, on by default).  What must hold: the fit
 -- reaches the optimum of the histories themselves, the one the direct fit
 -- (clv.coarse_start off) reaches, to the optimizer's tolerance; the
@@ -9,7 +10,7 @@
 -- not determine the model, the fit ends as the direct one does.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(16);
+SELECT plan(21);
 SELECT setseed(0.57);
 
 \ir ../include/rgamma.psql
@@ -27,18 +28,26 @@ FROM generate_series(1, 30000) g,
      LATERAL pg_temp.simulate_paretonbd(0.55, 10.5, 0.6, 12, 10 + 68 * random() + 0 * g) s;
 SELECT cmp_ok((SELECT min(n) FROM (SELECT count(DISTINCT (x, t_x, age)) AS n FROM simulated GROUP BY story) d),
               '>', 20000::bigint, 'over 20,000 distinct histories of each story');
+-- 30,000 repeat buyers' mean spends from Gamma-Gamma (p 6, q 4, gamma 15):
+-- the mean of x amounts Gamma(p, nu) is Gamma(p x, nu x), nu ~ Gamma(q, gamma)
+CREATE TEMP TABLE spends AS
+SELECT x, pg_temp.rgamma(6 * x, 1) / (x * pg_temp.rgamma(4, 1) / 15) AS m
+FROM (SELECT 1 + floor(-ln(1 - random()) * 4)::int AS x FROM generate_series(1, 30000)) g;
+SELECT cmp_ok((SELECT count(DISTINCT (x, m)) FROM spends), '>', 20000::bigint, 'over 20,000 distinct spend histories');
 
 CREATE TEMP TABLE fits (model text, coarse boolean, m clv_model);
 SET LOCAL clv.coarse_start = off;
 INSERT INTO fits
 SELECT 'bgnbd', false, clv_fit_bgnbd(x, t_x, age) FROM simulated WHERE story = 'bg' UNION ALL
 SELECT 'mbgnbd', false, clv_fit_mbgnbd(x, t_x, age) FROM simulated WHERE story = 'bg' UNION ALL
-SELECT 'paretonbd', false, clv_fit_paretonbd(x, t_x, age) FROM simulated WHERE story = 'pareto';
+SELECT 'paretonbd', false, clv_fit_paretonbd(x, t_x, age) FROM simulated WHERE story = 'pareto' UNION ALL
+SELECT 'gammagamma', false, clv_fit_gammagamma(x, m) FROM spends;
 SET LOCAL clv.coarse_start = on;
 INSERT INTO fits
 SELECT 'bgnbd', true, clv_fit_bgnbd(x, t_x, age) FROM simulated WHERE story = 'bg' UNION ALL
 SELECT 'mbgnbd', true, clv_fit_mbgnbd(x, t_x, age) FROM simulated WHERE story = 'bg' UNION ALL
-SELECT 'paretonbd', true, clv_fit_paretonbd(x, t_x, age) FROM simulated WHERE story = 'pareto';
+SELECT 'paretonbd', true, clv_fit_paretonbd(x, t_x, age) FROM simulated WHERE story = 'pareto' UNION ALL
+SELECT 'gammagamma', true, clv_fit_gammagamma(x, m) FROM spends;
 
 CREATE TEMP TABLE compared AS
 SELECT d.model, clv_model_params(d.m) AS direct, clv_model_params(c.m) AS warm,
