@@ -1758,6 +1758,14 @@ BEGIN
         why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
     ELSIF incremental AND NOT p.change_capture THEN
         why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
+    ELSIF incremental AND @extschema@.clv_is_citus_table(p.source) THEN
+        -- distributed since the pipeline was made (Citus takes a table with
+        -- triggers only under citus.enable_unsafe_triggers): its writes go
+        -- to the workers' shards, where the capture records nothing
+        why_full := pg_catalog.format('%s became a Citus table, whose changes are not captured', src);
+        EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
+                                  target_schema)
+            USING pg_catalog.format('%s became a Citus table', src);
     ELSIF incremental AND NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                                       WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE') THEN
         -- the capture triggers record nothing once the owner no longer acts

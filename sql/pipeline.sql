@@ -478,6 +478,16 @@ SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('sharded
 -- summarised without the subquery fence (which would make Citus pull every
 -- order to the coordinator): the same tables as the plain table's pipeline
 SELECT pg_temp.pipeline_digest('sharded_report') = pg_temp.pipeline_digest('plain_report') AS same_as_plain;
+-- a table distributed after its pipeline was made (which Citus allows with
+-- its triggers only under citus.enable_unsafe_triggers): its writes would
+-- miss the capture, so the next refresh is full and capture is turned off
+CREATE TABLE later_sharded AS SELECT * FROM plain_orders;
+SELECT count(*) FROM clv_create_pipeline('later_sharded', 'customer', 'at', 'amount', 'later_report',
+                                         as_of => '2026-03-01 00:00+00');
+SELECT change_capture FROM later_report.clv_pipeline;
+INSERT INTO pg_catalog.pg_dist_partition VALUES ('later_sharded');
+SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('later_report', incremental => true) r LIMIT 1;
+SELECT change_capture, change_capture_note FROM later_report.clv_pipeline;
 ROLLBACK;
 SELECT clv_is_citus_table('plain_orders') AS without_citus;
 SELECT count(*) FROM clv_drop_pipeline('plain_report');
