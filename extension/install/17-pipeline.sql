@@ -1006,6 +1006,7 @@ DECLARE
     staged boolean := false;
     summaries text;
     source_file oid;
+    source_is_citus boolean;
     source_changes text;
     truncated boolean;
     customers bigint;
@@ -1047,6 +1048,7 @@ BEGIN
     end_day := (cutoff AT TIME ZONE p.time_zone)::date;
 
     src := p.source::text;
+    source_is_citus := @extschema@.clv_is_citus_table(p.source);
     -- held to the end: a rewrite of the orders (ALTER TABLE ... USING) waits
     -- for this refresh, and one made before it shows in the file node
     EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
@@ -1120,7 +1122,7 @@ BEGIN
         why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
     ELSIF incremental AND NOT p.change_capture THEN
         why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
-    ELSIF incremental AND @extschema@.clv_is_citus_table(p.source) THEN
+    ELSIF incremental AND source_is_citus THEN
         -- distributed since the pipeline was made (Citus takes a table with
         -- triggers only under citus.enable_unsafe_triggers): its writes go
         -- to the workers' shards, where the capture records nothing
@@ -1238,7 +1240,7 @@ BEGIN
         CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
              ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
                                     ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
-        CASE WHEN @extschema@.clv_is_citus_table(p.source) THEN '' ELSE @extschema@.clv_pipeline_fence(true) END);
+        CASE WHEN source_is_citus THEN '' ELSE @extschema@.clv_pipeline_fence(true) END);
     -- PostgreSQL never runs INSERT ... SELECT in parallel: when the planner
     -- would have parallel workers summarise whole customers (orders
     -- partitioned by customer, aggregated partition by partition), the states
