@@ -31,7 +31,8 @@ fi
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
 export PGOPTIONS="-c client_min_messages=warning"
-psql_run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+. test/bench/lib.sh   # psql_run, bench_load_avg, bench_footer (not bench_enter_cluster: the cluster is yours)
+CLV_BENCH_BUILT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src sql extension Makefile clv.control 2>/dev/null || echo ' plus uncommitted changes')"
 
 workers=$(psql_run -At -c "SELECT CASE WHEN to_regclass('pg_catalog.pg_dist_node') IS NULL THEN -1 ELSE 0 END" 2>/dev/null || echo -2)
 if [ "$workers" = -2 ]; then
@@ -49,16 +50,12 @@ psql_run -c "CREATE EXTENSION IF NOT EXISTS clv"
 
 echo "== $n customers on a coordinator with $workers workers ($RUNS rounds after a warm-up round)"
 start=$(date +%s)
+load_before=$(bench_load_avg)
 psql_run -v n_customers="$n" -v rate_scale=1 -v history_days=546 -v seed="$SEED" -v runs="$RUNS" \
     -f test/bench/citus_pipeline.sql
+load_after=$(bench_load_avg)
 echo "($(( $(date +%s) - start )) s)"
-psql_run -At <<'EOSQL'
-SELECT 'PostgreSQL:  ' || version();
-SELECT 'Citus:       ' || extversion FROM pg_extension WHERE extname = 'citus';
-SELECT 'clv:         ' || extversion FROM pg_extension WHERE extname = 'clv';
-SELECT 'date:        ' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"');
-SELECT 'settings:    ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
-FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit',
-                                'citus.shard_count', 'citus.max_adaptive_executor_pool_size');
-EOSQL
-echo "machine:     $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+psql_run -At -c "SELECT 'Citus:       ' || extversion FROM pg_extension WHERE extname = 'citus'"
+bench_footer "$n customers, RUNS=$RUNS, SEED=$SEED" \
+    "'shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'citus.shard_count', 'citus.max_adaptive_executor_pool_size'" \
+    "the benchmark and its workers add 1 to 3"
