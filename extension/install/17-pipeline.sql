@@ -476,6 +476,7 @@ BEGIN
             channel         name,
             ordered_at_type regtype NOT NULL,
             amount_type     regtype NOT NULL,
+            money_locale    text,
             channel_type    regtype,
             time_zone       text NOT NULL,
             gross_margin    float8 NOT NULL,
@@ -650,12 +651,17 @@ BEGIN
         INSERT INTO %1$I.clv_pipeline (format, source, customer, ordered_at, amount, channel, ordered_at_type,
                                       amount_type, channel_type, time_zone, gross_margin, period, periods,
                                       discount_rate, penalizer, purchase_kind, as_of, change_capture,
-                                      change_capture_note, objects, created_schema, created_at)
-        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                                      change_capture_note, objects, created_schema, money_locale, created_at)
+        VALUES (2, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
                 pg_catalog.clock_timestamp())$v$, target_schema)
     USING orders, customer, ordered_at, amount, channel, date_type, amount_type, channel_type, zone, gross_margin,
           period, periods, discount_rate, penalizer, purchase_kind, as_of, capture, capture_note, objects,
-          created_schema;
+          created_schema,
+          -- money's value depends on lc_monetary (its number of decimals):
+          -- every refresh reads the amounts under the setting they were
+          -- read under now, whatever the session or schedule that runs it
+          CASE WHEN amount_type OPERATOR(pg_catalog.=) 'money'::regtype
+               THEN pg_catalog.current_setting('lc_monetary') END;
     -- one row, which every score reads: without statistics the planner would
     -- count on more, and keep scoring away from parallel workers
     EXECUTE pg_catalog.format('ANALYZE %I.clv_pipeline', target_schema);
@@ -1039,6 +1045,11 @@ BEGIN
     PERFORM pg_catalog.set_config('TimeZone', p.time_zone, true);
     PERFORM pg_catalog.set_config('DateStyle', 'ISO, YMD', true);
     PERFORM pg_catalog.set_config('IntervalStyle', 'postgres', true);
+    -- money amounts are read as they were when the pipeline was made (a
+    -- money value is a count of the lc_monetary's smallest units)
+    IF p.money_locale IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('lc_monetary', p.money_locale, true);
+    END IF;
     -- its queries spend their time in clv's C functions, which JIT compiling
     -- the plan does not speed up
     PERFORM pg_catalog.set_config('jit', 'off', true);
