@@ -37,7 +37,8 @@ BEGIN
     PERFORM set_config('lc_monetary', 'C', true);
     RETURN NULL;
 END $$;
-SELECT tap.locale_without_decimals() AS no_decimals \gset
+-- '' when none (a NULL would unset the variable)
+SELECT coalesce(tap.locale_without_decimals(), '') AS no_decimals \gset
 
 SELECT count(*) FROM clv_create_pipeline('tap.till', 'customer', 'day', 'paid', 'tap_money',
                                          as_of => '2025-03-31 12:00+00', time_zone => 'UTC') \g /dev/null
