@@ -875,11 +875,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.format(
         'SELECT st.customer_id, (c.s).first_order, (c.s).last_order, (c.s).observation_end, (c.s).orders,'
-        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount::%2$s AS net_revenue,'
+        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount::%2$s AS total_amount,'
         ' (c.s).refunded_amount::%2$s AS refunded_amount, (c.s).avg_order_value::%2$s AS avg_order_value,'
-        ' (c.s).frequency AS repeat_purchase_days, (c.s).recency AS recency_days,'
-        ' (c.s).age AS age_days, (c.s).monetary::%2$s AS repeat_order_value, (c.s).mean_gap AS mean_gap_days,'
-        ' (c.s).gap_stddev AS gap_stddev_days'
+        ' (c.s).frequency, (c.s).recency, (c.s).age, (c.s).monetary::%2$s AS monetary, (c.s).mean_gap,'
+        ' (c.s).gap_stddev,'
+        -- 0.3.0's names of the same fields, for dashboards written for it
+        ' (c.s).total_amount::%2$s AS net_revenue, (c.s).frequency AS repeat_purchase_days,'
+        ' (c.s).recency AS recency_days, (c.s).age AS age_days, (c.s).monetary::%2$s AS repeat_order_value,'
+        ' (c.s).mean_gap AS mean_gap_days, (c.s).gap_stddev AS gap_stddev_days'
         ' FROM %1$s WHERE st.state IS NOT NULL',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), @extschema@.clv_pipeline_money())
 $$;
@@ -935,10 +938,12 @@ AS $$
                ' pg_catalog.array_to_string((%2$s.decline).reasons, '', '') AS decline_reasons,'
                ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk%3$s AS value_at_risk' AS score_columns)
     SELECT CASE WHEN for_view THEN pg_catalog.format(
-        'SELECT st.customer_id, (c.s).total_amount::%8$s AS net_revenue, (c.s).orders, (c.s).last_order,'
+        'SELECT st.customer_id, (c.s).total_amount::%8$s AS total_amount, (c.s).orders, (c.s).last_order,'
         ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
         ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
-        ' %6$s AS value_tier, r.score_note'
+        ' %6$s AS value_tier, r.score_note,'
+        -- 0.3.0's name of total_amount, for dashboards written for it
+        ' (c.s).total_amount::%8$s AS net_revenue'
         ' FROM %1$s,'
         ' LATERAL (SELECT %3$s AS predicted_clv OFFSET 0) v,'
         ' LATERAL (SELECT %4$s AS rfm OFFSET 0) q,'
@@ -949,7 +954,7 @@ AS $$
         @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
         pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'), @extschema@.clv_pipeline_money())
     ELSE pg_catalog.format(
-        'SELECT x.customer_id, (x.s).total_amount AS net_revenue, (x.s).first_order, (x.s).orders, (x.s).last_order,'
+        'SELECT x.customer_id, (x.s).total_amount, (x.s).first_order, (x.s).orders, (x.s).last_order,'
         ' x.p_alive, x.predicted_clv, %5$s'
         ' FROM (SELECT y.*, %6$s AS decline'
         '         FROM (SELECT c.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
@@ -1175,9 +1180,10 @@ BEGIN
                               @extschema@.clv_pipeline_scores_sql(target_schema, date_type, true));
     EXECUTE pg_catalog.format($v$
         CREATE TABLE %1$I.segments (
-            rfm_segment text PRIMARY KEY, customers bigint, net_revenue %4$s, predicted_clv %4$s,
+            rfm_segment text PRIMARY KEY, customers bigint, total_amount %4$s, predicted_clv %4$s,
             predicted_clv_per_customer %4$s, share_of_predicted_clv float8,
-            declining_customers bigint, value_at_risk %4$s);
+            declining_customers bigint, value_at_risk %4$s,
+            net_revenue %4$s);  -- 0.3.0's name of total_amount, for dashboards written for it
         CREATE TABLE %1$I.value_tiers (
             value_tier text PRIMARY KEY, customers bigint, min_predicted_clv %4$s,
             predicted_clv %4$s, share_of_predicted_clv float8);
@@ -1361,18 +1367,26 @@ BEGIN
             ('customer_summary', 'orders', 'order rows counted with an amount of 0 or more'),
             ('customer_summary', 'refunds', 'rows with a negative amount (refunds)'),
             ('customer_summary', 'purchase_days', 'distinct days with an order'),
-            ('customer_summary', 'net_revenue', 'orders minus refunds (clv_summary''s total_amount), ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'total_amount', 'net revenue: orders minus refunds, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (clv_summary''s frequency, the BTYD x)'),
-            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (clv_summary''s recency, the BTYD t_x)'),
-            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (clv_summary''s age, the BTYD T)'),
-            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any (clv_summary''s monetary), ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'mean_gap_days', 'mean days between purchase days (clv_summary''s mean_gap); NULL without a repeat purchase'),
-            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days (clv_summary''s gap_stddev); NULL with fewer than 2 gaps'),
+            ('customer_summary', 'frequency', 'repeat purchase days: purchase days after the first (the BTYD x)'),
+            ('customer_summary', 'recency', 'days from the first to the last purchase day (the BTYD t_x), in days'),
+            ('customer_summary', 'age', 'days from the first purchase day to the observation end (the BTYD T), in days'),
+            ('customer_summary', 'monetary', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
+            ('customer_summary', 'mean_gap', 'mean days between purchase days, in days; NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev', 'standard deviation of the days between purchase days, in days; NULL with fewer than 2 gaps'),
+            ('customer_summary', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'repeat_purchase_days', 'frequency under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'recency_days', 'recency under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'age_days', 'age under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'repeat_order_value', 'monetary under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'mean_gap_days', 'mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'gap_stddev_days', 'gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0'),
             ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
             ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
-            ('customer_scores', 'net_revenue', 'orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', 'total_amount', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
+            ('customer_scores', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
             ('customer_scores', 'orders', 'order rows counted'),
             ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
             ('customer_scores', 'p_alive', pg_catalog.format('probability that the customer still buys (%s), 0 to 1', purchases)),
@@ -1400,7 +1414,8 @@ BEGIN
             ('segments', NULL, 'one row per RFM segment'),
             ('segments', 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
             ('segments', 'customers', 'customers in the segment'),
-            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money),
+            ('segments', 'total_amount', 'their net revenue (orders minus refunds) so far, ' OPERATOR(pg_catalog.||) money),
+            ('segments', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
             ('segments', 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
             ('segments', 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
             ('segments', 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
@@ -2065,14 +2080,15 @@ BEGIN
     EXECUTE pg_catalog.format($q$
         DELETE FROM %1$I.segments;
         INSERT INTO %1$I.segments
-        SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), @extschema@.clv_exact_sum(x.net_revenue),
+        SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), @extschema@.clv_exact_sum(x.total_amount),
                @extschema@.clv_exact_sum(x.predicted_clv),
                @extschema@.clv_exact_sum(x.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(x.predicted_clv),
                CASE WHEN @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () OPERATOR(pg_catalog.=) 0
                     THEN NULL
                     ELSE @extschema@.clv_exact_sum(x.predicted_clv)
                          OPERATOR(pg_catalog./) @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () END,
-               pg_catalog.count(*) FILTER (WHERE x.declining), @extschema@.clv_exact_sum(x.value_at_risk)
+               pg_catalog.count(*) FILTER (WHERE x.declining), @extschema@.clv_exact_sum(x.value_at_risk),
+               @extschema@.clv_exact_sum(x.total_amount)
           FROM %1$I.clv_refresh_scores x GROUP BY 1;
         DELETE FROM %1$I.value_tiers;
         INSERT INTO %1$I.value_tiers
@@ -2129,7 +2145,7 @@ BEGIN
         acquired AS (
             SELECT pg_catalog.date_trunc('month', w.first_order::pg_catalog.timestamp)::pg_catalog.date AS month,
                    pg_catalog.count(*) AS new_customers,
-                   @extschema@.clv_exact_sum(w.net_revenue) OPERATOR(pg_catalog./) pg_catalog.count(w.net_revenue) AS revenue_so_far,
+                   @extschema@.clv_exact_sum(w.total_amount) OPERATOR(pg_catalog./) pg_catalog.count(w.total_amount) AS revenue_so_far,
                    @extschema@.clv_exact_sum(w.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(w.predicted_clv) AS predicted_clv
               FROM %1$I.clv_refresh_scores w
              WHERE w.first_order IS NOT NULL GROUP BY 1),
@@ -2351,7 +2367,7 @@ BEGIN
             INTO model_choice;
     END IF;
     EXECUTE pg_catalog.format($q$
-        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue::float8) AS revenue,
+        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.total_amount::float8) AS revenue,
                pg_catalog.sum(s.predicted_clv::float8) AS predicted, pg_catalog.avg(s.p_alive::float8) AS p_alive,
                pg_catalog.count(*) FILTER (WHERE s.declining::boolean) AS declining,
                pg_catalog.sum(s.value_at_risk::float8) AS at_risk,

@@ -86,7 +86,28 @@ WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND NOT a.attisdropped AND c.relk
   AND (col_description(c.oid, a.attnum) IS NULL OR obj_description(c.oid, 'pg_class') IS NULL)
 ORDER BY 1, 2;
 SELECT col_description('"BI Report".customer_scores'::regclass, 7) AS predicted_clv,
-       col_description('"BI Report".customer_summary'::regclass, 8) AS net_revenue;
+       col_description('"BI Report".customer_summary'::regclass, 8) AS total_amount;
+-- the views' columns are the summary's fields under the summary's names
+-- (clv_summary), in its order; 0.3.0's names of the same fields follow,
+-- equal to them, for dashboards written for 0.3.0
+SELECT pg_catalog.array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attnum BETWEEN 2 AND 16)
+       OPERATOR(pg_catalog.=) (SELECT pg_catalog.array_agg(t.attname ORDER BY t.attnum)
+                                 FROM pg_attribute t
+                                WHERE t.attrelid = 'clv_summary'::regclass AND t.attnum > 0
+                                  AND t.attname <> 'time_unit') AS summary_names_as_clv_summary,
+       pg_catalog.array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attnum > 16) AS names_of_0_3_0
+FROM pg_attribute a WHERE a.attrelid = '"BI Report".customer_summary'::regclass AND a.attnum > 0;
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE (net_revenue, repeat_purchase_days, recency_days, age_days, repeat_order_value,
+                               mean_gap_days, gap_stddev_days)
+                              IS DISTINCT FROM (total_amount, frequency, recency, age, monetary, mean_gap, gap_stddev))
+         AS old_names_differing
+FROM "BI Report".customer_summary;
+SELECT count(*) FILTER (WHERE net_revenue IS DISTINCT FROM total_amount) AS scores_old_name_differing
+FROM "BI Report".customer_scores;
+SELECT count(*) FILTER (WHERE net_revenue IS DISTINCT FROM total_amount) AS segments_old_name_differing,
+       sum(total_amount) = (SELECT sum(total_amount) FROM "BI Report".customer_summary) AS segments_add_up
+FROM "BI Report".segments;
 -- every table has a key; the views read through one (summary_state's)
 SELECT c.relname, c.relkind, i.indisunique AS has_unique_key
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -244,7 +265,7 @@ SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('BI Report', incremen
 SELECT count(*) AS seen_while_open FROM "BI Report".customer_summary WHERE customer_id = 4242;
 SELECT dblink_exec('other', 'COMMIT');
 SELECT * FROM refresh_and_compare('BI Report');
-SELECT orders, net_revenue FROM "BI Report".customer_summary WHERE customer_id = 4242;
+SELECT orders, total_amount FROM "BI Report".customer_summary WHERE customer_id = 4242;
 -- a writer that refreshes the pipeline in its own transaction counts its
 -- own order; a refresh elsewhere waits for it (one refresh at a time), then
 -- goes on
@@ -255,7 +276,7 @@ FROM dblink('other', $q$SELECT count(*) FROM clv_refresh_pipeline('BI Report', i
 SELECT dblink_send_query('other', $q$SELECT pg_sleep(0.5); COMMIT$q$) AS sent;
 SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('BI Report', incremental => true);
 :drain_other
-SELECT customer_id, orders, net_revenue FROM "BI Report".customer_summary WHERE customer_id IN (4242, 4343)
+SELECT customer_id, orders, total_amount FROM "BI Report".customer_summary WHERE customer_id IN (4242, 4343)
 ORDER BY 1;
 SELECT dblink_disconnect('other');
 DROP EXTENSION dblink;
@@ -312,7 +333,7 @@ SELECT kind, status, clv_model_params((SELECT purchase_model FROM x.clv_pipeline
 FROM x.models WHERE model = 'purchases';
 SELECT col_description('x.customer_scores'::regclass, 5) AS p_alive;
 SELECT count(*) FILTER (WHERE s.p_alive IS DISTINCT FROM
-                              clv_p_alive(r.purchase_model, c.repeat_purchase_days, c.recency_days, c.age_days)) AS differing,
+                              clv_p_alive(r.purchase_model, c.frequency, c.recency, c.age)) AS differing,
        count(*) AS customers
 FROM x.customer_scores s JOIN x.customer_summary c USING (customer_id), x.clv_pipeline r;
 SELECT to_regclass('x.model_evaluation') IS NULL AS no_evaluation;
@@ -402,7 +423,7 @@ INSERT INTO till VALUES ('ann', '2025-01-05', '12.50'), ('bob', '2025-02-01', '3
                         ('dan', '2025-03-01', '7.25');
 SELECT count(*) FROM clv_create_pipeline('till', 'customer', 'day', 'paid', 'till report',
                                          as_of => '2025-03-31 12:00+00', time_zone => 'Asia/Tokyo');
-SELECT customer_id, orders, net_revenue, first_order FROM "till report".customer_summary ORDER BY 1;
+SELECT customer_id, orders, total_amount, first_order FROM "till report".customer_summary ORDER BY 1;
 SELECT model, status, error IS NOT NULL AS has_error FROM "till report".models ORDER BY model;
 SELECT customer_id, p_alive, predicted_clv, score_note FROM "till report".customer_scores ORDER BY 1 LIMIT 1;
 SELECT month, orders, revenue FROM "till report".monthly ORDER BY 1;

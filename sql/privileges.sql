@@ -68,7 +68,7 @@ FROM clv_create_pipeline('"orders""; DROP TABLE orders; --"', 'cust"omer', 'at; 
                          'x"; DROP TABLE orders; --', as_of => '2025-07-01 00:00+00');
 SELECT count(*) AS same_customers
 FROM "x""; DROP TABLE orders; --".customer_summary h JOIN report.customer_summary r USING (customer_id)
-WHERE h.net_revenue = r.net_revenue AND h.orders = r.orders;
+WHERE h.total_amount = r.total_amount AND h.orders = r.orders;
 SELECT count(*) > 0 AS refreshed FROM clv_refresh_pipeline('x"; DROP TABLE orders; --');
 SELECT count(*) FROM clv_cohort_retention('"orders""; DROP TABLE orders; --"', 'cust"omer', 'at; SELECT 1');
 SELECT to_regclass('public.orders') IS NOT NULL AS orders_still_there;

@@ -292,7 +292,7 @@ SELECT count(*) FROM m.clv_refresh_pipeline('mine');
 SET client_min_messages = warning;
 \set VERBOSITY terse
 SET ROLE regress_clv_attacker;
-SELECT count(*) AS payroll_rows_copied FROM mine.customer_summary WHERE net_revenue OPERATOR(pg_catalog.=) 100000;
+SELECT count(*) AS payroll_rows_copied FROM mine.customer_summary WHERE total_amount OPERATOR(pg_catalog.=) 100000;
 -- the attacker may refresh and drop its own pipeline, not another's, and
 -- steps called directly are refused
 UPDATE mine.clv_pipeline SET source = 'm.my_orders'::regclass;

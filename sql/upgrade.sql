@@ -67,7 +67,9 @@ SELECT count(*) AS refreshed FROM clv_refresh_pipeline('report', incremental => 
 SELECT count(*) AS dropped FROM clv_drop_pipeline('report');
 SELECT count(*) AS made FROM clv_create_pipeline('orders', 'customer', 'at', 'amount', 'report',
                                                  as_of => '2025-07-01 00:00+00');
--- (money to the cent: 0.4.0's pipeline rounds it, 0.1.0's did not)
+-- (money to the cent: 0.4.0's pipeline rounds it, 0.1.0's did not; the
+-- columns as a dashboard written for 0.1.0 to 0.3.0 names them, net_revenue
+-- included: 0.4.0 keeps those names beside total_amount)
 \set scored_columns 'customer_id, net_revenue::numeric(1000,2), orders, last_order, p_alive, expected_purchases_next_period, predicted_clv::numeric(1000,2), recency_score, frequency_score, monetary_score, rfm_cell, rfm_segment, declining, decline_severity, decline_reasons, decline_alert, value_at_risk::numeric(1000,2), value_tier'
 SELECT (SELECT count(*) FROM (SELECT :scored_columns FROM report.customer_scores
                               EXCEPT SELECT :scored_columns FROM pipeline_0_1_0) d) AS new_rows,

@@ -79,7 +79,7 @@ BEGIN
             INTO model_choice;
     END IF;
     EXECUTE pg_catalog.format($q$
-        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.net_revenue::float8) AS revenue,
+        SELECT pg_catalog.count(*) AS customers, pg_catalog.sum(s.total_amount::float8) AS revenue,
                pg_catalog.sum(s.predicted_clv::float8) AS predicted, pg_catalog.avg(s.p_alive::float8) AS p_alive,
                pg_catalog.count(*) FILTER (WHERE s.declining::boolean) AS declining,
                pg_catalog.sum(s.value_at_risk::float8) AS at_risk,

@@ -76,7 +76,7 @@ BEGIN
     t := clock_timestamp();
     CREATE TABLE h_scores AS
     SELECT x.*, clv_value_tier(cume_dist() OVER (ORDER BY x.predicted_clv DESC NULLS LAST)) AS value_tier
-      FROM (SELECT h.customer_id, (h.s).total_amount AS net_revenue, (h.s).orders, (h.s).last_order,
+      FROM (SELECT h.customer_id, (h.s).total_amount, (h.s).orders, (h.s).last_order,
                    clv_p_alive(m.bg, h.s) AS p_alive, clv_expected_purchases(m.bg, 30, h.s) AS expected_purchases,
                    v.predicted_clv, (q).recency_score, (q).frequency_score, (q).monetary_score, (q).rfm_cell,
                    (q).segment AS rfm_segment, (d).declining, (d).severity AS decline_severity,
@@ -90,7 +90,7 @@ BEGIN
     INSERT INTO bench_runs VALUES (r, w, 'by hand: scores', extract(epoch FROM clock_timestamp() - t) * 1000);
     t := clock_timestamp();
     CREATE TABLE h_segments AS
-    SELECT rfm_segment, count(*) AS customers, sum(net_revenue::numeric) AS net_revenue,
+    SELECT rfm_segment, count(*) AS customers, sum(total_amount::numeric) AS total_amount,
            sum(predicted_clv::numeric) AS predicted_clv, count(*) FILTER (WHERE declining) AS declining,
            sum(value_at_risk::numeric) AS value_at_risk
       FROM h_scores GROUP BY rfm_segment;

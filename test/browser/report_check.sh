@@ -45,6 +45,8 @@ check "the heat map's rows show the cohort's size" 'class="label">20[0-9][0-9]-[
 check "the distribution has a log scale and a labelled y axis" 'x axis, log scale'
 check "the page says what predicted CLV is: horizon, discount, margin and models" \
     'id="clv-basis">Predicted CLV: the gross margin of the next 12 periods of 30 days, discounted at 1% a period, at a gross margin of 0.35; purchases from BG/NBD, spend from Gamma-Gamma. Amounts (public.orders.amount) are shown in EUR.'
+check "the page gives the data's as-of date (the pipeline's end of observation), not only the refresh time" \
+    'data up to 2026-06-30 ([^)]*), refreshed '
 check "amounts are written with the currency asked for" '<b>EUR [0-9][0-9,]*</b>net revenue so far'
 check "the monthly chart has 24 bars and a seasonally adjusted line" \
     'class="bar[a-z ]*" x="668" .*<polyline class="line" points="80,[0-9]* '

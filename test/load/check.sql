@@ -19,9 +19,11 @@ CREATE TABLE IF NOT EXISTS load.checks (
 CREATE TEMP VIEW recomputed AS
 -- (money to the cent, as the pipeline's views give it)
 SELECT customer_id, (s).first_order, (s).last_order, (s).observation_end, (s).orders,
-       (s).refunds, (s).purchase_days, (s).total_amount::numeric(1000,2) AS net_revenue,
+       (s).refunds, (s).purchase_days, (s).total_amount::numeric(1000,2) AS total_amount,
        (s).refunded_amount::numeric(1000,2) AS refunded_amount, (s).avg_order_value::numeric(1000,2) AS avg_order_value,
-       (s).frequency AS repeat_purchase_days,
+       (s).frequency, (s).recency, (s).age, (s).monetary::numeric(1000,2) AS monetary, (s).mean_gap, (s).gap_stddev,
+       -- the same under 0.3.0's names
+       (s).total_amount::numeric(1000,2) AS net_revenue, (s).frequency AS repeat_purchase_days,
        (s).recency AS recency_days, (s).age AS age_days, (s).monetary::numeric(1000,2) AS repeat_order_value,
        (s).mean_gap AS mean_gap_days, (s).gap_stddev AS gap_stddev_days
 FROM (SELECT o.customer_id, clv_summary(o.ordered_at, o.amount::float8, p.observed_until, '1 day', p.time_zone) AS s
