@@ -1120,6 +1120,7 @@ BEGIN
             ordered_at_type regtype NOT NULL,
             amount_type     regtype NOT NULL,
             money_locale    text,
+            summarised_money_locale text,
             channel_type    regtype,
             time_zone       text NOT NULL,
             gross_margin    float8 NOT NULL,
@@ -1673,6 +1674,7 @@ DECLARE
     truncated boolean;
     customers bigint;
     rejected bigint;
+    declining bigint;
     purchase_model @extschema@.clv_model;
     spend_model @extschema@.clv_model;
     breakpoints float8[];
@@ -1704,7 +1706,18 @@ BEGIN
     -- money amounts are read as they were when the pipeline was made (a
     -- money value is a count of the lc_monetary's smallest units)
     IF p.money_locale IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('lc_monetary', p.money_locale, true);
+        BEGIN
+            PERFORM pg_catalog.set_config('lc_monetary', p.money_locale, true);
+        EXCEPTION WHEN invalid_parameter_value THEN
+            -- a restore onto a server without that locale, or a typing
+            -- error in the registry: say where the name comes from
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = pg_catalog.format('pipeline %I reads its money amounts under lc_monetary %L, which this server does not accept',
+                                            target_schema, p.money_locale),
+                DETAIL = SQLERRM,
+                HINT = pg_catalog.format('Install that locale on this server, or set the pipeline''s: UPDATE %I.clv_pipeline SET money_locale = ''...''; the next refresh is then a full one.',
+                                         target_schema);
+        END;
     END IF;
     -- its queries spend their time in clv's C functions, which JIT compiling
     -- the plan does not speed up
@@ -1787,6 +1800,11 @@ BEGIN
     IF incremental AND cutoff OPERATOR(pg_catalog.<) p.observed_until THEN
         -- the owner moved as_of back: the stored states are observed too far
         why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
+    ELSIF incremental AND ((p.money_locale IS NULL) OPERATOR(pg_catalog.<>) (p.summarised_money_locale IS NULL)
+                           OR p.money_locale OPERATOR(pg_catalog.<>) p.summarised_money_locale) THEN
+        -- the stored states hold amounts read under another lc_monetary
+        why_full := pg_catalog.format('money_locale changed from %L to %L since the amounts were last read',
+                                      p.summarised_money_locale, p.money_locale);
     ELSIF incremental AND NOT p.change_capture THEN
         why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
     ELSIF incremental AND source_is_citus THEN
@@ -2114,10 +2132,13 @@ BEGIN
                   decline_alert = f.decline_alert, last_order = f.last_order
          WHEN NOT MATCHED THEN INSERT
               VALUES (f.rank, f.customer_id, f.rfm_segment, f.value_tier, f.predicted_clv, f.p_alive,
-                      f.value_at_risk, f.decline_severity, f.decline_reasons, f.decline_alert, f.last_order);
-        DELETE FROM %1$I.declining_customers d
-         WHERE d.rank OPERATOR(pg_catalog.>) (SELECT pg_catalog.count(*) FROM %1$I.clv_refresh_scores w WHERE w.declining)$q$,
+                      f.value_at_risk, f.decline_severity, f.decline_reasons, f.decline_alert, f.last_order)$q$,
         target_schema, @extschema@.clv_pipeline_tier_sql('w.predicted_clv', 'r.tier_bounds'));
+    -- the MERGE (the last statement) matched or inserted one row per
+    -- declining customer: ranks past their count are the old list's tail
+    GET DIAGNOSTICS declining = ROW_COUNT;
+    EXECUTE pg_catalog.format('DELETE FROM %I.declining_customers d WHERE d.rank OPERATOR(pg_catalog.>) $1', target_schema)
+    USING declining;
     RETURN NEXT pg_catalog.format('%I.segments, value_tiers and declining_customers refreshed in %s ms', target_schema,
                                   @extschema@.clv_ms_since(step_started));
 
@@ -2209,7 +2230,8 @@ BEGIN
         DROP TABLE %1$I.clv_refresh_scores;
         UPDATE %1$I.clv_pipeline
            SET refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $1, customers_summarised = $2,
-               rejected_orders = $3, source_relfilenode = $4$q$, target_schema)
+               rejected_orders = $3, source_relfilenode = $4, summarised_money_locale = money_locale$q$,
+        target_schema)
     USING CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file;
 END
 $$;

@@ -2,14 +2,15 @@
 -- lc_monetary it is read under: 12.50 entered under C reads as 1250 under a
 -- locale without decimals (ja_JP).  A pipeline over a money column records
 -- its creator's lc_monetary and every refresh, full or incremental, reads
--- the amounts under it, whatever the session running it has set.  The
--- always-run tests check what is recorded and pinned; those that need a
+-- the amounts under it, whatever the session running it has set, and a
+-- change of the recorded setting makes the next refresh a full one.  The
+-- always-run tests check what is recorded, applied and pinned; those that need a
 -- locale without decimals skip where none is installed (localedef -i ja_JP
 -- -f UTF-8 ja_JP.UTF-8 makes one on Debian; the server needs a restart to
 -- see it).
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(9);
+SELECT plan(14);
 SET LOCAL client_min_messages = error;
 
 CREATE SCHEMA tap;
@@ -52,6 +53,40 @@ SELECT is((SELECT total_amount FROM tap_money.customer_summary WHERE customer_id
 SET LOCAL lc_monetary = 'POSIX';
 SELECT count(*) FROM clv_refresh_pipeline('tap_money') \g /dev/null
 SELECT is(current_setting('lc_monetary'), 'POSIX', 'a refresh leaves the session''s lc_monetary as it was');
+
+-- the refresh applies the registry's setting, not the session's: one the
+-- server does not accept (a restore onto a server without the locale) stops
+-- it, with the registry named in the hint
+UPDATE tap_money.clv_pipeline SET money_locale = 'xx_NO.such-locale';
+SELECT throws_ok($$SELECT count(*) FROM clv_refresh_pipeline('tap_money')$$, '22023',
+                 'pipeline tap_money reads its money amounts under lc_monetary ''xx_NO.such-locale'', which this server does not accept',
+                 'a refresh reads the amounts under the registry''s money_locale, and says so when the server lacks it');
+CREATE FUNCTION tap.refresh_hint(target name) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    hint text;
+BEGIN
+    PERFORM clv_refresh_pipeline(target);
+    RETURN NULL;
+EXCEPTION WHEN invalid_parameter_value THEN
+    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+    RETURN hint;
+END $$;
+SELECT is(tap.refresh_hint('tap_money'),
+          'Install that locale on this server, or set the pipeline''s: UPDATE tap_money.clv_pipeline SET money_locale = ''...''; the next refresh is then a full one.',
+          'its hint says how to set the registry''s');
+
+-- a changed money_locale: the stored states hold amounts read under the old
+-- one, so the next refresh asked to be incremental is a full one (C.utf8 is
+-- on every Debian; its amounts read as C's, but the refresh cannot know)
+UPDATE tap_money.clv_pipeline SET money_locale = 'C.utf8';
+SELECT count(*) FROM clv_refresh_pipeline('tap_money', incremental => true) \g /dev/null
+SELECT is((SELECT last_refresh FROM tap_money.clv_pipeline), 'full',
+          'after money_locale changed, the next refresh is full');
+SELECT is((SELECT summarised_money_locale FROM tap_money.clv_pipeline), 'C.utf8',
+          'and the registry records the setting the stored amounts were read under');
+SELECT count(*) FROM clv_refresh_pipeline('tap_money', incremental => true) \g /dev/null
+SELECT is((SELECT last_refresh FROM tap_money.clv_pipeline), 'incremental', 'the one after it is incremental again');
+UPDATE tap_money.clv_pipeline SET money_locale = 'C';
 
 -- a pipeline over another type records nothing
 CREATE TABLE tap.plain (customer text, day date, paid numeric);
