@@ -628,6 +628,21 @@ AS $$
                                                                 'FM999,999,999,999,990') END
 $$;
 
+-- A bound on a chart's axis: as an amount from 100 up, else to three
+-- significant digits (a log axis's first bound can be a fraction of a cent)
+CREATE FUNCTION @extschema@.clv_html_bound(amount float8, currency text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN amount IS NULL OR amount OPERATOR(pg_catalog.>=) 100 THEN @extschema@.clv_html_amount(amount, currency)
+                WHEN amount OPERATOR(pg_catalog.<=) 0 THEN @extschema@.clv_html_escape(currency) OPERATOR(pg_catalog.||) '0'
+                ELSE @extschema@.clv_html_escape(currency)
+                     OPERATOR(pg_catalog.||) pg_catalog.round(amount::pg_catalog.numeric,
+                                                              greatest(2, 2 OPERATOR(pg_catalog.-)
+                                                                          pg_catalog.floor(pg_catalog.log(amount))::integer))::text END
+$$;
+
 ------------------------------------------------------------------------------
 -- The refreshable pipeline
 --
@@ -1165,7 +1180,12 @@ BEGIN
         CREATE TABLE %1$I.activity_totals (by_cohort boolean PRIMARY KEY, total bigint[]);
         INSERT INTO %1$I.activity_totals VALUES (false, NULL), (true, NULL);
         CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
-        CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
+        CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL);
+        COMMENT ON TABLE %1$I.summary_state IS
+            'internal: each customer''s summary, activity and channel states, which customer_summary and customer_scores read';
+        COMMENT ON TABLE %1$I.activity_totals IS 'internal: the activity of all customers by month, which monthly and cohorts are made from';
+        COMMENT ON TABLE %1$I.order_changes IS 'internal: the customers whose orders changed since the last refresh (change capture)';
+        COMMENT ON TABLE %1$I.changed_customers IS 'internal: the customers a refresh summarises again'$v$,
         target_schema, customer_type);
 
     -- what dashboards read: each customer's summary and scores, computed when
@@ -1372,22 +1392,22 @@ BEGIN
             ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'frequency', 'repeat purchase days: purchase days after the first (the BTYD x)'),
-            ('customer_summary', 'recency', 'days from the first to the last purchase day (the BTYD t_x), in days'),
-            ('customer_summary', 'age', 'days from the first purchase day to the observation end (the BTYD T), in days'),
+            ('customer_summary', 'recency', 'days from the first to the last purchase day (the BTYD t_x; not RFM''s recency, the days since the last order)'),
+            ('customer_summary', 'age', 'days from the first purchase day to the observation end (the BTYD T)'),
             ('customer_summary', 'monetary', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'mean_gap', 'mean days between purchase days, in days; NULL without a repeat purchase'),
-            ('customer_summary', 'gap_stddev', 'standard deviation of the days between purchase days, in days; NULL with fewer than 2 gaps'),
-            ('customer_summary', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'repeat_purchase_days', 'frequency under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'recency_days', 'recency under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'age_days', 'age under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'repeat_order_value', 'monetary under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'mean_gap_days', 'mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'gap_stddev_days', 'gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'mean_gap', 'mean days between purchase days; NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_summary', 'net_revenue', 'net revenue: orders minus refunds, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (frequency under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (recency under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (age under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (monetary under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase (mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps (gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
             ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
             ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
             ('customer_scores', 'total_amount', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
-            ('customer_scores', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_scores', 'net_revenue', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
             ('customer_scores', 'orders', 'order rows counted'),
             ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
             ('customer_scores', 'p_alive', pg_catalog.format('probability that the customer still buys (%s), 0 to 1', purchases)),
@@ -1416,7 +1436,7 @@ BEGIN
             ('segments', 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
             ('segments', 'customers', 'customers in the segment'),
             ('segments', 'total_amount', 'their net revenue (orders minus refunds) so far, ' OPERATOR(pg_catalog.||) money),
-            ('segments', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
             ('segments', 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
             ('segments', 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
             ('segments', 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
@@ -2097,7 +2117,8 @@ BEGIN
     step_started := pg_catalog.clock_timestamp();
     EXECUTE pg_catalog.format($q$
         DELETE FROM %1$I.segments;
-        INSERT INTO %1$I.segments
+        INSERT INTO %1$I.segments (rfm_segment, customers, total_amount, predicted_clv, predicted_clv_per_customer,
+                                   share_of_predicted_clv, declining_customers, value_at_risk, net_revenue)
         SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), @extschema@.clv_exact_sum(x.total_amount),
                @extschema@.clv_exact_sum(x.predicted_clv),
                @extschema@.clv_exact_sum(x.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(x.predicted_clv),
@@ -2353,6 +2374,7 @@ DECLARE
     segments text;
     nsegments integer;
     heatmap text;
+    heatmap_height integer;
     declining text;
     monthly text;
     tiers text;
@@ -2434,7 +2456,18 @@ BEGIN
                OPERATOR(pg_catalog.||)
                pg_catalog.format('<text x="2" y="28" class="axis">%%s</text><text x="2" y="222" class="axis">0</text>',
                                  pg_catalog.to_char(pg_catalog.max(tallest), 'FM999,999,990'))
-          FROM scaled$q$) INTO histogram USING top_bin, kpis.predicted_values, low_bin;
+               OPERATOR(pg_catalog.||)
+               -- the x axis: the bounds of every fifth bar, the first and last
+               -- below (a log scale: each tick the same ratio further)
+               (SELECT pg_catalog.string_agg(
+                           pg_catalog.format('<line class="tick" x1="%%s" y1="220" x2="%%s" y2="226"/><text x="%%s" y="240" class="axis tickl">%%s</text>',
+                                             40 OPERATOR(pg_catalog.+) (t OPERATOR(pg_catalog.*) 30), 40 OPERATOR(pg_catalog.+) (t OPERATOR(pg_catalog.*) 30),
+                                             40 OPERATOR(pg_catalog.+) (t OPERATOR(pg_catalog.*) 30),
+                                             @extschema@.clv_html_bound($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
+                                                                        t::float8 OPERATOR(pg_catalog./) 20), $4)),
+                           '' ORDER BY t)
+                  FROM pg_catalog.generate_series(5, 15, 5) t)
+          FROM scaled$q$) INTO histogram USING top_bin, kpis.predicted_values, low_bin, currency;
 
     -- 2. predicted CLV by RFM segment
     EXECUTE pg_catalog.format($q$
@@ -2460,16 +2493,16 @@ BEGIN
                pg_catalog.max(s.i) OPERATOR(pg_catalog.+) 1
           FROM s$q$, target_schema) INTO segments, nsegments USING currency;
 
-    -- 3. cohort retention heat map: the last 12 monthly cohorts, 12 months on
+    -- 3. cohort retention heat map: every monthly cohort, 12 months on, and
+    -- a legend of its shades
     EXECUTE pg_catalog.format($q$
         WITH c AS (SELECT h.cohort::date AS cohort, h.period_number::integer AS period_number,
-                          h.retention::float8 AS retention, h.cohort_customers::bigint AS cohort_customers,
-                          pg_catalog.dense_rank() OVER (ORDER BY h.cohort::date DESC) AS newest
+                          h.retention::float8 AS retention, h.cohort_customers::bigint AS cohort_customers
                      FROM %I.cohorts h),
              r AS (SELECT c.*, pg_catalog.dense_rank() OVER (ORDER BY c.cohort) OPERATOR(pg_catalog.-) 1 AS row,
                           -- shade against the best month-1+ retention, so the pattern shows
                           pg_catalog.max(c.retention) FILTER (WHERE c.period_number OPERATOR(pg_catalog.>=) 1) OVER () AS best
-                     FROM c WHERE c.newest OPERATOR(pg_catalog.<=) 12)
+                     FROM c)
         SELECT coalesce(pg_catalog.string_agg(
                             pg_catalog.format('<rect class="cell" x="%%s" y="%%s" width="34" height="20" style="fill-opacity:%%s"><title>%%s, month %%s: %%s%%%%</title></rect><text class="cellnum" x="%%s" y="%%s">%%s</text>',
                                               130 OPERATOR(pg_catalog.+) (r.period_number OPERATOR(pg_catalog.*) 36),
@@ -2493,7 +2526,25 @@ BEGIN
                (SELECT pg_catalog.string_agg(pg_catalog.format('<text x="%%s" y="14" class="axis">%%s</text>',
                                                                140 OPERATOR(pg_catalog.+) (m OPERATOR(pg_catalog.*) 36), m), '')
                   FROM pg_catalog.generate_series(1, 12) m)
-          FROM r$q$, target_schema) INTO heatmap;
+               OPERATOR(pg_catalog.||)
+               -- the legend, under the last row: five shades and the
+               -- retention each stands for
+               coalesce((SELECT pg_catalog.string_agg(
+                                    pg_catalog.format('<rect class="cell" x="%%s" y="%%s" width="34" height="14" style="fill-opacity:%%s"/><text class="cellnum" x="%%s" y="%%s">%%s%%%%</text>',
+                                                      130 OPERATOR(pg_catalog.+) (k OPERATOR(pg_catalog.*) 60),
+                                                      pg_catalog.max(r.row) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 52,
+                                                      k::float8 OPERATOR(pg_catalog./) 5, 147 OPERATOR(pg_catalog.+) (k OPERATOR(pg_catalog.*) 60),
+                                                      pg_catalog.max(r.row) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 78,
+                                                      pg_catalog.round((100 OPERATOR(pg_catalog.*) pg_catalog.max(r.best)
+                                                                        OPERATOR(pg_catalog.*) k OPERATOR(pg_catalog./) 5)::numeric, 1)),
+                                    '' ORDER BY k)
+                           FROM pg_catalog.generate_series(1, 5) k)
+                        OPERATOR(pg_catalog.||)
+                        pg_catalog.format('<text x="0" y="%%s" class="label">shade: retention</text>',
+                                          pg_catalog.max(r.row) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 63), ''),
+               -- rows, legend and month labels
+               coalesce(pg_catalog.max(r.row) OPERATOR(pg_catalog.+) 1, 0) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 90
+          FROM r$q$, target_schema) INTO heatmap, heatmap_height;
 
     -- 4. the declining customers with the most value at risk
     EXECUTE pg_catalog.format($q$
@@ -2590,7 +2641,7 @@ h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
 .kpis { display: flex; gap: 28px; } .kpi b { display: block; font-size: 20px; }
 svg { background: #fafafa; border: 1px solid #ddd; }
 .bar { fill: #2f6f9f; } .bar.partial { fill: #9dbfd8; } .line { fill: none; stroke: #c0392b; stroke-width: 2; } .cell { fill: #1a7f4b; } .label, .value, .axis { font-size: 12px; fill: #333; }
-.cellnum { font-size: 10px; fill: #111; text-anchor: middle; } .note { font-size: 13px; color: #555; }
+.cellnum { font-size: 10px; fill: #111; text-anchor: middle; } .tick { stroke: #333; } .tickl { text-anchor: middle; } .note { font-size: 13px; color: #555; }
 table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 .num { text-align: right; }
 </style></head>
@@ -2606,9 +2657,9 @@ table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1p
 <div class="kpi"><b>%8$s</b>declining, with %9$s at risk</div>
 </div>
 <h2>Predicted CLV per customer</h2>
-<svg id="chart-distribution" class="chart" width="660" height="250" role="img" aria-label="histogram of predicted CLV, log scale">
+<svg id="chart-distribution" class="chart" width="680" height="262" role="img" aria-label="histogram of predicted CLV, log scale">
 %10$s
-<text x="40" y="242" class="axis">%19$s or less</text><text x="540" y="242" class="axis">%11$s and more</text>
+<text x="40" y="256" class="axis">%19$s or less</text><text x="640" y="256" class="axis" text-anchor="end">%11$s and more</text>
 </svg>
 <p class="note">Customers (y axis) by predicted CLV (x axis, log scale: each bar spans the same ratio of values).</p>
 <h2>Predicted CLV by RFM segment</h2>
@@ -2616,11 +2667,11 @@ table { border-collapse: collapse; font-size: 13px; } td, th { border-bottom: 1p
 %13$s
 </svg>
 <h2>Cohort retention: share of each month's new customers buying 1 to 12 months later</h2>
-<svg id="chart-cohorts" class="chart" width="620" height="300" role="img" aria-label="cohort retention heat map, darker is higher">
+<svg id="chart-cohorts" class="chart" width="620" height="%23$s" role="img" aria-label="cohort retention heat map, darker is higher">
 %14$s
 </svg>
-<p class="note">Rows: the month of the first order, with the cohort's size in brackets. Columns: months since. Cells: the percentage of the cohort that bought that month; darker is higher.</p>
-<h2>Monthly revenue and its seasonal index</h2>
+<p class="note">Rows: the month of the first order, with the cohort's size in brackets. Columns: months since. Cells: the percentage of the cohort that bought that month; darker is higher, as the legend under the map shows.</p>
+<h2>Monthly revenue, and seasonally adjusted</h2>
 <svg id="chart-monthly" class="chart" width="720" height="260" role="img" aria-label="monthly revenue, last 24 months">
 <rect class="bar" x="420" y="6" width="10" height="10"/><text x="434" y="15" class="axis">revenue</text>
 <rect class="bar partial" x="490" y="6" width="10" height="10"/><text x="504" y="15" class="axis">partial month</text>
@@ -2656,7 +2707,7 @@ $html$,
         pg_catalog.to_char(kpis.customers, 'FM999,999,999,990'), @extschema@.clv_html_amount(kpis.revenue, currency),
         @extschema@.clv_html_amount(kpis.predicted, currency), pg_catalog.to_char(kpis.p_alive, 'FM0.00'),
         pg_catalog.to_char(kpis.declining, 'FM999,999,990'), @extschema@.clv_html_amount(kpis.at_risk, currency),
-        coalesce(histogram, ''), @extschema@.clv_html_escape(currency) OPERATOR(pg_catalog.||) pg_catalog.round(top_bin::numeric, 2),
+        coalesce(histogram, ''), @extschema@.clv_html_bound(top_bin, currency),
         30 OPERATOR(pg_catalog.+) (24 OPERATOR(pg_catalog.*) coalesce(nsegments, 1)),
         coalesce(segments, ''), coalesce(heatmap, ''), coalesce(declining, ''),
         @extschema@.clv_html_escape(registry.time_zone),
@@ -2673,10 +2724,8 @@ $html$,
                  THEN pg_catalog.format('. Amounts are in the currency of %s (give clv_report_html a currency to show it)',
                                         registry.amounts)
                  ELSE pg_catalog.format('. Amounts (%s) are shown in %s', registry.amounts, pg_catalog.btrim(currency)) END),
-        -- three significant digits: the first bar's bound can be a fraction of a cent
-        @extschema@.clv_html_escape(currency) OPERATOR(pg_catalog.||) pg_catalog.round(low_bin::numeric,
-                         greatest(2, 2 OPERATOR(pg_catalog.-) pg_catalog.floor(pg_catalog.log(low_bin))::integer)),
-        coalesce(monthly, ''), coalesce(tiers, ''), coalesce(channels, ''));
+        @extschema@.clv_html_bound(low_bin, currency),
+        coalesce(monthly, ''), coalesce(tiers, ''), coalesce(channels, ''), coalesce(heatmap_height, 90));
 END
 $$;
 

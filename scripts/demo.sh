@@ -49,11 +49,11 @@ PGPORT=$port pg_virtualenv -t -v "$PGVERSION" \
         echo "demo: the refreshable pipeline and its HTML report (clv_create_pipeline, clv_report_html) ..." >&2
         psql -c "SET client_min_messages = error" \
              -c "SELECT clv_create_pipeline('"'"'orders'"'"', '"'"'customer_id'"'"', '"'"'ordered_at'"'"', '"'"'amount'"'"', gross_margin => 0.35, as_of => '"'"'2026-06-30 23:59:59+00'"'"', channel => '"'"'channel'"'"')" >/dev/null
-        psql -At -c "SELECT clv_report_html()" > "$CLV_DEMO_OUT/report.html"
+        psql -At -c "SELECT clv_report_html(currency => '"'"'EUR '"'"')" > "$CLV_DEMO_OUT/report.html"
     '
 if command -v chromium >/dev/null; then
     timeout 120 chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
-        --window-size=1150,1500 --screenshot="$CLV_DEMO_OUT/report.png" \
+        --window-size=1150,3200 --screenshot="$CLV_DEMO_OUT/report.png" \
         "file://$CLV_DEMO_OUT/report.html" >/dev/null 2>&1 || echo "demo: chromium could not take the screenshot" >&2
 fi
 echo "demo: the HTML report is $CLV_DEMO_OUT/report.html$([ -e "$CLV_DEMO_OUT/report.png" ] && echo ", a screenshot of it $CLV_DEMO_OUT/report.png")" >&2

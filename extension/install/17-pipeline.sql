@@ -527,7 +527,12 @@ BEGIN
         CREATE TABLE %1$I.activity_totals (by_cohort boolean PRIMARY KEY, total bigint[]);
         INSERT INTO %1$I.activity_totals VALUES (false, NULL), (true, NULL);
         CREATE TABLE %1$I.order_changes (customer_id %2$s, everything boolean NOT NULL DEFAULT false);
-        CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL)$v$,
+        CREATE TABLE %1$I.changed_customers (customer_id %2$s, everything boolean NOT NULL);
+        COMMENT ON TABLE %1$I.summary_state IS
+            'internal: each customer''s summary, activity and channel states, which customer_summary and customer_scores read';
+        COMMENT ON TABLE %1$I.activity_totals IS 'internal: the activity of all customers by month, which monthly and cohorts are made from';
+        COMMENT ON TABLE %1$I.order_changes IS 'internal: the customers whose orders changed since the last refresh (change capture)';
+        COMMENT ON TABLE %1$I.changed_customers IS 'internal: the customers a refresh summarises again'$v$,
         target_schema, customer_type);
 
     -- what dashboards read: each customer's summary and scores, computed when
@@ -734,22 +739,22 @@ BEGIN
             ('customer_summary', 'refunded_amount', 'value refunded, as a positive number, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'avg_order_value', 'net revenue per order, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'frequency', 'repeat purchase days: purchase days after the first (the BTYD x)'),
-            ('customer_summary', 'recency', 'days from the first to the last purchase day (the BTYD t_x), in days'),
-            ('customer_summary', 'age', 'days from the first purchase day to the observation end (the BTYD T), in days'),
+            ('customer_summary', 'recency', 'days from the first to the last purchase day (the BTYD t_x; not RFM''s recency, the days since the last order)'),
+            ('customer_summary', 'age', 'days from the first purchase day to the observation end (the BTYD T)'),
             ('customer_summary', 'monetary', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
-            ('customer_summary', 'mean_gap', 'mean days between purchase days, in days; NULL without a repeat purchase'),
-            ('customer_summary', 'gap_stddev', 'standard deviation of the days between purchase days, in days; NULL with fewer than 2 gaps'),
-            ('customer_summary', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'repeat_purchase_days', 'frequency under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'recency_days', 'recency under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'age_days', 'age under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'repeat_order_value', 'monetary under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'mean_gap_days', 'mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0'),
-            ('customer_summary', 'gap_stddev_days', 'gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_summary', 'mean_gap', 'mean days between purchase days; NULL without a repeat purchase'),
+            ('customer_summary', 'gap_stddev', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
+            ('customer_summary', 'net_revenue', 'net revenue: orders minus refunds, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (frequency under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (recency under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (age under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (monetary under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase (mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps (gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
             ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read'),
             ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
             ('customer_scores', 'total_amount', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
-            ('customer_scores', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('customer_scores', 'net_revenue', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
             ('customer_scores', 'orders', 'order rows counted'),
             ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
             ('customer_scores', 'p_alive', pg_catalog.format('probability that the customer still buys (%s), 0 to 1', purchases)),
@@ -778,7 +783,7 @@ BEGIN
             ('segments', 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
             ('segments', 'customers', 'customers in the segment'),
             ('segments', 'total_amount', 'their net revenue (orders minus refunds) so far, ' OPERATOR(pg_catalog.||) money),
-            ('segments', 'net_revenue', 'total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0'),
+            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
             ('segments', 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
             ('segments', 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
             ('segments', 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
@@ -1459,7 +1464,8 @@ BEGIN
     step_started := pg_catalog.clock_timestamp();
     EXECUTE pg_catalog.format($q$
         DELETE FROM %1$I.segments;
-        INSERT INTO %1$I.segments
+        INSERT INTO %1$I.segments (rfm_segment, customers, total_amount, predicted_clv, predicted_clv_per_customer,
+                                   share_of_predicted_clv, declining_customers, value_at_risk, net_revenue)
         SELECT coalesce(x.rfm_segment, 'no purchases'), pg_catalog.count(*), @extschema@.clv_exact_sum(x.total_amount),
                @extschema@.clv_exact_sum(x.predicted_clv),
                @extschema@.clv_exact_sum(x.predicted_clv) OPERATOR(pg_catalog./) pg_catalog.count(x.predicted_clv),

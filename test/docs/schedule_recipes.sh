@@ -13,6 +13,8 @@
 #    README's pipeline), authenticated by a password file as the README
 #    says; only the log file is moved from /var/log to a temporary folder.
 #    It must exit 0, log no error and refresh the pipeline.
+# 3. the README's GRANT USAGE ON SCHEMA cron: the crontab line's role, no
+#    superuser, cannot schedule a job in clv_docs before it and can after.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
@@ -33,6 +35,7 @@ def one(kind, pattern, what):
         sys.exit(f"not ok: README.md has {len(found)} {what}, expected 1")
     return found[0]
 cron = one("sql", r"cron\.schedule\(", "pg_cron blocks")
+grant = one("sql", r"GRANT USAGE ON SCHEMA cron", "blocks granting pg_cron's schema")
 line = [l for l in one("sh", r"clv_refresh_pipeline", "crontab blocks").splitlines() if "clv_refresh_pipeline" in l][0]
 create = one("sql", r"clv_create_pipeline\('orders'", "blocks creating the demo's pipeline")
 job = re.search(r"cron\.schedule\('([^']+)'", cron).group(1)
@@ -42,7 +45,8 @@ if len(fields) < 6 or not all(re.fullmatch(r"[0-9*,/-]+", f) for f in fields[:5]
 role = re.search(r"-U\s+(\S+)", fields[5]).group(1)
 database = re.search(r"-d\s+(\S+)", fields[5]).group(1)
 work = sys.argv[1]
-for name, value in (("job", job), ("command", fields[5]), ("role", role), ("database", database), ("create.sql", create)):
+for name, value in (("job", job), ("command", fields[5]), ("role", role), ("database", database), ("create.sql", create),
+                    ("grant.sql", grant)):
     open(f"{work}/{name}", "w", encoding="utf-8").write(value + ("" if value.endswith("\n") else "\n"))
 EOF
 job=$(cat "$work/job"); role=$(cat "$work/role"); database=$(cat "$work/database")
@@ -83,3 +87,13 @@ as_owner sh -c "$command" || fail "the README's crontab command exits $?: $comma
 after=$(as_owner q -c "SELECT refreshed_at FROM clv_report.clv_pipeline")
 [ "$after" != "$before" ] || fail "the README's crontab command did not refresh $database's clv_report"
 echo "ok: the README's crontab line ran as $role in $database and refreshed clv_report"
+
+# 3. the README's grant lets that role, no superuser, schedule its own job
+probe="SET ROLE :\"role\"; SELECT cron.schedule('clv grant probe', '15 3 * * *', 'SELECT 1') > 0;"
+! q -d clv_docs -v role="$role" <<< "$probe" >/dev/null 2>&1 || fail "$role scheduled a pg_cron job before the README's grant"
+q -d clv_docs -f "$work/grant.sql" >/dev/null
+[ "$(q -d clv_docs -v role="$role" <<< "$probe")" = t ] || fail "$role could not schedule a pg_cron job after the README's grant"
+[ "$(q -d clv_docs -c "SELECT username FROM cron.job WHERE jobname = 'clv grant probe'")" = "$role" ] \
+    || fail "the job scheduled after the README's grant is not $role's"
+q -d clv_docs -v role="$role" <<< "SET ROLE :\"role\"; SELECT cron.unschedule('clv grant probe');" >/dev/null
+echo "ok: after the README's grant, $role (no superuser) schedules its own pg_cron job"
