@@ -876,6 +876,8 @@ class PieceChecker:
             return ("alias", None)        # a CTE's column list
         if is_kw(before, "open") and self.lang == "plpgsql":
             return ("alias", None)        # OPEN cursor(arguments)
+        if word == "insert" and is_kw(before, "then"):
+            return ("alias", None)        # MERGE ... WHEN NOT MATCHED THEN INSERT (columns)
         if is_kw(before, "using") and is_kw(self.at(start - 2), "exclude"):
             return ("alias", None)        # EXCLUDE USING gist (...)
         if word is not None:

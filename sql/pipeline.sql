@@ -76,13 +76,13 @@ WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND c.relkind IN ('r', 'v')
       ('integer', 'bigint', 'double precision', 'numeric(1000,2)', 'text', 'date', 'boolean',
        'timestamp with time zone', 'jsonb')
 ORDER BY 1, 2;
--- every table and column a dashboard reads has a description, with its
--- units and the pipeline's settings (the internal tables are the registry's)
+-- every table and column has a description: those a dashboard reads with
+-- their units and the pipeline's settings, the registry's and the internal
+-- tables' too (a role granted every table in the schema sees them)
 SELECT c.relname, a.attname
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'BI Report' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v')
-  AND c.relname NOT IN ('clv_pipeline', 'summary_state', 'activity_totals', 'order_changes', 'changed_customers')
   AND (col_description(c.oid, a.attnum) IS NULL OR obj_description(c.oid, 'pg_class') IS NULL)
 ORDER BY 1, 2;
 SELECT col_description('"BI Report".customer_scores'::regclass, 7) AS predicted_clv,

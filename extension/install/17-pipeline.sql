@@ -703,8 +703,9 @@ $$;
 
 -- A description of every table and column a dashboard reads, with its units
 -- and the pipeline's settings (horizon, margin, discount, calendar), for the
--- BI tools that show comments (and psql's \d+).  Called once, by
--- clv_create_pipeline, on the objects it has just made.
+-- BI tools that show comments (and psql's \d+), and of the registry's and
+-- the internal tables' columns (a role granted every table sees them too).
+-- Called once, by clv_create_pipeline, on the objects it has just made.
 CREATE FUNCTION @extschema@.clv_pipeline_describe(target_schema name, orders regclass, customer name, zone text,
                                                   gross_margin float8, period interval, periods integer,
                                                   discount_rate float8, purchase_kind text)
@@ -746,17 +747,17 @@ BEGIN
             ('customer_summary', 'monetary', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money),
             ('customer_summary', 'mean_gap', 'mean days between purchase days; NULL without a repeat purchase'),
             ('customer_summary', 'gap_stddev', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps'),
-            ('customer_summary', 'net_revenue', 'net revenue: orders minus refunds, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
-            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (frequency under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
-            ('customer_summary', 'recency_days', 'days from the first to the last purchase day (recency under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
-            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (age under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
-            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (monetary under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
-            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase (mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
-            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps (gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_summary', 'net_revenue', 'net revenue: orders minus refunds, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
+            ('customer_summary', 'repeat_purchase_days', 'purchase days after the first (frequency under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
+            ('customer_summary', 'recency_days', 'days from the first to the last purchase day, not the days since the last order that clv_rfm''s recency_days is (recency under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
+            ('customer_summary', 'age_days', 'days from the first purchase day to the observation end (age under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
+            ('customer_summary', 'repeat_order_value', 'mean net value of the repeat purchase days, 0 without any, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (monetary under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
+            ('customer_summary', 'mean_gap_days', 'mean days between purchase days; NULL without a repeat purchase (mean_gap under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
+            ('customer_summary', 'gap_stddev_days', 'standard deviation of the days between purchase days; NULL with fewer than 2 gaps (gap_stddev under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
             ('customer_scores', NULL, 'one row per customer: scores from the models of the latest refresh, computed when read' OPERATOR(pg_catalog.||) as_of),
             ('customer_scores', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
             ('customer_scores', 'total_amount', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money),
-            ('customer_scores', 'net_revenue', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('customer_scores', 'net_revenue', 'net revenue: orders minus refunds so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
             ('customer_scores', 'orders', 'order rows counted'),
             ('customer_scores', 'last_order', 'the last purchase day, ' OPERATOR(pg_catalog.||) day),
             ('customer_scores', 'p_alive', pg_catalog.format('probability that the customer still buys (%s), 0 to 1', purchases)),
@@ -785,16 +786,16 @@ BEGIN
             ('segments', 'rfm_segment', 'the named RFM segment; ''no purchases'' for customers with refunds only'),
             ('segments', 'customers', 'customers in the segment'),
             ('segments', 'total_amount', 'their net revenue (orders minus refunds) so far, ' OPERATOR(pg_catalog.||) money),
-            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0)'),
+            ('segments', 'net_revenue', 'their net revenue so far, ' OPERATOR(pg_catalog.||) money OPERATOR(pg_catalog.||) ' (total_amount under its 0.3.0 name, kept for dashboards written for 0.3.0; deprecated: a later version drops it)'),
             ('segments', 'predicted_clv', 'their total ' OPERATOR(pg_catalog.||) clv),
-            ('segments', 'predicted_clv_per_customer', 'mean predicted_clv of the segment''s customers'),
+            ('segments', 'predicted_clv_per_customer', 'the mean over the segment''s customers of their ' OPERATOR(pg_catalog.||) clv),
             ('segments', 'share_of_predicted_clv', 'the segment''s share of all predicted_clv, 0 to 1'),
             ('segments', 'declining_customers', 'customers flagged as declining'),
             ('segments', 'value_at_risk', 'their total predicted_clv x (1 - p_alive), ' OPERATOR(pg_catalog.||) money),
             ('value_tiers', NULL, 'customers by predicted_clv rank: top 1%, top 5%, top 20%, rest (sort by min_predicted_clv descending)' OPERATOR(pg_catalog.||) as_of),
             ('value_tiers', 'value_tier', 'top 1%, top 5%, top 20% or rest'),
             ('value_tiers', 'customers', 'customers in the tier'),
-            ('value_tiers', 'min_predicted_clv', 'the lowest predicted_clv in the tier; sorts the tiers, best first, descending'),
+            ('value_tiers', 'min_predicted_clv', 'the lowest predicted_clv in the tier (sorts the tiers, best first, descending): ' OPERATOR(pg_catalog.||) clv),
             ('value_tiers', 'predicted_clv', 'the tier''s total ' OPERATOR(pg_catalog.||) clv),
             ('value_tiers', 'share_of_predicted_clv', 'the tier''s share of all predicted_clv, 0 to 1'),
             ('declining_customers', NULL, 'the customers flagged as declining, most value at risk first' OPERATOR(pg_catalog.||) as_of),
@@ -819,7 +820,7 @@ BEGIN
             ('monthly', 'seasonal_index', 'the month-of-year index of revenue (clv_seasonality) over the whole months, averaging 1'),
             ('monthly', 'revenue_seasonally_adjusted', 'revenue divided by the seasonal index, ' OPERATOR(pg_catalog.||) money),
             ('monthly', 'new_customers_revenue_so_far', 'mean net revenue so far of the customers acquired in the month, ' OPERATOR(pg_catalog.||) money),
-            ('monthly', 'new_customers_predicted_clv', 'mean predicted_clv of the customers acquired in the month'),
+            ('monthly', 'new_customers_predicted_clv', 'the mean over the customers acquired in the month of their ' OPERATOR(pg_catalog.||) clv),
             ('monthly', 'partial_month', 'true for the month of the observation end when it ends before the month does: its figures are not a whole month''s'),
             ('cohorts', NULL, 'retention of each cohort of customers, by month of their first order' OPERATOR(pg_catalog.||) as_of),
             ('cohorts', 'cohort', 'the first day of the month of the cohort''s first orders'),
@@ -837,10 +838,10 @@ BEGIN
             ('channels', 'customers', 'customers with an order through the channel'),
             ('channels', 'orders', 'order rows through the channel'),
             ('channels', 'revenue', 'their net revenue, ' OPERATOR(pg_catalog.||) money),
-            ('channels', 'predicted_clv_first_touch', 'predicted_clv credited to the channel of each customer''s first order'),
-            ('channels', 'predicted_clv_last_touch', 'predicted_clv credited to the channel of each customer''s last order'),
-            ('channels', 'predicted_clv_linear', 'predicted_clv split equally over each customer''s orders'),
-            ('channels', 'predicted_clv_position_based', 'predicted_clv split 40/20/40 over each customer''s first, middle and last orders'),
+            ('channels', 'predicted_clv_first_touch', 'credited to the channel of each customer''s first order, its ' OPERATOR(pg_catalog.||) clv),
+            ('channels', 'predicted_clv_last_touch', 'credited to the channel of each customer''s last order, its ' OPERATOR(pg_catalog.||) clv),
+            ('channels', 'predicted_clv_linear', 'split equally over each customer''s orders, its ' OPERATOR(pg_catalog.||) clv),
+            ('channels', 'predicted_clv_position_based', 'split 40/20/40 over each customer''s first, middle and last orders, its ' OPERATOR(pg_catalog.||) clv),
             ('model_evaluation', NULL, 'how the purchase model was chosen when the pipeline was created (model auto): each model fitted on the orders up to calibration_end and compared with every customer''s purchase days up to holdout_end (clv_evaluate); the chosen one is the first of bgnbd, mbgnbd, paretonbd, mbgcnbd, bgcnbd whose mean absolute error is within 1e-6 of the least'),
             ('model_evaluation', 'model', 'bgnbd, mbgnbd, paretonbd, mbgcnbd or bgcnbd'),
             ('model_evaluation', 'calibration_frequency', 'the customers'' repeat purchase days in the calibration window (the last: 7 or more); NULL: all customers'),
@@ -858,7 +859,54 @@ BEGIN
             ('model_evaluation', 'fitted', 'the model fitted on the calibration window, its parameters and, for mbgcnbd and bgcnbd, the k chosen (all customers'' row only)'),
             ('model_evaluation', 'chosen', 'true for the model the pipeline uses'),
             ('model_evaluation', 'calibration_end', pg_catalog.format('the last calibration day, %s', day)),
-            ('model_evaluation', 'holdout_end', pg_catalog.format('the last holdout day, %s', day))
+            ('model_evaluation', 'holdout_end', pg_catalog.format('the last holdout day, %s', day)),
+            ('clv_pipeline', 'format', 'the layout of the pipeline: 2 since clv 0.4.0 (a refresh refuses an older one)'),
+            ('clv_pipeline', 'source', 'the orders table or view'),
+            ('clv_pipeline', 'customer', 'the column of source naming the customer'),
+            ('clv_pipeline', 'ordered_at', 'the column of source with the order''s date or time'),
+            ('clv_pipeline', 'amount', 'the column of source with the order''s amount (negative: a refund)'),
+            ('clv_pipeline', 'channel', 'the column of source naming the order''s channel; NULL: none'),
+            ('clv_pipeline', 'ordered_at_type', 'the type of ordered_at when the pipeline was made (a refresh refuses another)'),
+            ('clv_pipeline', 'amount_type', 'the type of amount when the pipeline was made (a refresh refuses another)'),
+            ('clv_pipeline', 'money_locale', 'for money amounts, the lc_monetary every refresh reads them under (change it, and the next refresh is full); NULL for other types'),
+            ('clv_pipeline', 'summarised_money_locale', 'the lc_monetary the stored states'' amounts were read under'),
+            ('clv_pipeline', 'channel_type', 'the type of channel when the pipeline was made'),
+            ('clv_pipeline', 'time_zone', 'the calendar of every day in the pipeline'),
+            ('clv_pipeline', 'gross_margin', 'the gross margin, a fraction, predicted_clv is multiplied by'),
+            ('clv_pipeline', 'period', 'the length of a period of the horizon and of the discount rate'),
+            ('clv_pipeline', 'periods', 'how many periods predicted_clv covers'),
+            ('clv_pipeline', 'discount_rate', 'the discount rate per period, a fraction'),
+            ('clv_pipeline', 'penalizer', 'the L2 penalizer of the fits'),
+            ('clv_pipeline', 'purchase_kind', 'the purchase model: bgnbd, mbgnbd, paretonbd, mbgcnbd or bgcnbd'),
+            ('clv_pipeline', 'as_of', 'the fixed end of observation; NULL: the clock at each refresh'),
+            ('clv_pipeline', 'change_capture', 'whether the orders'' changes are captured, so that a refresh may be incremental'),
+            ('clv_pipeline', 'change_capture_note', 'why they are not, when they are not'),
+            ('clv_pipeline', 'source_relfilenode', 'the file of the orders table at the latest refresh (a new one, a rewrite, makes the next refresh full)'),
+            ('clv_pipeline', 'objects', 'the tables and views made here, which clv_drop_pipeline drops'),
+            ('clv_pipeline', 'created_schema', 'whether clv_create_pipeline made the schema (clv_drop_pipeline then drops it, if empty)'),
+            ('clv_pipeline', 'observed_until', 'the moment up to which the latest refresh read the orders'),
+            ('clv_pipeline', 'observation_end', 'the last day the latest refresh observed, ' OPERATOR(pg_catalog.||) day OPERATOR(pg_catalog.||) ': the date every table here is as of'),
+            ('clv_pipeline', 'purchase_model', 'the purchase model the latest refresh fitted'),
+            ('clv_pipeline', 'spend_model', 'the spend model (Gamma-Gamma) the latest refresh fitted'),
+            ('clv_pipeline', 'rfm_breakpoints', 'the RFM quintile breakpoints of the latest refresh (clv_rfm_breakpoints)'),
+            ('clv_pipeline', 'tier_bounds', 'the lowest predicted_clv of the top 1%, top 5% and top 20% at the latest refresh'),
+            ('clv_pipeline', 'score_note', 'why scores are NULL, when a model could not be fitted'),
+            ('clv_pipeline', 'created_at', 'when the pipeline was made'),
+            ('clv_pipeline', 'refreshed_at', 'when the latest refresh ended'),
+            ('clv_pipeline', 'last_refresh', 'full or incremental: what the latest refresh was'),
+            ('clv_pipeline', 'customers_summarised', 'customers the latest refresh summarised again'),
+            ('clv_pipeline', 'rejected_orders', 'order rows the latest refresh did not count (see the table rejected_orders)'),
+            ('summary_state', 'customer_id', pg_catalog.format('the customer (%s.%I)', orders, customer)),
+            ('summary_state', 'state', 'the customer''s summary state (clv_summary''s), moved on to the observation end when read'),
+            ('summary_state', 'activity', 'the customer''s orders and amounts by month'),
+            ('summary_state', 'channels', 'the customer''s orders by channel'),
+            ('summary_state', 'rejected', 'the customer''s order rows not counted'),
+            ('activity_totals', 'by_cohort', 'false: by month of the orders; true: by month of the first order'),
+            ('activity_totals', 'total', 'all customers'' activity states added up'),
+            ('order_changes', 'customer_id', 'a customer whose orders changed'),
+            ('order_changes', 'everything', 'true when the orders were truncated: every customer changed'),
+            ('changed_customers', 'customer_id', 'a customer the refresh summarises again'),
+            ('changed_customers', 'everything', 'true when every customer is summarised again')
           ) AS x(object, col, note)
          -- channels and model_evaluation are made only with a channel and
          -- with model auto
@@ -1479,7 +1527,7 @@ BEGIN
                @extschema@.clv_exact_sum(x.total_amount)
           FROM %1$I.clv_refresh_scores x GROUP BY 1;
         DELETE FROM %1$I.value_tiers;
-        INSERT INTO %1$I.value_tiers
+        INSERT INTO %1$I.value_tiers (value_tier, customers, min_predicted_clv, predicted_clv, share_of_predicted_clv)
         SELECT x.value_tier, pg_catalog.count(*), pg_catalog.min(x.predicted_clv),
                @extschema@.clv_exact_sum(x.predicted_clv),
                CASE WHEN @extschema@.clv_exact_sum(@extschema@.clv_exact_sum(x.predicted_clv)) OVER () OPERATOR(pg_catalog.=) 0
@@ -1500,7 +1548,8 @@ BEGIN
                   predicted_clv = f.predicted_clv, p_alive = f.p_alive, value_at_risk = f.value_at_risk,
                   decline_severity = f.decline_severity, decline_reasons = f.decline_reasons,
                   decline_alert = f.decline_alert, last_order = f.last_order
-         WHEN NOT MATCHED THEN INSERT
+         WHEN NOT MATCHED THEN INSERT (rank, customer_id, rfm_segment, value_tier, predicted_clv, p_alive,
+                                       value_at_risk, decline_severity, decline_reasons, decline_alert, last_order)
               VALUES (f.rank, f.customer_id, f.rfm_segment, f.value_tier, f.predicted_clv, f.p_alive,
                       f.value_at_risk, f.decline_severity, f.decline_reasons, f.decline_alert, f.last_order)$q$,
         target_schema, @extschema@.clv_pipeline_tier_sql('w.predicted_clv', 'r.tier_bounds'));

@@ -110,7 +110,8 @@ BEGIN
     -- skewed: equal widths put most customers in the first bar), those
     -- below in the first, those above in the last; the tallest bar's count
     -- labels the y axis
-    top_bin := greatest(coalesce(kpis.p99, 0), 1e-9);
+    -- (no positive predicted CLV, a failed fit say: a scale of 1 cent to 1)
+    top_bin := CASE WHEN kpis.p99 OPERATOR(pg_catalog.>) 0 THEN kpis.p99 ELSE 1 END;
     low_bin := least(greatest(coalesce(kpis.p01_positive, top_bin OPERATOR(pg_catalog./) 1000), 1e-9),
                      top_bin OPERATOR(pg_catalog./) 10);
     EXECUTE pg_catalog.format($q$
@@ -118,7 +119,8 @@ BEGIN
             SELECT b, pg_catalog.count(c.i) AS n
               FROM pg_catalog.generate_series(0, 19) b
               LEFT JOIN pg_catalog.unnest($2::float8[]) WITH ORDINALITY AS c(predicted_clv, i)
-                     ON least(greatest(pg_catalog.floor(pg_catalog.ln(greatest(c.predicted_clv::float8, $3) OPERATOR(pg_catalog./) $3)
+                     ON c.predicted_clv IS NOT NULL  -- not scored: in no bar (greatest() would skip the NULL)
+                    AND least(greatest(pg_catalog.floor(pg_catalog.ln(greatest(c.predicted_clv::float8, $3) OPERATOR(pg_catalog./) $3)
                                                         OPERATOR(pg_catalog./) pg_catalog.ln($1 OPERATOR(pg_catalog./) $3)
                                                         OPERATOR(pg_catalog.*) 20), 0), 19)
                         OPERATOR(pg_catalog.=) b
@@ -131,10 +133,10 @@ BEGIN
                                      40 OPERATOR(pg_catalog.+) (b OPERATOR(pg_catalog.*) 30),
                                      20 OPERATOR(pg_catalog.+) pg_catalog.round(200 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) h)),
                                      greatest(pg_catalog.round(200 OPERATOR(pg_catalog.*) h), 1),
-                                     pg_catalog.round(($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
-                                                      b::float8 OPERATOR(pg_catalog./) 20))::numeric, 2),
-                                     pg_catalog.round(($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
-                                                      (b OPERATOR(pg_catalog.+) 1)::float8 OPERATOR(pg_catalog./) 20))::numeric, 2),
+                                     @extschema@.clv_html_bound($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
+                                                                b::float8 OPERATOR(pg_catalog./) 20), $4),
+                                     @extschema@.clv_html_bound($3 OPERATOR(pg_catalog.*) pg_catalog.power($1 OPERATOR(pg_catalog./) $3,
+                                                                (b OPERATOR(pg_catalog.+) 1)::float8 OPERATOR(pg_catalog./) 20), $4),
                                      n),
                    '' ORDER BY b)
                OPERATOR(pg_catalog.||)
@@ -213,6 +215,7 @@ BEGIN
                OPERATOR(pg_catalog.||)
                -- the legend, under the last row: five shades and the
                -- retention each stands for
+               CASE WHEN pg_catalog.max(r.best) OPERATOR(pg_catalog.>) 0 THEN
                coalesce((SELECT pg_catalog.string_agg(
                                     pg_catalog.format('<rect class="cell" x="%%s" y="%%s" width="34" height="14" style="fill-opacity:%%s"/><text class="cellnum" x="%%s" y="%%s">%%s%%%%</text>',
                                                       130 OPERATOR(pg_catalog.+) (k OPERATOR(pg_catalog.*) 60),
@@ -225,7 +228,8 @@ BEGIN
                            FROM pg_catalog.generate_series(1, 5) k)
                         OPERATOR(pg_catalog.||)
                         pg_catalog.format('<text x="0" y="%%s" class="label">shade: retention</text>',
-                                          pg_catalog.max(r.row) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 63), ''),
+                                          pg_catalog.max(r.row) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 63), '')
+               ELSE '' END,
                -- rows, legend and month labels
                coalesce(pg_catalog.max(r.row) OPERATOR(pg_catalog.+) 1, 0) OPERATOR(pg_catalog.*) 22 OPERATOR(pg_catalog.+) 90
           FROM r$q$, target_schema) INTO heatmap, heatmap_height;
