@@ -830,6 +830,18 @@ class PieceChecker:
             or (v == "slice" and self.plkind == "foreach") \
             or (v == "atomic" and is_kw(prev, "begin"))
 
+    def merge_insert_action(self, j, start):
+        """Is the ( at j, after THEN INSERT at start, the column list of a
+        MERGE's WHEN NOT MATCHED action?  Only at the MERGE's own level, and
+        only after WHEN NOT MATCHED: CASE WHEN c THEN insert(x) calls a
+        function named insert."""
+        if main_verb(self.t) != "merge" or self.enclosing[j] != -1:
+            return False
+        k = start - 2
+        while k >= 0 and not (is_kw(self.at(k), "when") and self.enclosing[k] == -1):
+            k -= 1
+        return k >= 0 and is_kw(self.at(k + 1), "not") and is_kw(self.at(k + 2), "matched")
+
     def has_left_operand(self, i):
         k = i - 1
         if is_kw(self.at(k), "not"):
@@ -876,7 +888,7 @@ class PieceChecker:
             return ("alias", None)        # a CTE's column list
         if is_kw(before, "open") and self.lang == "plpgsql":
             return ("alias", None)        # OPEN cursor(arguments)
-        if word == "insert" and is_kw(before, "then"):
+        if word == "insert" and is_kw(before, "then") and self.merge_insert_action(j, start):
             return ("alias", None)        # MERGE ... WHEN NOT MATCHED THEN INSERT (columns)
         if is_kw(before, "using") and is_kw(self.at(start - 2), "exclude"):
             return ("alias", None)        # EXCLUDE USING gist (...)
