@@ -837,8 +837,24 @@ class PieceChecker:
         function named insert."""
         if main_verb(self.t) != "merge" or self.enclosing[j] != -1:
             return False
-        k = start - 2
-        while k >= 0 and not (is_kw(self.at(k), "when") and self.enclosing[k] == -1):
+        # a column list goes on to the action's VALUES (or OVERRIDING, or
+        # DEFAULT VALUES); what follows a call's ) in an expression never does
+        close = self.match.get(j)
+        if close is None or not is_kw(self.at(close + 1), "values", "overriding", "default"):
+            return False
+        # the WHEN this THEN belongs to: the nearest one at the MERGE's
+        # level, passing over whole CASE ... END expressions (a column may be
+        # named matched: CASE WHEN NOT matched THEN insert(x) END is a call)
+        k, open_cases = start - 2, 0
+        while k >= 0:
+            tok = self.at(k)
+            if self.enclosing[k] == -1:
+                if is_kw(tok, "end"):
+                    open_cases += 1
+                elif is_kw(tok, "case"):
+                    open_cases -= 1
+                elif is_kw(tok, "when") and open_cases == 0:
+                    break
             k -= 1
         return k >= 0 and is_kw(self.at(k + 1), "not") and is_kw(self.at(k + 2), "matched")
 

@@ -1649,9 +1649,11 @@ BEGIN
         DROP TABLE %1$I.clv_refresh_scores;
         UPDATE %1$I.clv_pipeline
            SET refreshed_at = pg_catalog.clock_timestamp(), last_refresh = $1, customers_summarised = $2,
-               rejected_orders = $3, source_relfilenode = $4, summarised_money_locale = money_locale$q$,
+               rejected_orders = $3, source_relfilenode = $4, summarised_money_locale = $5$q$,
         target_schema)
-    USING CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file;
+    -- the setting this refresh read the amounts under, whatever the row
+    -- holds by now
+    USING CASE WHEN incremental THEN 'incremental' ELSE 'full' END, customers, rejected, source_file, p.money_locale;
 END
 $$;
 
