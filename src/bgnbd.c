@@ -246,6 +246,23 @@ clv_mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 	return total_ll(mbgnbd_pattern_ll, 1, data, theta, grad);
 }
 
+/*
+ * One history's log-likelihood at theta = (r, alpha, a, b) and, when grad
+ * is not NULL, its gradient in theta: for fits whose parameters differ from
+ * customer to customer (covariates.c), where no terms are shared.
+ */
+double
+clv_bgnbd_history_ll(bool modified, const double *theta, double x, double t_x, double T, double *grad)
+{
+	Pattern		p = {x, t_x, T, 1};
+	TimeTerms	at_tx = {log(theta[1] + t_x), 1 / (theta[1] + t_x)};
+	TimeTerms	at_T = {log(theta[1] + T), 1 / (theta[1] + T)};
+	XTerms		xt;
+
+	x_terms(theta, x, modified ? 1 : 0, grad != NULL, &xt);
+	return (modified ? mbgnbd_pattern_ll : bgnbd_pattern_ll) (theta, &xt, &p, &at_tx, &at_T, grad);
+}
+
 static ClvModel *
 fit_purchases(FunctionCallInfo fcinfo, ClvModelKind kind, clv_loglik loglik)
 {

@@ -13,6 +13,7 @@
  * positive diagonal; anything else, or anything more, is an error.
  */
 #include "model.h"
+#include "special.h"
 
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
@@ -96,16 +97,14 @@ is_plus_zero(double value)
  * same model a million times, and comparing its bytes costs less than
  * checking every field again.
  */
-void
-clv_model_check(const ClvModel *model)
+static void
+check_fields(const ClvModel *model)
 {
 	static ClvModel last_valid;
 	static bool have_last_valid = false;
 	const ClvModelKindInfo *info;
 	int			n;
 
-	if (VARSIZE_ANY(model) != sizeof(ClvModel))
-		model_invalid("The value has the wrong size.");
 	if (have_last_valid && memcmp(model, &last_valid, sizeof(ClvModel)) == 0)
 		return;
 	info = clv_model_kind_info(model->kind);
@@ -145,6 +144,93 @@ clv_model_check(const ClvModel *model)
 	have_last_valid = true;
 }
 
+const ClvCovariateGroup clv_covariate_groups[CLV_COVARIATE_GROUPS] = {
+	{"purchase", 1, -1},		/* alpha */
+	{"dropout_a", 2, 1},
+	{"dropout_b", 3, 1},
+};
+
+/* whether the value is a model with covariates (ClvCovariateModel) */
+bool
+clv_model_has_covariates(const ClvModel *model)
+{
+	return VARSIZE_ANY(model) == sizeof(ClvCovariateModel);
+}
+
+/*
+ * A model without covariates, as every function that scores a customer from
+ * the history alone needs: a model with covariates is refused by name.
+ */
+void
+clv_model_check(const ClvModel *model)
+{
+	if (clv_model_has_covariates(model))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function takes a model without covariates"),
+				 errdetail("The %s model was fitted with %d covariates, so its scores depend on each customer's covariates.",
+						   clv_model_kind_info(model->kind) ? clv_model_kind_info(model->kind)->label : "given",
+						   ((const ClvCovariateModel *) model)->ncovariates),
+				 errhint("Pass the customer's covariates: clv_p_alive and clv_expected_purchases take them last, and clv_model_individual(model, covariates) gives the plain model of a customer for any other function.")));
+	if (VARSIZE_ANY(model) != sizeof(ClvModel))
+		model_invalid("The value has the wrong size.");
+	check_fields(model);
+}
+
+static bool
+all_plus_zero(const double *values, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		if (!is_plus_zero(values[i]))
+			return false;
+	return true;
+}
+
+/* A model with covariates: its base as any model's, then the coefficients. */
+void
+clv_covariate_model_check(const ClvCovariateModel *model)
+{
+	const ClvModelKindInfo *info;
+	int			p;
+
+	if (VARSIZE_ANY(model) != sizeof(ClvCovariateModel))
+		model_invalid("The value has the wrong size for a model with covariates.");
+	check_fields(&model->base);
+	info = clv_model_kind_info(model->base.kind);
+	if (model->base.kind != CLV_MODEL_BGNBD && model->base.kind != CLV_MODEL_MBGNBD)
+		model_invalid("Only bgnbd and mbgnbd models take covariates.");
+	p = model->ncovariates;
+	if (p < 1 || p > CLV_MAX_COVARIATES || model->ngroups != CLV_COVARIATE_GROUPS)
+		model_invalid(psprintf("A model has 1 to %d covariates in %d groups.", CLV_MAX_COVARIATES,
+							   CLV_COVARIATE_GROUPS));
+	if (!isfinite(model->null_log_likelihood) || (info->probability && model->null_log_likelihood > 0))
+		model_invalid("The log-likelihood without covariates is not finite, or above 0.");
+	if (!(isfinite(model->purchase_penalizer) && model->purchase_penalizer >= 0 &&
+		  isfinite(model->dropout_penalizer) && model->dropout_penalizer >= 0))
+		model_invalid("A coefficient penalizer is negative or not finite.");
+	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+	{
+		for (int k = 0; k < p; k++)
+			if (!isfinite(model->coef[g][k]) || !isfinite(model->std_error[g][k]) ||
+				model->std_error[g][k] < 0 ||
+				(!(model->base.flags & CLV_MODEL_HAS_COVARIANCE) && !is_plus_zero(model->std_error[g][k])))
+				model_invalid("A coefficient or its standard error is not finite, or a standard error is negative or given without a covariance.");
+		if (!all_plus_zero(model->coef[g], p, CLV_MAX_COVARIATES) ||
+			!all_plus_zero(model->std_error[g], p, CLV_MAX_COVARIATES))
+			model_invalid("A coefficient is given beyond the covariates.");
+	}
+}
+
+/* Either kind of value, as the type's own functions take it. */
+void
+clv_model_check_any(const ClvModel *model)
+{
+	if (clv_model_has_covariates(model))
+		clv_covariate_model_check((const ClvCovariateModel *) model);
+	else
+		clv_model_check(model);
+}
+
 /* A model argument, checked, of the kind the caller needs. */
 const ClvModel *
 clv_model_arg(FunctionCallInfo fcinfo, int argno, ClvModelKind kind)
@@ -172,6 +258,43 @@ append_double(StringInfo buf, double value)
 	appendStringInfoString(buf, digits);
 }
 
+static void
+append_list(StringInfo buf, const char *key, const double *values, int n)
+{
+	appendStringInfo(buf, " %s=", key);
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		append_double(buf, values[i]);
+	}
+}
+
+/*
+ * The text form's tail for covariates:
+ *   covariates=2 purchase=0.4,-0.1 dropout_a=... dropout_b=...
+ *   std_errors=(purchase's, dropout_a's, dropout_b's) null_log_likelihood=...
+ *   purchase_penalizer=0 dropout_penalizer=0
+ */
+static void
+append_covariates(StringInfo buf, const ClvCovariateModel *model)
+{
+	int			p = model->ncovariates;
+	double		std_errors[CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES];
+
+	appendStringInfo(buf, " covariates=%d", p);
+	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+	{
+		append_list(buf, clv_covariate_groups[g].name, model->coef[g], p);
+		memcpy(std_errors + g * p, model->std_error[g], p * sizeof(double));
+	}
+	if (model->base.flags & CLV_MODEL_HAS_COVARIANCE)
+		append_list(buf, "std_errors", std_errors, CLV_COVARIATE_GROUPS * p);
+	append_list(buf, "null_log_likelihood", &model->null_log_likelihood, 1);
+	append_list(buf, "purchase_penalizer", &model->purchase_penalizer, 1);
+	append_list(buf, "dropout_penalizer", &model->dropout_penalizer, 1);
+}
+
 Datum
 clv_model_out(PG_FUNCTION_ARGS)
 {
@@ -180,7 +303,7 @@ clv_model_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			n;
 
-	clv_model_check(model);
+	clv_model_check_any(model);
 	info = clv_model_kind_info(model->kind);
 	n = info->nparams;
 	initStringInfo(&buf);
@@ -211,6 +334,8 @@ clv_model_out(PG_FUNCTION_ARGS)
 				append_double(&buf, model->covariance[i * CLV_MODEL_MAX_PARAMS + j]);
 			}
 	}
+	if (clv_model_has_covariates(model))
+		append_covariates(&buf, (const ClvCovariateModel *) model);
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -278,6 +403,65 @@ parse_int(const char *input, char **p, const char *key)
 	return (int64) value;
 }
 
+/* "key=" and n comma-separated finite numbers */
+static void
+parse_list(const char *input, char **p, const char *key, double *values, int n)
+{
+	expect_key(input, p, key);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *end;
+
+		if (i > 0)
+		{
+			if (**p != ',')
+				syntax_error(input, psprintf("\"%s\" needs %d values.", key, n));
+			(*p)++;
+		}
+		errno = 0;
+		values[i] = strtod(*p, &end);
+		if (end == *p || float_out_of_range(values[i]))
+			syntax_error(input, psprintf("A value of \"%s\" is not a finite number.", key));
+		*p = end;
+	}
+	if (**p != ' ' && **p != '\0')
+		syntax_error(input, psprintf("\"%s\" needs %d values.", key, n));
+}
+
+/* The tail append_covariates writes, after the base model's fields. */
+static ClvCovariateModel *
+parse_covariates(const char *input, char **p, const ClvModel *base)
+{
+	ClvCovariateModel *model = palloc0(sizeof(ClvCovariateModel));
+	double		std_errors[CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES];
+	int64		ncovariates = parse_int(input, p, "covariates");
+	int			n;
+
+	if (ncovariates < 1 || ncovariates > CLV_MAX_COVARIATES)
+		syntax_error(input, psprintf("A model has 1 to %d covariates.", CLV_MAX_COVARIATES));
+	memcpy(&model->base, base, sizeof(ClvModel));
+	SET_VARSIZE(model, sizeof(ClvCovariateModel));
+	model->ncovariates = (int32) ncovariates;
+	model->ngroups = CLV_COVARIATE_GROUPS;
+	n = model->ncovariates;
+	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+		parse_list(input, p, clv_covariate_groups[g].name, model->coef[g], n);
+	if (base->flags & CLV_MODEL_HAS_COVARIANCE)
+	{
+		parse_list(input, p, "std_errors", std_errors, CLV_COVARIATE_GROUPS * n);
+		for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+			memcpy(model->std_error[g], std_errors + g * n, n * sizeof(double));
+	}
+	parse_list(input, p, "null_log_likelihood", &model->null_log_likelihood, 1);
+	parse_list(input, p, "purchase_penalizer", &model->purchase_penalizer, 1);
+	parse_list(input, p, "dropout_penalizer", &model->dropout_penalizer, 1);
+	while (**p == ' ')
+		(*p)++;
+	if (**p != '\0')
+		syntax_error(input, "Unexpected text after the covariates.");
+	return model;
+}
+
 Datum
 clv_model_in(PG_FUNCTION_ARGS)
 {
@@ -341,7 +525,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		while (*p == ' ')
 			p++;
 	}
-	if (*p != '\0')
+	if (strncmp(p, "covariance=", 11) == 0)
 	{
 		expect_key(input, &p, "covariance");
 		for (int k = 0; k < n * n; k++)
@@ -365,8 +549,19 @@ clv_model_in(PG_FUNCTION_ARGS)
 		model->flags |= CLV_MODEL_HAS_COVARIANCE;
 		while (*p == ' ')
 			p++;
-		if (*p != '\0')
-			syntax_error(input, "Unexpected text after the covariance.");
+	}
+	if (*p != '\0')
+	{
+		ClvCovariateModel *full;
+
+		if (strncmp(p, "covariates=", 11) != 0)
+			syntax_error(input, (model->flags & CLV_MODEL_HAS_COVARIANCE) ?
+						 "Unexpected text after the covariance." :
+						 "Expected \"covariance=\" or \"covariates=\".");
+		full = parse_covariates(input, &p, model);
+
+		clv_covariate_model_check(full);
+		PG_RETURN_POINTER(full);
 	}
 	clv_model_check(model);
 	PG_RETURN_POINTER(model);
@@ -378,7 +573,7 @@ clv_model_send(PG_FUNCTION_ARGS)
 	ClvModel   *model = PG_GETARG_CLV_MODEL_P(0);
 	StringInfoData buf;
 
-	clv_model_check(model);
+	clv_model_check_any(model);
 	pq_begintypsend(&buf);
 	pq_sendint16(&buf, model->kind);
 	pq_sendint16(&buf, model->flags);
@@ -393,6 +588,22 @@ clv_model_send(PG_FUNCTION_ARGS)
 	/* last, and only for the kinds that have it: 0.3.0's binary form stays valid */
 	if (clv_model_has_shape(model->kind))
 		pq_sendint32(&buf, model->shape);
+	/* and after it a model's covariates, only in models that have them */
+	if (clv_model_has_covariates(model))
+	{
+		const ClvCovariateModel *cm = (const ClvCovariateModel *) model;
+
+		pq_sendint32(&buf, cm->ncovariates);
+		pq_sendfloat8(&buf, cm->null_log_likelihood);
+		pq_sendfloat8(&buf, cm->purchase_penalizer);
+		pq_sendfloat8(&buf, cm->dropout_penalizer);
+		for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+			for (int k = 0; k < cm->ncovariates; k++)
+			{
+				pq_sendfloat8(&buf, cm->coef[g][k]);
+				pq_sendfloat8(&buf, cm->std_error[g][k]);
+			}
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -414,9 +625,75 @@ clv_model_recv(PG_FUNCTION_ARGS)
 		model->covariance[i] = pq_getmsgfloat8(buf);
 	if (clv_model_has_shape(model->kind))
 		model->shape = (int32) pq_getmsgint(buf, 4);
+	if (buf->cursor < buf->len)
+	{
+		ClvCovariateModel *cm = palloc0(sizeof(ClvCovariateModel));
+		int32		p = (int32) pq_getmsgint(buf, 4);
+
+		if (p < 1 || p > CLV_MAX_COVARIATES)
+			model_invalid(psprintf("A model has 1 to %d covariates.", CLV_MAX_COVARIATES));
+		memcpy(&cm->base, model, sizeof(ClvModel));
+		SET_VARSIZE(cm, sizeof(ClvCovariateModel));
+		cm->ncovariates = p;
+		cm->ngroups = CLV_COVARIATE_GROUPS;
+		cm->null_log_likelihood = pq_getmsgfloat8(buf);
+		cm->purchase_penalizer = pq_getmsgfloat8(buf);
+		cm->dropout_penalizer = pq_getmsgfloat8(buf);
+		for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+			for (int k = 0; k < p; k++)
+			{
+				cm->coef[g][k] = pq_getmsgfloat8(buf);
+				cm->std_error[g][k] = pq_getmsgfloat8(buf);
+			}
+		pq_getmsgend(buf);
+		clv_covariate_model_check(cm);
+		PG_RETURN_POINTER(cm);
+	}
 	pq_getmsgend(buf);
 	clv_model_check(model);
 	PG_RETURN_POINTER(model);
+}
+
+/*
+ * The coefficients as rows a dashboard can read with jsonb_to_recordset,
+ * and the likelihood-ratio test against the same fit without covariates
+ * (chi-square with as many degrees of freedom as coefficients; meaningful
+ * for an unpenalised fit).  Returns the number of coefficients.
+ */
+static int
+append_covariates_jsonb(StringInfo buf, const ClvCovariateModel *model)
+{
+	const ClvModelKindInfo *info = clv_model_kind_info(model->base.kind);
+	bool		has_se = (model->base.flags & CLV_MODEL_HAS_COVARIANCE) != 0;
+	int			df = CLV_COVARIATE_GROUPS * model->ncovariates;
+	double		statistic = Max(2 * (model->base.log_likelihood - model->null_log_likelihood), 0);
+
+	appendStringInfo(buf, ", \"covariates\": %d, \"coefficients\": [", model->ncovariates);
+	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+		for (int k = 0; k < model->ncovariates; k++)
+		{
+			appendStringInfo(buf, "%s{\"group\": \"%s\", \"parameter\": \"%s\", \"covariate\": %d, \"estimate\": ",
+							 g + k ? ", " : "", clv_covariate_groups[g].name,
+							 info->param_names[clv_covariate_groups[g].param], k + 1);
+			append_double(buf, model->coef[g][k]);
+			if (has_se)
+			{
+				appendStringInfoString(buf, ", \"std_error\": ");
+				append_double(buf, model->std_error[g][k]);
+			}
+			appendStringInfoChar(buf, '}');
+		}
+	appendStringInfoString(buf, "], \"null_log_likelihood\": ");
+	append_double(buf, model->null_log_likelihood);
+	appendStringInfoString(buf, ", \"likelihood_ratio\": {\"statistic\": ");
+	append_double(buf, statistic);
+	appendStringInfo(buf, ", \"df\": %d, \"p_value\": ", df);
+	append_double(buf, clv_gamma_q(df / 2.0, statistic / 2));
+	appendStringInfoString(buf, "}, \"purchase_penalizer\": ");
+	append_double(buf, model->purchase_penalizer);
+	appendStringInfoString(buf, ", \"dropout_penalizer\": ");
+	append_double(buf, model->dropout_penalizer);
+	return df;
 }
 
 /* The model as jsonb, for dashboards: parameters, standard errors, diagnostics. */
@@ -428,7 +705,7 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			n;
 
-	clv_model_check(model);
+	clv_model_check_any(model);
 	info = clv_model_kind_info(model->kind);
 	n = info->nparams;
 	initStringInfo(&buf);
@@ -454,6 +731,8 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoString(&buf, ", \"log_likelihood\": ");
 	append_double(&buf, model->log_likelihood);
+	if (clv_model_has_covariates(model))
+		n += append_covariates_jsonb(&buf, (const ClvCovariateModel *) model);
 	/*
 	 * information criteria, for comparing models fitted on the same
 	 * customers; k counts as a parameter, which a fit may choose

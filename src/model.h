@@ -53,6 +53,46 @@ typedef struct ClvModel
 	double		covariance[CLV_MODEL_MAX_PARAMS * CLV_MODEL_MAX_PARAMS];
 } ClvModel;
 
+/*
+ * A purchase model with static covariates (covariates.c): a BG/NBD or
+ * MBG/NBD model whose fields are the baseline, a customer with every
+ * covariate 0, followed by one coefficient per covariate for each parameter
+ * the covariates move:
+ *   alpha_i = alpha exp(-purchase' z_i)    (a positive coefficient: more purchases)
+ *   a_i     = a exp(dropout_a' z_i),  b_i = b exp(dropout_b' z_i)
+ * as PyMC-Marketing's BetaGeoModel parameterises them (and CLVTools' alpha
+ * for the purchase process).  A customer's scores are the plain model's at
+ * these parameters (clv_covariate_model_individual).  The base's covariance
+ * is the baseline log-parameters' block of the whole fit's; std_error holds
+ * the coefficients' standard errors (all 0 without a covariance).
+ * null_log_likelihood is the same fit without covariates, for the
+ * likelihood-ratio test.  A value is one or the other by its size.
+ */
+#define CLV_MAX_COVARIATES 8
+#define CLV_COVARIATE_GROUPS 3
+
+typedef struct ClvCovariateModel
+{
+	ClvModel	base;
+	int32		ncovariates;
+	int32		ngroups;		/* CLV_COVARIATE_GROUPS */
+	double		null_log_likelihood;
+	double		purchase_penalizer;	/* L2 on the purchase coefficients */
+	double		dropout_penalizer;	/* and on the dropout ones */
+	double		coef[CLV_COVARIATE_GROUPS][CLV_MAX_COVARIATES];
+	double		std_error[CLV_COVARIATE_GROUPS][CLV_MAX_COVARIATES];
+} ClvCovariateModel;
+
+/* which baseline parameter each group of coefficients moves, and in which direction */
+typedef struct ClvCovariateGroup
+{
+	const char *name;			/* in the text form and jsonb */
+	int			param;			/* index in params */
+	double		sign;
+} ClvCovariateGroup;
+
+extern const ClvCovariateGroup clv_covariate_groups[CLV_COVARIATE_GROUPS];
+
 typedef struct ClvModelKindInfo
 {
 	ClvModelKind kind;
@@ -67,6 +107,9 @@ extern const ClvModelKindInfo *clv_model_kind_info(int kind);
 extern bool clv_model_has_shape(int kind);
 extern ClvModel *clv_model_new(ClvModelKind kind);
 extern void clv_model_check(const ClvModel *model);
+extern bool clv_model_has_covariates(const ClvModel *model);
+extern void clv_covariate_model_check(const ClvCovariateModel *model);
+extern void clv_model_check_any(const ClvModel *model);
 extern const ClvModel *clv_model_arg(FunctionCallInfo fcinfo, int argno, ClvModelKind kind);
 
 #define DatumGetClvModelP(X) ((ClvModel *) PG_DETOAST_DATUM(X))

@@ -6,7 +6,8 @@
 
 #include <stdbool.h>
 
-#define CLV_OPTIM_MAX_PARAMS 4
+/* a model's 4 parameters and 3 groups of coefficients for 8 covariates (model.h) */
+#define CLV_OPTIM_MAX_PARAMS 28
 
 /* f(x) and, when grad is not NULL, its gradient; returns f (may be Inf) */
 typedef double (*clv_objective) (const double *x, double *grad, void *arg);

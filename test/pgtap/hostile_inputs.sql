@@ -96,7 +96,10 @@ UNION ALL SELECT 'mbgnbd', clv_fit_mbgnbd(s, 0.001) FROM hx.summaries WHERE name
 UNION ALL SELECT 'paretonbd', clv_fit_paretonbd(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL SELECT 'gammagamma', clv_fit_gammagamma(s, 0.001) FROM hx.summaries WHERE name LIKE 'customer %'
 UNION ALL SELECT 'bgbb', clv_fit_bgbb(x, t_x, n, c) FROM hx.period_histories
-UNION ALL SELECT 'sbg', clv_fit_sbg('{1000,869,743,653,593,551,517,491}'::bigint[]);
+UNION ALL SELECT 'sbg', clv_fit_sbg('{1000,869,743,653,593,551,517,491}'::bigint[])
+UNION ALL SELECT 'bgnbd_covariates', clv_fit_bgnbd((s).frequency, (s).recency, (s).age, ARRAY[length(name) % 2]::float8[],
+                                                   0.001, 0.01, 0.01)
+          FROM hx.summaries WHERE name LIKE 'customer %';
 
 -- the raw bigint[] states of the aggregates (their transition function without the final one)
 CREATE AGGREGATE hx.fit_state(float8, float8, float8) (SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[]);
@@ -420,6 +423,8 @@ SELECT hx.add('float8[]', NULL, NULL, ARRAY['''{NaN}''::float8[]', '''{1,2,NaN,4
 SELECT hx.add('float8[]', NULL, NULL, ARRAY['''{Infinity,-Infinity,1,2}''::float8[]',
     'array_fill(''Infinity''::float8, ARRAY[3, 4])'], NULL, false, true);
 SELECT hx.add('float8[]', NULL, NULL, ARRAY['''{2,3,4,0.5}''::float8[]'], 1);
+-- a customer's covariates: one, as the covariate model has
+SELECT hx.add('float8[]', 'covariates', NULL, ARRAY['''{0.5}''::float8[]', '''{1}''::float8[]'], 1);
 SELECT hx.add('float8[]', 'breakpoints', NULL, ARRAY['(SELECT rfm_breakpoints FROM hx_pipe.clv_pipeline)'], 1);
 SELECT hx.add('float8[]', 'after', NULL, ARRAY['''{2.5,3,5,0.5}''::float8[]'], 1);
 SELECT hx.add('float8[]', 'cutoffs', NULL, ARRAY['''{0.01,0.05,0.2}''::float8[]'], 1);
@@ -472,6 +477,13 @@ FROM (VALUES
     ('kind=bgnbd r=0.25 alpha=4 a=0.8 b=2.5 log_likelihood=-1 customers=10 iterations=7 converged=false penalizer=0.001 covariance=1,1e300,1e300,1e300,1e300,1,1e300,1e300,1e300,1e300,1,1e300,1e300,1e300,1e300,1'),
     ('kind=gammagamma p=6 q=4 gamma=15 log_likelihood=-100 customers=10 iterations=5 converged=true penalizer=0 covariance=1e300,1e300,1e300,1e300,1e300,1e300,1e300,1e300,1e300')) AS t(m);
 SELECT hx.add('clv_model', NULL, NULL, ARRAY['(SELECT m FROM hx.models WHERE name = ''bgnbd'')'], 1);
+-- the functions that take a customer's covariates: the model fitted with one (by signature: their names have plain overloads)
+INSERT INTO hx.pool (typ, arg, fn, expr, sane)
+SELECT 'clv_model', 'model', sig, '(SELECT m FROM hx.models WHERE name = ''bgnbd_covariates'')', 1
+FROM unnest(ARRAY['clv_model_individual(clv_model,double precision[])',
+                  'clv_p_alive(clv_model,double precision,double precision,double precision,double precision[])',
+                  'clv_expected_purchases(clv_model,double precision,double precision,double precision,double precision,double precision[])',
+                  'clv_expected_purchases_new(clv_model,double precision,double precision[])']) sig;
 SELECT hx.add('clv_model', 'spend_model', NULL, ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_expected_spend', ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_p_no_purchase,clv_p_purchases', ARRAY['(SELECT m FROM hx.models WHERE name = ''paretonbd'')'], 1);
@@ -613,7 +625,7 @@ CREATE TABLE hx.candidate AS
 SELECT fa.oid, fa.pos, p.id, p.sane,
        (p.fn IS NOT NULL)::int * 2 + (p.arg IS NOT NULL)::int AS specificity
 FROM hx.fn_arg fa JOIN hx.fn f USING (oid)
-JOIN hx.pool p ON p.typ = fa.typ AND (p.arg IS NULL OR p.arg = fa.nm) AND (p.fn IS NULL OR p.fn = f.name);
+JOIN hx.pool p ON p.typ = fa.typ AND (p.arg IS NULL OR p.arg = fa.nm) AND (p.fn IS NULL OR p.fn = f.name OR p.fn = f.sig::text);
 
 -- the sane values of each argument: those of the most specific rows that have any
 CREATE TABLE hx.sane AS

@@ -272,6 +272,20 @@ INSERT INTO shard.cases VALUES
 ('clv_fit_mbgnbd(double precision,double precision,double precision,double precision)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (sw).frequency AS a1, (sw).recency AS a2,
           (sw).age AS a3, 0.01 AS a4 FROM shard.summaries$$),
+('clv_fit_bgnbd(double precision,double precision,double precision,double precision[])', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (s).frequency AS a1, (s).recency AS a2,
+          (s).age AS a3, ARRAY[(customer % 2)::float8] AS a4 FROM shard.summaries$$),
+('clv_fit_bgnbd(double precision,double precision,double precision,double precision[],double precision,double precision,double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (sw).frequency AS a1, (sw).recency AS a2,
+          (sw).age AS a3, ARRAY[(customer % 2)::float8, ln(1 + customer % 7)] AS a4, 0.01 AS a5, 0.1 AS a6, 0.1 AS a7
+   FROM shard.summaries$$),
+('clv_fit_mbgnbd(double precision,double precision,double precision,double precision[])', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (s).frequency AS a1, (s).recency AS a2,
+          (s).age AS a3, ARRAY[(customer % 2)::float8] AS a4 FROM shard.summaries$$),
+('clv_fit_mbgnbd(double precision,double precision,double precision,double precision[],double precision,double precision,double precision)', false,
+ $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, (sw).frequency AS a1, (sw).recency AS a2,
+          (sw).age AS a3, ARRAY[(customer % 2)::float8, ln(1 + customer % 7)] AS a4, 0.01 AS a5, 0.1 AS a6, 0.1 AS a7
+   FROM shard.summaries$$),
 ('clv_fit_mbgnbd(clv_summary)', false,
  $$SELECT 0 AS grp, customer AS cust, customer % 3 AS shard, s AS a1 FROM shard.summaries$$),
 ('clv_fit_mbgnbd(clv_summary,double precision)', false,
@@ -370,7 +384,7 @@ INSERT INTO shard.cases VALUES
 -- the name of the combine function): an aggregate of the family whose real
 -- partial states are damaged, and the element (1-based) that counts what
 -- the state holds, with the forged value.  The layouts are those of
--- src/summary.c, business.c, patterns.c, rfm.c, seasonality.c, activity.c,
+-- src/summary.c, business.c, patterns.c, covariates.c, rfm.c, seasonality.c, activity.c,
 -- exact_sum.c and of clv_credibility_transfn.
 CREATE TABLE shard.damages (combine text PRIMARY KEY, agg text NOT NULL, element int NOT NULL,
                             forged text NOT NULL, what text NOT NULL);
@@ -381,6 +395,8 @@ INSERT INTO shard.damages VALUES
  11, 's[5] + 1', 'more customers at the retention start than customers'),
 ('clv_fit_patterns_combine', 'clv_fit_bgnbd(clv_summary)',
  3, 's[3] + 1', 'one pattern more than it holds'),
+('clv_fit_covariates_combine', 'clv_fit_bgnbd(double precision,double precision,double precision,double precision[])',
+ 2, 's[2] + 1', 'one history more than it holds'),
 ('clv_rfm_breakpoints_combine', 'clv_rfm_breakpoints(clv_summary)',
  3, 's[3] + 1', 'one customer more than it holds'),
 ('clv_seasonality_combine', 'clv_seasonality(date,double precision)',

@@ -1,0 +1,94 @@
+------------------------------------------------------------------------------
+-- BG/NBD and MBG/NBD with static covariates (src/covariates.c): customer
+-- characteristics that move the purchase rate (alpha) and the drop-out
+-- probability (a and b); the model is a clv_model with coefficients
+------------------------------------------------------------------------------
+
+-- The fit state is a bigint[] of distinct (frequency, recency, age,
+-- covariates) with the customers who share each.
+CREATE FUNCTION @extschema@.clv_fit_covariates_transfn(
+    state bigint[], frequency float8, recency float8, age float8, covariates float8[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_covariates_transfn(
+    state bigint[], frequency float8, recency float8, age float8, covariates float8[],
+    penalizer float8, purchase_penalizer float8, dropout_penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_covariates_combine(bigint[], bigint[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_bgnbd_covariates_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_bgnbd_covariates_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_mbgnbd_covariates_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_mbgnbd_covariates_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(frequency float8, recency float8, age float8, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(frequency float8, recency float8, age float8, covariates float8[],
+                                           penalizer float8, purchase_penalizer float8, dropout_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, age float8, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, age float8, covariates float8[],
+                                            penalizer float8, purchase_penalizer float8, dropout_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(float8, float8, float8, float8[]) IS
+'BG/NBD with static covariates (float8[], the same length for every customer): alpha_i = alpha exp(-purchase''z), a_i = a exp(dropout_a''z), b_i = b exp(dropout_b''z); the model''s jsonb gives the coefficients with standard errors and the likelihood-ratio test against the fit without covariates';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(float8, float8, float8, float8[], float8, float8, float8) IS
+'BG/NBD with static covariates, an L2 penalizer on the baseline parameters and one on each group of coefficients (purchase, dropout)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8, float8[]) IS
+'MBG/NBD with static covariates, parameterised as BG/NBD''s';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8, float8[], float8, float8, float8) IS
+'MBG/NBD with static covariates, an L2 penalizer on the baseline parameters and one on each group of coefficients (purchase, dropout)';
+
+CREATE FUNCTION @extschema@.clv_model_individual(model @extschema@.clv_model, covariates float8[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_model_individual'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+
+CREATE FUNCTION @extschema@.clv_p_alive(
+    model @extschema@.clv_model, frequency float8, recency float8, age float8, covariates float8[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_covariates_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_expected_purchases(
+    model @extschema@.clv_model, t float8, frequency float8, recency float8, age float8, covariates float8[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_covariates_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+CREATE FUNCTION @extschema@.clv_expected_purchases_new(model @extschema@.clv_model, t float8, covariates float8[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_covariates_expected_purchases_new'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_model_individual(@extschema@.clv_model, float8[]) IS
+'the plain model (without covariates) of a customer with these covariates, for any function that takes a model: the baseline with alpha, a and b moved by the coefficients';
+
+COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, float8, float8, float8, float8[]) IS
+'probability that the customer is still active, given frequency, recency, age and the customer''s covariates (a model fitted with covariates)';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, float8, float8, float8, float8, float8[]) IS
+'expected purchases in the next t time units, given frequency, recency, age and the customer''s covariates (a model fitted with covariates)';
+
+COMMENT ON FUNCTION @extschema@.clv_expected_purchases_new(@extschema@.clv_model, float8, float8[]) IS
+'expected purchases in its first t time units of a newly acquired customer with these covariates (a model fitted with covariates)';
