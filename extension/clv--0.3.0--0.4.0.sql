@@ -3300,13 +3300,15 @@ COMMENT ON AGGREGATE @extschema@.clv_fit_bgcnbd(float8, float8, float8, float8, 
 'BG/CNBD-k with k given or NULL, and an L2 penalizer';
 
 ------------------------------------------------------------------------------
--- BG/NBD and MBG/NBD with static covariates (src/covariates.c): customer
--- characteristics that move the purchase rate (alpha) and the drop-out
--- probability (a and b); the model is a clv_model with coefficients
+-- BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma with static covariates
+-- (src/covariates.c): customer characteristics that move the purchase rate
+-- (alpha), the drop-out process (a and b; Pareto/NBD's beta) and the spend
+-- (Gamma-Gamma's gamma); the model is a clv_model with coefficients
 ------------------------------------------------------------------------------
 
 -- The fit state is a bigint[] of distinct (frequency, recency, age,
--- covariates) with the customers who share each.
+-- covariates), or (frequency, monetary, covariates), with the customers who
+-- share each.
 CREATE FUNCTION @extschema@.clv_fit_covariates_transfn(
     state bigint[], frequency float8, recency float8, age float8, covariates float8[])
 RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_transfn'
@@ -3316,6 +3318,16 @@ CREATE FUNCTION @extschema@.clv_fit_covariates_transfn(
     state bigint[], frequency float8, recency float8, age float8, covariates float8[],
     penalizer float8, purchase_penalizer float8, dropout_penalizer float8)
 RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_spend_covariates_transfn(
+    state bigint[], frequency float8, monetary float8, covariates float8[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_spend_covariates_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_spend_covariates_transfn(
+    state bigint[], frequency float8, monetary float8, covariates float8[], penalizer float8, spend_penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_spend_covariates_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.clv_fit_covariates_combine(bigint[], bigint[])
@@ -3328,6 +3340,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.clv_fit_mbgnbd_covariates_final(bigint[])
 RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_mbgnbd_covariates_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_paretonbd_covariates_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_paretonbd_covariates_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_gammagamma_covariates_final(bigint[])
+RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_fit_gammagamma_covariates_final'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.clv_fit_bgnbd(frequency float8, recency float8, age float8, covariates float8[]) (
@@ -3352,6 +3372,28 @@ CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(frequency float8, recency float8, ag
     FINALFUNC = @extschema@.clv_fit_mbgnbd_covariates_final,
     COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
 
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(frequency float8, recency float8, age float8, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(frequency float8, recency float8, age float8, covariates float8[],
+                                               penalizer float8, purchase_penalizer float8, dropout_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_gammagamma(frequency float8, monetary float8, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_spend_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_gammagamma_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_gammagamma(frequency float8, monetary float8, covariates float8[],
+                                                penalizer float8, spend_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_spend_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_gammagamma_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
 COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(float8, float8, float8, float8[]) IS
 'BG/NBD with static covariates (float8[], the same length for every customer): alpha_i = alpha exp(-purchase''z), a_i = a exp(dropout_a''z), b_i = b exp(dropout_b''z); the model''s jsonb gives the coefficients with standard errors and the likelihood-ratio test against the fit without covariates';
 
@@ -3363,6 +3405,18 @@ COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8, float8[]
 
 COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(float8, float8, float8, float8[], float8, float8, float8) IS
 'MBG/NBD with static covariates, an L2 penalizer on the baseline parameters and one on each group of coefficients (purchase, dropout)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(float8, float8, float8, float8[]) IS
+'Pareto/NBD with static covariates: alpha_i = alpha exp(-purchase''z), beta_i = beta exp(-dropout''z)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(float8, float8, float8, float8[], float8, float8, float8) IS
+'Pareto/NBD with static covariates, an L2 penalizer on the baseline parameters and one on each group of coefficients (purchase, dropout)';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_gammagamma(float8, float8, float8[]) IS
+'Gamma-Gamma with static covariates: gamma_i = gamma exp(spend''z), so a positive coefficient means a higher expected spend';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_gammagamma(float8, float8, float8[], float8, float8) IS
+'Gamma-Gamma with static covariates, an L2 penalizer on the baseline parameters and one on the coefficients';
 
 CREATE FUNCTION @extschema@.clv_model_individual(model @extschema@.clv_model, covariates float8[])
 RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME', 'clv_model_individual'
@@ -3382,8 +3436,16 @@ CREATE FUNCTION @extschema@.clv_expected_purchases_new(model @extschema@.clv_mod
 RETURNS float8 AS 'MODULE_PATHNAME', 'clv_covariates_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
 
+CREATE FUNCTION @extschema@.clv_expected_spend(
+    model @extschema@.clv_model, frequency float8, monetary float8, covariates float8[])
+RETURNS float8 AS 'MODULE_PATHNAME', 'clv_covariates_expected_spend'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
+COMMENT ON FUNCTION @extschema@.clv_expected_spend(@extschema@.clv_model, float8, float8, float8[]) IS
+'expected spend per purchase given frequency, mean repeat spend and the customer''s covariates (a Gamma-Gamma model fitted with covariates)';
+
 COMMENT ON FUNCTION @extschema@.clv_model_individual(@extschema@.clv_model, float8[]) IS
-'the plain model (without covariates) of a customer with these covariates, for any function that takes a model: the baseline with alpha, a and b moved by the coefficients';
+'the plain model (without covariates) of a customer with these covariates, for any function that takes a model: the baseline with the parameters the covariates move moved by the coefficients';
 
 COMMENT ON FUNCTION @extschema@.clv_p_alive(@extschema@.clv_model, float8, float8, float8, float8[]) IS
 'probability that the customer is still active, given frequency, recency, age and the customer''s covariates (a model fitted with covariates)';

@@ -1,19 +1,20 @@
 /*
- * covariates.c: BG/NBD and MBG/NBD with static covariates, customer
- * characteristics (acquisition channel, region, first order value) that
- * move the purchase rate and the drop-out probability (model.h gives the
- * parameterisation, after PyMC-Marketing's BetaGeoModel).
+ * covariates.c: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma with static
+ * covariates, customer characteristics (acquisition channel, region, first
+ * order value) that move the purchase rate, the drop-out process and the
+ * spend (model.h gives the parameterisation).
  *
- * The fit aggregate keeps distinct (x, t_x, T, z) histories with their
- * counts, like patterns.c without covariates: customers with the same
- * history and the same covariates are one term.  Its final function fits
- * the model without covariates first (the likelihood-ratio test's null, and
- * the start), then the whole model: the baseline's log-parameters and one
- * coefficient per covariate for alpha, a and b.  Each history's
- * log-likelihood is the plain model's at its own parameters
- * (clv_bgnbd_history_ll), so the model with every coefficient 0 is the
- * plain model exactly; the coefficients' gradient follows by the chain rule.
- * Scores are the plain model's at a customer's own parameters
+ * The fit aggregate keeps distinct (x, t_x, T, z) histories (or (x, m, z)
+ * spend histories) with their counts, like patterns.c without covariates:
+ * customers with the same history and the same covariates are one term.
+ * Its final function fits the model without covariates first (the
+ * likelihood-ratio test's null, and the start), then the whole model: the
+ * baseline's log-parameters and one coefficient per covariate for each
+ * parameter the covariates move.  Each history's log-likelihood is the
+ * plain model's at its own parameters (clv_bgnbd_history_ll and its
+ * siblings), so the model with every coefficient 0 is the plain model
+ * exactly; the coefficients' gradient follows by the chain rule.  Scores
+ * are the plain model's at a customer's own parameters
  * (clv_model_individual).
  */
 #include "fit.h"
@@ -23,39 +24,47 @@
 #include "state.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_covariates_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_spend_covariates_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_covariates_combine);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_covariates_final);
 PG_FUNCTION_INFO_V1(clv_fit_mbgnbd_covariates_final);
+PG_FUNCTION_INFO_V1(clv_fit_paretonbd_covariates_final);
+PG_FUNCTION_INFO_V1(clv_fit_gammagamma_covariates_final);
 PG_FUNCTION_INFO_V1(clv_model_individual);
 PG_FUNCTION_INFO_V1(clv_covariates_p_alive);
 PG_FUNCTION_INFO_V1(clv_covariates_expected_purchases);
 PG_FUNCTION_INFO_V1(clv_covariates_expected_purchases_new);
+PG_FUNCTION_INFO_V1(clv_covariates_expected_spend);
 
-#define NBASE 4
-StaticAssertDecl(NBASE + CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES <= CLV_OPTIM_MAX_PARAMS,
+StaticAssertDecl(CLV_MODEL_MAX_PARAMS + CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES <= CLV_OPTIM_MAX_PARAMS,
 				 "the optimizer takes too few parameters for every coefficient");
 
 /* as fit.c: an estimate more than a factor e^20 from its start ran off */
 #define MAX_ABS_LOG_PARAM 20.0
 
 #define FIT_NAME "covariate model fit"
-#define COV_MAGIC	INT64CONST(0x434c56435a01)	/* "CLVZ", layout 1 */
+#define COV_MAGIC	INT64CONST(0x434c56435a02)	/* "CLVZ", layout 2 */
 enum
 {
 	C_MAGIC,
+	C_KIND,						/* CLV_PATTERNS_PURCHASES or CLV_PATTERNS_SPEND */
 	C_NPATTERNS,
 	C_NCOVARIATES,
-	C_PENALIZER,				/* float8 bits, and the next two */
-	C_PURCHASE_PENALIZER,
-	C_DROPOUT_PENALIZER,
-	C_HEADER
+	C_SKIPPED,					/* spend: customers without a positive mean spend */
+	C_PENALIZER,				/* float8 bits: the baseline's, then the coefficients' */
+	C_HEADER = C_PENALIZER + 1 + CLV_COVARIATE_PENALIZERS
 };
+#define NPENALIZERS (1 + CLV_COVARIATE_PENALIZERS)
 
-/* an entry: x, t_x and T (float8 bits), the covariates (float8 bits), count */
+/*
+ * an entry: x, then t_x and T (purchases) or m and 0 (spend), the
+ * covariates (all float8 bits), count
+ */
 #define E_COVARIATES 3
 #define ENTRY_WIDTH(p) (E_COVARIATES + (p) + 1)
 #define E_COUNT(p) (E_COVARIATES + (p))
@@ -134,6 +143,8 @@ state_header_checked(Datum datum)
 
 	if (p < 1 || p > CLV_MAX_COVARIATES)
 		clv_state_corrupt(FIT_NAME, "The number of covariates is out of range.");
+	if (s[C_KIND] != CLV_PATTERNS_PURCHASES && s[C_KIND] != CLV_PATTERNS_SPEND)
+		clv_state_corrupt(FIT_NAME, "The kind of histories is unknown.");
 	if ((clv_state_length(state) - C_HEADER) % ENTRY_WIDTH(p) != 0 ||
 		s[C_NPATTERNS] < 0 || s[C_NPATTERNS] > state_capacity(state, (int) p))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the histories.");
@@ -156,10 +167,12 @@ state_get_checked(FunctionCallInfo fcinfo, int argno)
 	int64	   *s = clv_state_data(state);
 	int			p = (int) s[C_NCOVARIATES];
 
-	if (!valid_penalizer(s[C_PENALIZER]) || !valid_penalizer(s[C_PURCHASE_PENALIZER]) ||
-		!valid_penalizer(s[C_DROPOUT_PENALIZER]))
-		clv_state_corrupt(FIT_NAME, "A penalizer is out of range.");
-	for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+	for (int i = 0; i < NPENALIZERS; i++)
+		if (!valid_penalizer(s[C_PENALIZER + i]))
+			clv_state_corrupt(FIT_NAME, "A penalizer is out of range.");
+	if (s[C_SKIPPED] < 0 || (s[C_KIND] == CLV_PATTERNS_PURCHASES && s[C_SKIPPED] != 0))
+		clv_state_corrupt(FIT_NAME, "The count of customers left out is out of range.");
+	for (int64 i = 0, customers = 0; i < s[C_NPATTERNS]; i++)
 	{
 		int64	   *e = s + C_HEADER + i * ENTRY_WIDTH(p);
 		double		t_x = clv_slot_float8(e[1]),
@@ -167,10 +180,14 @@ state_get_checked(FunctionCallInfo fcinfo, int argno)
 
 		if (e[E_COUNT(p)] < 1)
 			clv_state_corrupt(FIT_NAME, "A history has no customers.");
+		/* the customers add up exactly, as the fit's count of them must */
+		customers = clv_count_add(customers, e[E_COUNT(p)], "model fit customer count");
 		/* entries never hold -0 (clv_fit_covariates_transfn adds 0.0), which equality of bits relies on */
 		if (signbit(t_x) || signbit(T))
 			clv_state_corrupt(FIT_NAME, "A history holds a negative value.");
-		clv_check_history((double) e[0], t_x, T);
+		clv_check_pattern((ClvPatternKind) s[C_KIND], (double) e[0], t_x, T);
+		if (s[C_KIND] == CLV_PATTERNS_SPEND && T != 0)
+			clv_state_corrupt(FIT_NAME, "A spend history has a third value.");
 		for (int k = 0; k < p; k++)
 		{
 			double		z = clv_slot_float8(e[E_COVARIATES + k]);
@@ -235,29 +252,109 @@ penalizer_at(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
- * clv_fit_bgnbd(frequency, recency, age, covariates [, penalizer,
- * purchase_penalizer, dropout_penalizer]), and the same for MBG/NBD: a row
- * without a history (a NULL frequency, recency or age) is left out like the
- * plain fits leave it out; its covariates may not be missing.
+ * The state of this row's group, created on its first row, with room for
+ * one more entry; what every row must share (the kind, the number of
+ * covariates, the penalizers) checked.
  */
-Datum
-clv_fit_covariates_transfn(PG_FUNCTION_ARGS)
+static ArrayType *
+covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const double *penalizers)
 {
 	MemoryContext aggcontext;
-	double		z[CLV_MAX_COVARIATES];
-	double		penalizers[3];
-	double		x,
-				t_x,
-				T;
-	int			p;
 	ArrayType  *state;
-	int64	   *s,
-			   *e;
+	int64	   *s;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("covariate model fit transition called in non-aggregate context")));
+	if (PG_ARGISNULL(0))
+	{
+		state = state_alloc(64, p);
+		s = clv_state_data(state);
+		s[C_KIND] = kind;
+		for (int i = 0; i < NPENALIZERS; i++)
+			s[C_PENALIZER + i] = clv_float8_slot(penalizers[i]);
+		return state;
+	}
+	state = state_header_checked(PG_GETARG_DATUM(0));
+	s = clv_state_data(state);
+	if (s[C_KIND] != kind)
+		clv_state_corrupt(FIT_NAME, "The state holds another kind of histories.");
+	if (s[C_NCOVARIATES] != p)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("every row must have the same number of covariates"),
+				 errdetail("Found %d covariates after " INT64_FORMAT ".", p, s[C_NCOVARIATES])));
+	for (int i = 0; i < NPENALIZERS; i++)
+		if (s[C_PENALIZER + i] != clv_float8_slot(penalizers[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalizers must be the same for every row")));
+	if (s[C_NPATTERNS] == state_capacity(state, p))
+	{
+		state_compact(s);
+		/*
+		 * keep room to spare, so that compaction stays rare; a state with no
+		 * room at all (INITCOND can be a bare header) grows too
+		 */
+		if (s[C_NPATTERNS] > state_capacity(state, p) / 2 || state_capacity(state, p) == 0)
+		{
+			ArrayType  *grown = state_alloc(Max(2 * state_capacity(state, p), 64), p);
+
+			memcpy(clv_state_data(grown) + C_KIND, s + C_KIND,
+				   (C_HEADER - C_KIND + s[C_NPATTERNS] * ENTRY_WIDTH(p)) * sizeof(int64));
+			state = grown;
+		}
+	}
+	return state;
+}
+
+/* One history, checked, at the end of a state with room for it. */
+static Datum
+covariate_state_add(ArrayType *state, double x, double a, double b, const double *z)
+{
+	int64	   *s = clv_state_data(state);
+	int			p = (int) s[C_NCOVARIATES];
+	int64	   *e = s + C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p);
+
+	e[0] = (int64) x;
+	e[1] = clv_float8_slot(a + 0.0);	/* + 0.0: -0 and 0 are one value */
+	e[2] = clv_float8_slot(b + 0.0);
+	for (int k = 0; k < p; k++)
+		e[E_COVARIATES + k] = clv_float8_slot(z[k]);
+	e[E_COUNT(p)] = 1;
+	s[C_NPATTERNS]++;
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* a row's penalizers from argument first on: the baseline's, then npenalizers of the coefficients */
+static void
+penalizers_at(FunctionCallInfo fcinfo, int first, const char *const *names, int npenalizers,
+			  double *penalizers)
+{
+	penalizers[0] = penalizer_at(fcinfo, first, "penalizer");
+	for (int i = 0; i < CLV_COVARIATE_PENALIZERS; i++)
+		penalizers[1 + i] = i < npenalizers ? penalizer_at(fcinfo, first + 1 + i, names[i]) : 0;
+}
+
+/*
+ * clv_fit_bgnbd(frequency, recency, age, covariates [, penalizer,
+ * purchase_penalizer, dropout_penalizer]), and the same for MBG/NBD and
+ * Pareto/NBD: a row without a history (a NULL frequency, recency or age)
+ * is left out like the plain fits leave it out; its covariates may not be
+ * missing.
+ */
+Datum
+clv_fit_covariates_transfn(PG_FUNCTION_ARGS)
+{
+	const ClvCovariateKind *ck = clv_covariate_kind(CLV_MODEL_BGNBD);
+	double		z[CLV_MAX_COVARIATES];
+	double		penalizers[NPENALIZERS];
+	double		x,
+				t_x,
+				T;
+	int			p;
+
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 	{
 		if (PG_ARGISNULL(0))
@@ -269,55 +366,46 @@ clv_fit_covariates_transfn(PG_FUNCTION_ARGS)
 	T = PG_GETARG_FLOAT8(3);
 	clv_check_history(x, t_x, T);
 	p = covariates_arg(fcinfo, 4, z);
-	penalizers[0] = penalizer_at(fcinfo, 5, "penalizer");
-	penalizers[1] = penalizer_at(fcinfo, 6, "purchase_penalizer");
-	penalizers[2] = penalizer_at(fcinfo, 7, "dropout_penalizer");
+	penalizers_at(fcinfo, 5, ck->penalizer_names, ck->npenalizers, penalizers);
+	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_PURCHASES, p, penalizers), x, t_x, T, z);
+}
 
-	if (PG_ARGISNULL(0))
-	{
-		state = state_alloc(64, p);
-		s = clv_state_data(state);
-		for (int i = 0; i < 3; i++)
-			s[C_PENALIZER + i] = clv_float8_slot(penalizers[i]);
-	}
-	else
-	{
-		state = state_header_checked(PG_GETARG_DATUM(0));
-		s = clv_state_data(state);
-		if (s[C_NCOVARIATES] != p)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("every row must have the same number of covariates"),
-					 errdetail("Found %d covariates after " INT64_FORMAT ".", p, s[C_NCOVARIATES])));
-		for (int i = 0; i < 3; i++)
-			if (s[C_PENALIZER + i] != clv_float8_slot(penalizers[i]))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("penalizers must be the same for every row")));
-	}
-	if (s[C_NPATTERNS] == state_capacity(state, p))
-	{
-		state_compact(s);
-		/* keep room to spare, so that compaction stays rare */
-		if (s[C_NPATTERNS] > state_capacity(state, p) / 2)
-		{
-			ArrayType  *grown = state_alloc(Max(2 * state_capacity(state, p), 64), p);
+/*
+ * clv_fit_gammagamma(frequency, monetary, covariates [, penalizer,
+ * spend_penalizer]): customers without repeat purchases are skipped, and
+ * those whose mean repeat spend is not positive skipped and counted, as the
+ * plain fit does.
+ */
+Datum
+clv_fit_spend_covariates_transfn(PG_FUNCTION_ARGS)
+{
+	const ClvCovariateKind *ck = clv_covariate_kind(CLV_MODEL_GAMMAGAMMA);
+	double		z[CLV_MAX_COVARIATES];
+	double		penalizers[NPENALIZERS];
+	double		x,
+				m;
+	int			p;
+	ArrayType  *state;
 
-			memcpy(clv_state_data(grown) + C_NPATTERNS, s + C_NPATTERNS,
-				   (C_HEADER - C_NPATTERNS + s[C_NPATTERNS] * ENTRY_WIDTH(p)) * sizeof(int64));
-			state = grown;
-			s = clv_state_data(state);
-		}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_GETARG_FLOAT8(1) == 0)
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	e = s + C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p);
-	e[0] = (int64) x;
-	e[1] = clv_float8_slot(t_x + 0.0);
-	e[2] = clv_float8_slot(T + 0.0);
-	for (int k = 0; k < p; k++)
-		e[E_COVARIATES + k] = clv_float8_slot(z[k]);
-	e[E_COUNT(p)] = 1;
-	s[C_NPATTERNS]++;
-	PG_RETURN_ARRAYTYPE_P(state);
+	x = PG_GETARG_FLOAT8(1);
+	m = PG_GETARG_FLOAT8(2);
+	p = covariates_arg(fcinfo, 3, z);
+	penalizers_at(fcinfo, 4, ck->penalizer_names, ck->npenalizers, penalizers);
+	if (isfinite(m) && m <= 0)
+	{
+		state = covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers);
+		clv_state_data(state)[C_SKIPPED] = clv_count_add(clv_state_data(state)[C_SKIPPED], 1,
+														 "model fit customer count");
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	clv_check_pattern(CLV_PATTERNS_SPEND, x, m, 0);
+	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers), x, m, 0, z);
 }
 
 Datum
@@ -334,15 +422,17 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 		return given;
 	sa = clv_state_data(state_get_checked(fcinfo, 0));
 	sb = clv_state_data(state_get_checked(fcinfo, 1));
-	if (sa[C_NCOVARIATES] != sb[C_NCOVARIATES] || sa[C_PENALIZER] != sb[C_PENALIZER] ||
-		sa[C_PURCHASE_PENALIZER] != sb[C_PURCHASE_PENALIZER] || sa[C_DROPOUT_PENALIZER] != sb[C_DROPOUT_PENALIZER])
+	if (sa[C_KIND] != sb[C_KIND] || sa[C_NCOVARIATES] != sb[C_NCOVARIATES] ||
+		memcmp(sa + C_PENALIZER, sb + C_PENALIZER, NPENALIZERS * sizeof(int64)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine covariate model fit states with different covariates or penalizers")));
+				 errmsg("cannot combine covariate model fit states of different kinds, covariates or penalizers")));
 	p = (int) sa[C_NCOVARIATES];
 	merged = state_alloc(Max(sa[C_NPATTERNS] + sb[C_NPATTERNS], 64), p);
 	sm = clv_state_data(merged);
-	memcpy(sm + C_PENALIZER, sa + C_PENALIZER, 3 * sizeof(int64));
+	sm[C_KIND] = sa[C_KIND];
+	sm[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");
+	memcpy(sm + C_PENALIZER, sa + C_PENALIZER, NPENALIZERS * sizeof(int64));
 	memcpy(sm + C_HEADER, sa + C_HEADER, sa[C_NPATTERNS] * ENTRY_WIDTH(p) * sizeof(int64));
 	memcpy(sm + C_HEADER + sa[C_NPATTERNS] * ENTRY_WIDTH(p), sb + C_HEADER,
 		   sb[C_NPATTERNS] * ENTRY_WIDTH(p) * sizeof(int64));
@@ -356,28 +446,45 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 typedef struct History
 {
 	double		x,
-				t_x,
-				T,
+				a,				/* t_x, or the mean spend */
+				b,				/* T, or 0 */
 				count;
 	const double *z;
 } History;
 
 typedef struct CovariateFit
 {
-	bool		modified;		/* MBG/NBD */
+	ClvModelKind kind;
+	const ClvCovariateKind *ck;
+	int			nbase;			/* the baseline's parameters */
 	const History *histories;
 	int64		nhistories;
 	int			p;
-	int			nfree;			/* NBASE (no covariates) or all */
+	int			nfree;			/* nbase (no covariates) or all */
 	double		scale;			/* 1 / customers for the mean, 1 for the total */
 	bool		penalize;
-	double		penalizer,
-				purchase_penalizer,
-				dropout_penalizer;
+	double		penalizers[NPENALIZERS];
+	const double *coef_scale;	/* per covariate: its sd (the coefficients are of standardised ones) */
 } CovariateFit;
 
 /* a coefficient's place in the optimizer's vector */
-#define COEF(g, k, p) (NBASE + (g) * (p) + (k))
+#define COEF(f, g, k) ((f)->nbase + (g) * (f)->p + (k))
+
+/* one history's log-likelihood at its own parameters theta, and its gradient in theta */
+static double
+history_ll(const CovariateFit *f, const double *theta, const History *h, double *grad)
+{
+	switch (f->kind)
+	{
+		case CLV_MODEL_BGNBD:
+		case CLV_MODEL_MBGNBD:
+			return clv_bgnbd_history_ll(f->kind == CLV_MODEL_MBGNBD, theta, h->x, h->a, h->b, grad);
+		case CLV_MODEL_PARETONBD:
+			return clv_paretonbd_history_ll(theta, h->x, h->a, h->b, grad);
+		default:
+			return clv_gammagamma_history_ll(theta, h->x, h->a, grad);
+	}
+}
 
 /*
  * Minus the mean (or total) log-likelihood, plus the penalties, at v: the
@@ -388,7 +495,7 @@ static double
 objective(const double *v, double *grad, void *arg)
 {
 	const CovariateFit *f = arg;
-	int			p = f->p;
+	const ClvCovariateKind *ck = f->ck;
 	double		total = 0;
 	double		value;
 
@@ -397,38 +504,42 @@ objective(const double *v, double *grad, void *arg)
 	for (int64 i = 0; i < f->nhistories; i++)
 	{
 		const History *h = &f->histories[i];
-		double		theta[NBASE];
-		double		g4[NBASE];
+		double		theta[CLV_MODEL_MAX_PARAMS];
+		double		dtheta[CLV_MODEL_MAX_PARAMS];
 		double		ll;
 
-		for (int j = 0; j < NBASE; j++)
+		/* one evaluation over millions of histories takes seconds: let a cancel in */
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+
+		for (int j = 0; j < f->nbase; j++)
 			theta[j] = v[j];
-		if (f->nfree > NBASE)
-			for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
-				for (int k = 0; k < p; k++)
-					theta[clv_covariate_groups[g].param] += clv_covariate_groups[g].sign * v[COEF(g, k, p)] * h->z[k];
-		for (int j = 0; j < NBASE; j++)
+		if (f->nfree > f->nbase)
+			for (int g = 0; g < ck->ngroups; g++)
+				for (int k = 0; k < f->p; k++)
+					theta[ck->groups[g].param] += ck->groups[g].sign * v[COEF(f, g, k)] * h->z[k];
+		for (int j = 0; j < f->nbase; j++)
 		{
 			theta[j] = exp(theta[j]);
 			if (!(theta[j] > 0 && isfinite(theta[j])))
 				return get_float8_infinity();
 		}
-		ll = clv_bgnbd_history_ll(f->modified, theta, h->x, h->t_x, h->T, grad ? g4 : NULL);
+		ll = history_ll(f, theta, h, grad ? dtheta : NULL);
 		if (!isfinite(ll))
 			return get_float8_infinity();
 		total += h->count * ll;
 		if (grad != NULL)
 		{
 			/* d ll / d log theta_j, then the coefficients' by the chain rule */
-			for (int j = 0; j < NBASE; j++)
+			for (int j = 0; j < f->nbase; j++)
 			{
-				g4[j] *= theta[j] * h->count;
-				grad[j] += g4[j];
+				dtheta[j] *= theta[j] * h->count;
+				grad[j] += dtheta[j];
 			}
-			if (f->nfree > NBASE)
-				for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
-					for (int k = 0; k < p; k++)
-						grad[COEF(g, k, p)] += clv_covariate_groups[g].sign * g4[clv_covariate_groups[g].param] * h->z[k];
+			if (f->nfree > f->nbase)
+				for (int g = 0; g < ck->ngroups; g++)
+					for (int k = 0; k < f->p; k++)
+						grad[COEF(f, g, k)] += ck->groups[g].sign * dtheta[ck->groups[g].param] * h->z[k];
 		}
 	}
 	value = -total * f->scale;
@@ -437,18 +548,19 @@ objective(const double *v, double *grad, void *arg)
 			grad[j] *= -f->scale;
 	if (f->penalize)
 	{
-		/* as fit.c on the natural parameters, and plain L2 on the coefficients */
-		for (int j = 0; j < NBASE; j++)
+		/* as fit.c on the (average customer's) natural parameters, and L2 on the coefficients as given */
+		for (int j = 0; j < f->nbase; j++)
 		{
 			double		theta = exp(v[j]);
 
-			value += f->penalizer * theta * theta;
+			value += f->penalizers[0] * theta * theta;
 			if (grad != NULL)
-				grad[j] += 2 * f->penalizer * theta * theta;
+				grad[j] += 2 * f->penalizers[0] * theta * theta;
 		}
-		for (int j = NBASE; j < f->nfree; j++)
+		for (int j = f->nbase; j < f->nfree; j++)
 		{
-			double		lambda = (j < COEF(1, 0, p)) ? f->purchase_penalizer : f->dropout_penalizer;
+			double		sd = f->coef_scale[(j - f->nbase) % f->p];
+			double		lambda = f->penalizers[1 + ck->groups[(j - f->nbase) / f->p].penalizer] / (sd * sd);
 
 			value += lambda * v[j] * v[j];
 			if (grad != NULL)
@@ -465,26 +577,47 @@ objective(const double *v, double *grad, void *arg)
 static bool
 ran_off(const CovariateFit *f, const double *v, const double *start, const double *max_abs_z)
 {
-	for (int j = 0; j < NBASE; j++)
+	for (int j = 0; j < f->nbase; j++)
 		if (!(fabs(v[j] - start[j]) < MAX_ABS_LOG_PARAM))
 			return true;
-	for (int j = NBASE; j < f->nfree; j++)
-		if (!(fabs(v[j]) * max_abs_z[(j - NBASE) % f->p] < MAX_ABS_LOG_PARAM))
+	for (int j = f->nbase; j < f->nfree; j++)
+		if (!(fabs(v[j]) * max_abs_z[(j - f->nbase) % f->p] < MAX_ABS_LOG_PARAM))
 			return true;
 	return false;
 }
 
 static void
-not_converged(const char *label, const char *which, ClvOptimResult result, double customers)
+not_converged(const char *label, bool with_covariates, ClvOptimResult result, double customers)
 {
+	if (!with_covariates)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s fit without covariates did not converge", label),
+				 errdetail("After %d iterations and %d evaluations of the likelihood, over %.0f customers; the fit with covariates starts from this one.",
+						   result.iterations, result.evaluations, customers),
+				 errhint("The data may not identify the model (too few customers or too short a history); a penalizer such as 0.001 keeps the parameters finite.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("%s fit %s did not converge", label, which),
+			 errmsg("%s fit with covariates did not converge", label),
 			 errdetail("After %d iterations and %d evaluations of the likelihood, over %.0f customers.",
 					   result.iterations, result.evaluations, customers),
-			 errhint("A covariate that separates customers completely (one value only among customers who never bought again, say) sends its coefficient to infinity: a purchase_penalizer or dropout_penalizer such as 0.01 keeps it finite. Covariates on very different scales fit better standardised.")));
+			 errhint("A covariate that separates customers completely (one value only among customers who never bought again, say) sends its coefficient to infinity; so do covariates that are nearly the same. A coefficient penalizer such as 0.0001 keeps the coefficients finite.")));
 }
 
+/*
+ * The fit of a model of this kind to the state's histories; NULL for a
+ * spend model without customers (as the plain fit).
+ *
+ * The optimizer works on standardised covariates, (z - mean) / sd over the
+ * customers: its tolerance is then on the same scale whatever the
+ * covariates' units (a covariate in millionths would otherwise stop it
+ * early, at a point far from the maximum), and its baseline is the
+ * average customer's.  The estimates and their covariance are mapped back
+ * to the covariates as given (a linear map), so the model's baseline is
+ * the customer with every covariate 0.  Penalties are the same either way
+ * for the coefficients; the baseline's penalty is on the average customer's
+ * parameters.
+ */
 static ClvModel *
 fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 {
@@ -494,78 +627,160 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	int			p;
 	CovariateFit f;
 	History    *histories;
+	double	   *standardised;
 	double		customers = 0,
 				sum_x = 0,
-				sum_T = 0;
-	double		max_abs_z[CLV_MAX_COVARIATES] = {0};
+				sum_a = 0,
+				sum_b = 0;
+	double		mean_z[CLV_MAX_COVARIATES] = {0},
+				sd_z[CLV_MAX_COVARIATES] = {0},
+				max_abs_z[CLV_MAX_COVARIATES] = {0};
 	double		v[CLV_OPTIM_MAX_PARAMS] = {0},
+				u[CLV_OPTIM_MAX_PARAMS],
 				start[CLV_OPTIM_MAX_PARAMS] = {0},
 				gradient[CLV_OPTIM_MAX_PARAMS],
-				covariance[CLV_OPTIM_MAX_PARAMS * CLV_OPTIM_MAX_PARAMS];
+				covariance[CLV_OPTIM_MAX_PARAMS * CLV_OPTIM_MAX_PARAMS],
+				jacobian[CLV_OPTIM_MAX_PARAMS][CLV_OPTIM_MAX_PARAMS] = {{0}};
 	double		null_ll;
 	int			n;
 	ClvOptimResult result;
 	ClvCovariateModel *model;
+	ClvPatternKind want = (kind == CLV_MODEL_GAMMAGAMMA) ? CLV_PATTERNS_SPEND : CLV_PATTERNS_PURCHASES;
 	bool		weak = false;
 
 	/* a copy: a final function must not change its state */
 	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
 	s = clv_state_data(state);
+	if (s[C_KIND] != want)
+		clv_state_corrupt(FIT_NAME, "The histories are of another kind of model.");
 	state_compact(s);
 	p = (int) s[C_NCOVARIATES];
 	histories = palloc(Max(s[C_NPATTERNS], 1) * sizeof(History));
+	standardised = palloc(Max(s[C_NPATTERNS] * p, 1) * sizeof(double));
 	for (int64 i = 0; i < s[C_NPATTERNS]; i++)
 	{
 		int64	   *e = s + C_HEADER + i * ENTRY_WIDTH(p);
 		History    *h = &histories[i];
 
 		h->x = (double) e[0];
-		h->t_x = clv_slot_float8(e[1]);
-		h->T = clv_slot_float8(e[2]);
+		h->a = clv_slot_float8(e[1]);
+		h->b = clv_slot_float8(e[2]);
 		h->count = (double) e[E_COUNT(p)];
-		/* the float8 bits in place, read as the doubles they are */
-		h->z = (const double *) (e + E_COVARIATES);
+		h->z = standardised + i * p;
 		for (int k = 0; k < p; k++)
-			max_abs_z[k] = Max(max_abs_z[k], fabs(h->z[k]));
+			mean_z[k] += h->count * clv_slot_float8(e[E_COVARIATES + k]);
 		customers += h->count;
 		sum_x += h->count * h->x;
-		sum_T += h->count * h->T;
+		sum_a += h->count * h->a;
+		sum_b += h->count * h->b;
 	}
-	if (sum_x == 0)
+	if (want == CLV_PATTERNS_SPEND)
+	{
+		if (s[C_SKIPPED] > 0)
+			ereport(NOTICE,
+					(errmsg("%lld customers with a mean repeat spend of 0 or less were left out of the Gamma-Gamma fit",
+							(long long) s[C_SKIPPED])));
+		if (customers == 0)
+			return NULL;
+	}
+	else if (sum_x == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s cannot be fitted without repeat purchases", info->label),
 				 errdetail("None of the %.0f customers bought more than once.", customers)));
 
-	f.modified = (kind == CLV_MODEL_MBGNBD);
+	/* the covariates' means and standard deviations, then the standardised values */
+	for (int k = 0; k < p; k++)
+		mean_z[k] /= customers;
+	for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+		for (int k = 0; k < p; k++)
+		{
+			double		d = clv_slot_float8(s[C_HEADER + i * ENTRY_WIDTH(p) + E_COVARIATES + k]) - mean_z[k];
+
+			sd_z[k] += histories[i].count * d * d;
+		}
+	for (int k = 0; k < p; k++)
+	{
+		sd_z[k] = sqrt(sd_z[k] / customers);
+		/* a covariate the same for everyone: centred to 0, its coefficient undetermined (weak) */
+		if (!(sd_z[k] > 0 && isfinite(sd_z[k])))
+			sd_z[k] = 1;
+	}
+	for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+		for (int k = 0; k < p; k++)
+		{
+			double		z = (clv_slot_float8(s[C_HEADER + i * ENTRY_WIDTH(p) + E_COVARIATES + k]) - mean_z[k]) / sd_z[k];
+
+			standardised[i * p + k] = z;
+			max_abs_z[k] = Max(max_abs_z[k], fabs(z));
+		}
+
+	f.kind = kind;
+	f.ck = clv_covariate_kind(kind);
+	f.nbase = info->nparams;
 	f.histories = histories;
 	f.nhistories = s[C_NPATTERNS];
 	f.p = p;
-	f.penalizer = clv_slot_float8(s[C_PENALIZER]);
-	f.purchase_penalizer = clv_slot_float8(s[C_PURCHASE_PENALIZER]);
-	f.dropout_penalizer = clv_slot_float8(s[C_DROPOUT_PENALIZER]);
+	for (int i = 0; i < NPENALIZERS; i++)
+		f.penalizers[i] = clv_slot_float8(s[C_PENALIZER + i]);
+	/* L2 on the coefficients as given: on a standardised one, lambda / sd^2 */
+	f.coef_scale = sd_z;
 
 	/* the model without covariates, from where the plain fits start */
-	v[1] = log(Max(sum_T / customers, 1e-6) / Max(sum_x / customers, 1e-6));
+	if (kind == CLV_MODEL_GAMMAGAMMA)
+	{
+		/* a mean spend gamma p / (q - 1) equal to the observed one */
+		v[1] = log(2);
+		v[2] = log(sum_a / customers);
+	}
+	else
+	{
+		/* a Poisson rate r/alpha at the mean repeat rate (Pareto/NBD: lifetimes about the mean age) */
+		v[1] = log(Max(sum_b / customers, 1e-6) / Max(sum_x / customers, 1e-6));
+		if (kind == CLV_MODEL_PARETONBD)
+			v[3] = log(Max(sum_b / customers, 1e-6));
+	}
 	memcpy(start, v, sizeof(v));
-	f.nfree = NBASE;
+	f.nfree = f.nbase;
 	f.scale = 1 / customers;
 	f.penalize = true;
-	result = clv_minimize(objective, &f, v, NBASE, NULL);
+	result = clv_minimize(objective, &f, v, f.nbase, NULL);
 	if (!result.converged || ran_off(&f, v, start, max_abs_z))
-		not_converged(info->label, "without covariates", result, customers);
+		not_converged(info->label, false, result, customers);
 	f.scale = 1;
 	f.penalize = false;
 	null_ll = -objective(v, NULL, &f);
 
 	/* then everything, from there with every coefficient 0 */
-	n = NBASE + CLV_COVARIATE_GROUPS * p;
+	n = f.nbase + f.ck->ngroups * p;
 	f.nfree = n;
 	f.scale = 1 / customers;
 	f.penalize = true;
 	result = clv_minimize(objective, &f, v, n, NULL);
 	if (!result.converged || ran_off(&f, v, start, max_abs_z))
-		not_converged(info->label, "with covariates", result, customers);
+		not_converged(info->label, true, result, customers);
+
+	/*
+	 * Back to the covariates as given, u = J v: a coefficient is divided by
+	 * its covariate's sd, and the baseline log-parameter it moves shifts by
+	 * -sign coefficient mean / sd.
+	 */
+	for (int j = 0; j < n; j++)
+		jacobian[j][j] = 1;
+	for (int g = 0; g < f.ck->ngroups; g++)
+		for (int k = 0; k < p; k++)
+		{
+			int			c = COEF(&f, g, k);
+
+			jacobian[c][c] = 1 / sd_z[k];
+			jacobian[f.ck->groups[g].param][c] = -f.ck->groups[g].sign * mean_z[k] / sd_z[k];
+		}
+	for (int i = 0; i < n; i++)
+	{
+		u[i] = 0;
+		for (int j = 0; j < n; j++)
+			u[i] += jacobian[i][j] * v[j];
+	}
 
 	model = palloc0(sizeof(ClvCovariateModel));
 	SET_VARSIZE(model, sizeof(ClvCovariateModel));
@@ -573,17 +788,27 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	model->base.flags = CLV_MODEL_CONVERGED;
 	model->base.iterations = result.iterations;
 	model->base.customers = (int64) customers;
-	model->base.penalizer = f.penalizer;
-	for (int j = 0; j < NBASE; j++)
-		model->base.params[j] = exp(v[j]);
+	model->base.penalizer = f.penalizers[0];
+	for (int j = 0; j < f.nbase; j++)
+	{
+		model->base.params[j] = exp(u[j]);
+		if (!isnormal(model->base.params[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("the %s baseline (every covariate 0) has %s out of range", info->label,
+							info->param_names[j]),
+					 errdetail("The fit converged, but a customer with every covariate 0 lies far outside the customers fitted: %s = e^%g.",
+							   info->param_names[j], u[j]),
+					 errhint("Centre the covariates (subtract a typical value), so that 0 is a plausible customer.")));
+	}
 	model->ncovariates = p;
-	model->ngroups = CLV_COVARIATE_GROUPS;
+	model->ngroups = f.ck->ngroups;
 	model->null_log_likelihood = null_ll;
-	model->purchase_penalizer = f.purchase_penalizer;
-	model->dropout_penalizer = f.dropout_penalizer;
-	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+	for (int i = 0; i < f.ck->npenalizers; i++)
+		model->penalizer[i] = f.penalizers[1 + i];
+	for (int g = 0; g < f.ck->ngroups; g++)
 		for (int k = 0; k < p; k++)
-			model->coef[g][k] = v[COEF(g, k, p)] + 0.0;
+			model->coef[g][k] = u[COEF(&f, g, k)] + 0.0;
 
 	/* the log-likelihood and the observed information, without the penalties */
 	f.scale = 1;
@@ -591,25 +816,43 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	model->base.log_likelihood = -objective(v, gradient, &f);
 	if (clv_inverse_hessian(objective, &f, v, gradient, n, covariance))
 	{
+		double		mapped[CLV_OPTIM_MAX_PARAMS * CLV_OPTIM_MAX_PARAMS];
+
+		/* the covariance as given: J C J' */
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+			{
+				double		sum = 0;
+
+				for (int a = 0; a < n; a++)
+					for (int b = 0; b < n; b++)
+						sum += jacobian[i][a] * covariance[a * n + b] * jacobian[j][b];
+				mapped[i * n + j] = sum;
+			}
 		for (int j = 0; j < n; j++)
-			if (!(covariance[j * n + j] > 0))
+			if (!(mapped[j * n + j] > 0 && isfinite(mapped[j * n + j])))
 				weak = true;
 		if (!weak)
 		{
 			model->base.flags |= CLV_MODEL_HAS_COVARIANCE;
-			for (int i = 0; i < NBASE; i++)
-				for (int j = 0; j < NBASE; j++)
+			for (int i = 0; i < f.nbase; i++)
+				for (int j = 0; j < f.nbase; j++)
 					model->base.covariance[i * CLV_MODEL_MAX_PARAMS + j] =
-						(covariance[i * n + j] + covariance[j * n + i]) / 2;
-			for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+						(mapped[i * n + j] + mapped[j * n + i]) / 2;
+			for (int g = 0; g < f.ck->ngroups; g++)
 				for (int k = 0; k < p; k++)
 				{
-					int			j = COEF(g, k, p);
+					int			j = COEF(&f, g, k);
 
-					model->std_error[g][k] = sqrt(covariance[j * n + j]);
+					model->std_error[g][k] = sqrt(mapped[j * n + j]);
+					/*
+					 * a coefficient whose uncertainty over one sd of its
+					 * covariate is more than a factor e: as the baseline's rule
+					 */
+					weak |= model->std_error[g][k] * sd_z[k] > 1;
 				}
 			/* as fit.c: the baseline cannot tell theta from e theta */
-			for (int j = 0; j < NBASE; j++)
+			for (int j = 0; j < f.nbase; j++)
 				weak |= model->base.covariance[j * CLV_MODEL_MAX_PARAMS + j] > 1;
 		}
 	}
@@ -619,6 +862,12 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 		model->base.flags |= CLV_MODEL_WEAK;
 	clv_covariate_model_check(model);
 	clv_fit_warn_weak(&model->base);
+	if (kind == CLV_MODEL_GAMMAGAMMA && !clv_gammagamma_defined(&model->base, 0))
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("the Gamma-Gamma fit has q = %g, so mean spend is infinite", model->base.params[1]),
+				 errdetail("Expected spend is NULL for customers with p x frequency + q <= 1 (p = %g).",
+						   model->base.params[0])));
 	return &model->base;
 }
 
@@ -634,18 +883,36 @@ clv_fit_mbgnbd_covariates_final(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(fit_with_covariates(fcinfo, CLV_MODEL_MBGNBD));
 }
 
+Datum
+clv_fit_paretonbd_covariates_final(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(fit_with_covariates(fcinfo, CLV_MODEL_PARETONBD));
+}
+
+Datum
+clv_fit_gammagamma_covariates_final(PG_FUNCTION_ARGS)
+{
+	ClvModel   *model = fit_with_covariates(fcinfo, CLV_MODEL_GAMMAGAMMA);
+
+	if (model == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(model);
+}
+
 /* ---- scores ---- */
 
 /*
- * The plain model of a customer with covariates z: the baseline with alpha,
- * a and b moved by the coefficients.  Every score of the covariate model is
- * this model's score of the customer's history.  The covariance does not
- * carry over (it is the baseline's), so interval functions refuse the result.
+ * The plain model of a customer with covariates z: the baseline with the
+ * parameters the covariates move moved by the coefficients.  Every score of
+ * the covariate model is this model's score of the customer's history.  The
+ * covariance does not carry over (it is the baseline's), so interval
+ * functions refuse the result.
  */
 static ClvModel *
 individual_model(FunctionCallInfo fcinfo, int model_arg, int covariates_arg_no)
 {
 	ClvCovariateModel *model = (ClvCovariateModel *) PG_GETARG_CLV_MODEL_P(model_arg);
+	const ClvCovariateKind *ck;
 	ClvModel   *plain;
 	double		z[CLV_MAX_COVARIATES];
 	int			p;
@@ -656,6 +923,7 @@ individual_model(FunctionCallInfo fcinfo, int model_arg, int covariates_arg_no)
 				 errmsg("this model has no covariates"),
 				 errhint("Call the function without covariates.")));
 	clv_covariate_model_check(model);
+	ck = clv_covariate_kind(model->base.kind);
 	p = covariates_arg(fcinfo, covariates_arg_no, z);
 	if (p != model->ncovariates)
 		ereport(ERROR,
@@ -665,15 +933,15 @@ individual_model(FunctionCallInfo fcinfo, int model_arg, int covariates_arg_no)
 	memcpy(VARDATA(plain), VARDATA(&model->base), sizeof(ClvModel) - VARHDRSZ);
 	plain->flags &= ~CLV_MODEL_HAS_COVARIANCE;
 	memset(plain->covariance, 0, sizeof(plain->covariance));
-	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+	for (int g = 0; g < ck->ngroups; g++)
 	{
 		double		eta = 0;
 
 		for (int k = 0; k < p; k++)
 			eta += model->coef[g][k] * z[k];
-		plain->params[clv_covariate_groups[g].param] *= exp(clv_covariate_groups[g].sign * eta);
+		plain->params[ck->groups[g].param] *= exp(ck->groups[g].sign * eta);
 	}
-	for (int j = 0; j < NBASE; j++)
+	for (int j = 0; j < clv_model_kind_info(plain->kind)->nparams; j++)
 		if (!(plain->params[j] > 0 && isfinite(plain->params[j])))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -681,6 +949,19 @@ individual_model(FunctionCallInfo fcinfo, int model_arg, int covariates_arg_no)
 							clv_model_kind_info(plain->kind)->param_names[j]),
 					 errhint("The covariates are far outside those the model was fitted on.")));
 	clv_model_check(plain);
+	return plain;
+}
+
+/* a purchase model's: refuse a spend model by name */
+static ClvModel *
+individual_purchase_model(FunctionCallInfo fcinfo, int model_arg, int covariates_arg_no)
+{
+	ClvModel   *plain = individual_model(fcinfo, model_arg, covariates_arg_no);
+
+	if (plain->kind == CLV_MODEL_GAMMAGAMMA)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function needs a purchase model (bgnbd, mbgnbd or paretonbd), not gammagamma")));
 	return plain;
 }
 
@@ -695,7 +976,7 @@ clv_model_individual(PG_FUNCTION_ARGS)
 Datum
 clv_covariates_p_alive(PG_FUNCTION_ARGS)
 {
-	ClvModel   *plain = individual_model(fcinfo, 0, 4);
+	ClvModel   *plain = individual_purchase_model(fcinfo, 0, 4);
 
 	PG_RETURN_FLOAT8(clv_purchases_p_alive(plain, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
 										   PG_GETARG_FLOAT8(3)));
@@ -705,7 +986,7 @@ clv_covariates_p_alive(PG_FUNCTION_ARGS)
 Datum
 clv_covariates_expected_purchases(PG_FUNCTION_ARGS)
 {
-	ClvModel   *plain = individual_model(fcinfo, 0, 5);
+	ClvModel   *plain = individual_purchase_model(fcinfo, 0, 5);
 
 	PG_RETURN_FLOAT8(clv_purchases_expected(plain, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
 											PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4)));
@@ -715,7 +996,25 @@ clv_covariates_expected_purchases(PG_FUNCTION_ARGS)
 Datum
 clv_covariates_expected_purchases_new(PG_FUNCTION_ARGS)
 {
-	ClvModel   *plain = individual_model(fcinfo, 0, 2);
+	ClvModel   *plain = individual_purchase_model(fcinfo, 0, 2);
+	double		t = PG_GETARG_FLOAT8(1);
 
-	PG_RETURN_FLOAT8(clv_bgnbd_expected_new_of(plain, PG_GETARG_FLOAT8(1)));
+	PG_RETURN_FLOAT8(plain->kind == CLV_MODEL_PARETONBD ? clv_paretonbd_expected_new(plain, t) :
+					 clv_bgnbd_expected_new_of(plain, t));
+}
+
+/* clv_expected_spend(model, frequency, monetary, covariates): NULL where the mean is infinite */
+Datum
+clv_covariates_expected_spend(PG_FUNCTION_ARGS)
+{
+	ClvModel   *plain = individual_model(fcinfo, 0, 3);
+	double		x = PG_GETARG_FLOAT8(1);
+
+	if (plain->kind != CLV_MODEL_GAMMAGAMMA)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this function needs a gammagamma model, not %s", clv_model_kind_info(plain->kind)->name)));
+	if (isfinite(x) && !clv_gammagamma_defined(plain, x))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(clv_gammagamma_expected(plain, x, PG_GETARG_FLOAT8(2)));
 }

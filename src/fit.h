@@ -22,8 +22,10 @@ extern void clv_fit_warn_weak(const ClvModel *model);
 /* BG/NBD's and MBG/NBD's likelihoods (bgnbd.c), which cnbd.c's equal at k = 1 */
 extern double clv_bgnbd_total_ll(const PatternSet *data, const double *theta, double *grad);
 extern double clv_mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad);
-/* one history's, at its own parameters (covariates.c) */
+/* one history's log-likelihood at its own parameters, with its gradient (covariates.c) */
 extern double clv_bgnbd_history_ll(bool modified, const double *theta, double x, double t_x, double T,
 								   double *grad);
+extern double clv_paretonbd_history_ll(const double *theta, double x, double t_x, double T, double *grad);
+extern double clv_gammagamma_history_ll(const double *theta, double x, double m, double *grad);
 
 #endif							/* CLV_FIT_H */

@@ -137,6 +137,23 @@ gammagamma_total_ll(const PatternSet *data, const double *theta, double *grad)
 	return total;
 }
 
+/*
+ * One customer's log-likelihood at theta = (p, q, gamma), x repeat
+ * transactions of mean m, and its gradient in theta when grad is not NULL:
+ * for fits whose parameters differ from customer to customer (covariates.c).
+ */
+double
+clv_gammagamma_history_ll(const double *theta, double x, double m, double *grad)
+{
+	Pattern		one = {x, m, log(m), 1};
+	PatternSet	data = {0};
+
+	data.patterns = &one;
+	data.npatterns = 1;
+	data.customers = 1;
+	return gammagamma_total_ll(&data, theta, grad);
+}
+
 Datum
 clv_fit_gammagamma_final(PG_FUNCTION_ARGS)
 {

@@ -144,11 +144,24 @@ check_fields(const ClvModel *model)
 	have_last_valid = true;
 }
 
-const ClvCovariateGroup clv_covariate_groups[CLV_COVARIATE_GROUPS] = {
-	{"purchase", 1, -1},		/* alpha */
-	{"dropout_a", 2, 1},
-	{"dropout_b", 3, 1},
+static const ClvCovariateKind covariate_kinds[] = {
+	{CLV_MODEL_BGNBD, 3, {{"purchase", 1, -1, 0}, {"dropout_a", 2, 1, 1}, {"dropout_b", 3, 1, 1}},
+	2, {"purchase_penalizer", "dropout_penalizer"}},
+	{CLV_MODEL_MBGNBD, 3, {{"purchase", 1, -1, 0}, {"dropout_a", 2, 1, 1}, {"dropout_b", 3, 1, 1}},
+	2, {"purchase_penalizer", "dropout_penalizer"}},
+	{CLV_MODEL_PARETONBD, 2, {{"purchase", 1, -1, 0}, {"dropout", 3, -1, 1}},
+	2, {"purchase_penalizer", "dropout_penalizer"}},
+	{CLV_MODEL_GAMMAGAMMA, 1, {{"spend", 2, 1, 0}}, 1, {"spend_penalizer"}},
 };
+
+const ClvCovariateKind *
+clv_covariate_kind(int kind)
+{
+	for (int i = 0; i < lengthof(covariate_kinds); i++)
+		if (covariate_kinds[i].kind == kind)
+			return &covariate_kinds[i];
+	return NULL;
+}
 
 /* whether the value is a model with covariates (ClvCovariateModel) */
 bool
@@ -171,7 +184,7 @@ clv_model_check(const ClvModel *model)
 				 errdetail("The %s model was fitted with %d covariates, so its scores depend on each customer's covariates.",
 						   clv_model_kind_info(model->kind) ? clv_model_kind_info(model->kind)->label : "given",
 						   ((const ClvCovariateModel *) model)->ncovariates),
-				 errhint("Pass the customer's covariates: clv_p_alive and clv_expected_purchases take them last, and clv_model_individual(model, covariates) gives the plain model of a customer for any other function.")));
+				 errhint("Pass the customer's covariates: clv_p_alive, clv_expected_purchases and clv_expected_spend take them last, and clv_model_individual(model, covariates) gives the plain model of a customer for any other function.")));
 	if (VARSIZE_ANY(model) != sizeof(ClvModel))
 		model_invalid("The value has the wrong size.");
 	check_fields(model);
@@ -191,33 +204,39 @@ void
 clv_covariate_model_check(const ClvCovariateModel *model)
 {
 	const ClvModelKindInfo *info;
+	const ClvCovariateKind *ck;
 	int			p;
 
 	if (VARSIZE_ANY(model) != sizeof(ClvCovariateModel))
 		model_invalid("The value has the wrong size for a model with covariates.");
 	check_fields(&model->base);
 	info = clv_model_kind_info(model->base.kind);
-	if (model->base.kind != CLV_MODEL_BGNBD && model->base.kind != CLV_MODEL_MBGNBD)
-		model_invalid("Only bgnbd and mbgnbd models take covariates.");
+	ck = clv_covariate_kind(model->base.kind);
+	if (ck == NULL)
+		model_invalid("Only bgnbd, mbgnbd, paretonbd and gammagamma models take covariates.");
 	p = model->ncovariates;
-	if (p < 1 || p > CLV_MAX_COVARIATES || model->ngroups != CLV_COVARIATE_GROUPS)
-		model_invalid(psprintf("A model has 1 to %d covariates in %d groups.", CLV_MAX_COVARIATES,
-							   CLV_COVARIATE_GROUPS));
-	if (!isfinite(model->null_log_likelihood) || (info->probability && model->null_log_likelihood > 0))
-		model_invalid("The log-likelihood without covariates is not finite, or above 0.");
-	if (!(isfinite(model->purchase_penalizer) && model->purchase_penalizer >= 0 &&
-		  isfinite(model->dropout_penalizer) && model->dropout_penalizer >= 0))
-		model_invalid("A coefficient penalizer is negative or not finite.");
+	if (p < 1 || p > CLV_MAX_COVARIATES || model->ngroups != ck->ngroups)
+		model_invalid(psprintf("A %s model has 1 to %d covariates in %d groups.", info->name,
+							   CLV_MAX_COVARIATES, ck->ngroups));
+	if (!isfinite(model->null_log_likelihood) || (info->probability && model->null_log_likelihood > 0) ||
+		!isfinite(model->base.log_likelihood - model->null_log_likelihood))
+		model_invalid("The log-likelihood without covariates is not finite, or above 0, or too far from the model's.");
+	for (int i = 0; i < CLV_COVARIATE_PENALIZERS; i++)
+		if (i < ck->npenalizers ? !(isfinite(model->penalizer[i]) && model->penalizer[i] >= 0) :
+			!is_plus_zero(model->penalizer[i]))
+			model_invalid("A coefficient penalizer is negative, not finite, or given where the kind has none.");
 	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
 	{
-		for (int k = 0; k < p; k++)
+		int			given = g < ck->ngroups ? p : 0;
+
+		for (int k = 0; k < given; k++)
 			if (!isfinite(model->coef[g][k]) || !isfinite(model->std_error[g][k]) ||
 				model->std_error[g][k] < 0 ||
 				(!(model->base.flags & CLV_MODEL_HAS_COVARIANCE) && !is_plus_zero(model->std_error[g][k])))
 				model_invalid("A coefficient or its standard error is not finite, or a standard error is negative or given without a covariance.");
-		if (!all_plus_zero(model->coef[g], p, CLV_MAX_COVARIATES) ||
-			!all_plus_zero(model->std_error[g], p, CLV_MAX_COVARIATES))
-			model_invalid("A coefficient is given beyond the covariates.");
+		if (!all_plus_zero(model->coef[g], given, CLV_MAX_COVARIATES) ||
+			!all_plus_zero(model->std_error[g], given, CLV_MAX_COVARIATES))
+			model_invalid("A coefficient is given beyond the covariates or the groups.");
 	}
 }
 
@@ -237,6 +256,7 @@ clv_model_arg(FunctionCallInfo fcinfo, int argno, ClvModelKind kind)
 {
 	ClvModel   *model = PG_GETARG_CLV_MODEL_P(argno);
 
+	clv_model_check(model);
 	if (model->kind != kind)
 	{
 		const ClvModelKindInfo *have = clv_model_kind_info(model->kind);
@@ -275,24 +295,26 @@ append_list(StringInfo buf, const char *key, const double *values, int n)
  *   covariates=2 purchase=0.4,-0.1 dropout_a=... dropout_b=...
  *   std_errors=(purchase's, dropout_a's, dropout_b's) null_log_likelihood=...
  *   purchase_penalizer=0 dropout_penalizer=0
+ * with the groups and penalizers of the model's kind (clv_covariate_kind).
  */
 static void
 append_covariates(StringInfo buf, const ClvCovariateModel *model)
 {
+	const ClvCovariateKind *ck = clv_covariate_kind(model->base.kind);
 	int			p = model->ncovariates;
 	double		std_errors[CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES];
 
 	appendStringInfo(buf, " covariates=%d", p);
-	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+	for (int g = 0; g < ck->ngroups; g++)
 	{
-		append_list(buf, clv_covariate_groups[g].name, model->coef[g], p);
+		append_list(buf, ck->groups[g].name, model->coef[g], p);
 		memcpy(std_errors + g * p, model->std_error[g], p * sizeof(double));
 	}
 	if (model->base.flags & CLV_MODEL_HAS_COVARIANCE)
-		append_list(buf, "std_errors", std_errors, CLV_COVARIATE_GROUPS * p);
+		append_list(buf, "std_errors", std_errors, ck->ngroups * p);
 	append_list(buf, "null_log_likelihood", &model->null_log_likelihood, 1);
-	append_list(buf, "purchase_penalizer", &model->purchase_penalizer, 1);
-	append_list(buf, "dropout_penalizer", &model->dropout_penalizer, 1);
+	for (int i = 0; i < ck->npenalizers; i++)
+		append_list(buf, ck->penalizer_names[i], &model->penalizer[i], 1);
 }
 
 Datum
@@ -432,29 +454,32 @@ parse_list(const char *input, char **p, const char *key, double *values, int n)
 static ClvCovariateModel *
 parse_covariates(const char *input, char **p, const ClvModel *base)
 {
+	const ClvCovariateKind *ck = clv_covariate_kind(base->kind);
 	ClvCovariateModel *model = palloc0(sizeof(ClvCovariateModel));
 	double		std_errors[CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES];
 	int64		ncovariates = parse_int(input, p, "covariates");
 	int			n;
 
+	if (ck == NULL)
+		syntax_error(input, "Only bgnbd, mbgnbd, paretonbd and gammagamma models take covariates.");
 	if (ncovariates < 1 || ncovariates > CLV_MAX_COVARIATES)
 		syntax_error(input, psprintf("A model has 1 to %d covariates.", CLV_MAX_COVARIATES));
 	memcpy(&model->base, base, sizeof(ClvModel));
 	SET_VARSIZE(model, sizeof(ClvCovariateModel));
 	model->ncovariates = (int32) ncovariates;
-	model->ngroups = CLV_COVARIATE_GROUPS;
+	model->ngroups = ck->ngroups;
 	n = model->ncovariates;
-	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
-		parse_list(input, p, clv_covariate_groups[g].name, model->coef[g], n);
+	for (int g = 0; g < ck->ngroups; g++)
+		parse_list(input, p, ck->groups[g].name, model->coef[g], n);
 	if (base->flags & CLV_MODEL_HAS_COVARIANCE)
 	{
-		parse_list(input, p, "std_errors", std_errors, CLV_COVARIATE_GROUPS * n);
-		for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+		parse_list(input, p, "std_errors", std_errors, ck->ngroups * n);
+		for (int g = 0; g < ck->ngroups; g++)
 			memcpy(model->std_error[g], std_errors + g * n, n * sizeof(double));
 	}
 	parse_list(input, p, "null_log_likelihood", &model->null_log_likelihood, 1);
-	parse_list(input, p, "purchase_penalizer", &model->purchase_penalizer, 1);
-	parse_list(input, p, "dropout_penalizer", &model->dropout_penalizer, 1);
+	for (int i = 0; i < ck->npenalizers; i++)
+		parse_list(input, p, ck->penalizer_names[i], &model->penalizer[i], 1);
 	while (**p == ' ')
 		(*p)++;
 	if (**p != '\0')
@@ -593,11 +618,13 @@ clv_model_send(PG_FUNCTION_ARGS)
 	{
 		const ClvCovariateModel *cm = (const ClvCovariateModel *) model;
 
+		const ClvCovariateKind *ck = clv_covariate_kind(model->kind);
+
 		pq_sendint32(&buf, cm->ncovariates);
 		pq_sendfloat8(&buf, cm->null_log_likelihood);
-		pq_sendfloat8(&buf, cm->purchase_penalizer);
-		pq_sendfloat8(&buf, cm->dropout_penalizer);
-		for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+		for (int i = 0; i < ck->npenalizers; i++)
+			pq_sendfloat8(&buf, cm->penalizer[i]);
+		for (int g = 0; g < ck->ngroups; g++)
 			for (int k = 0; k < cm->ncovariates; k++)
 			{
 				pq_sendfloat8(&buf, cm->coef[g][k]);
@@ -627,19 +654,22 @@ clv_model_recv(PG_FUNCTION_ARGS)
 		model->shape = (int32) pq_getmsgint(buf, 4);
 	if (buf->cursor < buf->len)
 	{
+		const ClvCovariateKind *ck = clv_covariate_kind(model->kind);
 		ClvCovariateModel *cm = palloc0(sizeof(ClvCovariateModel));
 		int32		p = (int32) pq_getmsgint(buf, 4);
 
+		if (ck == NULL)
+			model_invalid("Only bgnbd, mbgnbd, paretonbd and gammagamma models take covariates.");
 		if (p < 1 || p > CLV_MAX_COVARIATES)
 			model_invalid(psprintf("A model has 1 to %d covariates.", CLV_MAX_COVARIATES));
 		memcpy(&cm->base, model, sizeof(ClvModel));
 		SET_VARSIZE(cm, sizeof(ClvCovariateModel));
 		cm->ncovariates = p;
-		cm->ngroups = CLV_COVARIATE_GROUPS;
+		cm->ngroups = ck->ngroups;
 		cm->null_log_likelihood = pq_getmsgfloat8(buf);
-		cm->purchase_penalizer = pq_getmsgfloat8(buf);
-		cm->dropout_penalizer = pq_getmsgfloat8(buf);
-		for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+		for (int i = 0; i < ck->npenalizers; i++)
+			cm->penalizer[i] = pq_getmsgfloat8(buf);
+		for (int g = 0; g < ck->ngroups; g++)
 			for (int k = 0; k < p; k++)
 			{
 				cm->coef[g][k] = pq_getmsgfloat8(buf);
@@ -657,24 +687,28 @@ clv_model_recv(PG_FUNCTION_ARGS)
 /*
  * The coefficients as rows a dashboard can read with jsonb_to_recordset,
  * and the likelihood-ratio test against the same fit without covariates
- * (chi-square with as many degrees of freedom as coefficients; meaningful
- * for an unpenalised fit).  Returns the number of coefficients.
+ * (chi-square with as many degrees of freedom as coefficients; its p-value
+ * NULL for a penalized fit).  Returns the number of coefficients.
  */
 static int
 append_covariates_jsonb(StringInfo buf, const ClvCovariateModel *model)
 {
 	const ClvModelKindInfo *info = clv_model_kind_info(model->base.kind);
+	const ClvCovariateKind *ck = clv_covariate_kind(model->base.kind);
 	bool		has_se = (model->base.flags & CLV_MODEL_HAS_COVARIANCE) != 0;
-	int			df = CLV_COVARIATE_GROUPS * model->ncovariates;
+	int			df = ck->ngroups * model->ncovariates;
 	double		statistic = Max(2 * (model->base.log_likelihood - model->null_log_likelihood), 0);
+	bool		penalized = model->base.penalizer > 0;
 
+	for (int i = 0; i < ck->npenalizers; i++)
+		penalized |= model->penalizer[i] > 0;
 	appendStringInfo(buf, ", \"covariates\": %d, \"coefficients\": [", model->ncovariates);
-	for (int g = 0; g < CLV_COVARIATE_GROUPS; g++)
+	for (int g = 0; g < ck->ngroups; g++)
 		for (int k = 0; k < model->ncovariates; k++)
 		{
 			appendStringInfo(buf, "%s{\"group\": \"%s\", \"parameter\": \"%s\", \"covariate\": %d, \"estimate\": ",
-							 g + k ? ", " : "", clv_covariate_groups[g].name,
-							 info->param_names[clv_covariate_groups[g].param], k + 1);
+							 g + k ? ", " : "", ck->groups[g].name,
+							 info->param_names[ck->groups[g].param], k + 1);
 			append_double(buf, model->coef[g][k]);
 			if (has_se)
 			{
@@ -688,11 +722,17 @@ append_covariates_jsonb(StringInfo buf, const ClvCovariateModel *model)
 	appendStringInfoString(buf, ", \"likelihood_ratio\": {\"statistic\": ");
 	append_double(buf, statistic);
 	appendStringInfo(buf, ", \"df\": %d, \"p_value\": ", df);
-	append_double(buf, clv_gamma_q(df / 2.0, statistic / 2));
-	appendStringInfoString(buf, "}, \"purchase_penalizer\": ");
-	append_double(buf, model->purchase_penalizer);
-	appendStringInfoString(buf, ", \"dropout_penalizer\": ");
-	append_double(buf, model->dropout_penalizer);
+	/* a penalized fit's statistic is not chi-square under the null: no p-value */
+	if (penalized)
+		appendStringInfoString(buf, "null");
+	else
+		append_double(buf, clv_gamma_q(df / 2.0, statistic / 2));
+	appendStringInfoChar(buf, '}');
+	for (int i = 0; i < ck->npenalizers; i++)
+	{
+		appendStringInfo(buf, ", \"%s\": ", ck->penalizer_names[i]);
+		append_double(buf, model->penalizer[i]);
+	}
 	return df;
 }
 

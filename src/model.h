@@ -54,44 +54,58 @@ typedef struct ClvModel
 } ClvModel;
 
 /*
- * A purchase model with static covariates (covariates.c): a BG/NBD or
- * MBG/NBD model whose fields are the baseline, a customer with every
- * covariate 0, followed by one coefficient per covariate for each parameter
- * the covariates move:
- *   alpha_i = alpha exp(-purchase' z_i)    (a positive coefficient: more purchases)
- *   a_i     = a exp(dropout_a' z_i),  b_i = b exp(dropout_b' z_i)
- * as PyMC-Marketing's BetaGeoModel parameterises them (and CLVTools' alpha
- * for the purchase process).  A customer's scores are the plain model's at
- * these parameters (clv_covariate_model_individual).  The base's covariance
- * is the baseline log-parameters' block of the whole fit's; std_error holds
- * the coefficients' standard errors (all 0 without a covariance).
+ * A model with static covariates (covariates.c): a BG/NBD, MBG/NBD,
+ * Pareto/NBD or Gamma-Gamma model whose fields are the baseline, a customer
+ * with every covariate 0, followed by one coefficient per covariate for each
+ * parameter the covariates move (clv_covariate_kind):
+ *   BG/NBD, MBG/NBD: alpha_i = alpha exp(-purchase . z_i),
+ *                    a_i = a exp(dropout_a . z_i), b_i = b exp(dropout_b . z_i)
+ *                    (as PyMC-Marketing's BetaGeoModel);
+ *   Pareto/NBD:      alpha_i = alpha exp(-purchase . z_i),
+ *                    beta_i = beta exp(-dropout . z_i) (as CLVTools);
+ *   Gamma-Gamma:     gamma_i = gamma exp(spend . z_i).
+ * A customer's scores are the plain model's at these parameters
+ * (clv_model_individual).  The base's covariance is the baseline
+ * log-parameters' block of the whole fit's; std_error holds the
+ * coefficients' standard errors (all 0 without a covariance).
  * null_log_likelihood is the same fit without covariates, for the
  * likelihood-ratio test.  A value is one or the other by its size.
  */
 #define CLV_MAX_COVARIATES 8
 #define CLV_COVARIATE_GROUPS 3
+#define CLV_COVARIATE_PENALIZERS 2
 
 typedef struct ClvCovariateModel
 {
 	ClvModel	base;
 	int32		ncovariates;
-	int32		ngroups;		/* CLV_COVARIATE_GROUPS */
+	int32		ngroups;		/* the kind's (clv_covariate_kind) */
 	double		null_log_likelihood;
-	double		purchase_penalizer;	/* L2 on the purchase coefficients */
-	double		dropout_penalizer;	/* and on the dropout ones */
+	double		penalizer[CLV_COVARIATE_PENALIZERS];	/* L2 on each kind's groups of coefficients */
 	double		coef[CLV_COVARIATE_GROUPS][CLV_MAX_COVARIATES];
 	double		std_error[CLV_COVARIATE_GROUPS][CLV_MAX_COVARIATES];
 } ClvCovariateModel;
 
-/* which baseline parameter each group of coefficients moves, and in which direction */
+/* one group of coefficients: the baseline parameter it moves, in which direction, under which penalizer */
 typedef struct ClvCovariateGroup
 {
 	const char *name;			/* in the text form and jsonb */
 	int			param;			/* index in params */
 	double		sign;
+	int			penalizer;		/* index in ClvCovariateModel.penalizer */
 } ClvCovariateGroup;
 
-extern const ClvCovariateGroup clv_covariate_groups[CLV_COVARIATE_GROUPS];
+typedef struct ClvCovariateKind
+{
+	ClvModelKind kind;
+	int			ngroups;
+	ClvCovariateGroup groups[CLV_COVARIATE_GROUPS];
+	int			npenalizers;
+	const char *penalizer_names[CLV_COVARIATE_PENALIZERS];
+} ClvCovariateKind;
+
+/* the covariates a model kind takes, or NULL */
+extern const ClvCovariateKind *clv_covariate_kind(int kind);
 
 typedef struct ClvModelKindInfo
 {

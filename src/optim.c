@@ -127,6 +127,7 @@ clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessi
 
 		for (int tries = 0; tries < MAX_HALVINGS; tries++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			for (int i = 0; i < n; i++)
 				x_new[i] = x[i] + step * p[i];
 			f_new = f(x_new, g_new, arg);
@@ -226,6 +227,8 @@ clv_inverse_hessian(clv_objective f, void *arg, const double *x, const double *g
 	for (int j = 0; j < n; j++)
 	{
 		double		step = 1e-6 * Max(1, fabs(x[j]));
+
+		CHECK_FOR_INTERRUPTS();
 
 		memcpy(xp, x, n * sizeof(double));
 		xp[j] = x[j] + step;

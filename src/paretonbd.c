@@ -497,6 +497,32 @@ paretonbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 	return total;
 }
 
+/*
+ * One history's log-likelihood at theta = (r, alpha, s, beta), and its
+ * gradient in theta when grad is not NULL: for fits whose parameters differ
+ * from customer to customer (covariates.c).  NaN where the series would not
+ * end in time, as for a pattern of a plain fit.
+ */
+double
+clv_paretonbd_history_ll(const double *theta, double x, double t_x, double T, double *grad)
+{
+	double		values[2] = {t_x, T};
+	int32		t_x_index = 0,
+				T_index = 1;
+	PatternTimes times = {2, values, &t_x_index, &T_index};
+	double		log_alpha_at[2] = {log(theta[1] + t_x), log(theta[1] + T)};
+	double		log_beta_at[2] = {log(theta[3] + t_x), log(theta[3] + T)};
+	Pattern		p = {x, t_x, T, 1};
+	ParetoCache cache = {0};
+
+	cache.times = &times;
+	cache.log_alpha_at = log_alpha_at;
+	cache.log_beta_at = log_beta_at;
+	cache.death_at = NULL;		/* each death term in its own slot */
+	cache.x = -1;
+	return pattern_ll_grad(theta, &cache, &p, 0, grad);
+}
+
 Datum
 clv_fit_paretonbd_final(PG_FUNCTION_ARGS)
 {

@@ -292,8 +292,8 @@ check_spend(double x, double m)
 }
 
 /* A pattern of the given kind, as a caller may hand it in. */
-static void
-check_pattern(ClvPatternKind kind, double x, double a, double b)
+void
+clv_check_pattern(ClvPatternKind kind, double x, double a, double b)
 {
 	if (kind == CLV_PATTERNS_PURCHASES)
 		clv_check_history(x, a, b);
@@ -313,7 +313,7 @@ check_entry(ClvPatternKind kind, double x, double a, double b)
 		clv_state_corrupt(FIT_NAME, "A pattern holds a negative value.");
 	if ((kind == CLV_PATTERNS_SPEND || kind == CLV_PATTERNS_TENURE) && b != 0)
 		clv_state_corrupt(FIT_NAME, "A spend or tenure pattern has a third value.");
-	check_pattern(kind, x, a, b);
+	clv_check_pattern(kind, x, a, b);
 }
 
 /* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
@@ -439,7 +439,7 @@ clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double 
 {
 	ArrayType  *state;
 
-	check_pattern(kind, x, a, b);
+	clv_check_pattern(kind, x, a, b);
 	check_count(count);
 	state = patterns_state(fcinfo, kind, penalizer, unit);
 	check_not_regular(state);
@@ -479,7 +479,7 @@ clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T
 	int64	   *s;
 	double		bound;
 
-	check_pattern(CLV_PATTERNS_PURCHASES, x, t_x, T);
+	clv_check_pattern(CLV_PATTERNS_PURCHASES, x, t_x, T);
 	bound = x > 0 ? log_gap_bound(x, t_x) : 0;
 	if (!isfinite(log_gap_sum) ||
 		(x == 0 ? log_gap_sum != 0 : !(log_gap_sum <= bound + log_gap_slack(bound))))
@@ -516,7 +516,7 @@ clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, co
 
 	for (int i = 0; i < n; i++)
 	{
-		check_pattern(kind, entries[i].x, entries[i].t_x, entries[i].T);
+		clv_check_pattern(kind, entries[i].x, entries[i].t_x, entries[i].T);
 		/* the fit's own limit, and below it the double is the count exactly */
 		if (!(entries[i].count <= (double) (INT64CONST(1) << 53)))
 			ereport(ERROR,

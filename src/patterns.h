@@ -86,6 +86,8 @@ typedef struct PatternSet
 #define CLV_SHAPE_CHOSEN (-1)
 
 extern void clv_check_history(double x, double t_x, double T);
+/* any kind of pattern, as clv_patterns_add checks it */
+extern void clv_check_pattern(ClvPatternKind kind, double x, double a, double b);
 extern void clv_check_period_history(double x, double t_x, double n);
 extern Datum clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind,
 							  double x, double a, double b, int64 count,

@@ -4,7 +4,7 @@
 -- the server must still answer afterwards.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 CREATE SCHEMA hostile;
 CREATE FUNCTION hostile.try(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -44,6 +44,15 @@ CREATE AGGREGATE hostile.season_money(date, float8) (
 CREATE AGGREGATE hostile.fit_count(float8, float8, float8) (
     SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[], FINALFUNC = clv_fit_bgnbd_final,
     INITCOND = '{0,1,0,0,0,100000,0}');
+-- covariate model fits (layout tag 0x434c56435a02): a bare header with no
+-- room at all, purchase and spend histories, and a count beyond the array
+CREATE AGGREGATE hostile.covariates_empty(float8, float8, float8, float8[]) (
+    SFUNC = clv_fit_covariates_transfn, STYPE = bigint[], INITCOND = '{73995143830018,1,0,1,0,0,0,0}');
+CREATE AGGREGATE hostile.spend_covariates_empty(float8, float8, float8[]) (
+    SFUNC = clv_fit_spend_covariates_transfn, STYPE = bigint[], INITCOND = '{73995143830018,2,0,1,0,0,0,0}');
+CREATE AGGREGATE hostile.covariates_count(float8, float8, float8, float8[]) (
+    SFUNC = clv_fit_covariates_transfn, STYPE = bigint[], FINALFUNC = clv_fit_bgnbd_covariates_final,
+    INITCOND = '{73995143830018,1,100000,1,0,0,0,0}');
 -- business KPIs: too short for its fixed layout
 CREATE AGGREGATE hostile.business_short(clv_summary, date) (
     SFUNC = clv_business_transfn, STYPE = bigint[], INITCOND = '{289043530241,0}');
@@ -58,6 +67,12 @@ SELECT matches(hostile.try($$SELECT hostile.rfm_count(g, g, g) FROM generate_ser
                'invalid clv_rfm_breakpoints state', 'RFM: a count beyond the array is refused');
 SELECT is(hostile.try($$SELECT hostile.rfm_empty(g, g, g) FROM generate_series(1, 100) g$$),
           'no error', 'RFM: a state with no room grows instead of writing past its end');
+SELECT is(hostile.try($$SELECT hostile.covariates_empty(g % 5, g % 5, 10, ARRAY[g::float8 * 1e300]) FROM generate_series(1, 100) g$$),
+          'no error', 'covariate fit: a state with no room grows instead of writing past its end');
+SELECT is(hostile.try($$SELECT hostile.spend_covariates_empty(1 + g % 5, g, ARRAY[g::float8 * 1e300]) FROM generate_series(1, 100) g$$),
+          'no error', 'covariate spend fit: a state with no room grows instead of writing past its end');
+SELECT matches(hostile.try($$SELECT hostile.covariates_count(g % 5, g % 5, 10, ARRAY[g::float8]) FROM generate_series(1, 10) g$$),
+               'invalid covariate model fit state', 'covariate fit: a count beyond the array is refused');
 SELECT matches(hostile.try($$SELECT hostile.season_months('2024-01-01'::date + g, 1) FROM generate_series(1, 10) g$$),
                'invalid clv_seasonality state', 'seasonality: a month count beyond the array is refused');
 SELECT matches(hostile.try($$SELECT hostile.season_negative('2024-01-01'::date + g, 1) FROM generate_series(1, 10) g$$),

@@ -99,6 +99,9 @@ UNION ALL SELECT 'bgbb', clv_fit_bgbb(x, t_x, n, c) FROM hx.period_histories
 UNION ALL SELECT 'sbg', clv_fit_sbg('{1000,869,743,653,593,551,517,491}'::bigint[])
 UNION ALL SELECT 'bgnbd_covariates', clv_fit_bgnbd((s).frequency, (s).recency, (s).age, ARRAY[length(name) % 2]::float8[],
                                                    0.001, 0.01, 0.01)
+          FROM hx.summaries WHERE name LIKE 'customer %'
+UNION ALL SELECT 'gammagamma_covariates', clv_fit_gammagamma((s).frequency, (s).monetary, ARRAY[length(name) % 2]::float8[],
+                                                             0.001, 0.01)
           FROM hx.summaries WHERE name LIKE 'customer %';
 
 -- the raw bigint[] states of the aggregates (their transition function without the final one)
@@ -484,6 +487,9 @@ FROM unnest(ARRAY['clv_model_individual(clv_model,double precision[])',
                   'clv_p_alive(clv_model,double precision,double precision,double precision,double precision[])',
                   'clv_expected_purchases(clv_model,double precision,double precision,double precision,double precision,double precision[])',
                   'clv_expected_purchases_new(clv_model,double precision,double precision[])']) sig;
+INSERT INTO hx.pool (typ, arg, fn, expr, sane)
+VALUES ('clv_model', 'model', 'clv_expected_spend(clv_model,double precision,double precision,double precision[])',
+        '(SELECT m FROM hx.models WHERE name = ''gammagamma_covariates'')', 1);
 SELECT hx.add('clv_model', 'spend_model', NULL, ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_expected_spend', ARRAY['(SELECT m FROM hx.models WHERE name = ''gammagamma'')'], 1);
 SELECT hx.add('clv_model', 'model', 'clv_p_no_purchase,clv_p_purchases', ARRAY['(SELECT m FROM hx.models WHERE name = ''paretonbd'')'], 1);
@@ -623,7 +629,7 @@ WHERE f.oid NOT IN (SELECT oid FROM hx.not_callable);
 
 CREATE TABLE hx.candidate AS
 SELECT fa.oid, fa.pos, p.id, p.sane,
-       (p.fn IS NOT NULL)::int * 2 + (p.arg IS NOT NULL)::int AS specificity
+       (p.fn IS NOT NULL)::int * 2 + coalesce(p.fn = f.sig::text, false)::int * 4 + (p.arg IS NOT NULL)::int AS specificity
 FROM hx.fn_arg fa JOIN hx.fn f USING (oid)
 JOIN hx.pool p ON p.typ = fa.typ AND (p.arg IS NULL OR p.arg = fa.nm) AND (p.fn IS NULL OR p.fn = f.name OR p.fn = f.sig::text);
 
