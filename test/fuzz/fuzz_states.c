@@ -4,7 +4,7 @@
  *
  * A state can come from INITCOND, from a table (clv_summary_state), or be
  * typed in and handed to a combine or final function directly, so each of
- * those functions must check it.  One harness covers all six aggregates
+ * those functions must check it.  One harness covers all seven aggregates
  * (the first input byte picks one) because they share the state helpers
  * and the same program drives them all.  The rest of the input is a
  * program over two state registers A and B, run as one query would run:
@@ -57,6 +57,13 @@ extern Datum clv_fit_gammagamma_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_gammagamma_summary_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_gammagamma_final(PG_FUNCTION_ARGS);
 extern Datum clv_fit_patterns_combine(PG_FUNCTION_ARGS);
+extern Datum clv_fit_covariates_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_spend_covariates_transfn(PG_FUNCTION_ARGS);
+extern Datum clv_fit_covariates_combine(PG_FUNCTION_ARGS);
+extern Datum clv_fit_bgnbd_covariates_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_mbgnbd_covariates_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_paretonbd_covariates_final(PG_FUNCTION_ARGS);
+extern Datum clv_fit_gammagamma_covariates_final(PG_FUNCTION_ARGS);
 extern Datum clv_rfm_breakpoints_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_rfm_breakpoints_summary_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS);
@@ -78,18 +85,21 @@ static const int64 magics[] = {
 	INT64CONST(0x434c565201),	/* rfm breakpoints */
 	INT64CONST(0x434c564d01),	/* seasonality */
 	INT64CONST(0x434c564201),	/* business kpis */
+	INT64CONST(0x434c56435a02),	/* model fits with covariates */
 };
 
 enum
 {
 	AGG_SUMMARY, AGG_FIT_PURCHASES, AGG_FIT_SPEND, AGG_RFM, AGG_SEASONALITY,
-	AGG_BUSINESS, NAGGS
+	AGG_BUSINESS, AGG_FIT_COVARIATES, NAGGS
 };
 
 #define SUMMARY_NATTS 16
 #define BUSINESS_NATTS 16
 #define MAX_STEPS 48
 #define MAX_FORGED 600
+/* one more than clv takes */
+#define CLV_FUZZ_MAX_COVARIATES 9
 
 /* the group's parameters: the same on every row, as in one GROUP BY group */
 typedef struct Group
@@ -101,6 +111,7 @@ typedef struct Group
 	bool		optional_arg;	/* time_unit, penalizer, bins or gross_margin given */
 	bool		regular;		/* purchase fits: MBG/CNBD-k and BG/CNBD-k's rows, with log gaps */
 	int32		shape;			/* their k: 0 for NULL (chosen), 13 to 15 out of range */
+	int			ncovariates;	/* fits with covariates: 1 to 9 (9: too many) */
 	Datum		end;
 	Datum		unit;
 	double		penalizer;
@@ -275,8 +286,8 @@ replace_state(Datum *state, bool *isnull, Datum result, bool result_null)
 static bool
 transition(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 {
-	Datum		args[7];
-	bool		nulls[7] = {*state_null, false, false, false, false, false, false};
+	Datum		args[8];
+	bool		nulls[8] = {*state_null, false, false, false, false, false, false, false};
 	int			nargs;
 	PGFunction	fn;
 	uint8_t		row_nulls = fz_u8(in);
@@ -383,6 +394,50 @@ transition(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 			args[2] = Float8GetDatum(fz_amount(in));
 			nargs = 3;
 			break;
+		case AGG_FIT_COVARIATES:
+			{
+				/* a history as the plain fits take it (variant: a spend history), then the covariates */
+				uint8_t		kind = fz_u8(in);
+				double		x = (double) (kind % 16);
+				double		a = (double) fz_u64(in, 2) / 8;
+				double		b = (double) fz_u64(in, 2) / 8;
+				Datum		z[CLV_FUZZ_MAX_COVARIATES + 1];
+				int			n = g->ncovariates;
+
+				if (kind >= 224)
+				{
+					x = fz_f64(in);
+					a = fz_f64(in);
+					b = fz_f64(in);
+				}
+				else if (!g->variant)
+					a = x > 0 ? Min(b, a) : 0;
+				/* now and then one covariate more or fewer than the group's */
+				if (kind % 32 == 31)
+					n = n > 1 && (kind & 32) ? n - 1 : n + 1;
+				for (int k = 0; k < n; k++)
+					z[k] = Float8GetDatum(fz_amount(in) / 16);
+				args[1] = Float8GetDatum(x);
+				if (g->variant)
+				{
+					fn = clv_fit_spend_covariates_transfn;
+					args[2] = Float8GetDatum(a);
+					args[3] = PointerGetDatum(construct_array(z, n, FLOAT8OID, 8, true, TYPALIGN_DOUBLE));
+					args[4] = Float8GetDatum(g->penalizer);
+					args[5] = Float8GetDatum(g->penalizer);
+					nargs = g->optional_arg ? 6 : 4;
+				}
+				else
+				{
+					fn = clv_fit_covariates_transfn;
+					args[2] = Float8GetDatum(a);
+					args[3] = Float8GetDatum(b);
+					args[4] = PointerGetDatum(construct_array(z, n, FLOAT8OID, 8, true, TYPALIGN_DOUBLE));
+					args[5] = args[6] = args[7] = Float8GetDatum(g->penalizer);
+					nargs = g->optional_arg ? 8 : 5;
+				}
+			}
+			break;
 		default:
 			fn = clv_business_transfn;
 			args[1] = fz_summary(in);
@@ -411,6 +466,8 @@ combine_fn(int agg)
 			return clv_rfm_breakpoints_combine;
 		case AGG_SEASONALITY:
 			return clv_seasonality_combine;
+		case AGG_FIT_COVARIATES:
+			return clv_fit_covariates_combine;
 		default:
 			return clv_business_combine;
 	}
@@ -565,6 +622,17 @@ final(Group *g, Datum state, uint8_t which)
 		case AGG_SEASONALITY:
 			fn = clv_seasonality_final;
 			break;
+		case AGG_FIT_COVARIATES:
+			{
+				static const PGFunction covariate_finals[] = {
+					clv_fit_bgnbd_covariates_final, clv_fit_mbgnbd_covariates_final,
+					clv_fit_paretonbd_covariates_final, clv_fit_gammagamma_covariates_final
+				};
+
+				/* a state mostly to its own kind's finals, now and then to the other kind's */
+				fn = (g->variant != (which % 8 == 0)) ? covariate_finals[3] : covariate_finals[which % 3];
+			}
+			break;
 		default:
 			fn = clv_business_final;
 			fuzz_result_natts = BUSINESS_NATTS;
@@ -584,6 +652,7 @@ final(Group *g, Datum state, uint8_t which)
 			break;
 		case AGG_FIT_PURCHASES:
 		case AGG_FIT_SPEND:
+		case AGG_FIT_COVARIATES:
 			check_model(result, "clv_model_out of a fitted model");
 			break;
 		case AGG_RFM:
@@ -691,6 +760,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.bins = (g.flags & 4) ? (int32) fz_u64(&in, 4) : 2 + fz_u8(&in) % 8;
 	g.margin = (g.flags & 4) ? fz_f64(&in) : (double) fz_u8(&in) / 255;
 	g.retention_start = fz_date(&in);
+	g.ncovariates = 1 + fz_u8(&in) % CLV_FUZZ_MAX_COVARIATES;
 
 	for (int step = 0; step < MAX_STEPS && !fz_done(&in); step++)
 	{
