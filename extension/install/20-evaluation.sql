@@ -15,7 +15,9 @@ CREATE FUNCTION @extschema@.clv_evaluate(
     time_unit       interval DEFAULT '1 day',
     time_zone       text     DEFAULT pg_catalog.current_setting('TimeZone'),
     penalizer       float8   DEFAULT 0,
-    max_frequency   integer  DEFAULT 7)
+    max_frequency   integer  DEFAULT 7,
+    covariates      regclass DEFAULT NULL,
+    covariate_column name    DEFAULT 'covariates')
 RETURNS TABLE (model text, calibration_frequency integer, customers bigint,
                actual_total float8, predicted_total float8, actual_mean float8, predicted_mean float8,
                mean_absolute_error float8, root_mean_squared_error float8, correlation float8,
@@ -30,9 +32,14 @@ DECLARE
     -- the holdout's length in time units, as the summaries count them
     horizon float8;
     kind text;
+    -- the model's kind without "+covariates", and whether it takes them
+    base text;
+    with_covariates boolean;
     fitted @extschema@.clv_model;
     failure text;
     left_out bigint;
+    duplicates bigint;
+    kinds text[] := ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'gammagamma'];
 BEGIN
     IF orders IS NULL OR customer IS NULL OR ordered_at IS NULL OR amount IS NULL
        OR calibration_end IS NULL OR holdout_end IS NULL OR time_zone IS NULL THEN
@@ -43,6 +50,7 @@ BEGIN
     time_unit := coalesce(time_unit, '1 day');
     penalizer := coalesce(penalizer, 0);
     max_frequency := coalesce(max_frequency, 7);
+    covariate_column := coalesce(covariate_column, 'covariates');
     IF NOT (pg_catalog.isfinite(calibration_end) AND pg_catalog.isfinite(holdout_end))
        OR holdout_end OPERATOR(pg_catalog.<=) calibration_end THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
@@ -123,16 +131,62 @@ BEGIN
             DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-4e18.';
     END IF;
 
-    FOREACH kind IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'mbgcnbd', 'bgcnbd', 'gammagamma'] LOOP
+    -- each customer's covariates (a relation with the customer column and a
+    -- float8[] one, a row per customer): the models that take them are
+    -- fitted and compared a second time with them
+    IF covariates IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid OPERATOR(pg_catalog.=) covariates
+                          AND a.attname OPERATOR(pg_catalog.=) covariate_column
+                          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+                          AND a.atttypid OPERATOR(pg_catalog.=) 'pg_catalog.float8[]'::pg_catalog.regtype) THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = pg_catalog.format('%s has no float8[] column %I', covariates, covariate_column),
+                HINT = 'Name the column of the customers'' covariates with covariate_column.';
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid OPERATOR(pg_catalog.=) covariates
+                          AND a.attname OPERATOR(pg_catalog.=) customer
+                          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = pg_catalog.format('%s has no column %I: the covariates are found by the orders'' customer column',
+                                            covariates, customer);
+        END IF;
+        EXECUTE pg_catalog.format(
+            'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.-) pg_catalog.count(DISTINCT %1$I) FROM %2$s',
+            customer, covariates) INTO duplicates;
+        IF duplicates OPERATOR(pg_catalog.<>) 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'cardinality_violation',
+                MESSAGE = pg_catalog.format('%s has more than one row for a customer', covariates);
+        END IF;
+        ALTER TABLE pg_temp.clv_evaluation_split ADD COLUMN customer_covariates pg_catalog.float8[];
+        EXECUTE pg_catalog.format(
+            'UPDATE pg_temp.clv_evaluation_split s SET customer_covariates = c.%1$I FROM %2$s c'
+            ' WHERE c.%3$I OPERATOR(pg_catalog.=) s.customer', covariate_column, covariates, customer);
+        kinds := kinds OPERATOR(pg_catalog.||)
+                 ARRAY['bgnbd+covariates', 'mbgnbd+covariates', 'paretonbd+covariates', 'gammagamma+covariates'];
+    END IF;
+
+    FOREACH kind IN ARRAY kinds LOOP
+        base := pg_catalog.split_part(kind, '+', 1);
+        with_covariates := kind OPERATOR(pg_catalog.<>) base;
         -- a model that cannot be fitted is a row with its error, not the end;
-        -- the regularity models take the log gaps too, and choose k
+        -- the regularity models take the log gaps too, and choose k; a
+        -- customer without covariates makes a fit with them an error
         BEGIN
             EXECUTE pg_catalog.format('SELECT %s FROM pg_temp.clv_evaluation_split s',
-                                      CASE WHEN kind OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd'])
+                                      CASE WHEN base OPERATOR(pg_catalog.=) ANY (ARRAY['mbgcnbd', 'bgcnbd'])
                                            THEN pg_catalog.format('@extschema@.clv_fit_%s((s.calibration).frequency,'
                                                                   ' (s.calibration).recency, (s.calibration).age,'
-                                                                  ' s.calibration_log_gap_sum, NULL::pg_catalog.int4, $1)', kind)
-                                           ELSE pg_catalog.format('@extschema@.clv_fit_%s(s.calibration, $1)', kind) END)
+                                                                  ' s.calibration_log_gap_sum, NULL::pg_catalog.int4, $1)', base)
+                                           WHEN with_covariates AND base OPERATOR(pg_catalog.=) 'gammagamma'
+                                           THEN '@extschema@.clv_fit_gammagamma((s.calibration).frequency,'
+                                                ' (s.calibration).monetary, s.customer_covariates, $1, 0)'
+                                           WHEN with_covariates
+                                           THEN pg_catalog.format('@extschema@.clv_fit_%s((s.calibration).frequency,'
+                                                                  ' (s.calibration).recency, (s.calibration).age,'
+                                                                  ' s.customer_covariates, $1, 0, 0)', base)
+                                           ELSE pg_catalog.format('@extschema@.clv_fit_%s(s.calibration, $1)', base) END)
                 INTO fitted USING penalizer;
             -- an aggregate over no customer it can use gives no model
             failure := CASE WHEN fitted IS NULL THEN 'no model: no customer to fit it on' END;
@@ -169,17 +223,22 @@ BEGIN
                  GROUP BY ROLLUP (sc.x)
                 HAVING $1 IS NOT NULL OR GROUPING(sc.x) OPERATOR(pg_catalog.=) 1
                  ORDER BY sc.x NULLS FIRST$q$,
-                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                CASE WHEN base OPERATOR(pg_catalog.=) 'gammagamma'
                      THEN 's.holdout_amount OPERATOR(pg_catalog./) s.holdout_days' ELSE 's.holdout_days::pg_catalog.float8' END,
-                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                CASE WHEN base OPERATOR(pg_catalog.=) 'gammagamma' AND with_covariates
+                     THEN '@extschema@.clv_expected_spend($1, (s.calibration).frequency, (s.calibration).monetary, s.customer_covariates)'
+                     WHEN base OPERATOR(pg_catalog.=) 'gammagamma'
                      THEN '@extschema@.clv_expected_spend($1, s.calibration)'
+                     WHEN with_covariates
+                     THEN '@extschema@.clv_expected_purchases($1, $2, (s.calibration).frequency, (s.calibration).recency,'
+                          ' (s.calibration).age, s.customer_covariates)'
                      ELSE '@extschema@.clv_expected_purchases($1, $2, s.calibration)' END,
-                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma'
+                CASE WHEN base OPERATOR(pg_catalog.=) 'gammagamma'
                      THEN 'WHERE (s.calibration).frequency OPERATOR(pg_catalog.>) 0 AND s.holdout_days OPERATOR(pg_catalog.>) 0'
                      ELSE '' END,
                 kind,
-                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.actual)' END,
-                CASE WHEN kind OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.predicted)' END)
+                CASE WHEN base OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.actual)' END,
+                CASE WHEN base OPERATOR(pg_catalog.=) 'gammagamma' THEN 'NULL::pg_catalog.float8' ELSE 'pg_catalog.sum(sc.predicted)' END)
                 USING fitted, horizon, max_frequency, failure;
         EXCEPTION WHEN data_exception THEN
             GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
@@ -192,5 +251,5 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer) IS
-'fits BG/NBD, MBG/NBD, Pareto/NBD, MBG/CNBD-k, BG/CNBD-k (k chosen by likelihood) and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood, BIC and the fitted model, whose text gives the k chosen) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error';
+COMMENT ON FUNCTION @extschema@.clv_evaluate(regclass, name, name, name, date, date, interval, text, float8, integer, regclass, name) IS
+'fits BG/NBD, MBG/NBD, Pareto/NBD, MBG/CNBD-k, BG/CNBD-k (k chosen by likelihood) and Gamma-Gamma on the orders up to calibration_end and compares their predictions with each customer''s purchase days (and mean spend) after it, up to holdout_end: per model one row for all customers (with log-likelihood, BIC and the fitted model, whose text gives the k chosen) and one per calibration frequency (the last: max_frequency or more); a model that cannot be fitted is a row with its error; with covariates (a relation with the customer column and covariate_column, a float8[]), BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma again with them (models bgnbd+covariates and so on)';

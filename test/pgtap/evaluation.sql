@@ -6,7 +6,7 @@
 -- figures are checked in cdnow_models.sql.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(21);
+SELECT plan(27);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL client_min_messages = warning;
@@ -99,6 +99,76 @@ SELECT ok((SELECT array_agg(model ORDER BY ord) = ARRAY['bgnbd', 'mbgnbd', 'pare
            FROM (SELECT model, row_number() OVER () AS ord, calibration_frequency FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30', time_zone => 'UTC')) q
            WHERE calibration_frequency IS NULL),
           'the models in a fixed order, each with its row for all customers first');
+
+-- with covariates (here ln(1 + the first day's amount) - 3, and a 0/1 that
+-- means nothing), BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma again, with
+-- them: the numbers of the same comparison by hand
+CREATE TEMP TABLE traits AS
+SELECT customer, ARRAY[ln(1 + sum(amount::float8) FILTER (WHERE day = first_day)) - 3, customer % 2]::float8[] AS z
+FROM (SELECT customer, (at AT TIME ZONE 'UTC')::date AS day, amount,
+             min((at AT TIME ZONE 'UTC')::date) OVER (PARTITION BY customer) AS first_day
+      FROM orders WHERE amount >= 0) o
+GROUP BY customer;
+SET LOCAL client_min_messages = warning;
+CREATE TEMP TABLE covariate_fits AS
+SELECT f.model || '+covariates' AS model, f.m
+FROM (SELECT 'bgnbd' AS model, clv_fit_bgnbd((calibration).frequency, (calibration).recency, (calibration).age, z, 0, 0, 0) AS m
+        FROM split JOIN traits USING (customer) UNION ALL
+      SELECT 'mbgnbd', clv_fit_mbgnbd((calibration).frequency, (calibration).recency, (calibration).age, z, 0, 0, 0)
+        FROM split JOIN traits USING (customer) UNION ALL
+      SELECT 'paretonbd', clv_fit_paretonbd((calibration).frequency, (calibration).recency, (calibration).age, z, 0, 0, 0)
+        FROM split JOIN traits USING (customer) UNION ALL
+      SELECT 'gammagamma', clv_fit_gammagamma((calibration).frequency, (calibration).monetary, z, 0, 0)
+        FROM split JOIN traits USING (customer)) f;
+CREATE TEMP TABLE covariates_by_hand AS
+WITH scored AS (
+    SELECT f.model, least((s.calibration).frequency, 4) AS x,
+           CASE WHEN f.model = 'gammagamma+covariates' THEN s.holdout_amount / s.holdout_days ELSE s.holdout_days END AS actual,
+           CASE WHEN f.model = 'gammagamma+covariates'
+                THEN clv_expected_spend(f.m, (s.calibration).frequency, (s.calibration).monetary, t.z)
+                ELSE clv_expected_purchases(f.m, 181, (s.calibration).frequency, (s.calibration).recency, (s.calibration).age, t.z)
+           END AS predicted
+    FROM split s JOIN traits t USING (customer), covariate_fits f
+    WHERE f.model <> 'gammagamma+covariates' OR ((s.calibration).frequency > 0 AND s.holdout_days > 0))
+SELECT model, x AS calibration_frequency, count(*) AS customers,
+       CASE WHEN model <> 'gammagamma+covariates' THEN sum(actual) END AS actual_total,
+       CASE WHEN model <> 'gammagamma+covariates' THEN sum(predicted) END AS predicted_total,
+       avg(actual) AS actual_mean, avg(predicted) AS predicted_mean,
+       avg(abs(predicted - actual)) AS mean_absolute_error, sqrt(avg((predicted - actual) ^ 2)) AS root_mean_squared_error,
+       corr(predicted, actual) AS correlation
+FROM scored GROUP BY model, ROLLUP (x);
+CREATE TEMP TABLE with_covariates AS
+SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30',
+                           time_zone => 'UTC', max_frequency => 4, covariates => 'traits', covariate_column => 'z');
+RESET client_min_messages;
+CREATE TEMP TABLE with_covariates_only AS SELECT * FROM with_covariates WHERE model LIKE '%+covariates';
+CREATE TEMP TABLE without_covariates AS SELECT * FROM with_covariates WHERE model NOT LIKE '%+covariates';
+SELECT is(pg_temp.differing('with_covariates_only', 'covariates_by_hand'), 0::bigint,
+          'with covariates: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma again, the numbers of the comparison by hand');
+SELECT is(pg_temp.differing('without_covariates', 'evaluation'), 0::bigint,
+          'and the models without covariates as before');
+SELECT is((SELECT count(*) FROM with_covariates w JOIN covariate_fits f USING (model)
+           WHERE w.calibration_frequency IS NULL AND w.fitted::text = f.m::text
+             AND w.log_likelihood = (clv_model_params(f.m) ->> 'log_likelihood')::float8),
+          4::bigint, 'each model with covariates holds its fit and log-likelihood');
+-- a customer without covariates: those fits are rows with the error, the others go on
+DELETE FROM traits WHERE customer = (SELECT min(customer) FROM split WHERE (calibration).frequency > 0);
+SET LOCAL client_min_messages = warning;
+CREATE TEMP TABLE missing_covariates AS
+SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30',
+                           time_zone => 'UTC', max_frequency => 4, covariates => 'traits', covariate_column => 'z');
+RESET client_min_messages;
+SELECT is((SELECT array_agg(model || ': ' || error ORDER BY model) FROM missing_covariates WHERE error IS NOT NULL),
+          ARRAY['bgnbd+covariates: covariates must not be NULL', 'gammagamma+covariates: covariates must not be NULL',
+                'mbgnbd+covariates: covariates must not be NULL', 'paretonbd+covariates: covariates must not be NULL'],
+          'a customer without covariates: each fit with them is a row with the error');
+SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30',
+                                             covariates => 'traits')$$,
+                 '42703', 'traits has no float8[] column covariates', 'covariates: the column must be there, a float8[]');
+INSERT INTO traits SELECT customer, z FROM traits LIMIT 1;
+SELECT throws_ok($$SELECT * FROM clv_evaluate('orders', 'customer', 'at', 'amount', '2024-12-31', '2025-06-30',
+                                             covariates => 'traits', covariate_column => 'z')$$,
+                 '21000', 'traits has more than one row for a customer', 'covariates: one row per customer');
 
 -- the calendar: a date or timestamp column holding the UTC days and times
 -- gives the same rows; a timestamptz column's days are those of time_zone,
