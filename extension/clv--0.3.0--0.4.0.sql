@@ -3514,3 +3514,34 @@ COMMENT ON FUNCTION @extschema@.clv_expected_purchases(@extschema@.clv_model, fl
 
 COMMENT ON FUNCTION @extschema@.clv_expected_purchases_new(@extschema@.clv_model, float8, float8[]) IS
 'expected purchases in its first t time units of a newly acquired customer with these covariates (a model fitted with covariates)';
+
+-- A categorical column as covariates: levels lists every level, the first
+-- the baseline; the result has one 0/1 indicator per other level, in their
+-- order.  A value that is not a level is an error (it would otherwise pass
+-- for the baseline); a NULL value gives NULL, which the fits refuse.
+CREATE FUNCTION @extschema@.clv_indicators(value text, levels text[])
+RETURNS float8[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    position integer := pg_catalog.array_position(levels, value);
+    n integer := pg_catalog.cardinality(levels);
+BEGIN
+    IF n OPERATOR(pg_catalog.<) 2 OR pg_catalog.array_ndims(levels) OPERATOR(pg_catalog.<>) 1
+       OR pg_catalog.array_position(levels, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'levels must list two or more levels, the first the baseline, none of them NULL';
+    END IF;
+    IF position IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%L is not one of the levels %s', value, levels),
+            HINT = 'List every level the column takes; the first is the baseline, with every indicator 0.';
+    END IF;
+    RETURN ARRAY(SELECT (i OPERATOR(pg_catalog.=) position)::pg_catalog.int4::pg_catalog.float8
+                   FROM pg_catalog.generate_series(2, n) i ORDER BY i);
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.clv_indicators(text, text[]) IS
+'a categorical value as covariates: one 0/1 indicator for each level after the first (the baseline), in the order of levels; a value not among the levels is an error';

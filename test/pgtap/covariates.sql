@@ -10,7 +10,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(121);
+SELECT plan(124);
 -- the fits below that flag a weak model warn; the flag is what is tested
 SET LOCAL client_min_messages = error;
 SELECT setseed(0.27);
@@ -218,6 +218,16 @@ SELECT ok(abs((p -> 'coefficients' -> 0 ->> 'estimate')::float8) < abs((j -> 'co
           AND (p ->> 'purchase_penalizer')::float8 = 0.5,
           'a purchase penalizer shrinks the purchase coefficients, not the dropout ones')
 FROM j, (SELECT clv_model_params(clv_fit_bgnbd(frequency, recency, age, z, 0, 0.5, 0)) AS p FROM sim) q;
+
+-- a category as indicators: one per level after the baseline, in order
+SELECT is(clv_indicators('enterprise', ARRAY['consumer', 'small business', 'enterprise'])
+          || clv_indicators('consumer', ARRAY['consumer', 'small business', 'enterprise']),
+          ARRAY[0, 1, 0, 0]::float8[], 'clv_indicators: the level''s indicator 1, the baseline''s all 0');
+SELECT throws_ok($$SELECT clv_indicators('retail', ARRAY['consumer', 'enterprise'])$$, '22023',
+                 '''retail'' is not one of the levels {consumer,enterprise}', 'clv_indicators: a value not among the levels');
+SELECT throws_ok($$SELECT clv_indicators('consumer', ARRAY['consumer', NULL])$$, '22023',
+                 'levels must list two or more levels, the first the baseline, none of them NULL',
+                 'clv_indicators: levels with a NULL');
 
 -- bad input
 SELECT throws_ok($$SELECT clv_p_alive(m, 3, 20, 40) FROM fit$$, '22023',

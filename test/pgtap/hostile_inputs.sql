@@ -165,6 +165,9 @@ INSERT INTO hx."we""ird ""orders" VALUES (1, '2024-01-01', 10), (1, '2024-02-01'
 CREATE TABLE hx.empty_orders (LIKE hx.orders);
 -- the pipeline's orders: 25 customers are enough for its fits, and quick
 CREATE TABLE hx.small_orders AS SELECT * FROM hx.orders WHERE customer_id <= 25;
+-- their customers' covariates, for clv_evaluate
+CREATE TABLE hx.small_traits AS
+SELECT DISTINCT customer_id, ARRAY[customer_id % 2]::float8[] AS covariates FROM hx.small_orders;
 CREATE TABLE hx.pairs AS
 SELECT customer_id::bigint AS record_id, 'channel:' || channel AS identifier FROM hx.orders
 UNION ALL SELECT g, 'shared' FROM generate_series(1, 30) g
@@ -360,6 +363,7 @@ SELECT hx.add('name', 'customer,ordered_at,amount,channel,customer_column,date_c
 SELECT hx.add('name', 'customer,customer_column', NULL, ARRAY['''customer_id''::name'], 1);
 SELECT hx.add('name', 'ordered_at,date_column', NULL, ARRAY['''ordered_at''::name'], 1);
 SELECT hx.add('name', 'amount', NULL, ARRAY['''amount''::name'], 1);
+SELECT hx.add('name', 'covariate_column', NULL, ARRAY['''covariates''::name'], 1);
 SELECT hx.add('name', 'channel', NULL, ARRAY['''channel''::name'], 1);
 SELECT hx.add('name', 'target_schema', NULL, ARRAY['''hx_nopipe''::name', '''hx_pipe''::name']);
 SELECT hx.add('name', 'target_schema', NULL, ARRAY['''hx_pipe''::name'], 1);
@@ -378,6 +382,8 @@ SELECT hx.add('oid', NULL, NULL,
 SELECT hx.add('text[]', NULL, NULL, ARRAY['NULL', '''{}''::text[]', '''{NULL}''::text[]', '''{pg_class}''::text[]',
     '''{"a; DROP TABLE hx.orders; --"}''::text[]', 'array_fill(''x''::text, ARRAY[10000])']);
 SELECT hx.add('text[]', NULL, NULL, ARRAY['''{customer_scores,segments}''::text[]'], 1);
+-- a category's levels, the sane text among them
+SELECT hx.add('text[]', 'levels', NULL, ARRAY['''{store,web,email}''::text[]'], 1);
 -- bytea: a customer's touches by channel (clv_channel_state), real, cut,
 -- damaged, and not one at all
 SELECT hx.add('bytea', NULL, NULL, ARRAY['NULL', '''\x''::bytea', '''\x00''::bytea', '''\x434c4133''::bytea',
@@ -412,6 +418,7 @@ SELECT hx.add('regclass', NULL, NULL, ARRAY['NULL', '''hx.bad_segments''::regcla
     '''hx_pipe.customer_scores''::regclass']);
 SELECT hx.add('regclass', NULL, NULL, ARRAY['''clv_rfm_standard_segments''::regclass'], 1);
 SELECT hx.add('regclass', 'orders', NULL, ARRAY['''hx.small_orders''::regclass'], 1);
+SELECT hx.add('regclass', 'covariates', NULL, ARRAY['''hx.small_traits''::regclass'], 1);
 
 -- float8[]: breakpoints, cutoffs, Shapley factors
 SELECT hx.add('float8[]', NULL, NULL, ARRAY['NULL', '''{}''::float8[]', '''{NULL}''::float8[]',
