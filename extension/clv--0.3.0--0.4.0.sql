@@ -3389,6 +3389,27 @@ CREATE FUNCTION @extschema@.clv_fit_spend_covariates_transfn(
 RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_spend_covariates_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE FUNCTION @extschema@.clv_fit_covariates_transfn(
+    state bigint[], summary @extschema@.clv_summary, covariates float8[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_covariates_transfn(
+    state bigint[], summary @extschema@.clv_summary, covariates float8[],
+    penalizer float8, purchase_penalizer float8, dropout_penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_spend_covariates_transfn(
+    state bigint[], summary @extschema@.clv_summary, covariates float8[])
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_spend_covariates_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.clv_fit_spend_covariates_transfn(
+    state bigint[], summary @extschema@.clv_summary, covariates float8[], penalizer float8, spend_penalizer float8)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_spend_covariates_summary_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 CREATE FUNCTION @extschema@.clv_fit_covariates_combine(bigint[], bigint[])
 RETURNS bigint[] AS 'MODULE_PATHNAME', 'clv_fit_covariates_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -3452,6 +3473,74 @@ CREATE AGGREGATE @extschema@.clv_fit_gammagamma(frequency float8, monetary float
     SFUNC = @extschema@.clv_fit_spend_covariates_transfn, STYPE = bigint[],
     FINALFUNC = @extschema@.clv_fit_gammagamma_covariates_final,
     COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(summary @extschema@.clv_summary, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_bgnbd(summary @extschema@.clv_summary, covariates float8[],
+    penalizer float8, purchase_penalizer float8, dropout_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_bgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(summary @extschema@.clv_summary, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_mbgnbd(summary @extschema@.clv_summary, covariates float8[],
+    penalizer float8, purchase_penalizer float8, dropout_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_mbgnbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(summary @extschema@.clv_summary, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_paretonbd(summary @extschema@.clv_summary, covariates float8[],
+    penalizer float8, purchase_penalizer float8, dropout_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_paretonbd_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_gammagamma(summary @extschema@.clv_summary, covariates float8[]) (
+    SFUNC = @extschema@.clv_fit_spend_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_gammagamma_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+CREATE AGGREGATE @extschema@.clv_fit_gammagamma(summary @extschema@.clv_summary, covariates float8[],
+    penalizer float8, spend_penalizer float8) (
+    SFUNC = @extschema@.clv_fit_spend_covariates_transfn, STYPE = bigint[],
+    FINALFUNC = @extschema@.clv_fit_gammagamma_covariates_final,
+    COMBINEFUNC = @extschema@.clv_fit_covariates_combine, PARALLEL = SAFE);
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(@extschema@.clv_summary, float8[]) IS
+'BG/NBD with static covariates over customer summaries; customers without purchases are skipped';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(@extschema@.clv_summary, float8[], float8, float8, float8) IS
+'BG/NBD with static covariates over customer summaries, with penalizers';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary, float8[]) IS
+'MBG/NBD with static covariates over customer summaries';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_mbgnbd(@extschema@.clv_summary, float8[], float8, float8, float8) IS
+'MBG/NBD with static covariates over customer summaries, with penalizers';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(@extschema@.clv_summary, float8[]) IS
+'Pareto/NBD with static covariates over customer summaries';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_paretonbd(@extschema@.clv_summary, float8[], float8, float8, float8) IS
+'Pareto/NBD with static covariates over customer summaries, with penalizers';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_gammagamma(@extschema@.clv_summary, float8[]) IS
+'Gamma-Gamma with static covariates over customer summaries; customers without repeat purchases are skipped';
+
+COMMENT ON AGGREGATE @extschema@.clv_fit_gammagamma(@extschema@.clv_summary, float8[], float8, float8) IS
+'Gamma-Gamma with static covariates over customer summaries, with penalizers';
 
 COMMENT ON AGGREGATE @extschema@.clv_fit_bgnbd(float8, float8, float8, float8[]) IS
 'BG/NBD with static covariates (float8[], the same length for every customer): alpha_i = alpha exp(-purchase''z), a_i = a exp(dropout_a''z), b_i = b exp(dropout_b''z); the model''s jsonb gives the coefficients with standard errors and the likelihood-ratio test against the fit without covariates';

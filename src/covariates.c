@@ -17,19 +17,24 @@
  * are the plain model's at a customer's own parameters
  * (clv_model_individual).
  */
+#include "calendar.h"
 #include "fit.h"
 #include "model.h"
 #include "optim.h"
 #include "scores.h"
 #include "state.h"
+#include "summary.h"
 
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(clv_fit_covariates_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_spend_covariates_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_covariates_summary_transfn);
+PG_FUNCTION_INFO_V1(clv_fit_spend_covariates_summary_transfn);
 PG_FUNCTION_INFO_V1(clv_fit_covariates_combine);
 PG_FUNCTION_INFO_V1(clv_fit_bgnbd_covariates_final);
 PG_FUNCTION_INFO_V1(clv_fit_mbgnbd_covariates_final);
@@ -48,7 +53,7 @@ StaticAssertDecl(CLV_MODEL_MAX_PARAMS + CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATE
 #define MAX_ABS_LOG_PARAM 20.0
 
 #define FIT_NAME "covariate model fit"
-#define COV_MAGIC	INT64CONST(0x434c56435a02)	/* "CLVZ", layout 2 */
+#define COV_MAGIC	INT64CONST(0x434c56435a03)	/* "CLVZ", layout 3 */
 enum
 {
 	C_MAGIC,
@@ -56,6 +61,7 @@ enum
 	C_NPATTERNS,
 	C_NCOVARIATES,
 	C_SKIPPED,					/* spend: customers without a positive mean spend */
+	C_UNIT,						/* time unit of summaries in microseconds, 0 for plain numbers */
 	C_PENALIZER,				/* float8 bits: the baseline's, then the coefficients' */
 	C_HEADER = C_PENALIZER + 1 + CLV_COVARIATE_PENALIZERS
 };
@@ -172,6 +178,8 @@ state_get_checked(FunctionCallInfo fcinfo, int argno)
 			clv_state_corrupt(FIT_NAME, "A penalizer is out of range.");
 	if (s[C_SKIPPED] < 0 || (s[C_KIND] == CLV_PATTERNS_PURCHASES && s[C_SKIPPED] != 0))
 		clv_state_corrupt(FIT_NAME, "The count of customers left out is out of range.");
+	if (s[C_UNIT] < 0)
+		clv_state_corrupt(FIT_NAME, "The time unit is out of range.");
 	for (int64 i = 0, customers = 0; i < s[C_NPATTERNS]; i++)
 	{
 		int64	   *e = s + C_HEADER + i * ENTRY_WIDTH(p);
@@ -257,7 +265,7 @@ penalizer_at(FunctionCallInfo fcinfo, int argno, const char *name)
  * covariates, the penalizers) checked.
  */
 static ArrayType *
-covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const double *penalizers)
+covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const double *penalizers, int64 unit)
 {
 	MemoryContext aggcontext;
 	ArrayType  *state;
@@ -272,6 +280,7 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		state = state_alloc(64, p);
 		s = clv_state_data(state);
 		s[C_KIND] = kind;
+		s[C_UNIT] = Max(unit, 0);
 		for (int i = 0; i < NPENALIZERS; i++)
 			s[C_PENALIZER + i] = clv_float8_slot(penalizers[i]);
 		return state;
@@ -290,6 +299,11 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("penalizers must be the same for every row")));
+	/* -1: a row without a time unit to check (a spend history) */
+	if (s[C_UNIT] != unit && unit >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("all summaries of a fit must use the same time_unit")));
 	if (s[C_NPATTERNS] == state_capacity(state, p))
 	{
 		state_compact(s);
@@ -367,7 +381,70 @@ clv_fit_covariates_transfn(PG_FUNCTION_ARGS)
 	clv_check_history(x, t_x, T);
 	p = covariates_arg(fcinfo, 4, z);
 	penalizers_at(fcinfo, 5, ck->penalizer_names, ck->npenalizers, penalizers);
-	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_PURCHASES, p, penalizers), x, t_x, T, z);
+	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_PURCHASES, p, penalizers, 0), x, t_x, T, z);
+}
+
+/*
+ * clv_fit_bgnbd(summary, covariates [, penalizer, purchase_penalizer,
+ * dropout_penalizer]), and the same for MBG/NBD and Pareto/NBD: customers
+ * without purchases are left out, as the plain fits leave them out; all
+ * summaries share one time unit.
+ */
+Datum
+clv_fit_covariates_summary_transfn(PG_FUNCTION_ARGS)
+{
+	const ClvCovariateKind *ck = clv_covariate_kind(CLV_MODEL_BGNBD);
+	ClvSummaryRow summary;
+	double		z[CLV_MAX_COVARIATES];
+	double		penalizers[NPENALIZERS];
+	double		x,
+				t_x,
+				T;
+	int			p;
+	int64		unit;
+
+	if (!PG_ARGISNULL(1))
+		clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	if (PG_ARGISNULL(1) || !clv_summary_history(&summary, &x, &t_x, &T))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	unit = clv_interval_length_usecs(DatumGetIntervalP(clv_summary_get(&summary, CLV_SUMMARY_TIME_UNIT)), "time_unit");
+	clv_check_history(x, t_x, T);
+	p = covariates_arg(fcinfo, 2, z);
+	penalizers_at(fcinfo, 3, ck->penalizer_names, ck->npenalizers, penalizers);
+	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_PURCHASES, p, penalizers, unit), x, t_x, T, z);
+}
+
+/*
+ * clv_fit_gammagamma(frequency, monetary, covariates [, penalizer,
+ * spend_penalizer]): customers without repeat purchases are skipped, and
+ * those whose mean repeat spend is not positive skipped and counted, as the
+ * plain fit does.
+ */
+/* a spend history's row, x repeat purchases of mean m, with the covariates from argument first on */
+static Datum
+spend_covariates_add(FunctionCallInfo fcinfo, double x, double m, int first)
+{
+	const ClvCovariateKind *ck = clv_covariate_kind(CLV_MODEL_GAMMAGAMMA);
+	double		z[CLV_MAX_COVARIATES];
+	double		penalizers[NPENALIZERS];
+	int			p;
+	ArrayType  *state;
+
+	p = covariates_arg(fcinfo, first, z);
+	penalizers_at(fcinfo, first + 1, ck->penalizer_names, ck->npenalizers, penalizers);
+	if (isfinite(m) && m <= 0)
+	{
+		state = covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers, -1);
+		clv_state_data(state)[C_SKIPPED] = clv_count_add(clv_state_data(state)[C_SKIPPED], 1,
+														 "model fit customer count");
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	clv_check_pattern(CLV_PATTERNS_SPEND, x, m, 0);
+	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers, -1), x, m, 0, z);
 }
 
 /*
@@ -379,33 +456,32 @@ clv_fit_covariates_transfn(PG_FUNCTION_ARGS)
 Datum
 clv_fit_spend_covariates_transfn(PG_FUNCTION_ARGS)
 {
-	const ClvCovariateKind *ck = clv_covariate_kind(CLV_MODEL_GAMMAGAMMA);
-	double		z[CLV_MAX_COVARIATES];
-	double		penalizers[NPENALIZERS];
-	double		x,
-				m;
-	int			p;
-	ArrayType  *state;
-
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_GETARG_FLOAT8(1) == 0)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	x = PG_GETARG_FLOAT8(1);
-	m = PG_GETARG_FLOAT8(2);
-	p = covariates_arg(fcinfo, 3, z);
-	penalizers_at(fcinfo, 4, ck->penalizer_names, ck->npenalizers, penalizers);
-	if (isfinite(m) && m <= 0)
+	return spend_covariates_add(fcinfo, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), 3);
+}
+
+/* clv_fit_gammagamma(summary, covariates [, penalizer, spend_penalizer]) */
+Datum
+clv_fit_spend_covariates_summary_transfn(PG_FUNCTION_ARGS)
+{
+	ClvSummaryRow summary;
+	double		x;
+
+	if (!PG_ARGISNULL(1))
+		clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(1), &summary);
+	if (PG_ARGISNULL(1) || summary.nulls[CLV_SUMMARY_FREQUENCY] ||
+		(x = DatumGetInt32(clv_summary_get(&summary, CLV_SUMMARY_FREQUENCY))) == 0)
 	{
-		state = covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers);
-		clv_state_data(state)[C_SKIPPED] = clv_count_add(clv_state_data(state)[C_SKIPPED], 1,
-														 "model fit customer count");
-		PG_RETURN_ARRAYTYPE_P(state);
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	clv_check_pattern(CLV_PATTERNS_SPEND, x, m, 0);
-	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers), x, m, 0, z);
+	return spend_covariates_add(fcinfo, x, DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)), 2);
 }
 
 Datum
@@ -422,15 +498,16 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 		return given;
 	sa = clv_state_data(state_get_checked(fcinfo, 0));
 	sb = clv_state_data(state_get_checked(fcinfo, 1));
-	if (sa[C_KIND] != sb[C_KIND] || sa[C_NCOVARIATES] != sb[C_NCOVARIATES] ||
+	if (sa[C_KIND] != sb[C_KIND] || sa[C_NCOVARIATES] != sb[C_NCOVARIATES] || sa[C_UNIT] != sb[C_UNIT] ||
 		memcmp(sa + C_PENALIZER, sb + C_PENALIZER, NPENALIZERS * sizeof(int64)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine covariate model fit states of different kinds, covariates or penalizers")));
+				 errmsg("cannot combine covariate model fit states of different kinds, covariates, time units or penalizers")));
 	p = (int) sa[C_NCOVARIATES];
 	merged = state_alloc(Max(sa[C_NPATTERNS] + sb[C_NPATTERNS], 64), p);
 	sm = clv_state_data(merged);
 	sm[C_KIND] = sa[C_KIND];
+	sm[C_UNIT] = sa[C_UNIT];
 	sm[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");
 	memcpy(sm + C_PENALIZER, sa + C_PENALIZER, NPENALIZERS * sizeof(int64));
 	memcpy(sm + C_HEADER, sa + C_HEADER, sa[C_NPATTERNS] * ENTRY_WIDTH(p) * sizeof(int64));

@@ -85,7 +85,7 @@ static const int64 magics[] = {
 	INT64CONST(0x434c565201),	/* rfm breakpoints */
 	INT64CONST(0x434c564d01),	/* seasonality */
 	INT64CONST(0x434c564201),	/* business kpis */
-	INT64CONST(0x434c56435a02),	/* model fits with covariates */
+	INT64CONST(0x434c56435a03),	/* model fits with covariates */
 };
 
 enum

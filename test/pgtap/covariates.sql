@@ -10,7 +10,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(124);
+SELECT plan(127);
 -- the fits below that flag a weak model warn; the flag is what is tested
 SET LOCAL client_min_messages = error;
 SELECT setseed(0.27);
@@ -373,13 +373,23 @@ SELECT ok(abs((j ->> 'null_log_likelihood')::float8 / (plain ->> 'log_likelihood
           format('CDNOW, %s: the null model is the plain fit''s (%s)', model,
                  round((plain ->> 'log_likelihood')::numeric, 2)))
 FROM cdnow_fit ORDER BY model;
+SELECT is((SELECT clv_fit_bgnbd(s, ARRAY[z])::text FROM cdnow),
+          (SELECT clv_fit_bgnbd((s).frequency, (s).recency, (s).age, ARRAY[z])::text FROM cdnow),
+          'CDNOW: BG/NBD with covariates over the summaries is the fit over their numbers');
+SELECT is((SELECT clv_fit_gammagamma(s, ARRAY[z])::text FROM cdnow),
+          (SELECT clv_fit_gammagamma((s).frequency, (s).monetary, ARRAY[z])::text FROM cdnow),
+          'CDNOW: Gamma-Gamma with covariates over the summaries is the fit over their numbers');
+SELECT throws_ok($$SELECT clv_fit_bgnbd(s, ARRAY[1::float8])
+                   FROM (SELECT s FROM cdnow UNION ALL
+                         SELECT clv_summary(day, dollars, date '1997-09-30', '1 day') FROM cdnow_orders WHERE id = 7) u$$,
+                 '22023', 'all summaries of a fit must use the same time_unit', 'CDNOW: summaries in two time units');
 SELECT ok((j -> 'likelihood_ratio' ->> 'p_value')::float8 < 1e-6
           AND abs((j -> 'likelihood_ratio' ->> 'statistic')::float8 - 2 * ((j ->> 'log_likelihood')::float8 - (j ->> 'null_log_likelihood')::float8)) < 1e-9,
           format('CDNOW, %s: the first purchase''s value matters (likelihood ratio %s on %s degrees of freedom)', model,
                  round((j -> 'likelihood_ratio' ->> 'statistic')::numeric, 1), j -> 'likelihood_ratio' ->> 'df'))
 FROM cdnow_fit ORDER BY model;
 \else
-SELECT skip('../shared/data is not there: the CDNOW fits with a covariate', 36);
+SELECT skip('../shared/data is not there: the CDNOW fits with a covariate', 39);
 \endif
 
 SELECT * FROM finish();

@@ -44,15 +44,15 @@ CREATE AGGREGATE hostile.season_money(date, float8) (
 CREATE AGGREGATE hostile.fit_count(float8, float8, float8) (
     SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[], FINALFUNC = clv_fit_bgnbd_final,
     INITCOND = '{0,1,0,0,0,100000,0}');
--- covariate model fits (layout tag 0x434c56435a02): a bare header with no
+-- covariate model fits (layout tag 0x434c56435a03): a bare header with no
 -- room at all, purchase and spend histories, and a count beyond the array
 CREATE AGGREGATE hostile.covariates_empty(float8, float8, float8, float8[]) (
-    SFUNC = clv_fit_covariates_transfn, STYPE = bigint[], INITCOND = '{73995143830018,1,0,1,0,0,0,0}');
+    SFUNC = clv_fit_covariates_transfn, STYPE = bigint[], INITCOND = '{73995143830019,1,0,1,0,0,0,0,0}');
 CREATE AGGREGATE hostile.spend_covariates_empty(float8, float8, float8[]) (
-    SFUNC = clv_fit_spend_covariates_transfn, STYPE = bigint[], INITCOND = '{73995143830018,2,0,1,0,0,0,0}');
+    SFUNC = clv_fit_spend_covariates_transfn, STYPE = bigint[], INITCOND = '{73995143830019,2,0,1,0,0,0,0,0}');
 CREATE AGGREGATE hostile.covariates_count(float8, float8, float8, float8[]) (
     SFUNC = clv_fit_covariates_transfn, STYPE = bigint[], FINALFUNC = clv_fit_bgnbd_covariates_final,
-    INITCOND = '{73995143830018,1,100000,1,0,0,0,0}');
+    INITCOND = '{73995143830019,1,100000,1,0,0,0,0,0}');
 -- business KPIs: too short for its fixed layout
 CREATE AGGREGATE hostile.business_short(clv_summary, date) (
     SFUNC = clv_business_transfn, STYPE = bigint[], INITCOND = '{289043530241,0}');
