@@ -254,13 +254,30 @@ clv_mbgnbd_total_ll(const PatternSet *data, const double *theta, double *grad)
 double
 clv_bgnbd_history_ll(bool modified, const double *theta, double x, double t_x, double T, double *grad)
 {
+	/*
+	 * The terms of x are those of the last call when its parameters and x
+	 * were the same, bit for bit: histories come sorted by covariates, then
+	 * x, so customers with the same characteristics share them, and the
+	 * Gamma ratios are most of a history's cost.
+	 */
+	static XTerms last;
+	static double last_theta[4];
+	static int	last_shift = -1;
+	static bool last_with_gradient;
+	int			shift = modified ? 1 : 0;
 	Pattern		p = {x, t_x, T, 1};
 	TimeTerms	at_tx = {log(theta[1] + t_x), 1 / (theta[1] + t_x)};
 	TimeTerms	at_T = {log(theta[1] + T), 1 / (theta[1] + T)};
-	XTerms		xt;
 
-	x_terms(theta, x, modified ? 1 : 0, grad != NULL, &xt);
-	return (modified ? mbgnbd_pattern_ll : bgnbd_pattern_ll) (theta, &xt, &p, &at_tx, &at_T, grad);
+	if (shift != last_shift || last.x != x || (grad != NULL && !last_with_gradient) ||
+		memcmp(theta, last_theta, sizeof(last_theta)) != 0)
+	{
+		x_terms(theta, x, shift, grad != NULL, &last);
+		memcpy(last_theta, theta, sizeof(last_theta));
+		last_shift = shift;
+		last_with_gradient = grad != NULL;
+	}
+	return (modified ? mbgnbd_pattern_ll : bgnbd_pattern_ll) (theta, &last, &p, &at_tx, &at_T, grad);
 }
 
 static ClvModel *

@@ -98,7 +98,13 @@ state_alloc(int64 capacity, int p)
 	return state;
 }
 
-/* entries compare slot by slot as integers: a total order, equal exactly when the values are */
+/*
+ * Entries compare slot by slot as integers: a total order, equal exactly
+ * when the values are.  The covariates first, then x, t_x and T: customers
+ * with the same characteristics come together, and share their
+ * parameters and, with the same x, their Gamma terms
+ * (clv_bgnbd_history_ll).
+ */
 static int
 compare_entries(const void *a, const void *b, void *arg)
 {
@@ -106,7 +112,10 @@ compare_entries(const void *a, const void *b, void *arg)
 			   *y = b;
 	int			key = *(const int *) arg;
 
-	for (int i = 0; i < key; i++)
+	for (int i = E_COVARIATES; i < key; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	for (int i = 0; i < E_COVARIATES; i++)
 		if (x[i] != y[i])
 			return x[i] < y[i] ? -1 : 1;
 	return 0;
