@@ -49,9 +49,6 @@ PG_FUNCTION_INFO_V1(clv_covariates_expected_spend);
 StaticAssertDecl(CLV_MODEL_MAX_PARAMS + CLV_COVARIATE_GROUPS * CLV_MAX_COVARIATES <= CLV_OPTIM_MAX_PARAMS,
 				 "the optimizer takes too few parameters for every coefficient");
 
-/* as fit.c: an estimate more than a factor e^20 from its start ran off */
-#define MAX_ABS_LOG_PARAM 20.0
-
 #define FIT_NAME "covariate model fit"
 #define COV_MAGIC	INT64CONST(0x434c56435a03)	/* "CLVZ", layout 3 */
 enum
@@ -664,10 +661,10 @@ static bool
 ran_off(const CovariateFit *f, const double *v, const double *start, const double *max_abs_z)
 {
 	for (int j = 0; j < f->nbase; j++)
-		if (!(fabs(v[j] - start[j]) < MAX_ABS_LOG_PARAM))
+		if (!(fabs(v[j] - start[j]) < CLV_MAX_ABS_LOG_PARAM))
 			return true;
 	for (int j = f->nbase; j < f->nfree; j++)
-		if (!(fabs(v[j]) * max_abs_z[(j - f->nbase) % f->p] < MAX_ABS_LOG_PARAM))
+		if (!(fabs(v[j]) * max_abs_z[(j - f->nbase) % f->p] < CLV_MAX_ABS_LOG_PARAM))
 			return true;
 	return false;
 }

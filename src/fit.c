@@ -18,13 +18,11 @@
 #include "optim.h"
 
 /*
- * A parameter that ends more than a factor e^20 (5e8) away from its start is
- * taken as a fit gone astray.  Measured from the start, not from 1: scale
- * parameters start at the data's own scale (gamma at the mean spend, alpha
- * at the mean gap), so spend in cents or time in seconds fits as well as
- * spend in euros or time in days.
+ * CLV_MAX_ABS_LOG_PARAM (fit.h) is measured from the start, not from 1:
+ * scale parameters start at the data's own scale (gamma at the mean spend,
+ * alpha at the mean gap), so spend in cents or time in seconds fits as well
+ * as spend in euros or time in days.
  */
-#define MAX_ABS_LOG_PARAM 20.0
 
 static ClvModel *fit_model(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
 						   const PatternSet *coarse, double *log_theta, bool raise);
@@ -66,7 +64,7 @@ static bool
 ran_off(const double *log_theta, const double *start, int n)
 {
 	for (int k = 0; k < n; k++)
-		if (!(fabs(log_theta[k] - start[k]) < MAX_ABS_LOG_PARAM))
+		if (!(fabs(log_theta[k] - start[k]) < CLV_MAX_ABS_LOG_PARAM))
 			return true;
 	return false;
 }

@@ -11,6 +11,12 @@
  * The total log-likelihood of the patterns at theta (natural parameters),
  * and when grad is not NULL its gradient in theta.
  */
+/*
+ * A parameter that ends more than a factor e^20 (5e8) away from its start is
+ * taken as a fit gone astray (fit.c says why it is measured from the start).
+ */
+#define CLV_MAX_ABS_LOG_PARAM 20.0
+
 typedef double (*clv_loglik) (const PatternSet *data, const double *theta, double *grad);
 
 extern ClvModel *clv_fit(ClvModelKind kind, clv_loglik loglik, const PatternSet *data,
