@@ -591,8 +591,11 @@ objective(const double *v, double *grad, void *arg)
 		double		dtheta[CLV_MODEL_MAX_PARAMS];
 		double		ll;
 
-		/* one evaluation over millions of histories takes seconds: let a cancel in */
-		if ((i & 0xFFFF) == 0xFFFF)
+		/*
+		 * one evaluation over many histories takes seconds (a Pareto/NBD
+		 * history up to a millisecond): let a cancel in
+		 */
+		if ((i & 0xFF) == 0xFF)
 			CHECK_FOR_INTERRUPTS();
 
 		for (int j = 0; j < f->nbase; j++)
@@ -643,11 +646,15 @@ objective(const double *v, double *grad, void *arg)
 		for (int j = f->nbase; j < f->nfree; j++)
 		{
 			double		sd = f->coef_scale[(j - f->nbase) % f->p];
-			double		lambda = f->penalizers[1 + ck->groups[(j - f->nbase) / f->p].penalizer] / (sd * sd);
+			double		lambda = f->penalizers[1 + ck->groups[(j - f->nbase) / f->p].penalizer];
+			double		given = v[j] / sd;	/* the coefficient as given */
 
-			value += lambda * v[j] * v[j];
-			if (grad != NULL)
-				grad[j] += 2 * lambda * v[j];
+			if (lambda > 0)
+			{
+				value += lambda * given * given;
+				if (grad != NULL)
+					grad[j] += 2 * lambda * given / sd;
+			}
 		}
 	}
 	return isfinite(value) ? value : get_float8_infinity();
@@ -685,6 +692,13 @@ not_converged(const char *label, bool with_covariates, ClvOptimResult result, do
 			 errdetail("After %d iterations and %d evaluations of the likelihood, over %.0f customers.",
 					   result.iterations, result.evaluations, customers),
 			 errhint("A covariate that separates customers completely (one value only among customers who never bought again, say) sends its coefficient to infinity; so do covariates that are nearly the same. A coefficient penalizer such as 0.0001 keeps the coefficients finite.")));
+}
+
+/* covariate k of entry i of a compacted state */
+static inline double
+covariate_of(const int64 *s, int p, int64 i, int k)
+{
+	return clv_slot_float8(s[C_HEADER + i * ENTRY_WIDTH(p) + E_COVARIATES + k]);
 }
 
 /*
@@ -750,8 +764,6 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 		h->b = clv_slot_float8(e[2]);
 		h->count = (double) e[E_COUNT(p)];
 		h->z = standardised + i * p;
-		for (int k = 0; k < p; k++)
-			mean_z[k] += h->count * clv_slot_float8(e[E_COVARIATES + k]);
 		customers += h->count;
 		sum_x += h->count * h->x;
 		sum_a += h->count * h->a;
@@ -772,19 +784,34 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 				 errmsg("%s cannot be fitted without repeat purchases", info->label),
 				 errdetail("None of the %.0f customers bought more than once.", customers)));
 
-	/* the covariates' means and standard deviations, then the standardised values */
-	for (int k = 0; k < p; k++)
-		mean_z[k] /= customers;
-	for (int64 i = 0; i < s[C_NPATTERNS]; i++)
-		for (int k = 0; k < p; k++)
-		{
-			double		d = clv_slot_float8(s[C_HEADER + i * ENTRY_WIDTH(p) + E_COVARIATES + k]) - mean_z[k];
-
-			sd_z[k] += histories[i].count * d * d;
-		}
+	/*
+	 * The covariates' means and standard deviations, then the standardised
+	 * values.  Each sum runs over values divided by the largest: covariates
+	 * near 1e300 or 1e-300 neither overflow nor vanish in it.
+	 */
 	for (int k = 0; k < p; k++)
 	{
-		sd_z[k] = sqrt(sd_z[k] / customers);
+		double		top = 0,
+					spread = 0,
+					sum = 0;
+
+		for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+			top = Max(top, fabs(covariate_of(s, p, i, k)));
+		if (top > 0)
+			for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+				sum += histories[i].count / customers * (covariate_of(s, p, i, k) / top);
+		mean_z[k] = sum * top;
+		for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+			spread = Max(spread, fabs(covariate_of(s, p, i, k) - mean_z[k]));
+		sum = 0;
+		if (spread > 0)
+			for (int64 i = 0; i < s[C_NPATTERNS]; i++)
+			{
+				double		d = (covariate_of(s, p, i, k) - mean_z[k]) / spread;
+
+				sum += histories[i].count / customers * d * d;
+			}
+		sd_z[k] = spread * sqrt(sum);
 		/* a covariate the same for everyone: centred to 0, its coefficient undetermined (weak) */
 		if (!(sd_z[k] > 0 && isfinite(sd_z[k])))
 			sd_z[k] = 1;
@@ -792,7 +819,7 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	for (int64 i = 0; i < s[C_NPATTERNS]; i++)
 		for (int k = 0; k < p; k++)
 		{
-			double		z = (clv_slot_float8(s[C_HEADER + i * ENTRY_WIDTH(p) + E_COVARIATES + k]) - mean_z[k]) / sd_z[k];
+			double		z = (covariate_of(s, p, i, k) - mean_z[k]) / sd_z[k];
 
 			standardised[i * p + k] = z;
 			max_abs_z[k] = Max(max_abs_z[k], fabs(z));
@@ -901,9 +928,14 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	{
 		double		mapped[CLV_OPTIM_MAX_PARAMS * CLV_OPTIM_MAX_PARAMS];
 
-		/* the covariance as given: J C J' */
-		for (int i = 0; i < n; i++)
-			for (int j = 0; j < n; j++)
+		/*
+		 * The covariance as given, J C J', for the baseline's block (its rows
+		 * of J hold 1 and mean / sd, moderate numbers); a coefficient's
+		 * standard error is its standardised one over its covariate's sd,
+		 * taken so, without squaring an sd of 1e200 or 1e-200.
+		 */
+		for (int i = 0; i < f.nbase; i++)
+			for (int j = 0; j < f.nbase; j++)
 			{
 				double		sum = 0;
 
@@ -913,7 +945,8 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 				mapped[i * n + j] = sum;
 			}
 		for (int j = 0; j < n; j++)
-			if (!(mapped[j * n + j] > 0 && isfinite(mapped[j * n + j])))
+			if (!(covariance[j * n + j] > 0 && isfinite(covariance[j * n + j])) ||
+				(j < f.nbase && !(mapped[j * n + j] > 0 && isfinite(mapped[j * n + j]))))
 				weak = true;
 		if (!weak)
 		{
@@ -925,18 +958,29 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 			for (int g = 0; g < f.ck->ngroups; g++)
 				for (int k = 0; k < p; k++)
 				{
-					int			j = COEF(&f, g, k);
+					double		standardised = sqrt(covariance[COEF(&f, g, k) * n + COEF(&f, g, k)]);
 
-					model->std_error[g][k] = sqrt(mapped[j * n + j]);
+					model->std_error[g][k] = standardised / sd_z[k];
+					if (!(model->std_error[g][k] > 0 && isfinite(model->std_error[g][k])))
+						weak = true;
 					/*
 					 * a coefficient whose uncertainty over one sd of its
 					 * covariate is more than a factor e: as the baseline's rule
 					 */
-					weak |= model->std_error[g][k] * sd_z[k] > 1;
+					weak |= standardised > 1;
 				}
 			/* as fit.c: the baseline cannot tell theta from e theta */
 			for (int j = 0; j < f.nbase; j++)
 				weak |= model->base.covariance[j * CLV_MODEL_MAX_PARAMS + j] > 1;
+			/* a standard error beyond a float8 (an sd near 1e-308): no covariance after all */
+			for (int g = 0; g < f.ck->ngroups; g++)
+				for (int k = 0; k < p; k++)
+					if (!isfinite(model->std_error[g][k]))
+					{
+						model->base.flags &= ~CLV_MODEL_HAS_COVARIANCE;
+						memset(model->base.covariance, 0, sizeof(model->base.covariance));
+						memset(model->std_error, 0, sizeof(model->std_error));
+					}
 		}
 	}
 	else

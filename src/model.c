@@ -219,7 +219,7 @@ clv_covariate_model_check(const ClvCovariateModel *model)
 		model_invalid(psprintf("A %s model has 1 to %d covariates in %d groups.", info->name,
 							   CLV_MAX_COVARIATES, ck->ngroups));
 	if (!isfinite(model->null_log_likelihood) || (info->probability && model->null_log_likelihood > 0) ||
-		!isfinite(model->base.log_likelihood - model->null_log_likelihood))
+		!isfinite(2 * (model->base.log_likelihood - model->null_log_likelihood)))
 		model_invalid("The log-likelihood without covariates is not finite, or above 0, or too far from the model's.");
 	for (int i = 0; i < CLV_COVARIATE_PENALIZERS; i++)
 		if (i < ck->npenalizers ? !(isfinite(model->penalizer[i]) && model->penalizer[i] >= 0) :
@@ -276,6 +276,16 @@ append_double(StringInfo buf, double value)
 
 	double_to_shortest_decimal_buf(value, digits);
 	appendStringInfoString(buf, digits);
+}
+
+/* a number for jsonb, null where it is not finite (a criterion of a log-likelihood near -1e308) */
+static void
+append_json_double(StringInfo buf, double value)
+{
+	if (isfinite(value))
+		append_double(buf, value);
+	else
+		appendStringInfoString(buf, "null");
 }
 
 static void
@@ -764,8 +774,8 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 		for (int i = 0; i < n; i++)
 		{
 			appendStringInfo(&buf, "%s\"%s\": ", i ? ", " : "", info->param_names[i]);
-			append_double(&buf, model->params[i] *
-						  sqrt(model->covariance[i * CLV_MODEL_MAX_PARAMS + i]));
+			append_json_double(&buf, model->params[i] *
+							   sqrt(model->covariance[i * CLV_MODEL_MAX_PARAMS + i]));
 		}
 		appendStringInfoChar(&buf, '}');
 	}
@@ -780,11 +790,11 @@ clv_model_jsonb(PG_FUNCTION_ARGS)
 	if (clv_model_has_shape(model->kind))
 		n++;
 	appendStringInfoString(&buf, ", \"aic\": ");
-	append_double(&buf, 2 * n - 2 * model->log_likelihood);
+	append_json_double(&buf, 2 * n - 2 * model->log_likelihood);
 	if (model->customers > 0)
 	{
 		appendStringInfoString(&buf, ", \"bic\": ");
-		append_double(&buf, n * log((double) model->customers) - 2 * model->log_likelihood);
+		append_json_double(&buf, n * log((double) model->customers) - 2 * model->log_likelihood);
 	}
 	appendStringInfo(&buf, ", \"customers\": " INT64_FORMAT ", \"iterations\": %d, \"converged\": %s, \"weak\": %s, \"penalizer\": ",
 					 model->customers, model->iterations,

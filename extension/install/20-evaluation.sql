@@ -152,8 +152,12 @@ BEGIN
                 MESSAGE = pg_catalog.format('%s has no column %I: the covariates are found by the orders'' customer column',
                                             covariates, customer);
         END IF;
+        -- a customer the join below would find more than once (by the orders'
+        -- customers, as the join matches them: a NULL key matches no one)
         EXECUTE pg_catalog.format(
-            'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.-) pg_catalog.count(DISTINCT %1$I) FROM %2$s',
+            'SELECT pg_catalog.count(*) FROM (SELECT FROM pg_temp.clv_evaluation_split s JOIN %2$s c'
+            ' ON c.%1$I OPERATOR(pg_catalog.=) s.customer GROUP BY s.customer'
+            ' HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1) d',
             customer, covariates) INTO duplicates;
         IF duplicates OPERATOR(pg_catalog.<>) 0 THEN
             RAISE EXCEPTION USING ERRCODE = 'cardinality_violation',

@@ -246,21 +246,30 @@ COMMENT ON FUNCTION @extschema@.clv_expected_purchases_new(@extschema@.clv_model
 
 -- A categorical column as covariates: levels lists every level, the first
 -- the baseline; the result has one 0/1 indicator per other level, in their
--- order.  A value that is not a level is an error (it would otherwise pass
--- for the baseline); a NULL value gives NULL, which the fits refuse.
+-- order.  A value that is not a level, or is one twice, is an error (it
+-- would otherwise pass for the baseline); a NULL value gives NULL, which
+-- the fits refuse.  The levels are counted from their first element,
+-- whatever the array's lower bound.
 CREATE FUNCTION @extschema@.clv_indicators(value text, levels text[])
 RETURNS float8[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    position integer := pg_catalog.array_position(levels, value);
+    position integer;
     n integer := pg_catalog.cardinality(levels);
 BEGIN
     IF n OPERATOR(pg_catalog.<) 2 OR pg_catalog.array_ndims(levels) OPERATOR(pg_catalog.<>) 1
        OR pg_catalog.array_position(levels, NULL) IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = 'levels must list two or more levels, the first the baseline, none of them NULL';
+    END IF;
+    -- a slice starts at 1
+    levels := levels[pg_catalog.array_lower(levels, 1):pg_catalog.array_upper(levels, 1)];
+    position := pg_catalog.array_position(levels, value);
+    IF pg_catalog.array_position(levels, value, coalesce(position, n) OPERATOR(pg_catalog.+) 1) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = pg_catalog.format('%L is among the levels %s more than once', value, levels);
     END IF;
     IF position IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',

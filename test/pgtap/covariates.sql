@@ -10,7 +10,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(127);
+SELECT plan(129);
 -- the fits below that flag a weak model warn; the flag is what is tested
 SET LOCAL client_min_messages = error;
 SELECT setseed(0.27);
@@ -225,6 +225,11 @@ SELECT is(clv_indicators('enterprise', ARRAY['consumer', 'small business', 'ente
           ARRAY[0, 1, 0, 0]::float8[], 'clv_indicators: the level''s indicator 1, the baseline''s all 0');
 SELECT throws_ok($$SELECT clv_indicators('retail', ARRAY['consumer', 'enterprise'])$$, '22023',
                  '''retail'' is not one of the levels {consumer,enterprise}', 'clv_indicators: a value not among the levels');
+SELECT is(clv_indicators('enterprise', '[0:2]={consumer,small business,enterprise}'::text[]), ARRAY[0, 1]::float8[],
+          'clv_indicators: levels counted from the first element, whatever the lower bound');
+SELECT throws_ok($$SELECT clv_indicators('enterprise', ARRAY['consumer', 'enterprise', 'enterprise'])$$, '22023',
+                 '''enterprise'' is among the levels {consumer,enterprise,enterprise} more than once',
+                 'clv_indicators: a level listed twice');
 SELECT throws_ok($$SELECT clv_indicators('consumer', ARRAY['consumer', NULL])$$, '22023',
                  'levels must list two or more levels, the first the baseline, none of them NULL',
                  'clv_indicators: levels with a NULL');
@@ -281,15 +286,19 @@ FROM (SELECT clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[(freq
 -- a customer with covariates 0, moves instead)
 CREATE TEMP TABLE rescaled AS
 SELECT clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[z[1], z[2] * 1e-6])) AS small,
-       clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[z[1] + 100, z[2]])) AS moved
+       clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[z[1] + 100, z[2]])) AS moved,
+       clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[z[1] * 1e-200, z[2] * 1e200])) AS extreme
 FROM sim;
 SELECT ok(abs((small -> 'coefficients' -> k ->> 'estimate')::float8 * CASE WHEN k % 2 = 1 THEN 1e-6 ELSE 1 END
               / (j -> 'coefficients' -> k ->> 'estimate')::float8 - 1) < 1e-5
-          AND abs((moved -> 'coefficients' -> k ->> 'estimate')::float8 / (j -> 'coefficients' -> k ->> 'estimate')::float8 - 1) < 1e-5,
-          format('coefficient %s: the same with its covariate in millionths (scaled) or moved by 100', k + 1))
+          AND abs((moved -> 'coefficients' -> k ->> 'estimate')::float8 / (j -> 'coefficients' -> k ->> 'estimate')::float8 - 1) < 1e-5
+          AND abs((extreme -> 'coefficients' -> k ->> 'estimate')::float8 * CASE WHEN k % 2 = 1 THEN 1e200 ELSE 1e-200 END
+                  / (j -> 'coefficients' -> k ->> 'estimate')::float8 - 1) < 1e-5,
+          format('coefficient %s: the same with its covariate in millionths, times 1e-200 or 1e200 (scaled), or moved by 100', k + 1))
 FROM rescaled, j, generate_series(0, 5) k;
 SELECT ok(abs((small ->> 'log_likelihood')::float8 - (j ->> 'log_likelihood')::float8) < 1e-6
-          AND abs((moved ->> 'log_likelihood')::float8 - (j ->> 'log_likelihood')::float8) < 1e-6,
+          AND abs((moved ->> 'log_likelihood')::float8 - (j ->> 'log_likelihood')::float8) < 1e-6
+          AND abs((extreme ->> 'log_likelihood')::float8 - (j ->> 'log_likelihood')::float8) < 1e-6,
           'the same log-likelihood with the covariates rescaled or moved')
 FROM rescaled, j;
 SELECT ok((p -> 'likelihood_ratio' -> 'p_value') = 'null'::jsonb AND (p -> 'likelihood_ratio' ->> 'statistic') IS NOT NULL,
