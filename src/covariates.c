@@ -547,7 +547,6 @@ typedef struct CovariateFit
 	double		scale;			/* 1 / customers for the mean, 1 for the total */
 	bool		penalize;
 	double		penalizers[NPENALIZERS];
-	const double *coef_scale;	/* per covariate: its sd (the coefficients are of standardised ones) */
 } CovariateFit;
 
 /* a coefficient's place in the optimizer's vector */
@@ -634,7 +633,11 @@ objective(const double *v, double *grad, void *arg)
 			grad[j] *= -f->scale;
 	if (f->penalize)
 	{
-		/* as fit.c on the (average customer's) natural parameters, and L2 on the coefficients as given */
+		/*
+		 * as fit.c on the (average customer's) natural parameters, and L2 on
+		 * the standardised coefficients (coefficient x sd of its covariate),
+		 * so that a penalty means the same whatever the covariates' units
+		 */
 		for (int j = 0; j < f->nbase; j++)
 		{
 			double		theta = exp(v[j]);
@@ -645,16 +648,11 @@ objective(const double *v, double *grad, void *arg)
 		}
 		for (int j = f->nbase; j < f->nfree; j++)
 		{
-			double		sd = f->coef_scale[(j - f->nbase) % f->p];
 			double		lambda = f->penalizers[1 + ck->groups[(j - f->nbase) / f->p].penalizer];
-			double		given = v[j] / sd;	/* the coefficient as given */
 
-			if (lambda > 0)
-			{
-				value += lambda * given * given;
-				if (grad != NULL)
-					grad[j] += 2 * lambda * given / sd;
-			}
+			value += lambda * v[j] * v[j];
+			if (grad != NULL)
+				grad[j] += 2 * lambda * v[j];
 		}
 	}
 	return isfinite(value) ? value : get_float8_infinity();
@@ -691,7 +689,49 @@ not_converged(const char *label, bool with_covariates, ClvOptimResult result, do
 			 errmsg("%s fit with covariates did not converge", label),
 			 errdetail("After %d iterations and %d evaluations of the likelihood, over %.0f customers.",
 					   result.iterations, result.evaluations, customers),
-			 errhint("A covariate that separates customers completely (one value only among customers who never bought again, say) sends its coefficient to infinity; so do covariates that are nearly the same. A coefficient penalizer such as 0.0001 keeps the coefficients finite.")));
+			 errhint("A covariate that separates customers completely (one value only among customers who never bought again, say) sends its coefficient to infinity, and so do covariates that are nearly the same: a coefficient penalizer such as 0.0001 keeps them finite. Where the baseline's own parameters run off (Pareto/NBD's s and beta together), the baseline penalizer does.")));
+}
+
+/*
+ * The largest variance, over the customers fitted (each distinct set of
+ * covariates once: the histories come sorted by them), of a customer's own
+ * log-parameter, w' C w with C the covariance of the standardised fit and
+ * w the parameter's derivative in it: 1 for the baseline's log-parameter,
+ * sign z for the coefficients of the group that moves it.
+ */
+static double
+max_customer_log_variance(const CovariateFit *f, const double *covariance)
+{
+	const ClvCovariateKind *ck = f->ck;
+	int			n = f->nfree;
+	double		largest = 0;
+
+	for (int64 i = 0; i < f->nhistories; i++)
+	{
+		const double *z = f->histories[i].z;
+
+		if (i > 0 && memcmp(z, f->histories[i - 1].z, f->p * sizeof(double)) == 0)
+			continue;
+		for (int j = 0; j < f->nbase; j++)
+		{
+			double		w[CLV_OPTIM_MAX_PARAMS] = {0};
+			double		variance = 0;
+
+			w[j] = 1;
+			for (int g = 0; g < ck->ngroups; g++)
+				if (ck->groups[g].param == j)
+					for (int k = 0; k < f->p; k++)
+						w[COEF(f, g, k)] = ck->groups[g].sign * z[k];
+			for (int a = 0; a < n; a++)
+				if (w[a] != 0)
+					for (int b = 0; b < n; b++)
+						variance += w[a] * covariance[a * n + b] * w[b];
+			largest = Max(largest, variance);
+		}
+		if ((i & 0xFF) == 0xFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return largest;
 }
 
 /* covariate k of entry i of a compacted state */
@@ -711,9 +751,9 @@ covariate_of(const int64 *s, int p, int64 i, int k)
  * early, at a point far from the maximum), and its baseline is the
  * average customer's.  The estimates and their covariance are mapped back
  * to the covariates as given (a linear map), so the model's baseline is
- * the customer with every covariate 0.  Penalties are the same either way
- * for the coefficients; the baseline's penalty is on the average customer's
- * parameters.
+ * the customer with every covariate 0.  The penalties are on what the
+ * optimizer sees, the average customer's parameters and the standardised
+ * coefficients, so that they mean the same whatever the covariates' units.
  */
 static ClvModel *
 fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
@@ -833,8 +873,6 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	f.p = p;
 	for (int i = 0; i < NPENALIZERS; i++)
 		f.penalizers[i] = clv_slot_float8(s[C_PENALIZER + i]);
-	/* L2 on the coefficients as given: on a standardised one, lambda / sd^2 */
-	f.coef_scale = sd_z;
 
 	/* the model without covariates, from where the plain fits start */
 	if (kind == CLV_MODEL_GAMMAGAMMA)
@@ -963,15 +1001,14 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 					model->std_error[g][k] = standardised / sd_z[k];
 					if (!(model->std_error[g][k] > 0 && isfinite(model->std_error[g][k])))
 						weak = true;
-					/*
-					 * a coefficient whose uncertainty over one sd of its
-					 * covariate is more than a factor e: as the baseline's rule
-					 */
-					weak |= standardised > 1;
 				}
-			/* as fit.c: the baseline cannot tell theta from e theta */
-			for (int j = 0; j < f.nbase; j++)
-				weak |= model->base.covariance[j * CLV_MODEL_MAX_PARAMS + j] > 1;
+			/*
+			 * As fit.c's rule for the baseline (the data cannot tell theta
+			 * from e theta), for every customer's own parameters: a rare
+			 * category's customers may be poorly determined where the
+			 * average customer is not
+			 */
+			weak |= max_customer_log_variance(&f, covariance) > 1;
 			/* a standard error beyond a float8 (an sd near 1e-308): no covariance after all */
 			for (int g = 0; g < f.ck->ngroups; g++)
 				for (int k = 0; k < p; k++)
@@ -988,7 +1025,13 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	if (weak)
 		model->base.flags |= CLV_MODEL_WEAK;
 	clv_covariate_model_check(model);
-	clv_fit_warn_weak(&model->base);
+	if (weak)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s parameters are poorly determined by these " INT64_FORMAT " customers",
+						info->label, model->base.customers),
+				 errdetail("Some customers' own parameters have a standard error above their size, or the information matrix is singular."),
+				 errhint("A covariate that a few customers have, or one the same for everyone, is poorly determined: merge rare categories, drop constant covariates, or add a coefficient penalizer. A baseline far from every customer (covariates not centred) is poorly determined too.")));
 	if (kind == CLV_MODEL_GAMMAGAMMA && !clv_gammagamma_defined(&model->base, 0))
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),

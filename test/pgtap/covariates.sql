@@ -10,7 +10,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(129);
+SELECT plan(136);
 -- the fits below that flag a weak model warn; the flag is what is tested
 SET LOCAL client_min_messages = error;
 SELECT setseed(0.27);
@@ -301,6 +301,18 @@ SELECT ok(abs((small ->> 'log_likelihood')::float8 - (j ->> 'log_likelihood')::f
           AND abs((extreme ->> 'log_likelihood')::float8 - (j ->> 'log_likelihood')::float8) < 1e-6,
           'the same log-likelihood with the covariates rescaled or moved')
 FROM rescaled, j;
+-- a category only 10 of the 20,000 customers have: their own parameters are
+-- poorly determined, and the model says so
+SELECT ok((clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[(id <= 10)::int::float8])) ->> 'weak')::boolean,
+          'a covariate 10 customers have: the model flagged weak')
+FROM sim;
+-- a penalty on the standardised coefficients means the same in any units
+SELECT ok(abs((p6 -> 'coefficients' -> k ->> 'estimate')::float8 * CASE WHEN k % 2 = 1 THEN 1e-6 ELSE 1 END
+              / (p -> 'coefficients' -> k ->> 'estimate')::float8 - 1) < 1e-5,
+          format('penalized coefficient %s: the same with its covariate in millionths (scaled)', k + 1))
+FROM (SELECT clv_model_params(clv_fit_bgnbd(frequency, recency, age, z, 0, 0.001, 0.001)) AS p,
+             clv_model_params(clv_fit_bgnbd(frequency, recency, age, ARRAY[z[1], z[2] * 1e-6], 0, 0.001, 0.001)) AS p6
+      FROM sim) q, generate_series(0, 5) k;
 SELECT ok((p -> 'likelihood_ratio' -> 'p_value') = 'null'::jsonb AND (p -> 'likelihood_ratio' ->> 'statistic') IS NOT NULL,
           'a penalized fit has no likelihood-ratio p-value')
 FROM (SELECT clv_model_params(clv_fit_bgnbd(frequency, recency, age, z, 0, 0.0001, 0)) AS p FROM sim) q;
