@@ -84,8 +84,19 @@ clv_money_to_float8(clv_money m)
 static inline clv_money
 clv_money_add(clv_money a, clv_money b)
 {
-	clv_money	sum = a + b;	/* both below 2^126: cannot overflow int128 */
+	clv_money	sum;
 
+	/*
+	 * Both below 2^126, so the sum cannot overflow int128; an operand read
+	 * from a forged state may be beyond, and is refused before the addition
+	 */
+	if (a >= CLV_MONEY_LIMIT || a <= -CLV_MONEY_LIMIT || b >= CLV_MONEY_LIMIT || b <= -CLV_MONEY_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sum of amounts out of range"),
+				 errdetail("clv sums amounts exactly up to %g in absolute value.",
+						   CLV_MONEY_MAX_AMOUNT)));
+	sum = a + b;
 	if (sum >= CLV_MONEY_LIMIT || sum <= -CLV_MONEY_LIMIT)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
