@@ -45,6 +45,9 @@ SELECT 'kind=bgnbd r=0 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1
 SELECT 'kind=bgnbd r=-1 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
 SELECT 'kind=bgnbd r=NaN alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
 SELECT 'kind=bgnbd r=1e999 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
+-- a discrete model's likelihood is a probability, at most 1; BG/NBD's is a
+-- density of the purchase times, above 1 for many purchases per time unit
+SELECT 'kind=bgbb alpha=1 beta=1 gamma=1 delta=1 log_likelihood=5 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
 SELECT 'kind=bgnbd r=1 alpha=4.414 a=0.793 b=2.426 log_likelihood=5 customers=1 iterations=0 converged=true penalizer=0'::clv_model;
 SELECT 'kind=bgnbd r=1 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=-1 iterations=0 converged=true penalizer=0'::clv_model;
 SELECT 'kind=bgnbd r=1 alpha=4.414 a=0.793 b=2.426 log_likelihood=-1 customers=1 iterations=0 converged=maybe penalizer=0'::clv_model;

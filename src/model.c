@@ -34,14 +34,20 @@ PG_FUNCTION_INFO_V1(clv_model_recv);
 PG_FUNCTION_INFO_V1(clv_model_send);
 PG_FUNCTION_INFO_V1(clv_model_jsonb);
 
+/*
+ * The continuous-time purchase models' likelihoods are densities of the
+ * purchase times (a customer with x purchases contributes a factor of about
+ * lambda^x), so they exceed 1 when purchases are many per time unit: 50
+ * purchases in one year, with time in years.  Only the discrete models'
+ * likelihoods (BG/BB, sBG) are probabilities.
+ */
 static const ClvModelKindInfo kinds[] = {
-	{CLV_MODEL_BGNBD, "bgnbd", "BG/NBD", true, 4, {"r", "alpha", "a", "b"}},
+	{CLV_MODEL_BGNBD, "bgnbd", "BG/NBD", false, 4, {"r", "alpha", "a", "b"}},
 	{CLV_MODEL_GAMMAGAMMA, "gammagamma", "Gamma-Gamma", false, 3, {"p", "q", "gamma"}},
-	{CLV_MODEL_MBGNBD, "mbgnbd", "MBG/NBD", true, 4, {"r", "alpha", "a", "b"}},
+	{CLV_MODEL_MBGNBD, "mbgnbd", "MBG/NBD", false, 4, {"r", "alpha", "a", "b"}},
 	{CLV_MODEL_PARETONBD, "paretonbd", "Pareto/NBD", false, 4, {"r", "alpha", "s", "beta"}},
 	{CLV_MODEL_BGBB, "bgbb", "BG/BB", true, 4, {"alpha", "beta", "gamma", "delta"}},
 	{CLV_MODEL_SBG, "sbg", "sBG", true, 2, {"alpha", "beta"}},
-	/* densities of inter-purchase times, not probabilities */
 	{CLV_MODEL_MBGCNBD, "mbgcnbd", "MBG/CNBD-k", false, 4, {"r", "alpha", "a", "b"}},
 	{CLV_MODEL_BGCNBD, "bgcnbd", "BG/CNBD-k", false, 4, {"r", "alpha", "a", "b"}},
 };

@@ -9,7 +9,7 @@
 \ir ../include/prologue.psql
 \ir ../include/cdnow.psql
 BEGIN;
-SELECT plan(30);
+SELECT plan(33);
 \if :have_cdnow
 CREATE TEMP TABLE summaries AS
 SELECT id, clv_summary(day, dollars, date '1997-09-30', '7 days') AS s
@@ -131,8 +131,32 @@ SELECT is((SELECT array_agg(round(predicted_mean::numeric, 3) ORDER BY calibrati
              FROM (SELECT least((calibration).frequency, 7) AS x, avg(clv_expected_purchases(m, 39, calibration))::numeric AS p
                      FROM split, pareto GROUP BY 1) q),
           'clv_evaluate: Pareto/NBD''s means by frequency are those of the query by hand');
+
+-- BG/NBD's and MBG/NBD's likelihoods are densities of the purchase times:
+-- with time in years (c = 365.25 / 7 weeks each) every purchase time's
+-- density is c times that in weeks, so the log-likelihood grows by
+-- ln(c) per repeat purchase, to above 0 here, and the fit is the same with
+-- alpha divided by c (up to 0.3.x such a fit was refused as "invalid")
+CREATE TEMP TABLE in_years AS
+SELECT kind, w, y, (SELECT sum((s).frequency) FROM summaries) AS purchases
+FROM (SELECT 'bgnbd' AS kind, clv_model_params(clv_fit_bgnbd((s).frequency, (s).recency, (s).age)) AS w,
+             clv_model_params(clv_fit_bgnbd((s).frequency, (s).recency / (365.25 / 7), (s).age / (365.25 / 7))) AS y
+        FROM summaries
+      UNION ALL
+      SELECT 'mbgnbd', clv_model_params(clv_fit_mbgnbd((s).frequency, (s).recency, (s).age)),
+             clv_model_params(clv_fit_mbgnbd((s).frequency, (s).recency / (365.25 / 7), (s).age / (365.25 / 7)))
+        FROM summaries) f;
+SELECT ok(bool_and((y ->> 'converged')::boolean AND (y ->> 'log_likelihood')::float8 > 0),
+          'BG/NBD and MBG/NBD fitted in years converge, with a log-likelihood above 0') FROM in_years;
+SELECT ok(bool_and(abs((y ->> 'log_likelihood')::float8 - (w ->> 'log_likelihood')::float8 - purchases * ln(365.25 / 7)) < 1e-6),
+          'in years the log-likelihood is that in weeks plus ln(365.25 / 7) per repeat purchase') FROM in_years;
+SELECT ok(bool_and(abs((y ->> 'alpha')::float8 * (365.25 / 7) / (w ->> 'alpha')::float8 - 1) < 1e-5
+                   AND abs((y ->> 'r')::float8 / (w ->> 'r')::float8 - 1) < 1e-5
+                   AND abs((y ->> 'a')::float8 / (w ->> 'a')::float8 - 1) < 1e-5
+                   AND abs((y ->> 'b')::float8 / (w ->> 'b')::float8 - 1) < 1e-5),
+          'in years the same r, a and b, and alpha divided by 365.25 / 7') FROM in_years;
 \else
-SELECT skip('CDNOW data not found beside the checkout (../shared/data)', 30);
+SELECT skip('CDNOW data not found beside the checkout (../shared/data)', 33);
 \endif
 SELECT * FROM finish();
 ROLLBACK;
