@@ -17,6 +17,43 @@ SELECT clv_rfm_breakpoints(-1, 1, 1);
 SELECT clv_rfm_breakpoints(1, 'NaN', 1);
 SELECT clv_rfm_breakpoints(g, g, g, g % 2 + 2) FROM generate_series(1, 4) g;
 
+-- the breakpoints are the order statistics a sort gives, interpolated, for
+-- any order of the rows and any number of ties: the values of 2 to 9 bins
+-- against the same quantiles computed in SQL, over inputs that make a
+-- careless selection slow or wrong (sorted, reversed, all equal, organ pipe,
+-- two values, few distinct values, -0 among zeros, one value)
+CREATE TABLE quantile_inputs AS
+SELECT shape, i, v
+FROM (SELECT i, CASE WHEN i % 3 = 0 THEN -0.0::float8 ELSE 0 END AS zero FROM generate_series(1, 5000) i) g,
+     LATERAL (VALUES ('ascending', i::float8), ('descending', (5001 - i)::float8), ('equal', 7::float8),
+                     ('organ pipe', least(i, 5001 - i)::float8), ('two values', (i % 2)::float8),
+                     ('few distinct', ((i * 7919) % 13)::float8), ('zeros', zero),
+                     ('scattered', ((i * 7919) % 5003)::float8 / 7)) x(shape, v)
+UNION ALL SELECT 'one value', 1, 42;
+WITH ranked AS (
+    SELECT shape, v + 0.0 AS v, row_number() OVER (PARTITION BY shape ORDER BY v) - 1 AS position,
+           count(*) OVER (PARTITION BY shape) AS n
+    FROM quantile_inputs),
+expected AS (
+    SELECT q.shape, q.bins, array_agg(lo.v + (q.h - floor(q.h)) * (hi.v - lo.v) ORDER BY q.k) AS quantiles
+    FROM (SELECT DISTINCT shape, n, bins, k, (n - 1) * (k::float8 / bins) AS h
+            FROM ranked, generate_series(2, 9) bins, generate_series(1, bins - 1) k) q
+    JOIN ranked lo ON lo.shape = q.shape AND lo.position = floor(q.h)
+    JOIN ranked hi ON hi.shape = q.shape AND hi.position = least(floor(q.h) + 1, q.n - 1)
+    GROUP BY q.shape, q.bins),
+computed AS (
+    SELECT shape, bins, count(*) AS n,
+           clv_rfm_breakpoints(v, v, v, bins ORDER BY i) AS ascending_rows,
+           clv_rfm_breakpoints(v, v, v, bins ORDER BY i DESC) AS descending_rows
+    FROM quantile_inputs, generate_series(2, 9) bins
+    GROUP BY shape, bins)
+SELECT c.shape, count(*) AS bin_counts, min(c.n) AS n,
+       bool_and(c.ascending_rows::text = ARRAY[e.quantiles, e.quantiles, e.quantiles]::text) AS ascending_rows_match,
+       bool_and(c.descending_rows::text = ARRAY[e.quantiles, e.quantiles, e.quantiles]::text) AS descending_rows_match
+FROM computed c JOIN expected e USING (shape, bins)
+GROUP BY c.shape ORDER BY c.shape;
+DROP TABLE quantile_inputs;
+
 -- heavy ties: 60% ordered once; customers with the same value share a score
 CREATE TABLE customers AS
 SELECT g AS id, (g * 37 % 400)::float8 AS recency_days,
@@ -154,6 +191,34 @@ FROM (SELECT v, clv_value_tier(cume_dist() OVER (ORDER BY v DESC NULLS LAST)) AS
      (SELECT clv_value_tier_bounds(array_agg(v)) AS b FROM tier_values) b
 WHERE ranked IS DISTINCT FROM CASE WHEN v >= b[1] THEN 'top 1%' WHEN v >= b[2] THEN 'top 5%'
                                    WHEN v >= b[3] THEN 'top 20%' ELSE 'rest' END;
+-- the same over inputs that make a careless selection slow or wrong, every
+-- 17th value NULL (counted, last), with cutoffs from none to all: only the
+-- best values a tier can reach are put in order
+CREATE TEMP TABLE tier_inputs AS
+SELECT shape, i, CASE WHEN i % 17 = 0 THEN NULL ELSE v END AS v
+FROM generate_series(1, 5000) i,
+     LATERAL (VALUES ('ascending', i::float8), ('descending', -i::float8), ('equal', 7::float8),
+                     ('organ pipe', least(i, 5001 - i)::float8), ('two values', (i % 2)::float8),
+                     ('few distinct', ((i * 7919) % 13)::float8),
+                     ('zeros', CASE WHEN i % 3 = 0 THEN -0.0::float8 ELSE 0 END),
+                     ('scattered', ((i * 7919) % 5003)::float8 / 7)) x(shape, v);
+SELECT t.shape, count(DISTINCT t.cutoffs) AS cutoff_sets,
+       count(*) FILTER (WHERE (SELECT min(c) FROM unnest(t.cutoffs) c WHERE t.top_share <= c)
+                              IS DISTINCT FROM
+                              (SELECT min(c) FROM unnest(t.cutoffs, b.bounds) u(c, bound) WHERE t.v >= u.bound))
+         AS tiers_differing
+FROM (SELECT shape, v, cutoffs, cume_dist() OVER (PARTITION BY shape, cutoffs ORDER BY v DESC NULLS LAST) AS top_share
+        FROM tier_inputs,
+             (VALUES ('{0.01,0.05,0.2}'::float8[]), ('{0.0002,0.5,0.9999}'), ('{1}'), ('{2,0.3}'), ('{-1,0.1}'),
+                     ('{0}')) c(cutoffs)) t
+JOIN (SELECT shape, cutoffs, clv_value_tier_bounds(array_agg(v ORDER BY i DESC), cutoffs) AS bounds
+        FROM tier_inputs,
+             (VALUES ('{0.01,0.05,0.2}'::float8[]), ('{0.0002,0.5,0.9999}'), ('{1}'), ('{2,0.3}'), ('{-1,0.1}'),
+                     ('{0}')) c(cutoffs)
+       GROUP BY shape, cutoffs) b USING (shape, cutoffs)
+WHERE t.v IS NOT NULL
+GROUP BY t.shape ORDER BY t.shape;
+DROP TABLE tier_inputs;
 SELECT clv_value_tier_bounds('{}'::float8[]) AS none, clv_value_tier_bounds('{5,5,5}') AS all_tied,
        clv_value_tier_bounds('{9,1,2,3,4,5,6,7,8,10}', '{0.1,0.5}') AS tenths;
 SELECT clv_value_tier_bounds('{1,NaN}');

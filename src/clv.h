@@ -40,6 +40,8 @@ extern void clv_require_argument(FunctionCallInfo fcinfo, int argno, const char 
 
 /* Doubles in ascending order, none of them NaN (src/float8_sort.c). */
 extern void clv_sort_float8(double *values, size_t n);
+/* The values a sort would put at the wanted positions, ascending (src/float8_sort.c). */
+extern void clv_select_float8(double *values, size_t n, const size_t *wanted, int nwanted);
 
 /* A date as text, for error messages. */
 extern char *clv_date_str(int32 date);

@@ -78,18 +78,25 @@ state_capacity(ArrayType *state, int p)
 	return (clv_state_length(state) - C_HEADER) / ENTRY_WIDTH(p);
 }
 
-static ArrayType *
-state_alloc(int64 capacity, int p)
+/* The slots of a state with room for capacity entries of p covariates, within 1 GB. */
+static int
+state_slots(int64 capacity, int p)
 {
-	ArrayType  *state;
-
 	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - C_HEADER) / ENTRY_WIDTH(p))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("covariate model fit state would need more than 1 GB"),
 				 errdetail("The input has more distinct (frequency, recency, age, covariates) combinations than fit in memory."),
 				 errhint("Round recency and age, for example to whole days or weeks, and use coarser covariates.")));
-	state = clv_state_alloc((int) (C_HEADER + capacity * ENTRY_WIDTH(p)), CurrentMemoryContext);
+	return (int) (C_HEADER + capacity * ENTRY_WIDTH(p));
+}
+
+static ArrayType *
+state_alloc(int64 capacity, int p)
+{
+	ArrayType  *state;
+
+	state = clv_state_alloc(state_slots(capacity, p), CurrentMemoryContext);
 	clv_state_data(state)[C_MAGIC] = COV_MAGIC;
 	clv_state_data(state)[C_NCOVARIATES] = p;
 	return state;
@@ -319,11 +326,8 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		 */
 		if (s[C_NPATTERNS] > state_capacity(state, p) / 2 || state_capacity(state, p) == 0)
 		{
-			ArrayType  *grown = state_alloc(Max(2 * state_capacity(state, p), 64), p);
-
-			memcpy(clv_state_data(grown) + C_KIND, s + C_KIND,
-				   (C_HEADER - C_KIND + s[C_NPATTERNS] * ENTRY_WIDTH(p)) * sizeof(int64));
-			state = grown;
+			state = clv_state_grow(state, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
+								   state_slots(Max(2 * state_capacity(state, p), 64), p), 0);
 		}
 	}
 	return state;

@@ -185,18 +185,25 @@ patterns_compact(int64 *s)
 	pfree(tail);
 }
 
-static ArrayType *
-patterns_alloc(int64 capacity, MemoryContext context)
+/* The slots of a state with room for capacity entries, within 1 GB. */
+static int
+patterns_slots(int64 capacity)
 {
-	ArrayType  *state;
-
 	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("model fit state would need more than 1 GB"),
 				 errdetail("The input has more distinct (frequency, recency, age) patterns than fit in memory."),
 				 errhint("Round recency and age, for example to whole days or weeks.")));
-	state = clv_state_alloc((int) (P_HEADER + capacity * E_WIDTH), context);
+	return (int) (P_HEADER + capacity * E_WIDTH);
+}
+
+static ArrayType *
+patterns_alloc(int64 capacity, MemoryContext context)
+{
+	ArrayType  *state;
+
+	state = clv_state_alloc(patterns_slots(capacity), context);
 	clv_state_data(state)[P_MAGIC] = FIT_MAGIC;
 	return state;
 }
@@ -415,11 +422,8 @@ patterns_append(ArrayType *state, double x, double a, double b, int64 count)
 		/* keep room to spare, so that compaction stays rare */
 		if (s[P_NPATTERNS] > patterns_capacity(state) / 2 || patterns_capacity(state) == 0)
 		{
-			ArrayType  *grown = patterns_alloc(Max(2 * patterns_capacity(state), 64), CurrentMemoryContext);
-
-			memcpy(clv_state_data(grown) + P_KIND, s + P_KIND,
-				   (P_HEADER - P_KIND + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
-			state = grown;
+			state = clv_state_grow(state, (int) (P_HEADER + s[P_NPATTERNS] * E_WIDTH),
+								   patterns_slots(Max(2 * patterns_capacity(state), 64)), 0);
 			s = clv_state_data(state);
 		}
 	}

@@ -72,23 +72,30 @@ rfm_capacity(ArrayType *state)
 	return (clv_state_length(state) - R_HEADER) / RFM_MEASURES;
 }
 
-static ArrayType *
-rfm_alloc(int64 capacity, int32 bins)
+/* The slots of a state with room for capacity customers, within 1 GB. */
+static int
+rfm_slots(int64 capacity)
 {
-	ArrayType  *state;
-	int64	   *s;
-
 	if (capacity > RFM_MAX_CUSTOMERS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("clv_rfm_breakpoints state would need more than 1 GB"),
 				 errdetail("The breakpoints are exact quantiles: the state keeps 24 bytes per customer."),
 				 errhint("Compute the breakpoints on a random sample of customers, for example with TABLESAMPLE.")));
-	state = clv_state_alloc((int) (R_HEADER + capacity * RFM_MEASURES), CurrentMemoryContext);
+	return (int) (R_HEADER + capacity * RFM_MEASURES);
+}
+
+static ArrayType *
+rfm_alloc(int64 capacity, int32 bins)
+{
+	ArrayType  *state;
+	int64	   *s;
+
+	state = clv_state_alloc(rfm_slots(capacity), CurrentMemoryContext);
 	s = clv_state_data(state);
 	s[R_MAGIC] = RFM_MAGIC;
 	s[R_BINS] = bins;
-	for (int64 i = R_HEADER; i < R_HEADER + capacity * RFM_MEASURES; i++)
+	for (int64 i = R_HEADER; i < clv_state_length(state); i++)
 		s[i] = RFM_UNUSED;
 	return state;
 }
@@ -164,14 +171,12 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 		{
 			/* the executor copies a new state into its own context and frees the old */
 			int64		capacity = rfm_capacity(state);
-			ArrayType  *bigger;
 
-			/* past the limit rfm_alloc says so */
-			bigger = rfm_alloc(capacity >= RFM_MAX_CUSTOMERS ? capacity + 1 :
-							   Min(Max(2 * capacity, 64), RFM_MAX_CUSTOMERS), bins);
-			memcpy(clv_state_data(bigger), clv_state_data(state),
-				   (R_HEADER + capacity * RFM_MEASURES) * sizeof(int64));
-			state = bigger;
+			/* past the limit rfm_slots says so */
+			state = clv_state_grow(state, (int) (R_HEADER + capacity * RFM_MEASURES),
+								   rfm_slots(capacity >= RFM_MAX_CUSTOMERS ? capacity + 1 :
+											 Min(Max(2 * capacity, 64), RFM_MAX_CUSTOMERS)),
+								   RFM_UNUSED);
 		}
 	}
 	s = clv_state_data(state);
@@ -301,16 +306,26 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(left);
 }
 
-/* quantile type 7: linear interpolation between order statistics */
+/*
+ * Quantile type 7: linear interpolation between the order statistics at
+ * quantile_position and the one after it (if any), which are where a sort
+ * would put them.
+ */
+static int64
+quantile_position(int64 n, double p)
+{
+	return (int64) floor((n - 1) * p);
+}
+
 static double
-sorted_quantile(const double *sorted, int64 n, double p)
+selected_quantile(const double *selected, int64 n, double p)
 {
 	double		h = (n - 1) * p;
-	int64		lo = (int64) floor(h);
+	int64		lo = quantile_position(n, p);
 
 	if (lo >= n - 1)
-		return sorted[n - 1];
-	return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
+		return selected[n - 1];
+	return selected[lo] + (h - lo) * (selected[lo + 1] - selected[lo]);
 }
 
 /* float8[3][bins - 1]: rows recency_days, frequency, monetary */
@@ -323,20 +338,32 @@ clv_rfm_breakpoints_final(PG_FUNCTION_ARGS)
 	int			bins = (int) s[R_BINS];
 	double	   *column;
 	Datum	   *elems;
+	size_t		wanted[2 * (RFM_MAX_BINS - 1)];
+	int			nwanted = 0;
 	int			dims[2] = {RFM_MEASURES, bins - 1};
 	int			lbs[2] = {1, 1};
 
 	if (n == 0)
 		PG_RETURN_NULL();
+	/* the order statistics the quantiles interpolate between, ascending */
+	for (int k = 1; k < bins; k++)
+	{
+		int64		lo = quantile_position(n, (double) k / bins);
+
+		wanted[nwanted++] = lo;
+		if (lo < n - 1)
+			wanted[nwanted++] = lo + 1;
+	}
 	column = palloc(n * sizeof(double));
 	elems = palloc(RFM_MEASURES * (bins - 1) * sizeof(Datum));
 	for (int m = 0; m < RFM_MEASURES; m++)
 	{
+		/* + 0.0: a -0 is a 0, whichever of the equal values lands there */
 		for (int64 i = 0; i < n; i++)
-			column[i] = clv_slot_float8(s[R_HEADER + i * RFM_MEASURES + m]);
-		clv_sort_float8(column, n);
+			column[i] = clv_slot_float8(s[R_HEADER + i * RFM_MEASURES + m]) + 0.0;
+		clv_select_float8(column, n, wanted, nwanted);
 		for (int k = 1; k < bins; k++)
-			elems[m * (bins - 1) + k - 1] = Float8GetDatum(sorted_quantile(column, n, (double) k / bins));
+			elems[m * (bins - 1) + k - 1] = Float8GetDatum(selected_quantile(column, n, (double) k / bins));
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, NULL, 2, dims, lbs, FLOAT8OID,
 											 sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));

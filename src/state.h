@@ -24,6 +24,7 @@
 #include "utils/array.h"
 
 extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
+extern ArrayType *clv_state_grow(ArrayType *state, int used, int nelems, int64 fill);
 extern ArrayType *clv_state_checked(Datum datum, int64 magic, int header_len,
 									const char *aggname);
 extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,

@@ -16,6 +16,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(clv_value_tier_bounds);
@@ -38,6 +39,8 @@ clv_value_tier_bounds(PG_FUNCTION_ARGS)
 	int			ncutoffs;
 	double	   *sorted;
 	int64		n = 0;
+	int64		ranked;
+	double		widest = -get_float8_infinity();
 	Datum	   *bounds;
 	bool	   *bound_nulls;
 	int			dims[1];
@@ -63,35 +66,65 @@ clv_value_tier_bounds(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("values must not be NaN")));
-			sorted[n++] = v;
+			sorted[n++] = v + 0.0;	/* a -0 is a 0, wherever it lands */
 		}
-	clv_sort_float8(sorted, n);
-	/* the k-th best value (from 0): the values are sorted ascending */
+	for (int c = 0; c < ncutoffs; c++)
+	{
+		if (cutoff_nulls[c] || isnan(DatumGetFloat8(cutoff_datums[c])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cutoffs must be numbers, not NULL or NaN")));
+		widest = Max(widest, DatumGetFloat8(cutoff_datums[c]));
+	}
+
+	/*
+	 * Only the best values a tier can reach need to be in order: the fewest,
+	 * ranked, whose count over all is beyond every cutoff (as cume_dist
+	 * compares it, in float8), and a run of equal values that reaches them
+	 * is beyond it too.  They are selected to the end of the array (about a
+	 * fifth of it for the standard tiers) and sorted there.
+	 */
+	if (!(widest < 1))
+		ranked = n;
+	else if (widest < 0)
+		ranked = Min(n, 1);
+	else
+	{
+		ranked = Min(n, (int64) (widest * (double) nvalues));
+		while (ranked > 0 && (double) ranked / (double) nvalues > widest)
+			ranked--;
+		while (ranked < n && (double) ranked / (double) nvalues <= widest)
+			ranked++;
+	}
+	if (ranked > 0 && ranked < n)
+	{
+		size_t		first_ranked = n - ranked;
+
+		clv_select_float8(sorted, n, &first_ranked, 1);
+	}
+	clv_sort_float8(sorted + (n - ranked), ranked);
+	/* the k-th best value (from 0), for k < ranked: ascending at the end */
 #define BEST(k) sorted[n - 1 - (k)]
 
 	bounds = palloc(Max(ncutoffs, 1) * sizeof(Datum));
 	bound_nulls = palloc(Max(ncutoffs, 1) * sizeof(bool));
 	for (int c = 0; c < ncutoffs; c++)
 	{
-		double		cutoff;
+		double		cutoff = DatumGetFloat8(cutoff_datums[c]);
 		int64		within = 0;
-
-		if (cutoff_nulls[c] || isnan(cutoff = DatumGetFloat8(cutoff_datums[c])))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cutoffs must be numbers, not NULL or NaN")));
 
 		/*
 		 * The customers of the tier: the longest run of the best values,
 		 * cut between two different values, whose count over all is within
 		 * the cutoff (as cume_dist compares it, in float8).  Its last value
-		 * is the bound.
+		 * is the bound.  A run that reaches past the ranked values ends the
+		 * search: its count is beyond every cutoff.
 		 */
-		for (int64 k = 0; k < n;)
+		for (int64 k = 0; k < ranked;)
 		{
 			int64		peers_end = k + 1;
 
-			while (peers_end < n && BEST(peers_end) == BEST(k))
+			while (peers_end < ranked && BEST(peers_end) == BEST(k))
 				peers_end++;
 			if (!((double) peers_end / (double) nvalues <= cutoff))
 				break;
