@@ -43,8 +43,9 @@ median_of_three(double a, double b, double c)
  * partition it about a median of three into the values below, equal to and
  * above the pivot (three ways, as frequencies have long runs of equal
  * values), then go on into the parts that hold wanted positions.  After
- * partitions_left partitions a range is sorted instead, so that no input can
- * make the selection quadratic (introselect's bound).
+ * partitions_left partitions a range is sorted instead (introselect's
+ * bound): the partitions then cost at most 2 log2 n passes over the values,
+ * whatever the input, and the rest is the sort's.
  */
 static void
 select_range(double *values, size_t lo, size_t hi, const size_t *wanted, int nwanted, int partitions_left)
@@ -100,8 +101,8 @@ select_range(double *values, size_t lo, size_t hi, const size_t *wanted, int nwa
  * Reorder values[0 .. n-1] so that each of the positions wanted[0 ..
  * nwanted-1] (ascending, each below n; repeats allowed) holds the value a
  * sort would put there, every value before it at most that and every value
- * after it at least that.  Expected time linear in n per wanted position,
- * at most n log n.
+ * after it at least that.  Expected time linear in n for a few wanted
+ * positions; at worst that of clv_sort_float8 over the values.
  */
 void
 clv_select_float8(double *values, size_t n, const size_t *wanted, int nwanted)

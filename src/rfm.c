@@ -345,14 +345,17 @@ clv_rfm_breakpoints_final(PG_FUNCTION_ARGS)
 
 	if (n == 0)
 		PG_RETURN_NULL();
-	/* the order statistics the quantiles interpolate between, ascending */
+	/*
+	 * the order statistics the quantiles interpolate between, ascending and
+	 * each once (with fewer values than bins, quantiles share them)
+	 */
 	for (int k = 1; k < bins; k++)
 	{
 		int64		lo = quantile_position(n, (double) k / bins);
 
-		wanted[nwanted++] = lo;
-		if (lo < n - 1)
-			wanted[nwanted++] = lo + 1;
+		for (int64 position = lo; position <= Min(lo + 1, n - 1); position++)
+			if (nwanted == 0 || (int64) wanted[nwanted - 1] < position)
+				wanted[nwanted++] = position;
 	}
 	column = palloc(n * sizeof(double));
 	elems = palloc(RFM_MEASURES * (bins - 1) * sizeof(Datum));

@@ -202,15 +202,7 @@ SELECT is((SELECT pg_temp.fit_merge(state::bigint[])::text
                  FROM sim GROUP BY id % 5) shards),
           (SELECT m::text FROM fit), 'partial states from five shards, shipped as text, give the same fit');
 SELECT is((SELECT m::text::clv_model::text FROM fit), (SELECT m::text FROM fit), 'text round trip is exact');
-CREATE TEMP TABLE copied (m clv_model);
-SELECT '/tmp/clv_covariate_model_' || pg_backend_pid() || '.bin' AS model_file \gset
-SELECT format('COPY fit TO %L WITH (FORMAT binary)', :'model_file') AS copy_out,
-       format('COPY copied FROM %L WITH (FORMAT binary)', :'model_file') AS copy_in \gset
-:copy_out;
-:copy_in;
-\setenv CLV_MODEL_FILE :model_file
-\! rm -f "$CLV_MODEL_FILE" 2>/dev/null
-SELECT is((SELECT m::text FROM copied), (SELECT m::text FROM fit), 'binary COPY round trip is exact');
+\ir ../include/binary_round_trip.psql
 
 -- penalizers shrink their own group of coefficients
 SELECT ok(abs((p -> 'coefficients' -> 0 ->> 'estimate')::float8) < abs((j -> 'coefficients' -> 0 ->> 'estimate')::float8)

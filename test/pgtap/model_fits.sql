@@ -89,15 +89,7 @@ SELECT is((SELECT pg_temp.spend_merge(state::bigint[])::text
           (SELECT m FROM spend_fit), 'Gamma-Gamma partial states from three shards give the same fit');
 
 -- binary send/receive round trip, through a server-side file removed afterwards
-CREATE TEMP TABLE copied (m clv_model);
-SELECT '/tmp/clv_model_' || pg_backend_pid() || '.bin' AS model_file \gset
-SELECT format('COPY fit TO %L WITH (FORMAT binary)', :'model_file') AS copy_out,
-       format('COPY copied FROM %L WITH (FORMAT binary)', :'model_file') AS copy_in \gset
-:copy_out;
-:copy_in;
-\setenv CLV_MODEL_FILE :model_file
-\! rm -f "$CLV_MODEL_FILE" 2>/dev/null
-SELECT is((SELECT m::text FROM copied), (SELECT m::text FROM fit), 'binary COPY round trip is exact');
+\ir ../include/binary_round_trip.psql
 
 -- a penalizer shrinks the parameters
 SELECT ok((SELECT (clv_model_params(clv_fit_bgnbd(frequency, recency, age, 0.01)) ->> 'alpha')::float8 FROM sim)
