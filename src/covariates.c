@@ -992,6 +992,8 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 				weak = true;
 		if (!weak)
 		{
+			bool		beyond_float8 = false;
+
 			model->base.flags |= CLV_MODEL_HAS_COVARIANCE;
 			for (int i = 0; i < f.nbase; i++)
 				for (int j = 0; j < f.nbase; j++)
@@ -1005,6 +1007,7 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 					model->std_error[g][k] = standardised / sd_z[k];
 					if (!(model->std_error[g][k] > 0 && isfinite(model->std_error[g][k])))
 						weak = true;
+					beyond_float8 |= !isfinite(model->std_error[g][k]);
 				}
 			/*
 			 * As fit.c's rule for the baseline (the data cannot tell theta
@@ -1014,14 +1017,12 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 			 */
 			weak |= max_customer_log_variance(&f, covariance) > 1;
 			/* a standard error beyond a float8 (an sd near 1e-308): no covariance after all */
-			for (int g = 0; g < f.ck->ngroups; g++)
-				for (int k = 0; k < p; k++)
-					if (!isfinite(model->std_error[g][k]))
-					{
-						model->base.flags &= ~CLV_MODEL_HAS_COVARIANCE;
-						memset(model->base.covariance, 0, sizeof(model->base.covariance));
-						memset(model->std_error, 0, sizeof(model->std_error));
-					}
+			if (beyond_float8)
+			{
+				model->base.flags &= ~CLV_MODEL_HAS_COVARIANCE;
+				memset(model->base.covariance, 0, sizeof(model->base.covariance));
+				memset(model->std_error, 0, sizeof(model->std_error));
+			}
 		}
 	}
 	else
