@@ -154,9 +154,8 @@ state_compact(int64 *s)
 
 /* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
 static ArrayType *
-state_header_checked(Datum datum)
+state_header_check(ArrayType *state)
 {
-	ArrayType  *state = clv_state_checked(datum, COV_MAGIC, C_HEADER, FIT_NAME);
 	int64	   *s = clv_state_data(state);
 	int64		p = s[C_NCOVARIATES];
 
@@ -168,6 +167,12 @@ state_header_checked(Datum datum)
 		s[C_NPATTERNS] < 0 || s[C_NPATTERNS] > state_capacity(state, (int) p))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the histories.");
 	return state;
+}
+
+static ArrayType *
+state_header_checked(Datum datum)
+{
+	return state_header_check(clv_state_checked(datum, COV_MAGIC, C_HEADER, FIT_NAME));
 }
 
 static bool
@@ -277,10 +282,11 @@ penalizer_at(FunctionCallInfo fcinfo, int argno, const char *name)
  * one more entry; what every row must share (the kind, the number of
  * covariates, the penalizers) checked.
  */
-static ArrayType *
+static ClvStateRef
 covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const double *penalizers, int64 unit)
 {
 	MemoryContext aggcontext;
+	ClvStateRef ref;
 	ArrayType  *state;
 	int64	   *s;
 
@@ -296,9 +302,10 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		s[C_UNIT] = Max(unit, 0);
 		for (int i = 0; i < NPENALIZERS; i++)
 			s[C_PENALIZER + i] = clv_float8_slot(penalizers[i]);
-		return state;
+		return clv_state_ref_new(state, aggcontext);
 	}
-	state = state_header_checked(PG_GETARG_DATUM(0));
+	ref = clv_state_ref(PG_GETARG_DATUM(0), aggcontext, COV_MAGIC, C_HEADER, FIT_NAME);
+	state = state_header_check(ref.array);
 	s = clv_state_data(state);
 	if (s[C_KIND] != kind)
 		clv_state_corrupt(FIT_NAME, "The state holds another kind of histories.");
@@ -325,19 +332,17 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		 * room at all (INITCOND can be a bare header) grows too
 		 */
 		if (s[C_NPATTERNS] > state_capacity(state, p) / 2 || state_capacity(state, p) == 0)
-		{
-			state = clv_state_grow(state, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
-								   state_slots(Max(2 * state_capacity(state, p), 64), p), 0);
-		}
+			clv_state_grow_held(&ref, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
+								state_slots(Max(2 * state_capacity(state, p), 64), p), 0);
 	}
-	return state;
+	return ref;
 }
 
 /* One history, checked, at the end of a state with room for it. */
 static Datum
-covariate_state_add(ArrayType *state, double x, double a, double b, const double *z)
+covariate_state_add(ClvStateRef ref, double x, double a, double b, const double *z)
 {
-	int64	   *s = clv_state_data(state);
+	int64	   *s = clv_state_data(ref.array);
 	int			p = (int) s[C_NCOVARIATES];
 	int64	   *e = s + C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p);
 
@@ -348,7 +353,7 @@ covariate_state_add(ArrayType *state, double x, double a, double b, const double
 		e[E_COVARIATES + k] = clv_float8_slot(z[k]);
 	e[E_COUNT(p)] = 1;
 	s[C_NPATTERNS]++;
-	PG_RETURN_ARRAYTYPE_P(state);
+	return clv_state_ref_datum(&ref);
 }
 
 /* a row's penalizers from argument first on: the baseline's, then npenalizers of the coefficients */
@@ -442,16 +447,16 @@ spend_covariates_add(FunctionCallInfo fcinfo, double x, double m, int first)
 	double		z[CLV_MAX_COVARIATES];
 	double		penalizers[NPENALIZERS];
 	int			p;
-	ArrayType  *state;
+	ClvStateRef ref;
 
 	p = covariates_arg(fcinfo, first, z);
 	penalizers_at(fcinfo, first + 1, ck->penalizer_names, ck->npenalizers, penalizers);
 	if (isfinite(m) && m <= 0)
 	{
-		state = covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers, -1);
-		clv_state_data(state)[C_SKIPPED] = clv_count_add(clv_state_data(state)[C_SKIPPED], 1,
-														 "model fit customer count");
-		PG_RETURN_ARRAYTYPE_P(state);
+		ref = covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers, -1);
+		clv_state_data(ref.array)[C_SKIPPED] = clv_count_add(clv_state_data(ref.array)[C_SKIPPED], 1,
+															 "model fit customer count");
+		return clv_state_ref_datum(&ref);
 	}
 	clv_check_pattern(CLV_PATTERNS_SPEND, x, m, 0);
 	return covariate_state_add(covariate_state(fcinfo, CLV_PATTERNS_SPEND, p, penalizers, -1), x, m, 0, z);
@@ -789,11 +794,10 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	ClvPatternKind want = (kind == CLV_MODEL_GAMMAGAMMA) ? CLV_PATTERNS_SPEND : CLV_PATTERNS_PURCHASES;
 	bool		weak = false;
 
-	/* a copy: a final function must not change its state */
-	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
 	s = clv_state_data(state);
 	if (s[C_KIND] != want)
 		clv_state_corrupt(FIT_NAME, "The histories are of another kind of model.");
+	s = clv_state_copy_slots(state, C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(s[C_NCOVARIATES]));
 	state_compact(s);
 	p = (int) s[C_NCOVARIATES];
 	histories = palloc(Max(s[C_NPATTERNS], 1) * sizeof(History));

@@ -60,6 +60,9 @@ typedef struct PatternEntry
 	int64		slot[E_WIDTH];
 } PatternEntry;
 
+/* clv_patterns_load turns each entry into its Pattern in place */
+StaticAssertDecl(sizeof(PatternEntry) == sizeof(Pattern), "a pattern takes the place of its entry");
+
 static inline int
 compare_entries(const PatternEntry *a, const PatternEntry *b)
 {
@@ -325,9 +328,8 @@ check_entry(ClvPatternKind kind, double x, double a, double b)
 
 /* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
 static ArrayType *
-patterns_header_checked(Datum datum)
+patterns_header_check(ArrayType *state)
 {
-	ArrayType  *state = clv_state_checked(datum, FIT_MAGIC, P_HEADER, FIT_NAME);
 	int64	   *s = clv_state_data(state);
 
 	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
@@ -339,11 +341,18 @@ patterns_header_checked(Datum datum)
 	return state;
 }
 
-/* The state of this row's group, created on its first row. */
 static ArrayType *
+patterns_header_checked(Datum datum)
+{
+	return patterns_header_check(clv_state_checked(datum, FIT_MAGIC, P_HEADER, FIT_NAME));
+}
+
+/* The state of this row's group, created on its first row. */
+static ClvStateRef
 patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, int64 unit)
 {
 	MemoryContext aggcontext;
+	ClvStateRef ref;
 	ArrayType  *state;
 	int64	   *s;
 
@@ -359,9 +368,10 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 		s[P_KIND] = kind;
 		s[P_PENALIZER] = clv_float8_slot(penalizer);
 		s[P_UNIT] = Max(unit, 0);
-		return state;
+		return clv_state_ref_new(state, aggcontext);
 	}
-	state = patterns_header_checked(PG_GETARG_DATUM(0));
+	ref = clv_state_ref(PG_GETARG_DATUM(0), aggcontext, FIT_MAGIC, P_HEADER, FIT_NAME);
+	state = patterns_header_check(ref.array);
 	s = clv_state_data(state);
 	if (s[P_KIND] != kind)
 		clv_state_corrupt(FIT_NAME, "The state holds another kind of patterns.");
@@ -373,7 +383,7 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("all summaries of a fit must use the same time_unit")));
-	return state;
+	return ref;
 }
 
 /*
@@ -391,11 +401,12 @@ check_not_regular(ArrayType *state)
 Datum
 clv_patterns_skip(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer)
 {
-	ArrayType  *state = patterns_state(fcinfo, kind, penalizer, -1);
+	ClvStateRef ref = patterns_state(fcinfo, kind, penalizer, -1);
+	int64	   *s = clv_state_data(ref.array);
 
-	check_not_regular(state);
-	clv_state_data(state)[P_SKIPPED] = clv_count_add(clv_state_data(state)[P_SKIPPED], 1, "model fit customer count");
-	PG_RETURN_ARRAYTYPE_P(state);
+	check_not_regular(ref.array);
+	s[P_SKIPPED] = clv_count_add(s[P_SKIPPED], 1, "model fit customer count");
+	return clv_state_ref_datum(&ref);
 }
 
 static void
@@ -410,21 +421,23 @@ check_count(int64 count)
 }
 
 /* One entry, checked by the caller, at the end of the state, grown if need be. */
-static ArrayType *
-patterns_append(ArrayType *state, double x, double a, double b, int64 count)
+static void
+patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 {
-	int64	   *s = clv_state_data(state);
+	int64	   *s = clv_state_data(ref->array);
 	int64	   *e;
 
-	if (s[P_NPATTERNS] == patterns_capacity(state))
+	if (s[P_NPATTERNS] == patterns_capacity(ref->array))
 	{
+		int64		capacity = patterns_capacity(ref->array);
+
 		patterns_compact(s);
 		/* keep room to spare, so that compaction stays rare */
-		if (s[P_NPATTERNS] > patterns_capacity(state) / 2 || patterns_capacity(state) == 0)
+		if (s[P_NPATTERNS] > capacity / 2 || capacity == 0)
 		{
-			state = clv_state_grow(state, (int) (P_HEADER + s[P_NPATTERNS] * E_WIDTH),
-								   patterns_slots(Max(2 * patterns_capacity(state), 64)), 0);
-			s = clv_state_data(state);
+			clv_state_grow_held(ref, (int) (P_HEADER + s[P_NPATTERNS] * E_WIDTH),
+								patterns_slots(Max(2 * capacity, 64)), 0);
+			s = clv_state_data(ref->array);
 		}
 	}
 	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
@@ -433,7 +446,6 @@ patterns_append(ArrayType *state, double x, double a, double b, int64 count)
 	e[E_T] = clv_float8_slot(b + 0.0);
 	e[E_COUNT] = count;
 	s[P_NPATTERNS]++;
-	return state;
 }
 
 /* Add one history, checked, shared by count customers, to the state. */
@@ -441,13 +453,14 @@ Datum
 clv_patterns_add(FunctionCallInfo fcinfo, ClvPatternKind kind, double x, double a, double b,
 				 int64 count, double penalizer, int64 unit)
 {
-	ArrayType  *state;
+	ClvStateRef ref;
 
 	clv_check_pattern(kind, x, a, b);
 	check_count(count);
-	state = patterns_state(fcinfo, kind, penalizer, unit);
-	check_not_regular(state);
-	PG_RETURN_ARRAYTYPE_P(patterns_append(state, x, a, b, count));
+	ref = patterns_state(fcinfo, kind, penalizer, unit);
+	check_not_regular(ref.array);
+	patterns_append(&ref, x, a, b, count);
+	return clv_state_ref_datum(&ref);
 }
 
 /*
@@ -479,7 +492,7 @@ Datum
 clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T, double log_gap_sum,
 						 int shape, double penalizer)
 {
-	ArrayType  *state;
+	ClvStateRef ref;
 	int64	   *s;
 	double		bound;
 
@@ -492,8 +505,8 @@ clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T
 				 errmsg("log_gap_sum %g does not fit frequency %g and recency %g", log_gap_sum, x, t_x),
 				 errdetail("The gaps between a customer's purchase days add up to the recency, so the sum of their logarithms is at most frequency x ln(recency / frequency), and 0 without repeat purchases."),
 				 errhint("Give the sum of ln(gap) over the gaps between consecutive purchase days, in the time unit of recency and age.")));
-	state = patterns_state(fcinfo, CLV_PATTERNS_PURCHASES, penalizer, 0);
-	s = clv_state_data(state);
+	ref = patterns_state(fcinfo, CLV_PATTERNS_PURCHASES, penalizer, 0);
+	s = clv_state_data(ref.array);
 	/* O(1): what keeps the addition below exact (INITCOND can be anything) */
 	if (!clv_money_valid(clv_money_load(s + P_LOG_GAPS)))
 		clv_state_corrupt(FIT_NAME, "The sum of log gaps is out of range.");
@@ -505,7 +518,8 @@ clv_patterns_add_regular(FunctionCallInfo fcinfo, double x, double t_x, double T
 				 errmsg("k must be the same for every row")));
 	clv_money_store(s + P_LOG_GAPS, clv_money_add(clv_money_load(s + P_LOG_GAPS),
 												  clv_money_from_float8(log_gap_sum, "log_gap_sum")));
-	PG_RETURN_ARRAYTYPE_P(patterns_append(state, x, t_x, T, 1));
+	patterns_append(&ref, x, t_x, T, 1);
+	return clv_state_ref_datum(&ref);
 }
 
 /*
@@ -516,7 +530,7 @@ Datum
 clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, const Pattern *entries,
 						 double penalizer)
 {
-	ArrayType  *state;
+	ClvStateRef ref;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -530,12 +544,12 @@ clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, co
 		if (entries[i].count != 0)
 			check_count((int64) entries[i].count);
 	}
-	state = patterns_state(fcinfo, kind, penalizer, 0);
-	check_not_regular(state);
+	ref = patterns_state(fcinfo, kind, penalizer, 0);
+	check_not_regular(ref.array);
 	for (int i = 0; i < n; i++)
 		if (entries[i].count != 0)
-			state = patterns_append(state, entries[i].x, entries[i].t_x, entries[i].T, (int64) entries[i].count);
-	PG_RETURN_ARRAYTYPE_P(state);
+			patterns_append(&ref, entries[i].x, entries[i].t_x, entries[i].T, (int64) entries[i].count);
+	return clv_state_ref_datum(&ref);
 }
 
 static ArrayType *
@@ -622,16 +636,16 @@ void
 clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, PatternSet *set)
 {
 	ArrayType  *state = patterns_get_checked(fcinfo, argno);
-	int64	   *s;
+	int64	   *s = clv_state_data(state);
+	PatternEntry *entries;
 	int64		customers;
 
-	state = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(state));
-	s = clv_state_data(state);
 	if (s[P_KIND] != kind)
 		clv_state_corrupt(FIT_NAME, "The patterns are of another kind of model.");
+	s = clv_state_copy_slots(state, P_HEADER + s[P_NPATTERNS] * E_WIDTH);
 	patterns_compact(s);
 	set->npatterns = s[P_NPATTERNS];
-	set->patterns = palloc(Max(set->npatterns, 1) * sizeof(Pattern));
+	entries = (PatternEntry *) (s + P_HEADER);
 	customers = 0;
 	set->times = NULL;
 	set->penalizer = clv_slot_float8(s[P_PENALIZER]);
@@ -639,12 +653,14 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 	set->skipped = s[P_SKIPPED];
 	set->shape = (int) s[P_SHAPE];
 	set->log_gap_sum = clv_money_to_float8(clv_money_load(s + P_LOG_GAPS));
+	/* each entry becomes its Pattern where it is */
+	set->patterns = (Pattern *) entries;
 	for (int64 i = 0; i < set->npatterns; i++)
 	{
-		const PatternEntry *e = (const PatternEntry *) (s + P_HEADER) + i;
+		PatternEntry e = entries[i];
 
-		pattern_of_entry(e, &set->patterns[i]);
-		customers = clv_count_add(customers, e->slot[E_COUNT], "model fit customer count");
+		customers = clv_count_add(customers, e.slot[E_COUNT], "model fit customer count");
+		pattern_of_entry(&e, &set->patterns[i]);
 	}
 	/* below 2^53, so the count and its double agree */
 	if (customers > (INT64CONST(1) << 53))

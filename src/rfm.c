@@ -129,9 +129,8 @@ check_measures(const double *v)
 
 /* The O(1) checks that keep a transition inside the array (INITCOND can be anything). */
 static ArrayType *
-rfm_header_checked(Datum datum)
+rfm_header_check(ArrayType *state)
 {
-	ArrayType  *state = clv_state_checked(datum, RFM_MAGIC, R_HEADER, RFM_NAME);
 	int64	   *s = clv_state_data(state);
 
 	if (s[R_BINS] < RFM_MIN_BINS || s[R_BINS] > RFM_MAX_BINS)
@@ -143,14 +142,21 @@ rfm_header_checked(Datum datum)
 	return state;
 }
 
+static ArrayType *
+rfm_header_checked(Datum datum)
+{
+	return rfm_header_check(clv_state_checked(datum, RFM_MAGIC, R_HEADER, RFM_NAME));
+}
+
 /* Append one customer's measures; the state is created on the first row. */
 static Datum
 rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 {
-	ArrayType  *state;
+	MemoryContext aggcontext;
+	ClvStateRef ref;
 	int64	   *s;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clv_rfm_breakpoints transition called in non-aggregate context")));
@@ -158,32 +164,32 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	if (PG_ARGISNULL(0))
 	{
 		check_bins(bins);
-		state = rfm_alloc(64, bins);
+		ref = clv_state_ref_new(rfm_alloc(64, bins), aggcontext);
 	}
 	else
 	{
-		state = rfm_header_checked(PG_GETARG_DATUM(0));
-		if (clv_state_data(state)[R_BINS] != bins)
+		ref = clv_state_ref(PG_GETARG_DATUM(0), aggcontext, RFM_MAGIC, R_HEADER, RFM_NAME);
+		rfm_header_check(ref.array);
+		if (clv_state_data(ref.array)[R_BINS] != bins)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("bins must be the same for every row")));
-		if (clv_state_data(state)[R_COUNT] == rfm_capacity(state))
+		if (clv_state_data(ref.array)[R_COUNT] == rfm_capacity(ref.array))
 		{
-			/* the executor copies a new state into its own context and frees the old */
-			int64		capacity = rfm_capacity(state);
+			int64		capacity = rfm_capacity(ref.array);
 
 			/* past the limit rfm_slots says so */
-			state = clv_state_grow(state, (int) (R_HEADER + capacity * RFM_MEASURES),
-								   rfm_slots(capacity >= RFM_MAX_CUSTOMERS ? capacity + 1 :
-											 Min(Max(2 * capacity, 64), RFM_MAX_CUSTOMERS)),
-								   RFM_UNUSED);
+			clv_state_grow_held(&ref, (int) (R_HEADER + capacity * RFM_MEASURES),
+								rfm_slots(capacity >= RFM_MAX_CUSTOMERS ? capacity + 1 :
+										  Min(Max(2 * capacity, 64), RFM_MAX_CUSTOMERS)),
+								RFM_UNUSED);
 		}
 	}
-	s = clv_state_data(state);
+	s = clv_state_data(ref.array);
 	for (int i = 0; i < RFM_MEASURES; i++)
 		s[R_HEADER + s[R_COUNT] * RFM_MEASURES + i] = clv_float8_slot(v[i]);
 	s[R_COUNT]++;
-	PG_RETURN_ARRAYTYPE_P(state);
+	return clv_state_ref_datum(&ref);
 }
 
 static int32

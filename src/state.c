@@ -4,6 +4,7 @@
 #include "state.h"
 
 #include "catalog/pg_type.h"
+#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
 /* A state of nelems slots whose slots the caller writes. */
@@ -44,8 +45,8 @@ clv_state_alloc(int nelems, MemoryContext context)
  * copied about twenty times (and the executor copies each new one into the
  * aggregate's memory again), so zeroing it first was a third pass over it.
  */
-ArrayType *
-clv_state_grow(ArrayType *state, int used, int nelems, int64 fill)
+static ArrayType *
+state_grow_flat(ArrayType *state, int used, int nelems, int64 fill)
 {
 	ArrayType  *grown;
 	int64	   *g;
@@ -74,13 +75,54 @@ clv_state_corrupt(const char *aggname, const char *detail)
 }
 
 /*
+ * Large states held in place.  A transition function that returns a new
+ * pass-by-reference state has the executor copy it into the aggregate's
+ * memory and free the old one (ExecAggTransReparent): each time a state of
+ * a million customers doubles, it is written twice and its new pages are
+ * faulted in twice.  The executor keeps a read-write expanded object whose
+ * memory context is a child of the aggregate's where it is, so a state
+ * past clv_state_hold_min_bytes (64 kB; the fuzz harness lowers it) is
+ * held by PostgreSQL's expanded array in its flat form (expand_array: the
+ * flat array in the object's own context, fvalue, no Datum array), and
+ * grown there, the same holder returned every time.  Everything else reads
+ * such a state as the flat bigint[] it holds: a final function through the
+ * read-only pointer it is given, a tuple or Citus's text output by
+ * flattening it (a copy of fvalue).
+ */
+int			clv_state_hold_min_bytes = 64 * 1024;
+
+/* an expanded array in the form clv_state_grow_held keeps: flat, never deconstructed */
+static bool
+is_held_state(Datum datum)
+{
+	ExpandedArrayHeader *eah;
+
+	if (!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(datum)))
+		return false;
+	eah = (ExpandedArrayHeader *) DatumGetEOHP(datum);
+	return eah->ea_magic == EA_MAGIC && eah->fvalue != NULL && eah->dvalues == NULL;
+}
+
+/*
+ * The flat array of a state datum: a held state's own (not a copy), else
+ * the datum detoasted, which flattens any other expanded array.
+ */
+static ArrayType *
+state_array(Datum datum)
+{
+	if (is_held_state(datum))
+		return ((ExpandedArrayHeader *) DatumGetEOHP(datum))->fvalue;
+	return DatumGetArrayTypeP(datum);
+}
+
+/*
  * A state datum, detoasted, with its shape and magic checked; the caller
  * checks the content it depends on.
  */
 ArrayType *
 clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
 {
-	ArrayType  *state = DatumGetArrayTypeP(datum);
+	ArrayType  *state = state_array(datum);
 
 	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
 		ARR_ELEMTYPE(state) != INT8OID || ARR_LBOUND(state)[0] != 1)
@@ -90,6 +132,108 @@ clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
 	if (clv_state_data(state)[0] != magic)
 		clv_state_corrupt(aggname, "The array does not start with the state's layout tag.");
 	return state;
+}
+
+/*
+ * The state a transition function was handed, checked as clv_state_checked
+ * does, for it to update and grow (clv_state_grow_held) in context, the
+ * aggregate's memory.
+ */
+ClvStateRef
+clv_state_ref(Datum datum, MemoryContext context, int64 magic, int header_len, const char *aggname)
+{
+	ClvStateRef ref;
+
+	ref.array = clv_state_checked(datum, magic, header_len, aggname);
+	ref.holder = VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(datum)) && is_held_state(datum) ?
+		(ExpandedArrayHeader *) DatumGetEOHP(datum) : NULL;
+	ref.context = context;
+	return ref;
+}
+
+/* A new state, small and flat, for a transition function to fill and grow. */
+ClvStateRef
+clv_state_ref_new(ArrayType *state, MemoryContext context)
+{
+	ClvStateRef ref;
+
+	ref.array = state;
+	ref.holder = NULL;
+	ref.context = context;
+	return ref;
+}
+
+/*
+ * Grow a state as state_grow_flat does: its first used slots kept, every
+ * slot after them up to nelems set to fill.  A small state becomes a new
+ * flat array, which the executor copies; a large one is held in place (see
+ * clv_state_hold_min_bytes) and reallocated there, which for a chunk of that
+ * size may move its pages rather than copy them.
+ */
+void
+clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + (Size) nelems * sizeof(int64);
+	ExpandedArrayHeader *holder = ref->holder;
+	ArrayType  *grown;
+	int64	   *g;
+
+	Assert(used >= 0 && used <= clv_state_length(ref->array) && used <= nelems);
+	if (holder == NULL && nbytes < (Size) clv_state_hold_min_bytes)
+	{
+		ref->array = state_grow_flat(ref->array, used, nelems, fill);
+		return;
+	}
+	if (nelems < 0 || !AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("clv aggregate state would need more than 1 GB")));
+	if (holder == NULL)
+	{
+		/* a flat copy in the holder's own context, under the aggregate's */
+		holder = (ExpandedArrayHeader *) DatumGetEOHP(expand_array(PointerGetDatum(ref->array),
+																	ref->context, NULL));
+		ref->holder = holder;
+	}
+	grown = (ArrayType *) repalloc(holder->fvalue, nbytes);
+	SET_VARSIZE(grown, nbytes);
+	ARR_DIMS(grown)[0] = nelems;
+	g = clv_state_data(grown);
+	if (fill == 0)
+		memset(g + used, 0, (Size) (nelems - used) * sizeof(int64));
+	else
+		for (int i = used; i < nelems; i++)
+			g[i] = fill;
+	/* what the holder knows of its flat array, which has moved */
+	holder->fvalue = grown;
+	holder->fstartptr = ARR_DATA_PTR(grown);
+	holder->fendptr = (char *) grown + nbytes;
+	holder->dims = ARR_DIMS(grown);
+	holder->lbound = ARR_LBOUND(grown);
+	holder->flat_size = 0;
+	ref->array = grown;
+}
+
+/*
+ * A copy of a state's first used slots (its header and the entries it
+ * holds, not the room after them), for a final function to work on: it
+ * must not change the state it is given.
+ */
+int64 *
+clv_state_copy_slots(ArrayType *state, int64 used)
+{
+	Assert(used >= 0 && used <= clv_state_length(state));
+	return memcpy(palloc_extended(Max(used, 1) * sizeof(int64), MCXT_ALLOC_HUGE),
+				  clv_state_data(state), used * sizeof(int64));
+}
+
+/* What a transition function returns: the holder, the same every time, or the flat state. */
+Datum
+clv_state_ref_datum(const ClvStateRef *ref)
+{
+	if (ref->holder != NULL)
+		return EOHPGetRWDatum(&ref->holder->hdr);
+	return PointerGetDatum(ref->array);
 }
 
 ArrayType *

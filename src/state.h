@@ -24,13 +24,32 @@
 #include "utils/array.h"
 
 extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
-extern ArrayType *clv_state_grow(ArrayType *state, int used, int nelems, int64 fill);
 extern ArrayType *clv_state_checked(Datum datum, int64 magic, int header_len,
 									const char *aggname);
 extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
 								int64 magic, int header_len,
 								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
+
+/*
+ * A state as its transition function updates it: the flat array, the
+ * expanded array that holds it in place once it is large (else NULL), and
+ * the aggregate's memory context, where a holder is made (state.c).
+ */
+typedef struct ClvStateRef
+{
+	ArrayType  *array;
+	ExpandedArrayHeader *holder;
+	MemoryContext context;
+} ClvStateRef;
+
+extern int	clv_state_hold_min_bytes;
+extern ClvStateRef clv_state_ref(Datum datum, MemoryContext context, int64 magic,
+								 int header_len, const char *aggname);
+extern ClvStateRef clv_state_ref_new(ArrayType *state, MemoryContext context);
+extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
+extern Datum clv_state_ref_datum(const ClvStateRef *ref);
+extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
 
 /* a state argument, checked through and through by its module */
 typedef ArrayType *(*ClvStateArg) (FunctionCallInfo fcinfo, int argno);

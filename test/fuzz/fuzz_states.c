@@ -8,13 +8,18 @@
  * (the first input byte picks one) because they share the state helpers
  * and the same program drives them all.  The rest of the input is a
  * program over two state registers A and B, run as one query would run:
- *   rows through the real transition function (into A or B), combine,
+ *   rows through the real transition function (into A or B; into A also
+ *   a generated run of up to 303), combine,
  *   final, and forging: overwrite one slot of A, or replace A by an array
  *   read from the input (any length, with or without the right layout tag,
  *   or a shape array_in allows but clv does not: empty, 2-D, lower bound
  *   0, a NULL).
  * Building states with the real transitions and then corrupting them
- * reaches the deep checks far sooner than random arrays would.  The first
+ * reaches the deep checks far sooner than random arrays would.  A growing
+ * state is held in place as the server holds a large one (src/state.c),
+ * from its first growth in half of the inputs: the harness keeps the
+ * holder as the executor does, hands final and combine functions its
+ * read-only pointer, and forges the flat array it holds.  The first
  * ERROR ends the program, as it ends a query.
  *
  * Oracles, beyond "no crash, no hang, no internal error":
@@ -27,6 +32,7 @@
  *   clv_summary_final accepts.
  */
 #include "fuzz.h"
+#include "state.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +41,7 @@
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "utils/date.h"
+#include "utils/expandeddatum.h"
 #include "utils/timestamp.h"
 
 /* the functions under test, from the src directory */
@@ -244,10 +251,50 @@ fz_summary(FuzzInput *in)
 
 /* ---- calling ---- */
 
+/*
+ * A state the transition functions hold in place (src/state.c) is an
+ * expanded array around a flat one; the rest of a state's life reads that
+ * flat array.
+ */
+static bool
+is_held(Datum d)
+{
+	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d));
+}
+
+static struct varlena *
+flat_of(Datum d)
+{
+	if (is_held(d))
+		return (struct varlena *) ((ExpandedArrayHeader *) DatumGetEOHP(d))->fvalue;
+	return (struct varlena *) DatumGetPointer(d);
+}
+
+/* as the executor hands a state to a final or combine function: read-only */
+static Datum
+read_only(Datum d)
+{
+	return is_held(d) ? EOHPGetRODatum(DatumGetEOHP(d)) : d;
+}
+
+static void
+free_state(Datum d)
+{
+	if (is_held(d))
+	{
+		ExpandedArrayHeader *eah = (ExpandedArrayHeader *) DatumGetEOHP(d);
+
+		pfree(eah->fvalue);
+		pfree(eah);
+	}
+	else
+		pfree(DatumGetPointer(d));
+}
+
 static Datum
 copy_varlena(Datum d)
 {
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	struct varlena *v = flat_of(d);
 	struct varlena *copy = palloc(VARSIZE(v));
 
 	memcpy(copy, v, VARSIZE(v));
@@ -257,16 +304,18 @@ copy_varlena(Datum d)
 static bool
 same_varlena(Datum a, Datum b)
 {
-	struct varlena *x = (struct varlena *) DatumGetPointer(a);
-	struct varlena *y = (struct varlena *) DatumGetPointer(b);
+	struct varlena *x = flat_of(a);
+	struct varlena *y = flat_of(b);
 
 	return VARSIZE(x) == VARSIZE(y) && memcmp(x, y, VARSIZE(x)) == 0;
 }
 
 /*
  * A new state value replaces the old one as the executor does it
- * (ExecAggTransReparent): the new value is copied, the old one freed unless
- * it is the same pointer.
+ * (ExecAggTransReparent): the new value is copied, unless it is the same
+ * pointer or a read-write expanded object (the executor keeps one made
+ * under the aggregate's memory, and clv makes its held states there), and
+ * the old one freed.
  */
 static void
 replace_state(Datum *state, bool *isnull, Datum result, bool result_null)
@@ -276,10 +325,15 @@ replace_state(Datum *state, bool *isnull, Datum result, bool result_null)
 
 	if (!result_null && !old_null && DatumGetPointer(result) == DatumGetPointer(old))
 		return;
-	*state = result_null ? (Datum) 0 : copy_varlena(result);
+	if (result_null)
+		*state = (Datum) 0;
+	else if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(result)))
+		*state = result;
+	else
+		*state = copy_varlena(result);
 	*isnull = result_null;
 	if (!old_null)
-		pfree(DatumGetPointer(old));
+		free_state(old);
 }
 
 /* one row into *state through the aggregate's transition function */
@@ -473,11 +527,44 @@ combine_fn(int agg)
 	}
 }
 
+/*
+ * A run of 48 to 303 rows into *state, drawn from a generator the input
+ * seeds: more than a program's steps could add one by one, so that states
+ * outgrow their first room (64 entries) and are held in place.  The bytes
+ * are below 31, so that no row is skipped for a NULL, none takes the
+ * paths of any double (kind 224 and up), and no covariate row has a
+ * covariate more or fewer: the run fills the state rather than ending in
+ * the first refusal.
+ */
+static bool
+transition_run(Group *g, FuzzInput *in, Datum *state, bool *state_null)
+{
+	uint8_t		bytes[8192];
+	uint64_t	x = 0x9E3779B97F4A7C15ULL * (1 + fz_u8(in));
+	int			rows = 48 + fz_u8(in);
+	FuzzInput	generated = {bytes, sizeof(bytes), 0};
+
+	for (size_t i = 0; i < sizeof(bytes); i++)
+	{
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		bytes[i] = (uint8_t) ((x >> 33) % 31);
+	}
+	for (int r = 0; r < rows; r++)
+	{
+		/* a row takes at most a few dozen bytes: start over well before the end */
+		if (generated.pos > sizeof(bytes) - 256)
+			generated.pos = (size_t) r;
+		if (!transition(g, &generated, state, state_null))
+			return false;
+	}
+	return true;
+}
+
 /* A := combine(A, B); B must come out as it went in */
 static bool
 combine(Group *g, Datum *a, bool *a_null, Datum b, bool b_null)
 {
-	Datum		args[2] = {*a, b};
+	Datum		args[2] = {*a, b_null ? b : read_only(b)};
 	bool		nulls[2] = {*a_null, b_null};
 	Datum		before = b_null ? (Datum) 0 : copy_varlena(b);
 	Datum		result;
@@ -598,6 +685,7 @@ final(Group *g, Datum state, uint8_t which)
 	};
 	PGFunction	fn;
 	Datum		before = copy_varlena(state);
+	Datum		arg;
 	Datum		result;
 	bool		isnull;
 	bool		ok;
@@ -639,7 +727,8 @@ final(Group *g, Datum state, uint8_t which)
 			break;
 	}
 	memset(fuzz_row_nulls, true, sizeof(fuzz_row_nulls));
-	ok = fuzz_call(fn, g->final_flinfo, g->in_agg, 1, &state, NULL, &result, &isnull);
+	arg = read_only(state);
+	ok = fuzz_call(fn, g->final_flinfo, g->in_agg, 1, &arg, NULL, &result, &isnull);
 	if (!same_varlena(before, state))
 		fuzz_fail("a final function changed its state");
 	if (!ok || isnull)
@@ -713,7 +802,7 @@ forged_array(FuzzInput *in, int agg)
 static void
 corrupt(FuzzInput *in, Datum state)
 {
-	ArrayType  *a = DatumGetArrayTypeP(state);
+	ArrayType  *a = (ArrayType *) flat_of(state);
 	int			n = ARR_NDIM(a) == 1 && !ARR_HASNULL(a) ? ARR_DIMS(a)[0] : 0;
 	int64	   *s = (int64 *) ARR_DATA_PTR(a);
 	uint8_t		kind = fz_u8(in);
@@ -761,6 +850,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.margin = (g.flags & 4) ? fz_f64(&in) : (double) fz_u8(&in) / 255;
 	g.retention_start = fz_date(&in);
 	g.ncovariates = 1 + fz_u8(&in) % CLV_FUZZ_MAX_COVARIATES;
+	/* growing states held in place from their first growth, or past 64 kB as in the server */
+	clv_state_hold_min_bytes = (fz_u8(&in) & 1) ? 0 : 64 * 1024;
 
 	for (int step = 0; step < MAX_STEPS && !fz_done(&in); step++)
 	{
@@ -773,8 +864,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op % 10)
 		{
 			case 0:
-			case 1:
 				ok = transition(&g, &in, &a, &a_null);
+				break;
+			case 1:
+				ok = op >= 200 ? transition_run(&g, &in, &a, &a_null) : transition(&g, &in, &a, &a_null);
 				break;
 			case 2:
 				ok = transition(&g, &in, &b, &b_null);
@@ -788,7 +881,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			case 5:
 				if (!a_null)
-					pfree(DatumGetPointer(a));
+					free_state(a);
 				a = forged_array(&in, g.agg);
 				a_null = false;
 				break;
@@ -834,7 +927,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			default:
 				if (!a_null)
-					pfree(DatumGetPointer(a));
+					free_state(a);
 				a = b_null ? (Datum) 0 : copy_varlena(b);
 				a_null = b_null;
 				break;

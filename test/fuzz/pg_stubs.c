@@ -33,6 +33,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -636,6 +637,78 @@ Datum
 fuzz_bytea(const char *bytes, int len)
 {
 	return PointerGetDatum(cstring_to_text_with_len(bytes, len));
+}
+
+/* ---------------------------------------------------------------------
+ * Expanded arrays, in the one form clv makes (src/state.c holds a large
+ * state in one): flat, its fvalue a copy of the array, never deconstructed.
+ * The object is a chunk like any other; its context is not told apart.
+ * --------------------------------------------------------------------- */
+
+static Size
+held_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return ARR_SIZE(((ExpandedArrayHeader *) eohptr)->fvalue);
+}
+
+static void
+held_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	memcpy(result, ((ExpandedArrayHeader *) eohptr)->fvalue, allocated_size);
+}
+
+static const ExpandedObjectMethods held_methods = {held_flat_size, held_flatten_into};
+
+/* the header, and the read-write and read-only pointers that name it */
+void
+EOH_init_header(ExpandedObjectHeader *eohptr, const ExpandedObjectMethods *methods,
+				MemoryContext obj_context)
+{
+	varatt_expanded pointer;
+
+	SET_VARSIZE(eohptr, EOH_HEADER_MAGIC);
+	eohptr->eoh_methods = methods;
+	eohptr->eoh_context = obj_context;
+	pointer.eohptr = eohptr;
+	SET_VARTAG_EXTERNAL(eohptr->eoh_rw_ptr, VARTAG_EXPANDED_RW);
+	memcpy(VARDATA_EXTERNAL(eohptr->eoh_rw_ptr), &pointer, sizeof(pointer));
+	SET_VARTAG_EXTERNAL(eohptr->eoh_ro_ptr, VARTAG_EXPANDED_RO);
+	memcpy(VARDATA_EXTERNAL(eohptr->eoh_ro_ptr), &pointer, sizeof(pointer));
+}
+
+ExpandedObjectHeader *
+DatumGetEOHP(Datum d)
+{
+	struct varlena *datum = (struct varlena *) DatumGetPointer(d);
+	varatt_expanded pointer;
+
+	if (!VARATT_IS_EXTERNAL_EXPANDED(datum))
+		fuzz_fail("DatumGetEOHP of a datum that is not an expanded object");
+	memcpy(&pointer, VARDATA_EXTERNAL(datum), sizeof(pointer));
+	return pointer.eohptr;
+}
+
+Datum
+expand_array(Datum arraydatum, MemoryContext parentcontext, ArrayMetaState *metacache)
+{
+	ArrayType  *array = (ArrayType *) pg_detoast_datum_copy((struct varlena *) DatumGetPointer(arraydatum));
+	ExpandedArrayHeader *eah = palloc0(sizeof(ExpandedArrayHeader));
+
+	if (ARR_ELEMTYPE(array) != INT8OID && ARR_ELEMTYPE(array) != FLOAT8OID)
+		fuzz_fail("expand_array of an element type the stubs do not know");
+	EOH_init_header(&eah->hdr, &held_methods, parentcontext);
+	eah->ea_magic = EA_MAGIC;
+	eah->ndims = ARR_NDIM(array);
+	eah->dims = ARR_DIMS(array);
+	eah->lbound = ARR_LBOUND(array);
+	eah->element_type = ARR_ELEMTYPE(array);
+	eah->typlen = 8;
+	eah->typbyval = true;
+	eah->typalign = TYPALIGN_DOUBLE;
+	eah->fvalue = array;
+	eah->fstartptr = ARR_DATA_PTR(array);
+	eah->fendptr = (char *) array + ARR_SIZE(array);
+	return EOHPGetRWDatum(&eah->hdr);
 }
 
 /* ---------------------------------------------------------------------

@@ -1,0 +1,114 @@
+-- Large transition states held in place (src/state.c): once a model fit's,
+-- a covariate fit's or the RFM breakpoints' state passes 64 kB, it is kept
+-- in PostgreSQL's expanded form of its bigint[] (flat, in a memory context
+-- under the aggregate's) and grown there, rather than copied by the
+-- executor at every doubling.  Whatever reads it must see the same bigint[]
+-- as before: the final function, the text a raw state prints (what Citus
+-- ships), a window aggregate that finalizes and goes on adding rows, a hash
+-- aggregate with large and small groups, and partitionwise aggregation,
+-- where one partition's partial state goes to the combine function without
+-- ever being flattened into a tuple.  Each result is compared with the
+-- same work done through small, flat states (the histories counted in SQL
+-- first, one row each) or through the text of the state.
+\ir ../include/prologue.psql
+\ir ../include/plan_of.psql
+BEGIN;
+SELECT plan(15);
+
+CREATE SCHEMA tap;
+CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
+    SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[]);
+CREATE AGGREGATE tap.spend_raw(float8, float8) (
+    SFUNC = clv_fit_gammagamma_transfn, STYPE = bigint[]);
+CREATE AGGREGATE tap.rfm_raw(float8, float8, float8) (
+    SFUNC = clv_rfm_breakpoints_transfn, STYPE = bigint[]);
+
+-- 30,000 customers on a day grid in weeks, 6,000 or so distinct histories:
+-- the fit's state passes 64 kB after about 2,000 of them.  Nobody drops
+-- out here, so the purchase fits take a penalizer (0.01) to stay finite.
+CREATE TABLE tap.customers AS
+SELECT c, x::float8 AS x,
+       CASE WHEN x = 0 THEN 0 ELSE round((T * (1 + c % 13) / 14)::numeric, 6)::float8 END AS t_x,
+       T, round((10 * exp(((c * 7919) % 1000) / 400.0))::numeric, 2)::float8 AS m, (c % 4) AS g, ARRAY[((c % 11) - 5) / 5.0]::float8[] AS z
+FROM generate_series(1, 30000) c,
+     LATERAL (SELECT (c * 31) % 9 AS x, round(((1 + (c * 17) % 700) / 7.0)::numeric, 6)::float8 AS T) h;
+ANALYZE tap.customers;
+
+SELECT cmp_ok((SELECT pg_column_size(tap.patterns_raw(x, t_x, T, 0.01)) FROM tap.customers), '>', 4 * 65536,
+              'the fit''s state of 30,000 customers is large enough to be held (over 256 kB)');
+SELECT cmp_ok((SELECT pg_column_size(tap.rfm_raw(T - t_x, x, m)) FROM tap.customers), '>', 4 * 65536,
+              'and the RFM breakpoints'' state');
+
+-- the reference: each distinct history once, with its count (a small state)
+CREATE TABLE tap.fits AS
+SELECT (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers) AS held,
+       (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM (SELECT * FROM tap.customers ORDER BY c DESC) r) AS held_reversed,
+       (SELECT clv_fit_bgnbd_final(tap.patterns_raw(x, t_x, T, 0.01)::text::bigint[])::text FROM tap.customers) AS from_text,
+       (SELECT clv_fit_gammagamma(x, m)::text FROM tap.customers WHERE x > 0) AS spend_held,
+       (SELECT clv_fit_gammagamma_final(tap.spend_raw(x, m)::text::bigint[])::text FROM tap.customers WHERE x > 0) AS spend_from_text,
+       (SELECT clv_rfm_breakpoints(T - t_x, x, m)::text FROM tap.customers) AS rfm_held,
+       (SELECT clv_rfm_breakpoints_final(tap.rfm_raw(T - t_x, x, m)::text::bigint[])::text FROM tap.customers) AS rfm_from_text;
+
+SELECT is(held, from_text, 'BG/NBD: the held state, printed as text and read back, fits the same model')
+FROM tap.fits;
+SELECT is(held, held_reversed, 'BG/NBD: the rows in the other order fit the same model') FROM tap.fits;
+SELECT is(spend_held, spend_from_text, 'Gamma-Gamma: the held state through its text fits the same model') FROM tap.fits;
+SELECT is(rfm_held, rfm_from_text, 'RFM breakpoints: the held state through its text gives the same breakpoints') FROM tap.fits;
+SELECT is((SELECT array_length(tap.patterns_raw(x, t_x, T, 0.01), 1) FROM tap.customers),
+          (SELECT array_length(tap.patterns_raw(x, t_x, T, 0.01)::text::bigint[], 1) FROM tap.customers),
+          'array functions read a held state as the bigint[] it is');
+
+-- A window aggregate finalizes the state at each peer group and then adds
+-- the next rows to it: each running fit equals the fit of the rows so far.
+SELECT is((SELECT count(*)
+           FROM (SELECT DISTINCT c / 10000 AS k, clv_fit_bgnbd(x, t_x, T, 0.01) OVER (ORDER BY c / 10000)::text AS fit
+                 FROM tap.customers) w
+           WHERE w.fit = (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers o WHERE o.c / 10000 <= w.k)),
+          4::bigint, 'a running fit (window aggregate over 4 peer groups) equals each prefix fitted alone');
+
+-- Large and small groups in one hash aggregate, against each group alone.
+SET LOCAL enable_sort = off;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SELECT alike(pg_temp.plan_of('SELECT g, clv_fit_bgnbd(x, t_x, T, 0.01) FROM tap.customers WHERE g > 0 OR c % 50 = 0 GROUP BY g'),
+            '%HashAggregate%', 'the grouped fits run as a hash aggregate');
+SELECT is((SELECT count(*) FROM (SELECT g, clv_fit_bgnbd(x, t_x, T, 0.01)::text AS fit FROM tap.customers
+                                  WHERE g > 0 OR c % 50 = 0 GROUP BY g) h
+           WHERE fit = (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers o WHERE o.g = h.g AND (o.g > 0 OR o.c % 50 = 0))),
+          4::bigint, 'three held groups and a small one in one hash aggregate: each fit equals its group alone');
+RESET enable_sort;
+
+-- Partitionwise aggregation: one partial state per partition, combined in
+-- the same process (a large held one, a small flat one, and an empty
+-- partition's NULL), against the fit of the whole table.
+CREATE TABLE tap.parted (LIKE tap.customers, part int) PARTITION BY LIST (part);
+CREATE TABLE tap.parted_0 PARTITION OF tap.parted FOR VALUES IN (0);
+CREATE TABLE tap.parted_1 PARTITION OF tap.parted FOR VALUES IN (1);
+CREATE TABLE tap.parted_2 PARTITION OF tap.parted FOR VALUES IN (2);
+INSERT INTO tap.parted SELECT c.*, CASE WHEN c.c % 100 = 0 THEN 1 ELSE 0 END FROM tap.customers c;
+ANALYZE tap.parted;
+SET LOCAL enable_partitionwise_aggregate = on;
+SET LOCAL cpu_tuple_cost = 1;
+SELECT ok(pg_temp.plan_of('SELECT clv_fit_bgnbd(x, t_x, T, 0.01), clv_rfm_breakpoints(T - t_x, x, m) FROM tap.parted', 'COSTS OFF')
+          ~ 'Finalize Aggregate.*Append.*Partial Aggregate.*Partial Aggregate.*Partial Aggregate',
+          'the partitioned fit is a partial aggregate per partition, combined over an Append');
+SELECT is((SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.parted), held,
+          'BG/NBD: partial states combined in one process (held, flat and NULL) fit the same model as the whole table')
+FROM tap.fits;
+SELECT is((SELECT clv_rfm_breakpoints(T - t_x, x, m)::text FROM tap.parted), rfm_held,
+          'RFM breakpoints: the same through partial states combined in one process')
+FROM tap.fits;
+RESET enable_partitionwise_aggregate;
+RESET cpu_tuple_cost;
+
+-- Covariate fits keep their histories with the covariates: held as well.
+CREATE AGGREGATE tap.covariates_raw(float8, float8, float8, float8[], float8, float8, float8) (
+    SFUNC = clv_fit_covariates_transfn, STYPE = bigint[]);
+SELECT cmp_ok((SELECT pg_column_size(tap.covariates_raw(x, t_x, T, z, 0.01, 0.01, 0.01)) FROM tap.customers), '>', 4 * 65536,
+              'a covariate fit''s state of 30,000 customers is held too');
+SELECT is((SELECT clv_fit_bgnbd(x, t_x, T, z, 0.01, 0.01, 0.01)::text FROM tap.customers),
+          (SELECT clv_fit_bgnbd_covariates_final(tap.covariates_raw(x, t_x, T, z, 0.01, 0.01, 0.01)::text::bigint[])::text FROM tap.customers),
+          'BG/NBD with a covariate: the held state through its text fits the same model');
+RESET max_parallel_workers_per_gather;
+
+SELECT * FROM finish();
+ROLLBACK;
