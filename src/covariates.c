@@ -169,10 +169,11 @@ state_header_check(ArrayType *state)
 	return state;
 }
 
+/* a state a final or combine function reads, checked in O(1) */
 static ArrayType *
 state_header_checked(Datum datum)
 {
-	return state_header_check(clv_state_checked(datum, COV_MAGIC, C_HEADER, FIT_NAME));
+	return state_header_check(clv_state_checked_to_read(datum, COV_MAGIC, C_HEADER, FIT_NAME));
 }
 
 static bool
@@ -285,12 +286,11 @@ penalizer_at(FunctionCallInfo fcinfo, int argno, const char *name)
 static ClvStateRef
 covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const double *penalizers, int64 unit)
 {
-	MemoryContext aggcontext;
 	ClvStateRef ref;
 	ArrayType  *state;
 	int64	   *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("covariate model fit transition called in non-aggregate context")));
@@ -302,9 +302,9 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		s[C_UNIT] = Max(unit, 0);
 		for (int i = 0; i < NPENALIZERS; i++)
 			s[C_PENALIZER + i] = clv_float8_slot(penalizers[i]);
-		return clv_state_ref_new(state, aggcontext);
+		return clv_state_ref_new(fcinfo, state);
 	}
-	ref = clv_state_ref(PG_GETARG_DATUM(0), aggcontext, COV_MAGIC, C_HEADER, FIT_NAME);
+	ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), COV_MAGIC, C_HEADER, FIT_NAME);
 	state = state_header_check(ref.array);
 	s = clv_state_data(state);
 	if (s[C_KIND] != kind)

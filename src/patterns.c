@@ -341,22 +341,22 @@ patterns_header_check(ArrayType *state)
 	return state;
 }
 
+/* a state a final or combine function reads, checked in O(1) */
 static ArrayType *
 patterns_header_checked(Datum datum)
 {
-	return patterns_header_check(clv_state_checked(datum, FIT_MAGIC, P_HEADER, FIT_NAME));
+	return patterns_header_check(clv_state_checked_to_read(datum, FIT_MAGIC, P_HEADER, FIT_NAME));
 }
 
 /* The state of this row's group, created on its first row. */
 static ClvStateRef
 patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, int64 unit)
 {
-	MemoryContext aggcontext;
 	ClvStateRef ref;
 	ArrayType  *state;
 	int64	   *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model fit transition called in non-aggregate context")));
@@ -368,9 +368,9 @@ patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, i
 		s[P_KIND] = kind;
 		s[P_PENALIZER] = clv_float8_slot(penalizer);
 		s[P_UNIT] = Max(unit, 0);
-		return clv_state_ref_new(state, aggcontext);
+		return clv_state_ref_new(fcinfo, state);
 	}
-	ref = clv_state_ref(PG_GETARG_DATUM(0), aggcontext, FIT_MAGIC, P_HEADER, FIT_NAME);
+	ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), FIT_MAGIC, P_HEADER, FIT_NAME);
 	state = patterns_header_check(ref.array);
 	s = clv_state_data(state);
 	if (s[P_KIND] != kind)

@@ -142,21 +142,15 @@ rfm_header_check(ArrayType *state)
 	return state;
 }
 
-static ArrayType *
-rfm_header_checked(Datum datum)
-{
-	return rfm_header_check(clv_state_checked(datum, RFM_MAGIC, R_HEADER, RFM_NAME));
-}
 
 /* Append one customer's measures; the state is created on the first row. */
 static Datum
 rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 {
-	MemoryContext aggcontext;
 	ClvStateRef ref;
 	int64	   *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clv_rfm_breakpoints transition called in non-aggregate context")));
@@ -164,11 +158,11 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	if (PG_ARGISNULL(0))
 	{
 		check_bins(bins);
-		ref = clv_state_ref_new(rfm_alloc(64, bins), aggcontext);
+		ref = clv_state_ref_new(fcinfo, rfm_alloc(64, bins));
 	}
 	else
 	{
-		ref = clv_state_ref(PG_GETARG_DATUM(0), aggcontext, RFM_MAGIC, R_HEADER, RFM_NAME);
+		ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), RFM_MAGIC, R_HEADER, RFM_NAME);
 		rfm_header_check(ref.array);
 		if (clv_state_data(ref.array)[R_BINS] != bins)
 			ereport(ERROR,
@@ -256,10 +250,17 @@ clv_rfm_breakpoints_summary_transfn(PG_FUNCTION_ARGS)
 	return rfm_add(fcinfo, v, bins);
 }
 
+/*
+ * A state argument, checked through and through; to_read: the caller only
+ * reads it (else it may write into what it gets: its own copy, unless the
+ * state is its own).
+ */
 static ArrayType *
-rfm_state_arg(FunctionCallInfo fcinfo, int argno)
+rfm_checked_arg(FunctionCallInfo fcinfo, int argno, bool to_read)
 {
-	ArrayType  *state = rfm_header_checked(PG_GETARG_DATUM(argno));
+	Datum		datum = PG_GETARG_DATUM(argno);
+	ArrayType  *state = rfm_header_check(to_read ? clv_state_checked_to_read(datum, RFM_MAGIC, R_HEADER, RFM_NAME) :
+										 clv_state_checked(datum, RFM_MAGIC, R_HEADER, RFM_NAME));
 	int64	   *s = clv_state_data(state);
 
 	for (int64 i = 0; i < s[R_COUNT] * RFM_MEASURES; i++)
@@ -273,6 +274,12 @@ rfm_state_arg(FunctionCallInfo fcinfo, int argno)
 		if (s[i] != RFM_UNUSED)
 			clv_state_corrupt(RFM_NAME, "The room after the customers holds a value.");
 	return state;
+}
+
+static ArrayType *
+rfm_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return rfm_checked_arg(fcinfo, argno, true);
 }
 
 Datum
@@ -291,7 +298,8 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	if (clv_combine_with_null(fcinfo, rfm_state_arg, &given))
 		return given;
 	right = rfm_state_arg(fcinfo, 1);
-	left = rfm_state_arg(fcinfo, 0);
+	/* merged into where it is when it has room */
+	left = rfm_checked_arg(fcinfo, 0, false);
 	l = clv_state_data(left);
 	r = clv_state_data(right);
 	if (l[R_BINS] != r[R_BINS])

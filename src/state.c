@@ -104,25 +104,24 @@ is_held_state(Datum datum)
 }
 
 /*
- * The flat array of a state datum: a held state's own (not a copy), else
- * the datum detoasted, which flattens any other expanded array.
+ * The flat array of a state datum: a held state's own (not a copy) when
+ * the caller may have it (a read-write pointer: the transition function
+ * the executor hands its state), or only reads it (to_read: a final
+ * function, through its read-only pointer); else the datum detoasted,
+ * which flattens any other expanded array into a copy of the caller's.
  */
 static ArrayType *
-state_array(Datum datum)
+state_array(Datum datum, bool to_read)
 {
-	if (is_held_state(datum))
+	if (is_held_state(datum) && (to_read || VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(datum))))
 		return ((ExpandedArrayHeader *) DatumGetEOHP(datum))->fvalue;
 	return DatumGetArrayTypeP(datum);
 }
 
-/*
- * A state datum, detoasted, with its shape and magic checked; the caller
- * checks the content it depends on.
- */
-ArrayType *
-clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
+static ArrayType *
+state_checked(Datum datum, bool to_read, int64 magic, int header_len, const char *aggname)
 {
-	ArrayType  *state = state_array(datum);
+	ArrayType  *state = state_array(datum, to_read);
 
 	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
 		ARR_ELEMTYPE(state) != INT8OID || ARR_LBOUND(state)[0] != 1)
@@ -135,31 +134,69 @@ clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
 }
 
 /*
+ * A state datum, detoasted, with its shape and magic checked; the caller
+ * checks the content it depends on.
+ */
+ArrayType *
+clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
+{
+	return state_checked(datum, false, magic, header_len, aggname);
+}
+
+/*
+ * The same for a caller that only reads the state (a final function, a
+ * combine function's inputs when it builds a new state): a held state is
+ * read where it is even through a read-only pointer.
+ */
+ArrayType *
+clv_state_checked_to_read(Datum datum, int64 magic, int header_len, const char *aggname)
+{
+	return state_checked(datum, true, magic, header_len, aggname);
+}
+
+/*
+ * The memory context a transition function may hold its state in: the
+ * aggregate's, in a plain aggregate.  None (NULL) in a window aggregate:
+ * there a moving frame's inverse transition function, which CREATE
+ * AGGREGATE lets a user write in any language, is handed the same
+ * read-write state, and PL/pgSQL takes such an argument over and frees it
+ * with its call's memory; a flat state is only ever copied.
+ */
+static MemoryContext
+hold_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (AggCheckCallContext(fcinfo, &aggcontext) != AGG_CONTEXT_AGGREGATE)
+		return NULL;
+	return aggcontext;
+}
+
+/*
  * The state a transition function was handed, checked as clv_state_checked
- * does, for it to update and grow (clv_state_grow_held) in context, the
- * aggregate's memory.
+ * does, for it to update and grow (clv_state_grow_held).
  */
 ClvStateRef
-clv_state_ref(Datum datum, MemoryContext context, int64 magic, int header_len, const char *aggname)
+clv_state_ref(FunctionCallInfo fcinfo, Datum datum, int64 magic, int header_len, const char *aggname)
 {
 	ClvStateRef ref;
 
 	ref.array = clv_state_checked(datum, magic, header_len, aggname);
 	ref.holder = VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(datum)) && is_held_state(datum) ?
 		(ExpandedArrayHeader *) DatumGetEOHP(datum) : NULL;
-	ref.context = context;
+	ref.context = hold_context(fcinfo);
 	return ref;
 }
 
 /* A new state, small and flat, for a transition function to fill and grow. */
 ClvStateRef
-clv_state_ref_new(ArrayType *state, MemoryContext context)
+clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state)
 {
 	ClvStateRef ref;
 
 	ref.array = state;
 	ref.holder = NULL;
-	ref.context = context;
+	ref.context = hold_context(fcinfo);
 	return ref;
 }
 
@@ -179,7 +216,7 @@ clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
 	int64	   *g;
 
 	Assert(used >= 0 && used <= clv_state_length(ref->array) && used <= nelems);
-	if (holder == NULL && nbytes < (Size) clv_state_hold_min_bytes)
+	if (holder == NULL && (ref->context == NULL || nbytes < (Size) clv_state_hold_min_bytes))
 	{
 		ref->array = state_grow_flat(ref->array, used, nelems, fill);
 		return;
@@ -261,7 +298,13 @@ clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *res
 		*result = (Datum) 0;
 	}
 	else
-		*result = PointerGetDatum(state_arg(fcinfo, PG_ARGISNULL(0) ? 1 : 0));
+	{
+		int			argno = PG_ARGISNULL(0) ? 1 : 0;
+
+		/* the argument itself, not a pointer into it: a held state's flat array lives in its holder */
+		(void) state_arg(fcinfo, argno);
+		*result = PG_GETARG_DATUM(argno);
+	}
 	return true;
 }
 

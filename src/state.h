@@ -34,7 +34,8 @@ extern void clv_state_corrupt(const char *aggname, const char *detail);
 /*
  * A state as its transition function updates it: the flat array, the
  * expanded array that holds it in place once it is large (else NULL), and
- * the aggregate's memory context, where a holder is made (state.c).
+ * the memory context a holder is made in: the aggregate's, or NULL where
+ * states stay flat (state.c).
  */
 typedef struct ClvStateRef
 {
@@ -44,9 +45,11 @@ typedef struct ClvStateRef
 } ClvStateRef;
 
 extern int	clv_state_hold_min_bytes;
-extern ClvStateRef clv_state_ref(Datum datum, MemoryContext context, int64 magic,
+extern ArrayType *clv_state_checked_to_read(Datum datum, int64 magic, int header_len,
+											const char *aggname);
+extern ClvStateRef clv_state_ref(FunctionCallInfo fcinfo, Datum datum, int64 magic,
 								 int header_len, const char *aggname);
-extern ClvStateRef clv_state_ref_new(ArrayType *state, MemoryContext context);
+extern ClvStateRef clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state);
 extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);

@@ -4,16 +4,18 @@
 -- under the aggregate's) and grown there, rather than copied by the
 -- executor at every doubling.  Whatever reads it must see the same bigint[]
 -- as before: the final function, the text a raw state prints (what Citus
--- ships), a window aggregate that finalizes and goes on adding rows, a hash
--- aggregate with large and small groups, and partitionwise aggregation,
--- where one partition's partial state goes to the combine function without
--- ever being flattened into a tuple.  Each result is compared with the
+-- ships), a hash or sorted aggregate with large and small groups, grouping
+-- sets, parallel workers, and partitionwise aggregation, where (on
+-- PostgreSQL 16 and later) one partition's partial state goes to the
+-- combine function without being flattened into a tuple.  Window
+-- aggregates keep their states flat: a running fit, and a moving frame
+-- whose inverse transition function is PL/pgSQL.  Each result is compared with the
 -- same work done through small, flat states (the histories counted in SQL
 -- first, one row each) or through the text of the state.
 \ir ../include/prologue.psql
 \ir ../include/plan_of.psql
 BEGIN;
-SELECT plan(15);
+SELECT plan(20);
 
 CREATE SCHEMA tap;
 CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
@@ -65,6 +67,47 @@ SELECT is((SELECT count(*)
                  FROM tap.customers) w
            WHERE w.fit = (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers o WHERE o.c / 10000 <= w.k)),
           4::bigint, 'a running fit (window aggregate over 4 peer groups) equals each prefix fitted alone');
+
+-- A moving frame calls the inverse transition function, which CREATE
+-- AGGREGATE lets a user write; PL/pgSQL takes over a read-write argument
+-- and frees it with its call.  States stay flat in window aggregates, so
+-- such an inverse (here one that keeps the state as it is) is safe.
+CREATE FUNCTION tap.keep_state(s bigint[], float8, float8, float8, float8) RETURNS bigint[]
+LANGUAGE plpgsql AS $$ BEGIN RETURN s; END $$;
+CREATE FUNCTION tap.state_length(s bigint[]) RETURNS int LANGUAGE sql AS 'SELECT array_length(s, 1)';
+CREATE AGGREGATE tap.moving_state(float8, float8, float8, float8) (
+    SFUNC = clv_fit_bgnbd_transfn, STYPE = bigint[], FINALFUNC = tap.state_length,
+    MSFUNC = clv_fit_bgnbd_transfn, MSTYPE = bigint[], MINVFUNC = tap.keep_state, MFINALFUNC = tap.state_length);
+SELECT is((SELECT count(*) FILTER (WHERE n > 4 * 8192)
+           FROM (SELECT tap.moving_state(x, t_x, T, 0.01) OVER (ORDER BY c ROWS BETWEEN 1 PRECEDING AND 20000 FOLLOWING) AS n
+                 FROM tap.customers ORDER BY c LIMIT 6) w),
+          6::bigint, 'a moving frame over large states with a PL/pgSQL inverse transition function');
+
+-- Several held groups one after another (a sorted aggregate), and grouping
+-- sets, each set with its own memory.
+SET LOCAL enable_hashagg = off;
+SELECT is((SELECT count(*) FROM (SELECT g, clv_fit_bgnbd(x, t_x, T, 0.01)::text AS fit FROM tap.customers GROUP BY g) h
+           WHERE fit = (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers o WHERE o.g = h.g)),
+          4::bigint, 'four held groups in a sorted aggregate: each fit equals its group alone');
+RESET enable_hashagg;
+SELECT is((SELECT count(*) FROM (SELECT g, clv_fit_bgnbd(x, t_x, T, 0.01)::text AS fit, clv_rfm_breakpoints(T - t_x, x, m)::text AS rfm
+                                  FROM tap.customers GROUP BY GROUPING SETS ((g), ())) h
+           WHERE fit = (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers o WHERE h.g IS NULL OR o.g = h.g)
+             AND rfm = (SELECT clv_rfm_breakpoints(T - t_x, x, m)::text FROM tap.customers o WHERE h.g IS NULL OR o.g = h.g)),
+          5::bigint, 'grouping sets: the four groups and the whole table, held, each equal to its rows alone');
+
+-- Parallel workers hold their partial states and send them flattened.
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT alike(pg_temp.plan_of('SELECT clv_fit_bgnbd(x, t_x, T, 0.01) FROM tap.customers', 'COSTS OFF'),
+             '%Partial Aggregate%', 'the fit runs as partial aggregates under a Gather');
+SELECT is((SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers), held,
+          'BG/NBD: partial states of parallel workers fit the same model') FROM tap.fits;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
 
 -- Large and small groups in one hash aggregate, against each group alone.
 SET LOCAL enable_sort = off;
