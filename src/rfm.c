@@ -252,8 +252,8 @@ clv_rfm_breakpoints_summary_transfn(PG_FUNCTION_ARGS)
 
 /*
  * A state argument, checked through and through; to_read: the caller only
- * reads it (else it may write into what it gets: its own copy, unless the
- * state is its own).
+ * reads it, else it may write into what it gets (the combine function's
+ * first state, the executor's own: see clv_state_checked).
  */
 static ArrayType *
 rfm_checked_arg(FunctionCallInfo fcinfo, int argno, bool to_read)
@@ -317,6 +317,8 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	memcpy(l + R_HEADER + l[R_COUNT] * RFM_MEASURES, r + R_HEADER,
 		   r[R_COUNT] * RFM_MEASURES * sizeof(int64));
 	l[R_COUNT] += r[R_COUNT];
+	if (clv_state_is_arg(fcinfo, 0, left))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	PG_RETURN_ARRAYTYPE_P(left);
 }
 

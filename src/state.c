@@ -135,7 +135,9 @@ state_checked(Datum datum, bool to_read, int64 magic, int header_len, const char
 
 /*
  * A state datum, detoasted, with its shape and magic checked; the caller
- * checks the content it depends on.
+ * checks the content it depends on.  A read-write held state is the
+ * caller's own (the executor hands it to the transition function that
+ * made it), and comes back as its flat array, not a copy.
  */
 ArrayType *
 clv_state_checked(Datum datum, int64 magic, int header_len, const char *aggname)
@@ -202,8 +204,9 @@ clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state)
 
 /*
  * Grow a state as state_grow_flat does: its first used slots kept, every
- * slot after them up to nelems set to fill.  A small state becomes a new
- * flat array, which the executor copies; a large one is held in place (see
+ * slot after them up to nelems set to fill.  A small state, or any state
+ * in a window aggregate (no context to hold it in), becomes a new flat
+ * array, which the executor copies; a large one is held in place (see
  * clv_state_hold_min_bytes) and reallocated there, which for a chunk of that
  * size may move its pages rather than copy them.
  */
@@ -264,6 +267,22 @@ clv_state_copy_slots(ArrayType *state, int64 used)
 				  clv_state_data(state), used * sizeof(int64));
 }
 
+/*
+ * Whether state is argument argno's own storage (its flat array, or the
+ * one its holder holds), not a copy: what a combine function that merged
+ * into it returns is then the argument itself, never a pointer into a
+ * holder.
+ */
+bool
+clv_state_is_arg(FunctionCallInfo fcinfo, int argno, ArrayType *state)
+{
+	Datum		datum = PG_GETARG_DATUM(argno);
+
+	if (is_held_state(datum))
+		return ((ExpandedArrayHeader *) DatumGetEOHP(datum))->fvalue == state;
+	return DatumGetPointer(datum) == (Pointer) state;
+}
+
 /* What a transition function returns: the holder, the same every time, or the flat state. */
 Datum
 clv_state_ref_datum(const ClvStateRef *ref)
@@ -271,13 +290,6 @@ clv_state_ref_datum(const ClvStateRef *ref)
 	if (ref->holder != NULL)
 		return EOHPGetRWDatum(&ref->holder->hdr);
 	return PointerGetDatum(ref->array);
-}
-
-ArrayType *
-clv_state_get(FunctionCallInfo fcinfo, int argno, int64 magic,
-			  int header_len, const char *aggname)
-{
-	return clv_state_checked(PG_GETARG_DATUM(argno), magic, header_len, aggname);
 }
 
 /*

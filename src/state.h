@@ -6,14 +6,15 @@
  * `internal`, so every clv aggregate keeps its state in a one-dimensional
  * bigint[] with a header whose first element names the layout.  Such an
  * array can also be passed to a combine or final function by hand, so each
- * function that receives one checks it first (clv_state_get).  That includes
- * the transition functions: CREATE AGGREGATE ... INITCOND can hand them any
- * array as the first state, so each checks in O(1) at least what keeps its
- * writes inside the array, and the final function checks the rest.
+ * function that receives one checks it first (clv_state_checked).  That
+ * includes the transition functions: CREATE AGGREGATE ... INITCOND can hand
+ * them any array as the first state, so each checks in O(1) at least what
+ * keeps its writes inside the array, and the final function checks the rest.
  *
- * A combine function may return its second argument as it is when the first
- * is NULL: the executor copies a new pass-by-reference state into the
- * aggregate context itself (ExecAggTransReparent).
+ * A combine function may return either argument as it is when the other is
+ * NULL: the executor copies a new pass-by-reference state into the
+ * aggregate context itself (ExecAggTransReparent, ExecAggCopyTransValue
+ * since PostgreSQL 16).
  */
 #ifndef CLV_STATE_H
 #define CLV_STATE_H
@@ -26,9 +27,6 @@
 extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
 extern ArrayType *clv_state_checked(Datum datum, int64 magic, int header_len,
 									const char *aggname);
-extern ArrayType *clv_state_get(FunctionCallInfo fcinfo, int argno,
-								int64 magic, int header_len,
-								const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
 
 /*
@@ -52,6 +50,7 @@ extern ClvStateRef clv_state_ref(FunctionCallInfo fcinfo, Datum datum, int64 mag
 extern ClvStateRef clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state);
 extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
+extern bool clv_state_is_arg(FunctionCallInfo fcinfo, int argno, ArrayType *state);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
 
 /* a state argument, checked through and through by its module */
