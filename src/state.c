@@ -186,7 +186,7 @@ clv_state_ref(FunctionCallInfo fcinfo, Datum datum, int64 magic, int header_len,
 	ref.array = clv_state_checked(datum, magic, header_len, aggname);
 	ref.holder = VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(datum)) && is_held_state(datum) ?
 		(ExpandedArrayHeader *) DatumGetEOHP(datum) : NULL;
-	ref.context = hold_context(fcinfo);
+	ref.fcinfo = fcinfo;
 	return ref;
 }
 
@@ -198,7 +198,7 @@ clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state)
 
 	ref.array = state;
 	ref.holder = NULL;
-	ref.context = hold_context(fcinfo);
+	ref.fcinfo = fcinfo;
 	return ref;
 }
 
@@ -215,11 +215,15 @@ clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
 {
 	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + (Size) nelems * sizeof(int64);
 	ExpandedArrayHeader *holder = ref->holder;
+	MemoryContext context = NULL;
 	ArrayType  *grown;
 	int64	   *g;
 
 	Assert(used >= 0 && used <= clv_state_length(ref->array) && used <= nelems);
-	if (holder == NULL && (ref->context == NULL || nbytes < (Size) clv_state_hold_min_bytes))
+	/* where a holder would be made: looked up here, not on every row */
+	if (holder == NULL && nbytes >= (Size) clv_state_hold_min_bytes)
+		context = hold_context(ref->fcinfo);
+	if (holder == NULL && context == NULL)
 	{
 		ref->array = state_grow_flat(ref->array, used, nelems, fill);
 		return;
@@ -232,7 +236,7 @@ clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
 	{
 		/* a flat copy in the holder's own context, under the aggregate's */
 		holder = (ExpandedArrayHeader *) DatumGetEOHP(expand_array(PointerGetDatum(ref->array),
-																	ref->context, NULL));
+																	context, NULL));
 		ref->holder = holder;
 	}
 	grown = (ArrayType *) repalloc(holder->fvalue, nbytes);

@@ -32,14 +32,14 @@ extern void clv_state_corrupt(const char *aggname, const char *detail);
 /*
  * A state as its transition function updates it: the flat array, the
  * expanded array that holds it in place once it is large (else NULL), and
- * the memory context a holder is made in: the aggregate's, or NULL where
- * states stay flat (state.c).
+ * the call, which says where a holder may be made when the state grows
+ * (state.c).
  */
 typedef struct ClvStateRef
 {
 	ArrayType  *array;
 	ExpandedArrayHeader *holder;
-	MemoryContext context;
+	FunctionCallInfo fcinfo;
 } ClvStateRef;
 
 extern int	clv_state_hold_min_bytes;
