@@ -188,6 +188,74 @@ patterns_compact(int64 *s)
 	pfree(tail);
 }
 
+/*
+ * A compacted copy of a state that is only read (a final function's): its
+ * header, then its entries sorted and merged, in memory of the caller's.
+ * As patterns_compact does, only the entries after the state's compacted
+ * run are sorted, in the copy where they land, and the run is merged with
+ * them forward from the state itself: nothing else is allocated, and the
+ * run is read once.
+ */
+static int64 *
+patterns_compacted_copy(ArrayType *state)
+{
+	const int64 *from = clv_state_data(state);
+	const PatternEntry *run = (const PatternEntry *) (from + P_HEADER);
+	int64		n = from[P_NPATTERNS];
+	int64		sorted = 1,
+				added,
+				i,
+				j,
+				w;
+	int64	   *s;
+	PatternEntry *entries;
+
+	if (n < 2)
+		return clv_state_copy_slots(state, P_HEADER + n * E_WIDTH);
+	while (sorted < n && compare_entries(&run[sorted - 1], &run[sorted]) < 0)
+		sorted++;
+	/* a short run gains little: the whole copy is sorted */
+	if (sorted == n || sorted < n / 4)
+	{
+		s = clv_state_copy_slots(state, P_HEADER + n * E_WIDTH);
+		if (sorted < n)
+			s[P_NPATTERNS] = sort_and_merge((PatternEntry *) (s + P_HEADER), n);
+		return s;
+	}
+	s = palloc_extended((P_HEADER + n * E_WIDTH) * sizeof(int64), MCXT_ALLOC_HUGE);
+	memcpy(s, from, P_HEADER * sizeof(int64));
+	entries = (PatternEntry *) (s + P_HEADER);
+	memcpy(entries + sorted, run + sorted, (n - sorted) * sizeof(PatternEntry));
+	added = sort_and_merge(entries + sorted, n - sorted);
+
+	/*
+	 * Merge forward into entries[0 ..].  The write position w never passes
+	 * the tail's read position sorted + j: w is at most i + j, and i at most
+	 * sorted, so a tail entry is read before anything is written over it.
+	 */
+	i = 0;
+	j = 0;
+	w = 0;
+	while (i < sorted || j < added)
+	{
+		int			c = i == sorted ? 1 : j == added ? -1 : compare_entries(&run[i], &entries[sorted + j]);
+		PatternEntry next;
+
+		if (c < 0)
+			next = run[i++];
+		else
+		{
+			next = entries[sorted + j++];
+			if (c == 0)
+				next.slot[E_COUNT] = clv_count_add(next.slot[E_COUNT], run[i++].slot[E_COUNT],
+												   "model fit customer count");
+		}
+		entries[w++] = next;
+	}
+	s[P_NPATTERNS] = w;
+	return s;
+}
+
 /* The slots of a state with room for capacity entries, within 1 GB. */
 static int
 patterns_slots(int64 capacity)
@@ -642,8 +710,7 @@ clv_patterns_load(FunctionCallInfo fcinfo, int argno, ClvPatternKind kind, Patte
 
 	if (s[P_KIND] != kind)
 		clv_state_corrupt(FIT_NAME, "The patterns are of another kind of model.");
-	s = clv_state_copy_slots(state, P_HEADER + s[P_NPATTERNS] * E_WIDTH);
-	patterns_compact(s);
+	s = patterns_compacted_copy(state);
 	set->npatterns = s[P_NPATTERNS];
 	entries = (PatternEntry *) (s + P_HEADER);
 	customers = 0;
@@ -826,13 +893,45 @@ pattern_times(const PatternSet *set)
 
 bool		clv_fit_coarse_start = true;
 
+/*
+ * A coarse pattern while the copy is made: its frequency and its recency's
+ * and age's numbers of steps, packed into one key (COARSE_STEPS + 1 values
+ * take 7 bits each), and its customers.  The copy has a few thousand of
+ * them, so a hash table of them stays in the processor's cache: merging
+ * equal ones there cost a fraction of sorting every rounded pattern.
+ */
+#define COARSE_STEP_BITS 7
+#define COARSE_MAX_X (INT64CONST(1) << (63 - 2 * COARSE_STEP_BITS))
+StaticAssertDecl(COARSE_STEPS < (1 << COARSE_STEP_BITS), "a number of steps fits its bits");
+
+typedef struct CoarseSlot
+{
+	uint64		key;
+	int64		count;
+	char		status;
+} CoarseSlot;
+
+#define SH_PREFIX coarse_slots
+#define SH_ELEMENT_TYPE CoarseSlot
+#define SH_KEY_TYPE uint64
+#define SH_KEY key
+#define SH_HASH_KEY(tb, key) murmurhash32((uint32) ((key) ^ ((key) >> 32)))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DEFINE
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
 bool
 clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 {
-	int64	   *s;
+	coarse_slots_hash *slots;
+	coarse_slots_iterator it;
+	CoarseSlot *slot;
 	PatternEntry *entries;
 	double		max_T = 0,
 				step;
+	int64		n = 0;
 
 	if (!clv_fit_coarse_start || data->npatterns < COARSE_MIN_PATTERNS)
 		return false;
@@ -841,32 +940,62 @@ clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 	step = max_T / COARSE_STEPS;
 	if (!(step > 0))
 		return false;
-	s = palloc((P_HEADER + data->npatterns * E_WIDTH) * sizeof(int64));
-	entries = (PatternEntry *) (s + P_HEADER);
+	slots = coarse_slots_create(CurrentMemoryContext, 4096, NULL);
 	for (int64 i = 0; i < data->npatterns; i++)
 	{
 		const Pattern *p = &data->patterns[i];
-		double		T = Max(rint(p->T / step), 1) * step;
-		double		t_x = Min(rint(p->t_x / step) * step, T);
+		uint64		T_steps = (uint64) Max(rint(p->T / step), 1);
+		uint64		t_x_steps = Min((uint64) rint(p->t_x / step), T_steps);
+		bool		found;
 
-		entries[i].slot[E_X] = (int64) p->x;
-		entries[i].slot[E_TX] = clv_float8_slot(t_x);
-		entries[i].slot[E_T] = clv_float8_slot(T);
-		entries[i].slot[E_COUNT] = (int64) p->count;
+		/* a frequency too large to pack: no coarse copy, the fit starts as it would without */
+		if (p->x >= (double) COARSE_MAX_X)
+		{
+			coarse_slots_destroy(slots);
+			return false;
+		}
+		slot = coarse_slots_insert(slots,
+								   ((uint64) p->x << (2 * COARSE_STEP_BITS)) |
+								   (t_x_steps << COARSE_STEP_BITS) | T_steps,
+								   &found);
+		if (!found)
+		{
+			slot->count = 0;
+			/* not much smaller: not worth a first fit */
+			if (++n > data->npatterns / 4)
+			{
+				coarse_slots_destroy(slots);
+				return false;
+			}
+		}
+		slot->count += (int64) p->count;
 	}
-	s[P_NPATTERNS] = data->npatterns;
-	patterns_compact(s);
-	if (s[P_NPATTERNS] > data->npatterns / 4)
+	/* in the order of the patterns (patterns_compact's), so that the copy is the same whatever the hashing */
+	entries = palloc(Max(n, 1) * sizeof(PatternEntry));
+	n = 0;
+	coarse_slots_start_iterate(slots, &it);
+	while ((slot = coarse_slots_iterate(slots, &it)) != NULL)
 	{
-		pfree(s);
-		return false;
+		uint64		mask = (UINT64CONST(1) << COARSE_STEP_BITS) - 1;
+
+		entries[n].slot[E_X] = (int64) (slot->key >> (2 * COARSE_STEP_BITS));
+		entries[n].slot[E_TX] = clv_float8_slot((double) ((slot->key >> COARSE_STEP_BITS) & mask) * step);
+		entries[n].slot[E_T] = clv_float8_slot((double) (slot->key & mask) * step);
+		entries[n].slot[E_COUNT] = slot->count;
+		n++;
 	}
+	coarse_slots_destroy(slots);
+	sort_pattern_entries(entries, n);
 	*coarse = *data;
-	coarse->npatterns = s[P_NPATTERNS];
-	coarse->patterns = palloc(coarse->npatterns * sizeof(Pattern));
-	for (int64 i = 0; i < coarse->npatterns; i++)
-		pattern_of_entry(&entries[i], &coarse->patterns[i]);
-	pfree(s);
+	coarse->npatterns = n;
+	/* each entry becomes its Pattern where it is, as clv_patterns_load does */
+	coarse->patterns = (Pattern *) entries;
+	for (int64 i = 0; i < n; i++)
+	{
+		PatternEntry e = entries[i];
+
+		pattern_of_entry(&e, &coarse->patterns[i]);
+	}
 	coarse->times = pattern_times(coarse);
 	return true;
 }
