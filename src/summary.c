@@ -756,10 +756,12 @@ clv_summary_history(const ClvSummaryRow *row, double *x, double *t_x, double *T)
  * timestamptz clv_summary_state aggregate; the day of the new end is taken
  * in time_zone (the zone the state was made in) or the session TimeZone.
  * clv_summary_advance(state, observation_end date) does the same for the
- * states of the date aggregate.
+ * states of the date aggregate.  end_is_date says which end is, for the
+ * error's text only: it is formatted when the error is raised, not for
+ * every customer a refresh scores.
  */
 static Datum
-summary_advanced(ArrayType *state, int64 end, int64 end_day, const char *end_text)
+summary_advanced(ArrayType *state, int64 end, int64 end_day, bool end_is_date)
 {
 	ArrayType  *result;
 	int64	   *s = clv_state_data(state);
@@ -770,7 +772,8 @@ summary_advanced(ArrayType *state, int64 end, int64 end_day, const char *end_tex
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a summary state can only be advanced to a later observation_end"),
 				 errdetail("The state is observed up to the day %s; the new end %s falls on %s.",
-						   clv_date_str((int32) s[S_END_DAY]), end_text,
+						   clv_date_str((int32) s[S_END_DAY]),
+						   end_is_date ? clv_date_str((int32) end) : timestamptz_to_str(end),
 						   clv_date_str((int32) end_day))));
 	result = (ArrayType *) palloc(VARSIZE(state));
 	memcpy(result, state, VARSIZE(state));
@@ -793,7 +796,7 @@ clv_summary_advance(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("observation_end must be finite")));
 	return summary_advanced(state, end, clv_timestamptz_day(clv_day_zone(fcinfo, 2, (ClvDayZone **) &fcinfo->flinfo->fn_extra), end),
-							timestamptz_to_str(end));
+							false);
 }
 
 PG_FUNCTION_INFO_V1(clv_summary_advance_date);
@@ -808,7 +811,7 @@ clv_summary_advance_date(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("observation_end must be finite")));
-	return summary_advanced(state, end, end, clv_date_str(end));
+	return summary_advanced(state, end, end, true);
 }
 
 /*

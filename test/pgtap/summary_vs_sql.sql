@@ -4,9 +4,21 @@
 -- (its state grows far past the first allocation), a time zone with DST.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(9);
+SELECT plan(12);
 SET LOCAL TimeZone = 'America/New_York';
 SELECT setseed(0.17);
+
+-- the detail of the error a statement raises
+CREATE FUNCTION pg_temp.error_detail(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    detail text;
+BEGIN
+    EXECUTE statement;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN detail;
+END $$;
 
 CREATE TEMP TABLE orders AS
 SELECT customer_id, ordered_at,
@@ -93,6 +105,23 @@ SELECT is((SELECT array_agg(clv_summary_log_gap_sum(st) ORDER BY n)
           ARRAY[0, NULL]::float8[], 'one purchase day: 0; a refund alone: NULL');
 SELECT ok((SELECT purchase_days > 900 AND refunds > 100 FROM ours WHERE customer_id = 5000),
           'the heavy customer has hundreds of purchase days and refunds');
+-- a state moved back in time is refused, its new end named in the detail
+-- (formatted only when the error is raised: a refresh advances every
+-- customer's state); TimeZone is America/New_York here
+SELECT throws_ok($$SELECT clv_summary_advance(clv_summary_state(timestamptz '2025-03-01 12:00+00', 10,
+                                                                timestamptz '2025-12-31 00:00+00'),
+                                              timestamptz '2025-06-01 00:00+00')$$,
+                 '22023', 'a summary state can only be advanced to a later observation_end',
+                 'a timestamptz state moved back: refused');
+SELECT is((SELECT pg_temp.error_detail($$SELECT clv_summary_advance(clv_summary_state(timestamptz '2025-03-01 12:00+00', 10,
+                                                                                      timestamptz '2025-12-31 00:00+00'),
+                                                                    timestamptz '2025-06-01 00:00+00')$$)),
+          'The state is observed up to the day 2025-12-30; the new end 2025-05-31 20:00:00-04 falls on 2025-05-31.',
+          'the timestamptz end in the detail, in the session''s zone, with its day');
+SELECT is((SELECT pg_temp.error_detail($$SELECT clv_summary_advance(clv_summary_state(date '2025-03-01', 10, date '2025-12-31'),
+                                                                    date '2025-06-01')$$)),
+          'The state is observed up to the day 2025-12-31; the new end 2025-06-01 falls on 2025-06-01.',
+          'a date state moved back: refused, the dates in the detail');
 
 SELECT * FROM finish();
 ROLLBACK;
