@@ -98,21 +98,27 @@ is_plus_zero(double value)
 }
 
 /*
- * Everything a model must satisfy, however it arrived.  The last model that
- * passed is remembered, bit for bit: scoring a million customers passes the
- * same model a million times, and comparing its bytes costs less than
- * checking every field again.
+ * Everything a model must satisfy, however it arrived.  The last few models
+ * that passed are remembered, bit for bit: scoring a million customers
+ * passes the same models a million times, and comparing their bytes costs
+ * less than checking every field again.  A few, not one: a customer's
+ * predicted value takes a purchase and a spend model, and a pipeline's
+ * scores check both for every customer in turn.
  */
+#define VALID_MODELS_KEPT 4
+
 static void
 check_fields(const ClvModel *model)
 {
-	static ClvModel last_valid;
-	static bool have_last_valid = false;
+	static ClvModel valid_models[VALID_MODELS_KEPT];
+	static int	nvalid_models = 0;
+	static int	next_valid_model = 0;
 	const ClvModelKindInfo *info;
 	int			n;
 
-	if (have_last_valid && memcmp(model, &last_valid, sizeof(ClvModel)) == 0)
-		return;
+	for (int i = 0; i < nvalid_models; i++)
+		if (memcmp(model, &valid_models[i], sizeof(ClvModel)) == 0)
+			return;
 	info = clv_model_kind_info(model->kind);
 	if (info == NULL)
 		model_invalid("The model kind is unknown.");
@@ -146,8 +152,9 @@ check_fields(const ClvModel *model)
 					 (i == j && !(c > 0)))
 				model_invalid("The covariance is not finite and symmetric with a positive diagonal.");
 		}
-	memcpy(&last_valid, model, sizeof(ClvModel));
-	have_last_valid = true;
+	memcpy(&valid_models[next_valid_model], model, sizeof(ClvModel));
+	next_valid_model = (next_valid_model + 1) % VALID_MODELS_KEPT;
+	nvalid_models = Min(nvalid_models + 1, VALID_MODELS_KEPT);
 }
 
 static const ClvCovariateKind covariate_kinds[] = {
