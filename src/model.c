@@ -98,12 +98,14 @@ is_plus_zero(double value)
 }
 
 /*
- * Everything a model must satisfy, however it arrived.  The last few models
- * that passed are remembered, bit for bit: scoring a million customers
- * passes the same models a million times, and comparing their bytes costs
- * less than checking every field again.  A few, not one: a customer's
- * predicted value takes a purchase and a spend model, and a pipeline's
- * scores check both for every customer in turn.
+ * Everything a model must satisfy, however it arrived.  A few models that
+ * passed are remembered, bit for bit: scoring a million customers passes the
+ * same models a million times, and comparing their bytes costs less than
+ * checking every field again.  A few, not one: a customer's predicted value
+ * takes a purchase and a spend model, and a pipeline's scores check both for
+ * every customer in turn.  The one used least recently makes room for a new
+ * one, so that scoring with covariates, which checks a plain model made for
+ * each customer, keeps the shared models.
  */
 #define VALID_MODELS_KEPT 4
 
@@ -111,14 +113,23 @@ static void
 check_fields(const ClvModel *model)
 {
 	static ClvModel valid_models[VALID_MODELS_KEPT];
-	static int	nvalid_models = 0;
-	static int	next_valid_model = 0;
+	static uint64 valid_model_used[VALID_MODELS_KEPT];	/* 0: the slot is empty */
+	static uint64 checks = 0;
 	const ClvModelKindInfo *info;
-	int			n;
+	int			n,
+				oldest = 0;
 
-	for (int i = 0; i < nvalid_models; i++)
-		if (memcmp(model, &valid_models[i], sizeof(ClvModel)) == 0)
+	checks++;
+	for (int i = 0; i < VALID_MODELS_KEPT; i++)
+	{
+		if (valid_model_used[i] != 0 && memcmp(model, &valid_models[i], sizeof(ClvModel)) == 0)
+		{
+			valid_model_used[i] = checks;
 			return;
+		}
+		if (valid_model_used[i] < valid_model_used[oldest])
+			oldest = i;
+	}
 	info = clv_model_kind_info(model->kind);
 	if (info == NULL)
 		model_invalid("The model kind is unknown.");
@@ -152,9 +163,8 @@ check_fields(const ClvModel *model)
 					 (i == j && !(c > 0)))
 				model_invalid("The covariance is not finite and symmetric with a positive diagonal.");
 		}
-	memcpy(&valid_models[next_valid_model], model, sizeof(ClvModel));
-	next_valid_model = (next_valid_model + 1) % VALID_MODELS_KEPT;
-	nvalid_models = Min(nvalid_models + 1, VALID_MODELS_KEPT);
+	memcpy(&valid_models[oldest], model, sizeof(ClvModel));
+	valid_model_used[oldest] = checks;
 }
 
 static const ClvCovariateKind covariate_kinds[] = {

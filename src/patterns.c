@@ -194,7 +194,7 @@ patterns_compact(int64 *s)
  * As patterns_compact does, only the entries after the state's compacted
  * run are sorted, in the copy where they land, and the run is merged with
  * them forward from the state itself: nothing else is allocated, and the
- * run is read once.
+ * run is copied only as it is merged.
  */
 static int64 *
 patterns_compacted_copy(ArrayType *state)
@@ -238,8 +238,15 @@ patterns_compacted_copy(ArrayType *state)
 	w = 0;
 	while (i < sorted || j < added)
 	{
-		int			c = i == sorted ? 1 : j == added ? -1 : compare_entries(&run[i], &entries[sorted + j]);
+		int			c;
 		PatternEntry next;
+
+		if (i == sorted)
+			c = 1;
+		else if (j == added)
+			c = -1;
+		else
+			c = compare_entries(&run[i], &entries[sorted + j]);
 
 		if (c < 0)
 			next = run[i++];
@@ -895,14 +902,18 @@ bool		clv_fit_coarse_start = true;
 
 /*
  * A coarse pattern while the copy is made: its frequency and its recency's
- * and age's numbers of steps, packed into one key (COARSE_STEPS + 1 values
- * take 7 bits each), and its customers.  The copy has a few thousand of
- * them, so a hash table of them stays in the processor's cache: merging
- * equal ones there cost a fraction of sorting every rounded pattern.
+ * and age's numbers of steps, packed into one key, and its customers.  The
+ * copy has a few thousand of them, so a hash table of them stays in the
+ * processor's cache: merging equal ones there costs a fraction of sorting
+ * every rounded pattern.  A number of steps is at most COARSE_STEPS, give or
+ * take the rounding of the step (up to 95 when the largest age is a
+ * subnormal number); one that does not fit its bits, or a frequency that
+ * does not fit its own, leaves the fit without a coarse start.
  */
-#define COARSE_STEP_BITS 7
+#define COARSE_STEP_BITS 8
+#define COARSE_STEP_MASK ((UINT64CONST(1) << COARSE_STEP_BITS) - 1)
 #define COARSE_MAX_X (INT64CONST(1) << (63 - 2 * COARSE_STEP_BITS))
-StaticAssertDecl(COARSE_STEPS < (1 << COARSE_STEP_BITS), "a number of steps fits its bits");
+StaticAssertDecl(2 * COARSE_STEPS <= COARSE_STEP_MASK, "a number of steps has room to spare in its bits");
 
 typedef struct CoarseSlot
 {
@@ -944,19 +955,19 @@ clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 	for (int64 i = 0; i < data->npatterns; i++)
 	{
 		const Pattern *p = &data->patterns[i];
-		uint64		T_steps = (uint64) Max(rint(p->T / step), 1);
-		uint64		t_x_steps = Min((uint64) rint(p->t_x / step), T_steps);
+		double		T_steps = Max(rint(p->T / step), 1);
+		double		t_x_steps = Min(rint(p->t_x / step), T_steps);
 		bool		found;
 
-		/* a frequency too large to pack: no coarse copy, the fit starts as it would without */
-		if (p->x >= (double) COARSE_MAX_X)
+		/* what does not fit the key: no coarse start (the comment above) */
+		if (!(p->x < (double) COARSE_MAX_X && T_steps <= (double) COARSE_STEP_MASK && t_x_steps >= 0))
 		{
 			coarse_slots_destroy(slots);
 			return false;
 		}
 		slot = coarse_slots_insert(slots,
 								   ((uint64) p->x << (2 * COARSE_STEP_BITS)) |
-								   (t_x_steps << COARSE_STEP_BITS) | T_steps,
+								   ((uint64) t_x_steps << COARSE_STEP_BITS) | (uint64) T_steps,
 								   &found);
 		if (!found)
 		{
@@ -970,21 +981,20 @@ clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 		}
 		slot->count += (int64) p->count;
 	}
-	/* in the order of the patterns (patterns_compact's), so that the copy is the same whatever the hashing */
 	entries = palloc(Max(n, 1) * sizeof(PatternEntry));
 	n = 0;
 	coarse_slots_start_iterate(slots, &it);
 	while ((slot = coarse_slots_iterate(slots, &it)) != NULL)
 	{
-		uint64		mask = (UINT64CONST(1) << COARSE_STEP_BITS) - 1;
-
 		entries[n].slot[E_X] = (int64) (slot->key >> (2 * COARSE_STEP_BITS));
-		entries[n].slot[E_TX] = clv_float8_slot((double) ((slot->key >> COARSE_STEP_BITS) & mask) * step);
-		entries[n].slot[E_T] = clv_float8_slot((double) (slot->key & mask) * step);
+		entries[n].slot[E_TX] =
+			clv_float8_slot((double) ((slot->key >> COARSE_STEP_BITS) & COARSE_STEP_MASK) * step);
+		entries[n].slot[E_T] = clv_float8_slot((double) (slot->key & COARSE_STEP_MASK) * step);
 		entries[n].slot[E_COUNT] = slot->count;
 		n++;
 	}
 	coarse_slots_destroy(slots);
+	/* in the order patterns_compact gives, so that the copy does not depend on the hashing */
 	sort_pattern_entries(entries, n);
 	*coarse = *data;
 	coarse->npatterns = n;
