@@ -76,7 +76,7 @@ compare_entries(const PatternEntry *a, const PatternEntry *b)
 
 /*
  * A sort of the entries with the comparison inlined (PostgreSQL's sort
- * template): compaction sorts every entry a fit sees, about twice.
+ * template): compaction sorts every entry a fit sees, most of them once.
  */
 #define ST_SORT sort_pattern_entries
 #define ST_ELEMENT_TYPE PatternEntry
