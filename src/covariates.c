@@ -169,13 +169,6 @@ state_header_check(ArrayType *state)
 	return state;
 }
 
-/* a state a final or combine function reads, checked in O(1) */
-static ArrayType *
-state_header_checked(Datum datum)
-{
-	return state_header_check(clv_state_checked_to_read(datum, COV_MAGIC, C_HEADER, FIT_NAME));
-}
-
 static bool
 valid_penalizer(int64 bits)
 {
@@ -186,10 +179,9 @@ valid_penalizer(int64 bits)
 
 /* Every entry checked, as the combine and final functions take a state. */
 static ArrayType *
-state_get_checked(FunctionCallInfo fcinfo, int argno)
+state_content_check(ArrayType *state)
 {
-	ArrayType  *state = state_header_checked(PG_GETARG_DATUM(argno));
-	int64	   *s = clv_state_data(state);
+	int64	   *s = clv_state_data(state_header_check(state));
 	int			p = (int) s[C_NCOVARIATES];
 
 	for (int i = 0; i < NPENALIZERS; i++)
@@ -224,6 +216,13 @@ state_get_checked(FunctionCallInfo fcinfo, int argno)
 		}
 	}
 	return state;
+}
+
+/* a state argument that is only read (a final function's, a combine function's second), checked */
+static ArrayType *
+state_get_checked(FunctionCallInfo fcinfo, int argno)
+{
+	return state_content_check(clv_state_checked_to_read(PG_GETARG_DATUM(argno), COV_MAGIC, C_HEADER, FIT_NAME));
 }
 
 /* a row's covariates: a one-dimensional float8[] of 1 to CLV_MAX_COVARIATES finite values */
@@ -499,38 +498,60 @@ clv_fit_spend_covariates_summary_transfn(PG_FUNCTION_ARGS)
 	return spend_covariates_add(fcinfo, x, DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)), 2);
 }
 
+/*
+ * Merge state b into a, in the aggregate where a is (the aggregate's own,
+ * held in place once large), as clv_fit_patterns_combine does; called
+ * directly from SQL, into a new state.
+ */
 Datum
 clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 {
 	Datum		given;
-	ArrayType  *merged;
+	ClvStateRef ref;
 	int64	   *sa,
 			   *sb,
-			   *sm;
+				na,
+				nb;
 	int			p;
 
 	if (clv_combine_with_null(fcinfo, state_get_checked, &given))
 		return given;
-	sa = clv_state_data(state_get_checked(fcinfo, 0));
 	sb = clv_state_data(state_get_checked(fcinfo, 1));
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), COV_MAGIC, C_HEADER, FIT_NAME);
+		state_content_check(ref.array);
+	}
+	else
+	{
+		int64	   *s = clv_state_data(state_get_checked(fcinfo, 0));
+
+		/* a copy with room for b, the argument left as it is */
+		p = (int) s[C_NCOVARIATES];
+		ref = clv_state_ref_new(fcinfo, state_alloc(Max(s[C_NPATTERNS] + sb[C_NPATTERNS], 64), p));
+		memcpy(clv_state_data(ref.array), s, (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)) * sizeof(int64));
+	}
+	sa = clv_state_data(ref.array);
 	if (sa[C_KIND] != sb[C_KIND] || sa[C_NCOVARIATES] != sb[C_NCOVARIATES] || sa[C_UNIT] != sb[C_UNIT] ||
 		memcmp(sa + C_PENALIZER, sb + C_PENALIZER, NPENALIZERS * sizeof(int64)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine covariate model fit states of different kinds, covariates, time units or penalizers")));
 	p = (int) sa[C_NCOVARIATES];
-	merged = state_alloc(Max(sa[C_NPATTERNS] + sb[C_NPATTERNS], 64), p);
-	sm = clv_state_data(merged);
-	sm[C_KIND] = sa[C_KIND];
-	sm[C_UNIT] = sa[C_UNIT];
-	sm[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");
-	memcpy(sm + C_PENALIZER, sa + C_PENALIZER, NPENALIZERS * sizeof(int64));
-	memcpy(sm + C_HEADER, sa + C_HEADER, sa[C_NPATTERNS] * ENTRY_WIDTH(p) * sizeof(int64));
-	memcpy(sm + C_HEADER + sa[C_NPATTERNS] * ENTRY_WIDTH(p), sb + C_HEADER,
-		   sb[C_NPATTERNS] * ENTRY_WIDTH(p) * sizeof(int64));
-	sm[C_NPATTERNS] = sa[C_NPATTERNS] + sb[C_NPATTERNS];
-	state_compact(sm);
-	PG_RETURN_ARRAYTYPE_P(merged);
+	na = sa[C_NPATTERNS];
+	nb = sb[C_NPATTERNS];
+	if (na + nb > state_capacity(ref.array, p))
+	{
+		/* room to spare for the states still to come, as a transition keeps */
+		clv_state_grow_held(&ref, (int) (C_HEADER + na * ENTRY_WIDTH(p)),
+							state_slots(Max(na + nb, 2 * state_capacity(ref.array, p)), p), 0);
+		sa = clv_state_data(ref.array);
+	}
+	sa[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");
+	memcpy(sa + C_HEADER + na * ENTRY_WIDTH(p), sb + C_HEADER, nb * ENTRY_WIDTH(p) * sizeof(int64));
+	sa[C_NPATTERNS] = na + nb;
+	state_compact(sa);
+	return clv_state_ref_datum(&ref);
 }
 
 /* ---- the fit ---- */

@@ -416,13 +416,6 @@ patterns_header_check(ArrayType *state)
 	return state;
 }
 
-/* a state a final or combine function reads, checked in O(1) */
-static ArrayType *
-patterns_header_checked(Datum datum)
-{
-	return patterns_header_check(clv_state_checked_to_read(datum, FIT_MAGIC, P_HEADER, FIT_NAME));
-}
-
 /* The state of this row's group, created on its first row. */
 static ClvStateRef
 patterns_state(FunctionCallInfo fcinfo, ClvPatternKind kind, double penalizer, int64 unit)
@@ -627,11 +620,11 @@ clv_patterns_add_several(FunctionCallInfo fcinfo, ClvPatternKind kind, int n, co
 	return clv_state_ref_datum(&ref);
 }
 
+/* A state's content checked through and through: every entry, the header's ranges, the log gaps. */
 static ArrayType *
-patterns_get_checked(FunctionCallInfo fcinfo, int argno)
+patterns_content_check(ArrayType *state)
 {
-	ArrayType  *state = patterns_header_checked(PG_GETARG_DATUM(argno));
-	int64	   *s = clv_state_data(state);
+	int64	   *s = clv_state_data(patterns_header_check(state));
 	double		penalizer = clv_slot_float8(s[P_PENALIZER]);
 	double		bound = 0,
 				slack = 0;
@@ -665,42 +658,71 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 	return state;
 }
 
+static ArrayType *
+patterns_get_checked(FunctionCallInfo fcinfo, int argno)
+{
+	return patterns_content_check(clv_state_checked_to_read(PG_GETARG_DATUM(argno), FIT_MAGIC, P_HEADER, FIT_NAME));
+}
+
+/*
+ * Merge state b into a: in the aggregate, a is the aggregate's own (its
+ * first partial state copied there, then what this function returned), so
+ * b's entries are added to it where it is, grown and held in place as a
+ * transition holds a large state (clv_state_grow_held).  The executor then
+ * keeps the state where it is instead of copying each merged one into its
+ * memory.  Called directly from SQL, a new state is made.
+ */
 Datum
 clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 {
 	Datum		given;
-	ArrayType  *a;
+	ClvStateRef ref;
 	ArrayType  *b;
-	ArrayType  *merged;
 	int64	   *sa,
 			   *sb,
-			   *sm;
+				na,
+				nb;
 
 	if (clv_combine_with_null(fcinfo, patterns_get_checked, &given))
 		return given;
-	a = patterns_get_checked(fcinfo, 0);
 	b = patterns_get_checked(fcinfo, 1);
-	sa = clv_state_data(a);
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), FIT_MAGIC, P_HEADER, FIT_NAME);
+		patterns_content_check(ref.array);
+	}
+	else
+	{
+		ArrayType  *a = patterns_get_checked(fcinfo, 0);
+		int64	   *s = clv_state_data(a);
+
+		/* a copy with room for b, the argument left as it is */
+		ref = clv_state_ref_new(fcinfo, patterns_alloc(Max(s[P_NPATTERNS] + clv_state_data(b)[P_NPATTERNS], 64),
+													   CurrentMemoryContext));
+		memcpy(clv_state_data(ref.array), s, (P_HEADER + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
+	}
+	sa = clv_state_data(ref.array);
 	sb = clv_state_data(b);
 	if (sa[P_KIND] != sb[P_KIND] || sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT] ||
 		sa[P_SHAPE] != sb[P_SHAPE])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine model fit states of different kinds, penalizers, time units or k")));
-	merged = patterns_alloc(Max(sa[P_NPATTERNS] + sb[P_NPATTERNS], 64), CurrentMemoryContext);
-	sm = clv_state_data(merged);
-	sm[P_KIND] = sa[P_KIND];
-	sm[P_PENALIZER] = sa[P_PENALIZER];
-	sm[P_UNIT] = sa[P_UNIT];
-	sm[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");
-	sm[P_SHAPE] = sa[P_SHAPE];
-	clv_money_store(sm + P_LOG_GAPS, clv_money_add(clv_money_load(sa + P_LOG_GAPS), clv_money_load(sb + P_LOG_GAPS)));
-	memcpy(sm + P_HEADER, sa + P_HEADER, sa[P_NPATTERNS] * E_WIDTH * sizeof(int64));
-	memcpy(sm + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER,
-		   sb[P_NPATTERNS] * E_WIDTH * sizeof(int64));
-	sm[P_NPATTERNS] = sa[P_NPATTERNS] + sb[P_NPATTERNS];
-	patterns_compact(sm);
-	PG_RETURN_ARRAYTYPE_P(merged);
+	na = sa[P_NPATTERNS];
+	nb = sb[P_NPATTERNS];
+	if (na + nb > patterns_capacity(ref.array))
+	{
+		/* room to spare for the states still to come, as patterns_append keeps */
+		clv_state_grow_held(&ref, (int) (P_HEADER + na * E_WIDTH),
+							patterns_slots(Max(na + nb, 2 * patterns_capacity(ref.array))), 0);
+		sa = clv_state_data(ref.array);
+	}
+	sa[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");
+	clv_money_store(sa + P_LOG_GAPS, clv_money_add(clv_money_load(sa + P_LOG_GAPS), clv_money_load(sb + P_LOG_GAPS)));
+	memcpy(sa + P_HEADER + na * E_WIDTH, sb + P_HEADER, nb * E_WIDTH * sizeof(int64));
+	sa[P_NPATTERNS] = na + nb;
+	patterns_compact(sa);
+	return clv_state_ref_datum(&ref);
 }
 
 /*

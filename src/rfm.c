@@ -250,18 +250,11 @@ clv_rfm_breakpoints_summary_transfn(PG_FUNCTION_ARGS)
 	return rfm_add(fcinfo, v, bins);
 }
 
-/*
- * A state argument, checked through and through; to_read: the caller only
- * reads it, else it may write into what it gets (the combine function's
- * first state, the executor's own: see clv_state_checked).
- */
+/* A state's content checked through and through: the measures, and the room after them empty. */
 static ArrayType *
-rfm_checked_arg(FunctionCallInfo fcinfo, int argno, bool to_read)
+rfm_content_check(ArrayType *state)
 {
-	Datum		datum = PG_GETARG_DATUM(argno);
-	ArrayType  *state = rfm_header_check(to_read ? clv_state_checked_to_read(datum, RFM_MAGIC, R_HEADER, RFM_NAME) :
-										 clv_state_checked(datum, RFM_MAGIC, R_HEADER, RFM_NAME));
-	int64	   *s = clv_state_data(state);
+	int64	   *s = clv_state_data(rfm_header_check(state));
 
 	for (int64 i = 0; i < s[R_COUNT] * RFM_MEASURES; i++)
 	{
@@ -276,17 +269,24 @@ rfm_checked_arg(FunctionCallInfo fcinfo, int argno, bool to_read)
 	return state;
 }
 
+/* a state argument that is only read, checked */
 static ArrayType *
 rfm_state_arg(FunctionCallInfo fcinfo, int argno)
 {
-	return rfm_checked_arg(fcinfo, argno, true);
+	return rfm_content_check(clv_state_checked_to_read(PG_GETARG_DATUM(argno), RFM_MAGIC, R_HEADER, RFM_NAME));
 }
 
+/*
+ * Append state b's customers to a, the aggregate's own (the executor's copy
+ * of its first partial state, then what this function returned): where it
+ * is when it has room, else grown and held in place as a transition holds
+ * a large state, so that the executor does not copy each merged state.
+ */
 Datum
 clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 {
 	Datum		given;
-	ArrayType  *left;
+	ClvStateRef ref;
 	ArrayType  *right;
 	int64	   *l;
 	int64	   *r;
@@ -298,28 +298,28 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	if (clv_combine_with_null(fcinfo, rfm_state_arg, &given))
 		return given;
 	right = rfm_state_arg(fcinfo, 1);
-	/* merged into where it is when it has room */
-	left = rfm_checked_arg(fcinfo, 0, false);
-	l = clv_state_data(left);
+	ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), RFM_MAGIC, R_HEADER, RFM_NAME);
+	l = clv_state_data(rfm_content_check(ref.array));
 	r = clv_state_data(right);
 	if (l[R_BINS] != r[R_BINS])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine clv_rfm_breakpoints states with different bins")));
-	if (l[R_COUNT] + r[R_COUNT] > rfm_capacity(left))
+	if (l[R_COUNT] + r[R_COUNT] > rfm_capacity(ref.array))
 	{
-		ArrayType  *bigger = rfm_alloc(l[R_COUNT] + r[R_COUNT], (int32) l[R_BINS]);
+		int64		need = l[R_COUNT] + r[R_COUNT];
 
-		memcpy(clv_state_data(bigger), l, (R_HEADER + l[R_COUNT] * RFM_MEASURES) * sizeof(int64));
-		left = bigger;
-		l = clv_state_data(left);
+		/* room to spare for the states still to come; past the limit rfm_slots says so */
+		clv_state_grow_held(&ref, (int) (R_HEADER + l[R_COUNT] * RFM_MEASURES),
+							rfm_slots(need > RFM_MAX_CUSTOMERS ? need :
+									  Min(Max(need, 2 * rfm_capacity(ref.array)), RFM_MAX_CUSTOMERS)),
+							RFM_UNUSED);
+		l = clv_state_data(ref.array);
 	}
 	memcpy(l + R_HEADER + l[R_COUNT] * RFM_MEASURES, r + R_HEADER,
 		   r[R_COUNT] * RFM_MEASURES * sizeof(int64));
 	l[R_COUNT] += r[R_COUNT];
-	if (clv_state_is_arg(fcinfo, 0, left))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	PG_RETURN_ARRAYTYPE_P(left);
+	return clv_state_ref_datum(&ref);
 }
 
 /*

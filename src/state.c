@@ -84,10 +84,13 @@ clv_state_corrupt(const char *aggname, const char *detail)
  * past clv_state_hold_min_bytes (64 kB; the fuzz harness lowers it) is
  * held by PostgreSQL's expanded array in its flat form (expand_array: the
  * flat array in the object's own context, fvalue, no Datum array), and
- * grown there, the same holder returned every time.  Everything else reads
- * such a state as the flat bigint[] it holds: a final function through the
- * read-only pointer it is given, a tuple or Citus's text output by
- * flattening it (a copy of fvalue).
+ * grown there, the same holder returned every time.  A combine function
+ * that merges into its first state (the aggregate's own) holds it the same
+ * way: a parallel or partitioned aggregate then merges its partial states
+ * into one held state instead of having each merged one copied.
+ * Everything else reads such a state as the flat bigint[] it holds: a
+ * final function through the read-only pointer it is given, a tuple or
+ * Citus's text output by flattening it (a copy of fvalue).
  */
 int			clv_state_hold_min_bytes = 64 * 1024;
 
@@ -269,22 +272,6 @@ clv_state_copy_slots(ArrayType *state, int64 used)
 	Assert(used >= 0 && used <= clv_state_length(state));
 	return memcpy(palloc_extended(Max(used, 1) * sizeof(int64), MCXT_ALLOC_HUGE),
 				  clv_state_data(state), used * sizeof(int64));
-}
-
-/*
- * Whether state is argument argno's own storage (its flat array, or the
- * one its holder holds), not a copy: what a combine function that merged
- * into it returns is then the argument itself, never a pointer into a
- * holder.
- */
-bool
-clv_state_is_arg(FunctionCallInfo fcinfo, int argno, ArrayType *state)
-{
-	Datum		datum = PG_GETARG_DATUM(argno);
-
-	if (is_held_state(datum))
-		return ((ExpandedArrayHeader *) DatumGetEOHP(datum))->fvalue == state;
-	return DatumGetPointer(datum) == (Pointer) state;
 }
 
 /* What a transition function returns: the holder, the same every time, or the flat state. */

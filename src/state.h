@@ -30,7 +30,8 @@ extern ArrayType *clv_state_checked(Datum datum, int64 magic, int header_len,
 extern void clv_state_corrupt(const char *aggname, const char *detail);
 
 /*
- * A state as its transition function updates it: the flat array, the
+ * A state as its transition function updates it (or a combine function,
+ * its first state): the flat array, the
  * expanded array that holds it in place once it is large (else NULL), and
  * the call, which says where a holder may be made when the state grows
  * (state.c).
@@ -50,7 +51,6 @@ extern ClvStateRef clv_state_ref(FunctionCallInfo fcinfo, Datum datum, int64 mag
 extern ClvStateRef clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state);
 extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
-extern bool clv_state_is_arg(FunctionCallInfo fcinfo, int argno, ArrayType *state);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
 
 /* a state argument, checked through and through by its module */

@@ -15,7 +15,7 @@
 \ir ../include/prologue.psql
 \ir ../include/plan_of.psql
 BEGIN;
-SELECT plan(20);
+SELECT plan(25);
 
 CREATE SCHEMA tap;
 CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
@@ -143,6 +143,27 @@ FROM tap.fits;
 RESET enable_partitionwise_aggregate;
 RESET cpu_tuple_cost;
 
+-- A combine function merges into its first state, the aggregate's own, and
+-- holds it in place once it is large, as a transition does: here as the
+-- transition of an aggregate over eight stored partial states, which the
+-- merged state outgrows.
+CREATE TABLE tap.partials AS
+SELECT c % 8 AS part, tap.patterns_raw(x, t_x, T, 0.01) AS patterns, tap.rfm_raw(T - t_x, x, m) AS rfm
+FROM tap.customers GROUP BY c % 8;
+CREATE AGGREGATE tap.patterns_merged(bigint[]) (SFUNC = clv_fit_patterns_combine, STYPE = bigint[]);
+CREATE AGGREGATE tap.rfm_merged(bigint[]) (SFUNC = clv_rfm_breakpoints_combine, STYPE = bigint[]);
+SELECT cmp_ok((SELECT pg_column_size(tap.patterns_merged(patterns ORDER BY part)) FROM tap.partials), '>', 4 * 65536,
+              'eight partial states merged: the merged state is large enough to be held (over 256 kB)');
+SELECT is((SELECT clv_fit_bgnbd_final(tap.patterns_merged(patterns ORDER BY part))::text FROM tap.partials), held,
+          'BG/NBD: eight partial states merged by the combine function, held, fit the same model')
+FROM tap.fits;
+SELECT is((SELECT clv_fit_bgnbd_final(tap.patterns_merged(patterns ORDER BY part)::text::bigint[])::text FROM tap.partials), held,
+          'BG/NBD: the merged state printed as text and read back fits the same model')
+FROM tap.fits;
+SELECT is((SELECT clv_rfm_breakpoints_final(tap.rfm_merged(rfm ORDER BY part DESC))::text FROM tap.partials), rfm_held,
+          'RFM breakpoints: eight partial states merged in place give the same breakpoints')
+FROM tap.fits;
+
 -- Covariate fits keep their histories with the covariates: held as well.
 CREATE AGGREGATE tap.covariates_raw(float8, float8, float8, float8[], float8, float8, float8) (
     SFUNC = clv_fit_covariates_transfn, STYPE = bigint[]);
@@ -151,6 +172,12 @@ SELECT cmp_ok((SELECT pg_column_size(tap.covariates_raw(x, t_x, T, z, 0.01, 0.01
 SELECT is((SELECT clv_fit_bgnbd(x, t_x, T, z, 0.01, 0.01, 0.01)::text FROM tap.customers),
           (SELECT clv_fit_bgnbd_covariates_final(tap.covariates_raw(x, t_x, T, z, 0.01, 0.01, 0.01)::text::bigint[])::text FROM tap.customers),
           'BG/NBD with a covariate: the held state through its text fits the same model');
+CREATE AGGREGATE tap.covariates_merged(bigint[]) (SFUNC = clv_fit_covariates_combine, STYPE = bigint[]);
+SELECT is((SELECT clv_fit_bgnbd_covariates_final(tap.covariates_merged(s ORDER BY part))::text
+           FROM (SELECT c % 8 AS part, tap.covariates_raw(x, t_x, T, z, 0.01, 0.01, 0.01) AS s
+                 FROM tap.customers GROUP BY c % 8) partials),
+          (SELECT clv_fit_bgnbd(x, t_x, T, z, 0.01, 0.01, 0.01)::text FROM tap.customers),
+          'BG/NBD with a covariate: eight partial states merged in place by the combine function fit the same model');
 RESET max_parallel_workers_per_gather;
 
 SELECT * FROM finish();
