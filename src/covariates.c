@@ -78,11 +78,18 @@ state_capacity(ArrayType *state, int p)
 	return (clv_state_length(state) - C_HEADER) / ENTRY_WIDTH(p);
 }
 
+/* the most entries of p covariates a state holds within 1 GB */
+static int64
+state_max_capacity(int p)
+{
+	return (int64) (MaxAllocSize / sizeof(int64) - C_HEADER) / ENTRY_WIDTH(p);
+}
+
 /* The slots of a state with room for capacity entries of p covariates, within 1 GB. */
 static int
 state_slots(int64 capacity, int p)
 {
-	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - C_HEADER) / ENTRY_WIDTH(p))
+	if (capacity > state_max_capacity(p))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("covariate model fit state would need more than 1 GB"),
@@ -331,8 +338,14 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		 * room at all (INITCOND can be a bare header) grows too
 		 */
 		if (s[C_NPATTERNS] > state_capacity(state, p) / 2 || state_capacity(state, p) == 0)
-			clv_state_grow_held(&ref, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
-								state_slots(Max(2 * state_capacity(state, p), 64), p), 0);
+		{
+			int64		grown = clv_state_grown_capacity(state_capacity(state, p), s[C_NPATTERNS] + 1,
+														 state_max_capacity(p));
+
+			if (grown > state_capacity(state, p))
+				clv_state_grow_held(&ref, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
+									state_slots(grown, p), 0);
+		}
 	}
 	return ref;
 }
@@ -544,7 +557,8 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	{
 		/* room to spare for the states still to come, as a transition keeps */
 		clv_state_grow_held(&ref, (int) (C_HEADER + na * ENTRY_WIDTH(p)),
-							state_slots(Max(na + nb, 2 * state_capacity(ref.array, p)), p), 0);
+							state_slots(clv_state_grown_capacity(state_capacity(ref.array, p), na + nb,
+																 state_max_capacity(p)), p), 0);
 		sa = clv_state_data(ref.array);
 	}
 	sa[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");

@@ -263,11 +263,14 @@ patterns_compacted_copy(ArrayType *state)
 	return s;
 }
 
+/* the most entries a state holds within 1 GB */
+#define MAX_CAPACITY ((int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
+
 /* The slots of a state with room for capacity entries, within 1 GB. */
 static int
 patterns_slots(int64 capacity)
 {
-	if (capacity > (int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
+	if (capacity > MAX_CAPACITY)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("model fit state would need more than 1 GB"),
@@ -503,9 +506,13 @@ patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 		/* keep room to spare, so that compaction stays rare */
 		if (s[P_NPATTERNS] > capacity / 2 || capacity == 0)
 		{
-			clv_state_grow_held(ref, (int) (P_HEADER + s[P_NPATTERNS] * E_WIDTH),
-								patterns_slots(Max(2 * capacity, 64)), 0);
-			s = clv_state_data(ref->array);
+			int64		grown = clv_state_grown_capacity(capacity, s[P_NPATTERNS] + 1, MAX_CAPACITY);
+
+			if (grown > capacity)
+			{
+				clv_state_grow_held(ref, (int) (P_HEADER + s[P_NPATTERNS] * E_WIDTH), patterns_slots(grown), 0);
+				s = clv_state_data(ref->array);
+			}
 		}
 	}
 	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
@@ -714,7 +721,8 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	{
 		/* room to spare for the states still to come, as patterns_append keeps */
 		clv_state_grow_held(&ref, (int) (P_HEADER + na * E_WIDTH),
-							patterns_slots(Max(na + nb, 2 * patterns_capacity(ref.array))), 0);
+							patterns_slots(clv_state_grown_capacity(patterns_capacity(ref.array), na + nb,
+																	MAX_CAPACITY)), 0);
 		sa = clv_state_data(ref.array);
 	}
 	sa[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");

@@ -174,8 +174,7 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 
 			/* past the limit rfm_slots says so */
 			clv_state_grow_held(&ref, (int) (R_HEADER + capacity * RFM_MEASURES),
-								rfm_slots(capacity >= RFM_MAX_CUSTOMERS ? capacity + 1 :
-										  Min(Max(2 * capacity, 64), RFM_MAX_CUSTOMERS)),
+								rfm_slots(clv_state_grown_capacity(capacity, capacity + 1, RFM_MAX_CUSTOMERS)),
 								RFM_UNUSED);
 		}
 	}
@@ -307,12 +306,10 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot combine clv_rfm_breakpoints states with different bins")));
 	if (l[R_COUNT] + r[R_COUNT] > rfm_capacity(ref.array))
 	{
-		int64		need = l[R_COUNT] + r[R_COUNT];
-
 		/* room to spare for the states still to come; past the limit rfm_slots says so */
 		clv_state_grow_held(&ref, (int) (R_HEADER + l[R_COUNT] * RFM_MEASURES),
-							rfm_slots(need > RFM_MAX_CUSTOMERS ? need :
-									  Min(Max(need, 2 * rfm_capacity(ref.array)), RFM_MAX_CUSTOMERS)),
+							rfm_slots(clv_state_grown_capacity(rfm_capacity(ref.array), l[R_COUNT] + r[R_COUNT],
+															   RFM_MAX_CUSTOMERS)),
 							RFM_UNUSED);
 		l = clv_state_data(ref.array);
 	}

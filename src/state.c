@@ -274,6 +274,19 @@ clv_state_copy_slots(ArrayType *state, int64 used)
 				  clv_state_data(state), used * sizeof(int64));
 }
 
+/*
+ * The capacity, in entries, a state grows to when it needs room for need
+ * entries: twice what it has (64 at least), so that growing and compacting
+ * stay rare, but within max, the most its module fits in 1 GB; need itself
+ * when that is more (above max too, for the module's size check to
+ * refuse).
+ */
+int64
+clv_state_grown_capacity(int64 capacity, int64 need, int64 max)
+{
+	return Max(need, Min(Max(2 * capacity, 64), max));
+}
+
 /* What a transition function returns: the holder, the same every time, or the flat state. */
 Datum
 clv_state_ref_datum(const ClvStateRef *ref)

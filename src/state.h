@@ -52,6 +52,7 @@ extern ClvStateRef clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state);
 extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
+extern int64 clv_state_grown_capacity(int64 capacity, int64 need, int64 max);
 
 /* a state argument, checked through and through by its module */
 typedef ArrayType *(*ClvStateArg) (FunctionCallInfo fcinfo, int argno);

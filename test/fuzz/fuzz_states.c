@@ -560,13 +560,18 @@ transition_run(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 	return true;
 }
 
-/* A := combine(A, B); B must come out as it went in */
+/*
+ * A := combine(A, B); B must come out as it went in, and A too when the
+ * function is called directly from SQL (only the aggregate's own first
+ * state may be merged into)
+ */
 static bool
 combine(Group *g, Datum *a, bool *a_null, Datum b, bool b_null)
 {
 	Datum		args[2] = {*a, b_null ? b : read_only(b)};
 	bool		nulls[2] = {*a_null, b_null};
 	Datum		before = b_null ? (Datum) 0 : copy_varlena(b);
+	Datum		a_before = g->in_agg || *a_null ? (Datum) 0 : copy_varlena(*a);
 	Datum		result;
 	bool		result_null;
 
@@ -574,6 +579,8 @@ combine(Group *g, Datum *a, bool *a_null, Datum b, bool b_null)
 		return false;
 	if (!b_null && !same_varlena(before, b))
 		fuzz_fail("a combine function changed its second state");
+	if (a_before != (Datum) 0 && !same_varlena(a_before, *a))
+		fuzz_fail("a combine function called directly changed its first state");
 	replace_state(a, a_null, result, result_null);
 	return true;
 }

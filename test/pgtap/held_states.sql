@@ -15,7 +15,7 @@
 \ir ../include/prologue.psql
 \ir ../include/plan_of.psql
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
 
 CREATE SCHEMA tap;
 CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
@@ -153,7 +153,7 @@ FROM tap.customers GROUP BY c % 8;
 CREATE AGGREGATE tap.patterns_merged(bigint[]) (SFUNC = clv_fit_patterns_combine, STYPE = bigint[]);
 CREATE AGGREGATE tap.rfm_merged(bigint[]) (SFUNC = clv_rfm_breakpoints_combine, STYPE = bigint[]);
 SELECT cmp_ok((SELECT pg_column_size(tap.patterns_merged(patterns ORDER BY part)) FROM tap.partials), '>', 4 * 65536,
-              'eight partial states merged: the merged state is large enough to be held (over 256 kB)');
+              'eight partial states merged come to over 256 kB, past the size at which a state is held');
 SELECT is((SELECT clv_fit_bgnbd_final(tap.patterns_merged(patterns ORDER BY part))::text FROM tap.partials), held,
           'BG/NBD: eight partial states merged by the combine function, held, fit the same model')
 FROM tap.fits;
@@ -163,6 +163,25 @@ FROM tap.fits;
 SELECT is((SELECT clv_rfm_breakpoints_final(tap.rfm_merged(rfm ORDER BY part DESC))::text FROM tap.partials), rfm_held,
           'RFM breakpoints: eight partial states merged in place give the same breakpoints')
 FROM tap.fits;
+
+-- Called directly, a combine function must leave its first argument as it
+-- was: here a value stored in the table's page, uncompressed (storage
+-- plain), which writing into it would change for every later reader.
+CREATE TABLE tap.two_states (a bigint[], b bigint[]);
+ALTER TABLE tap.two_states ALTER COLUMN a SET STORAGE PLAIN, ALTER COLUMN b SET STORAGE PLAIN;
+INSERT INTO tap.two_states
+SELECT (SELECT tap.patterns_raw(x, t_x, T, 0.01) FROM tap.customers WHERE c <= 100),
+       (SELECT tap.patterns_raw(x, t_x, T, 0.01) FROM tap.customers WHERE c > 100 AND c <= 120);
+-- room in the first for the second's histories, which could be written there (a
+-- fit's state: 9 header slots, the third counting the histories, then 4 per history)
+SELECT ok((SELECT a[3] + b[3] <= (array_length(a, 1) - 9) / 4 FROM tap.two_states),
+          'the first of two states has room for the second''s histories');
+CREATE TABLE tap.two_states_before AS SELECT a::text AS a FROM tap.two_states;
+SELECT is((SELECT clv_fit_bgnbd_final(clv_fit_patterns_combine(a, b))::text FROM tap.two_states),
+          (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers WHERE c <= 120),
+          'called directly, the combine function merges the two states: the fit of their customers');
+SELECT is((SELECT a::text FROM tap.two_states), (SELECT a FROM tap.two_states_before),
+          'and leaves its first argument, stored in the table, as it was');
 
 -- Covariate fits keep their histories with the covariates: held as well.
 CREATE AGGREGATE tap.covariates_raw(float8, float8, float8, float8[], float8, float8, float8) (
