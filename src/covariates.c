@@ -511,11 +511,7 @@ clv_fit_spend_covariates_summary_transfn(PG_FUNCTION_ARGS)
 	return spend_covariates_add(fcinfo, x, DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)), 2);
 }
 
-/*
- * Merge state b into a, in the aggregate where a is (the aggregate's own,
- * held in place once large), as clv_fit_patterns_combine does; called
- * directly from SQL, into a new state.
- */
+/* Merge state b into a (clv_combine_first_state), as clv_fit_patterns_combine does. */
 Datum
 clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 {
@@ -530,20 +526,7 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	if (clv_combine_with_null(fcinfo, state_get_checked, &given))
 		return given;
 	sb = clv_state_data(state_get_checked(fcinfo, 1));
-	if (AggCheckCallContext(fcinfo, NULL))
-	{
-		ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), COV_MAGIC, C_HEADER, FIT_NAME);
-		state_content_check(ref.array);
-	}
-	else
-	{
-		int64	   *s = clv_state_data(state_get_checked(fcinfo, 0));
-
-		/* a copy with room for b, the argument left as it is */
-		p = (int) s[C_NCOVARIATES];
-		ref = clv_state_ref_new(fcinfo, state_alloc(Max(s[C_NPATTERNS] + sb[C_NPATTERNS], 64), p));
-		memcpy(clv_state_data(ref.array), s, (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)) * sizeof(int64));
-	}
+	ref = clv_combine_first_state(fcinfo, COV_MAGIC, C_HEADER, FIT_NAME, state_content_check);
 	sa = clv_state_data(ref.array);
 	if (sa[C_KIND] != sb[C_KIND] || sa[C_NCOVARIATES] != sb[C_NCOVARIATES] || sa[C_UNIT] != sb[C_UNIT] ||
 		memcmp(sa + C_PENALIZER, sb + C_PENALIZER, NPENALIZERS * sizeof(int64)) != 0)

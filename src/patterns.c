@@ -672,12 +672,8 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Merge state b into a: in the aggregate, a is the aggregate's own (its
- * first partial state copied there, then what this function returned), so
- * b's entries are added to it where it is, grown and held in place as a
- * transition holds a large state (clv_state_grow_held).  The executor then
- * keeps the state where it is instead of copying each merged one into its
- * memory.  Called directly from SQL, a new state is made.
+ * Merge state b into a (clv_combine_first_state: in an aggregate, where a
+ * is, so that the executor does not copy each merged state).
  */
 Datum
 clv_fit_patterns_combine(PG_FUNCTION_ARGS)
@@ -693,21 +689,7 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	if (clv_combine_with_null(fcinfo, patterns_get_checked, &given))
 		return given;
 	b = patterns_get_checked(fcinfo, 1);
-	if (AggCheckCallContext(fcinfo, NULL))
-	{
-		ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), FIT_MAGIC, P_HEADER, FIT_NAME);
-		patterns_content_check(ref.array);
-	}
-	else
-	{
-		ArrayType  *a = patterns_get_checked(fcinfo, 0);
-		int64	   *s = clv_state_data(a);
-
-		/* a copy with room for b, the argument left as it is */
-		ref = clv_state_ref_new(fcinfo, patterns_alloc(Max(s[P_NPATTERNS] + clv_state_data(b)[P_NPATTERNS], 64),
-													   CurrentMemoryContext));
-		memcpy(clv_state_data(ref.array), s, (P_HEADER + s[P_NPATTERNS] * E_WIDTH) * sizeof(int64));
-	}
+	ref = clv_combine_first_state(fcinfo, FIT_MAGIC, P_HEADER, FIT_NAME, patterns_content_check);
 	sa = clv_state_data(ref.array);
 	sb = clv_state_data(b);
 	if (sa[P_KIND] != sb[P_KIND] || sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT] ||

@@ -297,8 +297,8 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	if (clv_combine_with_null(fcinfo, rfm_state_arg, &given))
 		return given;
 	right = rfm_state_arg(fcinfo, 1);
-	ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), RFM_MAGIC, R_HEADER, RFM_NAME);
-	l = clv_state_data(rfm_content_check(ref.array));
+	ref = clv_combine_first_state(fcinfo, RFM_MAGIC, R_HEADER, RFM_NAME, rfm_content_check);
+	l = clv_state_data(ref.array);
 	r = clv_state_data(right);
 	if (l[R_BINS] != r[R_BINS])
 		ereport(ERROR,

@@ -324,3 +324,30 @@ clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *res
 	return true;
 }
 
+/*
+ * A combine function's first state, checked through and through by check,
+ * for the second to be merged into: in an aggregate, the aggregate's own
+ * (its first partial state copied there, then what the function returned),
+ * updated where it is and held once large (clv_state_grow_held); called
+ * directly from SQL, a copy, so that the argument stays as it was.
+ */
+ClvStateRef
+clv_combine_first_state(FunctionCallInfo fcinfo, int64 magic, int header_len, const char *aggname,
+						ClvStateCheck check)
+{
+	ArrayType  *state;
+	ArrayType  *copy;
+
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		ClvStateRef ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), magic, header_len, aggname);
+
+		check(ref.array);
+		return ref;
+	}
+	state = check(clv_state_checked_to_read(PG_GETARG_DATUM(0), magic, header_len, aggname));
+	copy = palloc(ARR_SIZE(state));
+	memcpy(copy, state, ARR_SIZE(state));
+	return clv_state_ref_new(fcinfo, copy);
+}
+

@@ -59,6 +59,11 @@ typedef ArrayType *(*ClvStateArg) (FunctionCallInfo fcinfo, int argno);
 extern bool clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg,
 								  Datum *result);
 
+/* a module's check of a state's every entry; returns the state */
+typedef ArrayType *(*ClvStateCheck) (ArrayType *state);
+extern ClvStateRef clv_combine_first_state(FunctionCallInfo fcinfo, int64 magic, int header_len,
+										   const char *aggname, ClvStateCheck check);
+
 /*
  * Counts in states add up exactly or not at all: a forged state, a typed-in
  * summary or a combine of two such can bring them near 2^63.  Inline: the
