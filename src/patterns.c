@@ -119,28 +119,80 @@ pattern_of_entry(const PatternEntry *e, Pattern *p)
 #define MAX_MERGED_TAIL (INT64CONST(4) * 1024 * 1024)
 
 /*
+ * How many of entries[0 .. n-1] lead in strictly ascending order: the run a
+ * state's last compaction left, which needs no sorting.
+ */
+static int64
+compacted_run(const PatternEntry *entries, int64 n)
+{
+	int64		sorted = 1;
+
+	if (n < 2)
+		return n;
+	while (sorted < n && compare_entries(&entries[sorted - 1], &entries[sorted]) < 0)
+		sorted++;
+	return sorted;
+}
+
+/*
+ * Merge two sorted runs of distinct entries, a[0 .. na-1] and b[0 .. nb-1],
+ * into out, an entry in both written once with its counts added; returns
+ * how many are written.  One run may lie in out itself, from out + k on
+ * with k at least the other run's length: an entry of it is read before
+ * anything is written over it, since the write position is at most the
+ * entries read from both runs, i + j, and its read position is k plus its
+ * own.
+ */
+static int64
+merge_sorted_runs(const PatternEntry *a, int64 na, const PatternEntry *b, int64 nb, PatternEntry *out)
+{
+	int64		i = 0,
+				j = 0,
+				w = 0;
+
+	while (i < na || j < nb)
+	{
+		int			c;
+		PatternEntry next;
+
+		if (i == na)
+			c = 1;
+		else if (j == nb)
+			c = -1;
+		else
+			c = compare_entries(&a[i], &b[j]);
+
+		if (c < 0)
+			next = a[i++];
+		else
+		{
+			next = b[j++];
+			if (c == 0)
+				next.slot[E_COUNT] = clv_count_add(next.slot[E_COUNT], a[i++].slot[E_COUNT],
+												   "model fit customer count");
+		}
+		out[w++] = next;
+	}
+	return w;
+}
+
+/*
  * Sort the entries and merge equal patterns, adding their counts.  A state
  * is compacted each time it fills up, and then begins with the entries
  * compacted last time, in order: only the entries after them are sorted,
- * and the two runs are merged from the back, in place.
+ * aside, and the run, moved to the end, is merged with them into the front
+ * (merge_sorted_runs: the run starts past as many entries as the sorted
+ * ones number, so nothing unread is written over).
  */
 static void
 patterns_compact(int64 *s)
 {
 	PatternEntry *entries = (PatternEntry *) (s + P_HEADER);
 	int64		n = s[P_NPATTERNS];
-	int64		sorted = 1,
-				added,
-				i,
-				j,
-				w;
+	int64		sorted = compacted_run(entries, n),
+				added;
 	PatternEntry *tail;
 
-	if (n < 2)
-		return;
-	/* the longest run at the start that is strictly ascending, hence compacted */
-	while (sorted < n && compare_entries(&entries[sorted - 1], &entries[sorted]) < 0)
-		sorted++;
 	if (sorted == n)
 		return;
 	/* a short run gains little; a long tail would double the memory of a huge state */
@@ -153,38 +205,8 @@ patterns_compact(int64 *s)
 	tail = palloc(added * sizeof(PatternEntry));
 	memcpy(tail, entries + sorted, added * sizeof(PatternEntry));
 	added = sort_and_merge(tail, added);
-
-	/*
-	 * Merge from the back into entries[0 .. n-1].  The write position w stays
-	 * above the run's read position i while any of the tail is left, since
-	 * at most as many of the tail are written as it has.
-	 */
-	i = sorted - 1;
-	j = added - 1;
-	w = n - 1;
-	while (j >= 0)
-	{
-		int			c = i >= 0 ? compare_entries(&entries[i], &tail[j]) : -1;
-
-		if (c > 0)
-			entries[w--] = entries[i--];
-		else if (c < 0)
-			entries[w--] = tail[j--];
-		else
-		{
-			PatternEntry merged = tail[j--];
-
-			merged.slot[E_COUNT] = clv_count_add(merged.slot[E_COUNT], entries[i--].slot[E_COUNT],
-												 "model fit customer count");
-			entries[w--] = merged;
-		}
-	}
-	/* what is left of the run, entries[0 .. i], is in order below the rest */
-	memmove(entries + w - i, entries, (i + 1) * sizeof(PatternEntry));
-	w -= i + 1;
-	/* the merged entries are entries[w+1 .. n-1]: to the front */
-	memmove(entries, entries + w + 1, (n - 1 - w) * sizeof(PatternEntry));
-	s[P_NPATTERNS] = n - 1 - w;
+	memmove(entries + (n - sorted), entries, sorted * sizeof(PatternEntry));
+	s[P_NPATTERNS] = merge_sorted_runs(entries + (n - sorted), sorted, tail, added, entries);
 	pfree(tail);
 }
 
@@ -193,8 +215,9 @@ patterns_compact(int64 *s)
  * header, then its entries sorted and merged, in memory of the caller's.
  * As patterns_compact does, only the entries after the state's compacted
  * run are sorted, in the copy where they land, and the run is merged with
- * them forward from the state itself: nothing else is allocated, and the
- * run is copied only as it is merged.
+ * them forward from the state itself (merge_sorted_runs: the sorted ones
+ * start past the run's length in the copy): nothing else is allocated, and
+ * the run is copied only as it is merged.
  */
 static int64 *
 patterns_compacted_copy(ArrayType *state)
@@ -202,18 +225,11 @@ patterns_compacted_copy(ArrayType *state)
 	const int64 *from = clv_state_data(state);
 	const PatternEntry *run = (const PatternEntry *) (from + P_HEADER);
 	int64		n = from[P_NPATTERNS];
-	int64		sorted = 1,
-				added,
-				i,
-				j,
-				w;
+	int64		sorted = compacted_run(run, n),
+				added;
 	int64	   *s;
 	PatternEntry *entries;
 
-	if (n < 2)
-		return clv_state_copy_slots(state, P_HEADER + n * E_WIDTH);
-	while (sorted < n && compare_entries(&run[sorted - 1], &run[sorted]) < 0)
-		sorted++;
 	/* a short run gains little: the whole copy is sorted */
 	if (sorted == n || sorted < n / 4)
 	{
@@ -227,39 +243,7 @@ patterns_compacted_copy(ArrayType *state)
 	entries = (PatternEntry *) (s + P_HEADER);
 	memcpy(entries + sorted, run + sorted, (n - sorted) * sizeof(PatternEntry));
 	added = sort_and_merge(entries + sorted, n - sorted);
-
-	/*
-	 * Merge forward into entries[0 ..].  The write position w never passes
-	 * the tail's read position sorted + j: w is at most i + j, and i at most
-	 * sorted, so a tail entry is read before anything is written over it.
-	 */
-	i = 0;
-	j = 0;
-	w = 0;
-	while (i < sorted || j < added)
-	{
-		int			c;
-		PatternEntry next;
-
-		if (i == sorted)
-			c = 1;
-		else if (j == added)
-			c = -1;
-		else
-			c = compare_entries(&run[i], &entries[sorted + j]);
-
-		if (c < 0)
-			next = run[i++];
-		else
-		{
-			next = entries[sorted + j++];
-			if (c == 0)
-				next.slot[E_COUNT] = clv_count_add(next.slot[E_COUNT], run[i++].slot[E_COUNT],
-												   "model fit customer count");
-		}
-		entries[w++] = next;
-	}
-	s[P_NPATTERNS] = w;
+	s[P_NPATTERNS] = merge_sorted_runs(run, sorted, entries + sorted, added, entries);
 	return s;
 }
 
