@@ -135,8 +135,8 @@ compacted_run(const PatternEntry *entries, int64 n)
 }
 
 /*
- * Merge two sorted runs of distinct entries, a[0 .. na-1] and b[0 .. nb-1],
- * into out, an entry in both written once with its counts added; returns
+ * Merge two strictly ascending runs, a[0 .. na-1] and b[0 .. nb-1], into
+ * out, an entry in both written once (b's, with a's count added); returns
  * how many are written.  One run may lie in out itself, from out + k on
  * with k at least the other run's length: an entry of it is read before
  * anything is written over it, since the write position is at most the
@@ -181,8 +181,8 @@ merge_sorted_runs(const PatternEntry *a, int64 na, const PatternEntry *b, int64 
  * is compacted each time it fills up, and then begins with the entries
  * compacted last time, in order: only the entries after them are sorted,
  * aside, and the run, moved to the end, is merged with them into the front
- * (merge_sorted_runs: the run starts past as many entries as the sorted
- * ones number, so nothing unread is written over).
+ * (merge_sorted_runs: the run then starts n - sorted entries in, at least
+ * as many as the tail keeps, so nothing unread is written over).
  */
 static void
 patterns_compact(int64 *s)
