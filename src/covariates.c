@@ -918,7 +918,7 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	f.nfree = f.nbase;
 	f.scale = 1 / customers;
 	f.penalize = true;
-	result = clv_minimize(objective, &f, v, f.nbase, NULL);
+	result = clv_minimize(objective, &f, v, f.nbase, NULL, CLV_OPTIM_ANY_EVALUATIONS);
 	if (!result.converged || ran_off(&f, v, start, max_abs_z))
 		not_converged(info->label, false, result, customers);
 	f.scale = 1;
@@ -930,7 +930,7 @@ fit_with_covariates(FunctionCallInfo fcinfo, ClvModelKind kind)
 	f.nfree = n;
 	f.scale = 1 / customers;
 	f.penalize = true;
-	result = clv_minimize(objective, &f, v, n, NULL);
+	result = clv_minimize(objective, &f, v, n, NULL, CLV_OPTIM_ANY_EVALUATIONS);
 	if (!result.converged || ran_off(&f, v, start, max_abs_z))
 		not_converged(info->label, true, result, customers);
 

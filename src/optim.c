@@ -61,9 +61,12 @@ max_abs(const double *a, int n)
  * NULL, is an n x n approximation of the inverse Hessian to start from (a
  * fit of a coarser copy of the data hands its curvature on this way) and
  * receives the one BFGS ends with; NULL starts from the identity.
+ * max_evaluations, unless CLV_OPTIM_ANY_EVALUATIONS, ends the minimisation,
+ * not converged, once f has been evaluated that often: for a start that is
+ * only worth it while it is quick (fit.c's coarse start).
  */
 ClvOptimResult
-clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessian)
+clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessian, int max_evaluations)
 {
 	double		h[CLV_OPTIM_MAX_PARAMS][CLV_OPTIM_MAX_PARAMS];
 	double		g[CLV_OPTIM_MAX_PARAMS],
@@ -106,6 +109,8 @@ clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessi
 			result.converged = true;
 			break;
 		}
+		if (max_evaluations != CLV_OPTIM_ANY_EVALUATIONS && result.evaluations >= max_evaluations)
+			break;
 
 		for (int i = 0; i < n; i++)
 			p[i] = -dot(h[i], g, n);

@@ -21,8 +21,11 @@ typedef struct ClvOptimResult
 	bool		at_edge;		/* stopped against points where f is not finite */
 } ClvOptimResult;
 
+/* max_evaluations for a minimisation bounded only by its iterations */
+#define CLV_OPTIM_ANY_EVALUATIONS 0
+
 extern ClvOptimResult clv_minimize(clv_objective f, void *arg, double *x, int n,
-								   double *inverse_hessian);
+								   double *inverse_hessian, int max_evaluations);
 extern bool clv_inverse_hessian(clv_objective f, void *arg, const double *x, const double *gradient,
 								int n, double *covariance);
 

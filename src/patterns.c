@@ -884,7 +884,12 @@ pattern_times(const PatternSet *set)
  * A coarse copy of many purchase patterns, for a first fit whose optimum
  * (and curvature) the fit of the whole set then starts from: frequencies
  * kept, recencies and ages rounded to COARSE_STEPS steps of the largest age
- * (a recency never above its age), equal patterns merged.  Its likelihood is
+ * (a recency never above its age, nor below one step for a repeat buyer),
+ * equal patterns merged.  A repeat buyer rounded to recency 0 would be no
+ * history at all, and one is enough to make the copy's likelihood grow
+ * without bound as r and alpha go to 0: on the pipeline benchmark's orders
+ * (recency under half a step for many), the copy's fit ran off for 181
+ * iterations, and the fit then started over without it.  Its likelihood is
  * close to the whole set's, and at a fraction of the patterns its
  * iterations cost little; the fit of the whole set then converges to the
  * same tolerance in a few iterations instead of a few dozen.  False, and
@@ -952,7 +957,8 @@ clv_coarse_purchase_patterns(const PatternSet *data, PatternSet *coarse)
 	{
 		const Pattern *p = &data->patterns[i];
 		double		T_steps = Max(rint(p->T / step), 1);
-		double		t_x_steps = Min(rint(p->t_x / step), T_steps);
+		/* a repeat buyer's recency keeps a step (the comment above) */
+		double		t_x_steps = Min(Max(rint(p->t_x / step), p->x > 0 ? 1 : 0), T_steps);
 		bool		found;
 
 		/* what does not fit the key: no coarse start (the comment above) */
