@@ -80,9 +80,9 @@ ran_off(const double *log_theta, const double *start, int n)
  * decides, as if there had been no copy.  *spent counts the work either way.
  *
  * Each fit has a budget of evaluations, past which the start is not worth
- * it and the direct fit decides: a few times what either takes when the
- * start works (a copy's fit 17 to 50 evaluations, the data's from its
- * optimum 2 to 12, in test/pgtap and the benchmarks).  Without them, a copy
+ * it and the direct fit decides: two to three times the most either took
+ * where the start works (a copy's fit 17 to 50 evaluations, the data's from
+ * its optimum 2 to 12, in test/pgtap and the benchmarks).  Without them, a copy
  * whose optimum was far along a ridge from the data's (Pareto/NBD over
  * customers who leave within days) sent the data's fit through 604
  * evaluations, about 25 direct fits' worth, before it gave up.

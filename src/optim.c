@@ -62,8 +62,9 @@ max_abs(const double *a, int n)
  * fit of a coarser copy of the data hands its curvature on this way) and
  * receives the one BFGS ends with; NULL starts from the identity.
  * max_evaluations, unless CLV_OPTIM_ANY_EVALUATIONS, ends the minimisation,
- * not converged, once f has been evaluated that often: for a start that is
- * only worth it while it is quick (fit.c's coarse start).
+ * not converged, at the first iteration that begins with f evaluated that
+ * often (the line search before it may have gone up to MAX_HALVINGS past):
+ * for a start that is only worth it while it is quick (fit.c's coarse start).
  */
 ClvOptimResult
 clv_minimize(clv_objective f, void *arg, double *x, int n, double *inverse_hessian, int max_evaluations)

@@ -885,16 +885,16 @@ pattern_times(const PatternSet *set)
  * (and curvature) the fit of the whole set then starts from: frequencies
  * kept, recencies and ages rounded to COARSE_STEPS steps of the largest age
  * (a recency never above its age, nor below one step for a repeat buyer),
- * equal patterns merged.  A repeat buyer rounded to recency 0 would be no
- * history at all, and one is enough to make the copy's likelihood grow
- * without bound as r and alpha go to 0: on the pipeline benchmark's orders
- * (recency under half a step for many), the copy's fit ran off for 181
- * iterations, and the fit then started over without it.  Its likelihood is
- * close to the whole set's, and at a fraction of the patterns its
- * iterations cost little; the fit of the whole set then converges to the
- * same tolerance in a few iterations instead of a few dozen.  False, and
- * nothing built, when the set is small or the copy would not be much
- * smaller.
+ * equal patterns merged.  A repeat buyer rounded to recency 0 would be a
+ * history the input checks reject, and one is enough to make the copy's
+ * likelihood grow without bound as r and alpha go to 0: on the pipeline
+ * benchmark's orders (recency under half a step for many), the copy's fit
+ * ran off for 181 iterations, and the fit then started over without it.
+ * The copy's likelihood is close to the whole set's, and at a fraction of
+ * the patterns its iterations cost little; the fit of the whole set then
+ * converges to the same tolerance in a few iterations instead of a few
+ * dozen.  False, and nothing built, when the set is small or the copy
+ * would not be much smaller.
  */
 #define COARSE_MIN_PATTERNS 20000
 #define COARSE_STEPS 64

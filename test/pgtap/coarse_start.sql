@@ -96,20 +96,21 @@ SELECT ok((SELECT bool_and((j ->> 'weak')::boolean AND (j ->> 'converged')::bool
 RESET client_min_messages;
 
 -- Repeat buyers who buy again within days and leave (BG/NBD r 1, alpha
--- 0.5, a 4, b 1): for about half of them the recency is under half a step of the
--- copy.  Rounded to 0, a repeat buyer would be no history at all, and the
--- copy's likelihood would grow without bound as r and alpha go to 0: its
--- fit ran off (about 180 iterations) and the direct fit then started over.  The
--- copy keeps such a recency at one step; the start is then taken, and costs
--- fewer iterations, the copy's included, than twice the direct fit's.
--- Pareto/NBD reaches the same maximum either way.
+-- 0.5, a 4, b 1): for about half of them the recency is under half a step
+-- of the copy.  Rounded to 0, a repeat buyer would be a history the input
+-- checks reject, and the copy's likelihood would grow without bound as r
+-- and alpha go to 0: its fit ran off (about 180 iterations) and the direct
+-- fit then started over.  The copy keeps such a recency at one step; the
+-- start is then taken (the estimates differ from the direct fit's in their
+-- last digits), in fewer iterations, the copy's included, than twice the
+-- direct fit's.  Pareto/NBD reaches the same maximum either way.
 CREATE TEMP TABLE quick AS
 SELECT s.frequency AS x, s.recency AS t_x, s.age
 FROM generate_series(1, 30000) g,
      LATERAL pg_temp.simulate_bgnbd(1, 0.5, 4, 1, 10 + 68 * random() + 0 * g) s;
 SELECT cmp_ok((SELECT count(*) FILTER (WHERE x > 0 AND t_x < 78.0 / 64 / 2) FROM quick),
-              '>', (SELECT count(*) FILTER (WHERE x > 0) / 3 FROM quick),
-              'over a third of the repeat buyers bought last within half a step of the copy');
+              '>', (SELECT count(*) FILTER (WHERE x > 0) * 2 / 5 FROM quick),
+              'over two fifths of the repeat buyers bought last within half a step of the copy');
 SET LOCAL clv.coarse_start = off;
 CREATE TEMP TABLE quick_fits AS
 SELECT 'bgnbd' AS model, false AS coarse, clv_fit_bgnbd(x, t_x, age) AS m FROM quick UNION ALL
@@ -119,9 +120,9 @@ INSERT INTO quick_fits
 SELECT 'bgnbd', true, clv_fit_bgnbd(x, t_x, age) FROM quick UNION ALL
 SELECT 'paretonbd', true, clv_fit_paretonbd(x, t_x, age) FROM quick;
 CREATE TEMP TABLE quick_compared AS
-SELECT d.model, clv_model_params(d.m) AS direct, clv_model_params(c.m) AS warm, d.m::text = c.m::text AS same_text
+SELECT d.model, clv_model_params(d.m) AS direct, clv_model_params(c.m) AS warm
 FROM quick_fits d JOIN quick_fits c ON c.model = d.model AND c.coarse AND NOT d.coarse;
-SELECT ok(NOT same_text AND (warm ->> 'iterations')::int < 2 * (direct ->> 'iterations')::int,
+SELECT ok(warm - 'iterations' <> direct - 'iterations' AND (warm ->> 'iterations')::int < 2 * (direct ->> 'iterations')::int,
           'bgnbd, quick leavers: the coarse start taken, in fewer than twice the direct fit''s iterations')
 FROM quick_compared WHERE model = 'bgnbd';
 SELECT cmp_ok(abs((warm ->> 'log_likelihood')::float8 / (direct ->> 'log_likelihood')::float8 - 1), '<', 1e-9::float8,
