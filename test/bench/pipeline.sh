@@ -100,5 +100,5 @@ for size in "${sizes[@]}"; do
 done
 load_after=$(bench_load_avg)
 bench_footer "${sizes[*]} customers, RUNS=$RUNS, SEED=$SEED, READS=$READS" \
-    "'shared_buffers', 'work_mem', 'max_wal_size', 'max_parallel_workers_per_gather', 'max_parallel_workers', 'jit', 'autovacuum', 'TimeZone'" \
+    "'shared_buffers', 'huge_pages', 'work_mem', 'max_wal_size', 'max_parallel_workers_per_gather', 'max_parallel_workers', 'jit', 'autovacuum', 'TimeZone'" \
     "the benchmark itself adds 1 to 2"
