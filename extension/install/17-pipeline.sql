@@ -522,7 +522,8 @@ BEGIN
     -- the last refresh, and a refresh's list of them
     EXECUTE pg_catalog.format($v$
         CREATE TABLE %1$I.summary_state (
-            customer_id %2$s, state bigint[], activity bigint[], channels bytea, rejected bigint NOT NULL);
+            customer_id %2$s, state bigint[], activity bigint[], channels bytea, rejected bigint NOT NULL,
+            order_rows bigint, order_digest numeric);
         CREATE UNIQUE INDEX summary_state_customer ON %1$I.summary_state (customer_id);
         CREATE TABLE %1$I.activity_totals (by_cohort boolean PRIMARY KEY, total bigint[]);
         INSERT INTO %1$I.activity_totals VALUES (false, NULL), (true, NULL);
@@ -657,9 +658,10 @@ BEGIN
     END IF;
     IF NOT capture THEN
         RAISE NOTICE USING
-            MESSAGE = pg_catalog.format('no change capture on %s: every refresh of %I summarises all orders', orders, target_schema),
+            MESSAGE = pg_catalog.format('no change capture on %s: an incremental refresh of %I reads every order to find the customers whose orders changed',
+                                        orders, target_schema),
             DETAIL = capture_note,
-            HINT = 'An incremental refresh needs the pipeline''s triggers on a table its creator owns.';
+            HINT = 'With the pipeline''s triggers, on a plain table its creator owns, it reads only those customers'' orders.';
     END IF;
 
     EXECUTE pg_catalog.format($v$
@@ -901,6 +903,8 @@ BEGIN
             ('summary_state', 'activity', 'the customer''s orders and amounts by month'),
             ('summary_state', 'channels', 'the customer''s orders by channel'),
             ('summary_state', 'rejected', 'the customer''s order rows not counted'),
+            ('summary_state', 'order_rows', 'without change capture: the customer''s order rows, counted or not'),
+            ('summary_state', 'order_digest', 'without change capture: the sum of a 64-bit hash of each of those rows, to see a change by'),
             ('activity_totals', 'by_cohort', 'false: by month of the orders; true: by month of the first order'),
             ('activity_totals', 'total', 'all customers'' activity states added up'),
             ('order_changes', 'customer_id', 'a customer whose orders changed'),
@@ -969,6 +973,15 @@ AS $$
                                 AND a.attname OPERATOR(pg_catalog.=) 'format' AND NOT a.attisdropped)
                 THEN 2 ELSE 1 END
 $$;
+
+-- A pipeline's digest of an order row when it has no change capture
+-- (src/pipeline_digest.c): a 64-bit hash of the values' bytes, in order.
+CREATE FUNCTION @extschema@.clv_order_row_hash(VARIADIC "any")
+RETURNS bigint AS 'MODULE_PATHNAME', 'clv_order_row_hash'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_order_row_hash("any") IS
+'internal: a 64-bit hash of the values'' bytes, in order, NULLs included; summed over a customer''s order rows, the digest by which a pipeline without change capture sees which customers changed';
 
 -- The change capture trigger function (src/pipeline_capture.c): clv's own,
 -- so that nobody can replace what runs on other roles' writes; it runs as
@@ -1082,6 +1095,12 @@ DECLARE
     stored_count float8;
     has_rejected boolean;
     summarise text;
+    -- without change capture: whether the refresh finds the changed
+    -- customers by the digests of their orders, and a row's hash
+    capture boolean;
+    by_digest boolean;
+    digests_stored boolean;
+    row_hash text;
     plan json;
     staged boolean := false;
     summaries text;
@@ -1120,6 +1139,9 @@ BEGIN
     PERFORM pg_catalog.set_config('TimeZone', p.time_zone, true);
     PERFORM pg_catalog.set_config('DateStyle', 'ISO, YMD', true);
     PERFORM pg_catalog.set_config('IntervalStyle', 'postgres', true);
+    -- floats as text (the list of rows not counted) in their shortest exact
+    -- form, whatever the session's setting
+    PERFORM pg_catalog.set_config('extra_float_digits', '1', true);
     -- money amounts are read as they were when the pipeline was made (a
     -- money value is a count of the lc_monetary's smallest units)
     IF p.money_locale IS NOT NULL THEN
@@ -1212,8 +1234,26 @@ BEGIN
                                         WHEN %2$s OPERATOR(pg_catalog.>) %5$s THEN %6$L END$r$,
                                 cust, dcol, amount_value, floor_value, cutoff_value, future_reason);
 
+    -- Without change capture (a view, a partitioned or foreign table, a
+    -- Citus table, orders owned by another role) each customer's orders leave
+    -- a digest: how many rows, and the sum of a 64-bit hash of each row's
+    -- date, amount and channel (src/pipeline_digest.c).  A change to the
+    -- rows changes the sum but for a collision of about 2^-64 per customer
+    -- changed.
+    capture := p.change_capture;
+    row_hash := pg_catalog.format('@extschema@.clv_order_row_hash(o.%I, o.%I%s)', p.ordered_at, p.amount,
+                                  CASE WHEN p.channel IS NULL THEN ''
+                                       ELSE pg_catalog.format(', o.%I', p.channel) END);
+    IF NOT capture THEN
+        -- whether the last refresh left them: a refresh with capture does
+        -- not (NULL for an empty table: no customer to compare)
+        EXECUTE pg_catalog.format('SELECT st.order_rows IS NOT NULL FROM %I.summary_state st LIMIT 1', target_schema)
+            INTO digests_stored;
+        digests_stored := coalesce(digests_stored, true);
+    END IF;
+
     -- the customers whose orders changed since the last refresh; all of them
-    -- when there is no change capture, or the orders were truncated
+    -- when they cannot be told, or the orders were truncated
     IF incremental AND cutoff OPERATOR(pg_catalog.<) p.observed_until THEN
         -- the owner moved as_of back: the stored states are observed too far
         why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
@@ -1222,13 +1262,18 @@ BEGIN
         -- the stored states hold amounts read under another lc_monetary
         why_full := pg_catalog.format('money_locale changed from %L to %L since the amounts were last read',
                                       p.summarised_money_locale, p.money_locale);
-    ELSIF incremental AND NOT p.change_capture THEN
-        why_full := pg_catalog.format('no change capture on %s (%s)', src, p.change_capture_note);
+    ELSIF incremental AND NOT capture AND NOT digests_stored THEN
+        why_full := pg_catalog.format('no change capture on %s (%s), and the last refresh left no digests of its orders',
+                                      src, p.change_capture_note);
+    ELSIF incremental AND NOT capture THEN
+        -- the changed customers are found by their orders' digests, below
+        NULL;
     ELSIF incremental AND source_is_citus THEN
         -- distributed since the pipeline was made (Citus takes a table with
         -- triggers only under citus.enable_unsafe_triggers): its writes go
         -- to the workers' shards, where the capture records nothing
         why_full := pg_catalog.format('%s became a Citus table, whose changes are not captured', src);
+        capture := false;
         EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
                                   target_schema)
             USING pg_catalog.format('%s became a Citus table', src);
@@ -1238,6 +1283,7 @@ BEGIN
         -- for the orders' owner; a right given back later would not bring
         -- back what was missed, so capture stays off
         why_full := pg_catalog.format('the owner no longer acts for the owner of %s, so its changes are not captured', src);
+        capture := false;
         EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
                                   target_schema)
             USING 'the owner stopped acting for the orders'' owner; drop and recreate the pipeline to capture again';
@@ -1246,7 +1292,53 @@ BEGIN
                               AND t.tgenabled OPERATOR(pg_catalog.=) 'A') OPERATOR(pg_catalog.<) 4 THEN
         why_full := pg_catalog.format('the change capture triggers on %s are missing or not enabled ALWAYS', src);
     END IF;
-    IF incremental AND why_full IS NULL THEN
+    -- this refresh leaves digests whenever there is no capture, so that the
+    -- next one can compare (a full refresh after capture stopped included)
+    by_digest := NOT capture;
+    IF incremental AND why_full IS NULL AND by_digest THEN
+        -- every customer's digest now, against the stored ones: a customer
+        -- is changed when the two differ or one is missing.  The digests are
+        -- made into a table first: over a Citus table they are computed
+        -- where the orders are and only they come back (a few dozen bytes a
+        -- customer), and the comparison is then the coordinator's alone; on
+        -- one node too this was faster than comparing in the same statement
+        -- (docs/pipeline.md).  The customers with orders dated after the
+        -- last end (listed by that refresh in order_changes) are summarised
+        -- again too
+        EXECUTE pg_catalog.format($q$
+            CREATE UNLOGGED TABLE %1$I.clv_refresh_digests AS
+            SELECT %2$s AS customer_id, pg_catalog.count(*) AS order_rows, pg_catalog.sum(%3$s) AS order_digest
+              FROM %4$s o GROUP BY %2$s$q$,
+            target_schema, cust, row_hash, src);
+        EXECUTE pg_catalog.format($q$
+            DELETE FROM %1$I.changed_customers;
+            WITH consumed AS (DELETE FROM %1$I.order_changes c RETURNING c.customer_id)
+            INSERT INTO %1$I.changed_customers
+            SELECT c.customer_id, false FROM consumed c
+            UNION
+            SELECT COALESCE(n.customer_id, st.customer_id), false
+              FROM (SELECT d.customer_id, d.order_rows, d.order_digest FROM %1$I.clv_refresh_digests d
+                     WHERE d.customer_id IS NOT NULL) n
+              FULL JOIN (SELECT st.customer_id, st.order_rows, st.order_digest FROM %1$I.summary_state st
+                          WHERE st.customer_id IS NOT NULL) st ON n.customer_id %2$s st.customer_id
+             WHERE n.customer_id IS NULL OR st.customer_id IS NULL OR st.order_digest IS NULL
+                OR n.order_rows OPERATOR(pg_catalog.<>) st.order_rows
+                OR n.order_digest OPERATOR(pg_catalog.<>) st.order_digest
+            UNION
+            -- the rows without a customer, all rejected, as one more customer
+            SELECT NULL, false
+              FROM (SELECT pg_catalog.count(*) AS k, pg_catalog.max(d.order_rows) AS order_rows,
+                           pg_catalog.max(d.order_digest) AS order_digest
+                      FROM %1$I.clv_refresh_digests d WHERE d.customer_id IS NULL) n,
+                   (SELECT pg_catalog.count(*) AS k, pg_catalog.max(st.order_rows) AS order_rows,
+                           pg_catalog.max(st.order_digest) AS order_digest
+                      FROM %1$I.summary_state st WHERE st.customer_id IS NULL) st
+             WHERE n.k OPERATOR(pg_catalog.<>) st.k OR n.order_rows OPERATOR(pg_catalog.<>) st.order_rows
+                OR n.order_digest OPERATOR(pg_catalog.<>) st.order_digest
+                OR (st.k OPERATOR(pg_catalog.>) 0 AND st.order_digest IS NULL);
+            DROP TABLE %1$I.clv_refresh_digests$q$,
+            target_schema, eq);
+    ELSIF incremental AND why_full IS NULL THEN
         -- taken before the orders are read: a change committed after this
         -- stays recorded for the next refresh, whatever this one saw of it
         EXECUTE pg_catalog.format($q$
@@ -1293,7 +1385,8 @@ BEGIN
         -- (the customers stored: as last counted by VACUUM or ANALYZE)
         stored_count := (SELECT c.reltuples FROM pg_catalog.pg_class c
                           WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass);
-        IF changed_count OPERATOR(pg_catalog.<=) (stored_count OPERATOR(pg_catalog./) 100)
+        -- (not over a Citus table, which a lateral subquery cannot reach)
+        IF changed_count OPERATOR(pg_catalog.<=) (stored_count OPERATOR(pg_catalog./) 100) AND NOT source_is_citus
            AND @extschema@.clv_customer_index_exists(p.source, p.customer, eq) THEN
             changed_orders := pg_catalog.format(
                 '(SELECT o.* FROM %1$I.changed_customers c CROSS JOIN LATERAL'
@@ -1336,13 +1429,16 @@ BEGIN
     summarise := pg_catalog.format($q$
         SELECT %1$s AS customer_id, %2$s FILTER (WHERE o."clv counted") AS state,
                %3$s FILTER (WHERE o."clv counted") AS activity, %6$s AS channels,
-               pg_catalog.count(*) FILTER (WHERE NOT o."clv counted") AS rejected
+               pg_catalog.count(*) FILTER (WHERE NOT o."clv counted") AS rejected, %8$s
           FROM (SELECT o.*, %4$s AS "clv counted" FROM %5$s %7$s) o GROUP BY %1$s$q$,
         cust, state_of, activity_of, counted, changed_orders,
         CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
              ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
                                     ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
-        CASE WHEN source_is_citus THEN '' ELSE @extschema@.clv_pipeline_fence(true) END);
+        CASE WHEN source_is_citus THEN '' ELSE @extschema@.clv_pipeline_fence(true) END,
+        CASE WHEN by_digest
+             THEN pg_catalog.format('pg_catalog.count(*) AS order_rows, pg_catalog.sum(%s) AS order_digest', row_hash)
+             ELSE 'NULL::pg_catalog.int8 AS order_rows, NULL::pg_catalog.numeric AS order_digest' END);
     -- PostgreSQL never runs INSERT ... SELECT in parallel: when the planner
     -- would have parallel workers summarise whole customers (orders
     -- partitioned by customer, aggregated partition by partition), the states
@@ -1363,7 +1459,7 @@ BEGIN
     END IF;
     EXECUTE pg_catalog.format($q$
         WITH summarised AS (
-            INSERT INTO %1$I.summary_state (customer_id, state, activity, channels, rejected) %2$s
+            INSERT INTO %1$I.summary_state (customer_id, state, activity, channels, rejected, order_rows, order_digest) %2$s
             RETURNING state IS NOT NULL AS counted)
         SELECT pg_catalog.count(*) FILTER (WHERE s.counted) FROM summarised s$q$,
         target_schema, summarise) INTO customers;

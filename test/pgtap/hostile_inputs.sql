@@ -312,6 +312,15 @@ SELECT hx.add('interval', 'horizon', NULL, ARRAY['''360 days''::interval'], 1);
 SELECT hx.add('interval', 'half_life', NULL, ARRAY['''14 days''::interval'], 1);
 
 -- text: empty, long, unicode, control characters, SQL-looking, number-looking
+-- "any" (clv_order_row_hash, which hashes whatever bytes it is given):
+-- NULLs, each kind of value (by value, fixed length by reference, varlena,
+-- a record, an array, an unknown literal), toasted ones, the special floats
+SELECT hx.add('"any"', NULL, 'clv_order_row_hash', ARRAY['NULL', 'NULL::numeric', '''NaN''::float8',
+    '''-0''::float8', '''Infinity''::float8', '1.00::numeric', '12.5::money', '''-infinity''::timestamptz',
+    '''2026-01-02''::date', 'true', '''a''::"char"', '''00000000-0000-0000-0000-000000000000''::uuid',
+    '''1 day''::interval', 'repeat(''x'', 100000)', 'ARRAY[1, NULL]', '''{}''::int[]', 'ROW(1, ''a'')',
+    '''unknown literal''', '''\x00''::bytea']);
+SELECT hx.add('"any"', NULL, 'clv_order_row_hash', ARRAY['''2026-01-02''::date', '25.5::numeric', '''web''::text'], 1);
 SELECT hx.add('text', NULL, NULL, ARRAY['NULL', '''''', ''' ''', '''a''', 'repeat(''x'', 100000)',
     'repeat(''é'', 5000)', '''ünïcødé 🎉 日本''', 'E''\\0''', 'chr(1) || chr(127)', 'E''a\tb\nc\r''',
     '''''''; DROP TABLE hx.orders; --''', '''NaN''', '''-1''', '''%s %n %x''', '''\''', 'repeat(''@'', 3)',

@@ -8,10 +8,13 @@
 -- made right after it.  For a timestamptz, a timestamp and a date order
 -- column, each pipeline in a zone of its own, and with a purchase model of
 -- its own (BG/NBD; MBG/CNBD-k and BG/CNBD-k, whose fits read the log gaps
--- of the stored states).
+-- of the stored states); and for a partitioned table with a channel, which
+-- takes no change capture, so that its incremental refreshes find the
+-- changed customers by the digests of their orders (where two orders
+-- swapping their amounts, or one order its channel, must still be seen).
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(10);
+SELECT plan(12);
 SELECT setseed(0.2718);
 SET LOCAL client_min_messages = error;
 SET LOCAL TimeZone = 'UTC';
@@ -31,6 +34,12 @@ CREATE TABLE prop.orders_d (customer int, at date, amount numeric);
 INSERT INTO prop.orders_tz SELECT customer, at, amount FROM prop.seed;
 INSERT INTO prop.orders_ts SELECT customer, at AT TIME ZONE 'UTC', amount FROM prop.seed;
 INSERT INTO prop.orders_d SELECT customer, (at AT TIME ZONE 'UTC')::date, amount FROM prop.seed;
+CREATE TABLE prop.orders_p (customer int, at timestamptz, amount numeric, channel text) PARTITION BY RANGE (at);
+CREATE TABLE prop.orders_p_old PARTITION OF prop.orders_p FOR VALUES FROM ('2020-01-01') TO ('2025-01-01');
+CREATE TABLE prop.orders_p_new PARTITION OF prop.orders_p DEFAULT;
+CREATE FUNCTION prop.channel_of(customer int, amount numeric) RETURNS text LANGUAGE sql IMMUTABLE
+RETURN CASE WHEN amount <> 'NaN' AND (customer + floor(amount)::int) % 3 = 0 THEN 'store' ELSE 'web' END;
+INSERT INTO prop.orders_p SELECT customer, at, amount, prop.channel_of(customer, amount) FROM prop.seed;
 
 DO $$
 BEGIN
@@ -40,6 +49,8 @@ BEGIN
                                 as_of => '2025-06-30 18:00+00', time_zone => 'America/Sao_Paulo', model => 'mbgcnbd');
     PERFORM clv_create_pipeline('prop.orders_d', 'customer', 'at', 'amount', 'prop_d',
                                 as_of => '2025-06-30 18:00+00', time_zone => 'UTC', model => 'bgcnbd');
+    PERFORM clv_create_pipeline('prop.orders_p', 'customer', 'at', 'amount', 'prop_p',
+                                as_of => '2025-06-30 18:00+00', time_zone => 'Pacific/Kiritimati', channel => 'channel');
 END $$;
 
 \ir ../include/pipeline_digest.psql
@@ -52,6 +63,23 @@ BEGIN
         INSERT INTO prop.orders_tz VALUES (customer, t, amount);
         INSERT INTO prop.orders_ts VALUES (customer, t AT TIME ZONE 'UTC', amount);
         INSERT INTO prop.orders_d VALUES (customer, (t AT TIME ZONE 'UTC')::date, amount);
+        INSERT INTO prop.orders_p VALUES (customer, t, amount, prop.channel_of(customer, amount));
+    END IF;
+END $$;
+
+CREATE FUNCTION prop.swap_amounts(orders regclass, c int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    a record;
+    b record;
+BEGIN
+    -- (a row is its ctid within its partition: tableoid names the partition)
+    EXECUTE format('SELECT tableoid, ctid, amount FROM %s WHERE customer = $1 AND amount IS NOT NULL ORDER BY at DESC, amount LIMIT 1', orders)
+        INTO a USING c;
+    EXECUTE format('SELECT tableoid, ctid, amount FROM %s WHERE customer = $1 AND amount <> $2 ORDER BY at DESC, amount LIMIT 1', orders)
+        INTO b USING c, a.amount;
+    IF b.ctid IS NOT NULL THEN
+        EXECUTE format('UPDATE %s SET amount = $3 WHERE tableoid = $1 AND ctid = $2', orders) USING a.tableoid, a.ctid, b.amount;
+        EXECUTE format('UPDATE %s SET amount = $3 WHERE tableoid = $1 AND ctid = $2', orders) USING b.tableoid, b.ctid, a.amount;
     END IF;
 END $$;
 
@@ -69,8 +97,9 @@ BEGIN
     FOR n IN 1 .. steps LOOP
         change := (ARRAY['today', 'back-dated', 'new customer', 'refund', 'no amount', 'no customer',
                          'not a number', 'after the end', 'delete an order', 'delete a customer',
-                         'correct an amount', 'move a date', 'move to another customer', 'a day passes'])
-                  [1 + floor(random() * 14)::int];
+                         'correct an amount', 'move a date', 'move to another customer', 'a day passes',
+                         'swap two amounts', 'change a channel'])
+                  [1 + floor(random() * 16)::int];
         c := 1 + floor(random() * 120)::int;
         k := 1 + floor(random() * 3)::int;
         CASE change
@@ -100,29 +129,44 @@ BEGIN
             DELETE FROM prop.orders_ts o WHERE o.customer = c
                AND o.at = (SELECT max(at) FROM prop.orders_ts WHERE customer = c);
             DELETE FROM prop.orders_d o WHERE o.ctid = (SELECT ctid FROM prop.orders_d WHERE customer = c ORDER BY at DESC LIMIT 1);
+            DELETE FROM prop.orders_p o WHERE o.customer = c
+               AND o.at = (SELECT max(at) FROM prop.orders_p WHERE customer = c);
         WHEN 'delete a customer' THEN
             DELETE FROM prop.orders_tz WHERE customer = c;
             DELETE FROM prop.orders_ts WHERE customer = c;
             DELETE FROM prop.orders_d WHERE customer = c;
+            DELETE FROM prop.orders_p WHERE customer = c;
         WHEN 'correct an amount' THEN
             UPDATE prop.orders_tz SET amount = amount + 1 WHERE customer = c;
             UPDATE prop.orders_ts SET amount = amount + 1 WHERE customer = c;
             UPDATE prop.orders_d SET amount = amount + 1 WHERE customer = c;
+            UPDATE prop.orders_p SET amount = amount + 1 WHERE customer = c;
         WHEN 'move a date' THEN
             UPDATE prop.orders_tz SET at = at - interval '10 days' WHERE customer = c;
             UPDATE prop.orders_ts SET at = at - interval '10 days' WHERE customer = c;
             UPDATE prop.orders_d SET at = at - 10 WHERE customer = c;
+            UPDATE prop.orders_p SET at = at - interval '10 days' WHERE customer = c;
         WHEN 'move to another customer' THEN
             UPDATE prop.orders_tz SET customer = c % 120 + 1 WHERE customer = c;
             UPDATE prop.orders_ts SET customer = c % 120 + 1 WHERE customer = c;
             UPDATE prop.orders_d SET customer = c % 120 + 1 WHERE customer = c;
+            UPDATE prop.orders_p SET customer = c % 120 + 1 WHERE customer = c;
         WHEN 'a day passes' THEN
             day_end := day_end + k * interval '1 day';
             UPDATE prop_tz.clv_pipeline SET as_of = day_end;
             UPDATE prop_ts.clv_pipeline SET as_of = day_end;
             UPDATE prop_d.clv_pipeline SET as_of = day_end;
+            UPDATE prop_p.clv_pipeline SET as_of = day_end;
+        WHEN 'swap two amounts' THEN
+            -- the customer's two latest orders of different amounts trade
+            -- them: the same amounts, the same days, another history
+            PERFORM prop.swap_amounts(t, c) FROM unnest('{prop.orders_tz,prop.orders_ts,prop.orders_d,prop.orders_p}'::regclass[]) t;
+        WHEN 'change a channel' THEN
+            -- the partitioned table's alone: the others have no channel
+            UPDATE prop.orders_p o SET channel = CASE WHEN channel = 'web' THEN 'store' ELSE 'web' END
+             WHERE o.customer = c AND o.at = (SELECT max(at) FROM prop.orders_p WHERE customer = c);
         END CASE;
-        FOREACH s IN ARRAY '{prop_tz,prop_ts,prop_d}'::name[] LOOP
+        FOREACH s IN ARRAY '{prop_tz,prop_ts,prop_d,prop_p}'::name[] LOOP
             SELECT r INTO line FROM clv_refresh_pipeline(s, incremental => true) r LIMIT 1;
             after_incremental := pg_temp.pipeline_digest(s);
             PERFORM clv_refresh_pipeline(s);
@@ -130,7 +174,7 @@ BEGIN
         END LOOP;
     END LOOP;
 END $$;
-SELECT prop.run(60) \g /dev/null
+SELECT prop.run(75) \g /dev/null
 
 SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_tz' AND NOT same), 0::bigint,
           'timestamptz orders: every incremental refresh equals a full one');
@@ -138,14 +182,17 @@ SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_ts' AND NOT sa
           'timestamp orders: every incremental refresh equals a full one');
 SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_d' AND NOT same), 0::bigint,
           'date orders: every incremental refresh equals a full one');
-SELECT is((SELECT count(*) FROM prop.steps), 180::bigint, '60 steps, each refreshed in three pipelines');
+SELECT is((SELECT count(*) FROM prop.steps WHERE pipeline = 'prop_p' AND NOT same), 0::bigint,
+          'partitioned orders, found by digests: every incremental refresh equals a full one');
+SELECT is((SELECT count(*) FROM prop.steps), 300::bigint, '75 steps, each refreshed in four pipelines');
+SELECT is((SELECT change_capture FROM prop_p.clv_pipeline), false, 'the partitioned table has no change capture');
 SELECT is((SELECT array_agg(m.kind || ' ' || m.status || CASE WHEN (m.parameters ->> 'k')::int > 1 THEN ', k > 1' ELSE '' END
                             ORDER BY m.kind)
            FROM (SELECT * FROM prop_tz.models UNION ALL SELECT * FROM prop_ts.models UNION ALL SELECT * FROM prop_d.models) m
            WHERE m.model = 'purchases'),
           ARRAY['BG/CNBD-k fitted, k > 1', 'BG/NBD fitted', 'MBG/CNBD-k fitted, k > 1'],
           'the three purchase models were fitted at the last refresh; the regularity models find the seed''s evenly spaced orders regular');
-SELECT is((SELECT count(DISTINCT change) FROM prop.steps), 14::bigint, 'every kind of change was drawn');
+SELECT is((SELECT count(DISTINCT change) FROM prop.steps), 16::bigint, 'every kind of change was drawn');
 -- the incremental refreshes did stay incremental: a few customers each, not all
 SELECT ok((SELECT bool_and(incremental ~ '\(incremental refresh\)') FROM prop.steps),
           'every refresh after a change was an incremental one');
