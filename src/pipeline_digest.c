@@ -96,7 +96,7 @@ value_hash(Datum value, const ArgumentType *type, uint64 seed)
 
 		return hash_bytes_extended((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), seed);
 	}
-	/* a cstring */
+	/* typlen -2: a cstring, or an unknown literal, NUL-terminated */
 	return hash_bytes_extended((const unsigned char *) DatumGetCString(value),
 							   strlen(DatumGetCString(value)), seed);
 }
