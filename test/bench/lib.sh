@@ -27,22 +27,42 @@ bench_enter_cluster() {
 
 psql_run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# bench_sizes SCRIPT DEFAULT... -- ARG...: the sizes (customers in thousands)
-# in the array `sizes`, the arguments or else the defaults; exits 2 with a
-# usage line unless each is a positive whole number.
-bench_sizes() {
-    local script=$1 defaults=()
-    shift
+# bench_size_args PATTERN USAGE SCRIPT DEFAULT... -- ARG...: the sizes in
+# the array `sizes`, the arguments or else the defaults; exits 2 with the
+# usage line (the defaults added) unless each matches PATTERN.
+bench_size_args() {
+    local pattern=$1 usage=$2 script=$3 defaults=()
+    shift 3
     while [ "$1" != -- ]; do defaults+=("$1"); shift; done
     shift
     sizes=("$@")
     [ ${#sizes[@]} -gt 0 ] || sizes=("${defaults[@]}")
-    for k in "${sizes[@]}"; do
-        if ! [[ $k =~ ^[0-9]+$ ]] || [ "$k" -eq 0 ]; then
-            echo "usage: $script [CUSTOMERS_IN_THOUSANDS...]   (positive whole numbers, default ${defaults[*]})" >&2
+    for size in "${sizes[@]}"; do
+        if ! [[ $size =~ $pattern ]]; then
+            echo "usage: $script $usage; default ${defaults[*]})" >&2
             exit 2
         fi
     done
+}
+
+# bench_sizes SCRIPT DEFAULT... -- ARG...: sizes in thousands of customers,
+# positive whole numbers.
+bench_sizes() {
+    bench_size_args '^[1-9][0-9]*$' "[CUSTOMERS_IN_THOUSANDS...]   (positive whole numbers" "$@"
+}
+
+# bench_order_sizes SCRIPT DEFAULT... -- ARG...: sizes of
+# generate_orders.sql's orders: N customers over 546 days at CDNOW's
+# purchase rate, or NxR for R times that rate over 1095 days (1000000x40:
+# 10.6 million orders); bench_order_size SIZE sets n, rate and days for one
+# of them.
+bench_order_sizes() {
+    bench_size_args '^[1-9][0-9]*(x[1-9][0-9]*)?$' "[SIZE...]   (N customers, or NxR: R times CDNOW's purchase rate over 1095 days" "$@"
+}
+
+bench_order_size() {
+    n=${1%x*}
+    if [[ $1 == *x* ]]; then rate=${1#*x}; days=1095; else rate=1; days=546; fi
 }
 
 bench_load_avg() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -31,14 +31,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(300000 1000000 1000000x10)
-for size in "${sizes[@]}"; do
-    if ! [[ $size =~ ^[1-9][0-9]*(x[1-9][0-9]*)?$ ]]; then
-        echo "usage: test/bench/pipeline.sh [SIZE...]   (N customers, or NxR: R times CDNOW's purchase rate over 1095 days)" >&2
-        exit 2
-    fi
-done
 RUNS=${RUNS:-3}
 SEED=${SEED:-0.42}
 READS=${READS:-2000}
@@ -52,6 +44,7 @@ BENCH_SERVER_OPTIONS="${BENCH_SERVER_OPTIONS:--o max_wal_size=8GB}"
 export BENCH_SERVER_OPTIONS
 
 . test/bench/lib.sh
+bench_order_sizes "$0" 300000 1000000 1000000x10 -- "$@"
 bench_enter_cluster "$0" "$@"
 
 psql_run -c "CREATE EXTENSION clv" -c "CREATE EXTENSION pg_prewarm"
@@ -66,8 +59,7 @@ latencies() {
 
 load_before=$(bench_load_avg)
 for size in "${sizes[@]}"; do
-    n=${size%x*}
-    if [[ $size == *x* ]]; then rate=${size#*x}; days=1095; else rate=1; days=546; fi
+    bench_order_size "$size"
     echo "== $n customers, purchase rate x$rate over $days days ($RUNS rounds after a warm-up round)"
     start=$(date +%s)
     psql_run -v n_customers="$n" -v rate_scale="$rate" -v history_days="$days" -v seed="$SEED" -v runs="$RUNS" \
