@@ -505,6 +505,7 @@ SELECT count(*) FROM clv_refresh_pipeline('part_report');
 SELECT pg_temp.pipeline_digest('part_report') = :'after_incremental' AS same_as_full,
        pg_temp.stored_digests() = :'digests_after_incremental' AS same_digests;
 SELECT count(*) FROM clv_drop_pipeline('part_report');
+DROP VIEW pg_temp.part_scans;
 -- a day's orders for a few of the customers (at most 1% of them), with an
 -- index leading with the customer column: an incremental refresh reads their
 -- orders through it, customer by customer, without a scan of every order,

@@ -17,7 +17,8 @@
 # incremental ones after a day's new orders each (0.5% of the customers;
 # the distributed pipeline finds them by digests, having no change
 # capture), checks that both pipelines give dashboards the same rows, and
-# prints the medians step by step with the ratio.  Leaves the tables and the two pipelines behind
+# prints the medians step by step with the rounds and the ratio, and each
+# pipeline's incremental / full.  Leaves the tables and the two pipelines behind
 # (schemas on_one_node and on_citus).  Exits 0 with one line when the
 # database has no Citus or no worker.  Not a test: timings vary with the
 # machine; the ratio is taken within one run.  Environment: RUNS, SEED
@@ -59,5 +60,5 @@ load_after=$(bench_load_avg)
 echo "($(( $(date +%s) - start )) s)"
 psql_run -At -c "SELECT 'Citus:       ' || extversion FROM pg_extension WHERE extname = 'citus'"
 bench_footer "$n customers, RUNS=$RUNS, SEED=$SEED" \
-    "'shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'citus.shard_count', 'citus.max_adaptive_executor_pool_size'" \
+    "'shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit', 'citus.shard_count', 'citus.max_adaptive_executor_pool_size', 'citus.max_cached_conns_per_worker'" \
     "the benchmark and its workers add 1 to 3"

@@ -28,7 +28,9 @@
 --     channel on the workers (a colocated join of states and scores).
 -- The baseline, in the same rounds: a full refresh of the on_one_node
 -- pipeline (over the local copy of the same orders), the pipeline's code.
--- Left out, against a real refresh: the activity totals and monthly and
+-- The fits are timed but not used: the scores read the on_citus pipeline's
+-- stored models, as literals, so that they and the channels can be checked
+-- against that pipeline's.  Left out, against a real refresh: the activity totals and monthly and
 -- cohorts (about 0.1 s in the pipeline), the rejected orders, the value
 -- tiers' grouping, the declining list's MERGE, the registry's updates.
 -- Leaves the schema on_workers behind.
@@ -82,15 +84,23 @@ FROM generate_series(0, :runs) r,
 ORDER BY r, s.n \gexec
 \o
 
--- the states and the channels are the pipeline's
-SELECT (SELECT count(*) FROM on_workers.summary_state) AS customers,
-       (SELECT md5(string_agg(format('%s %s %s', customer_id, state, order_digest), ',' ORDER BY customer_id)) FROM on_workers.summary_state)
-       = (SELECT md5(string_agg(format('%s %s %s', customer_id, state, order_digest), ',' ORDER BY customer_id)) FROM on_citus.summary_state)
-           AS same_states_as_the_pipeline,
-       (SELECT md5(string_agg(t::text, ',' ORDER BY channel)) FROM t_channels t)
-       = (SELECT md5(string_agg((channel, customers, orders, revenue, predicted_clv_first_touch, predicted_clv_last_touch,
-                                 predicted_clv_linear, predicted_clv_position_based)::text, ',' ORDER BY channel))
-            FROM on_citus.channels) AS same_channels_as_the_pipeline;
+-- the check: the states and the channels are the pipeline's
+SELECT (SELECT count(*) FROM on_workers.summary_state) AS customers \gset
+SELECT (SELECT md5(string_agg(format('%s %s %s %s', customer_id, state, activity, order_digest), ',' ORDER BY customer_id))
+          FROM on_workers.summary_state)
+       = (SELECT md5(string_agg(format('%s %s %s %s', customer_id, state, activity, order_digest), ',' ORDER BY customer_id))
+            FROM on_citus.summary_state)
+       AND (SELECT md5(string_agg(t::text, ',' ORDER BY channel)) FROM t_channels t)
+           = (SELECT md5(string_agg((channel, customers, orders, revenue, predicted_clv_first_touch, predicted_clv_last_touch,
+                                     predicted_clv_linear, predicted_clv_position_based)::text, ',' ORDER BY channel))
+                FROM on_citus.channels) AS same \gset
+\if :same
+\echo 'check: the states of' :customers 'customers and the channels are the on_citus pipeline''s'
+\else
+\echo 'check FAILED: the states or the channels differ from the on_citus pipeline''s'
+SELECT 1 / 0 AS stop;
+\endif
+
 \pset footer off
 SELECT step, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)) AS "median ms",
        string_agg(round(ms)::text, ' ' ORDER BY round) AS rounds
@@ -104,4 +114,13 @@ SELECT 'all five / baseline', round(percentile_cont(0.5) WITHIN GROUP (ORDER BY 
 FROM (SELECT round, sum(ms) FILTER (WHERE step NOT LIKE 'baseline%') / sum(ms) FILTER (WHERE step LIKE 'baseline%') AS ratio
         FROM on_workers.runs WHERE round > 0 GROUP BY round) t
 ORDER BY 1;
-SELECT 'citus.max_cached_conns_per_worker = ' || current_setting('citus.max_cached_conns_per_worker') AS setting;
+\pset tuples_only on
+SELECT 'date:        ' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"');
+SELECT 'clv:         ' || extversion || ', Citus ' || (SELECT c.extversion FROM pg_extension c WHERE c.extname = 'citus')
+  FROM pg_extension WHERE extname = 'clv';
+SELECT 'settings:    ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
+  FROM pg_settings WHERE name IN ('citus.max_cached_conns_per_worker', 'citus.max_adaptive_executor_pool_size',
+                                  'citus.shard_count', 'max_parallel_workers_per_gather', 'work_mem', 'shared_buffers');
+\pset tuples_only off
+\! echo "built from:  commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (of the checkout psql runs in)"
+\! echo "load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min, where psql runs)"

@@ -20,6 +20,10 @@
 \set ON_ERROR_STOP on
 SET jit = off;
 SET client_min_messages = warning;
+-- a previous size's run, in the same database
+SELECT count(*) FROM clv_drop_pipeline('with_capture') WHERE to_regclass('with_capture.clv_pipeline') IS NOT NULL \g /dev/null
+SELECT count(*) FROM clv_drop_pipeline('by_digests') WHERE to_regclass('by_digests.clv_pipeline') IS NOT NULL \g /dev/null
+DROP VIEW IF EXISTS orders_view;
 \ir generate_orders.sql
 CREATE VIEW orders_view AS SELECT * FROM orders;
 VACUUM ANALYZE orders;
