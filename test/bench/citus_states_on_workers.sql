@@ -2,7 +2,9 @@
 -- Citus would cost if each customer's states stayed on the worker that holds
 -- the customer's orders, and every step after the summarising ran there.
 -- Run by hand after test/bench/citus_pipeline.sh, on the same coordinator
--- and database (it reads orders_dist and the on_citus pipeline's models):
+-- and database: it reads orders_dist and the on_citus pipeline's models,
+-- compares with that pipeline's summary_state and channels, and refreshes
+-- the on_one_node pipeline as its baseline:
 --
 --   psql -X -v runs=3 -v cached=16 -f test/bench/citus_states_on_workers.sql
 --
@@ -33,7 +35,12 @@
 -- against that pipeline's.  Left out, against a real refresh: the activity totals and monthly and
 -- cohorts (about 0.1 s in the pipeline), the rejected orders, the value
 -- tiers' grouping, the declining list's MERGE, the registry's updates.
--- Leaves the schema on_workers behind.
+-- The check (not timed), after the rounds: the states (summary, activity,
+-- digest) are the on_citus pipeline's, and so are the channels; it stops
+-- with an error otherwise.  Then the medians and rounds of each step, of
+-- the five together and of their ratio to the baseline, and a footer: the
+-- date, clv's and Citus's versions, the settings, the checkout psql runs in
+-- and the load.  Leaves the schema on_workers behind.
 
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -98,7 +105,7 @@ SELECT (SELECT md5(string_agg(format('%s %s %s %s', customer_id, state, activity
 \echo 'check: the states of' :customers 'customers and the channels are the on_citus pipeline''s'
 \else
 \echo 'check FAILED: the states or the channels differ from the on_citus pipeline''s'
-SELECT 1 / 0 AS stop;
+DO $$ BEGIN RAISE EXCEPTION 'citus_states_on_workers.sql: the check failed'; END $$;
 \endif
 
 \pset footer off
@@ -122,5 +129,5 @@ SELECT 'settings:    ' || string_agg(name || '=' || current_setting(name), ', ' 
   FROM pg_settings WHERE name IN ('citus.max_cached_conns_per_worker', 'citus.max_adaptive_executor_pool_size',
                                   'citus.shard_count', 'max_parallel_workers_per_gather', 'work_mem', 'shared_buffers');
 \pset tuples_only off
-\! echo "built from:  commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (of the checkout psql runs in)"
+\! echo "checkout:    $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src sql extension Makefile clv.control 2>/dev/null || echo ' plus uncommitted changes') (where psql runs; the installed build is yours to match)"
 \! echo "load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min, where psql runs)"
