@@ -97,11 +97,27 @@ typedef struct TimeSlot
 	char		status;
 } TimeSlot;
 
+/*
+ * All 64 bits of a time mixed into its hash (MurmurHash3's 64-bit
+ * finalizer): folding the halves together first would give every time whose
+ * halves are equal the same hash.
+ */
+static inline uint32
+hash_time_bits(uint64 k)
+{
+	k ^= k >> 33;
+	k *= UINT64CONST(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	k *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	k ^= k >> 33;
+	return (uint32) k;
+}
+
 #define SH_PREFIX time_slots
 #define SH_ELEMENT_TYPE TimeSlot
 #define SH_KEY_TYPE uint64
 #define SH_KEY bits
-#define SH_HASH_KEY(tb, key) murmurhash32((uint32) ((key) ^ ((key) >> 32)))
+#define SH_HASH_KEY(tb, key) hash_time_bits(key)
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE static inline
 #define SH_DEFINE
@@ -116,10 +132,15 @@ typedef struct TimeSlot
  * times.  The ranks keep the entries' order (the times' bits compared as
  * int64, as compare_entries does), so the entries come out as the
  * comparison sort leaves them, and the fits are the same bit for bit.
+ * The thresholds are chosen, not tuned: below a few thousand entries the
+ * comparison sort costs little, and the hash table of the times should stay
+ * small against the entries (and in the processor's cache), so that finding
+ * the ranks costs less than the comparisons it saves.
  */
 #define RANK_BITS 16
 #define RANK_MAX_TIMES (1 << RANK_BITS)
 #define RANK_MIN_ENTRIES 4096
+#define RANK_X_SHIFT (2 * RANK_BITS)
 
 typedef struct RankedEntry
 {
@@ -128,6 +149,7 @@ typedef struct RankedEntry
 } RankedEntry;
 
 StaticAssertDecl(2 * sizeof(RankedEntry) == sizeof(PatternEntry), "two keys take the place of an entry");
+StaticAssertDecl(RANK_X_SHIFT == 32, "a frequency below 2^32 fills the key's high half");
 
 static int
 compare_int64(const void *a, const void *b)
@@ -146,10 +168,16 @@ time_rank(time_slots_hash *slots, int64 bits)
 }
 
 /*
- * sort_and_merge by the ranks of the times, in the entries' own memory:
- * their keys in its first half, the radix sort's other copy in the second,
- * the sorted keys then in the second half, from which the entries are
- * written forward (entry j, 32 bytes, ends before the key read next).
+ * sort_and_merge by the ranks of the times, in the entries' own memory
+ * (32 n bytes), so that nothing as large is allocated:
+ *   - key i (16 bytes) is written at byte 16 i, within entry i / 2, which
+ *     has been read;
+ *   - each radix pass reads one half and writes the other, the first pass
+ *     the second half, whose entries have all become keys;
+ *   - the sorted keys are then put in the second half, and the entries
+ *     written forward from them: entry j <= i, written after key i is read,
+ *     ends at byte 32 (j + 1) <= 32 (i + 1) <= 16 n + 16 (i + 1), where the
+ *     next key starts, since i + 1 <= n.
  * Returns -1, the entries untouched, when it does not apply: too few
  * entries, a frequency outside [0, 2^32), or more distinct times than
  * RANK_MAX_TIMES or an eighth of the entries.
@@ -203,7 +231,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 		PatternEntry e = entries[i];
 		RankedEntry k;
 
-		k.key = ((uint64) e.slot[E_X] << 32) | (time_rank(slots, e.slot[E_TX]) << RANK_BITS) |
+		k.key = ((uint64) e.slot[E_X] << RANK_X_SHIFT) | (time_rank(slots, e.slot[E_TX]) << RANK_BITS) |
 			time_rank(slots, e.slot[E_T]);
 		k.count = e.slot[E_COUNT];
 		keys[i] = k;
@@ -236,7 +264,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 		keys = other;
 		other = swap;
 	}
-	/* the sorted keys in the second half */
+	/* the sorted keys in the second half, for the entries to be written from there */
 	if (keys == (RankedEntry *) entries)
 	{
 		memcpy(other, keys, n * sizeof(RankedEntry));
@@ -256,7 +284,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 			PatternEntry *e = &entries[++kept];
 
 			kept_key = k.key;
-			e->slot[E_X] = (int64) (k.key >> 32);
+			e->slot[E_X] = (int64) (k.key >> RANK_X_SHIFT);
 			e->slot[E_TX] = values[(k.key >> RANK_BITS) & (RANK_MAX_TIMES - 1)];
 			e->slot[E_T] = values[k.key & (RANK_MAX_TIMES - 1)];
 			e->slot[E_COUNT] = k.count;
@@ -270,7 +298,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 static int64
 sort_and_merge(PatternEntry *entries, int64 n)
 {
-	int64		kept = 0;
+	int64		kept;
 
 	if (n < 2)
 		return n;
