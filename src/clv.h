@@ -30,6 +30,16 @@
 #define clv_option_given(fcinfo, argno) \
 	(PG_NARGS() > (argno) && !PG_ARGISNULL(argno))
 
+/* int64s in ascending order, for qsort */
+static inline int
+clv_compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /* Argument checks: each raises ERRCODE_INVALID_PARAMETER_VALUE naming arg. */
 extern void clv_check_finite(double value, const char *arg);
 extern void clv_check_nonnegative(double value, const char *arg);

@@ -273,15 +273,6 @@ same_identifier(const Linking *lk, const Pair *x, const Pair *y)
 		memcmp(lk->arena + TEXT_OFFSET(x), lk->arena + TEXT_OFFSET(y), TEXT_LENGTH(x)) == 0;
 }
 
-static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
 static int32
 record_index(const Linking *lk, int64 record)
 {
@@ -351,7 +342,7 @@ link_records(Linking *lk, const char *query, int32 cap)
 	load_pairs(lk, query);
 
 	/* the distinct records, ascending */
-	qsort(lk->ids, lk->nids, sizeof(int64), compare_int64);
+	qsort(lk->ids, lk->nids, sizeof(int64), clv_compare_int64);
 	for (int64 i = 0; i < lk->nids; i++)
 		if (i == 0 || lk->ids[i] != lk->ids[kept - 1])
 			lk->ids[kept++] = lk->ids[i];

@@ -151,15 +151,6 @@ typedef struct RankedEntry
 StaticAssertDecl(2 * sizeof(RankedEntry) == sizeof(PatternEntry), "two keys take the place of an entry");
 StaticAssertDecl(RANK_X_SHIFT == 32, "a frequency below 2^32 fills the key's high half");
 
-static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* the rank of a time the hash table holds */
 static inline uint64
 time_rank(time_slots_hash *slots, int64 bits)
@@ -221,7 +212,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 			return -1;
 		}
 	}
-	qsort(values, nvalues, sizeof(int64), compare_int64);
+	qsort(values, nvalues, sizeof(int64), clv_compare_int64);
 	for (int64 r = 0; r < nvalues; r++)
 		time_slots_lookup(slots, (uint64) values[r])->index = (int32) r;
 
