@@ -78,6 +78,22 @@ state_capacity(ArrayType *state, int p)
 	return (clv_state_length(state) - C_HEADER) / ENTRY_WIDTH(p);
 }
 
+/* The histories a state being updated can take before it must grow (a held state's room). */
+static int64
+state_room(const ClvStateRef *ref, int p)
+{
+	return (clv_state_room(ref) - C_HEADER) / ENTRY_WIDTH(p);
+}
+
+/* A state being updated now holds its histories (a held state's end moves). */
+static void
+state_set_used(ClvStateRef *ref)
+{
+	int64	   *s = clv_state_data(ref->array);
+
+	clv_state_set_used(ref, C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH((int) s[C_NCOVARIATES]));
+}
+
 /* the most entries of p covariates a state holds within 1 GB */
 static int64
 state_max_capacity(int p)
@@ -330,22 +346,24 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("all summaries of a fit must use the same time_unit")));
-	if (s[C_NPATTERNS] == state_capacity(state, p))
+	if (s[C_NPATTERNS] == state_room(&ref, p))
 	{
+		int64		capacity = state_room(&ref, p);
+
 		state_compact(s);
 		/*
 		 * keep room to spare, so that compaction stays rare; a state with no
 		 * room at all (INITCOND can be a bare header) grows too
 		 */
-		if (s[C_NPATTERNS] > state_capacity(state, p) / 2 || state_capacity(state, p) == 0)
+		if (s[C_NPATTERNS] > capacity / 2 || capacity == 0)
 		{
-			int64		grown = clv_state_grown_capacity(state_capacity(state, p), s[C_NPATTERNS] + 1,
-														 state_max_capacity(p));
+			int64		grown = clv_state_grown_capacity(capacity, s[C_NPATTERNS] + 1, state_max_capacity(p));
 
-			if (grown > state_capacity(state, p))
+			if (grown > capacity)
 				clv_state_grow_held(&ref, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
 									state_slots(grown, p), 0);
 		}
+		state_set_used(&ref);
 	}
 	return ref;
 }
@@ -365,6 +383,7 @@ covariate_state_add(ClvStateRef ref, double x, double a, double b, const double 
 		e[E_COVARIATES + k] = clv_float8_slot(z[k]);
 	e[E_COUNT(p)] = 1;
 	s[C_NPATTERNS]++;
+	state_set_used(&ref);
 	return clv_state_ref_datum(&ref);
 }
 
@@ -536,11 +555,11 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	p = (int) sa[C_NCOVARIATES];
 	na = sa[C_NPATTERNS];
 	nb = sb[C_NPATTERNS];
-	if (na + nb > state_capacity(ref.array, p))
+	if (na + nb > state_room(&ref, p))
 	{
 		/* room to spare for the states still to come, as a transition keeps */
 		clv_state_grow_held(&ref, (int) (C_HEADER + na * ENTRY_WIDTH(p)),
-							state_slots(clv_state_grown_capacity(state_capacity(ref.array, p), na + nb,
+							state_slots(clv_state_grown_capacity(state_room(&ref, p), na + nb,
 																 state_max_capacity(p)), p), 0);
 		sa = clv_state_data(ref.array);
 	}
@@ -548,6 +567,7 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	memcpy(sa + C_HEADER + na * ENTRY_WIDTH(p), sb + C_HEADER, nb * ENTRY_WIDTH(p) * sizeof(int64));
 	sa[C_NPATTERNS] = na + nb;
 	state_compact(sa);
+	state_set_used(&ref);
 	return clv_state_ref_datum(&ref);
 }
 

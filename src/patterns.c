@@ -45,6 +45,20 @@ patterns_capacity(ArrayType *state)
 	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
 }
 
+/* The entries a state being updated can take before it must grow (a held state's room). */
+static int64
+patterns_room(const ClvStateRef *ref)
+{
+	return (clv_state_room(ref) - P_HEADER) / E_WIDTH;
+}
+
+/* A state being updated now holds its npatterns entries (a held state's end moves). */
+static void
+patterns_set_used(ClvStateRef *ref)
+{
+	clv_state_set_used(ref, P_HEADER + clv_state_data(ref->array)[P_NPATTERNS] * E_WIDTH);
+}
+
 
 /*
  * Entries in a total order: by frequency, then recency (or mean spend), then
@@ -686,9 +700,9 @@ patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 	int64	   *s = clv_state_data(ref->array);
 	int64	   *e;
 
-	if (s[P_NPATTERNS] == patterns_capacity(ref->array))
+	if (s[P_NPATTERNS] == patterns_room(ref))
 	{
-		int64		capacity = patterns_capacity(ref->array);
+		int64		capacity = patterns_room(ref);
 
 		patterns_compact(s);
 		/* keep room to spare, so that compaction stays rare */
@@ -709,6 +723,7 @@ patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 	e[E_T] = clv_float8_slot(b + 0.0);
 	e[E_COUNT] = count;
 	s[P_NPATTERNS]++;
+	patterns_set_used(ref);
 }
 
 /* Add one history, checked, shared by count customers, to the state. */
@@ -887,11 +902,11 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot combine model fit states of different kinds, penalizers, time units or k")));
 	na = sa[P_NPATTERNS];
 	nb = sb[P_NPATTERNS];
-	if (na + nb > patterns_capacity(ref.array))
+	if (na + nb > patterns_room(&ref))
 	{
 		/* room to spare for the states still to come, as patterns_append keeps */
 		clv_state_grow_held(&ref, (int) (P_HEADER + na * E_WIDTH),
-							patterns_slots(clv_state_grown_capacity(patterns_capacity(ref.array), na + nb,
+							patterns_slots(clv_state_grown_capacity(patterns_room(&ref), na + nb,
 																	MAX_CAPACITY)), 0);
 		sa = clv_state_data(ref.array);
 	}
@@ -900,6 +915,7 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	memcpy(sa + P_HEADER + na * E_WIDTH, sb + P_HEADER, nb * E_WIDTH * sizeof(int64));
 	sa[P_NPATTERNS] = na + nb;
 	patterns_compact(sa);
+	patterns_set_used(&ref);
 	return clv_state_ref_datum(&ref);
 }
 

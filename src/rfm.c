@@ -72,6 +72,20 @@ rfm_capacity(ArrayType *state)
 	return (clv_state_length(state) - R_HEADER) / RFM_MEASURES;
 }
 
+/* The customers a state being updated can take before it must grow (a held state's room). */
+static int64
+rfm_room(const ClvStateRef *ref)
+{
+	return (clv_state_room(ref) - R_HEADER) / RFM_MEASURES;
+}
+
+/* A state being updated now holds its count of customers (a held state's end moves). */
+static void
+rfm_set_used(ClvStateRef *ref)
+{
+	clv_state_set_used(ref, R_HEADER + clv_state_data(ref->array)[R_COUNT] * RFM_MEASURES);
+}
+
 /* The slots of a state with room for capacity customers, within 1 GB. */
 static int
 rfm_slots(int64 capacity)
@@ -168,9 +182,9 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("bins must be the same for every row")));
-		if (clv_state_data(ref.array)[R_COUNT] == rfm_capacity(ref.array))
+		if (clv_state_data(ref.array)[R_COUNT] == rfm_room(&ref))
 		{
-			int64		capacity = rfm_capacity(ref.array);
+			int64		capacity = rfm_room(&ref);
 
 			/* past the limit rfm_slots says so */
 			clv_state_grow_held(&ref, (int) (R_HEADER + capacity * RFM_MEASURES),
@@ -182,6 +196,7 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	for (int i = 0; i < RFM_MEASURES; i++)
 		s[R_HEADER + s[R_COUNT] * RFM_MEASURES + i] = clv_float8_slot(v[i]);
 	s[R_COUNT]++;
+	rfm_set_used(&ref);
 	return clv_state_ref_datum(&ref);
 }
 
@@ -304,11 +319,11 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine clv_rfm_breakpoints states with different bins")));
-	if (l[R_COUNT] + r[R_COUNT] > rfm_capacity(ref.array))
+	if (l[R_COUNT] + r[R_COUNT] > rfm_room(&ref))
 	{
 		/* room to spare for the states still to come; past the limit rfm_slots says so */
 		clv_state_grow_held(&ref, (int) (R_HEADER + l[R_COUNT] * RFM_MEASURES),
-							rfm_slots(clv_state_grown_capacity(rfm_capacity(ref.array), l[R_COUNT] + r[R_COUNT],
+							rfm_slots(clv_state_grown_capacity(rfm_room(&ref), l[R_COUNT] + r[R_COUNT],
 															   RFM_MAX_CUSTOMERS)),
 							RFM_UNUSED);
 		l = clv_state_data(ref.array);
@@ -316,6 +331,7 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	memcpy(l + R_HEADER + l[R_COUNT] * RFM_MEASURES, r + R_HEADER,
 		   r[R_COUNT] * RFM_MEASURES * sizeof(int64));
 	l[R_COUNT] += r[R_COUNT];
+	rfm_set_used(&ref);
 	return clv_state_ref_datum(&ref);
 }
 

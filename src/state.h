@@ -50,6 +50,8 @@ extern ClvStateRef clv_state_ref(FunctionCallInfo fcinfo, Datum datum, int64 mag
 								 int header_len, const char *aggname);
 extern ClvStateRef clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state);
 extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
+extern int	clv_state_room(const ClvStateRef *ref);
+extern void clv_state_set_used(ClvStateRef *ref, int64 used);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
 extern int64 clv_state_grown_capacity(int64 capacity, int64 need, int64 max);

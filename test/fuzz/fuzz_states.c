@@ -337,6 +337,47 @@ replace_state(Datum *state, bool *isnull, Datum result, bool result_null)
 }
 
 /* one row into *state through the aggregate's transition function */
+/*
+ * A held state's array ends after the slots it uses (src/state.c): its
+ * header, then its count of entries (slot 2 in each of these layouts) of
+ * its width, its room past that end.  Checked after each transition or
+ * combine that succeeded on a state no slot of which was written by hand.
+ */
+static void
+check_held_end(Group *g, Datum state, bool state_null)
+{
+	ArrayType  *array;
+	int64	   *s;
+	int64		header,
+				width;
+
+	if (state_null || !is_held(state))
+		return;
+	array = (ArrayType *) flat_of(state);
+	s = (int64 *) ARR_DATA_PTR(array);
+	switch (g->agg)
+	{
+		case AGG_FIT_PURCHASES:
+		case AGG_FIT_SPEND:
+			header = 9;
+			width = 4;
+			break;
+		case AGG_RFM:
+			header = 3;
+			width = 3;
+			break;
+		case AGG_FIT_COVARIATES:
+			header = 9;
+			width = 3 + s[3] + 1;
+			break;
+		default:
+			fuzz_fail("a state of an aggregate that holds none is held");
+	}
+	if (ARR_DIMS(array)[0] != header + s[2] * width ||
+		VARSIZE(array) != ARR_OVERHEAD_NONULLS(1) + (header + s[2] * width) * sizeof(int64))
+		fuzz_fail("a held state's array does not end after the slots it uses");
+}
+
 static bool
 transition(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 {
@@ -561,28 +602,82 @@ transition_run(Group *g, FuzzInput *in, Datum *state, bool *state_null)
 }
 
 /*
+ * A held state as the executor puts it into a tuple (a parallel worker's
+ * partial state on its way to the leader): flattened through the methods
+ * src/state.c gives its expanded array.
+ */
+static Datum
+flatten_state(PG_FUNCTION_ARGS)
+{
+	ExpandedObjectHeader *eoh = DatumGetEOHP(PG_GETARG_DATUM(0));
+	Size		size = eoh->eoh_methods->get_flat_size(eoh);
+	void	   *flat = palloc(size);
+
+	eoh->eoh_methods->flatten_into(eoh, flat, size);
+	PG_RETURN_POINTER(flat);
+}
+
+/* b's flattened copy in *flat (false on an ERROR), checked to be the same when flattened again */
+static bool
+flattened(Datum b, Datum *flat)
+{
+	Datum		again;
+	bool		isnull;
+
+	if (!fuzz_call(flatten_state, NULL, true, 1, &b, NULL, flat, &isnull))
+		return false;
+	if (!fuzz_call(flatten_state, NULL, true, 1, &b, NULL, &again, &isnull))
+		fuzz_fail("a held state flattened once could not be flattened again");
+	if (!same_varlena(*flat, again))
+		fuzz_fail("a held state flattened twice gave two different arrays");
+	/* its array ends after the slots it uses, its room past that end: the copy is the array */
+	if (!same_varlena(*flat, b))
+		fuzz_fail("a held state flattened is not the array that holds it");
+	pfree(DatumGetPointer(again));
+	return true;
+}
+
+/*
  * A := combine(A, B); B must come out as it went in, and A too when the
  * function is called directly from SQL (only the aggregate's own first
- * state may be merged into)
+ * state may be merged into).  from_worker: a held B comes flattened, as a
+ * parallel worker's partial state does, else as the read-only pointer a
+ * partitionwise aggregate (PostgreSQL 16) passes.
  */
 static bool
-combine(Group *g, Datum *a, bool *a_null, Datum b, bool b_null)
+combine(Group *g, Datum *a, bool *a_null, Datum b, bool b_null, bool from_worker)
 {
-	Datum		args[2] = {*a, b_null ? b : read_only(b)};
+	Datum		given = b;
 	bool		nulls[2] = {*a_null, b_null};
-	Datum		before = b_null ? (Datum) 0 : copy_varlena(b);
+	Datum		before;
 	Datum		a_before = g->in_agg || *a_null ? (Datum) 0 : copy_varlena(*a);
 	Datum		result;
 	bool		result_null;
+	bool		ok;
 
-	if (!fuzz_call(combine_fn(g->agg), NULL, g->in_agg, 2, args, nulls, &result, &result_null))
-		return false;
-	if (!b_null && !same_varlena(before, b))
+	if (!b_null && from_worker && is_held(b))
+	{
+		if (!flattened(b, &given))
+			return false;
+	}
+	else if (!b_null)
+		given = read_only(b);
+	before = b_null ? (Datum) 0 : copy_varlena(given);
+	{
+		Datum		args[2] = {*a, given};
+
+		ok = fuzz_call(combine_fn(g->agg), NULL, g->in_agg, 2, args, nulls, &result, &result_null);
+	}
+	if (ok && !b_null && !same_varlena(before, given))
 		fuzz_fail("a combine function changed its second state");
-	if (a_before != (Datum) 0 && !same_varlena(a_before, *a))
+	if (ok && a_before != (Datum) 0 && !same_varlena(a_before, *a))
 		fuzz_fail("a combine function called directly changed its first state");
-	replace_state(a, a_null, result, result_null);
-	return true;
+	if (ok)
+		replace_state(a, a_null, result, result_null);
+	/* the flattened copy, once the result (which may be it) is copied */
+	if (given != b && !is_held(given))
+		pfree(DatumGetPointer(given));
+	return ok;
 }
 
 /* ---- final functions and what their results must satisfy ---- */
@@ -837,6 +932,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				b = 0;
 	bool		a_null = true,
 				b_null = true;
+	/* a state with slots written by hand (corrupt, forged_array), whose end may be anywhere */
+	bool		a_by_hand = false,
+				b_by_hand = false;
 
 	fuzz_begin();
 	memset(&g, 0, sizeof(g));
@@ -872,25 +970,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{
 			case 0:
 				ok = transition(&g, &in, &a, &a_null);
+				if (ok && !a_by_hand)
+					check_held_end(&g, a, a_null);
 				break;
 			case 1:
 				ok = op >= 200 ? transition_run(&g, &in, &a, &a_null) : transition(&g, &in, &a, &a_null);
+				if (ok && !a_by_hand)
+					check_held_end(&g, a, a_null);
 				break;
 			case 2:
 				ok = transition(&g, &in, &b, &b_null);
+				if (ok && !b_by_hand)
+					check_held_end(&g, b, b_null);
 				break;
 			case 3:
-				ok = combine(&g, &a, &a_null, b, b_null);
+				ok = combine(&g, &a, &a_null, b, b_null, op >= 128);
+				a_by_hand = a_by_hand || b_by_hand;
+				if (ok && !a_by_hand)
+					check_held_end(&g, a, a_null);
 				break;
 			case 4:
 				if (!a_null)
+				{
 					corrupt(&in, a);
+					a_by_hand = true;
+				}
 				break;
 			case 5:
 				if (!a_null)
 					free_state(a);
 				a = forged_array(&in, g.agg);
 				a_null = false;
+				a_by_hand = true;
 				break;
 			case 6:
 				if (!a_null)
@@ -924,12 +1035,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 8:
 				{
 					Datum		t = a;
-					bool		t_null = a_null;
+					bool		t_null = a_null,
+								t_by_hand = a_by_hand;
 
 					a = b;
 					a_null = b_null;
+					a_by_hand = b_by_hand;
 					b = t;
 					b_null = t_null;
+					b_by_hand = t_by_hand;
 				}
 				break;
 			default:
@@ -937,6 +1051,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					free_state(a);
 				a = b_null ? (Datum) 0 : copy_varlena(b);
 				a_null = b_null;
+				a_by_hand = b_by_hand;
 				break;
 		}
 		/* an ERROR ends the query, and with it the states */
