@@ -72,46 +72,28 @@ enum
 #define ENTRY_WIDTH(p) (E_COVARIATES + (p) + 1)
 #define E_COUNT(p) (E_COVARIATES + (p))
 
-static int64
-state_capacity(ArrayType *state, int p)
+/* where a state of p covariates keeps its entries */
+static ClvStateLayout
+state_layout(int p)
 {
-	return (clv_state_length(state) - C_HEADER) / ENTRY_WIDTH(p);
-}
+	ClvStateLayout layout = {C_HEADER, C_NPATTERNS, ENTRY_WIDTH(p)};
 
-/* The histories a state being updated can take before it must grow (a held state's room). */
-static int64
-state_room(const ClvStateRef *ref, int p)
-{
-	return (clv_state_room(ref) - C_HEADER) / ENTRY_WIDTH(p);
-}
-
-/* A state being updated now holds its histories (a held state's end moves). */
-static void
-state_set_used(ClvStateRef *ref)
-{
-	int64	   *s = clv_state_data(ref->array);
-
-	clv_state_set_used(ref, C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH((int) s[C_NCOVARIATES]));
-}
-
-/* the most entries of p covariates a state holds within 1 GB */
-static int64
-state_max_capacity(int p)
-{
-	return (int64) (MaxAllocSize / sizeof(int64) - C_HEADER) / ENTRY_WIDTH(p);
+	return layout;
 }
 
 /* The slots of a state with room for capacity entries of p covariates, within 1 GB. */
 static int
 state_slots(int64 capacity, int p)
 {
-	if (capacity > state_max_capacity(p))
+	ClvStateLayout layout = state_layout(p);
+
+	if (capacity > clv_state_max_capacity(&layout))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("covariate model fit state would need more than 1 GB"),
 				 errdetail("The input has more distinct (frequency, recency, age, covariates) combinations than fit in memory."),
 				 errhint("Round recency and age, for example to whole days or weeks, and use coarser covariates.")));
-	return (int) (C_HEADER + capacity * ENTRY_WIDTH(p));
+	return clv_state_slots_for(capacity, &layout);
 }
 
 static ArrayType *
@@ -181,13 +163,15 @@ state_header_check(ArrayType *state)
 {
 	int64	   *s = clv_state_data(state);
 	int64		p = s[C_NCOVARIATES];
+	ClvStateLayout layout;
 
 	if (p < 1 || p > CLV_MAX_COVARIATES)
 		clv_state_corrupt(FIT_NAME, "The number of covariates is out of range.");
 	if (s[C_KIND] != CLV_PATTERNS_PURCHASES && s[C_KIND] != CLV_PATTERNS_SPEND)
 		clv_state_corrupt(FIT_NAME, "The kind of histories is unknown.");
+	layout = state_layout((int) p);
 	if ((clv_state_length(state) - C_HEADER) % ENTRY_WIDTH(p) != 0 ||
-		s[C_NPATTERNS] < 0 || s[C_NPATTERNS] > state_capacity(state, (int) p))
+		s[C_NPATTERNS] < 0 || s[C_NPATTERNS] > clv_state_capacity(state, &layout))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the histories.");
 	return state;
 }
@@ -311,6 +295,8 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 	ClvStateRef ref;
 	ArrayType  *state;
 	int64	   *s;
+	ClvStateLayout layout;
+	int64		capacity;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
@@ -346,10 +332,10 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("all summaries of a fit must use the same time_unit")));
-	if (s[C_NPATTERNS] == state_room(&ref, p))
+	layout = state_layout(p);
+	capacity = clv_state_entry_room(&ref, &layout);
+	if (s[C_NPATTERNS] == capacity)
 	{
-		int64		capacity = state_room(&ref, p);
-
 		state_compact(s);
 		/*
 		 * keep room to spare, so that compaction stays rare; a state with no
@@ -357,13 +343,14 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 		 */
 		if (s[C_NPATTERNS] > capacity / 2 || capacity == 0)
 		{
-			int64		grown = clv_state_grown_capacity(capacity, s[C_NPATTERNS] + 1, state_max_capacity(p));
+			int64		grown = clv_state_grown_capacity(capacity, s[C_NPATTERNS] + 1,
+														 clv_state_max_capacity(&layout));
 
 			if (grown > capacity)
-				clv_state_grow_held(&ref, (int) (C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p)),
+				clv_state_grow_held(&ref, clv_state_slots_for(s[C_NPATTERNS], &layout),
 									state_slots(grown, p), 0);
 		}
-		state_set_used(&ref);
+		clv_state_set_entries_used(&ref, &layout);
 	}
 	return ref;
 }
@@ -374,6 +361,7 @@ covariate_state_add(ClvStateRef ref, double x, double a, double b, const double 
 {
 	int64	   *s = clv_state_data(ref.array);
 	int			p = (int) s[C_NCOVARIATES];
+	ClvStateLayout layout = state_layout(p);
 	int64	   *e = s + C_HEADER + s[C_NPATTERNS] * ENTRY_WIDTH(p);
 
 	e[0] = (int64) x;
@@ -383,7 +371,7 @@ covariate_state_add(ClvStateRef ref, double x, double a, double b, const double 
 		e[E_COVARIATES + k] = clv_float8_slot(z[k]);
 	e[E_COUNT(p)] = 1;
 	s[C_NPATTERNS]++;
-	state_set_used(&ref);
+	clv_state_set_entries_used(&ref, &layout);
 	return clv_state_ref_datum(&ref);
 }
 
@@ -539,8 +527,10 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	int64	   *sa,
 			   *sb,
 				na,
-				nb;
+				nb,
+				capacity;
 	int			p;
+	ClvStateLayout layout;
 
 	if (clv_combine_with_null(fcinfo, state_get_checked, &given))
 		return given;
@@ -555,19 +545,21 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	p = (int) sa[C_NCOVARIATES];
 	na = sa[C_NPATTERNS];
 	nb = sb[C_NPATTERNS];
-	if (na + nb > state_room(&ref, p))
+	layout = state_layout(p);
+	capacity = clv_state_entry_room(&ref, &layout);
+	if (na + nb > capacity)
 	{
 		/* room to spare for the states still to come, as a transition keeps */
-		clv_state_grow_held(&ref, (int) (C_HEADER + na * ENTRY_WIDTH(p)),
-							state_slots(clv_state_grown_capacity(state_room(&ref, p), na + nb,
-																 state_max_capacity(p)), p), 0);
+		clv_state_grow_held(&ref, clv_state_slots_for(na, &layout),
+							state_slots(clv_state_grown_capacity(capacity, na + nb,
+																 clv_state_max_capacity(&layout)), p), 0);
 		sa = clv_state_data(ref.array);
 	}
 	sa[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");
 	memcpy(sa + C_HEADER + na * ENTRY_WIDTH(p), sb + C_HEADER, nb * ENTRY_WIDTH(p) * sizeof(int64));
 	sa[C_NPATTERNS] = na + nb;
 	state_compact(sa);
-	state_set_used(&ref);
+	clv_state_set_entries_used(&ref, &layout);
 	return clv_state_ref_datum(&ref);
 }
 

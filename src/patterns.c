@@ -39,26 +39,7 @@ enum
 	E_WIDTH
 };
 
-static int64
-patterns_capacity(ArrayType *state)
-{
-	return (clv_state_length(state) - P_HEADER) / E_WIDTH;
-}
-
-/* The entries a state being updated can take before it must grow (a held state's room). */
-static int64
-patterns_room(const ClvStateRef *ref)
-{
-	return (clv_state_room(ref) - P_HEADER) / E_WIDTH;
-}
-
-/* A state being updated now holds its npatterns entries (a held state's end moves). */
-static void
-patterns_set_used(ClvStateRef *ref)
-{
-	clv_state_set_used(ref, P_HEADER + clv_state_data(ref->array)[P_NPATTERNS] * E_WIDTH);
-}
-
+static const ClvStateLayout patterns_layout = {P_HEADER, P_NPATTERNS, E_WIDTH};
 
 /*
  * Entries in a total order: by frequency, then recency (or mean spend), then
@@ -465,20 +446,17 @@ patterns_compacted_copy(ArrayType *state)
 	return s;
 }
 
-/* the most entries a state holds within 1 GB */
-#define MAX_CAPACITY ((int64) (MaxAllocSize / sizeof(int64) - P_HEADER) / E_WIDTH)
-
 /* The slots of a state with room for capacity entries, within 1 GB. */
 static int
 patterns_slots(int64 capacity)
 {
-	if (capacity > MAX_CAPACITY)
+	if (capacity > clv_state_max_capacity(&patterns_layout))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("model fit state would need more than 1 GB"),
 				 errdetail("The input has more distinct (frequency, recency, age) patterns than fit in memory."),
 				 errhint("Round recency and age, for example to whole days or weeks.")));
-	return (int) (P_HEADER + capacity * E_WIDTH);
+	return clv_state_slots_for(capacity, &patterns_layout);
 }
 
 static ArrayType *
@@ -613,7 +591,7 @@ patterns_header_check(ArrayType *state)
 	int64	   *s = clv_state_data(state);
 
 	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
-		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > patterns_capacity(state))
+		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > clv_state_capacity(state, &patterns_layout))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
 	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND &&
 		s[P_KIND] != CLV_PATTERNS_PERIODS && s[P_KIND] != CLV_PATTERNS_TENURE)
@@ -700,19 +678,21 @@ patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 	int64	   *s = clv_state_data(ref->array);
 	int64	   *e;
 
-	if (s[P_NPATTERNS] == patterns_room(ref))
-	{
-		int64		capacity = patterns_room(ref);
+	int64		capacity = clv_state_entry_room(ref, &patterns_layout);
 
+	if (s[P_NPATTERNS] == capacity)
+	{
 		patterns_compact(s);
 		/* keep room to spare, so that compaction stays rare */
 		if (s[P_NPATTERNS] > capacity / 2 || capacity == 0)
 		{
-			int64		grown = clv_state_grown_capacity(capacity, s[P_NPATTERNS] + 1, MAX_CAPACITY);
+			int64		grown = clv_state_grown_capacity(capacity, s[P_NPATTERNS] + 1,
+														 clv_state_max_capacity(&patterns_layout));
 
 			if (grown > capacity)
 			{
-				clv_state_grow_held(ref, (int) (P_HEADER + s[P_NPATTERNS] * E_WIDTH), patterns_slots(grown), 0);
+				clv_state_grow_held(ref, clv_state_slots_for(s[P_NPATTERNS], &patterns_layout),
+									patterns_slots(grown), 0);
 				s = clv_state_data(ref->array);
 			}
 		}
@@ -723,7 +703,7 @@ patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 	e[E_T] = clv_float8_slot(b + 0.0);
 	e[E_COUNT] = count;
 	s[P_NPATTERNS]++;
-	patterns_set_used(ref);
+	clv_state_set_entries_used(ref, &patterns_layout);
 }
 
 /* Add one history, checked, shared by count customers, to the state. */
@@ -887,7 +867,8 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	int64	   *sa,
 			   *sb,
 				na,
-				nb;
+				nb,
+				capacity;
 
 	if (clv_combine_with_null(fcinfo, patterns_get_checked, &given))
 		return given;
@@ -902,12 +883,13 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 				 errmsg("cannot combine model fit states of different kinds, penalizers, time units or k")));
 	na = sa[P_NPATTERNS];
 	nb = sb[P_NPATTERNS];
-	if (na + nb > patterns_room(&ref))
+	capacity = clv_state_entry_room(&ref, &patterns_layout);
+	if (na + nb > capacity)
 	{
 		/* room to spare for the states still to come, as patterns_append keeps */
-		clv_state_grow_held(&ref, (int) (P_HEADER + na * E_WIDTH),
-							patterns_slots(clv_state_grown_capacity(patterns_room(&ref), na + nb,
-																	MAX_CAPACITY)), 0);
+		clv_state_grow_held(&ref, clv_state_slots_for(na, &patterns_layout),
+							patterns_slots(clv_state_grown_capacity(capacity, na + nb,
+																	clv_state_max_capacity(&patterns_layout))), 0);
 		sa = clv_state_data(ref.array);
 	}
 	sa[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");
@@ -915,7 +897,7 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	memcpy(sa + P_HEADER + na * E_WIDTH, sb + P_HEADER, nb * E_WIDTH * sizeof(int64));
 	sa[P_NPATTERNS] = na + nb;
 	patterns_compact(sa);
-	patterns_set_used(&ref);
+	clv_state_set_entries_used(&ref, &patterns_layout);
 	return clv_state_ref_datum(&ref);
 }
 

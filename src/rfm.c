@@ -66,25 +66,7 @@ enum
 
 static const char *const measure_names[RFM_MEASURES] = {"recency_days", "frequency", "monetary"};
 
-static int64
-rfm_capacity(ArrayType *state)
-{
-	return (clv_state_length(state) - R_HEADER) / RFM_MEASURES;
-}
-
-/* The customers a state being updated can take before it must grow (a held state's room). */
-static int64
-rfm_room(const ClvStateRef *ref)
-{
-	return (clv_state_room(ref) - R_HEADER) / RFM_MEASURES;
-}
-
-/* A state being updated now holds its count of customers (a held state's end moves). */
-static void
-rfm_set_used(ClvStateRef *ref)
-{
-	clv_state_set_used(ref, R_HEADER + clv_state_data(ref->array)[R_COUNT] * RFM_MEASURES);
-}
+static const ClvStateLayout rfm_layout = {R_HEADER, R_COUNT, RFM_MEASURES};
 
 /* The slots of a state with room for capacity customers, within 1 GB. */
 static int
@@ -96,7 +78,7 @@ rfm_slots(int64 capacity)
 				 errmsg("clv_rfm_breakpoints state would need more than 1 GB"),
 				 errdetail("The breakpoints are exact quantiles: the state keeps 24 bytes per customer."),
 				 errhint("Compute the breakpoints on a random sample of customers, for example with TABLESAMPLE.")));
-	return (int) (R_HEADER + capacity * RFM_MEASURES);
+	return clv_state_slots_for(capacity, &rfm_layout);
 }
 
 static ArrayType *
@@ -151,7 +133,7 @@ rfm_header_check(ArrayType *state)
 		clv_state_corrupt(RFM_NAME, "The number of bins is out of range.");
 	if ((clv_state_length(state) - R_HEADER) % RFM_MEASURES != 0)
 		clv_state_corrupt(RFM_NAME, "The array does not hold whole triples of measures.");
-	if (s[R_COUNT] < 0 || s[R_COUNT] > rfm_capacity(state))
+	if (s[R_COUNT] < 0 || s[R_COUNT] > clv_state_capacity(state, &rfm_layout))
 		clv_state_corrupt(RFM_NAME, "The customer count does not fit the array.");
 	return state;
 }
@@ -176,18 +158,19 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	}
 	else
 	{
+		int64		capacity;
+
 		ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), RFM_MAGIC, R_HEADER, RFM_NAME);
 		rfm_header_check(ref.array);
 		if (clv_state_data(ref.array)[R_BINS] != bins)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("bins must be the same for every row")));
-		if (clv_state_data(ref.array)[R_COUNT] == rfm_room(&ref))
+		capacity = clv_state_entry_room(&ref, &rfm_layout);
+		if (clv_state_data(ref.array)[R_COUNT] == capacity)
 		{
-			int64		capacity = rfm_room(&ref);
-
 			/* past the limit rfm_slots says so */
-			clv_state_grow_held(&ref, (int) (R_HEADER + capacity * RFM_MEASURES),
+			clv_state_grow_held(&ref, clv_state_slots_for(capacity, &rfm_layout),
 								rfm_slots(clv_state_grown_capacity(capacity, capacity + 1, RFM_MAX_CUSTOMERS)),
 								RFM_UNUSED);
 		}
@@ -196,7 +179,7 @@ rfm_add(FunctionCallInfo fcinfo, const double *v, int32 bins)
 	for (int i = 0; i < RFM_MEASURES; i++)
 		s[R_HEADER + s[R_COUNT] * RFM_MEASURES + i] = clv_float8_slot(v[i]);
 	s[R_COUNT]++;
-	rfm_set_used(&ref);
+	clv_state_set_entries_used(&ref, &rfm_layout);
 	return clv_state_ref_datum(&ref);
 }
 
@@ -304,6 +287,7 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	ArrayType  *right;
 	int64	   *l;
 	int64	   *r;
+	int64		capacity;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
@@ -319,11 +303,12 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine clv_rfm_breakpoints states with different bins")));
-	if (l[R_COUNT] + r[R_COUNT] > rfm_room(&ref))
+	capacity = clv_state_entry_room(&ref, &rfm_layout);
+	if (l[R_COUNT] + r[R_COUNT] > capacity)
 	{
 		/* room to spare for the states still to come; past the limit rfm_slots says so */
-		clv_state_grow_held(&ref, (int) (R_HEADER + l[R_COUNT] * RFM_MEASURES),
-							rfm_slots(clv_state_grown_capacity(rfm_room(&ref), l[R_COUNT] + r[R_COUNT],
+		clv_state_grow_held(&ref, clv_state_slots_for(l[R_COUNT], &rfm_layout),
+							rfm_slots(clv_state_grown_capacity(capacity, l[R_COUNT] + r[R_COUNT],
 															   RFM_MAX_CUSTOMERS)),
 							RFM_UNUSED);
 		l = clv_state_data(ref.array);
@@ -331,7 +316,7 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	memcpy(l + R_HEADER + l[R_COUNT] * RFM_MEASURES, r + R_HEADER,
 		   r[R_COUNT] * RFM_MEASURES * sizeof(int64));
 	l[R_COUNT] += r[R_COUNT];
-	rfm_set_used(&ref);
+	clv_state_set_entries_used(&ref, &rfm_layout);
 	return clv_state_ref_datum(&ref);
 }
 

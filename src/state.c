@@ -89,8 +89,9 @@ clv_state_corrupt(const char *aggname, const char *detail)
  * way: a parallel or partitioned aggregate then merges its partial states
  * into one held state instead of having each merged one copied.
  * Everything else reads such a state as the flat bigint[] it holds: a
- * final function through the read-only pointer it is given, a tuple or
- * Citus's text output by flattening it (a copy of fvalue).
+ * final function through the read-only pointer it is given, a tuple by
+ * flattening it (a copy of fvalue), Citus's text output (array_out) through
+ * the expanded array's fields, which describe the same array.
  *
  * A held state's array is as long as the slots it uses, not as its
  * allocation: the room it grows into lies past the array's end, in the
@@ -335,6 +336,22 @@ clv_state_set_used(ClvStateRef *ref, int64 used)
 	SET_VARSIZE(ref->array, ARR_OVERHEAD_NONULLS(1) + (Size) used * sizeof(int64));
 	ARR_DIMS(ref->array)[0] = (int) used;
 	holder->fendptr = (char *) ref->array + ARR_SIZE(ref->array);
+}
+
+/* The entries a state being updated can take before it must grow (a held state's room). */
+int64
+clv_state_entry_room(const ClvStateRef *ref, const ClvStateLayout *layout)
+{
+	return (clv_state_room(ref) - layout->header) / layout->width;
+}
+
+/* A state being updated now holds the entries its header counts (a held state's end moves). */
+void
+clv_state_set_entries_used(ClvStateRef *ref, const ClvStateLayout *layout)
+{
+	if (ref->holder != NULL)
+		clv_state_set_used(ref, layout->header +
+						   clv_state_data(ref->array)[layout->count_slot] * layout->width);
 }
 
 /*

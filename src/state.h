@@ -23,11 +23,25 @@
 
 #include "common/int.h"
 #include "utils/array.h"
+#include "utils/memutils.h"
 
 extern ArrayType *clv_state_alloc(int nelems, MemoryContext context);
 extern ArrayType *clv_state_checked(Datum datum, int64 magic, int header_len,
 									const char *aggname);
 extern void clv_state_corrupt(const char *aggname, const char *detail);
+
+/*
+ * Where a state's entries lie: after header slots, width slots each, their
+ * number in the header's slot count_slot.  The modules whose states grow
+ * (patterns.c, covariates.c, rfm.c) describe theirs with one, and ask
+ * through it how many entries a state has room for.
+ */
+typedef struct ClvStateLayout
+{
+	int			header;
+	int			count_slot;
+	int			width;
+} ClvStateLayout;
 
 /*
  * A state as its transition function updates it (or a combine function,
@@ -52,6 +66,8 @@ extern ClvStateRef clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state);
 extern void clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill);
 extern int	clv_state_room(const ClvStateRef *ref);
 extern void clv_state_set_used(ClvStateRef *ref, int64 used);
+extern int64 clv_state_entry_room(const ClvStateRef *ref, const ClvStateLayout *layout);
+extern void clv_state_set_entries_used(ClvStateRef *ref, const ClvStateLayout *layout);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
 extern int64 clv_state_grown_capacity(int64 capacity, int64 need, int64 max);
@@ -93,6 +109,28 @@ static inline int
 clv_state_length(ArrayType *state)
 {
 	return ARR_DIMS(state)[0];
+}
+
+/* the entries a state's array has room for */
+static inline int64
+clv_state_capacity(ArrayType *state, const ClvStateLayout *layout)
+{
+	return (clv_state_length(state) - layout->header) / layout->width;
+}
+
+/* the most entries a state holds within 1 GB */
+static inline int64
+clv_state_max_capacity(const ClvStateLayout *layout)
+{
+	return (int64) (MaxAllocSize / sizeof(int64) - layout->header) / layout->width;
+}
+
+/* a state's slots with room for capacity entries (capacity within the maximum) */
+static inline int
+clv_state_slots_for(int64 capacity, const ClvStateLayout *layout)
+{
+	Assert(capacity >= 0 && capacity <= clv_state_max_capacity(layout));
+	return (int) (layout->header + capacity * layout->width);
 }
 
 /* a float8 kept bit for bit in a bigint slot */
