@@ -677,7 +677,6 @@ patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 {
 	int64	   *s = clv_state_data(ref->array);
 	int64	   *e;
-
 	int64		capacity = clv_state_entry_room(ref, &patterns_layout);
 
 	if (s[P_NPATTERNS] == capacity)
