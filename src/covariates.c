@@ -81,27 +81,26 @@ state_layout(int p)
 	return layout;
 }
 
-/* The slots of a state with room for capacity entries of p covariates, within 1 GB. */
+/* The slots of a state with room for capacity entries of its layout, within 1 GB. */
 static int
-state_slots(int64 capacity, int p)
+state_slots(int64 capacity, const ClvStateLayout *layout)
 {
-	ClvStateLayout layout = state_layout(p);
-
-	if (capacity > clv_state_max_capacity(&layout))
+	if (capacity > clv_state_max_capacity(layout))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("covariate model fit state would need more than 1 GB"),
 				 errdetail("The input has more distinct (frequency, recency, age, covariates) combinations than fit in memory."),
 				 errhint("Round recency and age, for example to whole days or weeks, and use coarser covariates.")));
-	return clv_state_slots_for(capacity, &layout);
+	return clv_state_slots_for(capacity, layout);
 }
 
 static ArrayType *
 state_alloc(int64 capacity, int p)
 {
 	ArrayType  *state;
+	ClvStateLayout layout = state_layout(p);
 
-	state = clv_state_alloc(state_slots(capacity, p), CurrentMemoryContext);
+	state = clv_state_alloc(state_slots(capacity, &layout), CurrentMemoryContext);
 	clv_state_data(state)[C_MAGIC] = COV_MAGIC;
 	clv_state_data(state)[C_NCOVARIATES] = p;
 	return state;
@@ -296,7 +295,6 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 	ArrayType  *state;
 	int64	   *s;
 	ClvStateLayout layout;
-	int64		capacity;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
@@ -333,25 +331,8 @@ covariate_state(FunctionCallInfo fcinfo, ClvPatternKind kind, int p, const doubl
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("all summaries of a fit must use the same time_unit")));
 	layout = state_layout(p);
-	capacity = clv_state_entry_room(&ref, &layout);
-	if (s[C_NPATTERNS] == capacity)
-	{
-		state_compact(s);
-		/*
-		 * keep room to spare, so that compaction stays rare; a state with no
-		 * room at all (INITCOND can be a bare header) grows too
-		 */
-		if (s[C_NPATTERNS] > capacity / 2 || capacity == 0)
-		{
-			int64		grown = clv_state_grown_capacity(capacity, s[C_NPATTERNS] + 1,
-														 clv_state_max_capacity(&layout));
-
-			if (grown > capacity)
-				clv_state_grow_held(&ref, clv_state_slots_for(s[C_NPATTERNS], &layout),
-									state_slots(grown, p), 0);
-		}
-		clv_state_set_entries_used(&ref, &layout);
-	}
+	(void) clv_state_make_room(&ref, &layout, 1, state_compact, state_slots);
+	clv_state_set_entries_used(&ref, &layout);
 	return ref;
 }
 
@@ -518,7 +499,10 @@ clv_fit_spend_covariates_summary_transfn(PG_FUNCTION_ARGS)
 	return spend_covariates_add(fcinfo, x, DatumGetFloat8(clv_summary_get(&summary, CLV_SUMMARY_MONETARY)), 2);
 }
 
-/* Merge state b into a (clv_combine_first_state), as clv_fit_patterns_combine does. */
+/*
+ * Merge state b into a (clv_combine_first_state), as clv_fit_patterns_combine
+ * does: b's entries appended, compacted with a's when the state fills up.
+ */
 Datum
 clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 {
@@ -526,39 +510,27 @@ clv_fit_covariates_combine(PG_FUNCTION_ARGS)
 	ClvStateRef ref;
 	int64	   *sa,
 			   *sb,
-				na,
-				nb,
-				capacity;
-	int			p;
+				nb;
 	ClvStateLayout layout;
 
 	if (clv_combine_with_null(fcinfo, state_get_checked, &given))
 		return given;
 	sb = clv_state_data(state_get_checked(fcinfo, 1));
-	ref = clv_combine_first_state(fcinfo, COV_MAGIC, C_HEADER, FIT_NAME, state_content_check);
+	ref = clv_combine_first_state(fcinfo, COV_MAGIC, C_HEADER, FIT_NAME, state_header_check,
+								  state_content_check);
 	sa = clv_state_data(ref.array);
 	if (sa[C_KIND] != sb[C_KIND] || sa[C_NCOVARIATES] != sb[C_NCOVARIATES] || sa[C_UNIT] != sb[C_UNIT] ||
 		memcmp(sa + C_PENALIZER, sb + C_PENALIZER, NPENALIZERS * sizeof(int64)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine covariate model fit states of different kinds, covariates, time units or penalizers")));
-	p = (int) sa[C_NCOVARIATES];
-	na = sa[C_NPATTERNS];
 	nb = sb[C_NPATTERNS];
-	layout = state_layout(p);
-	capacity = clv_state_entry_room(&ref, &layout);
-	if (na + nb > capacity)
-	{
-		/* room to spare for the states still to come, as a transition keeps */
-		clv_state_grow_held(&ref, clv_state_slots_for(na, &layout),
-							state_slots(clv_state_grown_capacity(capacity, na + nb,
-																 clv_state_max_capacity(&layout)), p), 0);
-		sa = clv_state_data(ref.array);
-	}
+	layout = state_layout((int) sa[C_NCOVARIATES]);
+	sa = clv_state_make_room(&ref, &layout, nb, state_compact, state_slots);
 	sa[C_SKIPPED] = clv_count_add(sa[C_SKIPPED], sb[C_SKIPPED], "model fit customer count");
-	memcpy(sa + C_HEADER + na * ENTRY_WIDTH(p), sb + C_HEADER, nb * ENTRY_WIDTH(p) * sizeof(int64));
-	sa[C_NPATTERNS] = na + nb;
-	state_compact(sa);
+	memcpy(sa + C_HEADER + sa[C_NPATTERNS] * layout.width, sb + C_HEADER,
+		   nb * layout.width * sizeof(int64));
+	sa[C_NPATTERNS] += nb;
 	clv_state_set_entries_used(&ref, &layout);
 	return clv_state_ref_datum(&ref);
 }

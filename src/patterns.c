@@ -448,15 +448,15 @@ patterns_compacted_copy(ArrayType *state)
 
 /* The slots of a state with room for capacity entries, within 1 GB. */
 static int
-patterns_slots(int64 capacity)
+patterns_slots(int64 capacity, const ClvStateLayout *layout)
 {
-	if (capacity > clv_state_max_capacity(&patterns_layout))
+	if (capacity > clv_state_max_capacity(layout))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("model fit state would need more than 1 GB"),
 				 errdetail("The input has more distinct (frequency, recency, age) patterns than fit in memory."),
 				 errhint("Round recency and age, for example to whole days or weeks.")));
-	return clv_state_slots_for(capacity, &patterns_layout);
+	return clv_state_slots_for(capacity, layout);
 }
 
 static ArrayType *
@@ -464,7 +464,7 @@ patterns_alloc(int64 capacity, MemoryContext context)
 {
 	ArrayType  *state;
 
-	state = clv_state_alloc(patterns_slots(capacity), context);
+	state = clv_state_alloc(patterns_slots(capacity, &patterns_layout), context);
 	clv_state_data(state)[P_MAGIC] = FIT_MAGIC;
 	return state;
 }
@@ -675,28 +675,9 @@ check_count(int64 count)
 static void
 patterns_append(ClvStateRef *ref, double x, double a, double b, int64 count)
 {
-	int64	   *s = clv_state_data(ref->array);
-	int64	   *e;
-	int64		capacity = clv_state_entry_room(ref, &patterns_layout);
+	int64	   *s = clv_state_make_room(ref, &patterns_layout, 1, patterns_compact, patterns_slots);
+	int64	   *e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
 
-	if (s[P_NPATTERNS] == capacity)
-	{
-		patterns_compact(s);
-		/* keep room to spare, so that compaction stays rare */
-		if (s[P_NPATTERNS] > capacity / 2 || capacity == 0)
-		{
-			int64		grown = clv_state_grown_capacity(capacity, s[P_NPATTERNS] + 1,
-														 clv_state_max_capacity(&patterns_layout));
-
-			if (grown > capacity)
-			{
-				clv_state_grow_held(ref, clv_state_slots_for(s[P_NPATTERNS], &patterns_layout),
-									patterns_slots(grown), 0);
-				s = clv_state_data(ref->array);
-			}
-		}
-	}
-	e = s + P_HEADER + s[P_NPATTERNS] * E_WIDTH;
 	e[E_X] = (int64) x;
 	e[E_TX] = clv_float8_slot(a + 0.0);	/* + 0.0: -0 and 0 are one pattern */
 	e[E_T] = clv_float8_slot(b + 0.0);
@@ -855,7 +836,11 @@ patterns_get_checked(FunctionCallInfo fcinfo, int argno)
 
 /*
  * Merge state b into a (clv_combine_first_state: in an aggregate, where a
- * is, so that the executor does not copy each merged state).
+ * is, so that the executor does not copy each merged state).  b's entries
+ * are appended as rows are, and sorted and merged with a's only when the
+ * state fills up (clv_state_make_room) or at the end (clv_patterns_load):
+ * merging each of many partial states (a Citus shard's, a partition's)
+ * into a compacted a would move all of a every time.
  */
 Datum
 clv_fit_patterns_combine(PG_FUNCTION_ARGS)
@@ -865,14 +850,13 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 	ArrayType  *b;
 	int64	   *sa,
 			   *sb,
-				na,
-				nb,
-				capacity;
+				nb;
 
 	if (clv_combine_with_null(fcinfo, patterns_get_checked, &given))
 		return given;
 	b = patterns_get_checked(fcinfo, 1);
-	ref = clv_combine_first_state(fcinfo, FIT_MAGIC, P_HEADER, FIT_NAME, patterns_content_check);
+	ref = clv_combine_first_state(fcinfo, FIT_MAGIC, P_HEADER, FIT_NAME, patterns_header_check,
+								  patterns_content_check);
 	sa = clv_state_data(ref.array);
 	sb = clv_state_data(b);
 	if (sa[P_KIND] != sb[P_KIND] || sa[P_PENALIZER] != sb[P_PENALIZER] || sa[P_UNIT] != sb[P_UNIT] ||
@@ -880,22 +864,12 @@ clv_fit_patterns_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine model fit states of different kinds, penalizers, time units or k")));
-	na = sa[P_NPATTERNS];
 	nb = sb[P_NPATTERNS];
-	capacity = clv_state_entry_room(&ref, &patterns_layout);
-	if (na + nb > capacity)
-	{
-		/* room to spare for the states still to come, as patterns_append keeps */
-		clv_state_grow_held(&ref, clv_state_slots_for(na, &patterns_layout),
-							patterns_slots(clv_state_grown_capacity(capacity, na + nb,
-																	clv_state_max_capacity(&patterns_layout))), 0);
-		sa = clv_state_data(ref.array);
-	}
+	sa = clv_state_make_room(&ref, &patterns_layout, nb, patterns_compact, patterns_slots);
 	sa[P_SKIPPED] = clv_count_add(sa[P_SKIPPED], sb[P_SKIPPED], "model fit customer count");
 	clv_money_store(sa + P_LOG_GAPS, clv_money_add(clv_money_load(sa + P_LOG_GAPS), clv_money_load(sb + P_LOG_GAPS)));
-	memcpy(sa + P_HEADER + na * E_WIDTH, sb + P_HEADER, nb * E_WIDTH * sizeof(int64));
-	sa[P_NPATTERNS] = na + nb;
-	patterns_compact(sa);
+	memcpy(sa + P_HEADER + sa[P_NPATTERNS] * E_WIDTH, sb + P_HEADER, nb * E_WIDTH * sizeof(int64));
+	sa[P_NPATTERNS] += nb;
 	clv_state_set_entries_used(&ref, &patterns_layout);
 	return clv_state_ref_datum(&ref);
 }

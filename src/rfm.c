@@ -296,7 +296,7 @@ clv_rfm_breakpoints_combine(PG_FUNCTION_ARGS)
 	if (clv_combine_with_null(fcinfo, rfm_state_arg, &given))
 		return given;
 	right = rfm_state_arg(fcinfo, 1);
-	ref = clv_combine_first_state(fcinfo, RFM_MAGIC, R_HEADER, RFM_NAME, rfm_content_check);
+	ref = clv_combine_first_state(fcinfo, RFM_MAGIC, R_HEADER, RFM_NAME, rfm_header_check, rfm_content_check);
 	l = clv_state_data(ref.array);
 	r = clv_state_data(right);
 	if (l[R_BINS] != r[R_BINS])

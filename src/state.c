@@ -380,6 +380,39 @@ clv_state_grown_capacity(int64 capacity, int64 need, int64 max)
 	return Max(need, Min(Max(2 * capacity, 64), max));
 }
 
+/*
+ * Room in a state for more entries after those it holds (a transition's
+ * row, a combine's second state): when they would not fit, the state is
+ * compacted, and grown if it is then more than half full (room to spare,
+ * so that compaction stays rare) or still too small.  Returns the state's
+ * slots, which growing may have moved; the caller writes the entries and
+ * moves the state's end (clv_state_set_entries_used).
+ */
+int64 *
+clv_state_make_room(ClvStateRef *ref, const ClvStateLayout *layout, int64 more,
+					ClvStateCompact compact, ClvStateSlots slots)
+{
+	int64	   *s = clv_state_data(ref->array);
+	int64		capacity = clv_state_entry_room(ref, layout);
+	int64		grown;
+
+	Assert(more >= 0);
+	if (s[layout->count_slot] + more <= capacity)
+		return s;
+	compact(s);
+	if (s[layout->count_slot] + more <= capacity && s[layout->count_slot] <= capacity / 2)
+		return s;
+	grown = clv_state_grown_capacity(capacity, s[layout->count_slot] + more,
+									 clv_state_max_capacity(layout));
+	if (grown > capacity)
+	{
+		clv_state_grow_held(ref, clv_state_slots_for(s[layout->count_slot], layout),
+							slots(grown, layout), 0);
+		s = clv_state_data(ref->array);
+	}
+	return s;
+}
+
 /* What a transition function returns: the holder, the same every time, or the flat state. */
 Datum
 clv_state_ref_datum(const ClvStateRef *ref)
@@ -423,10 +456,18 @@ clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *res
  * (its first partial state copied there, then what the function returned),
  * updated where it is and held once large (clv_state_grow_held); called
  * directly from SQL, a copy, so that the argument stays as it was.
+ *
+ * A held first state gets header_check alone, the O(1) checks that keep a
+ * merge inside its array: it is the aggregate's own, made by this combine
+ * function from states each checked through and through as it came in
+ * (the first here, the second ones by the caller), and its final function
+ * checks it through and through again.  With many partial states (a
+ * Citus shard's each, a partition's each) checking all of it at every
+ * merge would read the growing state once per partial state.
  */
 ClvStateRef
 clv_combine_first_state(FunctionCallInfo fcinfo, int64 magic, int header_len, const char *aggname,
-						ClvStateCheck check)
+						ClvStateCheck header_check, ClvStateCheck check)
 {
 	ArrayType  *state;
 	ArrayType  *copy;
@@ -435,7 +476,10 @@ clv_combine_first_state(FunctionCallInfo fcinfo, int64 magic, int header_len, co
 	{
 		ClvStateRef ref = clv_state_ref(fcinfo, PG_GETARG_DATUM(0), magic, header_len, aggname);
 
-		check(ref.array);
+		if (ref.holder != NULL)
+			header_check(ref.array);
+		else
+			check(ref.array);
 		return ref;
 	}
 	state = check(clv_state_checked_to_read(PG_GETARG_DATUM(0), magic, header_len, aggname));

@@ -69,6 +69,16 @@ extern void clv_state_set_used(ClvStateRef *ref, int64 used);
 extern int64 clv_state_entry_room(const ClvStateRef *ref, const ClvStateLayout *layout);
 extern void clv_state_set_entries_used(ClvStateRef *ref, const ClvStateLayout *layout);
 extern Datum clv_state_ref_datum(const ClvStateRef *ref);
+
+/*
+ * A module's compaction of a state's entries, in place (sorted, equal ones
+ * merged, its count moved), and the slots of its state with room for
+ * capacity entries, refusing more than its maximum with its own message.
+ */
+typedef void (*ClvStateCompact) (int64 *s);
+typedef int (*ClvStateSlots) (int64 capacity, const ClvStateLayout *layout);
+extern int64 *clv_state_make_room(ClvStateRef *ref, const ClvStateLayout *layout, int64 more,
+								  ClvStateCompact compact, ClvStateSlots slots);
 extern int64 *clv_state_copy_slots(ArrayType *state, int64 used);
 extern int64 clv_state_grown_capacity(int64 capacity, int64 need, int64 max);
 
@@ -77,10 +87,11 @@ typedef ArrayType *(*ClvStateArg) (FunctionCallInfo fcinfo, int argno);
 extern bool clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg,
 								  Datum *result);
 
-/* a module's check of a state's every entry; returns the state */
+/* a module's check of a state's header, or of its every entry; returns the state */
 typedef ArrayType *(*ClvStateCheck) (ArrayType *state);
 extern ClvStateRef clv_combine_first_state(FunctionCallInfo fcinfo, int64 magic, int header_len,
-										   const char *aggname, ClvStateCheck check);
+										   const char *aggname, ClvStateCheck header_check,
+										   ClvStateCheck check);
 
 /*
  * Counts in states add up exactly or not at all: a forged state, a typed-in

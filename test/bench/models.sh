@@ -16,8 +16,10 @@
 #   3. times, in one session, warm, single core, RUNS (default 3)
 #      interleaved rounds after a warm-up round: the baseline scan, the two
 #      fits, the BG/NBD fit's pattern collection alone, four scores, and the
-#      baseline and the BG/NBD fit again with 2 parallel workers; prints the
-#      medians (test/bench/models.sql);
+#      baseline and the BG/NBD fit again with 2 parallel workers, and both
+#      fits over the same customers in 32 hash partitions (a partial state
+#      per partition, merged by the combine function, as Citus merges its
+#      shards'); prints the medians (test/bench/models.sql);
 #   4. on summaries of the same process at day granularity in days, times
 #      clv_predicted_value (12 and 120 periods, with the history given as
 #      numbers and as a summary) and clv_decline (alone, with a model, with

@@ -96,6 +96,27 @@ SELECT clv_fit_bgnbd(frequency, recency, age)::text = (SELECT bg::text FROM mode
 FROM customers \gset
 COMMIT;
 
+-- The same customers in 32 hash partitions, fitted by partitionwise
+-- aggregation: a partial state per partition, merged by the combine
+-- function in this one process, as a Citus coordinator merges the states
+-- of 32 shards (without their trip through text and the network).  Its
+-- fits must be the serial ones, and its plans (checked after the rounds)
+-- one partial aggregate per partition.
+DROP TABLE IF EXISTS customers_parted;
+CREATE TABLE customers_parted (id bigint, frequency float8, recency float8, age float8, monetary float8)
+    PARTITION BY HASH (id);
+SELECT format('CREATE TABLE customers_parted_%s PARTITION OF customers_parted'
+              ' FOR VALUES WITH (MODULUS 32, REMAINDER %s)', i, i)
+FROM generate_series(0, 31) i \gexec
+INSERT INTO customers_parted SELECT row_number() OVER (), * FROM customers;
+VACUUM ANALYZE customers_parted;
+SELECT pg_prewarm(c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'customers_parted'::regclass \g /dev/null
+SET enable_partitionwise_aggregate = on;
+SELECT (SELECT clv_fit_bgnbd(frequency, recency, age)::text FROM customers_parted) = bg::text
+       AND (SELECT clv_fit_gammagamma(frequency, monetary)::text FROM customers_parted) = gg::text AS parted_same
+FROM models \gset
+
 -- Diagnostic only: the fit's transition function without its final
 -- function, i.e. collecting the distinct patterns with no optimisation.
 CREATE OR REPLACE AGGREGATE bench_bgnbd_patterns(float8, float8, float8) (
@@ -125,7 +146,11 @@ INSERT INTO bench_queries VALUES
     (9, '5. baseline, 2 workers', 2, false,
      'SELECT count(*), sum(frequency), sum(recency), sum(age) FROM customers'),
     (10, '6. clv_fit_bgnbd, 2 workers', 2, false,
-     'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers');
+     'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers'),
+    (11, '7. clv_fit_bgnbd, 32 partitions', 0, false,
+     'SELECT clv_fit_bgnbd(frequency, recency, age) FROM customers_parted'),
+    (12, '8. clv_fit_gammagamma, 32 partitions', 0, false,
+     'SELECT clv_fit_gammagamma(frequency, monetary) FROM customers_parted');
 
 \ir bench_rounds.psql
 
@@ -152,6 +177,12 @@ SELECT label AS query,
        runs_ms AS "runs (ms)", warmup_ms AS "warm-up", launched AS "workers launched", jit
 FROM bench_result ORDER BY ord;
 
+SELECT bool_and((SELECT count(*) FROM regexp_matches(plan, 'Partial Aggregate', 'g')) = 32) AS parted_partial
+FROM bench_runs WHERE label LIKE '%32 partitions' \gset
+SELECT round((pb.median_ms / s.median_ms)::numeric, 2) AS parted_bgnbd,
+       round((pg.median_ms / g.median_ms)::numeric, 2) AS parted_gammagamma
+FROM bench_result s, bench_result g, bench_result pb, bench_result pg
+WHERE s.ord = 2 AND g.ord = 4 AND pb.ord = 11 AND pg.ord = 12 \gset
 SELECT round((s.median_ms / p.median_ms)::numeric, 2) AS fit_speedup,
        round((b.median_ms / bp.median_ms)::numeric, 2) AS scan_speedup,
        round(s.median_ms::numeric) AS fit_ms,
@@ -165,3 +196,4 @@ WHERE b.ord = 1 AND s.ord = 2 AND a.ord = 3 AND pa.ord = 5 AND bp.ord = 9 AND p.
 \echo 'BG/NBD fit:        ' :fit_ms 'ms,' :fit_over_scan_ms 'ms beyond the baseline scan,' :fit_over_patterns_ms 'ms beyond collecting the patterns   (target at 1M customers: under 1000 ms)'
 \echo 'P(alive) scoring:  ' :p_alive_mrows 'M rows/s including the scan   (target: at least 1 M rows/s per core)'
 \echo 'Speed-up, 2 workers:' :fit_speedup 'x for the BG/NBD fit,' :scan_speedup 'x for the baseline scan; the parallel fit gives the serial model:' :parallel_same
+\echo '32 partitions:     ' :parted_bgnbd 'x the BG/NBD fit,' :parted_gammagamma 'x the Gamma-Gamma fit, each partition''s partial state merged (one per partition:' :parted_partial '); the same models:' :parted_same

@@ -16,7 +16,7 @@
 \ir ../include/prologue.psql
 \ir ../include/plan_of.psql
 BEGIN;
-SELECT plan(37);
+SELECT plan(40);
 
 CREATE SCHEMA tap;
 CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
@@ -204,6 +204,30 @@ FROM tap.fits;
 SELECT is((SELECT clv_rfm_breakpoints_final(tap.rfm_merged(rfm ORDER BY part DESC))::text FROM tap.partials), rfm_held,
           'RFM breakpoints: eight partial states merged in place give the same breakpoints')
 FROM tap.fits;
+-- The combine function appends the second state's histories, and sorts and
+-- merges them with the first's only once the state fills up (and the final
+-- function at the end): the merged state holds fewer histories than the
+-- eight together, so it was compacted on the way, and fits as above.
+SELECT cmp_ok((SELECT (tap.patterns_merged(patterns ORDER BY part))[3] FROM tap.partials), '<',
+              (SELECT sum(patterns[3])::bigint FROM tap.partials),
+              'merging eight partial states compacts the merged state when it fills up');
+-- A held first state is not checked again at each merge (src/state.c):
+-- what reaches the combine function from outside still is, first or later.
+-- Here one partial state forged: its first history counted 0 customers.
+CREATE TABLE tap.forged AS
+SELECT p[1:12] || 0::bigint || p[14:] AS patterns FROM (SELECT patterns AS p FROM tap.partials WHERE part = 0) f;
+SELECT throws_ok($$SELECT tap.patterns_merged(s ORDER BY part)
+                     FROM (SELECT part, patterns AS s FROM tap.partials
+                           UNION ALL SELECT 8, patterns FROM tap.forged) merged$$,
+                 '22023', 'invalid model fit state',
+                 'a forged partial state merged after the merged state is held is refused');
+DO $$ BEGIN
+    EXECUTE format('CREATE AGGREGATE tap.patterns_onto_forged(bigint[]) (SFUNC = clv_fit_patterns_combine,'
+                   ' STYPE = bigint[], INITCOND = %L)', (SELECT patterns FROM tap.forged));
+END $$;
+SELECT throws_ok($$SELECT tap.patterns_onto_forged(patterns ORDER BY part) FROM tap.partials$$,
+                 '22023', 'invalid model fit state',
+                 'a forged first state (INITCOND) is refused at the first merge');
 
 -- Called directly, a combine function must leave its first argument as it
 -- was: here a value stored in the table's page, uncompressed (storage
