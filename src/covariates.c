@@ -169,8 +169,7 @@ state_header_check(ArrayType *state)
 	if (s[C_KIND] != CLV_PATTERNS_PURCHASES && s[C_KIND] != CLV_PATTERNS_SPEND)
 		clv_state_corrupt(FIT_NAME, "The kind of histories is unknown.");
 	layout = state_layout((int) p);
-	if ((clv_state_length(state) - C_HEADER) % ENTRY_WIDTH(p) != 0 ||
-		s[C_NPATTERNS] < 0 || s[C_NPATTERNS] > clv_state_capacity(state, &layout))
+	if (!clv_state_entries_fit(state, &layout))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the histories.");
 	return state;
 }

@@ -590,8 +590,7 @@ patterns_header_check(ArrayType *state)
 {
 	int64	   *s = clv_state_data(state);
 
-	if ((clv_state_length(state) - P_HEADER) % E_WIDTH != 0 ||
-		s[P_NPATTERNS] < 0 || s[P_NPATTERNS] > clv_state_capacity(state, &patterns_layout))
+	if (!clv_state_entries_fit(state, &patterns_layout))
 		clv_state_corrupt(FIT_NAME, "The array length does not match the patterns.");
 	if (s[P_KIND] != CLV_PATTERNS_PURCHASES && s[P_KIND] != CLV_PATTERNS_SPEND &&
 		s[P_KIND] != CLV_PATTERNS_PERIODS && s[P_KIND] != CLV_PATTERNS_TENURE)

@@ -131,10 +131,8 @@ rfm_header_check(ArrayType *state)
 
 	if (s[R_BINS] < RFM_MIN_BINS || s[R_BINS] > RFM_MAX_BINS)
 		clv_state_corrupt(RFM_NAME, "The number of bins is out of range.");
-	if ((clv_state_length(state) - R_HEADER) % RFM_MEASURES != 0)
-		clv_state_corrupt(RFM_NAME, "The array does not hold whole triples of measures.");
-	if (s[R_COUNT] < 0 || s[R_COUNT] > clv_state_capacity(state, &rfm_layout))
-		clv_state_corrupt(RFM_NAME, "The customer count does not fit the array.");
+	if (!clv_state_entries_fit(state, &rfm_layout))
+		clv_state_corrupt(RFM_NAME, "The array does not hold whole triples of measures, one for each customer it counts.");
 	return state;
 }
 

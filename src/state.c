@@ -451,19 +451,26 @@ clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *res
 }
 
 /*
- * A combine function's first state, checked through and through by check,
- * for the second to be merged into: in an aggregate, the aggregate's own
- * (its first partial state copied there, then what the function returned),
- * updated where it is and held once large (clv_state_grow_held); called
- * directly from SQL, a copy, so that the argument stays as it was.
+ * A combine function's first state, for the second to be merged into: in
+ * an aggregate, the aggregate's own (its first partial state copied there,
+ * then what the function returned), updated where it is and held once
+ * large (clv_state_grow_held); called directly from SQL, a copy, so that
+ * the argument stays as it was.  Checked through and through by check,
+ * unless held.
  *
  * A held first state gets header_check alone, the O(1) checks that keep a
- * merge inside its array: it is the aggregate's own, made by this combine
- * function from states each checked through and through as it came in
- * (the first here, the second ones by the caller), and its final function
- * checks it through and through again.  With many partial states (a
- * Citus shard's each, a partition's each) checking all of it at every
- * merge would read the growing state once per partial state.
+ * merge (and a compaction, which sorts any bits) inside its array.  It is
+ * the aggregate's own, made by this combine function from states each
+ * checked through and through as they came in (the first here, the second
+ * ones by the caller): a state is held only in an aggregate's memory, not
+ * in a window aggregate's (hold_context); the executor hands it
+ * read-write only as the transition value of the node that made it, and a
+ * node updates its states with its transition function or its combine
+ * function, never both; a node's results and its final function's
+ * argument are read-only, and the executor copies them flat.  The final
+ * function checks every entry again.  With many partial states (a Citus
+ * shard's each, a partition's each) a check of every entry at every merge
+ * would read the growing state once per partial state.
  */
 ClvStateRef
 clv_combine_first_state(FunctionCallInfo fcinfo, int64 magic, int header_len, const char *aggname,

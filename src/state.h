@@ -129,6 +129,20 @@ clv_state_capacity(ArrayType *state, const ClvStateLayout *layout)
 	return (clv_state_length(state) - layout->header) / layout->width;
 }
 
+/*
+ * Whether a state's array (its header there, as state_checked makes sure)
+ * holds whole entries after the header, and at least the entries its count
+ * says: the O(1) check that keeps every reader of the entries inside it.
+ */
+static inline bool
+clv_state_entries_fit(ArrayType *state, const ClvStateLayout *layout)
+{
+	int64		count = clv_state_data(state)[layout->count_slot];
+
+	return (clv_state_length(state) - layout->header) % layout->width == 0 &&
+		count >= 0 && count <= clv_state_capacity(state, layout);
+}
+
 /* the most entries a state holds within 1 GB */
 static inline int64
 clv_state_max_capacity(const ClvStateLayout *layout)

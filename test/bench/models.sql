@@ -196,4 +196,4 @@ WHERE b.ord = 1 AND s.ord = 2 AND a.ord = 3 AND pa.ord = 5 AND bp.ord = 9 AND p.
 \echo 'BG/NBD fit:        ' :fit_ms 'ms,' :fit_over_scan_ms 'ms beyond the baseline scan,' :fit_over_patterns_ms 'ms beyond collecting the patterns   (target at 1M customers: under 1000 ms)'
 \echo 'P(alive) scoring:  ' :p_alive_mrows 'M rows/s including the scan   (target: at least 1 M rows/s per core)'
 \echo 'Speed-up, 2 workers:' :fit_speedup 'x for the BG/NBD fit,' :scan_speedup 'x for the baseline scan; the parallel fit gives the serial model:' :parallel_same
-\echo '32 partitions:     ' :parted_bgnbd 'x the BG/NBD fit,' :parted_gammagamma 'x the Gamma-Gamma fit, each partition''s partial state merged (one per partition:' :parted_partial '); the same models:' :parted_same
+\echo '32 partitions:     ' :parted_bgnbd 'x the BG/NBD fit,' :parted_gammagamma 'x the Gamma-Gamma fit, each partition''s partial state merged; a partial aggregate per partition:' :parted_partial '; the same models:' :parted_same
