@@ -425,9 +425,12 @@ clv_state_ref_datum(const ClvStateRef *ref)
 /*
  * The NULL cases of a combine function, the same for every state: with both
  * states NULL the result is NULL, with one NULL it is the other, checked by
- * state_arg like any state a combine function merges.  Returns true when
- * that decides the result (*result, and fcinfo->isnull), false when both
- * states are given, for the caller to merge.
+ * state_arg like any state a combine function merges, but for the
+ * aggregate's own held first state, passed on as it is, which only a
+ * combine function made (clv_combine_first_state says why that is enough,
+ * and its final function checks every entry).  Returns true when that
+ * decides the result (*result, and fcinfo->isnull), false when both states
+ * are given, for the caller to merge.
  */
 bool
 clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *result)
@@ -443,9 +446,13 @@ clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *res
 	{
 		int			argno = PG_ARGISNULL(0) ? 1 : 0;
 
+		Datum		state = PG_GETARG_DATUM(argno);
+
+		if (argno == 1 || !AggCheckCallContext(fcinfo, NULL) ||
+			!VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(state)) || !is_held_state(state))
+			(void) state_arg(fcinfo, argno);
 		/* the argument itself, not a pointer into it: a held state's flat array lives in its holder */
-		(void) state_arg(fcinfo, argno);
-		*result = PG_GETARG_DATUM(argno);
+		*result = state;
 	}
 	return true;
 }
