@@ -445,7 +445,6 @@ clv_combine_with_null(FunctionCallInfo fcinfo, ClvStateArg state_arg, Datum *res
 	else
 	{
 		int			argno = PG_ARGISNULL(0) ? 1 : 0;
-
 		Datum		state = PG_GETARG_DATUM(argno);
 
 		if (argno == 1 || !AggCheckCallContext(fcinfo, NULL) ||
