@@ -14,8 +14,17 @@ OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 # upgrade chain from it, which sql/upgrade.sql checks lead to the same objects.
 # sql/ holds the pg_regress tests, with their expected output in expected/.
 INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
-DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))
+# Older versions are not trusted (extension/clv--<version>.control): only a
+# superuser installs them or updates to them.  A role that installed one when
+# it was current updates in one step, by the update scripts from its version
+# on joined into one (UPDATE_SHORTCUTS), which PostgreSQL prefers to the
+# longer path.
+UPDATE_STEPS = extension/$(EXTENSION)--0.1.0--0.2.0.sql extension/$(EXTENSION)--0.2.0--0.3.0.sql \
+	extension/$(EXTENSION)--0.3.0--$(EXTVERSION).sql
+UPDATE_SHORTCUTS = extension/$(EXTENSION)--0.1.0--$(EXTVERSION).sql extension/$(EXTENSION)--0.2.0--$(EXTVERSION).sql
+DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql $(UPDATE_SHORTCUTS)
+DATA = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql)) \
+	$(wildcard extension/$(EXTENSION)--*.control)
 REGRESS = $(sort $(notdir $(basename $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=clv
 
@@ -30,8 +39,14 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # one blank line between the parts
-$(DATA_built): $(INSTALL_PARTS) clv.control
+extension/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) clv.control
 	awk 'FNR == 1 && NR > 1 { print "" } { print }' $(INSTALL_PARTS) > $@
+
+extension/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPDATE_STEPS)
+extension/$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(wordlist 2,3,$(UPDATE_STEPS))
+$(UPDATE_SHORTCUTS): clv.control
+	{ echo '-- made by make: the update scripts below, joined (see UPDATE_SHORTCUTS in the Makefile)'; \
+	  awk 'FNR == 1 && NR > 1 { print "" } { print }' $(filter %.sql,$^); } > $@
 
 # every object depends on the shared headers
 $(OBJS): $(wildcard src/*.h)

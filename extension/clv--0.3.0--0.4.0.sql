@@ -12,6 +12,31 @@
 \echo Use "ALTER EXTENSION clv UPDATE TO '0.4.0'" to load this file. \quit
 
 ------------------------------------------------------------------------------
+-- clv's names in its schema stay clv's (src/extension_guard.c).  First in
+-- this script: the event trigger checks the schema after each function
+-- created below, so that one planted under 0.3.0 makes the update fail.
+------------------------------------------------------------------------------
+
+-- The schema may be its installer's, who can add functions to it: one named
+-- like clv's, with parameters closer to a call's arguments than clv's, would
+-- be called in its place, with the caller's rights.  A function named clv_...
+-- there that is not clv's (a member of the extension owned by a superuser)
+-- is refused whenever a command creates one or moves one in, and while this
+-- script runs, so that one planted beforehand makes it fail.
+CREATE FUNCTION @extschema@.clv_guard_extension_functions()
+RETURNS event_trigger AS 'MODULE_PATHNAME', 'clv_guard_extension_functions'
+LANGUAGE C;
+
+CREATE EVENT TRIGGER clv_guard_extension_functions ON ddl_command_end
+    WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
+                 'CREATE PROCEDURE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'CREATE TYPE', 'ALTER TYPE',
+                 'CREATE EXTENSION', 'ALTER EXTENSION')
+    EXECUTE FUNCTION @extschema@.clv_guard_extension_functions();
+
+COMMENT ON FUNCTION @extschema@.clv_guard_extension_functions() IS
+'internal: refuses a function in clv''s schema named clv_... that is not clv''s (a member of the extension owned by a superuser)';
+
+------------------------------------------------------------------------------
 -- The calendar, explicit: a timestamp's calendar day in a named time zone
 ------------------------------------------------------------------------------
 
@@ -494,7 +519,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
             MESSAGE = pg_catalog.format('column %I does not exist in %s', customer, orders);
     END IF;
-    SELECT @extschema@.clv_base_type(a.atttypid) INTO date_type
+    SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) INTO date_type
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) ordered_at
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
@@ -954,8 +979,8 @@ AS $$
                ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk%3$s AS value_at_risk' AS score_columns)
     SELECT CASE WHEN for_view THEN pg_catalog.format(
         'SELECT st.customer_id, (c.s).total_amount::%8$s AS total_amount, (c.s).orders, (c.s).last_order,'
-        ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
-        ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
+        ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, (EXTRACT(epoch FROM r.period)'
+        ' OPERATOR(pg_catalog./) 86400)::pg_catalog.float8, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
         ' %6$s AS value_tier, r.score_note,'
         -- 0.3.0's name of total_amount, for dashboards written for it
         ' (c.s).total_amount::%8$s AS net_revenue'
@@ -1031,7 +1056,7 @@ BEGIN
     END IF;
     FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount]
                          OPERATOR(pg_catalog.||) CASE WHEN channel IS NULL THEN '{}'::name[] ELSE ARRAY[channel] END LOOP
-        SELECT @extschema@.clv_base_type(a.atttypid) INTO col_type
+        SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) INTO col_type
           FROM pg_catalog.pg_attribute a
          WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) col
            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
@@ -1674,7 +1699,7 @@ AS $$
       LEFT JOIN pg_catalog.pg_attribute a
              ON a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) c.name
             AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-      CROSS JOIN LATERAL (SELECT @extschema@.clv_base_type(a.atttypid) AS actual) t
+      CROSS JOIN LATERAL (SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) AS actual) t
      WHERE t.actual IS NULL OR NOT t.actual OPERATOR(pg_catalog.=) c.expected
 $$;
 
@@ -2865,7 +2890,7 @@ document.body.setAttribute("data-charts-drawn", ok);
 </script>
 </body></html>
 $html$,
-        @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema),
+        @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema::pg_catalog.text),
         coalesce(pg_catalog.to_char(registry.observation_end, 'YYYY-MM-DD'), 'never'),
         pg_catalog.to_char(kpis.customers, 'FM999,999,999,990'), @extschema@.clv_html_amount(kpis.revenue, currency),
         @extschema@.clv_html_amount(kpis.predicted, currency), pg_catalog.to_char(kpis.p_alive, 'FM0.00'),
@@ -3200,7 +3225,7 @@ BEGIN
     END IF;
     PERFORM @extschema@.clv_time_zone_checked(time_zone);
     day_of := @extschema@.clv_orders_day_sql(orders, customer, ordered_at, time_zone);
-    SELECT @extschema@.clv_base_type(a.atttypid) INTO amount_type
+    SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) INTO amount_type
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) amount
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;

@@ -4,7 +4,9 @@
 --   regress_clv_attacker: CREATE on the database, nothing else; plants
 --     exact-match overloads of every function and operator name that clv's
 --     scripts use, in the schema it installs clv into and in pg_temp, then
---     installs clv fresh and at each older version, updating step by step;
+--     installs clv fresh; the older versions, which only a superuser may
+--     install, a superuser installs there and updates step by step; and it
+--     tries functions named like clv's in that schema, which are refused;
 --   regress_clv_planter: CREATE on public only; plants the same in public
 --     before the database's owner (a superuser here) installs clv there.
 -- Every planted function counts its calls in a sequence (not rolled back
@@ -38,15 +40,15 @@ AS $$ SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.planted_
 
 -- every name followed by "(" and every operator in clv's scripts, all
 -- versions: functions, keywords and type names alike (more plants, no harm),
--- but for clv's own names (planting one of those makes CREATE EXTENSION
--- fail, no more)
+-- but for clv's own names (tried on their own below: refused in clv's
+-- schema, and one planted beforehand makes CREATE EXTENSION fail)
 CREATE TABLE public.plant_names AS
 SELECT DISTINCT lower(m[1]) AS name
 FROM (SELECT pg_read_file(d.dir || '/' || f) AS script
       FROM (SELECT setting || '/extension' AS dir FROM pg_config WHERE name = 'SHAREDIR') d,
            pg_ls_dir(d.dir) f WHERE f ~ '^clv--.*\.sql$') s,
      regexp_matches(s.script, '([A-Za-z_][A-Za-z_0-9]*)\s*\(', 'g') m
-WHERE lower(m[1]) !~ '^clv_'   -- clv's own names: a plant there only makes CREATE EXTENSION fail
+WHERE lower(m[1]) !~ '^clv_'   -- clv's own names: tried below
   AND lower(m[1]) !~ '^(as|in|on|and|or|not|from|where|select|values|exists|array|any|all|over|filter|returns|table|using|with|into|by|when|then|else|case|if|for|loop|end|begin|create|function|aggregate|type|cast|row|rows|lateral|join|key|primary|unique|index|grouping|coalesce|greatest|least|extract|trim|substring|position|overlay|operator)$';
 CREATE TABLE public.plant_operators AS
 SELECT DISTINCT op FROM (
@@ -187,6 +189,12 @@ SELECT public.plant('m') > 10000 AS planted_in_m, public.plant_temp() > 40 AS pl
 CREATE EXTENSION clv SCHEMA m;
 SELECT public.planted_calls() AS calls_after_fresh_install_in_m;
 DROP EXTENSION clv;
+-- Older versions are not trusted: only a superuser installs them or
+-- updates to them.  A superuser does, into the attacker's schema, among the
+-- plants (the attacker's pg_temp ones too: the same session), and updates
+-- step by step.
+CREATE EXTENSION clv SCHEMA m VERSION '0.1.0';
+SET ROLE regress_clv_admin;
 CREATE EXTENSION clv SCHEMA m VERSION '0.1.0';
 ALTER EXTENSION clv UPDATE TO '0.2.0';
 ALTER EXTENSION clv UPDATE TO '0.3.0';
@@ -199,7 +207,74 @@ DROP EXTENSION clv;
 CREATE EXTENSION clv SCHEMA m VERSION '0.3.0';
 ALTER EXTENSION clv UPDATE;
 SELECT public.planted_calls() AS calls_after_updates_from_0_2_0_and_0_3_0;
+-- A role that installed 0.1.0 when it was current (made its owner here by
+-- hand) updates in one step, by the update scripts joined, and cannot
+-- update to a version between
+DROP EXTENSION clv;
+CREATE EXTENSION clv SCHEMA m VERSION '0.1.0';
+UPDATE pg_catalog.pg_extension SET extowner = 'regress_clv_attacker'::pg_catalog.regrole
+WHERE extname OPERATOR(pg_catalog.=) 'clv';
+SET ROLE regress_clv_attacker;
+ALTER EXTENSION clv UPDATE TO '0.2.0';
+ALTER EXTENSION clv UPDATE;
+SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'clv';
+SELECT public.planted_calls() AS calls_after_update_from_0_1_0_in_one_step;
 SELECT rolsuper AS attacker_is_superuser FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) current_user;
+
+-- The schema is the attacker's, so it may add functions to it, but none
+-- named like clv's: one whose parameters matched a call of clv's more closely
+-- than clv's own (oid where clv_base_type takes regtype) would be called in
+-- its place.  Refused when made, renamed, moved in (a member of the
+-- extension or not), and when planted before the install or an update.
+DROP EXTENSION clv;
+CREATE EXTENSION clv SCHEMA m;
+CREATE FUNCTION m.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
+CREATE FUNCTION m.not_clv(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
+ALTER FUNCTION m.not_clv(pg_catalog.oid) RENAME TO clv_base_type;
+CREATE SCHEMA elsewhere;
+CREATE FUNCTION elsewhere.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
+ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;
+ALTER EXTENSION clv ADD FUNCTION elsewhere.clv_base_type(pg_catalog.oid);
+ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;
+ALTER EXTENSION clv DROP FUNCTION elsewhere.clv_base_type(pg_catalog.oid);
+CREATE AGGREGATE m.clv_exact_sum(pg_catalog.numeric) (SFUNC = pg_catalog.numeric_add, STYPE = pg_catalog.numeric);
+CREATE PROCEDURE m.clv_refresh_pipeline(pg_catalog.oid) LANGUAGE sql AS '';
+-- a range type's constructors, which belong to the bootstrap superuser
+CREATE TYPE m.clv_range AS RANGE (subtype = pg_catalog.numeric);
+-- moved in as a member of another extension the attacker installed
+-- (PostgreSQL refuses first: that extension's own functions belong to the
+-- bootstrap superuser, so its installer may not move them)
+CREATE SCHEMA other_extension;
+CREATE EXTENSION fuzzystrmatch SCHEMA other_extension;
+CREATE FUNCTION other_extension.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql
+AS 'SELECT NULL::pg_catalog.regtype';
+ALTER EXTENSION fuzzystrmatch ADD FUNCTION other_extension.clv_base_type(pg_catalog.oid);
+ALTER EXTENSION fuzzystrmatch SET SCHEMA m;
+DROP EXTENSION fuzzystrmatch;
+SELECT pg_catalog.count(*) AS not_clv_named_clv
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) p.proowner
+WHERE p.pronamespace OPERATOR(pg_catalog.=) 'm'::pg_catalog.regnamespace
+  AND p.proname OPERATOR(pg_catalog.~~) 'clv\_%' AND NOT r.rolsuper;
+-- planted before CREATE EXTENSION, which then fails; gone, it works
+DROP EXTENSION clv;
+ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;
+CREATE EXTENSION clv SCHEMA m;
+ALTER FUNCTION m.clv_base_type(pg_catalog.oid) SET SCHEMA elsewhere;
+CREATE EXTENSION clv SCHEMA m;
+-- planted under 0.3.0, which had no such guard: updating fails
+DROP EXTENSION clv;
+SET ROLE regress_clv_admin;
+CREATE EXTENSION clv SCHEMA m VERSION '0.3.0';
+UPDATE pg_catalog.pg_extension SET extowner = 'regress_clv_attacker'::pg_catalog.regrole
+WHERE extname OPERATOR(pg_catalog.=) 'clv';
+SET ROLE regress_clv_attacker;
+ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;
+ALTER EXTENSION clv UPDATE;
+SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'clv';
+ALTER FUNCTION m.clv_base_type(pg_catalog.oid) SET SCHEMA elsewhere;
+ALTER EXTENSION clv UPDATE;
+SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'clv';
+SELECT public.planted_calls() AS calls_after_clv_names_planted;
 
 -- clv in the attacker's schema, every planted overload beside its functions:
 -- a superuser whose search_path starts there uses clv, and runs none of them

@@ -1,5 +1,6 @@
 /*
- * extension_guard.c: the schema clv lives in keeps its name.
+ * extension_guard.c: the schema clv lives in keeps its name, and clv's names
+ * there stay clv's.
  *
  * clv is not relocatable: its SQL and PL/pgSQL bodies name each other with
  * the schema chosen at CREATE EXTENSION (@extschema@), so that no caller's
@@ -10,16 +11,55 @@
  * a clv function in an extension installed by an unprivileged role would
  * run that role's code.  An event trigger of the extension's refuses the
  * rename.  (Dropping the schema drops the extension with it.)
+ *
+ * The schema itself may belong to that role (a trusted extension is
+ * installed into a schema of the installer's choosing), which can then add
+ * functions to it.  A call that names the schema considers only its
+ * functions, but takes the best match among them: a function named like one
+ * of clv's whose parameters match a call's arguments more closely than
+ * clv's (oid where clv's takes regtype, numeric where it takes float8, any
+ * concrete type where it takes "any") would be the one called.  So a second
+ * event trigger, created before any other function of the install and
+ * update scripts, refuses a function in the schema whose name begins with
+ * clv_ unless it is clv's: a member of the extension owned by a superuser.
+ * Both, since the extension's owner (that role) may add its own functions to
+ * the extension, and a type's constructors (CREATE TYPE ... AS RANGE) belong
+ * to the bootstrap superuser under a name of their creator's choosing.
+ * clv's own functions belong to the superuser who ran its scripts (the
+ * bootstrap superuser when a role without superuser ran them; one superuser
+ * may install and another update).
+ *
+ * It runs after each command that can create a function or move one in
+ * (CREATE and ALTER FUNCTION, PROCEDURE, AGGREGATE, ROUTINE, TYPE,
+ * EXTENSION), and checks the functions that command wrote: their pg_proc
+ * rows are the current transaction's.  While clv's own install or update
+ * script runs it checks every function there, so that one planted before
+ * CREATE EXTENSION or ALTER EXTENSION UPDATE makes it fail.  What it cannot
+ * see is a function created in a transaction still open while clv is
+ * installed, and committed after: its check rests on the catalog as the
+ * command sees it.  Calls whose arguments match clv's parameters exactly
+ * leave nothing to choose; this guard is for those that do not.
  */
 #include "clv.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 
 PG_FUNCTION_INFO_V1(clv_guard_extension_schema);
+PG_FUNCTION_INFO_V1(clv_guard_extension_functions);
 
 Datum
 clv_guard_extension_schema(PG_FUNCTION_ARGS)
@@ -47,5 +87,76 @@ clv_guard_extension_schema(PG_FUNCTION_ARGS)
 						quote_identifier(rename->subname)),
 				 errdetail("clv's functions name each other with this schema's name."),
 				 errhint("DROP EXTENSION clv, rename the schema, then CREATE EXTENSION clv SCHEMA with the new name.")));
+	PG_RETURN_VOID();
+}
+
+/*
+ * clv_guard_extension_functions(): an event trigger at ddl_command_end.
+ * Refuses the command when clv's schema holds a function named clv_...
+ * that is not clv's (a member of the extension, owned by a superuser):
+ * among the functions the command wrote, or among all while clv's own
+ * script runs.
+ */
+Datum
+clv_guard_extension_functions(PG_FUNCTION_ARGS)
+{
+	Oid			schema;
+	Oid			extension;
+	bool		check_all;
+	NameData	first;
+	NameData	past;
+	Relation	procs;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+	Oid			foreign_function = InvalidOid;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("clv_guard_extension_functions can only be called as an event trigger")));
+	/* this function is one of clv's: its schema and extension are clv's */
+	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	extension = getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid);
+	check_all = creating_extension && CurrentExtensionObject == extension;
+
+	/*
+	 * The functions named clv_..., in every schema (a few hundred per
+	 * install of clv): the range of names from "clv_" up to "clv`", the
+	 * character after '_', in the index on (proname, proargtypes,
+	 * pronamespace), whose names compare bytewise (C collation).
+	 */
+	namestrcpy(&first, "clv_");
+	namestrcpy(&past, "clv`");
+	ScanKeyInit(&keys[0], Anum_pg_proc_proname, BTGreaterEqualStrategyNumber, F_NAMEGE, NameGetDatum(&first));
+	ScanKeyInit(&keys[1], Anum_pg_proc_proname, BTLessStrategyNumber, F_NAMELT, NameGetDatum(&past));
+	procs = table_open(ProcedureRelationId, AccessShareLock);
+	scan = systable_beginscan(procs, ProcedureNameArgsNspIndexId, true, NULL, 2, keys);
+	while ((tuple = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
+
+		if (proc->pronamespace != schema)
+			continue;
+		if (!check_all && !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+			continue;
+		if (!superuser_arg(proc->proowner) || getExtensionOfObject(ProcedureRelationId, proc->oid) != extension)
+		{
+			foreign_function = proc->oid;
+			break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(procs, AccessShareLock);
+
+	if (OidIsValid(foreign_function))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("function %s may not be in the schema of extension clv",
+						format_procedure_qualified(foreign_function)),
+				 errdetail("Names beginning with clv_ there are kept for clv's own functions, which call each other by "
+						   "name: another function of the same name, matching a call's arguments more closely, would "
+						   "be called in their place."),
+				 errhint("Give the function another name, or put it in another schema.")));
 	PG_RETURN_VOID();
 }

@@ -132,7 +132,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
             MESSAGE = pg_catalog.format('column %I does not exist in %s', customer, orders);
     END IF;
-    SELECT @extschema@.clv_base_type(a.atttypid) INTO date_type
+    SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) INTO date_type
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) ordered_at
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;

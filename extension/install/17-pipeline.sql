@@ -301,8 +301,8 @@ AS $$
                ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk%3$s AS value_at_risk' AS score_columns)
     SELECT CASE WHEN for_view THEN pg_catalog.format(
         'SELECT st.customer_id, (c.s).total_amount::%8$s AS total_amount, (c.s).orders, (c.s).last_order,'
-        ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, EXTRACT(epoch FROM r.period)'
-        ' OPERATOR(pg_catalog./) 86400, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
+        ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, (EXTRACT(epoch FROM r.period)'
+        ' OPERATOR(pg_catalog./) 86400)::pg_catalog.float8, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
         ' %6$s AS value_tier, r.score_note,'
         -- 0.3.0's name of total_amount, for dashboards written for it
         ' (c.s).total_amount::%8$s AS net_revenue'
@@ -378,7 +378,7 @@ BEGIN
     END IF;
     FOREACH col IN ARRAY ARRAY[customer, ordered_at, amount]
                          OPERATOR(pg_catalog.||) CASE WHEN channel IS NULL THEN '{}'::name[] ELSE ARRAY[channel] END LOOP
-        SELECT @extschema@.clv_base_type(a.atttypid) INTO col_type
+        SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) INTO col_type
           FROM pg_catalog.pg_attribute a
          WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) col
            AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
@@ -1021,7 +1021,7 @@ AS $$
       LEFT JOIN pg_catalog.pg_attribute a
              ON a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) c.name
             AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-      CROSS JOIN LATERAL (SELECT @extschema@.clv_base_type(a.atttypid) AS actual) t
+      CROSS JOIN LATERAL (SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) AS actual) t
      WHERE t.actual IS NULL OR NOT t.actual OPERATOR(pg_catalog.=) c.expected
 $$;
 

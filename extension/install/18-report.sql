@@ -390,7 +390,7 @@ document.body.setAttribute("data-charts-drawn", ok);
 </script>
 </body></html>
 $html$,
-        @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema),
+        @extschema@.clv_html_escape(title), @extschema@.clv_html_escape(target_schema::pg_catalog.text),
         coalesce(pg_catalog.to_char(registry.observation_end, 'YYYY-MM-DD'), 'never'),
         pg_catalog.to_char(kpis.customers, 'FM999,999,999,990'), @extschema@.clv_html_amount(kpis.revenue, currency),
         @extschema@.clv_html_amount(kpis.predicted, currency), pg_catalog.to_char(kpis.p_alive, 'FM0.00'),

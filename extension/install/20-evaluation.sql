@@ -71,7 +71,7 @@ BEGIN
     END IF;
     PERFORM @extschema@.clv_time_zone_checked(time_zone);
     day_of := @extschema@.clv_orders_day_sql(orders, customer, ordered_at, time_zone);
-    SELECT @extschema@.clv_base_type(a.atttypid) INTO amount_type
+    SELECT @extschema@.clv_base_type(a.atttypid::pg_catalog.regtype) INTO amount_type
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) orders AND a.attname OPERATOR(pg_catalog.=) amount
        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;

@@ -931,7 +931,8 @@ SELECT is(array_to_string(ARRAY(SELECT sig::text FROM hx.fn WHERE oid IN (SELECT
                                 'clv_attribution_transfn(internal,text,timestamp with time zone,numeric,text,timestamp with time zone,interval)',
                                 'clv_capture_order_changes()', 'clv_channel_state_final(internal)',
                                 'clv_channel_state_transfn(internal,text,timestamp with time zone,double precision)',
-                                'clv_guard_extension_schema()', 'clv_model_recv(internal)'], E'\n'),
+                                'clv_guard_extension_functions()', 'clv_guard_extension_schema()',
+                                'clv_model_recv(internal)'], E'\n'),
           'only the functions that take an internal argument and the trigger functions are left out');
 
 
