@@ -16,7 +16,7 @@
 \ir ../include/prologue.psql
 \ir ../include/plan_of.psql
 BEGIN;
-SELECT plan(40);
+SELECT plan(42);
 
 CREATE SCHEMA tap;
 CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
@@ -211,6 +211,19 @@ FROM tap.fits;
 SELECT cmp_ok((SELECT (tap.patterns_merged(patterns ORDER BY part))[3] FROM tap.partials), '<',
               (SELECT sum(patterns[3])::bigint FROM tap.partials),
               'merging eight partial states compacts the merged state when it fills up');
+-- Two partial states that share histories: the first has no room beyond its
+-- own, so the combine function compacts it (its histories added since its
+-- last compaction) and appends the second's histories as they are, without
+-- merging them with the first's until it must: it holds the first's
+-- distinct histories and all of the second's entries (a merge at every call
+-- would leave only the histories distinct among both: 7,017 here, not 7,206)
+SELECT is((SELECT (tap.patterns_merged(patterns ORDER BY part))[3] FROM tap.partials WHERE part < 2),
+          (SELECT count(*) FROM (SELECT DISTINCT x, t_x, T FROM tap.customers WHERE c % 8 = 0) d)
+          + (SELECT patterns[3] FROM tap.partials WHERE part = 1),
+          'two partial states merged: the first compacted, the second''s histories appended, not merged with the first''s yet');
+SELECT is((SELECT clv_fit_bgnbd_final(tap.patterns_merged(patterns ORDER BY part))::text FROM tap.partials WHERE part < 2),
+          (SELECT clv_fit_bgnbd(x, t_x, T, 0.01)::text FROM tap.customers WHERE c % 8 < 2),
+          'and the final function fits the model of their customers from them');
 -- A held first state is not checked again at each merge (src/state.c):
 -- what reaches the combine function from outside still is, first or later.
 -- Here one partial state forged: its first history counted 0 customers.
