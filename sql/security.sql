@@ -228,11 +228,11 @@ SELECT rolsuper AS attacker_is_superuser FROM pg_catalog.pg_roles WHERE rolname 
 -- extension or not), and when planted before the install or an update.
 DROP EXTENSION clv;
 CREATE EXTENSION clv SCHEMA m;
-CREATE FUNCTION m.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
-CREATE FUNCTION m.not_clv(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
+CREATE FUNCTION m.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS $$SELECT CASE WHEN pg_catalog.nextval('public.planted_calls'::pg_catalog.regclass) OPERATOR(pg_catalog.>) 0 THEN NULL::pg_catalog.regtype END$$;
+CREATE FUNCTION m.not_clv(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS $$SELECT CASE WHEN pg_catalog.nextval('public.planted_calls'::pg_catalog.regclass) OPERATOR(pg_catalog.>) 0 THEN NULL::pg_catalog.regtype END$$;
 ALTER FUNCTION m.not_clv(pg_catalog.oid) RENAME TO clv_base_type;
 CREATE SCHEMA elsewhere;
-CREATE FUNCTION elsewhere.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
+CREATE FUNCTION elsewhere.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS $$SELECT CASE WHEN pg_catalog.nextval('public.planted_calls'::pg_catalog.regclass) OPERATOR(pg_catalog.>) 0 THEN NULL::pg_catalog.regtype END$$;
 ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;
 ALTER EXTENSION clv ADD FUNCTION elsewhere.clv_base_type(pg_catalog.oid);
 ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;
@@ -241,20 +241,18 @@ CREATE AGGREGATE m.clv_exact_sum(pg_catalog.numeric) (SFUNC = pg_catalog.numeric
 CREATE PROCEDURE m.clv_refresh_pipeline(pg_catalog.oid) LANGUAGE sql AS '';
 -- a range type's constructors, which belong to the bootstrap superuser
 CREATE TYPE m.clv_range AS RANGE (subtype = pg_catalog.numeric);
--- moved in as a member of another extension the attacker installed
--- (PostgreSQL refuses first: that extension's own functions belong to the
--- bootstrap superuser, so its installer may not move them)
-CREATE SCHEMA other_extension;
-CREATE EXTENSION fuzzystrmatch SCHEMA other_extension;
-CREATE FUNCTION other_extension.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql
-AS 'SELECT NULL::pg_catalog.regtype';
-ALTER EXTENSION fuzzystrmatch ADD FUNCTION other_extension.clv_base_type(pg_catalog.oid);
-ALTER EXTENSION fuzzystrmatch SET SCHEMA m;
-DROP EXTENSION fuzzystrmatch;
+-- none of them is left there: every function named clv_... in m is a
+-- member of clv owned by a superuser
 SELECT pg_catalog.count(*) AS not_clv_named_clv
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) p.proowner
 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'm'::pg_catalog.regnamespace
-  AND p.proname OPERATOR(pg_catalog.~~) 'clv\_%' AND NOT r.rolsuper;
+  AND p.proname OPERATOR(pg_catalog.~~) 'clv\_%'
+  AND (NOT r.rolsuper
+       OR NOT EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e
+                                  ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+                      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                        AND d.objid OPERATOR(pg_catalog.=) p.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                        AND e.extname OPERATOR(pg_catalog.=) 'clv'));
 -- planted before CREATE EXTENSION, which then fails; gone, it works
 DROP EXTENSION clv;
 ALTER FUNCTION elsewhere.clv_base_type(pg_catalog.oid) SET SCHEMA m;

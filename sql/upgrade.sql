@@ -9,6 +9,8 @@ DROP DATABASE IF EXISTS clv_upgrade;
 DROP DATABASE IF EXISTS clv_fresh;
 CREATE DATABASE clv_upgrade;
 CREATE DATABASE clv_fresh;
+DROP DATABASE IF EXISTS clv_steps;
+CREATE DATABASE clv_steps;
 
 -- the objects of an extension, each with its full definition, as one digest
 \set members_digest 'SELECT md5(string_agg(d, E''\n'' ORDER BY d)) AS digest FROM (SELECT pg_describe_object(dep.classid, dep.objid, 0) || coalesce('' '' || CASE WHEN p.prokind = ''a'' THEN (SELECT a::text FROM pg_aggregate a WHERE a.aggfnoid = p.oid) ELSE pg_get_functiondef(p.oid) END, '''') || coalesce('' '' || t.typinput::text || t.typoutput::text || t.typreceive::text || t.typsend::text || t.typlen || t.typalign::text || t.typstorage::text, '''') || coalesce('' '' || (SELECT string_agg(a.attname || '' '' || format_type(a.atttypid, a.atttypmod), '', '' ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = coalesce(t.typrelid, c.oid) AND a.attnum > 0 AND NOT a.attisdropped), '''') || coalesce('' '' || obj_description(dep.objid, dep.classid::regclass::name), '''') AS d FROM pg_depend dep JOIN pg_extension e ON e.oid = dep.refobjid AND e.extname = ''clv'' LEFT JOIN pg_proc p ON dep.classid = ''pg_proc''::regclass AND p.oid = dep.objid LEFT JOIN pg_type t ON dep.classid = ''pg_type''::regclass AND t.oid = dep.objid LEFT JOIN pg_class c ON dep.classid = ''pg_class''::regclass AND c.oid = dep.objid WHERE dep.deptype = ''e'') m'
@@ -81,6 +83,22 @@ SELECT clv_credible_mean(10, 5, 6, -1, 1);
 :members_digest \gset upgraded_
 SELECT :'fresh_digest' = :'upgraded_digest' AS same_objects_as_fresh_install;
 
+-- ALTER EXTENSION clv UPDATE from 0.1.0 took the one-step update make joins
+-- (clv--0.1.0--0.4.0.sql, the shortest path); the steps one by one make
+-- the same objects
+SELECT count(*) AS one_step_from_0_1_0 FROM pg_extension_update_paths('clv')
+WHERE source = '0.1.0' AND target = '0.4.0' AND path = '0.1.0--0.4.0';
+\c clv_steps
+SET client_min_messages = warning;
+\set VERBOSITY terse
+CREATE EXTENSION clv VERSION '0.1.0';
+ALTER EXTENSION clv UPDATE TO '0.2.0';
+ALTER EXTENSION clv UPDATE TO '0.3.0';
+ALTER EXTENSION clv UPDATE TO '0.4.0';
+:members_digest \gset steps_
+SELECT :'fresh_digest' = :'steps_digest' AS steps_make_the_objects_of_a_fresh_install;
+
 \c contrib_regression
 DROP DATABASE clv_upgrade;
 DROP DATABASE clv_fresh;
+DROP DATABASE clv_steps;

@@ -19,8 +19,10 @@
  * of clv's whose parameters match a call's arguments more closely than
  * clv's (oid where clv's takes regtype, numeric where it takes float8, any
  * concrete type where it takes "any") would be the one called.  So a second
- * event trigger, created before any other function of the install and
- * update scripts, refuses a function in the schema whose name begins with
+ * event trigger, created before any other function of the install script
+ * and of the update to 0.4.0 (in the joined updates from older versions,
+ * after their older parts, whose functions the first created after it
+ * checks with the rest), refuses a function in the schema whose name begins with
  * clv_ unless it is clv's: a member of the extension owned by a superuser.
  * Both, since the extension's owner (that role) may add its own functions to
  * the extension, and a type's constructors (CREATE TYPE ... AS RANGE) belong
@@ -151,8 +153,8 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 
 	if (OidIsValid(foreign_function))
 		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("function %s may not be in the schema of extension clv",
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("function %s cannot be in the schema of extension \"clv\"",
 						format_procedure_qualified(foreign_function)),
 				 errdetail("Names beginning with clv_ there are kept for clv's own functions, which call each other by "
 						   "name: another function of the same name, matching a call's arguments more closely, would "
