@@ -542,6 +542,85 @@ REVOKE SELECT ON public.orders FROM regress_clv_shop;
 DROP ROLE regress_clv_shop;
 DROP ROLE regress_clv_reader;
 
+-- orders read through code of a role that cannot act as the reader: a view's
+-- query, with what it calls, runs as whoever reads it, and so does a row
+-- security policy.  Refused when a pipeline is made and at each refresh (a
+-- view handed to the attacker, who replaces its query; the table turned into
+-- a view under PostgreSQL 15 is security_table_to_view).  The errors name
+-- the object (without their context, whose line numbers are not on trial).
+\c clv_security
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+CREATE FUNCTION m.promote_reader() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+        ALTER ROLE regress_clv_attacker SUPERUSER;
+    END IF;
+    RETURN true;
+END $$;
+CREATE VIEW m.orders_view AS SELECT o.customer, o.at, o.amount FROM m.my_orders o WHERE m.promote_reader();
+-- its own view runs its own code as itself
+SELECT pg_catalog.count(*) > 0 AS made FROM m.clv_create_pipeline('m.orders_view', 'customer', 'at', 'amount', 'own_view',
+                                                                  as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT pg_catalog.count(*) > 0 AS dropped FROM m.clv_drop_pipeline('own_view');
+CREATE TABLE m.guarded AS SELECT o.customer, o.at, o.amount FROM m.my_orders o;
+ALTER TABLE m.guarded ENABLE ROW LEVEL SECURITY;
+CREATE POLICY promote ON m.guarded USING (m.promote_reader());
+GRANT SELECT ON m.guarded TO regress_clv_planter;
+GRANT USAGE ON SCHEMA m TO regress_clv_planter;
+SET ROLE regress_clv_admin;
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('m.orders_view', 'customer', 'at', 'amount', 'through_view');
+\set VERBOSITY terse
+CREATE VIEW public.admin_view AS SELECT o.customer, o.at, o.amount FROM public.orders o WHERE m.promote_reader();
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.admin_view', 'customer', 'at', 'amount', 'through_call');
+\set VERBOSITY terse
+SELECT pg_catalog.count(*) AS schemas_made FROM pg_catalog.pg_namespace
+ WHERE nspname OPERATOR(pg_catalog.=) ANY (ARRAY['through_view', 'through_call']);
+-- the policy applies to a role without BYPASSRLS, not to a superuser
+SET ROLE regress_clv_planter;
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('m.guarded', 'customer', 'at', 'amount', 'through_policy');
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+SELECT pg_catalog.count(*) > 0 AS made FROM m.clv_create_pipeline('m.guarded', 'customer', 'at', 'amount', 'bypassing',
+                                                                  as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT pg_catalog.count(*) > 0 AS dropped FROM m.clv_drop_pipeline('bypassing');
+-- a materialized view's query ran when its owner refreshed it: reading it runs nothing
+SET ROLE regress_clv_attacker;
+CREATE MATERIALIZED VIEW m.orders_kept AS SELECT o.customer, o.at, o.amount FROM m.my_orders o WHERE m.promote_reader();
+SET ROLE regress_clv_admin;
+SELECT pg_catalog.count(*) > 0 AS made FROM m.clv_create_pipeline('m.orders_kept', 'customer', 'at', 'amount', 'over_kept',
+                                                                  as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+SELECT pg_catalog.count(*) > 0 AS refreshed FROM m.clv_refresh_pipeline('over_kept');
+SELECT pg_catalog.count(*) > 0 AS dropped FROM m.clv_drop_pipeline('over_kept');
+-- a view of the administrator's, a pipeline's orders, handed over
+CREATE VIEW m.handed_view AS SELECT o.customer, o.at, o.amount FROM public.orders o;
+SELECT pg_catalog.count(*) > 0 AS made FROM m.clv_create_pipeline('m.handed_view', 'customer', 'at', 'amount', 'handed_view',
+                                                                  as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
+ALTER VIEW m.handed_view OWNER TO regress_clv_attacker;
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_attacker;
+CREATE OR REPLACE VIEW m.handed_view AS SELECT o.customer, o.at, o.amount FROM m.my_orders o WHERE m.promote_reader();
+\c clv_security
+SET client_min_messages = warning;
+\set VERBOSITY terse
+SET ROLE regress_clv_admin;
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_refresh_pipeline('handed_view');
+\set VERBOSITY terse
+SELECT rolsuper AS attacker_is_superuser FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'regress_clv_attacker';
+SELECT pg_catalog.count(*) > 0 AS dropped FROM m.clv_drop_pipeline('handed_view');
+DROP VIEW m.handed_view, m.orders_view, public.admin_view;
+DROP MATERIALIZED VIEW m.orders_kept;
+DROP TABLE m.guarded;
+DROP FUNCTION m.promote_reader();
+
 SELECT public.planted_calls() AS planted_calls_in_all;
 \c contrib_regression
 DROP DATABASE clv_security;

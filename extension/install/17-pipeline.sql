@@ -458,6 +458,10 @@ BEGIN
             MESSAGE = pg_catalog.format('schema %I already holds a clv pipeline', target_schema),
             HINT = pg_catalog.format('Drop it first with SELECT clv_drop_pipeline(%L).', target_schema);
     END IF;
+    -- the orders are read as the caller now and as the pipeline's owner at
+    -- each refresh: never through another role's code
+    PERFORM @extschema@.clv_check_foreign_code(orders);
+
     IF schema_owner IS NULL THEN
         EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
         created_schema := true;
@@ -1025,6 +1029,115 @@ AS $$
      WHERE t.actual IS NULL OR NOT t.actual OPERATOR(pg_catalog.=) c.expected
 $$;
 
+-- The first thing reading source would run of a role that cannot act as
+-- reader (no row when nothing): a view's query runs as whoever reads it,
+-- with the views, functions, operators, casts and types it uses, and a row
+-- security policy runs as whoever it filters.  A table or a materialized
+-- view read directly runs nobody's code unless its policies apply to reader.
+-- PostgreSQL 15 turns an emptied table into a view, keeping its oid, and a
+-- view's owner may replace its query, so a pipeline's owner (a superuser,
+-- for one) checks at every refresh.  Relations reached through a view are
+-- read with the view owner's rights, whose policies may apply, so any
+-- policy there counts.
+CREATE FUNCTION @extschema@.clv_foreign_code(source regclass, reader oid)
+RETURNS TABLE (object text, owner regrole)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE reached(rel, direct) AS (
+        SELECT source::pg_catalog.oid, true
+        UNION
+        SELECT d.refobjid, false
+          FROM reached r
+          JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) r.rel AND v.relkind OPERATOR(pg_catalog.=) 'v'
+          JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
+                                      AND w.ev_type OPERATOR(pg_catalog.=) '1'
+          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                     AND d.objid OPERATOR(pg_catalog.=) w.oid
+                                     AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                                     AND d.refobjid OPERATOR(pg_catalog.<>) r.rel),
+    used(classid, objid) AS (
+        SELECT DISTINCT d.refclassid, d.refobjid
+          FROM reached r
+          JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) r.rel AND v.relkind OPERATOR(pg_catalog.=) 'v'
+          JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
+                                      AND w.ev_type OPERATOR(pg_catalog.=) '1'
+          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                     AND d.objid OPERATOR(pg_catalog.=) w.oid),
+    -- the source first, then what is reached through it
+    owned(rank, object, owner) AS (
+        SELECT CASE WHEN r.direct THEN 0 ELSE 1 END,
+               CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'v' THEN ''
+                    ELSE 'the row security policies of ' END
+               OPERATOR(pg_catalog.||) pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0),
+               c.relowner
+          FROM reached r JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel
+         WHERE c.relkind OPERATOR(pg_catalog.=) 'v'
+            OR (c.relrowsecurity
+                -- the owner and roles that bypass row security see the rows
+                -- without the policies, unless the owner forced them
+                AND NOT (r.direct AND ((SELECT a.rolsuper OR a.rolbypassrls FROM pg_catalog.pg_roles a
+                                         WHERE a.oid OPERATOR(pg_catalog.=) reader)
+                                       OR (c.relowner OPERATOR(pg_catalog.=) reader AND NOT c.relforcerowsecurity))))
+        UNION ALL
+        SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), p.proowner
+          FROM used u JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) u.objid
+         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+        UNION ALL
+        SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), x.owner
+          FROM used u JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) u.objid
+          CROSS JOIN LATERAL (SELECT o.oprowner UNION ALL
+                              SELECT p.proowner FROM pg_catalog.pg_proc p
+                               WHERE p.oid OPERATOR(pg_catalog.=) o.oprcode) x(owner)
+         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
+        UNION ALL
+        SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), p.proowner
+          FROM used u JOIN pg_catalog.pg_cast k ON k.oid OPERATOR(pg_catalog.=) u.objid
+          JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) k.castfunc
+         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_cast'::pg_catalog.regclass
+        UNION ALL
+        SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), t.typowner
+          FROM used u JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) u.objid
+         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass)
+    SELECT o.object, o.owner::pg_catalog.regrole
+      FROM owned o
+     WHERE NOT pg_catalog.pg_has_role(o.owner, reader, 'USAGE')
+     ORDER BY o.rank, o.object
+     LIMIT 1
+$$;
+
+-- Refuses to read source when that would run code of a role that cannot act
+-- as the current user (clv_foreign_code).  Locking a view locks every
+-- relation its query reads, so none is made a view or replaced between this
+-- check and the read; it also makes a rewrite of the orders wait.
+CREATE FUNCTION @extschema@.clv_check_foreign_code(source regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found record;
+BEGIN
+    IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source) OPERATOR(pg_catalog.=) 'm' THEN
+        -- LOCK TABLE refuses a materialized view; planning a scan of one
+        -- locks it the same and runs nothing of its query
+        EXECUTE pg_catalog.format('SELECT FROM %s LIMIT 0', source);
+    ELSE
+        EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', source);
+    END IF;
+    SELECT * INTO found
+      FROM @extschema@.clv_foreign_code(source, (SELECT r.oid FROM pg_catalog.pg_roles r
+                                                  WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER));
+    IF found.object IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = pg_catalog.format('reading %s would run code of another role as %s', source, CURRENT_USER),
+            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s: a view''s query, with what it calls, and a row security policy run with the rights of whoever reads them.',
+                                       found.owner, CURRENT_USER, found.object),
+            HINT = 'Create the pipeline as that role, or over a table it reads without them.';
+    END IF;
+END;
+$$;
+
 -- Whether a valid, whole-table btree or hash index on source starts with the
 -- customer column, in the column's collation, with an operator class whose
 -- equality is the pipeline's (equality, from clv_equality_operator): then
@@ -1168,9 +1281,11 @@ BEGIN
 
     src := p.source::text;
     source_is_citus := @extschema@.clv_is_citus_table(p.source);
-    -- held to the end: a rewrite of the orders (ALTER TABLE ... USING) waits
-    -- for this refresh, and one made before it shows in the file node
-    EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', src);
+    -- locked to the end: a rewrite of the orders (ALTER TABLE ... USING) waits
+    -- for this refresh, and one made before it shows in the file node; and
+    -- read through no code of a role that cannot act as the owner (a table
+    -- its owner turned into a view since, a view replaced)
+    PERFORM @extschema@.clv_check_foreign_code(p.source);
     source_file := (SELECT c.relfilenode FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source);
     -- the orders' columns as the pipeline was made for them: a column whose
     -- type changed since could bring its type owner's casts into this refresh
