@@ -1734,29 +1734,42 @@ AS $$
                                      AND d.objid OPERATOR(pg_catalog.=) w.oid
                                      AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
                                      AND d.refobjid OPERATOR(pg_catalog.<>) r.rel),
-    used(classid, objid) AS (
-        SELECT DISTINCT d.refclassid, d.refobjid
-          FROM reached r
-          JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) r.rel AND v.relkind OPERATOR(pg_catalog.=) 'v'
-          JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
-                                      AND w.ev_type OPERATOR(pg_catalog.=) '1'
-          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                                     AND d.objid OPERATOR(pg_catalog.=) w.oid),
-    -- the source first, then what is reached through it
-    owned(rank, object, owner) AS (
-        SELECT CASE WHEN r.direct THEN 0 ELSE 1 END,
-               CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'v' THEN ''
-                    ELSE 'the row security policies of ' END
-               OPERATOR(pg_catalog.||) pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0),
-               c.relowner
+    -- the relations that run code as they are read: views, and tables whose
+    -- row security applies (the owner and roles that bypass it read the
+    -- source without its policies, unless the owner forced them)
+    running(rel, direct, relkind, owner) AS (
+        SELECT r.rel, r.direct, c.relkind, c.relowner
           FROM reached r JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel
          WHERE c.relkind OPERATOR(pg_catalog.=) 'v'
             OR (c.relrowsecurity
-                -- the owner and roles that bypass row security see the rows
-                -- without the policies, unless the owner forced them
                 AND NOT (r.direct AND ((SELECT a.rolsuper OR a.rolbypassrls FROM pg_catalog.pg_roles a
                                          WHERE a.oid OPERATOR(pg_catalog.=) reader)
-                                       OR (c.relowner OPERATOR(pg_catalog.=) reader AND NOT c.relforcerowsecurity))))
+                                       OR (c.relowner OPERATOR(pg_catalog.=) reader AND NOT c.relforcerowsecurity))))),
+    -- what their queries and the policies for reading call
+    used(classid, objid) AS (
+        SELECT d.refclassid, d.refobjid
+          FROM running r
+          JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
+                                      AND w.ev_type OPERATOR(pg_catalog.=) '1'
+          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                     AND d.objid OPERATOR(pg_catalog.=) w.oid
+         WHERE r.relkind OPERATOR(pg_catalog.=) 'v'
+        UNION
+        SELECT d.refclassid, d.refobjid
+          FROM running r
+          JOIN pg_catalog.pg_policy y ON y.polrelid OPERATOR(pg_catalog.=) r.rel
+                                     AND y.polcmd OPERATOR(pg_catalog.=) ANY (ARRAY['r', '*']::pg_catalog."char"[])
+          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
+                                     AND d.objid OPERATOR(pg_catalog.=) y.oid
+         WHERE r.relkind OPERATOR(pg_catalog.<>) 'v'),
+    -- the source first, then what is reached through it
+    owned(rank, object, owner) AS (
+        SELECT CASE WHEN r.direct THEN 0 ELSE 1 END,
+               CASE WHEN r.relkind OPERATOR(pg_catalog.=) 'v' THEN ''
+                    ELSE 'the row security policies of ' END
+               OPERATOR(pg_catalog.||) pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.rel, 0),
+               r.owner
+          FROM running r
         UNION ALL
         SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), p.proowner
           FROM used u JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) u.objid
@@ -1811,7 +1824,7 @@ BEGIN
             MESSAGE = pg_catalog.format('reading %s would run code of another role as %s', source, CURRENT_USER),
             DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s: a view''s query, with what it calls, and a row security policy run with the rights of whoever reads them.',
                                        found.owner, CURRENT_USER, found.object),
-            HINT = 'Create the pipeline as that role, or over a table it reads without them.';
+            HINT = 'Create the pipeline as that role, or over orders read without its code.';
     END IF;
 END;
 $$;

@@ -585,6 +585,15 @@ SET ROLE regress_clv_planter;
 \set VERBOSITY default
 SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('m.guarded', 'customer', 'at', 'amount', 'through_policy');
 \set VERBOSITY terse
+-- its own table, whose policy (forced on the owner too) calls the attacker's function
+CREATE TABLE public.forced AS SELECT o.customer, o.at, o.amount FROM m.guarded o WHERE false;
+ALTER TABLE public.forced ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.forced FORCE ROW LEVEL SECURITY;
+CREATE POLICY calls_out ON public.forced FOR SELECT USING (m.promote_reader());
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.forced', 'customer', 'at', 'amount', 'through_own_policy');
+\set VERBOSITY terse
+DROP TABLE public.forced;
 SET ROLE regress_clv_admin;
 SELECT pg_catalog.count(*) > 0 AS made FROM m.clv_create_pipeline('m.guarded', 'customer', 'at', 'amount', 'bypassing',
                                                                   as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
