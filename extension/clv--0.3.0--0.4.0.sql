@@ -1708,68 +1708,87 @@ AS $$
 $$;
 
 -- The first thing reading source would run of a role that cannot act as
--- reader (no row when nothing): a view's query runs as whoever reads it,
--- with the views, functions, operators, casts and types it uses, and a row
--- security policy runs as whoever it filters.  A table or a materialized
--- view read directly runs nobody's code unless its policies apply to reader.
--- PostgreSQL 15 turns an emptied table into a view, keeping its oid, and a
--- view's owner may replace its query, so a pipeline's owner (a superuser,
--- for one) checks at every refresh.  Relations reached through a view are
--- read with the view owner's rights, whose policies may apply, so any
--- policy there counts.
+-- reader (no row when nothing).  Reading runs more than the rows: a view's
+-- query with the functions, operators, casts and types it uses, the row
+-- security policies and what they call, and, when a query is planned, the
+-- expressions of each relation's indexes, statistics, constraints and
+-- partition key (an immutable function of constants there is evaluated).
+-- Their owners can change all that at any time (CREATE INDEX and CREATE
+-- STATISTICS wait for no reader; PostgreSQL 15 turns an emptied table into
+-- a view keeping its oid), so every relation read (the source, what views
+-- and policies read, inheritance children and partitions) must belong to a
+-- role that can act as reader, and so must the source's schema, whose
+-- owner could give its name to another relation; so must what their views,
+-- policies, indexes, statistics, constraints and partition keys call.
 CREATE FUNCTION @extschema@.clv_foreign_code(source regclass, reader oid)
 RETURNS TABLE (object text, owner regrole)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH RECURSIVE reached(rel, direct) AS (
-        SELECT source::pg_catalog.oid, true
-        UNION
-        SELECT d.refobjid, false
-          FROM reached r
-          JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) r.rel AND v.relkind OPERATOR(pg_catalog.=) 'v'
-          JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
-                                      AND w.ev_type OPERATOR(pg_catalog.=) '1'
+    WITH RECURSIVE edges(parent, child) AS (
+        -- a view reads what its query names (a materialized view's rows are stored)
+        SELECT w.ev_class, d.refobjid
+          FROM pg_catalog.pg_rewrite w
+          JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) w.ev_class AND v.relkind OPERATOR(pg_catalog.=) 'v'
           JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
                                      AND d.objid OPERATOR(pg_catalog.=) w.oid
                                      AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-                                     AND d.refobjid OPERATOR(pg_catalog.<>) r.rel),
-    -- the relations that run code as they are read: views, and tables whose
-    -- row security applies (the owner and roles that bypass it read the
-    -- source without its policies, unless the owner forced them)
-    running(rel, direct, relkind, owner) AS (
-        SELECT r.rel, r.direct, c.relkind, c.relowner
-          FROM reached r JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel
-         WHERE c.relkind OPERATOR(pg_catalog.=) 'v'
-            OR (c.relrowsecurity
-                AND NOT (r.direct AND ((SELECT a.rolsuper OR a.rolbypassrls FROM pg_catalog.pg_roles a
-                                         WHERE a.oid OPERATOR(pg_catalog.=) reader)
-                                       OR (c.relowner OPERATOR(pg_catalog.=) reader AND NOT c.relforcerowsecurity))))),
-    -- what their queries and the policies for reading call
-    used(classid, objid) AS (
-        SELECT d.refclassid, d.refobjid
-          FROM running r
-          JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
-                                      AND w.ev_type OPERATOR(pg_catalog.=) '1'
-          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                                     AND d.objid OPERATOR(pg_catalog.=) w.oid
-         WHERE r.relkind OPERATOR(pg_catalog.=) 'v'
-        UNION
-        SELECT d.refclassid, d.refobjid
-          FROM running r
-          JOIN pg_catalog.pg_policy y ON y.polrelid OPERATOR(pg_catalog.=) r.rel
-                                     AND y.polcmd OPERATOR(pg_catalog.=) ANY (ARRAY['r', '*']::pg_catalog."char"[])
+         WHERE w.ev_type OPERATOR(pg_catalog.=) '1'
+        UNION ALL
+        -- a policy reads what its expressions name
+        SELECT y.polrelid, d.refobjid
+          FROM pg_catalog.pg_policy y
           JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
                                      AND d.objid OPERATOR(pg_catalog.=) y.oid
-         WHERE r.relkind OPERATOR(pg_catalog.<>) 'v'),
-    -- the source first, then what is reached through it
+                                     AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+        UNION ALL
+        SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i),
+    reached(rel) AS (
+        SELECT source::pg_catalog.oid
+        UNION
+        SELECT e.child FROM reached r JOIN edges e ON e.parent OPERATOR(pg_catalog.=) r.rel),
+    -- the objects whose expressions run: views' rules, policies, the
+    -- relations themselves (partition keys) and their indexes, statistics
+    -- and constraints
+    holders(classid, objid) AS (
+        SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, w.oid
+          FROM reached r JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
+        UNION ALL
+        SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, y.oid
+          FROM reached r JOIN pg_catalog.pg_policy y ON y.polrelid OPERATOR(pg_catalog.=) r.rel
+        UNION ALL
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, r.rel FROM reached r
+        UNION ALL
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indexrelid
+          FROM reached r JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) r.rel
+        UNION ALL
+        SELECT 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, s.oid
+          FROM reached r JOIN pg_catalog.pg_statistic_ext s ON s.stxrelid OPERATOR(pg_catalog.=) r.rel
+        UNION ALL
+        SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid
+          FROM reached r JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) r.rel),
+    used(classid, objid) AS (
+        SELECT DISTINCT d.refclassid, d.refobjid
+          FROM holders h
+          JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) h.classid
+                                     AND d.objid OPERATOR(pg_catalog.=) h.objid
+         -- a relation's column types run nothing as its rows are read
+         WHERE NOT (h.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                    AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass)),
+    -- the source and its schema first, then what is reached through it
     owned(rank, object, owner) AS (
-        SELECT CASE WHEN r.direct THEN 0 ELSE 1 END,
-               CASE WHEN r.relkind OPERATOR(pg_catalog.=) 'v' THEN ''
-                    ELSE 'the row security policies of ' END
-               OPERATOR(pg_catalog.||) pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.rel, 0),
-               r.owner
-          FROM running r
+        SELECT CASE WHEN r.rel OPERATOR(pg_catalog.=) source THEN 0 ELSE 1 END,
+               pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.rel, 0), c.relowner
+          FROM reached r JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.rel
+        UNION ALL
+        -- (a schema of pg_database_owner, public's, is the database owner's)
+        SELECT 0, pg_catalog.pg_describe_object('pg_catalog.pg_namespace'::pg_catalog.regclass, n.oid, 0),
+               CASE WHEN n.nspowner OPERATOR(pg_catalog.=) 'pg_database_owner'::pg_catalog.regrole
+                    THEN (SELECT b.datdba FROM pg_catalog.pg_database b
+                           WHERE b.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+                    ELSE n.nspowner END
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+         WHERE c.oid OPERATOR(pg_catalog.=) source
         UNION ALL
         SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), p.proowner
           FROM used u JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) u.objid
@@ -1798,22 +1817,26 @@ AS $$
 $$;
 
 -- Refuses to read source when that would run code of a role that cannot act
--- as the current user (clv_foreign_code).  Locking a view locks every
--- relation its query reads, so none is made a view or replaced between this
--- check and the read; it also makes a rewrite of the orders wait.
+-- as the current user (clv_foreign_code), or when it no longer exists.
+-- Locked first (a view with what its query reads; LOCK TABLE takes neither
+-- a materialized view nor a foreign table, which cannot become views), so
+-- that nothing is made a view, replaced or renamed between this check and
+-- the read; the lock also makes a rewrite of the orders wait.
 CREATE FUNCTION @extschema@.clv_check_foreign_code(source regclass)
 RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    kind "char" := (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source);
     found record;
 BEGIN
-    IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source) OPERATOR(pg_catalog.=) 'm' THEN
-        -- LOCK TABLE refuses a materialized view; planning a scan of one
-        -- locks it the same and runs nothing of its query
-        EXECUTE pg_catalog.format('SELECT FROM %s LIMIT 0', source);
-    ELSE
+    IF kind IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_table',
+            MESSAGE = pg_catalog.format('relation with oid %s does not exist',
+                                        coalesce(source::pg_catalog.oid::pg_catalog.text, 'NULL'));
+    END IF;
+    IF kind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v']::pg_catalog."char"[]) THEN
         EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', source);
     END IF;
     SELECT * INTO found
@@ -1822,9 +1845,9 @@ BEGIN
     IF found.object IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
             MESSAGE = pg_catalog.format('reading %s would run code of another role as %s', source, CURRENT_USER),
-            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s: a view''s query, with what it calls, and a row security policy run with the rights of whoever reads them.',
+            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s. A view''s query, row security policies, and the expressions of indexes, statistics, constraints and partition keys run with the rights of whoever reads or plans a query, and their owners can change them.',
                                        found.owner, CURRENT_USER, found.object),
-            HINT = 'Create the pipeline as that role, or over orders read without its code.';
+            HINT = pg_catalog.format('Create the pipeline as role %s (a superuser may SET ROLE to it), or over orders of the creator''s own.', found.owner);
     END IF;
 END;
 $$;
@@ -2249,6 +2272,11 @@ BEGIN
           FROM (SELECT o.*, %4$s AS "clv counted" FROM %5$s %7$s) o GROUP BY %1$s$q$,
         cust, state_of, activity_of, counted, changed_orders,
         CASE WHEN p.channel IS NULL THEN 'NULL::pg_catalog.bytea'
+             -- an enum's text by its output function: a cast to text would
+             -- be its owner's to define
+             WHEN (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) p.channel_type) OPERATOR(pg_catalog.=) 'e'
+             THEN pg_catalog.format('@extschema@.clv_channel_state(pg_catalog.format(''%%s'', o.%I), %s, %s::pg_catalog.float8)'
+                                    ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value)
              ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
                                     ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
         CASE WHEN source_is_citus THEN '' ELSE @extschema@.clv_pipeline_fence(true) END,
