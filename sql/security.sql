@@ -564,6 +564,7 @@ BEGIN
     RETURN pg_catalog.format('%s', $1);
 END $$;
 CREATE CAST (m.channel AS text) WITH FUNCTION m.channel_text(m.channel);
+CREATE TYPE m.channel_pair AS (customer integer, at timestamptz, amount numeric);
 SET ROLE regress_clv_admin;
 \set VERBOSITY default
 SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('m.orders_view', 'customer', 'at', 'amount', 'through_view');
@@ -577,8 +578,41 @@ CREATE INDEX ON public.indexed ((customer OPERATOR(pg_catalog.+) m.folded(0)));
 SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.admin_view', 'customer', 'at', 'amount', 'through_call');
 SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.indexed', 'customer', 'at', 'amount', 'through_index');
 \set VERBOSITY terse
+-- what a SQL-standard body calls and reads, a domain's check, followed
+CREATE TABLE public.plain AS SELECT o.customer, o.at, o.amount FROM public.orders o;
+CREATE FUNCTION public.calls_out() RETURNS boolean LANGUAGE sql BEGIN ATOMIC SELECT m.promote_reader(); END;
+CREATE FUNCTION public.reads_out(integer) RETURNS boolean LANGUAGE sql
+BEGIN ATOMIC SELECT NOT EXISTS (SELECT FROM m.my_orders o WHERE o.customer OPERATOR(pg_catalog.=) $1); END;
+CREATE DOMAIN public.checked AS integer CHECK (m.promote_reader());
+CREATE VIEW public.via_body AS SELECT o.customer, o.at, o.amount FROM public.plain o WHERE public.calls_out();
+CREATE VIEW public.via_read AS SELECT o.customer, o.at, o.amount FROM public.plain o WHERE public.reads_out(o.customer);
+CREATE VIEW public.via_domain AS SELECT o.customer::public.checked AS customer, o.at, o.amount FROM public.plain o;
+SELECT v.v AS orders, f.object, f.owner
+  FROM (VALUES ('public.via_body'), ('public.via_read'), ('public.via_domain')) v(v)
+  CROSS JOIN LATERAL m.clv_foreign_code(v.v::pg_catalog.regclass, 'regress_clv_admin'::pg_catalog.regrole) f
+ ORDER BY 1;
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.via_body', 'customer', 'at', 'amount', 'through_body');
+-- neither a composite type nor a relation that is gone
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('m.channel_pair', 'customer', 'at', 'amount', 'through_type');
 SELECT pg_catalog.count(*) AS schemas_made FROM pg_catalog.pg_namespace
- WHERE nspname OPERATOR(pg_catalog.=) ANY (ARRAY['through_view', 'through_kept', 'through_policy', 'through_call', 'through_index']);
+ WHERE nspname OPERATOR(pg_catalog.=) ANY (ARRAY['through_view', 'through_kept', 'through_policy', 'through_call', 'through_index',
+                                                 'through_body', 'through_type']);
+DROP VIEW public.via_body, public.via_read, public.via_domain;
+DROP FUNCTION public.calls_out(), public.reads_out(integer);
+DROP DOMAIN public.checked;
+DROP TABLE public.plain;
+-- a clv_ function in clv's schema that the schema guard did not see (as one
+-- committed after clv's install from a transaction open during it, stood
+-- for by the guard disabled): a pipeline refuses to run
+ALTER EVENT TRIGGER clv_guard_extension_functions DISABLE;
+SET ROLE regress_clv_attacker;
+CREATE FUNCTION m.clv_base_type(pg_catalog.oid) RETURNS pg_catalog.regtype LANGUAGE sql AS 'SELECT NULL::pg_catalog.regtype';
+SET ROLE regress_clv_admin;
+ALTER EVENT TRIGGER clv_guard_extension_functions ENABLE;
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.orders', 'customer', 'at', 'amount', 'beside_a_plant');
+\set VERBOSITY terse
+DROP FUNCTION m.clv_base_type(pg_catalog.oid);
 -- a channel of the attacker's enum, whose cast to text is the attacker's:
 -- read by the enum's output function
 CREATE TABLE public.by_channel AS
@@ -627,7 +661,7 @@ DROP MATERIALIZED VIEW m.orders_kept;
 DROP TABLE m.guarded, public.indexed, public.by_channel;
 DROP CAST (m.channel AS text);
 DROP FUNCTION m.folded(integer), m.promote_reader(), m.channel_text(m.channel);
-DROP TYPE m.channel;
+DROP TYPE m.channel, m.channel_pair;
 SELECT rolsuper AS attacker_is_superuser FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'regress_clv_attacker';
 
 SELECT public.planted_calls() AS planted_calls_in_all;
