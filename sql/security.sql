@@ -592,11 +592,30 @@ SELECT v.v AS orders, f.object, f.owner
   CROSS JOIN LATERAL m.clv_foreign_code(v.v::pg_catalog.regclass, 'regress_clv_admin'::pg_catalog.regrole) f
  ORDER BY 1;
 SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.via_body', 'customer', 'at', 'amount', 'through_body');
--- neither a composite type nor a relation that is gone
+-- not a composite type
 SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('m.channel_pair', 'customer', 'at', 'amount', 'through_type');
 SELECT pg_catalog.count(*) AS schemas_made FROM pg_catalog.pg_namespace
  WHERE nspname OPERATOR(pg_catalog.=) ANY (ARRAY['through_view', 'through_kept', 'through_policy', 'through_call', 'through_index',
                                                  'through_body', 'through_type']);
+-- a partition of the attacker's, a check calling its function (constraint
+-- exclusion evaluates it); a foreign key runs nothing as rows are read
+CREATE TABLE public.parted (customer integer, at timestamptz, amount numeric) PARTITION BY RANGE (customer);
+CREATE TABLE public.part_mine PARTITION OF public.parted FOR VALUES FROM (0) TO (100);
+SET ROLE regress_clv_attacker;
+CREATE TABLE m.part_theirs (customer integer, at timestamptz, amount numeric);
+SET ROLE regress_clv_admin;
+ALTER TABLE public.parted ATTACH PARTITION m.part_theirs FOR VALUES FROM (100) TO (1000);
+CREATE TABLE public.checked_orders (customer integer CHECK (customer OPERATOR(pg_catalog.<>) m.folded(-1)), at timestamptz, amount numeric);
+SET ROLE regress_clv_attacker;
+CREATE TABLE m.customers (customer integer PRIMARY KEY);
+GRANT REFERENCES ON m.customers TO regress_clv_admin;
+SET ROLE regress_clv_admin;
+CREATE TABLE public.keyed_orders (customer integer REFERENCES m.customers, at timestamptz, amount numeric);
+SELECT v.v AS orders, f.object, f.owner
+  FROM (VALUES ('public.parted'), ('public.checked_orders'), ('public.keyed_orders')) v(v)
+  LEFT JOIN LATERAL m.clv_foreign_code(v.v::pg_catalog.regclass, 'regress_clv_admin'::pg_catalog.regrole) f ON true
+ ORDER BY 1;
+DROP TABLE public.parted, public.checked_orders, public.keyed_orders, m.customers;
 DROP VIEW public.via_body, public.via_read, public.via_domain;
 DROP FUNCTION public.calls_out(), public.reads_out(integer);
 DROP DOMAIN public.checked;
@@ -618,12 +637,14 @@ DROP FUNCTION m.clv_base_type(pg_catalog.oid);
 CREATE TABLE public.by_channel AS
 SELECT o.customer, o.at, o.amount, (CASE WHEN o.channel OPERATOR(pg_catalog.=) 'web' THEN 'web' ELSE 'store' END)::m.channel AS channel
   FROM public.orders o;
+INSERT INTO public.by_channel VALUES (1, '2025-06-01', 5, NULL);
 SELECT pg_catalog.count(*) > 0 AS made FROM m.clv_create_pipeline('public.by_channel', 'customer', 'at', 'amount', 'by_channel',
                                                                   channel => 'channel', as_of => '2025-11-01 00:00+00', time_zone => 'UTC');
 SELECT c.channel, c.customers FROM by_channel.channels c ORDER BY c.channel;
+SELECT rolsuper AS attacker_is_superuser FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'regress_clv_attacker';
 SELECT pg_catalog.count(*) > 0 AS dropped FROM m.clv_drop_pipeline('by_channel');
--- the planter's own table, whose policy (forced on its owner too) calls the
--- attacker's function, and the attacker's table under row security
+-- the planter's own table, whose policy calls the attacker's function, and
+-- the attacker's table under row security
 SET ROLE regress_clv_planter;
 CREATE TABLE public.forced AS SELECT o.customer, o.at, o.amount FROM m.orders_kept o WHERE false;
 ALTER TABLE public.forced ENABLE ROW LEVEL SECURITY;

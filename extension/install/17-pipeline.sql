@@ -1089,7 +1089,10 @@ AS $$
           FROM reached r JOIN pg_catalog.pg_statistic_ext s ON s.stxrelid OPERATOR(pg_catalog.=) r.rel
         UNION ALL
         SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, k.oid
-          FROM reached r JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) r.rel),
+          FROM reached r JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) r.rel
+         -- the planner's constraint exclusion evaluates checks; a foreign key
+         -- runs nothing as rows are read
+         WHERE k.contype OPERATOR(pg_catalog.=) 'c'),
     -- what a function or type uses in turn: a SQL-standard body's functions
     -- and relations, a domain's base type and its constraints' functions
     -- (other bodies are text, which nothing here can follow)
@@ -1110,9 +1113,11 @@ AS $$
           FROM holders h
           JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) h.classid
                                      AND d.objid OPERATOR(pg_catalog.=) h.objid
-         -- a relation's column types run nothing as its rows are read
+         -- a relation's column types run nothing as its rows are read (an
+         -- index's types, in its expressions, count)
          WHERE NOT (h.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-                    AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass)
+                    AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                    AND h.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT r.rel FROM reached r)))
         UNION
         SELECT e.refclassid, e.refobjid
           FROM used u JOIN code_edges e ON e.classid OPERATOR(pg_catalog.=) u.classid
@@ -1175,7 +1180,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     kind "char" := (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source);
-    found record;
+    offender record;
 BEGIN
     IF kind IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_table',
@@ -1189,7 +1194,7 @@ BEGIN
     IF kind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v']::pg_catalog."char"[]) THEN
         EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', source);
     END IF;
-    SELECT * INTO found
+    SELECT * INTO offender
       FROM @extschema@.clv_foreign_code(source, (SELECT r.oid FROM pg_catalog.pg_roles r
                                                   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER));
     -- clv's own calls name clv's schema: a function there named clv_...
@@ -1197,9 +1202,9 @@ BEGIN
     -- schema guard (src/extension_guard.c) refuses one as it is made, but
     -- cannot see one made in a transaction open during clv's install and
     -- committed after; a pipeline, which a superuser may run, looks again.
-    IF found.object IS NULL THEN
+    IF offender.owner IS NULL THEN
         SELECT pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure) AS object,
-               p.proowner::pg_catalog.regrole AS owner INTO found
+               p.proowner::pg_catalog.regrole AS owner INTO offender
           FROM pg_catalog.pg_extension e
           JOIN pg_catalog.pg_proc p ON p.pronamespace OPERATOR(pg_catalog.=) e.extnamespace
          WHERE e.extname OPERATOR(pg_catalog.=) 'clv'
@@ -1213,19 +1218,19 @@ BEGIN
                                    AND d.deptype OPERATOR(pg_catalog.=) 'e'))
          ORDER BY 1
          LIMIT 1;
-        IF found.object IS NOT NULL THEN
+        IF offender.owner IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
-                MESSAGE = pg_catalog.format('%s cannot be in the schema of extension "clv"', found.object),
+                MESSAGE = pg_catalog.format('%s cannot be in the schema of extension "clv"', offender.object),
                 DETAIL = 'Names beginning with clv_ there are kept for clv''s own functions, which call each other by name: another function of the same name, matching a call''s arguments more closely, would be called in their place.',
                 HINT = 'Drop or rename the function, or move it to another schema, before using a pipeline.';
         END IF;
     END IF;
-    IF found.object IS NOT NULL THEN
+    IF offender.owner IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
             MESSAGE = pg_catalog.format('reading %s would run code of another role as %s', source, CURRENT_USER),
             DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s. A view''s query, row security policies, and the expressions of indexes, statistics, constraints and partition keys run with the rights of whoever reads or plans a query, and their owners can change them.',
-                                       found.owner, CURRENT_USER, found.object),
-            HINT = 'A pipeline reads what its creator, or a role that can act as its creator, owns: create it as the owner of the orders (a superuser may SET ROLE to it).';
+                                       offender.owner, CURRENT_USER, offender.object),
+            HINT = 'A pipeline reads only what its creator, or a role that can act as its creator, owns and calls: create it as the role that owns all of it (a superuser may SET ROLE to it), or leave out what belongs to another.';
     END IF;
 END;
 $$;
@@ -1653,8 +1658,8 @@ BEGIN
              -- an enum's text by its output function: a cast to text would
              -- be its owner's to define
              WHEN (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) p.channel_type) OPERATOR(pg_catalog.=) 'e'
-             THEN pg_catalog.format('@extschema@.clv_channel_state(pg_catalog.format(''%%s'', o.%I), %s, %s::pg_catalog.float8)'
-                                    ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value)
+             THEN pg_catalog.format('@extschema@.clv_channel_state(CASE WHEN o.%1$I IS NOT NULL THEN pg_catalog.format(''%%s'', o.%1$I) END,'
+                                    ' %2$s, %3$s::pg_catalog.float8) FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value)
              ELSE pg_catalog.format('@extschema@.clv_channel_state((o.%I)::pg_catalog.text, %s, %s::pg_catalog.float8)'
                                     ' FILTER (WHERE o."clv counted")', p.channel, touched_at, amount_value) END,
         CASE WHEN source_is_citus THEN '' ELSE @extschema@.clv_pipeline_fence(true) END,
