@@ -36,6 +36,16 @@ CREATE EVENT TRIGGER clv_guard_extension_functions ON ddl_command_end
 COMMENT ON FUNCTION @extschema@.clv_guard_extension_functions() IS
 'internal: refuses a function in clv''s schema named clv_... that is not clv''s (a member of the extension owned by a superuser)';
 
+-- The same check over the whole schema, for a pipeline to make before it
+-- reads anything: the event trigger cannot see a function made in a
+-- transaction open during the install and committed after.
+CREATE FUNCTION @extschema@.clv_check_extension_functions()
+RETURNS void AS 'MODULE_PATHNAME', 'clv_check_extension_functions'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.clv_check_extension_functions() IS
+'internal: refuses, whenever called, a function in clv''s schema named clv_... that is not clv''s';
+
 ------------------------------------------------------------------------------
 -- The calendar, explicit: a timestamp's calendar day in a named time zone
 ------------------------------------------------------------------------------
@@ -1719,7 +1729,9 @@ $$;
 -- and policies read, inheritance children and partitions) must belong to a
 -- role that can act as reader, and so must the source's schema, whose
 -- owner could give its name to another relation; so must what their views,
--- policies, indexes, statistics, constraints and partition keys call.
+-- policies, indexes, statistics, constraints and partition keys call (a
+-- partition's constraint is made of the keys of the tables it is part of),
+-- and a foreign table's server.
 CREATE FUNCTION @extschema@.clv_foreign_code(source regclass, reader oid)
 RETURNS TABLE (object text, owner regrole)
 LANGUAGE sql STABLE
@@ -1747,9 +1759,16 @@ AS $$
         SELECT source::pg_catalog.oid
         UNION
         SELECT e.child FROM reached r JOIN edges e ON e.parent OPERATOR(pg_catalog.=) r.rel),
+    -- the tables a partition read is part of: their partition keys make its
+    -- partition constraint, which the planner may evaluate
+    ancestors(rel) AS (
+        SELECT i.inhparent FROM reached r JOIN pg_catalog.pg_inherits i ON i.inhrelid OPERATOR(pg_catalog.=) r.rel
+        UNION
+        SELECT i.inhparent FROM ancestors a JOIN pg_catalog.pg_inherits i ON i.inhrelid OPERATOR(pg_catalog.=) a.rel),
     -- the objects whose expressions run: views' rules, policies, the
-    -- relations themselves (partition keys) and their indexes, statistics
-    -- and constraints
+    -- relations themselves and the tables they are partitions of (partition
+    -- keys; a foreign table's server) and their indexes, statistics and
+    -- constraints
     holders(classid, objid) AS (
         SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass, w.oid
           FROM reached r JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) r.rel
@@ -1759,6 +1778,8 @@ AS $$
           FROM reached r JOIN pg_catalog.pg_policy y ON y.polrelid OPERATOR(pg_catalog.=) r.rel
         UNION ALL
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, r.rel FROM reached r
+        UNION ALL
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.rel FROM ancestors a
         UNION ALL
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indexrelid
           FROM reached r JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) r.rel
@@ -1795,7 +1816,9 @@ AS $$
          -- index's types, in its expressions, count)
          WHERE NOT (h.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
-                    AND h.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT r.rel FROM reached r)))
+                    AND h.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT r.rel FROM reached r
+                                                                  UNION ALL
+                                                                  SELECT a.rel FROM ancestors a)))
         UNION
         SELECT e.refclassid, e.refobjid
           FROM used u JOIN code_edges e ON e.classid OPERATOR(pg_catalog.=) u.classid
@@ -1837,7 +1860,13 @@ AS $$
         UNION ALL
         SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), t.typowner
           FROM used u JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) u.objid
-         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass)
+         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+        UNION ALL
+        -- a foreign table's server: its owner sets where the rows come from,
+        -- and where the reader's user mapping is sent
+        SELECT 2, pg_catalog.pg_describe_object(u.classid, u.objid, 0), v.srvowner
+          FROM used u JOIN pg_catalog.pg_foreign_server v ON v.oid OPERATOR(pg_catalog.=) u.objid
+         WHERE u.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_foreign_server'::pg_catalog.regclass)
     SELECT o.object, o.owner::pg_catalog.regrole
       FROM owned o
      WHERE NOT pg_catalog.pg_has_role(o.owner, reader, 'USAGE')
@@ -1869,44 +1898,22 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'wrong_object_type',
             MESSAGE = pg_catalog.format('%s is not a table, view, materialized view or foreign table', source);
     END IF;
+    -- clv's own calls name clv's schema: a function there named clv_...
+    -- that is not clv's would be called where it matches a call better.  The
+    -- schema guard refuses one as it is made, but cannot see one made in a
+    -- transaction open during clv's install and committed after; a
+    -- pipeline, which a superuser may run, looks again (src/extension_guard.c)
+    PERFORM @extschema@.clv_check_extension_functions();
     IF kind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v']::pg_catalog."char"[]) THEN
         EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', source);
     END IF;
     SELECT * INTO offender
       FROM @extschema@.clv_foreign_code(source, (SELECT r.oid FROM pg_catalog.pg_roles r
                                                   WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER));
-    -- clv's own calls name clv's schema: a function there named clv_...
-    -- that is not clv's would be called where it matches a call better.  The
-    -- schema guard (src/extension_guard.c) refuses one as it is made, but
-    -- cannot see one made in a transaction open during clv's install and
-    -- committed after; a pipeline, which a superuser may run, looks again.
-    IF offender.owner IS NULL THEN
-        SELECT pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure) AS object,
-               p.proowner::pg_catalog.regrole AS owner INTO offender
-          FROM pg_catalog.pg_extension e
-          JOIN pg_catalog.pg_proc p ON p.pronamespace OPERATOR(pg_catalog.=) e.extnamespace
-         WHERE e.extname OPERATOR(pg_catalog.=) 'clv'
-           AND pg_catalog.starts_with(p.proname::pg_catalog.text, 'clv_')
-           AND NOT ((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) p.proowner)
-                    AND EXISTS (SELECT FROM pg_catalog.pg_depend d
-                                 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-                                   AND d.objid OPERATOR(pg_catalog.=) p.oid
-                                   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
-                                   AND d.refobjid OPERATOR(pg_catalog.=) e.oid
-                                   AND d.deptype OPERATOR(pg_catalog.=) 'e'))
-         ORDER BY 1
-         LIMIT 1;
-        IF offender.owner IS NOT NULL THEN
-            RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
-                MESSAGE = pg_catalog.format('%s cannot be in the schema of extension "clv"', offender.object),
-                DETAIL = 'Names beginning with clv_ there are kept for clv''s own functions, which call each other by name: another function of the same name, matching a call''s arguments more closely, would be called in their place.',
-                HINT = 'Drop or rename the function, or move it to another schema, before using a pipeline.';
-        END IF;
-    END IF;
     IF offender.owner IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
             MESSAGE = pg_catalog.format('reading %s would run code of another role as %s', source, CURRENT_USER),
-            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s. A view''s query, row security policies, and the expressions of indexes, statistics, constraints and partition keys run with the rights of whoever reads or plans a query, and their owners can change them.',
+            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s. A view''s query, row security policies, and the expressions of indexes, statistics, constraints and partition keys run with the rights of whoever reads or plans a query, a foreign table''s server says where its rows come from and where the reader''s user mapping goes, and their owners can change them.',
                                        offender.owner, CURRENT_USER, offender.object),
             HINT = 'A pipeline reads only what its creator, or a role that can act as its creator, owns and calls: create it as the role that owns all of it (a superuser may SET ROLE to it), or leave out what belongs to another.';
     END IF;

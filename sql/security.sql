@@ -615,6 +615,57 @@ SELECT v.v AS orders, f.object, f.owner
   FROM (VALUES ('public.parted'), ('public.checked_orders'), ('public.keyed_orders')) v(v)
   LEFT JOIN LATERAL m.clv_foreign_code(v.v::pg_catalog.regclass, 'regress_clv_admin'::pg_catalog.regrole) f ON true
  ORDER BY 1;
+-- statistics on an expression, a partition key and the key of the table a
+-- partition is part of (its partition constraint), an operator, a policy's
+-- subquery, the attacker's foreign table and the administrator's on the
+-- attacker's server (whose owner says where the rows and the reader's user
+-- mapping go); a partition of a table keyed by a column reaches nothing of
+-- its siblings'
+SET ROLE regress_clv_attacker;
+CREATE FUNCTION m.same(integer, integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 OPERATOR(pg_catalog.=) $2';
+CREATE OPERATOR m.=== (LEFTARG = integer, RIGHTARG = integer, FUNCTION = m.same);
+SET ROLE regress_clv_admin;
+CREATE TABLE public.with_statistics AS SELECT o.customer, o.at, o.amount FROM public.orders o;
+CREATE STATISTICS public.folded_customers ON (m.folded(customer)), amount FROM public.with_statistics;
+CREATE TABLE public.keyed_by_call (customer integer, at timestamptz, amount numeric) PARTITION BY RANGE ((m.folded(customer)));
+CREATE TABLE public.part_of_keyed PARTITION OF public.keyed_by_call FOR VALUES FROM (0) TO (1000);
+CREATE VIEW public.via_operator AS
+SELECT o.customer, o.at, o.amount FROM public.orders o WHERE o.customer OPERATOR(m.===) o.customer;
+CREATE TABLE public.looked_up AS SELECT o.customer, o.at, o.amount FROM public.orders o;
+ALTER TABLE public.looked_up ENABLE ROW LEVEL SECURITY;
+CREATE POLICY looks_up ON public.looked_up
+ USING (EXISTS (SELECT FROM m.my_orders s WHERE s.customer OPERATOR(pg_catalog.=) looked_up.customer));
+-- (a wrapper without a handler: these foreign tables are never read)
+CREATE FOREIGN DATA WRAPPER regress_clv_wrapper;
+GRANT USAGE ON FOREIGN DATA WRAPPER regress_clv_wrapper TO regress_clv_attacker;
+CREATE SERVER regress_clv_mine FOREIGN DATA WRAPPER regress_clv_wrapper;
+CREATE FOREIGN TABLE public.far_mine (customer integer, at timestamptz, amount numeric) SERVER regress_clv_mine;
+CREATE FOREIGN TABLE public.far_given (customer integer, at timestamptz, amount numeric) SERVER regress_clv_mine;
+ALTER FOREIGN TABLE public.far_given OWNER TO regress_clv_attacker;
+SET ROLE regress_clv_attacker;
+CREATE SERVER regress_clv_theirs FOREIGN DATA WRAPPER regress_clv_wrapper;
+GRANT USAGE ON FOREIGN SERVER regress_clv_theirs TO regress_clv_admin;
+SET ROLE regress_clv_admin;
+CREATE FOREIGN TABLE public.far_theirs (customer integer, at timestamptz, amount numeric) SERVER regress_clv_theirs;
+SELECT v.v AS orders, f.object, f.owner
+  FROM (VALUES ('public.with_statistics'), ('public.keyed_by_call'), ('public.part_of_keyed'), ('public.part_mine'),
+               ('public.via_operator'), ('public.looked_up'), ('public.far_mine'), ('public.far_given'),
+               ('public.far_theirs')) v(v)
+  LEFT JOIN LATERAL m.clv_foreign_code(v.v::pg_catalog.regclass, 'regress_clv_admin'::pg_catalog.regrole) f ON true
+ ORDER BY 1;
+\set VERBOSITY default
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.part_of_keyed', 'customer', 'at', 'amount', 'through_key');
+SELECT pg_catalog.count(*) FROM m.clv_create_pipeline('public.far_theirs', 'customer', 'at', 'amount', 'through_server');
+\set VERBOSITY terse
+SELECT pg_catalog.count(*) AS schemas_made FROM pg_catalog.pg_namespace
+ WHERE nspname OPERATOR(pg_catalog.=) ANY (ARRAY['through_key', 'through_server']);
+DROP FOREIGN TABLE public.far_mine, public.far_given, public.far_theirs;
+DROP SERVER regress_clv_mine, regress_clv_theirs;
+DROP FOREIGN DATA WRAPPER regress_clv_wrapper;
+DROP TABLE public.with_statistics, public.keyed_by_call, public.looked_up;
+DROP VIEW public.via_operator;
+DROP OPERATOR m.=== (integer, integer);
+DROP FUNCTION m.same(integer, integer);
 DROP TABLE public.parted, public.checked_orders, public.keyed_orders, m.customers;
 DROP VIEW public.via_body, public.via_read, public.via_domain;
 DROP FUNCTION public.calls_out(), public.reads_out(integer);

@@ -39,7 +39,9 @@
  * CREATE EXTENSION or ALTER EXTENSION UPDATE makes it fail.  What it cannot
  * see is a function created in a transaction still open while clv is
  * installed, and committed after: its check rests on the catalog as the
- * command sees it.  Calls whose arguments match clv's parameters exactly
+ * command sees it.  So a pipeline, which a superuser may run, checks the
+ * whole schema again before it reads anything (clv_check_extension_functions,
+ * the same check).  Calls whose arguments match clv's parameters exactly
  * leave nothing to choose; this guard is for those that do not.
  */
 #include "clv.h"
@@ -62,6 +64,7 @@
 
 PG_FUNCTION_INFO_V1(clv_guard_extension_schema);
 PG_FUNCTION_INFO_V1(clv_guard_extension_functions);
+PG_FUNCTION_INFO_V1(clv_check_extension_functions);
 
 Datum
 clv_guard_extension_schema(PG_FUNCTION_ARGS)
@@ -93,18 +96,13 @@ clv_guard_extension_schema(PG_FUNCTION_ARGS)
 }
 
 /*
- * clv_guard_extension_functions(): an event trigger at ddl_command_end.
- * Refuses the command when clv's schema holds a function named clv_...
- * that is not clv's (a member of the extension, owned by a superuser):
- * among the functions the command wrote, or among all while clv's own
- * script runs.
+ * The first function in clv's schema named clv_... that is not clv's (a
+ * member of the extension, owned by a superuser): among every one there, or
+ * among those the current transaction wrote.  InvalidOid when there is none.
  */
-Datum
-clv_guard_extension_functions(PG_FUNCTION_ARGS)
+static Oid
+find_foreign_function(Oid schema, Oid extension, bool written_by_this_transaction)
 {
-	Oid			schema;
-	Oid			extension;
-	bool		check_all;
 	NameData	first;
 	NameData	past;
 	Relation	procs;
@@ -112,15 +110,6 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 	ScanKeyData keys[2];
 	HeapTuple	tuple;
 	Oid			foreign_function = InvalidOid;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("clv_guard_extension_functions can only be called as an event trigger")));
-	/* this function is one of clv's: its schema and extension are clv's */
-	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-	extension = getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid);
-	check_all = creating_extension && CurrentExtensionObject == extension;
 
 	/*
 	 * The functions named clv_..., in every schema (a few hundred per
@@ -140,7 +129,7 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 
 		if (proc->pronamespace != schema)
 			continue;
-		if (!check_all && !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
+		if (written_by_this_transaction && !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)))
 			continue;
 		if (!superuser_arg(proc->proowner) || getExtensionOfObject(ProcedureRelationId, proc->oid) != extension)
 		{
@@ -150,6 +139,16 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 	}
 	systable_endscan(scan);
 	table_close(procs, AccessShareLock);
+	return foreign_function;
+}
+
+/*
+ * Refuses the command or call when find_foreign_function finds a function.
+ */
+static void
+refuse_foreign_function(Oid schema, Oid extension, bool written_by_this_transaction)
+{
+	Oid			foreign_function = find_foreign_function(schema, extension, written_by_this_transaction);
 
 	if (OidIsValid(foreign_function))
 		ereport(ERROR,
@@ -160,5 +159,41 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 						   "name: another function of the same name, matching a call's arguments more closely, would "
 						   "be called in their place."),
 				 errhint("Give the function another name, or put it in another schema.")));
+}
+
+/*
+ * clv_guard_extension_functions(): an event trigger at ddl_command_end.
+ * Refuses the command when clv's schema holds a function named clv_...
+ * that is not clv's: among the functions the command wrote, or among all
+ * while clv's own script runs.
+ */
+Datum
+clv_guard_extension_functions(PG_FUNCTION_ARGS)
+{
+	Oid			schema;
+	Oid			extension;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("clv_guard_extension_functions can only be called as an event trigger")));
+	/* this function is one of clv's: its schema and extension are clv's */
+	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+	extension = getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid);
+	refuse_foreign_function(schema, extension, !(creating_extension && CurrentExtensionObject == extension));
+	PG_RETURN_VOID();
+}
+
+/*
+ * clv_check_extension_functions(): the same check over every function in
+ * clv's schema, whenever called.  A pipeline makes it before it reads
+ * anything, since the event trigger cannot see a function made in a
+ * transaction open while clv was installed and committed after.
+ */
+Datum
+clv_check_extension_functions(PG_FUNCTION_ARGS)
+{
+	refuse_foreign_function(get_func_namespace(fcinfo->flinfo->fn_oid),
+							getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid), false);
 	PG_RETURN_VOID();
 }

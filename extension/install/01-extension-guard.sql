@@ -36,3 +36,13 @@ CREATE EVENT TRIGGER clv_guard_extension_functions ON ddl_command_end
 
 COMMENT ON FUNCTION @extschema@.clv_guard_extension_functions() IS
 'internal: refuses a function in clv''s schema named clv_... that is not clv''s (a member of the extension owned by a superuser)';
+
+-- The same check over the whole schema, for a pipeline to make before it
+-- reads anything: the event trigger cannot see a function made in a
+-- transaction open during the install and committed after.
+CREATE FUNCTION @extschema@.clv_check_extension_functions()
+RETURNS void AS 'MODULE_PATHNAME', 'clv_check_extension_functions'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.clv_check_extension_functions() IS
+'internal: refuses, whenever called, a function in clv''s schema named clv_... that is not clv''s';
