@@ -1042,8 +1042,9 @@ $$;
 -- role that can act as reader, and so must the source's schema, whose
 -- owner could give its name to another relation; so must what their views,
 -- policies, indexes, statistics, constraints and partition keys call (a
--- partition's constraint is made of the keys of the tables it is part of),
--- and a foreign table's server.
+-- partition's constraint is made of the keys of the tables it is part of)
+-- and what the operator classes of those indexes and keys are made of, and
+-- a foreign table's server.
 CREATE FUNCTION @extschema@.clv_foreign_code(source regclass, reader oid)
 RETURNS TABLE (object text, owner regrole)
 LANGUAGE sql STABLE
@@ -1106,7 +1107,10 @@ AS $$
          WHERE k.contype OPERATOR(pg_catalog.=) 'c'),
     -- what a function or type uses in turn: a SQL-standard body's functions
     -- and relations, a domain's base type and its constraints' functions
-    -- (other bodies are text, which nothing here can follow)
+    -- (other bodies are text, which nothing here can follow); and what an
+    -- operator class of an index or a partition key brings: its family's
+    -- support functions and operators, which the planner calls (partition
+    -- bounds are compared, and pruned, by them)
     code_edges(classid, objid, refclassid, refobjid) AS (
         SELECT d.classid, d.objid, d.refclassid, d.refobjid
           FROM pg_catalog.pg_depend d
@@ -1118,19 +1122,31 @@ AS $$
           FROM pg_catalog.pg_constraint k
           JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass
                                      AND d.objid OPERATOR(pg_catalog.=) k.oid
-         WHERE k.contypid OPERATOR(pg_catalog.<>) 0),
+         WHERE k.contypid OPERATOR(pg_catalog.<>) 0
+        UNION ALL
+        SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, c.oid, 'pg_catalog.pg_proc'::pg_catalog.regclass, f.amproc
+          FROM pg_catalog.pg_opclass c
+          JOIN pg_catalog.pg_amproc f ON f.amprocfamily OPERATOR(pg_catalog.=) c.opcfamily
+        UNION ALL
+        SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, c.oid, 'pg_catalog.pg_operator'::pg_catalog.regclass, o.amopopr
+          FROM pg_catalog.pg_opclass c
+          JOIN pg_catalog.pg_amop o ON o.amopfamily OPERATOR(pg_catalog.=) c.opcfamily),
     used(classid, objid) AS (
         SELECT d.refclassid, d.refobjid
           FROM holders h
           JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) h.classid
                                      AND d.objid OPERATOR(pg_catalog.=) h.objid
-         -- a relation's column types run nothing as its rows are read (an
-         -- index's types, in its expressions, count)
+         -- a relation's column types, and the composite type a typed table
+         -- is of, run nothing as its rows are read (the types in its
+         -- partition key's expressions, and in an index's, count)
          WHERE NOT (h.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
                     AND h.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT r.rel FROM reached r
                                                                   UNION ALL
-                                                                  SELECT a.rel FROM ancestors a)))
+                                                                  SELECT a.rel FROM ancestors a))
+                    AND (d.objsubid OPERATOR(pg_catalog.>) 0
+                         OR d.refobjid OPERATOR(pg_catalog.=) (SELECT c.reloftype FROM pg_catalog.pg_class c
+                                                                WHERE c.oid OPERATOR(pg_catalog.=) h.objid)))
         UNION
         SELECT e.refclassid, e.refobjid
           FROM used u JOIN code_edges e ON e.classid OPERATOR(pg_catalog.=) u.classid
@@ -1225,7 +1241,7 @@ BEGIN
     IF offender.owner IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
             MESSAGE = pg_catalog.format('reading %s would run code of another role as %s', source, CURRENT_USER),
-            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s. A view''s query, row security policies, and the expressions of indexes, statistics, constraints and partition keys run with the rights of whoever reads or plans a query, a foreign table''s server says where its rows come from and where the reader''s user mapping goes, and their owners can change them.',
+            DETAIL = pg_catalog.format('Role %s, which cannot act as %s, owns %s. A view''s query, row security policies, and the expressions and operator classes of indexes, statistics, constraints and partition keys run with the rights of whoever reads or plans a query, a foreign table''s server says where its rows come from and where the reader''s user mapping goes, and their owners can change them.',
                                        offender.owner, CURRENT_USER, offender.object),
             HINT = 'A pipeline reads only what its creator, or a role that can act as its creator, owns and calls: create it as the role that owns all of it (a superuser may SET ROLE to it), or leave out what belongs to another.';
     END IF;
