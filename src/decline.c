@@ -309,17 +309,14 @@ append_span(StringInfo out, double days)
 
 /*
  * What the rows of one query share, in fn_extra: the result's blessed
- * descriptor, an empty reasons array, the alert's buffer, the summary's descriptor (so that a
- * row is deformed without a type cache look-up) and the purchase model last
- * checked (a row with the same model, bit for bit, is not checked again).
+ * descriptor, an empty reasons array, the alert's buffer and the purchase
+ * model last checked (a row with the same model, bit for bit, is not checked
+ * again).
  */
 typedef struct DeclineCache
 {
 	TupleDesc	desc;
 	Datum		no_reasons;
-	Oid			summary_type;
-	int32		summary_typmod;
-	TupleDesc	summary_desc;
 	ClvModel	model;
 	StringInfoData alert;		/* the alert's buffer, reset for each row */
 } DeclineCache;
@@ -344,35 +341,6 @@ decline_cache(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	return cache;
-}
-
-/* clv_summary_read, with the summary's descriptor kept in the cache */
-static void
-read_summary(FunctionCallInfo fcinfo, DeclineCache *cache, HeapTupleHeader summary, ClvSummaryRow *row)
-{
-	Oid			type = HeapTupleHeaderGetTypeId(summary);
-	int32		typmod = HeapTupleHeaderGetTypMod(summary);
-	HeapTupleData tuple;
-
-	if (cache->summary_desc == NULL || cache->summary_type != type || cache->summary_typmod != typmod)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		TupleDesc	desc = lookup_rowtype_tupdesc_copy(type, typmod);
-
-		MemoryContextSwitchTo(old);
-		if (desc->natts != CLV_SUMMARY_NFIELDS)
-			elog(ERROR, "clv_summary has %d fields, expected %d", desc->natts, CLV_SUMMARY_NFIELDS);
-		if (cache->summary_desc != NULL)
-			FreeTupleDesc(cache->summary_desc);
-		cache->summary_desc = desc;
-		cache->summary_type = type;
-		cache->summary_typmod = typmod;
-	}
-	tuple.t_len = HeapTupleHeaderGetDatumLength(summary);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = summary;
-	heap_deform_tuple(&tuple, cache->summary_desc, row->values, row->nulls);
 }
 
 static const ClvModel *
@@ -597,7 +565,7 @@ clv_decline(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(A_SUMMARY))
 		PG_RETURN_NULL();
 	cache = decline_cache(fcinfo);
-	read_summary(fcinfo, cache, PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
+	clv_summary_read(PG_GETARG_HEAPTUPLEHEADER(A_SUMMARY), &summary);
 	if (!clv_summary_history(&summary, &x, &t_x, &T))
 		PG_RETURN_NULL();
 

@@ -22,6 +22,9 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(clv_summary_transfn);
@@ -685,6 +688,57 @@ clv_summary_final(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The descriptor summaries are read with, kept for the backend: every score
+ * of every customer reads a summary, and looking the descriptor up in the
+ * type cache each time (a hash lookup, and a pin in the resource owner) was
+ * a tenth of a cheap score such as P(alive).  A copy is kept per type and
+ * typmod, and is looked up again after any change to pg_attribute seen by
+ * this backend: a composite type's fields are its relation's attributes, so
+ * ALTER TYPE adds, drops or changes one.  (A pg_attribute syscache callback
+ * rather than a relcache one: a backend has 64 slots for the first and 10
+ * for the second, shared with other extensions, and running out is FATAL.)
+ */
+static TupleDesc summary_desc = NULL;
+static Oid	summary_desc_type = InvalidOid;
+static int32 summary_desc_typmod = -1;
+static bool summary_desc_valid = false;
+
+static void
+summary_desc_invalidate(Datum arg, int cache_id, uint32 hash_value)
+{
+	/* freed at the next read, never while a caller may be deforming with it */
+	summary_desc_valid = false;
+}
+
+static TupleDesc
+summary_desc_for(Oid type, int32 typmod)
+{
+	static bool callback_registered = false;
+
+	if (!summary_desc_valid || type != summary_desc_type || typmod != summary_desc_typmod)
+	{
+		TupleDesc	cached = lookup_rowtype_tupdesc(type, typmod);
+		MemoryContext old_context;
+
+		if (!callback_registered)
+		{
+			CacheRegisterSyscacheCallback(ATTNUM, summary_desc_invalidate, (Datum) 0);
+			callback_registered = true;
+		}
+		old_context = MemoryContextSwitchTo(CacheMemoryContext);
+		if (summary_desc != NULL)
+			FreeTupleDesc(summary_desc);
+		summary_desc = CreateTupleDescCopy(cached);
+		MemoryContextSwitchTo(old_context);
+		ReleaseTupleDesc(cached);
+		summary_desc_type = type;
+		summary_desc_typmod = typmod;
+		summary_desc_valid = true;
+	}
+	return summary_desc;
+}
+
+/*
  * Reading a summary given as input.  The composite is deformed once (looking
  * its fields up one by one costs a type-cache lookup each); a summary can be
  * typed in, so the getters check what they return.
@@ -692,8 +746,7 @@ clv_summary_final(PG_FUNCTION_ARGS)
 void
 clv_summary_read(HeapTupleHeader summary, ClvSummaryRow *row)
 {
-	TupleDesc	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(summary),
-												 HeapTupleHeaderGetTypMod(summary));
+	TupleDesc	tupdesc = summary_desc_for(HeapTupleHeaderGetTypeId(summary), HeapTupleHeaderGetTypMod(summary));
 	HeapTupleData tuple;
 
 	if (tupdesc->natts != CLV_SUMMARY_NFIELDS)
@@ -703,7 +756,6 @@ clv_summary_read(HeapTupleHeader summary, ClvSummaryRow *row)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = summary;
 	heap_deform_tuple(&tuple, tupdesc, row->values, row->nulls);
-	ReleaseTupleDesc(tupdesc);
 }
 
 /* in the order of ClvSummaryField, for messages */

@@ -216,6 +216,25 @@ AS $$
     SELECT 'pg_catalog.numeric(1000,2)'::pg_catalog.text
 $$;
 
+-- x::numeric(1000,2), without formatting x as text on the way
+-- (src/money.c): what a refresh writes as money for every declining
+-- customer, and the views for every customer read
+CREATE FUNCTION @extschema@.clv_round_to_cents(value float8)
+RETURNS numeric AS 'MODULE_PATHNAME', 'clv_round_to_cents'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_round_to_cents(float8) IS
+'value::numeric(1000,2), the money of a pipeline''s tables and views, computed without formatting value as text';
+
+-- A float8 expression as the pipeline's money
+CREATE FUNCTION @extschema@.clv_pipeline_money_sql(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.format('@extschema@.clv_round_to_cents(%s)::%s', value, @extschema@.clv_pipeline_money())
+$$;
+
 -- The fit of a pipeline's purchase model over its summaries c.s, penalized
 -- by the query's parameter $penalizer_param.  The regularity models take
 -- each customer's log gaps too (c.log_gap_sum, from the stored state) and
@@ -245,16 +264,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.format(
         'SELECT st.customer_id, (c.s).first_order, (c.s).last_order, (c.s).observation_end, (c.s).orders,'
-        ' (c.s).refunds, (c.s).purchase_days, (c.s).total_amount::%2$s AS total_amount,'
-        ' (c.s).refunded_amount::%2$s AS refunded_amount, (c.s).avg_order_value::%2$s AS avg_order_value,'
-        ' (c.s).frequency, (c.s).recency, (c.s).age, (c.s).monetary::%2$s AS monetary, (c.s).mean_gap,'
+        ' (c.s).refunds, (c.s).purchase_days, %2$s AS total_amount,'
+        ' %3$s AS refunded_amount, %4$s AS avg_order_value,'
+        ' (c.s).frequency, (c.s).recency, (c.s).age, %5$s AS monetary, (c.s).mean_gap,'
         ' (c.s).gap_stddev,'
         -- 0.3.0's names of the same fields, for dashboards written for it
-        ' (c.s).total_amount::%2$s AS net_revenue, (c.s).frequency AS repeat_purchase_days,'
-        ' (c.s).recency AS recency_days, (c.s).age AS age_days, (c.s).monetary::%2$s AS repeat_order_value,'
+        ' %2$s AS net_revenue, (c.s).frequency AS repeat_purchase_days,'
+        ' (c.s).recency AS recency_days, (c.s).age AS age_days, %5$s AS repeat_order_value,'
         ' (c.s).mean_gap AS mean_gap_days, (c.s).gap_stddev AS gap_stddev_days'
         ' FROM %1$s WHERE st.state IS NOT NULL',
-        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), @extschema@.clv_pipeline_money())
+        @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true),
+        @extschema@.clv_pipeline_money_sql('(c.s).total_amount'), @extschema@.clv_pipeline_money_sql('(c.s).refunded_amount'),
+        @extschema@.clv_pipeline_money_sql('(c.s).avg_order_value'), @extschema@.clv_pipeline_money_sql('(c.s).monetary'))
 $$;
 
 -- A customer's value tier from its predicted CLV and the bounds a refresh
@@ -276,7 +297,8 @@ $$;
 -- for_view: the columns of customer_scores, with the value tier and the
 -- note on NULL scores from the registry, written so that a reader's WHERE on
 -- customer_id reaches summary_state's index (each score a LATERAL subquery
--- over the summary's row); else what a refresh aggregates, with the day of
+-- over the summary's row); else what a refresh aggregates (the RFM
+-- segment without its scores, which nothing aggregates), with the day of
 -- the first order, written for a pass over every customer (each score
 -- computed once in a subquery's projection, which costs less per row, and
 -- the registry's values the parameters $1 to $10 of clv_pipeline_summaries_sql,
@@ -294,36 +316,40 @@ AS $$
                '@extschema@.clv_rfm(c.s, r.rfm_breakpoints)' AS rfm,
                -- the summary, the purchase model and the predicted CLV
                '@extschema@.clv_decline(%1$s, %2$s, %3$s)' AS decline,
-               -- the rows holding the RFM scores and the decline verdict
-               '(%1$s.rfm).recency_score, (%1$s.rfm).frequency_score, (%1$s.rfm).monetary_score, (%1$s.rfm).rfm_cell,'
-               ' (%1$s.rfm).segment AS rfm_segment, (%2$s.decline).declining, (%2$s.decline).severity AS decline_severity,'
+               -- the RFM scores, which the view shows and nothing aggregates
+               '(%1$s.rfm).recency_score, (%1$s.rfm).frequency_score, (%1$s.rfm).monetary_score, (%1$s.rfm).rfm_cell, '
+               AS rfm_scores,
+               -- the rows holding the RFM segment and the decline verdict
+               '(%1$s.rfm).segment AS rfm_segment, (%2$s.decline).declining, (%2$s.decline).severity AS decline_severity,'
                ' pg_catalog.array_to_string((%2$s.decline).reasons, '', '') AS decline_reasons,'
-               ' (%2$s.decline).alert AS decline_alert, (%2$s.decline).value_at_risk%3$s AS value_at_risk' AS score_columns)
+               ' (%2$s.decline).alert AS decline_alert, %3$s AS value_at_risk' AS score_columns)
     SELECT CASE WHEN for_view THEN pg_catalog.format(
-        'SELECT st.customer_id, (c.s).total_amount::%8$s AS total_amount, (c.s).orders, (c.s).last_order,'
+        'SELECT st.customer_id, %8$s AS total_amount, (c.s).orders, (c.s).last_order,'
         ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, (EXTRACT(epoch FROM r.period)'
-        ' OPERATOR(pg_catalog./) 86400)::pg_catalog.float8, c.s) AS expected_purchases_next_period, v.predicted_clv::%8$s AS predicted_clv, %5$s,'
+        ' OPERATOR(pg_catalog./) 86400)::pg_catalog.float8, c.s) AS expected_purchases_next_period, %9$s AS predicted_clv, %5$s,'
         ' %6$s AS value_tier, r.score_note,'
         -- 0.3.0's name of total_amount, for dashboards written for it
-        ' (c.s).total_amount::%8$s AS net_revenue'
+        ' %8$s AS net_revenue'
         ' FROM %1$s,'
         ' LATERAL (SELECT %3$s AS predicted_clv OFFSET 0) v,'
         ' LATERAL (SELECT %4$s AS rfm OFFSET 0) q,'
         ' LATERAL (SELECT %7$s AS decline OFFSET 0) d'
         ' WHERE st.state IS NOT NULL',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), e.p_alive, e.predicted_clv, e.rfm,
-        pg_catalog.format(e.score_columns, 'q', 'd', '::' OPERATOR(pg_catalog.||) @extschema@.clv_pipeline_money()),
+        pg_catalog.format(e.rfm_scores, 'q') OPERATOR(pg_catalog.||)
+        pg_catalog.format(e.score_columns, 'q', 'd', @extschema@.clv_pipeline_money_sql('(d.decline).value_at_risk')),
         @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
-        pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'), @extschema@.clv_pipeline_money())
+        pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'),
+        @extschema@.clv_pipeline_money_sql('(c.s).total_amount'), @extschema@.clv_pipeline_money_sql('v.predicted_clv'))
     ELSE pg_catalog.format(
-        'SELECT x.customer_id, (x.s).total_amount, (x.s).first_order, (x.s).orders, (x.s).last_order,'
+        'SELECT x.customer_id, (x.s).total_amount, (x.s).first_order, (x.s).last_order,'
         ' x.p_alive, x.predicted_clv, %5$s'
         ' FROM (SELECT y.*, %6$s AS decline'
         '         FROM (SELECT c.customer_id, c.s, r.purchase_model, %2$s AS p_alive, %3$s AS predicted_clv,'
         '                      %4$s AS rfm'
         '                 FROM %1$s %7$s) y %7$s) x',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false, true), e.p_alive, e.predicted_clv,
-        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', ''),
+        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', '(x.decline).value_at_risk'),
         pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'),
         @extschema@.clv_pipeline_fence(true))
     END
@@ -1875,8 +1901,8 @@ BEGIN
          GROUP BY x.value_tier;
         MERGE INTO %1$I.declining_customers d
         USING (SELECT pg_catalog.row_number() OVER (ORDER BY w.value_at_risk DESC NULLS LAST, w.customer_id) AS rank,
-                      w.customer_id, w.rfm_segment, %2$s AS value_tier, w.predicted_clv, w.p_alive, w.value_at_risk,
-                      w.decline_severity, w.decline_reasons, w.decline_alert, w.last_order
+                      w.customer_id, w.rfm_segment, %2$s AS value_tier, %3$s AS predicted_clv, w.p_alive,
+                      %4$s AS value_at_risk, w.decline_severity, w.decline_reasons, w.decline_alert, w.last_order
                  FROM %1$I.clv_refresh_scores w CROSS JOIN %1$I.clv_pipeline r WHERE w.declining) f
            ON d.rank OPERATOR(pg_catalog.=) f.rank
          WHEN MATCHED THEN UPDATE
@@ -1888,7 +1914,8 @@ BEGIN
                                        value_at_risk, decline_severity, decline_reasons, decline_alert, last_order)
               VALUES (f.rank, f.customer_id, f.rfm_segment, f.value_tier, f.predicted_clv, f.p_alive,
                       f.value_at_risk, f.decline_severity, f.decline_reasons, f.decline_alert, f.last_order)$q$,
-        target_schema, @extschema@.clv_pipeline_tier_sql('w.predicted_clv', 'r.tier_bounds'));
+        target_schema, @extschema@.clv_pipeline_tier_sql('w.predicted_clv', 'r.tier_bounds'),
+        @extschema@.clv_pipeline_money_sql('w.predicted_clv'), @extschema@.clv_pipeline_money_sql('w.value_at_risk'));
     -- the MERGE (the last statement) matched or inserted one row per
     -- declining customer: ranks past their count are the old list's tail
     GET DIAGNOSTICS declining = ROW_COUNT;
@@ -1974,7 +2001,7 @@ BEGIN
               FROM %1$I.summary_state st
               LEFT JOIN %1$I.clv_refresh_scores w ON w.customer_id %2$s st.customer_id
              CROSS JOIN LATERAL @extschema@.clv_channel_credits(
-                       st.channels, pg_catalog.round(w.predicted_clv::pg_catalog.numeric, 2)) c
+                       st.channels, @extschema@.clv_round_to_cents(w.predicted_clv)) c
              WHERE st.channels IS NOT NULL
              GROUP BY c.channel$q$,
             target_schema, eq);

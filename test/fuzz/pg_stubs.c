@@ -34,6 +34,7 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/expandeddatum.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -62,6 +63,15 @@ static Chunk chunks = {&chunks, &chunks, 0, 0};
 static MemoryContextData fuzz_context;
 MemoryContext CurrentMemoryContext = NULL;
 
+/*
+ * The backend's cache context: what clv keeps for the backend (the summary's
+ * descriptor, src/summary.c) is allocated there and outlives an iteration,
+ * as in the server it outlives a query.  Such chunks are not in the list
+ * fuzz_end frees.
+ */
+static MemoryContextData fuzz_cache_context;
+MemoryContext CacheMemoryContext = &fuzz_cache_context;
+
 static void *
 chunk_alloc(Size size, bool zero, bool huge)
 {
@@ -81,6 +91,12 @@ chunk_alloc(Size size, bool zero, bool huge)
 		memset(c + 1, 0, size);
 	c->size = size;
 	c->magic = CHUNK_MAGIC;
+	if (CurrentMemoryContext == CacheMemoryContext)
+	{
+		/* kept for the process: a list of its own, so pfree can unlink it */
+		c->next = c->prev = c;
+		return c + 1;
+	}
 	c->next = chunks.next;
 	c->prev = &chunks;
 	chunks.next->prev = c;
@@ -835,6 +851,12 @@ fake_desc(int natts)
 	desc->tdtypmod = -1;
 	desc->tdrefcount = -1;
 	return desc;
+}
+
+/* a harness sends no invalidations: what is cached stays valid */
+void
+CacheRegisterSyscacheCallback(int cacheid, SyscacheCallbackFunction func, Datum arg)
+{
 }
 
 TypeFuncClass

@@ -4,7 +4,7 @@
 -- the server must still answer afterwards.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 CREATE SCHEMA hostile;
 CREATE FUNCTION hostile.try(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -108,6 +108,15 @@ BEGIN
 END $$;
 SELECT is(hostile.names_over_updates(), 'Champions Champions 1 Champions 2 ',
           'PL/pgSQL sees each update of the segment map');
+
+-- summaries are read with a descriptor kept for the backend (src/summary.c):
+-- a summary type given another field in this session is read with it, and
+-- refused, not read with the old one
+SELECT is(hostile.try($$SELECT clv_decline(ROW('2024-01-01','2024-03-01','2025-01-01',3,0,3,30,0,10,2,60,366,10,30,1,'1 day')::clv_summary)$$),
+          'no error', 'a summary read before its type changes');
+ALTER TYPE clv_summary ADD ATTRIBUTE hostile_extra integer;
+SELECT matches(hostile.try($$SELECT clv_decline(ROW('2024-01-01','2024-03-01','2025-01-01',3,0,3,30,0,10,2,60,366,10,30,1,'1 day',7)::clv_summary)$$),
+               'clv_summary has 17 fields', 'a summary of the changed type is read with its new descriptor, and refused');
 
 SELECT is((SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()), 1::bigint,
           'the backend is still alive');
