@@ -9,6 +9,8 @@
  * below 1e12 in size and a hundred times it is not within the reach of that
  * formatting of a half cent, the cents are the nearest integer to it; every
  * other value (a possible tie, a large or non-finite one) takes the cast.
+ * (From 5e11 up the margin below is half a cent or more, so in practice the
+ * fast path ends there.)
  */
 #include "clv.h"
 

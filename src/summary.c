@@ -718,6 +718,7 @@ summary_desc_for(Oid type, int32 typmod)
 	if (!summary_desc_valid || type != summary_desc_type || typmod != summary_desc_typmod)
 	{
 		TupleDesc	cached = lookup_rowtype_tupdesc(type, typmod);
+		TupleDesc	copy;
 		MemoryContext old_context;
 
 		if (!callback_registered)
@@ -726,11 +727,16 @@ summary_desc_for(Oid type, int32 typmod)
 			callback_registered = true;
 		}
 		old_context = MemoryContextSwitchTo(CacheMemoryContext);
-		if (summary_desc != NULL)
-			FreeTupleDesc(summary_desc);
-		summary_desc = CreateTupleDescCopy(cached);
+		copy = CreateTupleDescCopy(cached);
 		MemoryContextSwitchTo(old_context);
 		ReleaseTupleDesc(cached);
+		/*
+		 * The old copy is freed only once the new one is made: an error in
+		 * between leaves the old one, not a dangling pointer.
+		 */
+		if (summary_desc != NULL)
+			FreeTupleDesc(summary_desc);
+		summary_desc = copy;
 		summary_desc_type = type;
 		summary_desc_typmod = typmod;
 		summary_desc_valid = true;
