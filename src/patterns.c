@@ -280,9 +280,116 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 	return kept + 1;
 }
 
-/* Sort entries[0 .. n-1] and merge equal ones, adding their counts; returns how many are left. */
+/*
+ * Sorting the entries by the bytes of their three keys (a least significant
+ * byte first radix sort), for entries that rank_sort_and_merge leaves: times
+ * with too many distinct values to rank, such as mean spends.  Each slot is
+ * read as compare_entries reads it, an int64, with its sign bit flipped so
+ * that its bytes order as the integers do; every pass is stable, so the
+ * entries come out in compare_entries' order and the fits are the same bit
+ * for bit.  Only the bytes that differ between entries make passes, and one
+ * pass over the entries counts them all.  The passes go back and forth
+ * between the entries and a scratch array as large, which must be memory
+ * already touched: a new allocation of that size costs a page fault every
+ * 128 entries, as much as the comparisons it would save (docs/performance.md).
+ * With more than RADIX_MAX_PASSES passes the comparison sort is left to it.
+ */
+#define RADIX_MAX_PASSES 12
+#define RADIX_KEYS (E_T - E_X + 1)
+
+static inline uint64
+radix_key(const PatternEntry *e, int slot)
+{
+	return (uint64) e->slot[slot] ^ (UINT64CONST(1) << 63);
+}
+
+/*
+ * Sorts entries[0 .. n-1], with scratch[0 .. n-1] written over, and returns
+ * true; or returns false, the entries untouched, when it does not apply.
+ */
+static bool
+radix_sort_entries(PatternEntry *entries, int64 n, PatternEntry *scratch)
+{
+	uint64		varying_or[RADIX_KEYS] = {0},
+				varying_and[RADIX_KEYS];
+	int			passes = 0;
+	int64	   *counts;
+	PatternEntry *from = entries,
+			   *to = scratch;
+
+	if (n < RANK_MIN_ENTRIES)
+		return false;
+	for (int k = 0; k < RADIX_KEYS; k++)
+		varying_and[k] = ~UINT64CONST(0);
+	for (int64 i = 0; i < n; i++)
+	{
+		for (int k = 0; k < RADIX_KEYS; k++)
+		{
+			uint64		key = radix_key(&entries[i], E_X + k);
+
+			varying_or[k] |= key;
+			varying_and[k] &= key;
+		}
+	}
+	for (int k = 0; k < RADIX_KEYS; k++)
+	{
+		for (int shift = 0; shift < 64; shift += 8)
+			passes += (((varying_or[k] ^ varying_and[k]) >> shift) & 0xff) != 0;
+	}
+	if (passes > RADIX_MAX_PASSES)
+		return false;
+
+	/* counts[(k * 8 + byte) * 256 + value], for every byte of every key at once */
+	counts = palloc0(RADIX_KEYS * 8 * 256 * sizeof(int64));
+	for (int64 i = 0; i < n; i++)
+	{
+		for (int k = 0; k < RADIX_KEYS; k++)
+		{
+			uint64		key = radix_key(&entries[i], E_X + k);
+
+			for (int b = 0; b < 8; b++)
+				counts[(k * 8 + b) * 256 + ((key >> (8 * b)) & 0xff)]++;
+		}
+	}
+
+	/* the last key first, each from its least significant byte */
+	for (int k = RADIX_KEYS - 1; k >= 0; k--)
+	{
+		for (int b = 0; b < 8; b++)
+		{
+			int64	   *offsets = &counts[(k * 8 + b) * 256];
+			int64		total = 0;
+			PatternEntry *swap;
+
+			if ((((varying_or[k] ^ varying_and[k]) >> (8 * b)) & 0xff) == 0)
+				continue;
+			for (int d = 0; d < 256; d++)
+			{
+				int64		c = offsets[d];
+
+				offsets[d] = total;
+				total += c;
+			}
+			for (int64 i = 0; i < n; i++)
+				to[offsets[(radix_key(&from[i], E_X + k) >> (8 * b)) & 0xff]++] = from[i];
+			swap = from;
+			from = to;
+			to = swap;
+		}
+	}
+	if (from != entries)
+		memcpy(entries, from, n * sizeof(PatternEntry));
+	pfree(counts);
+	return true;
+}
+
+/*
+ * Sort entries[0 .. n-1] and merge equal ones, adding their counts; returns
+ * how many are left.  scratch, when not NULL, is n entries' worth of touched
+ * memory it may write over (radix_sort_entries).
+ */
 static int64
-sort_and_merge(PatternEntry *entries, int64 n)
+sort_and_merge(PatternEntry *entries, int64 n, PatternEntry *scratch)
 {
 	int64		kept;
 
@@ -292,7 +399,8 @@ sort_and_merge(PatternEntry *entries, int64 n)
 	if (kept >= 0)
 		return kept;
 	kept = 0;
-	sort_pattern_entries(entries, n);
+	if (scratch == NULL || !radix_sort_entries(entries, n, scratch))
+		sort_pattern_entries(entries, n);
 	for (int64 i = 1; i < n; i++)
 	{
 		if (compare_entries(&entries[kept], &entries[i]) == 0)
@@ -397,13 +505,14 @@ patterns_compact(int64 *s)
 	/* a short run gains little; a long tail would double the memory of a huge state */
 	if (sorted < n / 4 || (n - sorted) > MAX_MERGED_TAIL)
 	{
-		s[P_NPATTERNS] = sort_and_merge(entries, n);
+		s[P_NPATTERNS] = sort_and_merge(entries, n, NULL);
 		return;
 	}
 	added = n - sorted;
 	tail = palloc(added * sizeof(PatternEntry));
 	memcpy(tail, entries + sorted, added * sizeof(PatternEntry));
-	added = sort_and_merge(tail, added);
+	/* the tail's place in the state, copied from, is the sort's scratch */
+	added = sort_and_merge(tail, added, entries + sorted);
 	memmove(entries + (n - sorted), entries, sorted * sizeof(PatternEntry));
 	s[P_NPATTERNS] = merge_sorted_runs(entries + (n - sorted), sorted, tail, added, entries);
 	pfree(tail);
@@ -434,14 +543,14 @@ patterns_compacted_copy(ArrayType *state)
 	{
 		s = clv_state_copy_slots(state, P_HEADER + n * E_WIDTH);
 		if (sorted < n)
-			s[P_NPATTERNS] = sort_and_merge((PatternEntry *) (s + P_HEADER), n);
+			s[P_NPATTERNS] = sort_and_merge((PatternEntry *) (s + P_HEADER), n, NULL);
 		return s;
 	}
 	s = palloc_extended((P_HEADER + n * E_WIDTH) * sizeof(int64), MCXT_ALLOC_HUGE);
 	memcpy(s, from, P_HEADER * sizeof(int64));
 	entries = (PatternEntry *) (s + P_HEADER);
 	memcpy(entries + sorted, run + sorted, (n - sorted) * sizeof(PatternEntry));
-	added = sort_and_merge(entries + sorted, n - sorted);
+	added = sort_and_merge(entries + sorted, n - sorted, NULL);
 	s[P_NPATTERNS] = merge_sorted_runs(run, sorted, entries + sorted, added, entries);
 	return s;
 }
