@@ -1792,6 +1792,12 @@ AS $$
         SELECT i.inhparent FROM reached r JOIN pg_catalog.pg_inherits i ON i.inhrelid OPERATOR(pg_catalog.=) r.rel
         UNION
         SELECT i.inhparent FROM ancestors a JOIN pg_catalog.pg_inherits i ON i.inhrelid OPERATOR(pg_catalog.=) a.rel),
+    -- the relations whose own expressions and types count: those read and
+    -- the tables they are partitions of
+    relations(rel) AS (
+        SELECT r.rel FROM reached r
+        UNION ALL
+        SELECT a.rel FROM ancestors a),
     -- the objects whose expressions run: views' rules, policies, the
     -- relations themselves and the tables they are partitions of (partition
     -- keys; a foreign table's server) and their indexes, statistics and
@@ -1804,9 +1810,7 @@ AS $$
         SELECT 'pg_catalog.pg_policy'::pg_catalog.regclass, y.oid
           FROM reached r JOIN pg_catalog.pg_policy y ON y.polrelid OPERATOR(pg_catalog.=) r.rel
         UNION ALL
-        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, r.rel FROM reached r
-        UNION ALL
-        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, a.rel FROM ancestors a
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, x.rel FROM relations x
         UNION ALL
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indexrelid
           FROM reached r JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) r.rel
@@ -1855,9 +1859,7 @@ AS $$
          -- partition key's expressions, and in an index's, count)
          WHERE NOT (h.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
                     AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
-                    AND h.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT r.rel FROM reached r
-                                                                  UNION ALL
-                                                                  SELECT a.rel FROM ancestors a))
+                    AND h.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT x.rel FROM relations x))
                     AND (d.objsubid OPERATOR(pg_catalog.>) 0
                          OR d.refobjid OPERATOR(pg_catalog.=) (SELECT c.reloftype FROM pg_catalog.pg_class c
                                                                 WHERE c.oid OPERATOR(pg_catalog.=) h.objid)))
