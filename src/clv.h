@@ -53,6 +53,9 @@ extern void clv_sort_float8(double *values, size_t n);
 /* The values a sort would put at the wanted positions, ascending (src/float8_sort.c). */
 extern void clv_select_float8(double *values, size_t n, const size_t *wanted, int nwanted);
 
+/* Memory of megabytes, backed by transparent huge pages where it can be (src/large_alloc.c). */
+extern void *clv_alloc_large(MemoryContext context, Size nbytes);
+
 /* A date as text, for error messages. */
 extern char *clv_date_str(int32 date);
 

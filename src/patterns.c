@@ -524,7 +524,7 @@ patterns_compact(int64 *s)
 		return;
 	}
 	added = n - sorted;
-	tail = palloc(added * sizeof(PatternEntry));
+	tail = clv_alloc_large(CurrentMemoryContext, added * sizeof(PatternEntry));
 	memcpy(tail, entries + sorted, added * sizeof(PatternEntry));
 	/* the tail's place in the state, copied from, is the sort's scratch */
 	added = sort_and_merge(tail, added, entries + sorted);
@@ -561,7 +561,7 @@ patterns_compacted_copy(ArrayType *state)
 			s[P_NPATTERNS] = sort_and_merge((PatternEntry *) (s + P_HEADER), n, NULL);
 		return s;
 	}
-	s = palloc_extended((P_HEADER + n * E_WIDTH) * sizeof(int64), MCXT_ALLOC_HUGE);
+	s = clv_alloc_large(CurrentMemoryContext, (P_HEADER + n * E_WIDTH) * sizeof(int64));
 	memcpy(s, from, P_HEADER * sizeof(int64));
 	entries = (PatternEntry *) (s + P_HEADER);
 	memcpy(entries + sorted, run + sorted, (n - sorted) * sizeof(PatternEntry));

@@ -369,7 +369,7 @@ clv_rfm_breakpoints_final(PG_FUNCTION_ARGS)
 			if (nwanted == 0 || (int64) wanted[nwanted - 1] < position)
 				wanted[nwanted++] = position;
 	}
-	column = palloc(n * sizeof(double));
+	column = clv_alloc_large(CurrentMemoryContext, n * sizeof(double));
 	elems = palloc(RFM_MEASURES * (bins - 1) * sizeof(Datum));
 	for (int m = 0; m < RFM_MEASURES; m++)
 	{

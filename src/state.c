@@ -258,8 +258,9 @@ clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state)
  * slot after them up to nelems set to fill.  A small state, or any state
  * in a window aggregate (no context to hold it in), becomes a new flat
  * array, which the executor copies; a large one is held in place (see
- * clv_state_hold_min_bytes) and reallocated there, which for a chunk of that
- * size may move its pages rather than copy them, its array ending after its
+ * clv_state_hold_min_bytes), its used slots copied into a larger chunk of
+ * the holder's (clv_alloc_large: a chunk of megabytes is mostly memory new
+ * to the process, faulted in as it is written), its array ending after its
  * used slots and its room past that end.
  */
 void
@@ -296,7 +297,9 @@ clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
 	 * The room past the array's end is not filled: nothing reads a slot
 	 * there before its module writes it and moves the end over it
 	 */
-	grown = (ArrayType *) repalloc(holder->fvalue, nbytes);
+	grown = (ArrayType *) clv_alloc_large(GetMemoryChunkContext(holder->fvalue), nbytes);
+	memcpy(grown, holder->fvalue, ARR_OVERHEAD_NONULLS(1) + (Size) used * sizeof(int64));
+	pfree(holder->fvalue);
 	/*
 	 * What the holder knows of its flat array, which has moved: its room in
 	 * dvalueslen, which PostgreSQL reads only once an expanded array has a
@@ -363,7 +366,7 @@ int64 *
 clv_state_copy_slots(ArrayType *state, int64 used)
 {
 	Assert(used >= 0 && used <= clv_state_length(state));
-	return memcpy(palloc_extended(Max(used, 1) * sizeof(int64), MCXT_ALLOC_HUGE),
+	return memcpy(clv_alloc_large(CurrentMemoryContext, Max(used, 1) * sizeof(int64)),
 				  clv_state_data(state), used * sizeof(int64));
 }
 

@@ -56,7 +56,7 @@ clv_value_tier_bounds(PG_FUNCTION_ARGS)
 					  &value_datums, &value_nulls, &nvalues);
 	deconstruct_array(cutoffs, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &cutoff_datums, &cutoff_nulls, &ncutoffs);
-	sorted = palloc(Max(nvalues, 1) * sizeof(double));
+	sorted = clv_alloc_large(CurrentMemoryContext, Max(nvalues, 1) * sizeof(double));
 	for (int i = 0; i < nvalues; i++)
 		if (!value_nulls[i])
 		{

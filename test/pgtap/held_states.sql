@@ -16,7 +16,7 @@
 \ir ../include/prologue.psql
 \ir ../include/plan_of.psql
 BEGIN;
-SELECT plan(42);
+SELECT plan(44);
 
 CREATE SCHEMA tap;
 CREATE AGGREGATE tap.patterns_raw(float8, float8, float8, float8) (
@@ -90,6 +90,24 @@ SELECT is((SELECT array[clv_fit_bgnbd_final(patterns)::text, clv_fit_gammagamma_
 SELECT is((SELECT clv_fit_bgnbd_covariates_final(covariates)::text FROM tap.flattened),
           (SELECT clv_fit_bgnbd(x, t_x, T, z, 0.01, 0.01, 0.01)::text FROM tap.customers),
           'and the same fit with a covariate');
+
+-- States of megabytes, whose growth and final copies are chunks with whole
+-- 2 MB pages marked for transparent huge pages (src/large_alloc.c):
+-- 150,000 distinct histories, off any day grid, against the same fits from
+-- a window aggregate, whose states stay flat and are grown by the plain path.
+CREATE TABLE tap.large AS
+SELECT c, x::float8 AS x, CASE WHEN x = 0 THEN 0 ELSE T * (1 + c % 13) / 14 END AS t_x, T,
+       10 + (c % 1000) / 7.0 AS m
+FROM generate_series(1, 150000) c,
+     LATERAL (SELECT c % 7 AS x, 100 + c / 1000.0 AS T) h;
+SELECT cmp_ok((SELECT 8 * array_length(tap.patterns_raw(x, t_x, T, 0.01), 1) FROM tap.large), '>', 4 * 1024 * 1024,
+              'a fit''s state of 150,000 distinct histories passes 4 MB');
+SELECT is((SELECT array[clv_fit_bgnbd(x, t_x, T, 0.01)::text, clv_fit_gammagamma(x, m) FILTER (WHERE x > 0)::text,
+                        clv_rfm_breakpoints(T - t_x, x, m)::text] FROM tap.large),
+          (SELECT DISTINCT array[clv_fit_bgnbd(x, t_x, T, 0.01) OVER ()::text,
+                                 clv_fit_gammagamma(x, m) FILTER (WHERE x > 0) OVER ()::text,
+                                 clv_rfm_breakpoints(T - t_x, x, m) OVER ()::text] FROM tap.large),
+          'held states of megabytes give the BG/NBD and Gamma-Gamma fits and RFM breakpoints of flat ones');
 
 -- A window aggregate finalizes the state at each peer group and then adds
 -- the next rows to it: each running fit equals the fit of the rows so far.
