@@ -12,6 +12,13 @@
 
 PG_MODULE_MAGIC;
 
+static const struct config_enum_entry huge_pages_options[] = {
+	{"auto", CLV_HUGE_PAGES_AUTO, false},
+	{"on", CLV_HUGE_PAGES_ON, false},
+	{"off", CLV_HUGE_PAGES_OFF, false},
+	{NULL, 0, false}
+};
+
 void		_PG_init(void);
 
 void
@@ -27,6 +34,12 @@ _PG_init(void)
 							 "integrated, not summed term by term.",
 							 "Off sums every term, as clv 0.4.0 did at first: slower, and refused past ten million terms.",
 							 &clv_expectation_quadrature, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("clv.transparent_huge_pages",
+							 "When chunks of megabytes (a fit's state, its copies) ask the kernel for transparent huge pages.",
+							 "auto: where the kernel's setting is madvise (fewer page faults); on: always; "
+							 "off: never, as clv 0.4.0 did at first.",
+							 &clv_transparent_huge_pages, CLV_HUGE_PAGES_AUTO, huge_pages_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("clv");
 }
 

@@ -55,6 +55,14 @@ extern void clv_select_float8(double *values, size_t n, const size_t *wanted, in
 
 /* Memory of megabytes, backed by transparent huge pages where it can be (src/large_alloc.c). */
 extern void *clv_alloc_large(MemoryContext context, Size nbytes);
+extern bool clv_large_chunks_marked(void);
+typedef enum ClvHugePages
+{
+	CLV_HUGE_PAGES_AUTO,		/* when the kernel's setting is "madvise" */
+	CLV_HUGE_PAGES_ON,
+	CLV_HUGE_PAGES_OFF
+} ClvHugePages;
+extern int	clv_transparent_huge_pages;
 
 /* A date as text, for error messages. */
 extern char *clv_date_str(int32 date);

@@ -10,22 +10,89 @@
  * about 7 microseconds, and a BG/NBD fit over a million customers took
  * 7,200 of them (docs/performance.md).  Marking the chunk's whole 2 MB pages
  * MADV_HUGEPAGE lets the kernel back each with one transparent huge page,
- * faulted once.  It is a hint: where transparent huge pages are off
- * ("never"), or the system has no madvise, nothing changes.  Only pages
- * wholly inside the chunk are marked, so memory beyond it is not touched,
- * and the chunk stays an ordinary palloc chunk of its context.
+ * faulted once.
+ *
+ * By default (clv.transparent_huge_pages = auto) only where the kernel backs
+ * memory with huge pages when asked (its setting "madvise", read once per
+ * backend): at "always" it does so unasked, at "never" not at all, and a
+ * growing state's copy into a marked chunk (clv_state_grow_held) would then
+ * cost time for nothing.  "on" marks whatever the kernel's setting (the
+ * tests use it, so that the path runs on any kernel), "off" never.  The
+ * chunk is an ordinary
+ * palloc chunk of its context either way.  Only pages wholly inside it are
+ * marked; the marking stays on those addresses once it is freed, for the
+ * backend's life, so whatever glibc later places there may be backed by
+ * huge pages too (resident 2 MB at a time), and with the kernel's defrag
+ * setting at "madvise" a fault there may wait for the kernel to compact
+ * memory.  2 MB is the huge page of x86-64 and of arm64 with 4 kB pages;
+ * where the kernel's is larger, a chunk holds fewer whole ones, or none.
  */
 #include "clv.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+#ifndef WIN32
 #include <sys/mman.h>
-
-#include "utils/memutils.h"
+#endif
 
 #define HUGE_PAGE_BYTES ((uintptr_t) 2 * 1024 * 1024)
+#define THP_SETTING_FILE "/sys/kernel/mm/transparent_hugepage/enabled"
+
+/* clv.transparent_huge_pages: when to mark (a ClvHugePages) */
+int			clv_transparent_huge_pages = CLV_HUGE_PAGES_AUTO;
 
 /*
- * nbytes (up to 1 GB, as MCXT_ALLOC_HUGE allows) in context; its whole
- * huge pages marked for the kernel to back with transparent huge pages.
+ * Whether the kernel's transparent huge pages are "madvise", read once:
+ * the file lists the choices and brackets the one in force.  Read with
+ * plain system calls, which cannot raise an error between open and close.
+ */
+static bool
+kernel_huge_pages_when_asked(void)
+{
+	static int	when_asked = -1;
+
+	if (when_asked < 0)
+	{
+		char		setting[128] = {0};
+		int			fd = open(THP_SETTING_FILE, O_RDONLY);
+		int			saved_errno = errno;
+
+		when_asked = 0;
+		if (fd >= 0)
+		{
+			if (read(fd, setting, sizeof(setting) - 1) > 0 && strstr(setting, "[madvise]") != NULL)
+				when_asked = 1;
+			close(fd);
+		}
+		errno = saved_errno;
+	}
+	return when_asked == 1;
+}
+
+/* Whether clv_alloc_large marks its chunks for huge pages (the comment above). */
+bool
+clv_large_chunks_marked(void)
+{
+#ifdef MADV_HUGEPAGE
+	switch ((ClvHugePages) clv_transparent_huge_pages)
+	{
+		case CLV_HUGE_PAGES_ON:
+			return true;
+		case CLV_HUGE_PAGES_OFF:
+			return false;
+		case CLV_HUGE_PAGES_AUTO:
+			break;
+	}
+	return kernel_huge_pages_when_asked();
+#else
+	return false;
+#endif
+}
+
+/*
+ * nbytes in context, which MCXT_ALLOC_HUGE lets pass 1 GB (callers bound
+ * their sizes by their states'), its whole huge pages marked for the
+ * kernel to back with transparent huge pages when clv_large_chunks_marked.
  */
 void *
 clv_alloc_large(MemoryContext context, Size nbytes)
@@ -33,13 +100,19 @@ clv_alloc_large(MemoryContext context, Size nbytes)
 	void	   *chunk = MemoryContextAllocExtended(context, nbytes, MCXT_ALLOC_HUGE);
 
 #ifdef MADV_HUGEPAGE
+	if (clv_large_chunks_marked())
 	{
 		uintptr_t	first = TYPEALIGN(HUGE_PAGE_BYTES, (uintptr_t) chunk);
 		uintptr_t	end = TYPEALIGN_DOWN(HUGE_PAGE_BYTES, (uintptr_t) chunk + nbytes);
 
-		/* a failure (no transparent huge pages in this kernel) leaves the pages as they were */
 		if (end > first)
+		{
+			int			saved_errno = errno;
+
+			/* a refusal (too many mappings, say) leaves the pages as they were */
 			(void) madvise((void *) first, end - first, MADV_HUGEPAGE);
+			errno = saved_errno;
+		}
 	}
 #endif
 	return chunk;

@@ -258,10 +258,12 @@ clv_state_ref_new(FunctionCallInfo fcinfo, ArrayType *state)
  * slot after them up to nelems set to fill.  A small state, or any state
  * in a window aggregate (no context to hold it in), becomes a new flat
  * array, which the executor copies; a large one is held in place (see
- * clv_state_hold_min_bytes), its used slots copied into a larger chunk of
- * the holder's (clv_alloc_large: a chunk of megabytes is mostly memory new
- * to the process, faulted in as it is written), its array ending after its
- * used slots and its room past that end.
+ * clv_state_hold_min_bytes) and reallocated there, its array ending after
+ * its used slots and its room past that end.  Where clv_alloc_large marks
+ * chunks for huge pages, its used slots are copied into a new one instead:
+ * memory of megabytes is mostly new to the process, and faults in far less
+ * often so.  Else repalloc, which for a chunk of that size may move its
+ * pages rather than copy them (both measured in docs/performance.md).
  */
 void
 clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
@@ -297,9 +299,14 @@ clv_state_grow_held(ClvStateRef *ref, int used, int nelems, int64 fill)
 	 * The room past the array's end is not filled: nothing reads a slot
 	 * there before its module writes it and moves the end over it
 	 */
-	grown = (ArrayType *) clv_alloc_large(GetMemoryChunkContext(holder->fvalue), nbytes);
-	memcpy(grown, holder->fvalue, ARR_OVERHEAD_NONULLS(1) + (Size) used * sizeof(int64));
-	pfree(holder->fvalue);
+	if (clv_large_chunks_marked())
+	{
+		grown = (ArrayType *) clv_alloc_large(holder->hdr.eoh_context, nbytes);
+		memcpy(grown, holder->fvalue, ARR_OVERHEAD_NONULLS(1) + (Size) used * sizeof(int64));
+		pfree(holder->fvalue);
+	}
+	else
+		grown = (ArrayType *) repalloc(holder->fvalue, nbytes);
 	/*
 	 * What the holder knows of its flat array, which has moved: its room in
 	 * dvalueslen, which PostgreSQL reads only once an expanded array has a
