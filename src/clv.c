@@ -12,10 +12,17 @@
 
 PG_MODULE_MAGIC;
 
-static const struct config_enum_entry huge_pages_options[] = {
+/* clv.transparent_huge_pages, with the spellings of a boolean too, hidden */
+static const struct config_enum_entry clv_huge_pages_options[] = {
 	{"auto", CLV_HUGE_PAGES_AUTO, false},
 	{"on", CLV_HUGE_PAGES_ON, false},
 	{"off", CLV_HUGE_PAGES_OFF, false},
+	{"true", CLV_HUGE_PAGES_ON, true},
+	{"false", CLV_HUGE_PAGES_OFF, true},
+	{"yes", CLV_HUGE_PAGES_ON, true},
+	{"no", CLV_HUGE_PAGES_OFF, true},
+	{"1", CLV_HUGE_PAGES_ON, true},
+	{"0", CLV_HUGE_PAGES_OFF, true},
 	{NULL, 0, false}
 };
 
@@ -36,9 +43,9 @@ _PG_init(void)
 							 &clv_expectation_quadrature, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("clv.transparent_huge_pages",
 							 "When chunks of megabytes (a fit's state, its copies) ask the kernel for transparent huge pages.",
-							 "auto: where the kernel's setting is madvise (fewer page faults); on: always; "
-							 "off: never, as clv 0.4.0 did at first.",
-							 &clv_transparent_huge_pages, CLV_HUGE_PAGES_AUTO, huge_pages_options,
+							 "auto: where the kernel's setting is madvise (fewer page faults); on: whatever the "
+							 "kernel's setting; off: never, as clv 0.4.0 did at first.",
+							 &clv_transparent_huge_pages, CLV_HUGE_PAGES_AUTO, clv_huge_pages_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("clv");
 }

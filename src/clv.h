@@ -53,9 +53,10 @@ extern void clv_sort_float8(double *values, size_t n);
 /* The values a sort would put at the wanted positions, ascending (src/float8_sort.c). */
 extern void clv_select_float8(double *values, size_t n, const size_t *wanted, int nwanted);
 
-/* Memory of megabytes, backed by transparent huge pages where it can be (src/large_alloc.c). */
-extern void *clv_alloc_large(MemoryContext context, Size nbytes);
-extern bool clv_large_chunks_marked(void);
+/*
+ * Memory of megabytes, on transparent huge pages as clv.transparent_huge_pages
+ * says (src/large_alloc.c).
+ */
 typedef enum ClvHugePages
 {
 	CLV_HUGE_PAGES_AUTO,		/* when the kernel's setting is "madvise" */
@@ -63,6 +64,8 @@ typedef enum ClvHugePages
 	CLV_HUGE_PAGES_OFF
 } ClvHugePages;
 extern int	clv_transparent_huge_pages;
+extern void *clv_alloc_large(MemoryContext context, Size nbytes);
+extern bool clv_large_chunks_marked(void);
 
 /* A date as text, for error messages. */
 extern char *clv_date_str(int32 date);

@@ -14,18 +14,20 @@
  *
  * By default (clv.transparent_huge_pages = auto) only where the kernel backs
  * memory with huge pages when asked (its setting "madvise", read once per
- * backend): at "always" it does so unasked, at "never" not at all, and a
- * growing state's copy into a marked chunk (clv_state_grow_held) would then
- * cost time for nothing.  "on" marks whatever the kernel's setting (the
- * tests use it, so that the path runs on any kernel), "off" never.  The
- * chunk is an ordinary
- * palloc chunk of its context either way.  Only pages wholly inside it are
- * marked; the marking stays on those addresses once it is freed, for the
- * backend's life, so whatever glibc later places there may be backed by
- * huge pages too (resident 2 MB at a time), and with the kernel's defrag
- * setting at "madvise" a fault there may wait for the kernel to compact
- * memory.  2 MB is the huge page of x86-64 and of arm64 with 4 kB pages;
- * where the kernel's is larger, a chunk holds fewer whole ones, or none.
+ * backend): at "never" it does not at all, and a growing state's copy into
+ * a marked chunk (clv_state_grow_held) would cost time for nothing; at
+ * "always" it tries huge pages unasked, and marking was not found faster
+ * there (docs/performance.md).  "on" marks whatever the kernel's setting
+ * (the tests use it, so that the path runs on any Linux kernel), "off"
+ * never.  The chunk is an ordinary palloc chunk of its context either way.
+ * Only pages wholly inside it are marked; the marking stays on those
+ * addresses once it is freed, while glibc keeps them mapped, so whatever it
+ * later places there may be backed by huge pages too (resident 2 MB at a
+ * time), and with the kernel's defrag setting at "madvise" a fault there may
+ * wait for the kernel to compact memory.  2 MB is the huge page of x86-64
+ * and of arm64 with 4 kB pages; where the kernel's is larger, a chunk holds
+ * fewer whole ones, or none.  (Kernels since 6.8 may also set huge pages of
+ * 2 MB apart, under hugepages-2048kB/; only the main setting is read.)
  */
 #include "clv.h"
 
@@ -35,16 +37,20 @@
 #include <sys/mman.h>
 #endif
 
-#define HUGE_PAGE_BYTES ((uintptr_t) 2 * 1024 * 1024)
-#define THP_SETTING_FILE "/sys/kernel/mm/transparent_hugepage/enabled"
-
 /* clv.transparent_huge_pages: when to mark (a ClvHugePages) */
 int			clv_transparent_huge_pages = CLV_HUGE_PAGES_AUTO;
 
+#ifdef MADV_HUGEPAGE
+
+#define HUGE_PAGE_BYTES ((uintptr_t) 2 * 1024 * 1024)
+#define THP_SETTING_FILE "/sys/kernel/mm/transparent_hugepage/enabled"
+
 /*
- * Whether the kernel's transparent huge pages are "madvise", read once:
- * the file lists the choices and brackets the one in force.  Read with
- * plain system calls, which cannot raise an error between open and close.
+ * Whether the kernel's transparent huge pages are "madvise": the file lists
+ * the choices and brackets the one in force.  Read with plain system calls,
+ * which cannot raise an error between open and close, and kept for the
+ * backend once known (a missing file: no such pages; a failure to open it
+ * for another reason, too many open files say, is tried again next time).
  */
 static bool
 kernel_huge_pages_when_asked(void)
@@ -53,21 +59,23 @@ kernel_huge_pages_when_asked(void)
 
 	if (when_asked < 0)
 	{
+		int			saved_errno = errno;
 		char		setting[128] = {0};
 		int			fd = open(THP_SETTING_FILE, O_RDONLY);
-		int			saved_errno = errno;
 
-		when_asked = 0;
 		if (fd >= 0)
 		{
-			if (read(fd, setting, sizeof(setting) - 1) > 0 && strstr(setting, "[madvise]") != NULL)
-				when_asked = 1;
+			when_asked = read(fd, setting, sizeof(setting) - 1) > 0 && strstr(setting, "[madvise]") != NULL;
 			close(fd);
 		}
+		else if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+			when_asked = 0;
 		errno = saved_errno;
 	}
 	return when_asked == 1;
 }
+
+#endif							/* MADV_HUGEPAGE */
 
 /* Whether clv_alloc_large marks its chunks for huge pages (the comment above). */
 bool

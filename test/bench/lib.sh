@@ -79,6 +79,8 @@ SELECT 'date:        ' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI 
 SELECT 'settings:    ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
 FROM pg_settings WHERE name IN ($2);
 SELECT 'load avg:    $load_before before, $load_after after (1, 5, 15 min; $3)';
+SELECT 'huge pages:  the kernel''s transparent huge pages $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown), defrag $(cat /sys/kernel/mm/transparent_hugepage/defrag 2>/dev/null || echo unknown); clv.transparent_huge_pages='
+       || coalesce(current_setting('clv.transparent_huge_pages', true), 'auto (clv not loaded in this session)');
 SELECT 'machine:     ' || '$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)';
 EOSQL
 }

@@ -955,8 +955,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.margin = (g.flags & 4) ? fz_f64(&in) : (double) fz_u8(&in) / 255;
 	g.retention_start = fz_date(&in);
 	g.ncovariates = 1 + fz_u8(&in) % CLV_FUZZ_MAX_COVARIATES;
-	/* growing states held in place from their first growth, or past 64 kB as in the server */
-	clv_state_hold_min_bytes = (fz_u8(&in) & 1) ? 0 : 64 * 1024;
+	/*
+	 * growing states held in place from their first growth, or past 64 kB as
+	 * in the server; grown by copying into chunks marked for huge pages, or
+	 * by repalloc, whatever this machine's kernel setting
+	 */
+	{
+		uint8_t		b = fz_u8(&in);
+
+		clv_state_hold_min_bytes = (b & 1) ? 0 : 64 * 1024;
+		clv_transparent_huge_pages = (b & 2) ? CLV_HUGE_PAGES_ON : CLV_HUGE_PAGES_OFF;
+	}
 
 	for (int step = 0; step < MAX_STEPS && !fz_done(&in); step++)
 	{

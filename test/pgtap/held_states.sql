@@ -94,7 +94,7 @@ SELECT is((SELECT clv_fit_bgnbd_covariates_final(covariates)::text FROM tap.flat
 -- States of megabytes.  With clv.transparent_huge_pages on, a held state
 -- grows by copying its used slots into chunks whose whole 2 MB pages are
 -- marked for transparent huge pages (src/large_alloc.c; the marking is the
--- kernel's and not visible here), whatever the kernel's setting; off, by
+-- kernel's and not visible here), whatever the kernel's setting (on Linux); off, by
 -- repalloc.  160,000 distinct histories and about 137,000 distinct spends,
 -- off any day grid, both ways against the same fits from a window
 -- aggregate, whose states stay flat and grow by the plain path.  (All share
@@ -116,7 +116,7 @@ SELECT cmp_ok((SELECT least(8 * array_length(tap.patterns_raw(x, t_x, T, 0.01), 
 CREATE TEMP TABLE large_fits AS SELECT 'on' AS setting, tap.large_fits() AS fits;
 SET LOCAL clv.transparent_huge_pages = off;
 INSERT INTO large_fits SELECT 'off', tap.large_fits();
-SET LOCAL clv.transparent_huge_pages = auto;
+RESET clv.transparent_huge_pages;
 SELECT is((SELECT array_agg(f.fits::text ORDER BY f.setting) FROM large_fits f),
           (SELECT array_fill(array[w.bgnbd::text, w.spend::text, w.rfm::text]::text, array[2])
              FROM (SELECT clv_fit_bgnbd(x, t_x, T, 0.01) OVER () AS bgnbd,
