@@ -80,6 +80,15 @@ FROM summaries, LATERAL clv_decline(s, 'kind=bgnbd r=0.243 alpha=4.414 a=0.793 b
                                      recent_spend => 0, previous_spend => 120, year_ago_spend => 130) d
 WHERE customer = 'quiet';
 
+-- a span that rounds to one day is "1 day", any other number of days plural
+SELECT v.label, (clv_decline(q.s)).alert
+FROM (VALUES ('a day apart, a day ago', '{2025-06-28,2025-06-29}'::date[]),
+             ('once, a day ago', '{2025-06-29}'),
+             ('two days apart, two days ago', '{2025-06-26,2025-06-28}'),
+             ('once, today', '{2025-06-30}')) v(label, days),
+     LATERAL (SELECT clv_summary(d, 10, '2025-06-30'::date) AS s FROM unnest(v.days) d) q
+ORDER BY v.label;
+
 -- NULLs and bad parameters
 SELECT clv_decline(NULL) IS NULL AS null_summary;
 SELECT clv_decline(clv_summary(d, -5, '2025-01-01'::date)) IS NULL AS refunds_only

@@ -303,7 +303,11 @@ append_span(StringInfo out, double days)
 	else
 	{
 		append_fixed(out, days, 0);
-		append_literal(out, " days");
+		/* "1 day", not "1 days": rint rounds a tie to even, as "%.0f" does */
+		if (rint(days) == 1)
+			append_literal(out, " day");
+		else
+			append_literal(out, " days");
 	}
 }
 
@@ -407,8 +411,13 @@ rhythm_signal(FunctionCallInfo fcinfo, ClvSummaryRow *summary, const ClvModel *m
 	if (x < 1)
 	{
 		append_literal(v->alert, "one purchase day, ");
-		append_span(v->alert, silent);
-		append_literal(v->alert, " ago");
+		if (rint(silent) == 0)
+			append_literal(v->alert, "today");
+		else
+		{
+			append_span(v->alert, silent);
+			append_literal(v->alert, " ago");
+		}
 		return;
 	}
 	mean_gap = ((double) last - first) / x;
