@@ -136,6 +136,11 @@ SELECT (SELECT count(*) FROM "BI Report".declining_customers)
           FROM (SELECT rank, value_at_risk, row_number() OVER (ORDER BY rank) AS r,
                        lag(value_at_risk) OVER (ORDER BY rank) AS before
                   FROM "BI Report".declining_customers) q) AS ranked;
+-- each listed customer's reasons and alert are what customer_scores says
+SELECT count(*) AS listed, bool_and(d.decline_alert IS NOT NULL) AS with_alerts,
+       bool_and(d.decline_reasons IS NOT DISTINCT FROM c.decline_reasons
+                AND d.decline_alert IS NOT DISTINCT FROM c.decline_alert) AS as_scored
+FROM "BI Report".declining_customers d JOIN "BI Report".customer_scores c USING (customer_id);
 -- per month of the pipeline's calendar, from the first order's to the end's: every counted order once, a seasonal index for each month
 SELECT count(*) AS months, sum(orders) AS orders, sum(new_customers) AS new_customers,
        count(seasonal_index) AS with_index

@@ -319,10 +319,11 @@ AS $$
                -- the RFM scores, which the view shows and nothing aggregates
                '(%1$s.rfm).recency_score, (%1$s.rfm).frequency_score, (%1$s.rfm).monetary_score, (%1$s.rfm).rfm_cell, '
                AS rfm_scores,
-               -- the rows holding the RFM segment and the decline verdict
+               -- the rows holding the RFM segment and the decline verdict;
+               -- the reasons and the alert between %4$s and %5$s
                '(%1$s.rfm).segment AS rfm_segment, (%2$s.decline).declining, (%2$s.decline).severity AS decline_severity,'
-               ' pg_catalog.array_to_string((%2$s.decline).reasons, '', '') AS decline_reasons,'
-               ' (%2$s.decline).alert AS decline_alert, %3$s AS value_at_risk' AS score_columns)
+               ' %4$s pg_catalog.array_to_string((%2$s.decline).reasons, '', '') %5$s AS decline_reasons,'
+               ' %4$s (%2$s.decline).alert %5$s AS decline_alert, %3$s AS value_at_risk' AS score_columns)
     SELECT CASE WHEN for_view THEN pg_catalog.format(
         'SELECT st.customer_id, %8$s AS total_amount, (c.s).orders, (c.s).last_order,'
         ' %2$s AS p_alive, @extschema@.clv_expected_purchases(r.purchase_model, (EXTRACT(epoch FROM r.period)'
@@ -337,7 +338,7 @@ AS $$
         ' WHERE st.state IS NOT NULL',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, true), e.p_alive, e.predicted_clv, e.rfm,
         pg_catalog.format(e.rfm_scores, 'q') OPERATOR(pg_catalog.||)
-        pg_catalog.format(e.score_columns, 'q', 'd', @extschema@.clv_pipeline_money_sql('(d.decline).value_at_risk')),
+        pg_catalog.format(e.score_columns, 'q', 'd', @extschema@.clv_pipeline_money_sql('(d.decline).value_at_risk'), '', ''),
         @extschema@.clv_pipeline_tier_sql('v.predicted_clv', 'r.tier_bounds'),
         pg_catalog.format(e.decline, 'c.s', 'r.purchase_model', 'v.predicted_clv'),
         @extschema@.clv_pipeline_money_sql('(c.s).total_amount'), @extschema@.clv_pipeline_money_sql('v.predicted_clv'))
@@ -349,7 +350,11 @@ AS $$
         '                      %4$s AS rfm'
         '                 FROM %1$s %7$s) y %7$s) x',
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false, true), e.p_alive, e.predicted_clv,
-        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', '(x.decline).value_at_risk'),
+        -- the refresh's table keeps the reasons and the alert of the declining
+        -- customers only, the one list that shows them: an alert is half a
+        -- row, and the table is written once and read back four times
+        e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', '(x.decline).value_at_risk',
+                                 'CASE WHEN (x.decline).declining THEN', 'END'),
         pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'),
         @extschema@.clv_pipeline_fence(true))
     END
