@@ -145,13 +145,7 @@ typedef struct RankedEntry
 
 StaticAssertDecl(2 * sizeof(RankedEntry) == sizeof(PatternEntry), "two keys take the place of an entry");
 StaticAssertDecl(RANK_X_SHIFT == 32, "a frequency below 2^32 fills the key's high half");
-
-/* the rank of a time the hash table holds */
-static inline uint64
-time_rank(time_slots_hash *slots, int64 bits)
-{
-	return (uint64) time_slots_lookup(slots, (uint64) bits)->index;
-}
+StaticAssertDecl(E_T == E_TX + 1, "an entry's two times are neighbours");
 
 /*
  * The radix sorts' two steps shared by both: whether the byte at shift
@@ -190,16 +184,19 @@ counts_to_offsets(int64 *counts)
  *     written forward from them: entry j <= i, written after key i is read,
  *     ends at byte 32 (j + 1) <= 32 (i + 1) <= 16 n + 16 (i + 1), where the
  *     next key starts, since i + 1 <= n.
- * Returns -1, the entries untouched, when it does not apply: too few
+ * Returns -1, the entries as they were, when it does not apply: too few
  * entries, a frequency outside [0, 2^32), or more distinct times than
- * RANK_MAX_TIMES or an eighth of the entries.
+ * RANK_MAX_TIMES or an eighth of the entries (the entries whose times the
+ * first pass replaced by the order they were first met in get them back).
  */
 static int64
 rank_sort_and_merge(PatternEntry *entries, int64 n)
 {
 	int64		max_times = Min(RANK_MAX_TIMES, n / 8);
 	time_slots_hash *slots;
-	int64	   *values;
+	int64	   *values;			/* the distinct times, in the order first met */
+	int64	   *sorted;			/* the same, sorted */
+	int32	   *rank_of;		/* a time's rank, by the order it was first met */
 	int64		nvalues = 0;
 	RankedEntry *keys = (RankedEntry *) entries;
 	RankedEntry *other = keys + n;
@@ -212,30 +209,56 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 		return -1;
 	slots = time_slots_create(CurrentMemoryContext, 1024, NULL);
 	values = palloc(max_times * sizeof(int64));
+
+	/*
+	 * Each time is replaced by the order it was first met in, so that the
+	 * pass making the keys reads its rank from an array, not from the hash
+	 * table again; put back when the sort does not apply.
+	 */
 	for (int64 i = 0; i < n; i++)
 	{
-		const int64 *e = entries[i].slot;
+		int64	   *e = entries[i].slot;
+		int64		met[2];
 
 		if (e[E_X] < 0 || e[E_X] > (int64) PG_UINT32_MAX)
 			nvalues = max_times + 1;
-		for (int t = E_TX; t <= E_T && nvalues <= max_times; t++)
+		for (int t = 0; t < 2 && nvalues <= max_times; t++)
 		{
 			bool		found;
+			TimeSlot   *slot = time_slots_insert(slots, (uint64) e[E_TX + t], &found);
 
-			(void) time_slots_insert(slots, (uint64) e[t], &found);
-			if (!found && nvalues++ < max_times)
-				values[nvalues - 1] = e[t];
+			if (!found)
+			{
+				slot->index = nvalues < max_times ? (int32) nvalues : -1;
+				if (nvalues < max_times)
+					values[nvalues] = e[E_TX + t];
+				nvalues++;
+			}
+			met[t] = slot->index;
 		}
 		if (nvalues > max_times)
 		{
+			for (int64 j = 0; j < i; j++)
+			{
+				entries[j].slot[E_TX] = values[entries[j].slot[E_TX]];
+				entries[j].slot[E_T] = values[entries[j].slot[E_T]];
+			}
 			time_slots_destroy(slots);
 			pfree(values);
 			return -1;
 		}
+		e[E_TX] = met[0];
+		e[E_T] = met[1];
 	}
-	qsort(values, nvalues, sizeof(int64), clv_compare_int64);
+	/* the ranks: the times sorted, each found again to say which it is */
+	rank_of = palloc(nvalues * sizeof(int32));
+	sorted = palloc(nvalues * sizeof(int64));
+	memcpy(sorted, values, nvalues * sizeof(int64));
+	qsort(sorted, nvalues, sizeof(int64), clv_compare_int64);
 	for (int64 r = 0; r < nvalues; r++)
-		time_slots_lookup(slots, (uint64) values[r])->index = (int32) r;
+		rank_of[time_slots_lookup(slots, (uint64) sorted[r])->index] = (int32) r;
+	time_slots_destroy(slots);
+	pfree(values);
 
 	/* the keys, each over an entry already read */
 	for (int64 i = 0; i < n; i++)
@@ -243,14 +266,14 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 		PatternEntry e = entries[i];
 		RankedEntry k;
 
-		k.key = ((uint64) e.slot[E_X] << RANK_X_SHIFT) | (time_rank(slots, e.slot[E_TX]) << RANK_BITS) |
-			time_rank(slots, e.slot[E_T]);
+		k.key = ((uint64) e.slot[E_X] << RANK_X_SHIFT) | ((uint64) rank_of[e.slot[E_TX]] << RANK_BITS) |
+			(uint64) rank_of[e.slot[E_T]];
 		k.count = e.slot[E_COUNT];
 		keys[i] = k;
 		varying_or |= k.key;
 		varying_and &= k.key;
 	}
-	time_slots_destroy(slots);
+	pfree(rank_of);
 
 	/* least significant byte first, only the bytes that differ; stable */
 	for (int shift = 0; shift < 64; shift += 8)
@@ -290,12 +313,12 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 
 			kept_key = k.key;
 			e->slot[E_X] = (int64) (k.key >> RANK_X_SHIFT);
-			e->slot[E_TX] = values[(k.key >> RANK_BITS) & (RANK_MAX_TIMES - 1)];
-			e->slot[E_T] = values[k.key & (RANK_MAX_TIMES - 1)];
+			e->slot[E_TX] = sorted[(k.key >> RANK_BITS) & (RANK_MAX_TIMES - 1)];
+			e->slot[E_T] = sorted[k.key & (RANK_MAX_TIMES - 1)];
 			e->slot[E_COUNT] = k.count;
 		}
 	}
-	pfree(values);
+	pfree(sorted);
 	return kept + 1;
 }
 
