@@ -1040,7 +1040,7 @@ AS $$
         @extschema@.clv_pipeline_summaries_sql(target_schema, ordered_at_type, false, true), e.p_alive, e.predicted_clv,
         -- the refresh's table keeps the reasons and the alert of the declining
         -- customers only, the one list that shows them: an alert is half a
-        -- row, and the table is written once and read back four times
+        -- row, and the table is written once and read by every step after
         e.rfm, pg_catalog.format(e.score_columns, 'x', 'x', '(x.decline).value_at_risk',
                                  'CASE WHEN (x.decline).declining THEN', 'END'),
         pg_catalog.format(e.decline, 'y.s', 'y.purchase_model', 'y.predicted_clv'),

@@ -194,8 +194,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 {
 	int64		max_times = Min(RANK_MAX_TIMES, n / 8);
 	time_slots_hash *slots;
-	int64	   *values;			/* the distinct times, in the order first met */
-	int64	   *sorted;			/* the same, sorted */
+	int64	   *values;			/* the distinct times, as first met, then sorted */
 	int32	   *rank_of;		/* a time's rank, by the order it was first met */
 	int64		nvalues = 0;
 	RankedEntry *keys = (RankedEntry *) entries;
@@ -218,7 +217,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 	for (int64 i = 0; i < n; i++)
 	{
 		int64	   *e = entries[i].slot;
-		int64		met[2];
+		int64		met[2] = {0, 0};
 
 		if (e[E_X] < 0 || e[E_X] > (int64) PG_UINT32_MAX)
 			nvalues = max_times + 1;
@@ -229,6 +228,7 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 
 			if (!found)
 			{
+				/* (past max_times the sort gives up below, and -1 is never read) */
 				slot->index = nvalues < max_times ? (int32) nvalues : -1;
 				if (nvalues < max_times)
 					values[nvalues] = e[E_TX + t];
@@ -251,14 +251,11 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 		e[E_T] = met[1];
 	}
 	/* the ranks: the times sorted, each found again to say which it is */
+	qsort(values, nvalues, sizeof(int64), clv_compare_int64);
 	rank_of = palloc(nvalues * sizeof(int32));
-	sorted = palloc(nvalues * sizeof(int64));
-	memcpy(sorted, values, nvalues * sizeof(int64));
-	qsort(sorted, nvalues, sizeof(int64), clv_compare_int64);
 	for (int64 r = 0; r < nvalues; r++)
-		rank_of[time_slots_lookup(slots, (uint64) sorted[r])->index] = (int32) r;
+		rank_of[time_slots_lookup(slots, (uint64) values[r])->index] = (int32) r;
 	time_slots_destroy(slots);
-	pfree(values);
 
 	/* the keys, each over an entry already read */
 	for (int64 i = 0; i < n; i++)
@@ -313,12 +310,12 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 
 			kept_key = k.key;
 			e->slot[E_X] = (int64) (k.key >> RANK_X_SHIFT);
-			e->slot[E_TX] = sorted[(k.key >> RANK_BITS) & (RANK_MAX_TIMES - 1)];
-			e->slot[E_T] = sorted[k.key & (RANK_MAX_TIMES - 1)];
+			e->slot[E_TX] = values[(k.key >> RANK_BITS) & (RANK_MAX_TIMES - 1)];
+			e->slot[E_T] = values[k.key & (RANK_MAX_TIMES - 1)];
 			e->slot[E_COUNT] = k.count;
 		}
 	}
-	pfree(sorted);
+	pfree(values);
 	return kept + 1;
 }
 
