@@ -109,6 +109,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], date) IS
 'a clv_summary_state of order dates observed up to a later day';
 
+CREATE FUNCTION @extschema@.clv_summary_advances_to(state bigint[], later bigint[])
+RETURNS boolean AS 'MODULE_PATHNAME', 'clv_summary_advances_to'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_advances_to(bigint[], bigint[]) IS
+'whether a clv_summary_state moved on to the observation end of a later one is that one: the same orders, observed up to the same or an earlier end';
+
 CREATE AGGREGATE @extschema@.clv_summary_state(
     order_date date, amount float8, observation_end date, time_unit interval) (
     SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],
@@ -2047,6 +2054,12 @@ DECLARE
     row_hash text;
     plan json;
     staged boolean := false;
+    -- a full refresh over stored states: those that differ are replaced
+    replacing boolean := false;
+    stale text;
+    parallel_setting text;
+    nestloop_setting text;
+    inserted bigint;
     summaries text;
     source_file oid;
     source_is_citus boolean;
@@ -2374,10 +2387,15 @@ BEGIN
     ELSE
         EXECUTE pg_catalog.format('DELETE FROM %I.order_changes', target_schema);
     END IF;
-    EXECUTE pg_catalog.format($q$
-        DELETE FROM %1$I.summary_state st WHERE %2$s;
-        DELETE FROM %1$I.rejected_orders r WHERE %3$s$q$,
-        target_schema, stored_changed, rejected_changed);
+    -- A full refresh over stored states replaces only those that differ
+    -- (below); every other refresh deletes the old states first
+    IF NOT incremental THEN
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.summary_state st)', target_schema) INTO replacing;
+    END IF;
+    IF NOT replacing THEN
+        EXECUTE pg_catalog.format('DELETE FROM %I.summary_state st WHERE %s', target_schema, stored_changed);
+    END IF;
+    EXECUTE pg_catalog.format('DELETE FROM %I.rejected_orders r WHERE %s', target_schema, rejected_changed);
     -- (the fence: whether a row counts is worked out once, not per aggregate;
     -- but not over a Citus table, where a subquery with an OFFSET is planned
     -- apart: every order would be pulled to the coordinator and summarised
@@ -2406,24 +2424,76 @@ BEGIN
     -- are made by a CREATE TABLE AS, which may, and then copied.  Not when
     -- workers would only scan, or aggregate partially for the leader to
     -- merge: each worker meets nearly every customer then, and the merge
-    -- costs more than the second core saves (docs/scale.md).
+    -- costs more than the second core saves (docs/scale.md); a CREATE TABLE
+    -- AS made only to replace the states that differ is then planned serial.
     IF NOT incremental THEN
         PERFORM pg_catalog.set_config('enable_partitionwise_aggregate', 'on', true);
         EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) summarise INTO plan;
-        IF pg_catalog.jsonb_path_exists(plan::pg_catalog.jsonb,
-                                        'lax $.** ? (@."Node Type" starts with "Gather").**'
-                                        ' ? (@."Node Type" == "Aggregate" && @."Partial Mode" == "Simple")') THEN
+        staged := pg_catalog.jsonb_path_exists(plan::pg_catalog.jsonb,
+                                               'lax $.** ? (@."Node Type" starts with "Gather").**'
+                                               ' ? (@."Node Type" == "Aggregate" && @."Partial Mode" == "Simple")');
+        IF staged OR replacing THEN
+            parallel_setting := pg_catalog.current_setting('max_parallel_workers_per_gather');
+            IF NOT staged THEN
+                PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
+            END IF;
             EXECUTE pg_catalog.format('CREATE UNLOGGED TABLE %I.clv_refresh_states AS %s', target_schema, summarise);
+            PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', parallel_setting, true);
             summarise := pg_catalog.format('SELECT * FROM %I.clv_refresh_states', target_schema);
             staged := true;
         END IF;
+    END IF;
+    -- Replacing every state, by deleting them all and inserting them again,
+    -- left summary_state at twice its pages until VACUUM freed the dead
+    -- half, which it then kept; the models and scoring steps scan it
+    -- (docs/performance.md).  So a full refresh deletes the stored states
+    -- that no new state equals (customers gone, orders changed; a customer
+    -- without one, whose rows are all rejected, always) and inserts the new
+    -- states not stored.  A stored summary state equals the new one when,
+    -- moved on to the new end of observation, it is the new one: the states
+    -- of the customers whose orders did not change are kept when the end
+    -- moves on too, as an incremental refresh keeps them.  The two sets are
+    -- matched by hashing or merging: a customer type whose equality can do
+    -- neither would compare every pair, and its states are replaced whole as
+    -- before (planned without nested loops, a plan that still has one is
+    -- that case).
+    IF replacing THEN
+        stale := pg_catalog.format($q$
+            DELETE FROM %1$I.summary_state st
+             WHERE NOT EXISTS (SELECT FROM %1$I.clv_refresh_states n
+                                WHERE n.customer_id %2$s st.customer_id AND %3$s)$q$,
+            target_schema, eq,
+            (SELECT pg_catalog.string_agg(pg_catalog.format(CASE WHEN c OPERATOR(pg_catalog.=) 'state'
+                                                                 THEN '(@extschema@.clv_summary_advances_to(st.%1$I, n.%1$I)'
+                                                                 ELSE '(n.%1$I OPERATOR(pg_catalog.=) st.%1$I' END
+                                                            OPERATOR(pg_catalog.||) ' OR (n.%1$I IS NULL AND st.%1$I IS NULL))', c),
+                                          ' AND ')
+               FROM pg_catalog.unnest(ARRAY['state', 'activity', 'channels', 'rejected', 'order_rows', 'order_digest']) c));
+        nestloop_setting := pg_catalog.current_setting('enable_nestloop');
+        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+        EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) stale INTO plan;
+        IF pg_catalog.jsonb_path_exists(plan::pg_catalog.jsonb, 'lax $.** ? (@."Node Type" == "Nested Loop")') THEN
+            EXECUTE pg_catalog.format('DELETE FROM %I.summary_state st', target_schema);
+        ELSE
+            EXECUTE stale;
+            summarise := pg_catalog.format(
+                'SELECT * FROM %1$I.clv_refresh_states n'
+                ' WHERE NOT EXISTS (SELECT FROM %1$I.summary_state st WHERE st.customer_id %2$s n.customer_id)',
+                target_schema, eq);
+        END IF;
+        PERFORM pg_catalog.set_config('enable_nestloop', nestloop_setting, true);
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %I.clv_refresh_states n WHERE n.state IS NOT NULL',
+                                  target_schema) INTO customers;
     END IF;
     EXECUTE pg_catalog.format($q$
         WITH summarised AS (
             INSERT INTO %1$I.summary_state (customer_id, state, activity, channels, rejected, order_rows, order_digest) %2$s
             RETURNING state IS NOT NULL AS counted)
         SELECT pg_catalog.count(*) FILTER (WHERE s.counted) FROM summarised s$q$,
-        target_schema, summarise) INTO customers;
+        target_schema, summarise) INTO inserted;
+    IF NOT replacing THEN
+        customers := inserted;
+    END IF;
     IF staged THEN
         EXECUTE pg_catalog.format('DROP TABLE %I.clv_refresh_states', target_schema);
     END IF;

@@ -242,6 +242,42 @@ SELECT count(*) AS customers_left FROM "BI Report".customer_summary;
 INSERT INTO "Order Lines" SELECT * FROM snapshot;
 DROP TABLE snapshot;
 SELECT * FROM refresh_and_compare('BI Report');
+-- a full refresh rewrites only the states that differ (a changed customer's,
+-- an erased one's, a new one's, and the rows without a customer, which are
+-- all rejected); every other state stays where it was, so the table does not
+-- grow by a copy of itself; and it leaves what replacing every state leaves
+BEGIN;
+CREATE TEMP TABLE states_before AS SELECT ctid AS at, customer_id FROM "BI Report".summary_state;
+UPDATE "Order Lines" SET "Total €" = "Total €" + 1 WHERE "Customer Id" = 5;
+DELETE FROM "Order Lines" WHERE "Customer Id" = 6;
+INSERT INTO "Order Lines" VALUES (404, '2025-09-01', 20, 'new');
+SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('BI Report') r LIMIT 1;
+SELECT count(*) FILTER (WHERE s.ctid = b.at) AS kept, count(*) AS stored_before,
+       array_agg(COALESCE(s.customer_id, b.customer_id) ORDER BY COALESCE(s.customer_id, b.customer_id))
+           FILTER (WHERE s.ctid IS DISTINCT FROM b.at) AS rewritten
+FROM states_before b FULL JOIN "BI Report".summary_state s ON s.customer_id = b.customer_id
+WHERE b.at IS NOT NULL OR s.customer_id IS NOT NULL;
+SELECT count(*) FILTER (WHERE customer_id IS NULL) AS without_customer, count(*) AS states
+FROM "BI Report".summary_state;
+SELECT md5(string_agg(s::text, ',' ORDER BY s.customer_id NULLS FIRST)) AS replaced_some FROM "BI Report".summary_state s \gset
+DELETE FROM "BI Report".summary_state;
+SELECT count(*) FROM clv_refresh_pipeline('BI Report') \g /dev/null
+SELECT md5(string_agg(s::text, ',' ORDER BY s.customer_id NULLS FIRST)) = :'replaced_some' AS same_as_replacing_all
+FROM "BI Report".summary_state s;
+-- the end of observation moved on: the states of the customers whose orders
+-- did not change stay, observed up to the old end (999's order comes due),
+-- and dashboards read what replacing every state gives
+UPDATE "BI Report".clv_pipeline SET as_of = '2025-12-01 00:00+00';
+CREATE TEMP TABLE states_at_old_end AS SELECT ctid AS at, customer_id FROM "BI Report".summary_state;
+SELECT count(*) FROM clv_refresh_pipeline('BI Report') \g /dev/null
+SELECT count(*) FILTER (WHERE s.ctid = b.at) AS kept, count(*) AS states,
+       array_agg(s.customer_id ORDER BY s.customer_id) FILTER (WHERE s.ctid IS DISTINCT FROM b.at) AS rewritten
+FROM "BI Report".summary_state s LEFT JOIN states_at_old_end b ON s.customer_id = b.customer_id;
+SELECT pg_temp.pipeline_digest('BI Report') AS kept_states \gset
+DELETE FROM "BI Report".summary_state;
+SELECT count(*) FROM clv_refresh_pipeline('BI Report') \g /dev/null
+SELECT pg_temp.pipeline_digest('BI Report') = :'kept_states' AS dashboards_same_as_replacing_all;
+ROLLBACK;
 
 -- readers are never blocked: a reader holding its snapshot sees the old
 -- figures while another session refreshes, the new ones after
@@ -611,7 +647,12 @@ CREATE OPERATOR CLASS odd_id_ops DEFAULT FOR TYPE odd_id USING btree AS
 CREATE VIEW odd_orders AS SELECT customer::text::odd_id AS customer, at, amount FROM plain_orders;
 SELECT count(*) FROM clv_create_pipeline('odd_orders', 'customer', 'at', 'amount', 'odd_report',
                                          as_of => '2026-03-01 00:00+00');
+CREATE TEMP TABLE odd_before AS SELECT ctid AS at FROM odd_report.summary_state;
 SELECT regexp_replace(r, '[0-9]+ ms', 'N ms') FROM clv_refresh_pipeline('odd_report', incremental => true) r LIMIT 1;
+-- and its states are replaced whole: matching the stored ones against the
+-- new would compare every pair
+SELECT count(*) AS states, count(*) FILTER (WHERE s.ctid IN (SELECT b.at FROM odd_before b)) AS kept
+FROM odd_report.summary_state s;
 ROLLBACK;
 SELECT clv_is_citus_table('plain_orders') AS without_citus;
 SELECT count(*) FROM clv_drop_pipeline('plain_report');

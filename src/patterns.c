@@ -228,10 +228,13 @@ rank_sort_and_merge(PatternEntry *entries, int64 n)
 
 			if (!found)
 			{
-				/* (past max_times the sort gives up below, and -1 is never read) */
-				slot->index = nvalues < max_times ? (int32) nvalues : -1;
 				if (nvalues < max_times)
+				{
+					slot->index = (int32) nvalues;
 					values[nvalues] = e[E_TX + t];
+				}
+				else
+					slot->index = -1;	/* the sort gives up below: never read */
 				nvalues++;
 			}
 			met[t] = slot->index;

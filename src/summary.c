@@ -873,6 +873,45 @@ clv_summary_advance_date(PG_FUNCTION_ARGS)
 }
 
 /*
+ * clv_summary_advances_to(state, later): whether state, moved on to the
+ * observation end of later (clv_summary_advance), is later.  A full pipeline
+ * refresh keeps a stored state for which it is, rather than write the state
+ * it has just made again (stored states are moved on when read), so that the
+ * table does not grow by a copy of itself every full refresh.  later is
+ * checked as any state argument.  state is the stored one: anything that
+ * does not advance to later, a state corrupted in the table included, is
+ * false and not an error, so that a full refresh replaces it.  Only the end
+ * and its day may differ, no later than later's; with every other slot
+ * equal to later's, state is then as valid as later is once its own end day
+ * is a date no earlier than its last purchase or refund.
+ */
+PG_FUNCTION_INFO_V1(clv_summary_advances_to);
+
+Datum
+clv_summary_advances_to(PG_FUNCTION_ARGS)
+{
+	ArrayType  *later = summary_get_checked(fcinfo, 1);
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	int64	   *l = clv_state_data(later);
+	int64	   *s;
+
+	/* the same array header (dimensions, element type, no nulls) */
+	if (VARSIZE(state) != VARSIZE(later) ||
+		memcmp(state, later, ARR_DATA_OFFSET(later)) != 0)
+		PG_RETURN_BOOL(false);
+	s = clv_state_data(state);
+	for (int i = 0; i < clv_state_length(later); i++)
+	{
+		if (i != S_END && i != S_END_DAY && s[i] != l[i])
+			PG_RETURN_BOOL(false);
+	}
+	PG_RETURN_BOOL(s[S_END] <= l[S_END] && s[S_END_DAY] <= l[S_END_DAY] &&
+				   IS_VALID_DATE(s[S_END_DAY]) &&
+				   sorted_valid_days(summary_days(l), l[S_NDAYS], 1, s[S_END_DAY]) &&
+				   sorted_valid_days(summary_refund_days(l), l[S_NREFUND_DAYS], R_WIDTH, s[S_END_DAY]));
+}
+
+/*
  * The final function of clv_summary_state: the state without the free room
  * between the purchase days and the refund days, for storing in a table.
  */

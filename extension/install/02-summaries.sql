@@ -195,6 +195,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_summary_advance(bigint[], date) IS
 'a clv_summary_state of order dates observed up to a later day';
 
+CREATE FUNCTION @extschema@.clv_summary_advances_to(state bigint[], later bigint[])
+RETURNS boolean AS 'MODULE_PATHNAME', 'clv_summary_advances_to'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION @extschema@.clv_summary_advances_to(bigint[], bigint[]) IS
+'whether a clv_summary_state moved on to the observation end of a later one is that one: the same orders, observed up to the same or an earlier end';
+
 CREATE AGGREGATE @extschema@.clv_summary_state(
     order_date date, amount float8, observation_end date, time_unit interval) (
     SFUNC = @extschema@.clv_summary_transfn, STYPE = bigint[],

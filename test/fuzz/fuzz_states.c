@@ -29,7 +29,8 @@
  *   fitted model passes clv_model_out and reads back; a summary's dates and
  *   spans are ordered; breakpoints ascend; no NaN anywhere;
  *   clv_summary_state_final and clv_summary_advance give states that
- *   clv_summary_final accepts.
+ *   clv_summary_final accepts; a state clv_summary_advances_to accepts as
+ *   the later one advances to itself.
  */
 #include "fuzz.h"
 #include "state.h"
@@ -52,6 +53,7 @@ extern Datum clv_summary_final(PG_FUNCTION_ARGS);
 extern Datum clv_summary_log_gap_sum(PG_FUNCTION_ARGS);
 extern Datum clv_summary_state_final(PG_FUNCTION_ARGS);
 extern Datum clv_summary_advance(PG_FUNCTION_ARGS);
+extern Datum clv_summary_advances_to(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_cnbd_transfn(PG_FUNCTION_ARGS);
 extern Datum clv_fit_bgnbd_summary_transfn(PG_FUNCTION_ARGS);
@@ -1023,6 +1025,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					Datum		result;
 					bool		isnull;
 
+					if ((op & 0xC0) == 0x40)
+					{
+						/* the other state as the stored one, this one as the later */
+						Datum		args[2] = {b_null ? a : b, a};
+
+						if (fuzz_call(clv_summary_advances_to, NULL, false, 2, args, NULL, &result, &isnull))
+						{
+							Datum		self[2] = {a, a};
+
+							if (!fuzz_call(clv_summary_advances_to, NULL, false, 2, self, NULL, &result, &isnull) ||
+								isnull || !DatumGetBool(result))
+								fuzz_fail("clv_summary_advances_to: a state it accepted as the later one does not advance to itself");
+						}
+						break;
+					}
 					if (op & 0x80)
 					{
 						Datum		args[2] = {a, TimestampTzGetDatum(fz_timestamp(&in))};

@@ -4,7 +4,7 @@
 -- (its state grows far past the first allocation), a time zone with DST.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(12);
+SELECT plan(17);
 SET LOCAL TimeZone = 'America/New_York';
 SELECT setseed(0.17);
 
@@ -122,6 +122,38 @@ SELECT is((SELECT pg_temp.error_detail($$SELECT clv_summary_advance(clv_summary_
                                                                     date '2025-06-01')$$)),
           'The state is observed up to the day 2025-12-31; the new end 2025-06-01 falls on 2025-06-01.',
           'a date state moved back: refused, the dates in the detail');
+
+-- a state, moved on to the end of the state of the same orders at a later
+-- end, is that state (how a full pipeline refresh keeps the stored states of
+-- the customers whose orders did not change); never the other way round,
+-- nor with one order less, nor for a stored state whose end day was
+-- corrupted to before its purchases (false, not an error: the refresh then
+-- writes the new state); the later state is checked
+CREATE TEMP TABLE two_ends AS
+SELECT customer_id,
+       clv_summary_state(ordered_at, amount::float8, '2026-01-01', '1 day', 'America/New_York') AS earlier,
+       clv_summary_state(ordered_at, amount::float8, '2026-03-01', '1 day', 'America/New_York') AS later,
+       clv_summary_state(ordered_at, amount::float8, '2026-03-01', '1 day', 'America/New_York')
+           FILTER (WHERE ordered_at < last_ordered_at) AS one_order_less
+FROM (SELECT o.*, max(o.ordered_at) OVER (PARTITION BY o.customer_id) AS last_ordered_at FROM orders o) o
+GROUP BY customer_id;
+SELECT is((SELECT ARRAY[count(*), count(*) FILTER (WHERE clv_summary_advances_to(earlier, later)),
+                        count(*) FILTER (WHERE clv_summary_advances_to(later, later)),
+                        count(*) FILTER (WHERE clv_summary_advances_to(later, earlier))]
+           FROM two_ends),
+          (SELECT ARRAY[count(*), count(*), count(*), 0] FROM two_ends),
+          'a state moved on to a later state''s end of the same orders is it; a later state moved back is not');
+SELECT is((SELECT count(*) FILTER (WHERE clv_summary_advances_to(one_order_less, later) IS NOT FALSE) FROM two_ends),
+          0::bigint, 'with one order less: not the later state (NULL without an order left)');
+SELECT is((SELECT count(*) FILTER (WHERE clv_summary_advances_to(earlier[1:6] || 0::bigint || earlier[8:], later))
+           FROM two_ends),
+          0::bigint, 'a stored state whose end day is before its days: false, not an error');
+SELECT throws_ok($$SELECT clv_summary_advances_to(earlier, later[1:6] || 0::bigint || later[8:]) FROM two_ends$$,
+                 '22023', 'invalid clv_summary state', 'the later state is checked');
+SELECT is((SELECT ARRAY[clv_summary_advances_to(clv_summary_state(d, 10, date '2025-12-31'), clv_summary_state(d, 10, date '2026-01-31')),
+                        clv_summary_advances_to(clv_summary_state(d, 10, date '2026-01-31'), clv_summary_state(d, 10, date '2025-12-31'))]
+           FROM (VALUES (date '2025-03-01'), (date '2025-05-01')) v(d)),
+          ARRAY[true, false], 'the states of order dates: moved on, and not back');
 
 SELECT * FROM finish();
 ROLLBACK;
