@@ -29,8 +29,9 @@
  *   fitted model passes clv_model_out and reads back; a summary's dates and
  *   spans are ordered; breakpoints ascend; no NaN anywhere;
  *   clv_summary_state_final and clv_summary_advance give states that
- *   clv_summary_final accepts; a state clv_summary_advances_to accepts as
- *   the later one advances to itself.
+ *   clv_summary_final accepts, and so does a stored state that
+ *   clv_summary_advances_to keeps; two states that each advance to the
+ *   other are the same.
  */
 #include "fuzz.h"
 #include "state.h"
@@ -1027,16 +1028,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 					if ((op & 0xC0) == 0x40)
 					{
-						/* the other state as the stored one, this one as the later */
-						Datum		args[2] = {b_null ? a : b, a};
+						/*
+						 * the other state (forged, corrupted or not) as the
+						 * stored one, this one as the later: a stored state
+						 * it keeps must be one clv_summary_final accepts,
+						 * and two states that each advance to the other are
+						 * the same
+						 */
+						Datum		stored = b_null ? a : b;
+						Datum		args[2] = {stored, a};
 
-						if (fuzz_call(clv_summary_advances_to, NULL, false, 2, args, NULL, &result, &isnull))
+						if (fuzz_call(clv_summary_advances_to, NULL, false, 2, args, NULL, &result, &isnull) &&
+							!isnull && DatumGetBool(result))
 						{
-							Datum		self[2] = {a, a};
+							Datum		back[2] = {a, stored};
 
-							if (!fuzz_call(clv_summary_advances_to, NULL, false, 2, self, NULL, &result, &isnull) ||
-								isnull || !DatumGetBool(result))
-								fuzz_fail("clv_summary_advances_to: a state it accepted as the later one does not advance to itself");
+							check_summary_state(&g, stored, "clv_summary_advances_to's stored state");
+							if (fuzz_call(clv_summary_advances_to, NULL, false, 2, back, NULL, &result, &isnull) &&
+								!isnull && DatumGetBool(result) && !same_varlena(stored, a))
+								fuzz_fail("clv_summary_advances_to: two different states each advance to the other");
 						}
 						break;
 					}

@@ -4,7 +4,7 @@
 -- (its state grows far past the first allocation), a time zone with DST.
 \ir ../include/prologue.psql
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 SET LOCAL TimeZone = 'America/New_York';
 SELECT setseed(0.17);
 
@@ -143,8 +143,8 @@ SELECT is((SELECT ARRAY[count(*), count(*) FILTER (WHERE clv_summary_advances_to
            FROM two_ends),
           (SELECT ARRAY[count(*), count(*), count(*), 0] FROM two_ends),
           'a state moved on to a later state''s end of the same orders is it; a later state moved back is not');
-SELECT is((SELECT count(*) FILTER (WHERE clv_summary_advances_to(one_order_less, later) IS NOT FALSE) FROM two_ends),
-          0::bigint, 'with one order less: not the later state (NULL without an order left)');
+SELECT is((SELECT count(*) FILTER (WHERE clv_summary_advances_to(one_order_less, later)) FROM two_ends),
+          0::bigint, 'with one order less: not the later state');
 SELECT is((SELECT count(*) FILTER (WHERE clv_summary_advances_to(earlier[1:6] || 0::bigint || earlier[8:], later))
            FROM two_ends),
           0::bigint, 'a stored state whose end day is before its days: false, not an error');
@@ -154,6 +154,12 @@ SELECT is((SELECT ARRAY[clv_summary_advances_to(clv_summary_state(d, 10, date '2
                         clv_summary_advances_to(clv_summary_state(d, 10, date '2026-01-31'), clv_summary_state(d, 10, date '2025-12-31'))]
            FROM (VALUES (date '2025-03-01'), (date '2025-05-01')) v(d)),
           ARRAY[true, false], 'the states of order dates: moved on, and not back');
+SELECT is((SELECT ARRAY[clv_summary_advances_to(clv_summary_state(t, 10, timestamptz '2026-01-31 10:00+00', '1 day', 'UTC'),
+                                                clv_summary_state(t, 10, timestamptz '2026-01-31 20:00+00', '1 day', 'UTC')),
+                        clv_summary_advances_to(clv_summary_state(t, 10, timestamptz '2026-01-31 20:00+00', '1 day', 'UTC'),
+                                                clv_summary_state(t, 10, timestamptz '2026-01-31 10:00+00', '1 day', 'UTC'))]
+           FROM (VALUES (timestamptz '2025-03-01 12:00+00'), (timestamptz '2025-05-01 12:00+00')) v(t)),
+          ARRAY[true, false], 'an end moved on within its day, and not back (the end itself, not only its day)');
 
 SELECT * FROM finish();
 ROLLBACK;
