@@ -664,6 +664,26 @@ SELECT count(*) FROM clv_create_pipeline('num_orders', 'customer', 'at', 'amount
 UPDATE num_orders SET customer = 1.00 WHERE customer = 1;
 SELECT count(*) FROM clv_refresh_pipeline('num_report') \g /dev/null
 SELECT customer_id::text AS customer, orders FROM num_report.customer_summary ORDER BY 1;
+-- over a domain, the same (the new states' customer is of the domain, the
+-- stored one of its base type); and a char(n) customer, stored as bpchar
+-- (not as character(1), which refused 'ABC')
+CREATE DOMAIN customer_number AS numeric;
+CREATE TABLE domain_orders (customer customer_number, at timestamptz, amount numeric);
+INSERT INTO domain_orders VALUES (1.0, '2026-01-05', 10), (1.0, '2026-01-20', 12), (2, '2026-01-07', 5);
+SELECT count(*) FROM clv_create_pipeline('domain_orders', 'customer', 'at', 'amount', 'domain_report',
+                                         as_of => '2026-03-01 00:00+00') \g /dev/null
+UPDATE domain_orders SET customer = 1.00 WHERE customer = 1;
+SELECT count(*) FROM clv_refresh_pipeline('domain_report') \g /dev/null
+SELECT customer_id::text AS customer, orders FROM domain_report.customer_summary ORDER BY 1;
+CREATE TABLE char_orders (customer char(3), at timestamptz, amount numeric);
+INSERT INTO char_orders VALUES ('ABC', '2026-01-05', 10), ('ABC', '2026-01-20', 12), ('XY', '2026-01-07', 5);
+SELECT count(*) FROM clv_create_pipeline('char_orders', 'customer', 'at', 'amount', 'char_report',
+                                         as_of => '2026-03-01 00:00+00') \g /dev/null
+UPDATE char_orders SET amount = amount + 1 WHERE customer = 'XY';
+SELECT count(*) FROM clv_refresh_pipeline('char_report') \g /dev/null
+SELECT format_type(a.atttypid, a.atttypmod) AS stored_as FROM pg_attribute a
+WHERE a.attrelid = 'char_report.summary_state'::regclass AND a.attname = 'customer_id';
+SELECT customer_id, orders, total_amount FROM char_report.customer_summary ORDER BY 1;
 ROLLBACK;
 SELECT clv_is_citus_table('plain_orders') AS without_citus;
 SELECT count(*) FROM clv_drop_pipeline('plain_report');
