@@ -2474,10 +2474,12 @@ BEGIN
             -- (which costs over a second a million customers: not for the
             -- types whose equal values are the same bytes)
             -- (the new states' customer is the orders' column, perhaps of a
-            -- domain: as summary_state's type, the domain's base, to compare)
+            -- domain: as summary_state's type, the domain's base, to compare;
+            -- named with no typmod, which bpchar's plain name, character(1),
+            -- would cut to one character)
             CASE WHEN customer_type OPERATOR(pg_catalog.=) ANY (ARRAY['int2', 'int4', 'int8', 'uuid']::regtype[]) THEN ''
                  ELSE pg_catalog.format(' AND pg_catalog.record_image_eq(ROW((n.customer_id)::%s), ROW(st.customer_id))',
-                                        customer_type) END);
+                                        pg_catalog.format_type(customer_type, -1)) END);
         nestloop_setting := pg_catalog.current_setting('enable_nestloop');
         PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
         EXECUTE 'EXPLAIN (FORMAT JSON) ' OPERATOR(pg_catalog.||) stale INTO plan;

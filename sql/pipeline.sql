@@ -679,8 +679,12 @@ CREATE TABLE char_orders (customer char(3), at timestamptz, amount numeric);
 INSERT INTO char_orders VALUES ('ABC', '2026-01-05', 10), ('ABC', '2026-01-20', 12), ('XY', '2026-01-07', 5);
 SELECT count(*) FROM clv_create_pipeline('char_orders', 'customer', 'at', 'amount', 'char_report',
                                          as_of => '2026-03-01 00:00+00') \g /dev/null
+CREATE TEMP TABLE char_before AS SELECT ctid AS at, customer_id FROM char_report.summary_state;
 UPDATE char_orders SET amount = amount + 1 WHERE customer = 'XY';
 SELECT count(*) FROM clv_refresh_pipeline('char_report') \g /dev/null
+-- (and 'ABC', unchanged, is kept: compared as it is, not cut to char(1))
+SELECT array_agg(s.customer_id ORDER BY s.customer_id) FILTER (WHERE s.ctid IN (SELECT b.at FROM char_before b)) AS kept
+FROM char_report.summary_state s;
 SELECT format_type(a.atttypid, a.atttypmod) AS stored_as FROM pg_attribute a
 WHERE a.attrelid = 'char_report.summary_state'::regclass AND a.attname = 'customer_id';
 SELECT customer_id, orders, total_amount FROM char_report.customer_summary ORDER BY 1;
