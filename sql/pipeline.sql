@@ -655,26 +655,24 @@ SELECT count(*) AS states, count(*) FILTER (WHERE s.ctid IN (SELECT b.at FROM od
 FROM odd_report.summary_state s;
 ROLLBACK;
 -- a customer written another way but equal (numeric 1.0 and 1.00): a full
--- refresh stores it as it is now written, as an incremental one does
+-- refresh stores it as it is now written, as an incremental one does; over a
+-- domain the same (the new states' customer is of the domain, the stored one
+-- of its base type).  And a char(n) customer, stored as bpchar (not as
+-- character(1), which refused 'ABC')
 BEGIN;
-CREATE TABLE num_orders (customer numeric, at timestamptz, amount numeric);
-INSERT INTO num_orders VALUES (1.0, '2026-01-05', 10), (1.0, '2026-01-20', 12), (2, '2026-01-07', 5);
-SELECT count(*) FROM clv_create_pipeline('num_orders', 'customer', 'at', 'amount', 'num_report',
-                                         as_of => '2026-03-01 00:00+00') \g /dev/null
-UPDATE num_orders SET customer = 1.00 WHERE customer = 1;
-SELECT count(*) FROM clv_refresh_pipeline('num_report') \g /dev/null
-SELECT customer_id::text AS customer, orders FROM num_report.customer_summary ORDER BY 1;
--- over a domain, the same (the new states' customer is of the domain, the
--- stored one of its base type); and a char(n) customer, stored as bpchar
--- (not as character(1), which refused 'ABC')
 CREATE DOMAIN customer_number AS numeric;
-CREATE TABLE domain_orders (customer customer_number, at timestamptz, amount numeric);
-INSERT INTO domain_orders VALUES (1.0, '2026-01-05', 10), (1.0, '2026-01-20', 12), (2, '2026-01-07', 5);
-SELECT count(*) FROM clv_create_pipeline('domain_orders', 'customer', 'at', 'amount', 'domain_report',
-                                         as_of => '2026-03-01 00:00+00') \g /dev/null
-UPDATE domain_orders SET customer = 1.00 WHERE customer = 1;
-SELECT count(*) FROM clv_refresh_pipeline('domain_report') \g /dev/null
-SELECT customer_id::text AS customer, orders FROM domain_report.customer_summary ORDER BY 1;
+SELECT format(s.statement, t.name, t.customer_type)
+FROM (VALUES (1, 'num', 'numeric'), (2, 'domain', 'customer_number')) t(ord, name, customer_type),
+     unnest(ARRAY[
+         'CREATE TABLE %1$s_orders (customer %2$s, at timestamptz, amount numeric)',
+         $s$INSERT INTO %1$s_orders VALUES (1.0, '2026-01-05', 10), (1.0, '2026-01-20', 12), (2, '2026-01-07', 5)$s$,
+         $s$SELECT count(*) > 0 AS %1$s_made FROM clv_create_pipeline('%1$s_orders', 'customer', 'at', 'amount',
+                                                                    '%1$s_report', as_of => '2026-03-01 00:00+00')$s$,
+         'UPDATE %1$s_orders SET customer = 1.00 WHERE customer = 1',
+         $s$SELECT count(*) > 0 AS %1$s_refreshed FROM clv_refresh_pipeline('%1$s_report')$s$,
+         'SELECT customer_id::text AS %1$s_customer, orders FROM %1$s_report.customer_summary ORDER BY 1'])
+         WITH ORDINALITY s(statement, step)
+ORDER BY t.ord, s.step \gexec
 CREATE TABLE char_orders (customer char(3), at timestamptz, amount numeric);
 INSERT INTO char_orders VALUES ('ABC', '2026-01-05', 10), ('ABC', '2026-01-20', 12), ('XY', '2026-01-07', 5);
 SELECT count(*) FROM clv_create_pipeline('char_orders', 'customer', 'at', 'amount', 'char_report',

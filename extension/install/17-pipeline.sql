@@ -1776,12 +1776,13 @@ BEGIN
                                                             OPERATOR(pg_catalog.||) ' OR (n.%1$I IS NULL AND st.%1$I IS NULL))', c),
                                           ' AND ')
                FROM pg_catalog.unnest(ARRAY['state', 'activity', 'channels', 'rejected', 'order_rows', 'order_digest']) c),
-            -- (the same bytes: over a second a million customers, so not for
-            -- the types whose equal values are the same bytes.  The new
-            -- states' customer is the orders' column, perhaps of a domain: it
-            -- is cast to summary_state's type, the domain's base, named with
-            -- no typmod, which bpchar's plain name, character(1), would cut
-            -- to one character)
+            -- (written the same way: record_image_eq, over a second a million
+            -- customers, so left out for the types whose equal values are
+            -- always the same bytes.  The new states' customer is the
+            -- orders' column, perhaps of a domain: it is cast to
+            -- summary_state's type, the domain's base, named with no typmod,
+            -- which bpchar's plain name, character(1), would cut to one
+            -- character)
             CASE WHEN customer_type OPERATOR(pg_catalog.=) ANY (ARRAY['int2', 'int4', 'int8', 'uuid']::regtype[]) THEN ''
                  ELSE pg_catalog.format(' AND pg_catalog.record_image_eq(ROW((n.customer_id)::%s), ROW(st.customer_id))',
                                         pg_catalog.format_type(customer_type, -1)) END);
