@@ -32,8 +32,7 @@
 #      reader's sessions only), and each lock wait of SLOW_MS ms or more
 #      (log_lock_waits).  The reader's sessions then count rows and buffers
 #      in every plan they run (auto_explain's log_analyze, without node
-#      timing): SLOW_MS=off runs them as before this was added, without any
-#      of it.
+#      timing): SLOW_MS=off runs them without any of it.
 # Not a test: timings vary with the machine and its load; the ratios are
 # each taken within one run.  Environment: RUNS, SEED (default 0.42),
 # READS (dashboard transactions alone, default 2000), SLOW_MS.
@@ -115,15 +114,23 @@ slow_reads() {
             if (longest_now) { longest = d; longest_io = 0; longest_write_io = 0; longest_read = 0; longest_written = 0 }
             next
         }
+        # the shared buffers part of a line ("shared" on 17, "shared/local"
+        # on 15), not the local or temporary files after it
         in_plan && /I\/O Timings:/ && !io_seen {
             io_seen = 1
-            if (longest_now && match($0, /read=[0-9.]+/)) longest_io = substr($0, RSTART + 5, RLENGTH - 5) + 0
-            if (longest_now && match($0, /write=[0-9.]+/)) longest_write_io = substr($0, RSTART + 6, RLENGTH - 6) + 0
+            if (longest_now && match($0, /shared[^,]*/)) {
+                shared = substr($0, RSTART, RLENGTH)
+                if (match(shared, /read=[0-9.]+/)) longest_io = substr(shared, RSTART + 5, RLENGTH - 5) + 0
+                if (match(shared, /write=[0-9.]+/)) longest_write_io = substr(shared, RSTART + 6, RLENGTH - 6) + 0
+            }
         }
         in_plan && /Buffers:/ && !buffers_seen {
             buffers_seen = 1
-            if (longest_now && match($0, / read=[0-9]+/)) longest_read = substr($0, RSTART + 6, RLENGTH - 6) + 0
-            if (longest_now && match($0, / written=[0-9]+/)) longest_written = substr($0, RSTART + 9, RLENGTH - 9) + 0
+            if (longest_now && match($0, /shared[^,]*/)) {
+                shared = substr($0, RSTART, RLENGTH)
+                if (match(shared, / read=[0-9]+/)) longest_read = substr(shared, RSTART + 6, RLENGTH - 6) + 0
+                if (match(shared, / written=[0-9]+/)) longest_written = substr(shared, RSTART + 9, RLENGTH - 9) + 0
+            }
         }
         END {
             printf "statements of %d ms or more: %d", slow, n
