@@ -174,7 +174,10 @@ for size in "${sizes[@]}"; do
     awk -v from="$refresh_start" -v to="$refresh_end" '($5 * 1000000 + $6) >= from && ($5 * 1000000 + $6) <= to' \
         "$work"/during* > "$work/window"
     echo "during the refresh:  $(latencies "$work/window") ($(( (refresh_end - refresh_start) / 1000 )) ms refresh)"
-    echo "                     $(slow_reads "$log_from") (the whole loop, before and after the refresh too)"
+    # what the log covers, said only when something was logged
+    whole_loop=" (the whole loop, before and after the refresh too)"
+    [ "$SLOW_MS" != off ] || whole_loop=""
+    echo "                     $(slow_reads "$log_from")$whole_loop"
     echo "($(( $(date +%s) - start )) s for this size)"
     echo
 done
