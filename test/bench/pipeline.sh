@@ -85,14 +85,17 @@ if [ "$SLOW_MS" != off ]; then
 fi
 export PGOPTIONS="$PGOPTIONS -c log_lock_waits=off"
 # the throwaway cluster's log (pg_virtualenv lists only its own cluster)
-server_log=$(pg_lsclusters -h | awk '$4 == "online" { print $NF; exit }')
+# (awk reads to the end: leaving early could end pg_lsclusters with SIGPIPE,
+# which pipefail would report)
+server_log=$(pg_lsclusters -h | awk '$4 == "online" && !found { print $NF; found = 1 }')
 log_size() { if [ -r "$server_log" ]; then stat -c %s "$server_log"; else echo 0; fi; }
 
 # What the server's log says, after byte $1, of the reader's slow
 # statements: how many, the longest, the buffers it read from the kernel and
 # the time that took, the buffers it had to write out to make room (dirty
 # ones, another session's) and the time that took (its plan's top node: the
-# whole statement's), and the lock waits.
+# whole statement's), and the lock waits; $2, said after it when something
+# was logged.
 slow_reads() {
     if [ "$SLOW_MS" = off ]; then
         echo "(SLOW_MS=off: not logged)"
@@ -139,6 +142,7 @@ slow_reads() {
                        longest, longest_read, longest_io, longest_written, longest_write_io
             printf "; lock waits of %d ms or more: %d", slow, waits
         }'
+    echo "${2:-}"
 }
 
 load_before=$(bench_load_avg)
@@ -174,10 +178,7 @@ for size in "${sizes[@]}"; do
     awk -v from="$refresh_start" -v to="$refresh_end" '($5 * 1000000 + $6) >= from && ($5 * 1000000 + $6) <= to' \
         "$work"/during* > "$work/window"
     echo "during the refresh:  $(latencies "$work/window") ($(( (refresh_end - refresh_start) / 1000 )) ms refresh)"
-    # what the log covers, said only when something was logged
-    whole_loop=" (the whole loop, before and after the refresh too)"
-    [ "$SLOW_MS" != off ] || whole_loop=""
-    echo "                     $(slow_reads "$log_from")$whole_loop"
+    echo "                     $(slow_reads "$log_from" " (the whole loop, before and after the refresh too)")"
     echo "($(( $(date +%s) - start )) s for this size)"
     echo
 done
