@@ -38,13 +38,15 @@ COMMENT ON FUNCTION @extschema@.clv_guard_extension_functions() IS
 
 -- The same check over the whole schema, for a pipeline to make before it
 -- reads anything: the event trigger cannot see a function made in a
--- transaction open during the install and committed after.
+-- transaction open during the install and committed after.  Both refuse a
+-- schema whose name has a % sign, which the SQL clv's bodies build with
+-- format() from text naming the schema would read as a format specifier.
 CREATE FUNCTION @extschema@.clv_check_extension_functions()
 RETURNS void AS 'MODULE_PATHNAME', 'clv_check_extension_functions'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION @extschema@.clv_check_extension_functions() IS
-'internal: refuses, whenever called, a function in clv''s schema named clv_... that is not clv''s';
+'internal: refuses, whenever called, a function in clv''s schema named clv_... that is not clv''s, and a schema name with a % sign';
 
 ------------------------------------------------------------------------------
 -- The calendar, explicit: a timestamp's calendar day in a named time zone
@@ -2925,6 +2927,9 @@ DECLARE
     low_bin float8;
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    -- clv's names in its schema clv's, and a schema name that the SQL built
+    -- below reads as it is (src/extension_guard.c)
+    PERFORM @extschema@.clv_check_extension_functions();
     -- an option given as NULL takes clv_report_html's default (the NULL rule)
     title := coalesce(title, 'Customer lifetime value');
     currency := coalesce(currency, '');
@@ -3556,6 +3561,9 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_evaluate: orders, customer, ordered_at, amount, calibration_end, holdout_end and time_zone must not be NULL';
     END IF;
+    -- clv's names in its schema clv's, and a schema name that the SQL built
+    -- below reads as it is (src/extension_guard.c)
+    PERFORM @extschema@.clv_check_extension_functions();
     -- an option given as NULL takes the signature's default (the NULL rule)
     time_unit := coalesce(time_unit, '1 day');
     penalizer := coalesce(penalizer, 0);

@@ -189,6 +189,36 @@ SELECT public.plant('m') > 10000 AS planted_in_m, public.plant_temp() > 40 AS pl
 CREATE EXTENSION clv SCHEMA m;
 SELECT public.planted_calls() AS calls_after_fresh_install_in_m;
 DROP EXTENSION clv;
+-- nor in a schema whose name has a % sign: clv's bodies build SQL with
+-- format() from text naming their schema, where "m%%" would be read as
+-- "m%", a schema anyone with CREATE on the database could make (made here,
+-- and planted); refused on install, and on an update from 0.3.0, which a
+-- superuser put there
+CREATE SCHEMA "m%%";
+CREATE SCHEMA "m%";
+SELECT public.plant('"m%"') > 10000 AS planted_in_m_percent;
+CREATE EXTENSION clv SCHEMA "m%%";
+SET ROLE regress_clv_admin;
+CREATE EXTENSION clv SCHEMA "m%%" VERSION '0.3.0';
+ALTER EXTENSION clv UPDATE;
+SELECT extversion FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'clv';
+DROP EXTENSION clv;
+-- and should clv be there all the same (installed with event triggers off,
+-- which only a superuser can do), neither a pipeline nor an evaluation runs
+-- any SQL of its own making
+SET session_replication_role = replica;
+CREATE EXTENSION clv SCHEMA "m%%";
+RESET session_replication_role;
+CREATE TABLE public.orders_by_a_superuser (customer_id integer, ordered_at timestamptz, amount numeric);
+SELECT pg_catalog.count(*)
+FROM "m%%".clv_create_pipeline('public.orders_by_a_superuser', 'customer_id', 'ordered_at', 'amount', 'superusers_report');
+SELECT pg_catalog.count(*)
+FROM "m%%".clv_evaluate('public.orders_by_a_superuser', 'customer_id', 'ordered_at', 'amount', '2026-01-01', '2026-06-01');
+SELECT public.planted_calls() AS calls_after_percent_schema;
+DROP TABLE public.orders_by_a_superuser;
+DROP EXTENSION clv;
+SET ROLE regress_clv_attacker;
+DROP SCHEMA "m%%";
 -- Older versions are not trusted: only a superuser installs them or
 -- updates to them.  A superuser does, into the attacker's schema, among the
 -- plants (the attacker's pg_temp ones too: the same session), and updates

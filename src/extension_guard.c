@@ -42,7 +42,9 @@
  * command sees it.  So a pipeline, which a superuser may run, checks the
  * whole schema again before it reads anything (clv_check_extension_functions,
  * the same check).  Calls whose arguments match clv's parameters exactly
- * leave nothing to choose; this guard is for those that do not.
+ * leave nothing to choose; this guard is for those that do not.  Both
+ * checks also refuse a schema whose name has a '%' sign
+ * (refuse_format_specifier_in_schema says why).
  */
 #include "clv.h"
 
@@ -162,6 +164,34 @@ refuse_foreign_function(Oid schema, Oid extension, bool written_by_this_transact
 }
 
 /*
+ * clv's bodies build SQL with pg_catalog.format() from text naming their
+ * schema (@extschema@, written into the text when the script runs), often
+ * as part of the format string itself: a '%' in that name would be read as
+ * a format specifier, so that "clv%%".clv_x in a body became "clv%".clv_x in
+ * the SQL it runs, a schema that any role with CREATE on the database can
+ * make and fill with functions clv would then call with its callers'
+ * rights.  PostgreSQL refuses quotes, '$' and '\' in the name it writes for
+ * @extschema@; clv refuses '%' as well, while its own install or update
+ * script runs (the name is fixed then: the schema cannot be renamed after,
+ * above), and again whenever a pipeline, its report or an evaluation
+ * checks the schema before it runs SQL of its own making.
+ */
+static void
+refuse_format_specifier_in_schema(Oid schema)
+{
+	char	   *name = get_namespace_name(schema);
+
+	if (name != NULL && strchr(name, '%') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the clv extension cannot be in schema %s", quote_identifier(name)),
+				 errdetail("clv's functions build SQL with format() from text naming their schema, where a %% sign "
+						   "would be read as a format specifier and name another schema."),
+				 errhint("Install clv in a schema whose name has no %% sign; an installed clv moves by DROP EXTENSION "
+						 "clv, then CREATE EXTENSION clv SCHEMA with another schema.")));
+}
+
+/*
  * clv_guard_extension_functions(): an event trigger at ddl_command_end.
  * Refuses the command when clv's schema holds a function named clv_...
  * that is not clv's: among the functions the command wrote, or among all
@@ -180,6 +210,8 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 	/* this function is one of clv's: its schema and extension are clv's */
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	extension = getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid);
+	if (creating_extension && CurrentExtensionObject == extension)
+		refuse_format_specifier_in_schema(schema);
 	refuse_foreign_function(schema, extension, !(creating_extension && CurrentExtensionObject == extension));
 	PG_RETURN_VOID();
 }
@@ -193,7 +225,9 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 Datum
 clv_check_extension_functions(PG_FUNCTION_ARGS)
 {
-	refuse_foreign_function(get_func_namespace(fcinfo->flinfo->fn_oid),
-							getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid), false);
+	Oid			schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+
+	refuse_format_specifier_in_schema(schema);
+	refuse_foreign_function(schema, getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid), false);
 	PG_RETURN_VOID();
 }

@@ -3,8 +3,8 @@
 --
 -- Schema safety: clv is trusted, so this script runs as the bootstrap
 -- superuser for whoever runs CREATE EXTENSION.  Every object is created in
--- @extschema@, every reference to another object is schema-qualified
--- (pg_catalog or @extschema@), and every SQL and PL/pgSQL body pins its
+-- clv's schema, every reference to another object is schema-qualified
+-- (pg_catalog or clv's schema), and every SQL and PL/pgSQL body pins its
 -- search_path, so the caller's search_path cannot redirect anything.
 --
 -- Scoring functions in C declare COST 100: scoring costs microseconds a

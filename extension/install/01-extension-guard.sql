@@ -39,10 +39,12 @@ COMMENT ON FUNCTION @extschema@.clv_guard_extension_functions() IS
 
 -- The same check over the whole schema, for a pipeline to make before it
 -- reads anything: the event trigger cannot see a function made in a
--- transaction open during the install and committed after.
+-- transaction open during the install and committed after.  Both refuse a
+-- schema whose name has a % sign, which the SQL clv's bodies build with
+-- format() from text naming the schema would read as a format specifier.
 CREATE FUNCTION @extschema@.clv_check_extension_functions()
 RETURNS void AS 'MODULE_PATHNAME', 'clv_check_extension_functions'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION @extschema@.clv_check_extension_functions() IS
-'internal: refuses, whenever called, a function in clv''s schema named clv_... that is not clv''s';
+'internal: refuses, whenever called, a function in clv''s schema named clv_... that is not clv''s, and a schema name with a % sign';

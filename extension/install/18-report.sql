@@ -69,6 +69,9 @@ DECLARE
     low_bin float8;
 BEGIN
     PERFORM @extschema@.clv_pipeline_owner_check(target_schema);
+    -- clv's names in its schema clv's, and a schema name that the SQL built
+    -- below reads as it is (src/extension_guard.c)
+    PERFORM @extschema@.clv_check_extension_functions();
     -- an option given as NULL takes clv_report_html's default (the NULL rule)
     title := coalesce(title, 'Customer lifetime value');
     currency := coalesce(currency, '');

@@ -46,6 +46,9 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'clv_evaluate: orders, customer, ordered_at, amount, calibration_end, holdout_end and time_zone must not be NULL';
     END IF;
+    -- clv's names in its schema clv's, and a schema name that the SQL built
+    -- below reads as it is (src/extension_guard.c)
+    PERFORM @extschema@.clv_check_extension_functions();
     -- an option given as NULL takes the signature's default (the NULL rule)
     time_unit := coalesce(time_unit, '1 day');
     penalizer := coalesce(penalizer, 0);
