@@ -1866,12 +1866,17 @@ BEGIN
 
     -- the models, in one pass over the summaries: the registry's values are
     -- its parameters $1 to $10 (the summaries read only the end of
-    -- observation from them) and the penalizer $11, so that parallel workers
-    -- may compute the summaries and the fits' partial states.  When one
-    -- model cannot be fitted, each again on its own (the registry read as
-    -- scalar subqueries, serially: a rare path), so that the others are
-    -- kept, the scores that need it are NULL, and the registry says why
+    -- observation from them) and the penalizer $11.  Serially: parallel
+    -- workers would each make partial states of every fit for the leader to
+    -- merge (the RFM breakpoints' holds every customer's measures), and
+    -- carrying and merging them cost more than the second core saved, as in
+    -- summarising above (docs/performance.md).  When one model cannot be
+    -- fitted, each again on its own (the registry read as scalar subqueries:
+    -- a rare path), so that the others are kept, the scores that need it are
+    -- NULL, and the registry says why
     step_started := pg_catalog.clock_timestamp();
+    parallel_setting := pg_catalog.current_setting('max_parallel_workers_per_gather');
+    PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', '0', true);
     BEGIN
         EXECUTE pg_catalog.format('SELECT %s, @extschema@.clv_fit_gammagamma(c.s, $11),'
                                   ' @extschema@.clv_rfm_breakpoints(c.s) FROM %s',
@@ -1901,6 +1906,7 @@ BEGIN
             rfm_error := SQLERRM;
         END;
     END;
+    PERFORM pg_catalog.set_config('max_parallel_workers_per_gather', parallel_setting, true);
     EXECUTE pg_catalog.format($q$
         UPDATE %1$I.clv_pipeline SET purchase_model = $1, spend_model = $2, rfm_breakpoints = $3, score_note = $4;
         DELETE FROM %1$I.models;
