@@ -170,8 +170,9 @@ refuse_foreign_function(Oid schema, Oid extension, bool written_by_this_transact
  * a format specifier, so that "clv%%".clv_x in a body became "clv%".clv_x in
  * the SQL it runs, a schema that any role with CREATE on the database can
  * make and fill with functions clv would then call with its callers'
- * rights.  PostgreSQL refuses quotes, '$' and '\' in the name it writes for
- * @extschema@; clv refuses '%' as well, while its own install or update
+ * rights.  PostgreSQL refuses quotes, '$', '\', line breaks and comment
+ * markers in the name it writes for @extschema@ (the list depends on the
+ * minor release); clv refuses '%' as well, while its own install or update
  * script runs (the name is fixed then: the schema cannot be renamed after,
  * above), and again whenever a pipeline, its report or an evaluation
  * checks the schema before it runs SQL of its own making.
