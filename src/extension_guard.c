@@ -203,6 +203,7 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 {
 	Oid			schema;
 	Oid			extension;
+	bool		own_script_runs;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -211,9 +212,10 @@ clv_guard_extension_functions(PG_FUNCTION_ARGS)
 	/* this function is one of clv's: its schema and extension are clv's */
 	schema = get_func_namespace(fcinfo->flinfo->fn_oid);
 	extension = getExtensionOfObject(ProcedureRelationId, fcinfo->flinfo->fn_oid);
-	if (creating_extension && CurrentExtensionObject == extension)
+	own_script_runs = creating_extension && CurrentExtensionObject == extension;
+	if (own_script_runs)
 		refuse_format_specifier_in_schema(schema);
-	refuse_foreign_function(schema, extension, !(creating_extension && CurrentExtensionObject == extension));
+	refuse_foreign_function(schema, extension, !own_script_runs);
 	PG_RETURN_VOID();
 }
 

@@ -430,8 +430,11 @@ BEGIN
                     MESSAGE = pg_catalog.format('column %I of %s must be a number, not %s', col, orders, col_type);
             END IF;
         ELSIF col OPERATOR(pg_catalog.=) customer THEN
-            -- (a typmod given, -1: without one, bpchar is character(1))
-            customer_type := pg_catalog.format_type(col_type, -1);
+            -- (a typmod given, -1: without one, bpchar is character(1)), in
+            -- the column's collation: a nondeterministic one makes 'Bob' and
+            -- 'bob' one customer, as the pipeline's tables must too
+            customer_type := pg_catalog.format_type(col_type, -1)
+                             OPERATOR(pg_catalog.||) @extschema@.clv_pipeline_collate_clause(orders, col);
         ELSE
             -- a channel is text, an integer or an enum: types whose cast to
             -- text is PostgreSQL's own, so that reading it runs nobody's code
@@ -666,6 +669,8 @@ BEGIN
         -- (with an error of no particular SQLSTATE), and a trigger on their
         -- shards would run on the workers, where the pipeline's tables are not
         capture_note := pg_catalog.format('%s is a Citus table', orders);
+    ELSIF @extschema@.clv_pipeline_inheritance_note(orders) IS NOT NULL THEN
+        capture_note := @extschema@.clv_pipeline_inheritance_note(orders);
     ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                        WHERE c.oid OPERATOR(pg_catalog.=) orders), 'USAGE') THEN
         capture_note := pg_catalog.format('only the owner of %s can add the triggers that record its changes', orders);
@@ -975,6 +980,28 @@ AS $$
                             OPERATOR(pg_catalog.*) 1000)
 $$;
 
+-- Why statement triggers on a table would miss some of its changes through
+-- inheritance, or NULL: a statement fires the statement triggers of the
+-- table it names alone, so those of a table with inheritance children miss
+-- the rows written to a child directly, and those of a child or a partition
+-- miss the rows written to it through its parent.  Checked when a pipeline
+-- is made and by every incremental refresh that has capture (a table can
+-- gain a parent or a child at any time)
+CREATE FUNCTION @extschema@.clv_pipeline_inheritance_note(relation regclass)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) relation)
+        THEN pg_catalog.format('%s has inheritance children, whose own writes its triggers do not see', relation)
+        ELSE (SELECT pg_catalog.format('%s is a partition or inheritance child of %s, whose writes to it its triggers do not see',
+                                       relation, i.inhparent::pg_catalog.regclass)
+                FROM pg_catalog.pg_inherits i
+               WHERE i.inhrelid OPERATOR(pg_catalog.=) relation
+               ORDER BY i.inhseqno LIMIT 1) END
+$$;
+
 -- Whether a table is known to Citus's metadata (a distributed, reference
 -- or Citus-local table: pg_dist_partition, which Citus keeps in
 -- pg_catalog); false where Citus is not installed.  Read dynamically: the
@@ -1042,6 +1069,24 @@ AS $$
        AND t.tgargs OPERATOR(pg_catalog.=)
                (pg_catalog.convert_to(target_schema::pg_catalog.text, pg_catalog.current_setting('server_encoding'))
                 OPERATOR(pg_catalog.||) '\x00'::pg_catalog.bytea)
+$$;
+
+-- The COLLATE clause giving a pipeline's customer columns the collation of
+-- column col of relation ('' for a type without collations).  Which
+-- customers are one is the orders' equality in that collation: with a
+-- nondeterministic collation, stored states in another one were matched
+-- and kept apart differently from the orders' GROUP BY.
+CREATE FUNCTION @extschema@.clv_pipeline_collate_clause(relation regclass, col name)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT pg_catalog.format(' COLLATE %I.%I', n.nspname, c.collname)
+                       FROM pg_catalog.pg_attribute a
+                       JOIN pg_catalog.pg_collation c ON c.oid OPERATOR(pg_catalog.=) a.attcollation
+                       JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.collnamespace
+                      WHERE a.attrelid OPERATOR(pg_catalog.=) relation AND a.attname OPERATOR(pg_catalog.=) col
+                        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped), '')
 $$;
 
 -- How the columns of source differ from the types they had (under any
@@ -1454,6 +1499,26 @@ BEGIN
             MESSAGE = pg_catalog.format('the columns of %s changed since pipeline %I was made: %s', src, target_schema, source_changes),
             HINT = pg_catalog.format('Drop the pipeline with clv_drop_pipeline(%L) and create it again.', target_schema);
     END IF;
+    -- the customers' collation: the stored states were matched in the
+    -- collation of summary_state's column, the orders are grouped in their
+    -- column's, and where either is nondeterministic the two can disagree on
+    -- which customers are one (a pipeline made before clv kept the column's
+    -- collation, or the column's changed since)
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                 JOIN pg_catalog.pg_attribute s
+                   ON s.attrelid OPERATOR(pg_catalog.=) pg_catalog.format('%I.summary_state', target_schema)::regclass
+                  AND s.attname OPERATOR(pg_catalog.=) 'customer_id'
+                 JOIN pg_catalog.pg_collation c
+                   ON c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[a.attcollation, s.attcollation])
+                WHERE a.attrelid OPERATOR(pg_catalog.=) p.source AND a.attname OPERATOR(pg_catalog.=) p.customer
+                  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+                  AND a.attcollation OPERATOR(pg_catalog.<>) s.attcollation AND NOT c.collisdeterministic) THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = pg_catalog.format('column %I of %s and pipeline %I compare customers in different collations',
+                                        p.customer, src, target_schema),
+            DETAIL = 'One of them is nondeterministic, so they can disagree on which customers are one.',
+            HINT = pg_catalog.format('Drop the pipeline with clv_drop_pipeline(%L) and create it again.', target_schema);
+    END IF;
     cust := pg_catalog.format('o.%I', p.customer);
     dcol := pg_catalog.format('o.%I', p.ordered_at);
     amount_value := @extschema@.clv_amount_sql(p.amount_type, pg_catalog.format('o.%I', p.amount));
@@ -1544,6 +1609,15 @@ BEGIN
         EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
                                   target_schema)
             USING pg_catalog.format('%s became a Citus table', src);
+    ELSIF incremental AND @extschema@.clv_pipeline_inheritance_note(p.source) IS NOT NULL THEN
+        -- a parent, a child or a partition since the pipeline was made: what
+        -- was written through the inheritance was not captured, and will not be
+        why_full := pg_catalog.format('%s, so its changes are no longer captured',
+                                      @extschema@.clv_pipeline_inheritance_note(p.source));
+        capture := false;
+        EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
+                                  target_schema)
+            USING @extschema@.clv_pipeline_inheritance_note(p.source);
     ELSIF incremental AND NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                                       WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE') THEN
         -- the capture triggers record nothing once the owner no longer acts
