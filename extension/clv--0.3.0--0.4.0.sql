@@ -2245,9 +2245,13 @@ BEGIN
         activity_of := pg_catalog.format('@extschema@.clv_activity_state((%s)::pg_catalog.date, %s::pg_catalog.float8)',
                                          dcol, amount_value);
     END IF;
+    -- an amount beyond +/-1e15 is taken for a typo and listed, not counted:
+    -- clv adds amounts exactly up to 2^62 (about 4.6e18, src/clv.h), so a
+    -- customer's or a month's sum goes out of range, which stops the refresh,
+    -- only with over 4,600 such rows in it (two rows of 3e18 did)
     valid := pg_catalog.format(
         '%1$s IS NOT NULL AND %2$s IS NOT NULL AND %3$s IS NOT NULL AND pg_catalog.isfinite(%2$s)'
-        ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18',
+        ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 1e15',
         cust, dcol, amount_value, floor_value);
     counted := pg_catalog.format('(%s AND %s OPERATOR(pg_catalog.<=) %s)', valid, dcol, cutoff_value);
     reason := pg_catalog.format($r$CASE WHEN %1$s IS NULL THEN 'customer is NULL'
@@ -2255,8 +2259,8 @@ BEGIN
                                         WHEN NOT pg_catalog.isfinite(%2$s) THEN 'order date is not finite'
                                         WHEN %2$s OPERATOR(pg_catalog.<) %4$s THEN 'dated before 1900'
                                         WHEN %3$s IS NULL THEN 'amount is NULL'
-                                        WHEN NOT (pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18)
-                                            THEN 'amount is not a number from -4e18 to 4e18'
+                                        WHEN NOT (pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 1e15)
+                                            THEN 'amount is not a number from -1e15 to 1e15'
                                         WHEN %2$s OPERATOR(pg_catalog.>) %5$s THEN %6$L END$r$,
                                 cust, dcol, amount_value, floor_value, cutoff_value, future_reason);
 
@@ -2627,7 +2631,7 @@ BEGIN
     IF rejected OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE USING
             MESSAGE = pg_catalog.format('%s orders of %s are not counted: see %I.rejected_orders', rejected, src, target_schema),
-            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-4e18, or dated after the observation end.';
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-1e15, or dated after the observation end.';
     END IF;
 
     -- the new end of observation: from here on, every customer's summary
@@ -3711,7 +3715,7 @@ BEGIN
           FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
            AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
-           AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18
+           AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 1e15
            AND o.day OPERATOR(pg_catalog.<=) $2
          GROUP BY o.customer
         HAVING pg_catalog.min(o.day) FILTER (WHERE o.amount OPERATOR(pg_catalog.>=) 0) OPERATOR(pg_catalog.<=) $1$q$,
@@ -3721,12 +3725,12 @@ BEGIN
         SELECT pg_catalog.count(*) FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE NOT (o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
                     AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
-                    AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18)$q$,
+                    AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 1e15)$q$,
         customer, day_of, amount_value, orders) INTO left_out;
     IF left_out OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE USING
             MESSAGE = pg_catalog.format('%s order rows of %s were left out', left_out, orders),
-            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-4e18.';
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-1e15.';
     END IF;
 
     -- each customer's covariates (a relation with the customer column and a

@@ -179,6 +179,21 @@ SELECT pg_catalog.count(*) > 0 AS dropped
 DROP TABLE named_orders;
 DROP COLLATION caseless;
 
+-- Typos of amounts: two rows of 3e18 in one month went beyond what clv adds
+-- exactly (2^62, about 4.6e18) and stopped every refresh.  A row beyond
+-- +/-1e15 is listed as rejected, and the rest goes on; 1e15 itself counts.
+CREATE TABLE typo_orders (customer integer, at timestamptz, amount numeric);
+INSERT INTO typo_orders VALUES (1, '2025-01-01 10:00+00', 10), (1, '2025-02-01 10:00+00', 20),
+                               (2, '2025-01-05 10:00+00', 3e18), (3, '2025-01-06 10:00+00', -3e18),
+                               (3, '2025-01-07 10:00+00', -3e18), (4, '2025-01-08 10:00+00', 1e15);
+SELECT pg_catalog.count(*) > 0 AS made
+  FROM clv_create_pipeline('typo_orders', 'customer', 'at', 'amount', 'typos',
+                           as_of => '2025-06-30 23:59:59+00', time_zone => 'UTC');
+SELECT customer_id, amount, reason FROM typos.rejected_orders ORDER BY customer_id, amount;
+SELECT month, revenue FROM typos.monthly WHERE revenue <> 0 ORDER BY month;
+SELECT pg_catalog.count(*) > 0 AS dropped FROM clv_drop_pipeline('typos');
+DROP TABLE typo_orders;
+
 SELECT pg_catalog.count(*) > 0 AS dropped FROM clv_drop_pipeline('from_table');
 SELECT pg_catalog.count(*) > 0 AS dropped FROM clv_drop_pipeline('from_foreign');
 SELECT pg_catalog.count(*) > 0 AS dropped FROM clv_drop_pipeline('from_matview');

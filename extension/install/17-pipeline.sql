@@ -1548,9 +1548,13 @@ BEGIN
         activity_of := pg_catalog.format('@extschema@.clv_activity_state((%s)::pg_catalog.date, %s::pg_catalog.float8)',
                                          dcol, amount_value);
     END IF;
+    -- an amount beyond +/-1e15 is taken for a typo and listed, not counted:
+    -- clv adds amounts exactly up to 2^62 (about 4.6e18, src/clv.h), so a
+    -- customer's or a month's sum goes out of range, which stops the refresh,
+    -- only with over 4,600 such rows in it (two rows of 3e18 did)
     valid := pg_catalog.format(
         '%1$s IS NOT NULL AND %2$s IS NOT NULL AND %3$s IS NOT NULL AND pg_catalog.isfinite(%2$s)'
-        ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18',
+        ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 1e15',
         cust, dcol, amount_value, floor_value);
     counted := pg_catalog.format('(%s AND %s OPERATOR(pg_catalog.<=) %s)', valid, dcol, cutoff_value);
     reason := pg_catalog.format($r$CASE WHEN %1$s IS NULL THEN 'customer is NULL'
@@ -1558,8 +1562,8 @@ BEGIN
                                         WHEN NOT pg_catalog.isfinite(%2$s) THEN 'order date is not finite'
                                         WHEN %2$s OPERATOR(pg_catalog.<) %4$s THEN 'dated before 1900'
                                         WHEN %3$s IS NULL THEN 'amount is NULL'
-                                        WHEN NOT (pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 4e18)
-                                            THEN 'amount is not a number from -4e18 to 4e18'
+                                        WHEN NOT (pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 1e15)
+                                            THEN 'amount is not a number from -1e15 to 1e15'
                                         WHEN %2$s OPERATOR(pg_catalog.>) %5$s THEN %6$L END$r$,
                                 cust, dcol, amount_value, floor_value, cutoff_value, future_reason);
 
@@ -1930,7 +1934,7 @@ BEGIN
     IF rejected OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE USING
             MESSAGE = pg_catalog.format('%s orders of %s are not counted: see %I.rejected_orders', rejected, src, target_schema),
-            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-4e18, or dated after the observation end.';
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, an amount that is not a number within +/-1e15, or dated after the observation end.';
     END IF;
 
     -- the new end of observation: from here on, every customer's summary

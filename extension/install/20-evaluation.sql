@@ -116,7 +116,7 @@ BEGIN
           FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
            AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
-           AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18
+           AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 1e15
            AND o.day OPERATOR(pg_catalog.<=) $2
          GROUP BY o.customer
         HAVING pg_catalog.min(o.day) FILTER (WHERE o.amount OPERATOR(pg_catalog.>=) 0) OPERATOR(pg_catalog.<=) $1$q$,
@@ -126,12 +126,12 @@ BEGIN
         SELECT pg_catalog.count(*) FROM (SELECT %1$I AS customer, %2$s AS day, %3$s AS amount FROM %4$s) o
          WHERE NOT (o.customer IS NOT NULL AND o.day IS NOT NULL AND o.amount IS NOT NULL
                     AND pg_catalog.isfinite(o.day) AND o.day OPERATOR(pg_catalog.>=) '1900-01-01'::pg_catalog.date
-                    AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 4e18)$q$,
+                    AND pg_catalog.abs(o.amount) OPERATOR(pg_catalog.<=) 1e15)$q$,
         customer, day_of, amount_value, orders) INTO left_out;
     IF left_out OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE USING
             MESSAGE = pg_catalog.format('%s order rows of %s were left out', left_out, orders),
-            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-4e18.';
+            DETAIL = 'Rows without a customer, date or amount, with a date that is not finite or before 1900, or an amount that is not a number within +/-1e15.';
     END IF;
 
     -- each customer's covariates (a relation with the customer column and a
