@@ -31,6 +31,7 @@ test/numerics/purchase_probabilities_reference.py   # and of the probabilities o
 test/numerics/cnbd_reference.py   # and of the regularity models' scores, at 50 digits
 test/numerics/cnbd_wide_reference.py   # and of their expected purchases over widely spread counts, at 30 digits
 test/numerics/covariates_reference.py  # and BG/NBD with a covariate on CDNOW, fitted independently in Python
+test/numerics/tiny_b_reference.py  # and of P(alive) at b down to 1e-15, at 50 digits
 
 test/core.sh       # pg_regress, pgTAP, the installed bodies, the report in chromium, dump and restore
 PGVERSION="$PGVERSION" test/docs/run.sh         # every SQL block of README.md and docs/, as written, on the demo data

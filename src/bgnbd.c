@@ -115,8 +115,9 @@ x_terms(const double *theta, double x, int shift, bool with_gradient, XTerms *xt
 	xt->lg_r = clv_lgamma_ratio(r, x);
 	xt->lg_b = clv_lgamma_ratio(b, x + shift);
 	xt->lg_ab = clv_lgamma_ratio(a + b, x + shift);
-	xt->log_b_x = (x + shift > 0) ? log(b + x - 1 + shift) : 0;
-	xt->inverse_b_x = (x + shift > 0) ? 1 / (b + x - 1 + shift) : 0;
+	/* b last: x - 1 + shift is a whole number, exact, and b + 0 is b however small */
+	xt->log_b_x = (x + shift > 0) ? log(b + (x - 1 + shift)) : 0;
+	xt->inverse_b_x = (x + shift > 0) ? 1 / (b + (x - 1 + shift)) : 0;
 	xt->log_alpha = log(theta[1]);
 	xt->log_a = log(a);
 	xt->inverse_a = 1 / a;
@@ -344,7 +345,8 @@ clv_bgnbd_log_dropout_odds_of(const ClvModel *model, double x, double t_x, doubl
 	if (x == 0 && !is_modified(model))
 		return -get_float8_infinity();
 	/* log((alpha+T)/(alpha+t_x)) as log1p: the difference of the logs cancels, and r+x multiplies it */
-	return log(theta[2]) - log(theta[3] + x - (is_modified(model) ? 0 : 1)) +
+	/* b last, as in x_terms */
+	return log(theta[2]) - log(theta[3] + (x - (is_modified(model) ? 0 : 1))) +
 		(theta[0] + x) * log1p((T - t_x) / (theta[1] + t_x));
 }
 
@@ -631,7 +633,7 @@ static double
 expected_bracket(double r, double a, double b, double x, double shift, double z, double log_w)
 {
 	double		m = r + x;
-	double		c = a + b + x - 1 + shift;
+	double		c = a + b + (x - 1 + shift);	/* whole part last: a + b may be tiny */
 	Bracket		direct = {0, INFINITY, false};
 	Bracket		transformed;
 	const Bracket *best;
@@ -773,7 +775,7 @@ clv_bgnbd_expected_sum_of(const ClvModel *model, double x, double t_x, double T,
 				alpha = theta[1],
 				a = theta[2],
 				b = theta[3];
-	double		c = a + b + x - 1 + (is_modified(model) ? 1 : 0);
+	double		c = a + b + (x - 1 + (is_modified(model) ? 1 : 0));
 	double		alive,
 				sum,
 				last;

@@ -136,7 +136,7 @@ regularity(const double *theta, int k, int m0, double x, double t_x, double T, R
 		g->log_R = -get_float8_infinity();
 	else
 		/* ln((alpha+T)/(alpha+t_x)) as log1p: the difference of the logs cancels, and c multiplies it */
-		g->log_R = log(a) - log(b + x + m0 - 1) + c * log1p((T - t_x) / (alpha + t_x));
+		g->log_R = log(a) - log(b + (x + m0 - 1)) + c * log1p((T - t_x) / (alpha + t_x));
 	g->log_total = log_add(g->log_S, g->log_R);
 }
 
@@ -167,8 +167,9 @@ x_terms(const double *theta, int k, int m0, double x, bool with_gradient, XTerms
 
 	xt->x = x;
 	xt->log_gamma = clv_lgamma_ratio(r, k * x) + clv_lgamma_ratio(b, x + m0) - clv_lgamma_ratio(a + b, x + m0);
-	xt->log_b_x = (x + m0 > 0) ? log(b + x + m0 - 1) : 0;
-	xt->inverse_b_x = (x + m0 > 0) ? 1 / (b + x + m0 - 1) : 0;
+	/* b last: x + m0 - 1 is a whole number, exact, and b + 0 is b however small */
+	xt->log_b_x = (x + m0 > 0) ? log(b + (x + m0 - 1)) : 0;
+	xt->inverse_b_x = (x + m0 > 0) ? 1 / (b + (x + m0 - 1)) : 0;
 	xt->log_alpha = log(theta[1]);
 	xt->log_a = log(a);
 	if (with_gradient)
@@ -224,7 +225,7 @@ pattern_ll(const double *theta, int k, int m0, const XTerms *xt, const Pattern *
 			grad[0] += w_R * log1p((p->T - p->t_x) / (alpha + p->t_x));
 			grad[1] += w_R * c * (inverse_T - 1 / (alpha + p->t_x));
 			grad[2] += w_R / a;
-			grad[3] -= w_R / (b + x + m0 - 1);
+			grad[3] -= w_R / (b + (x + m0 - 1));
 		}
 	}
 	return ll;
