@@ -1091,6 +1091,7 @@ DECLARE
     zone text := coalesce(time_zone, pg_catalog.current_setting('TimeZone'));
     capture boolean := false;
     capture_note text;
+    inheritance_note text := @extschema@.clv_pipeline_inheritance_note(orders);
     schema_oid oid;
     event text;
     objects text[] := ARRAY['customer_summary', 'models', 'customer_scores', 'segments', 'value_tiers',
@@ -1366,8 +1367,8 @@ BEGIN
         -- (with an error of no particular SQLSTATE), and a trigger on their
         -- shards would run on the workers, where the pipeline's tables are not
         capture_note := pg_catalog.format('%s is a Citus table', orders);
-    ELSIF @extschema@.clv_pipeline_inheritance_note(orders) IS NOT NULL THEN
-        capture_note := @extschema@.clv_pipeline_inheritance_note(orders);
+    ELSIF inheritance_note IS NOT NULL THEN
+        capture_note := inheritance_note;
     ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                        WHERE c.oid OPERATOR(pg_catalog.=) orders), 'USAGE') THEN
         capture_note := pg_catalog.format('only the owner of %s can add the triggers that record its changes', orders);
@@ -1769,10 +1770,12 @@ AS $$
 $$;
 
 -- The COLLATE clause giving a pipeline's customer columns the collation of
--- column col of relation ('' for a type without collations).  Which
--- customers are one is the orders' equality in that collation: with a
--- nondeterministic collation, stored states in another one were matched
--- and kept apart differently from the orders' GROUP BY.
+-- column col of relation when it is nondeterministic, else ''.  Which
+-- customers are one is the orders' equality in that collation: stored
+-- states in another one were matched and kept apart differently from the
+-- orders' GROUP BY.  A deterministic collation's equality is the bytes',
+-- the same in every collation, so its columns keep their type's default
+-- (no dependency on the collation, nor a right on its schema, needed).
 CREATE FUNCTION @extschema@.clv_pipeline_collate_clause(relation regclass, col name)
 RETURNS text
 LANGUAGE sql STABLE
@@ -1783,7 +1786,8 @@ AS $$
                        JOIN pg_catalog.pg_collation c ON c.oid OPERATOR(pg_catalog.=) a.attcollation
                        JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.collnamespace
                       WHERE a.attrelid OPERATOR(pg_catalog.=) relation AND a.attname OPERATOR(pg_catalog.=) col
-                        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped), '')
+                        AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+                        AND NOT c.collisdeterministic), '')
 $$;
 
 -- How the columns of source differ from the types they had (under any
@@ -2102,6 +2106,7 @@ DECLARE
     digests_stored boolean;
     row_hash text;
     plan json;
+    inheritance_note text;
     staged boolean := false;
     -- a full refresh over stored states: those that differ are replaced
     replacing boolean := false;
@@ -2246,9 +2251,10 @@ BEGIN
                                          dcol, amount_value);
     END IF;
     -- an amount beyond +/-1e15 is taken for a typo and listed, not counted:
-    -- clv adds amounts exactly up to 2^62 (about 4.6e18, src/clv.h), so a
-    -- customer's or a month's sum goes out of range, which stops the refresh,
-    -- only with over 4,600 such rows in it (two rows of 3e18 did)
+    -- clv adds amounts exactly up to about 4e18 (src/clv.h), so a sum (a
+    -- customer's, a month's, a segment's) goes out of range, which stops the
+    -- refresh, only when thousands of rows near that bound add up in it (two
+    -- rows of 3e18 did)
     valid := pg_catalog.format(
         '%1$s IS NOT NULL AND %2$s IS NOT NULL AND %3$s IS NOT NULL AND pg_catalog.isfinite(%2$s)'
         ' AND %2$s OPERATOR(pg_catalog.>=) %4$s AND pg_catalog.abs(%3$s) OPERATOR(pg_catalog.<=) 1e15',
@@ -2287,6 +2293,7 @@ BEGIN
 
     -- the customers whose orders changed since the last refresh; all of them
     -- when they cannot be told, or the orders were truncated
+    inheritance_note := @extschema@.clv_pipeline_inheritance_note(p.source);
     IF incremental AND cutoff OPERATOR(pg_catalog.<) p.observed_until THEN
         -- the owner moved as_of back: the stored states are observed too far
         why_full := pg_catalog.format('the observation end moved back from %s to %s', p.observed_until, cutoff);
@@ -2310,15 +2317,14 @@ BEGIN
         EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
                                   target_schema)
             USING pg_catalog.format('%s became a Citus table', src);
-    ELSIF incremental AND @extschema@.clv_pipeline_inheritance_note(p.source) IS NOT NULL THEN
+    ELSIF incremental AND inheritance_note IS NOT NULL THEN
         -- a parent, a child or a partition since the pipeline was made: what
         -- was written through the inheritance was not captured, and will not be
-        why_full := pg_catalog.format('%s, so its changes are no longer captured',
-                                      @extschema@.clv_pipeline_inheritance_note(p.source));
+        why_full := pg_catalog.format('%s, so its changes are no longer captured', inheritance_note);
         capture := false;
         EXECUTE pg_catalog.format('UPDATE %I.clv_pipeline SET change_capture = false, change_capture_note = $1',
                                   target_schema)
-            USING @extschema@.clv_pipeline_inheritance_note(p.source);
+            USING inheritance_note;
     ELSIF incremental AND NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                                       WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE') THEN
         -- the capture triggers record nothing once the owner no longer acts

@@ -832,7 +832,7 @@ clv_bgnbd_expected_new_of(const ClvModel *model, double t)
 				a = model->params[2],
 				b = model->params[3];
 	double		shift = is_modified(model) ? 1 : 0;
-	double		c = a + b - 1 + shift;
+	double		c = a + b + (shift - 1);	/* whole part last: a + b may be tiny */
 
 	clv_check_nonnegative(t, "t");
 	if (t == 0)
