@@ -788,11 +788,9 @@ bool		clv_expectation_quadrature = true;
 static double
 stirling_error(double x)
 {
-	double		x2 = x * x;
-
 	if (x <= 15)
 		return lgamma(x + 1) - (x + 0.5) * log(x) + x - 0.5 * log(2 * M_PI);
-	return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680 - 1.0 / 1188 / x2) / x2) / x2) / x2) / x;
+	return clv_lgamma_series(x);
 }
 
 /*
@@ -843,6 +841,30 @@ nb_log_pmf(double n, double p, double q, double i)
 }
 
 /*
+ * ln prod_(l<n) (u + l) / (v + l) for u, v > 0: the product of the ratios,
+ * kept in range by taking out its binary exponent at each step, and one
+ * logarithm.  clv_lgamma_ratio(u, n) - clv_lgamma_ratio(v, n) would take 2n
+ * logarithms for a whole n (half the time of the widest sums, whose every
+ * point takes this ratio at a whole shape such as r = 40), and from fewer
+ * roundings than their difference has.
+ */
+static double
+log_rising_ratio(double u, double v, int n)
+{
+	double		product = 1;
+	int			exponent = 0;
+
+	for (int l = 0; l < n; l++)
+	{
+		int			e;
+
+		product = frexp(product * ((u + l) / (v + l)), &e);
+		exponent += e;
+	}
+	return log(product) + exponent * M_LN2;
+}
+
+/*
  * ln P(N = i) - ln P(N = m) for real i, m >= 0.  Where both shifts, n - 1
  * and i - m, are large (so that the Gamma ratios below would be
  * differences of numbers near shift ln i: at n = 1e6 and a horizon 1e6
@@ -875,6 +897,8 @@ nb_log_ratio(double n, double log_q, double i, double m)
 		else
 			gammas = clv_lgamma_ratio(i + 1, m - i) - clv_lgamma_ratio(n + i, m - i);
 	}
+	else if (n >= 1 && n - 1 <= 64 && n == floor(n))
+		gammas = log_rising_ratio(i + 1, m + 1, (int) (n - 1));
 	else if (n >= 1)
 		gammas = clv_lgamma_ratio(i + 1, n - 1) - clv_lgamma_ratio(m + 1, n - 1);
 	else
@@ -906,32 +930,40 @@ wide_at(const WideSum *sum, double u, double *phi, double *psi)
 	double		i = k * u;
 	double		p = exp(nb_log_ratio(c, sum->log_q, i, sum->top));
 	double		q = sum->q;
-	double		low[CLV_MODEL_MAX_SHAPE] = {0},
-				high[CLV_MODEL_MAX_SHAPE] = {0};
 	double		W_low = weight_curve_at(&sum->curve, u),
 				W_high = weight_curve_at(&sum->curve, u + 1);
+	double		shape_at[CLV_MODEL_MAX_SHAPE];	/* c + i + rho */
+	double		r[CLV_MODEL_MAX_SHAPE]; /* P_(c+j)(N = i + rho), relative */
 
 	for (int rho = 0; rho < k; rho++)
 	{
-		double		r;
-
 		if (rho > 0)
 			p *= (c + i + rho - 1) * q / (i + rho);
-		r = p;
-		for (int j = 0; j < k; j++)
-		{
-			if (j > 0)
-				r *= (c + i + rho + j - 1) * sum->step[j];
-			if (rho + j >= k)
-				high[j] += r;
-			else
-				low[j] += r;
-		}
+		r[rho] = p;
+		shape_at[rho] = c + i + rho;
 	}
+
+	/*
+	 * Phase by phase, each residue's P from the phase before's: the
+	 * residues are independent, so the products run side by side (and the
+	 * compiler may vectorise them), where a loop over the phases within
+	 * each residue would chain them.  The counts i + rho with rho + j >= k
+	 * hold one purchase more.
+	 */
 	for (int j = 0; j < k; j++)
 	{
-		phi[j] = (low[j] > 0 ? low[j] * W_low : 0) + (high[j] > 0 ? high[j] * W_high : 0);
-		psi[j] = low[j] + high[j];
+		double		low = 0,
+					high = 0;
+
+		if (j > 0)
+			for (int rho = 0; rho < k; rho++)
+				r[rho] *= (shape_at[rho] + j - 1) * sum->step[j];
+		for (int rho = 0; rho < k - j; rho++)
+			low += r[rho];
+		for (int rho = k - j; rho < k; rho++)
+			high += r[rho];
+		phi[j] = (low > 0 ? low * W_low : 0) + (high > 0 ? high * W_high : 0);
+		psi[j] = low + high;
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "utils/palloc.h"
 
 extern double clv_digamma(double x);
+extern double clv_lgamma_series(double w);
 extern double clv_lgamma_ratio(double b, double x);
 extern double clv_digamma_ratio(double b, double x);
 extern double clv_gamma_q(double a, double x);
