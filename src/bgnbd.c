@@ -411,7 +411,9 @@ typedef struct Bracket
  *   is at least low = (K - k) ln z + min(A1(K), 0) + min(A2(K), 0);
  * - a term is at most e^drop times the term at j for any term before it,
  *   drop the least of -low and (K - k) max(0, -ln min rho), where rho is
- *   at least z min(f1(k), f1(K)) min(f2(k), f2(K));
+ *   at least z min(f1(k), f1(K)) min(f2(k), f2(K)).  (-low bounds it even
+ *   where the terms rise: from i to j, each A moves in the direction of
+ *   A(K), by no more than |A(K)|, and ln z by at most (K - k) |ln z|);
  * - so the sum at j is within |sum| + (K - k) e^drop |term_j|.
  * A series stops only at a term at most `share` of its sum, which needs
  *   |term_j| (1 - share (K - k) e^drop) <= share |sum|;
